@@ -1,0 +1,345 @@
+"""SVCJ model parameters under the real-world (P) and risk-neutral (Q) measures.
+
+Hierarchy::
+
+    Model                    r, q, spx0, v0 (shared state and market)
+      ├── P: MeasureParams   path measure: kappa, theta, lam, jump sizes, equity_premium
+      └── Q: MeasureParams   pricing measure: same sigma_v and rho as P (DESIGN §2.1),
+                             its own kappa, theta, lam, jump sizes; equity_premium = 0
+
+Dynamics (annual, decimal; DESIGN §2.1, REFERENCES §1.1; Duffie–Pan–Singleton 2000 eq. 4.1)::
+
+    dx = (r - q + equity_premium - v/2 - lam*mbar) dt + sqrt(v) dW_x + Z_x dN
+    dv = kappa (theta - v) dt + sigma_v sqrt(v) dW_v + Z_v dN,   corr(dW_x, dW_v) = rho
+    Z_v ~ Exp(mean mu_v),  Z_x | Z_v ~ N(mu_x + rho_j Z_v, sigma_x^2)
+    mbar = E[exp Z_x] - 1 = exp(mu_x + sigma_x^2/2) / (1 - rho_j mu_v) - 1
+
+Every parameter is validated at construction; all problems of one model are reported together,
+each naming the parameter (as a dotted field path), its value and the allowed range.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any, ClassVar
+
+TRADING_DAYS_PER_YEAR = 252
+VIX_WINDOW_YEARS = 30.0 / 365.0  # the VIX looks 30 *calendar* days ahead (Cboe white paper)
+
+
+class FellerConditionWarning(UserWarning):
+    """2 kappa theta < sigma_v^2: the variance can touch zero (the QE scheme stays valid)."""
+
+
+class ParameterError(ValueError):
+    """One or more invalid model parameters. ``problems`` lists (field path, message) pairs."""
+
+    def __init__(self, problems: list[tuple[str, str]], source: str | None = None):
+        self.problems = list(problems)
+        self.source = source
+        head = f"{source}: " if source else ""
+        lines = [f"{head}invalid model parameters ({len(self.problems)} problem(s)):"]
+        lines += [f"  {path}: {msg}" for path, msg in self.problems]
+        super().__init__("\n".join(lines))
+
+
+# (lower, lower_inclusive, upper, upper_inclusive, meaning). The upper bounds are "sane" limits:
+# beyond them the numbers describe no equity index we know of and usually signal a unit error
+# (percent instead of decimal, daily instead of annual).
+_MEASURE_BOUNDS: dict[str, tuple[float, bool, float, bool, str]] = {
+    "kappa": (0.0, False, 100.0, True, "mean-reversion speed of variance, per year"),
+    "theta": (0.0, False, 1.0, True, "long-run variance, decimal (0.04 = 20% vol)"),
+    "sigma_v": (0.0, False, 5.0, True, "volatility of variance"),
+    "rho": (-1.0, False, 1.0, False, "correlation of price and variance shocks"),
+    "lam": (0.0, True, 100.0, True, "jump intensity, jumps per year"),
+    "mu_x": (-1.0, True, 1.0, True, "mean log-price jump given no variance jump"),
+    "sigma_x": (0.0, True, 1.0, True, "s.d. of the log-price jump"),
+    "mu_v": (0.0, True, 1.0, True, "mean variance jump (exponential), decimal variance"),
+    "rho_j": (-50.0, True, 50.0, True, "loading of the log-price jump on the variance jump"),
+    "equity_premium": (-0.5, True, 0.5, True, "expected excess return of SPX over r, per year"),
+}
+
+_TOP_BOUNDS: dict[str, tuple[float, bool, float, bool, str]] = {
+    "r": (-0.1, True, 0.5, True, "risk-free rate, continuously compounded, per year"),
+    "q": (-0.1, True, 0.5, True, "dividend yield, continuously compounded, per year"),
+    "spx0": (0.0, False, 1e7, True, "initial SPX level, index points"),
+    "v0": (0.0, True, 4.0, True, "initial instantaneous variance, decimal"),
+}
+
+
+def _range_text(lo: float, lo_inc: bool, hi: float, hi_inc: bool) -> str:
+    return f"{'[' if lo_inc else '('}{lo:g}, {hi:g}{']' if hi_inc else ')'}"
+
+
+def _check_bounds(
+    values: Mapping[str, Any], bounds: Mapping[str, tuple], prefix: str
+) -> list[tuple[str, str]]:
+    problems = []
+    for name, (lo, lo_inc, hi, hi_inc, meaning) in bounds.items():
+        if name not in values:
+            continue
+        value = values[name]
+        path = f"{prefix}{name}"
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            problems.append((path, f"must be a number ({meaning}), got {value!r}"))
+            continue
+        ok = math.isfinite(value)
+        ok = ok and (value >= lo if lo_inc else value > lo)
+        ok = ok and (value <= hi if hi_inc else value < hi)
+        if not ok:
+            problems.append(
+                (path, f"{value!r} is outside the allowed range "
+                       f"{_range_text(lo, lo_inc, hi, hi_inc)} ({meaning})")
+            )
+    return problems
+
+
+@dataclass(frozen=True, kw_only=True)
+class MeasureParams:
+    """SVCJ parameters of one measure. Heston: lam = 0. Bates: mu_v = 0 (and rho_j irrelevant)."""
+
+    kappa: float
+    theta: float
+    sigma_v: float
+    rho: float
+    lam: float = 0.0
+    mu_x: float = 0.0
+    sigma_x: float = 0.0
+    mu_v: float = 0.0
+    rho_j: float = 0.0
+    equity_premium: float = 0.0
+
+    NAMES: ClassVar[tuple[str, ...]] = tuple(_MEASURE_BOUNDS)
+
+    @staticmethod
+    def problems(values: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str]]:
+        """Every problem of a parameter mapping (without raising)."""
+        problems = _check_bounds(values, _MEASURE_BOUNDS, prefix)
+        bad = {p.removeprefix(prefix) for p, _ in problems}
+        rho_j, mu_v = values.get("rho_j", 0.0), values.get("mu_v", 0.0)
+        if not bad & {"rho_j", "mu_v"} and rho_j * mu_v >= 1.0:
+            problems.append(
+                (f"{prefix}rho_j", f"rho_j * mu_v = {rho_j * mu_v:g} must be < 1 "
+                 "(else E[exp(Z_x)] is infinite)")
+            )
+        return problems
+
+    def __post_init__(self) -> None:
+        problems = self.problems({f.name: getattr(self, f.name) for f in fields(self)})
+        if problems:
+            raise ParameterError(problems)
+        for f in fields(self):  # store plain floats so to_dict / YAML stay clean
+            object.__setattr__(self, f.name, float(getattr(self, f.name)))
+
+    # --- derived quantities -------------------------------------------------------------
+    @property
+    def mbar(self) -> float:
+        """E[exp(Z_x)] - 1, the jump compensator per jump (DPS 2000; REFERENCES §1.1)."""
+        return math.exp(self.mu_x + 0.5 * self.sigma_x**2) / (1.0 - self.rho_j * self.mu_v) - 1.0
+
+    @property
+    def mean_log_jump(self) -> float:
+        """E[Z_x] = mu_x + rho_j mu_v."""
+        return self.mu_x + self.rho_j * self.mu_v
+
+    @property
+    def theta_star(self) -> float:
+        """Long-run mean of v including variance jumps: theta + lam mu_v / kappa."""
+        return self.theta + self.lam * self.mu_v / self.kappa
+
+    @property
+    def feller_ratio(self) -> float:
+        """2 kappa theta / sigma_v^2; below 1 the diffusion can reach zero."""
+        return 2.0 * self.kappa * self.theta / self.sigma_v**2
+
+    def to_dict(self) -> dict[str, float]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+_SHARED = ("sigma_v", "rho")  # one diffusion, two drifts: shared by P and Q (DESIGN §2.1)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Model:
+    """A P/Q pair of SVCJ parameter sets with the shared state (spx0, v0) and rates.
+
+    Build one with :meth:`from_dict` or :func:`simulator.load_model`. Prices use ``Q``; paths
+    are drawn under ``P`` (or ``Q`` for tests of pricing).
+    """
+
+    r: float
+    q: float
+    spx0: float
+    v0: float
+    P: MeasureParams
+    Q: MeasureParams
+    name: str | None = field(default=None, compare=False)
+    citation: str | None = field(default=None, compare=False)
+    # A preset whose file documents a Feller violation (realistic SPX fits usually have one)
+    # sets this so that loading it does not warn every time; user-built models still warn.
+    feller_acknowledged: bool = field(default=False, compare=False)
+
+    def __post_init__(self) -> None:
+        problems = _check_bounds(
+            {k: getattr(self, k) for k in _TOP_BOUNDS}, _TOP_BOUNDS, prefix=""
+        )
+        for k in _SHARED:
+            if getattr(self.P, k) != getattr(self.Q, k):
+                problems.append(
+                    (f"Q.{k}", f"{getattr(self.Q, k)!r} differs from P.{k} = "
+                     f"{getattr(self.P, k)!r}; {k} is shared by P and Q (omit it under Q)")
+                )
+        if self.Q.equity_premium != 0.0:
+            problems.append(
+                ("Q.equity_premium", f"{self.Q.equity_premium!r} must be 0 under the "
+                 "risk-neutral measure (omit it under Q)")
+            )
+        if problems:
+            raise ParameterError(problems, source=self.name)
+        for k in _TOP_BOUNDS:
+            object.__setattr__(self, k, float(getattr(self, k)))
+        for label, m in (("P", self.P), ("Q", self.Q)):
+            if m.feller_ratio < 1.0 and not self.feller_acknowledged:
+                warnings.warn(
+                    f"{self.name or 'model'}: Feller condition fails under {label} "
+                    f"(2 kappa theta / sigma_v^2 = {m.feller_ratio:.3g} < 1); the variance "
+                    "can touch zero. The QE scheme handles this; results stay valid.",
+                    FellerConditionWarning,
+                    stacklevel=3,
+                )
+
+    # --- construction -------------------------------------------------------------------
+    @classmethod
+    def from_dict(
+        cls, data: Mapping[str, Any], *, name: str | None = None,
+        citation: str | None = None, source: str | None = None,
+        feller_acknowledged: bool = False,
+    ) -> Model:
+        """Build a model from ``{"r", "q", "spx0", "v0", "P": {...}, "Q": {...}}``.
+
+        ``Q`` inherits ``sigma_v`` and ``rho`` from ``P`` (giving a different value is an
+        error). Unknown keys are errors. All problems are reported at once in one
+        :class:`ParameterError` whose message names ``source`` (e.g. the file) when given.
+        """
+        problems: list[tuple[str, str]] = []
+        if not isinstance(data, Mapping):
+            raise ParameterError([("<root>", f"must be a mapping, got {type(data).__name__}")],
+                                 source)
+        allowed_top = {*_TOP_BOUNDS, "P", "Q"}
+        for key in data:
+            if key not in allowed_top:
+                problems.append((str(key), f"unknown key; allowed: {sorted(allowed_top)}"))
+        for key in (*_TOP_BOUNDS, "P", "Q"):
+            if key not in data:
+                problems.append((key, "missing"))
+        problems += _check_bounds(data, _TOP_BOUNDS, prefix="")
+
+        measures: dict[str, dict[str, Any]] = {}
+        for label in ("P", "Q"):
+            block = data.get(label)
+            if block is None:
+                continue
+            if not isinstance(block, Mapping):
+                problems.append((label, f"must be a mapping, got {type(block).__name__}"))
+                continue
+            allowed = set(MeasureParams.NAMES)
+            for key in block:
+                if key not in allowed:
+                    problems.append((f"{label}.{key}", f"unknown key; allowed: {sorted(allowed)}"))
+            values = {k: v for k, v in block.items() if k in allowed}
+            if label == "P":
+                for k in ("kappa", "theta", "sigma_v", "rho"):
+                    if k not in values:
+                        problems.append((f"P.{k}", "missing"))
+            else:
+                for k in _SHARED:
+                    p_val = measures.get("P", {}).get(k)
+                    if k in values and p_val is not None and values[k] != p_val:
+                        problems.append(
+                            (f"Q.{k}", f"{values[k]!r} differs from P.{k} = {p_val!r}; "
+                             f"{k} is shared by P and Q (omit it under Q)")
+                        )
+                    if p_val is not None:
+                        values[k] = p_val
+                for k in ("kappa", "theta"):
+                    if k not in values:
+                        problems.append((f"Q.{k}", "missing"))
+                if values.get("equity_premium", 0.0) != 0.0:
+                    problems.append(
+                        ("Q.equity_premium", f"{values['equity_premium']!r} must be 0 under "
+                         "the risk-neutral measure (omit it under Q)")
+                    )
+            problems += MeasureParams.problems(values, prefix=f"{label}.")
+            measures[label] = values
+        if problems:
+            raise ParameterError(problems, source)
+        return cls(
+            r=data["r"], q=data["q"], spx0=data["spx0"], v0=data["v0"],
+            P=MeasureParams(**measures["P"]), Q=MeasureParams(**measures["Q"]),
+            name=name, citation=citation, feller_acknowledged=feller_acknowledged,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain parameters; ``Model.from_dict(m.to_dict()) == m``."""
+        q = self.Q.to_dict()
+        for k in (*_SHARED, "equity_premium"):
+            q.pop(k)
+        return {"r": self.r, "q": self.q, "spx0": self.spx0, "v0": self.v0,
+                "P": self.P.to_dict(), "Q": q}
+
+    def merged(self, overrides: Mapping[str, Any], *, source: str | None = None) -> Model:
+        """A new model with ``overrides`` deep-merged into the parameters (same validation)."""
+        base = self.to_dict()
+        if "P" in overrides:
+            # a shared parameter changed under P carries over to Q
+            for k in _SHARED:
+                if k in overrides["P"]:
+                    base["Q"].pop(k, None)
+        merged = _deep_merge(base, overrides)
+        # the acknowledgement covers the preset's own diffusion only
+        same_diffusion = all(merged["P"].get(k) == base["P"][k] for k in base["P"]) and all(
+            merged["Q"].get(k) == base["Q"].get(k) for k in base["Q"])
+        return Model.from_dict(merged, name=self.name, citation=self.citation, source=source,
+                               feller_acknowledged=self.feller_acknowledged and same_diffusion)
+
+    def measure(self, label: str) -> MeasureParams:
+        if label not in ("P", "Q"):
+            raise ValueError(f"measure must be 'P' or 'Q', got {label!r}")
+        return self.P if label == "P" else self.Q
+
+    # --- VIX from the state (DESIGN §2.3) ------------------------------------------------
+    def vix_index(self, v):
+        """VIX in index points from instantaneous variance ``v`` (decimal), under Q.
+
+        ``VIX^2 / 100^2 = A + B v`` (Zhu & Lian 2012 eqs. 5–6; REFERENCES §2.2). Array-friendly.
+        """
+        from simulator.model.vix import vix_index
+
+        return vix_index(self.Q, v)
+
+    def variance_from_vix(self, vix):
+        """Instantaneous variance (decimal) implied by VIX in index points; inverse of vix_index.
+
+        VIX below the model's floor ``100 sqrt(A)`` (the VIX at v = 0) maps to v = 0.
+        """
+        from simulator.model.vix import variance_from_vix
+
+        return variance_from_vix(self.Q, vix)
+
+    @property
+    def vix_floor(self) -> float:
+        """The lowest VIX the model can produce (at v = 0), index points."""
+        return float(self.vix_index(0.0))
+
+
+def _deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in over.items():
+        if isinstance(v, Mapping) and isinstance(out.get(k), Mapping):
+            out[k] = _deep_merge(out[k], v)
+        else:
+            out[k] = v
+    return out

@@ -1,0 +1,114 @@
+"""Counter-based random numbers: Philox4x32-10 (Salmon, Moraes, Dror & Shaw, SC'11).
+
+Every draw is a pure function of (seed, stream, path, step, block): no generator state is
+carried between paths, so a path is bit-identical whatever the number of paths, the chunk size,
+the thread count or the machine, and every strategy of a scenario sees the same paths
+(common random numbers). ``stream`` separates scenarios of one run.
+
+Counter and key layout (one Philox block = four 32-bit words)::
+
+    counter = (step, path, block, stream)      key = (seed & 0xffffffff, seed >> 32)
+
+Blocks used by the path kernel per (path, step); see ``simulator.model.paths``:
+
+    block 0       two normals: Z_v (QE quadratic branch), Z_x (log-price diffusion)
+    block 1       two uniforms: U_v (QE exponential branch), U_N (Poisson jump count)
+    block 2+2j    jump j: uniform for the exponential variance jump Z_v
+    block 3+2j    jump j: normal for the log-price jump Z_x
+
+Verified against the Random123 known-answer vectors (tests/test_rng.py).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, uint32, uint64
+
+_M0 = uint64(0xD2511F53)
+_M1 = uint64(0xCD9E8D57)
+_W0 = uint64(0x9E3779B9)
+_W1 = uint64(0xBB67AE85)
+_MASK32 = uint64(0xFFFFFFFF)
+_TWO_PI = 2.0 * math.pi
+_INV_2_53 = 1.0 / 9007199254740992.0  # 2**-53
+
+
+@njit(cache=True, inline="always")
+def philox4x32_10(c0, c1, c2, c3, k0, k1):
+    """Philox4x32 with 10 rounds. Inputs are uint64 holding 32-bit values; returns 4 such."""
+    c0 = uint64(c0)
+    c1 = uint64(c1)
+    c2 = uint64(c2)
+    c3 = uint64(c3)
+    k0 = uint64(k0)
+    k1 = uint64(k1)
+    for r in range(10):
+        if r > 0:  # key schedule: Weyl sequence, bumped between rounds
+            k0 = (k0 + _W0) & _MASK32
+            k1 = (k1 + _W1) & _MASK32
+        p0 = _M0 * c0  # 32 x 32 -> 64 bits, exact in uint64
+        p1 = _M1 * c2
+        hi0 = p0 >> uint64(32)
+        lo0 = p0 & _MASK32
+        hi1 = p1 >> uint64(32)
+        lo1 = p1 & _MASK32
+        c0, c1, c2, c3 = hi1 ^ c1 ^ k0, lo1, hi0 ^ c3 ^ k1, lo0
+    return c0, c1, c2, c3
+
+
+@njit(cache=True, inline="always")
+def _u53(hi, lo):
+    """Uniform on the open interval (0, 1) with 53 random bits from two 32-bit words."""
+    return (float((hi >> uint64(5)) * uint64(67108864) + (lo >> uint64(6))) + 0.5) * _INV_2_53
+
+
+@njit(cache=True, inline="always")
+def uniform_pair(step, path, block, stream, k0, k1):
+    """Two independent U(0,1) (open interval) for this counter."""
+    w0, w1, w2, w3 = philox4x32_10(step, path, block, stream, k0, k1)
+    return _u53(w0, w1), _u53(w2, w3)
+
+
+@njit(cache=True, inline="always")
+def normal_pair(step, path, block, stream, k0, k1):
+    """Two independent N(0,1) by Box–Muller from one Philox block."""
+    u1, u2 = uniform_pair(step, path, block, stream, k0, k1)
+    radius = math.sqrt(-2.0 * math.log(u1))
+    angle = _TWO_PI * u2
+    return radius * math.cos(angle), radius * math.sin(angle)
+
+
+def seed_key(seed: int) -> tuple[int, int]:
+    """Split a non-negative 64-bit seed into the two 32-bit Philox key words."""
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+        raise TypeError(f"seed must be an integer, got {type(seed).__name__}")
+    seed = int(seed)
+    if not 0 <= seed < 2**64:
+        raise ValueError(f"seed must be in [0, 2**64), got {seed}")
+    return seed & 0xFFFFFFFF, seed >> 32
+
+
+@njit(cache=True)
+def _philox_blocks(counters, k0, k1, out):
+    for i in range(counters.shape[0]):
+        w = philox4x32_10(counters[i, 0], counters[i, 1], counters[i, 2], counters[i, 3], k0, k1)
+        for j in range(4):
+            out[i, j] = uint32(w[j])
+
+
+def philox(counters, key) -> np.ndarray:
+    """Philox4x32-10 of an (n, 4) array of 32-bit counters under a 2-word key -> (n, 4) uint32.
+
+    A plain-Python entry point for tests and diagnostics; kernels call ``philox4x32_10``.
+    """
+    counters = np.atleast_2d(np.asarray(counters, dtype=np.uint64))
+    if counters.shape[1] != 4 or (counters > 0xFFFFFFFF).any():
+        raise ValueError("counters must be an (n, 4) array of 32-bit values")
+    k0, k1 = (int(k) for k in key)
+    if not (0 <= k0 <= 0xFFFFFFFF and 0 <= k1 <= 0xFFFFFFFF):
+        raise ValueError("key must be two 32-bit values")
+    out = np.empty(counters.shape, dtype=np.uint32)
+    _philox_blocks(counters, np.uint64(k0), np.uint64(k1), out)
+    return out
