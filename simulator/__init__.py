@@ -27,7 +27,15 @@ _LAZY = {
     "simulate_paths": "simulator.model.paths",
 }
 
-__all__ = sorted(_LAZY)
+__all__ = [
+    "FellerConditionWarning",
+    "MeasureParams",
+    "Model",
+    "ParameterError",
+    "load_model",
+    "preset_names",
+    "simulate_paths",
+]
 
 if TYPE_CHECKING:  # pragma: no cover
     from simulator.model.params import (

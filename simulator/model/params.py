@@ -201,15 +201,16 @@ class Model:
             raise ParameterError(problems, source=self.name)
         for k in _TOP_BOUNDS:
             object.__setattr__(self, k, float(getattr(self, k)))
-        for label, m in (("P", self.P), ("Q", self.Q)):
-            if m.feller_ratio < 1.0 and not self.feller_acknowledged:
-                warnings.warn(
-                    f"{self.name or 'model'}: Feller condition fails under {label} "
-                    f"(2 kappa theta / sigma_v^2 = {m.feller_ratio:.3g} < 1); the variance "
-                    "can touch zero. The QE scheme handles this; results stay valid.",
-                    FellerConditionWarning,
-                    stacklevel=3,
-                )
+        failing = [f"{label} ({m.feller_ratio:.3g})" for label, m in (("P", self.P), ("Q", self.Q))
+                   if m.feller_ratio < 1.0]
+        if failing and not self.feller_acknowledged:
+            warnings.warn(
+                f"{self.name or 'model'}: Feller condition fails under {' and '.join(failing)}: "
+                "2 kappa theta / sigma_v^2 < 1, so the variance can touch zero. The QE scheme "
+                "handles this; results stay valid.",
+                FellerConditionWarning,
+                stacklevel=3,
+            )
 
     # --- construction -------------------------------------------------------------------
     @classmethod

@@ -212,6 +212,7 @@ def iter_path_chunks(
         simulate_chunk(consts, substeps, x0, model.v0, start, np.uint64(stream),
                        np.uint64(k0), np.uint64(k1), out_x, out_v)
         np.exp(out_x, out=out_x)
+        out_x[:, 0] = model.spx0  # exactly, not exp(log(spx0))
         yield PathChunk(start, out_x, out_v, model.vix_index(out_v))
 
 

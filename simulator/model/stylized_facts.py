@@ -3,7 +3,8 @@
 Used to choose and check the ``svcj_default`` preset (REFERENCES §5 lists published values; the
 Cboe/S&P files shipped in ``simulator/data/market`` reproduce them). Definitions:
 
-- ``vix_mean``, ``vix_median``, ``vix_sd``, ``p_vix_above_20``, ``p_vix_above_40``: daily VIX closes.
+- ``vix_mean``, ``vix_median``, ``vix_sd``, ``p_vix_above_20``, ``p_vix_above_40``: daily VIX
+  closes.
 - ``implied_minus_realised``: mean over days of VIX_t minus the realised volatility of the next
   21 trading days, ``100 sqrt(252/21 * sum r^2)`` with daily log returns r (vol points).
 - ``share_implied_above_realised``: share of days on which VIX_t exceeds that realised vol.
@@ -31,7 +32,7 @@ def _facts(spx: np.ndarray, vix: np.ndarray) -> dict[str, float]:
     n = r.shape[-1] - REALISED_WINDOW_DAYS + 1
     if n < 1:
         raise ValueError(f"need more than {REALISED_WINDOW_DAYS} days of returns")
-    csum = np.concatenate([np.zeros(r.shape[:-1] + (1,)), np.cumsum(r**2, axis=-1)], axis=-1)
+    csum = np.concatenate([np.zeros((*r.shape[:-1], 1)), np.cumsum(r**2, axis=-1)], axis=-1)
     window = csum[..., REALISED_WINDOW_DAYS:] - csum[..., :-REALISED_WINDOW_DAYS]
     rv = 100.0 * np.sqrt(252.0 / REALISED_WINDOW_DAYS * window)  # rv[t]: days t+1 .. t+21
     gap = vix[..., :n] - rv[..., :n]

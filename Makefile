@@ -1,0 +1,42 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP_RUN := $(VENV)/.installed-run
+STAMP_DEV := $(VENV)/.installed-dev
+PYTEST_ARGS ?=
+
+.PHONY: run test test-slow bench lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP_RUN): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(STAMP_DEV): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@ $(STAMP_RUN)
+
+## run: install and simulate + summarise paths of the default model
+run: $(STAMP_RUN)
+	$(BIN)/alvh simulate --model svcj_default --paths 20000 --days 252 --seed 1
+
+## test: install with dev extras and run the fast test suite
+test: $(STAMP_DEV)
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+## test-slow: the full suite, long statistical tests included
+test-slow: $(STAMP_DEV)
+	$(BIN)/python -m pytest -q --run-slow $(PYTEST_ARGS)
+
+## bench: benchmarks, results written to benchmarks/results/
+bench: $(STAMP_DEV)
+	$(BIN)/python -m benchmarks.run
+
+lint: $(STAMP_DEV)
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
