@@ -63,5 +63,5 @@ def test_log_contract_by_monte_carlo_under_q(preset):
     se = estimate.std(ddof=1) / math.sqrt(estimate.size)
     a, b = vix_coefficients(m.Q, tau)
     assert abs(estimate.mean() - (a + b * m.v0)) < 3 * se
-    # the test resolves VIX^2 to 1.2 % or better (the rare large Bates jumps dominate the SE)
-    assert se < 0.012 * (a + b * m.v0)
+    # the test resolves VIX^2 to 1.5 % or better (rare large Bates jumps dominate the SE)
+    assert se < 0.015 * (a + b * m.v0)

@@ -29,7 +29,8 @@ import numpy as np
 from numba import njit, prange, uint64
 
 from simulator.model.params import TRADING_DAYS_PER_YEAR, MeasureParams, Model
-from simulator.model.rng import normal_pair, seed_key, uniform_pair
+from simulator.model.rng import inverse_normal, jump_draws, seed_key, step_draws
+from simulator.model.vix import vix_coefficients
 
 PSI_CRITICAL = 1.5  # Andersen's switching level; any value in [1, 2] works
 MAX_JUMPS_PER_STEP = 64  # P(N > 64) is < 1e-100 for lam dt <= 0.4 (lam <= 100/yr, daily steps)
@@ -37,8 +38,8 @@ DEFAULT_CHUNK_PATHS = 8192
 
 # Columns of the per-day step-constant table.
 (C_THETA, C_EXP_KDT, C_S2_V, C_S2_CONST, C_K1, C_K2, C_K3, C_K4, C_DRIFT, C_K0_PLAIN,
- C_LAM_DT, C_MU_X, C_SIGMA_X, C_MU_V, C_RHO_J) = range(15)
-N_STEP_CONSTANTS = 15
+ C_LAM_DT, C_P_NO_JUMP, C_MU_X, C_SIGMA_X, C_MU_V, C_RHO_J) = range(16)
+N_STEP_CONSTANTS = 16
 
 
 def step_constants(m: MeasureParams, r: float, q: float, dt: float) -> np.ndarray:
@@ -61,6 +62,7 @@ def step_constants(m: MeasureParams, r: float, q: float, dt: float) -> np.ndarra
     out[C_DRIFT] = (r - q + m.equity_premium - m.lam * m.mbar) * dt
     out[C_K0_PLAIN] = -rho * kappa * theta * dt / sigma
     out[C_LAM_DT] = m.lam * dt
+    out[C_P_NO_JUMP] = math.exp(-m.lam * dt)
     out[C_MU_X] = m.mu_x
     out[C_SIGMA_X] = m.sigma_x
     out[C_MU_V] = m.mu_v
@@ -69,8 +71,11 @@ def step_constants(m: MeasureParams, r: float, q: float, dt: float) -> np.ndarra
 
 
 @njit(cache=True, inline="always")
-def _qe_step(c, v, z_v, u_v, z_x):
-    """One diffusive QE step: returns (v_next, dx) with the martingale-corrected K0*."""
+def _qe_step(c, v, u_v, z_x):
+    """One diffusive QE step: returns (v_next, dx) with the martingale-corrected K0*.
+
+    ``u_v`` drives both branches, as in Andersen (2008): Z_v = inverse normal of u_v.
+    """
     theta = c[C_THETA]
     e = c[C_EXP_KDT]
     m = theta + (v - theta) * e
@@ -84,9 +89,10 @@ def _qe_step(c, v, z_v, u_v, z_x):
     if psi <= PSI_CRITICAL:
         # quadratic branch: v' = a (b + Z)^2, Andersen eqs. (27)-(28)
         inv_psi2 = 2.0 / psi
-        b2 = inv_psi2 - 1.0 + math.sqrt(inv_psi2) * math.sqrt(inv_psi2 - 1.0)
+        b2 = inv_psi2 - 1.0 + math.sqrt(inv_psi2 * (inv_psi2 - 1.0))
         a = m / (1.0 + b2)
         b = math.sqrt(b2)
+        z_v = inverse_normal(u_v)
         v_next = a * (b + z_v) * (b + z_v)
         denom = 1.0 - 2.0 * big_a * a
         if denom > 0.0:
@@ -111,10 +117,10 @@ def _qe_step(c, v, z_v, u_v, z_x):
 
 
 @njit(cache=True, inline="always")
-def _poisson_count(mean, u):
-    """Poisson(mean) by inversion of one uniform (mean = lam dt is small)."""
+def _poisson_count(mean, p_zero, u):
+    """Poisson(mean) by inversion of one uniform; ``p_zero`` = exp(-mean) (precomputed)."""
     n = 0
-    pmf = math.exp(-mean)
+    pmf = p_zero
     cdf = pmf
     while u > cdf and n < MAX_JUMPS_PER_STEP:
         n += 1
@@ -124,41 +130,41 @@ def _poisson_count(mean, u):
 
 
 @njit(cache=True, parallel=True)
-def simulate_chunk(consts, substeps, x0, v0, path_start, stream, k0, k1, out_x, out_v):
-    """Fill ``out_x`` (log SPX) and ``out_v`` (variance), shape (paths, days + 1), in place.
+def simulate_chunk(consts, substeps, x0, v0, vix_a, vix_b, path_start, stream, k0, k1,
+                   out_spx, out_v, out_vix):
+    """Fill ``out_spx``, ``out_v``, ``out_vix`` (shape (paths, days + 1)) in place.
 
-    ``consts`` is (days, N_STEP_CONSTANTS); row d holds the constants of day d's sub-steps.
-    Path ``i`` of the chunk is global path ``path_start + i``: its draws do not depend on the
-    chunk. Jit-compiled with numba, parallel over paths.
+    ``consts`` is (days, N_STEP_CONSTANTS): row d holds the constants of day d's sub-steps.
+    ``vix_a``, ``vix_b`` (days + 1) map v to VIX^2/100^2 = a + b v on each day. Row ``i`` is
+    global path ``path_start + i``; its draws do not depend on the chunk. Jit-compiled with
+    numba, parallel over paths.
     """
-    n_paths = out_x.shape[0]
+    n_paths = out_spx.shape[0]
     n_days = consts.shape[0]
     for i in prange(n_paths):
         path = uint64(path_start + i)
         x = x0
         v = v0
-        out_x[i, 0] = x
+        out_spx[i, 0] = math.exp(x0)
         out_v[i, 0] = v
+        out_vix[i, 0] = 100.0 * math.sqrt(vix_a[0] + vix_b[0] * v)
         for day in range(n_days):
             c = consts[day]
             for sub in range(substeps):
                 step = uint64(day * substeps + sub)
-                z_v, z_x = normal_pair(step, path, uint64(0), stream, k0, k1)
-                u_v, u_n = uniform_pair(step, path, uint64(1), stream, k0, k1)
-                v, dx = _qe_step(c, v, z_v, u_v, z_x)
+                u_v, z_x, u_n = step_draws(step, path, stream, k0, k1)
+                v, dx = _qe_step(c, v, u_v, z_x)
                 x += dx
-                lam_dt = c[C_LAM_DT]
-                if lam_dt > 0.0:
-                    n_jumps = _poisson_count(lam_dt, u_n)
+                if u_n > c[C_P_NO_JUMP]:  # at least one jump (never when lam = 0)
+                    n_jumps = _poisson_count(c[C_LAM_DT], c[C_P_NO_JUMP], u_n)
                     for j in range(n_jumps):
-                        blk = uint64(2 + 2 * j)
-                        u_jump, _ = uniform_pair(step, path, blk, stream, k0, k1)
-                        z_jump, _ = normal_pair(step, path, blk + uint64(1), stream, k0, k1)
-                        jump_v = -c[C_MU_V] * math.log(u_jump)  # Exp(mean mu_v)
+                        u_size, z_jump = jump_draws(step, path, j, stream, k0, k1)
+                        jump_v = -c[C_MU_V] * math.log(u_size)  # Exp(mean mu_v)
                         v += jump_v
                         x += c[C_MU_X] + c[C_RHO_J] * jump_v + c[C_SIGMA_X] * z_jump
-            out_x[i, day + 1] = x
+            out_spx[i, day + 1] = math.exp(x)
             out_v[i, day + 1] = v
+            out_vix[i, day + 1] = 100.0 * math.sqrt(vix_a[day + 1] + vix_b[day + 1] * v)
 
 
 # ------------------------------------------------------------------------------------------
@@ -196,24 +202,39 @@ def day_constants(model: Model, n_days: int, measure: str, substeps: int) -> np.
     return np.ascontiguousarray(np.broadcast_to(row, (n_days, N_STEP_CONSTANTS)))
 
 
+class _Generator:
+    """Validated arguments and constants of one simulation, shared by all its chunks."""
+
+    def __init__(self, model, n_paths, n_days, seed, measure, substeps, chunk_size, stream):
+        _validate_sim_args(n_paths, n_days, seed, measure, substeps, chunk_size, stream)
+        self.model = model
+        self.n_paths, self.n_days, self.chunk_size = n_paths, n_days, chunk_size
+        self.substeps = substeps
+        self.consts = day_constants(model, n_days, measure, substeps)
+        vix_a, vix_b = vix_coefficients(model.Q)
+        self.vix_a = np.full(n_days + 1, vix_a)
+        self.vix_b = np.full(n_days + 1, vix_b)
+        k0, k1 = seed_key(seed)
+        self.keys = (np.uint64(k0), np.uint64(k1))
+        self.stream = np.uint64(stream)
+
+    def fill(self, start: int, spx: np.ndarray, v: np.ndarray, vix: np.ndarray) -> None:
+        simulate_chunk(self.consts, self.substeps, math.log(self.model.spx0), self.model.v0,
+                       self.vix_a, self.vix_b, start, self.stream, *self.keys, spx, v, vix)
+        spx[:, 0] = self.model.spx0  # exactly, not exp(log(spx0))
+
+
 def iter_path_chunks(
     model: Model, n_paths: int, n_days: int, seed: int, *, measure: str = "P",
     substeps: int = 1, chunk_size: int = DEFAULT_CHUNK_PATHS, stream: int = 0,
 ) -> Iterator[PathChunk]:
     """Yield the paths in chunks of at most ``chunk_size`` (memory stays bounded)."""
-    _validate_sim_args(n_paths, n_days, seed, measure, substeps, chunk_size, stream)
-    consts = day_constants(model, n_days, measure, substeps)
-    k0, k1 = seed_key(seed)
-    x0 = math.log(model.spx0)
+    gen = _Generator(model, n_paths, n_days, seed, measure, substeps, chunk_size, stream)
     for start in range(0, n_paths, chunk_size):
         n = min(chunk_size, n_paths - start)
-        out_x = np.empty((n, n_days + 1))
-        out_v = np.empty((n, n_days + 1))
-        simulate_chunk(consts, substeps, x0, model.v0, start, np.uint64(stream),
-                       np.uint64(k0), np.uint64(k1), out_x, out_v)
-        np.exp(out_x, out=out_x)
-        out_x[:, 0] = model.spx0  # exactly, not exp(log(spx0))
-        yield PathChunk(start, out_x, out_v, model.vix_index(out_v))
+        spx, v, vix = (np.empty((n, n_days + 1)) for _ in range(3))
+        gen.fill(start, spx, v, vix)
+        yield PathChunk(start, spx, v, vix)
 
 
 def simulate_paths(
@@ -253,11 +274,11 @@ def simulate_paths(
     """
     import xarray as xr
 
-    chunks = list(iter_path_chunks(model, n_paths, n_days, seed, measure=measure,
-                                   substeps=substeps, chunk_size=chunk_size, stream=stream))
-    spx = np.concatenate([c.spx for c in chunks])
-    v = np.concatenate([c.v for c in chunks])
-    vix = np.concatenate([c.vix for c in chunks])
+    gen = _Generator(model, n_paths, n_days, seed, measure, substeps, chunk_size, stream)
+    spx, v, vix = (np.empty((n_paths, n_days + 1)) for _ in range(3))
+    for start in range(0, n_paths, chunk_size):  # chunks write straight into the output
+        stop = min(start + chunk_size, n_paths)
+        gen.fill(start, spx[start:stop], v[start:stop], vix[start:stop])
     dims = ("path", "day")
     ds = xr.Dataset(
         {
