@@ -22,3 +22,18 @@ def threads():
     before = numba.get_num_threads()
     yield numba.set_num_threads
     numba.set_num_threads(before)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_table_cache(tmp_path_factory):
+    """Tests build pricing tables into a private cache, never the user's ~/.cache/alvh."""
+    import os
+
+    folder = tmp_path_factory.mktemp("alvh_cache")
+    before = os.environ.get("ALVH_CACHE_DIR")
+    os.environ["ALVH_CACHE_DIR"] = str(folder)
+    yield folder
+    if before is None:
+        os.environ.pop("ALVH_CACHE_DIR", None)
+    else:
+        os.environ["ALVH_CACHE_DIR"] = before

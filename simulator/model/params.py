@@ -330,6 +330,29 @@ class Model:
 
         return variance_from_vix(self.Q, vix)
 
+    # --- prices (DESIGN §6): interpolated tables, the same kernels the engine calls -------
+    def pricing_tables(self):
+        """The model's pricing tables (built once per Q parameters, cached on disk)."""
+        from simulator.pricing.tables import tables_for
+
+        return tables_for(self.Q, self.r, self.q)
+
+    def spx_option(self, spot, v, days, strike, kind="put"):
+        """Discounted European SPX option price, index points; ``days`` = trading days left."""
+        return self.pricing_tables().spx_option(spot, v, days, strike, kind)
+
+    def spx_delta(self, spot, v, days, strike, kind="put"):
+        """d(spx_option)/d(spot) at fixed variance v."""
+        return self.pricing_tables().spx_delta(spot, v, days, strike, kind)
+
+    def vix_future(self, v, days):
+        """VIX future E_Q[VIX at expiry | v], index points; ``days`` = trading days to expiry."""
+        return self.pricing_tables().vix_future_price(v, days)
+
+    def vix_option(self, v, days, strike, kind="call"):
+        """Discounted VIX option on the VIX future of its own expiry, index points."""
+        return self.pricing_tables().vix_option(v, days, strike, kind)
+
     @property
     def vix_floor(self) -> float:
         """The lowest VIX the model can produce (at v = 0), index points."""

@@ -104,6 +104,30 @@ def _truncation(q: MeasureParams, r, div, tau, v, width_l):
     return c1 - half, c1 + half
 
 
+def _put_coefficients(a, width, n_terms):
+    """V_k of the put payoff K (1 - e^y)^+ on [a, 0] (FO 2008 eq. (29)), primed-sum halved."""
+    k = np.arange(n_terms)
+    w = k * math.pi / width
+    # chi_k(a, 0): cos(w (0 - a)) e^0 - cos(0) e^a + w sin(w (0 - a)) e^0 - w sin(0) e^a
+    chi = (np.cos(-w * a) - math.exp(a) + w * np.sin(-w * a)) / (1 + w * w)
+    psi = np.empty(n_terms)
+    psi[0] = -a
+    psi[1:] = np.sin(-w[1:] * a) / w[1:]
+    v_k = 2 / width * (-chi + psi)
+    v_k[0] *= 0.5
+    return w, v_k
+
+
+def put_prices_from_cf(phi, a, width, log_moneyness, tau, r):
+    """Puts per unit strike from CF values ``phi`` at frequencies k pi / width on [a, a + width].
+
+    ``log_moneyness`` = ln(S/K) per strike. Returns ``e^{-r tau} E[(1 - S_T/K)^+]``.
+    """
+    w, v_k = _put_coefficients(a, width, phi.shape[-1])
+    phase = np.exp(1j * np.outer(log_moneyness - a, w))  # (K, N)
+    return math.exp(-r * tau) * (np.real(phi[None, :] * phase) @ v_k)
+
+
 def cos_put_prices(spot, strikes, v, tau: float, q: MeasureParams, r: float, div: float,
                    n_terms: int = COS_TERMS, width_l: float = COS_TRUNCATION_L) -> np.ndarray:
     """European put prices (index points) for one maturity ``tau`` (years).
@@ -111,39 +135,46 @@ def cos_put_prices(spot, strikes, v, tau: float, q: MeasureParams, r: float, div
     ``spot`` and ``v`` are scalars or arrays of equal shape; ``strikes`` is 1-D. The result has
     shape broadcast(spot, v) + strikes.shape.
     """
-    spot = np.asarray(spot, dtype=float)
-    v = np.asarray(v, dtype=float)
-    spot, v = np.broadcast_arrays(spot, v)
+    spot, v = np.broadcast_arrays(np.asarray(spot, dtype=float), np.asarray(v, dtype=float))
     strikes = np.atleast_1d(np.asarray(strikes, dtype=float))
-    a, b = _truncation(q, r, div, tau, v, width_l)  # shape of v
-    a = a[..., None]
-    b = b[..., None]
-    k = np.arange(n_terms)
-    w = k * math.pi / (b - a)  # (..., N)
-    # the CF at frequencies that depend on the range: evaluate per (v) row
-    flat_w = w.reshape(-1, n_terms)
-    flat_v = v.reshape(-1)
-    phi = np.empty(flat_w.shape, dtype=complex)
-    for i in range(flat_w.shape[0]):
-        phi[i] = log_return_cf(flat_w[i], q, r, div, tau, flat_v[i])
-    phi = phi.reshape(w.shape)
-    # V_k of the put (FO 2008 eq. (29)) on [a, 0], payoff K (1 - e^y)^+, y = ln(S_T/K)
-    c, d = a, np.zeros_like(a)
-    chi = (np.cos(w * (d - a)) * np.exp(d) - np.cos(w * (c - a)) * np.exp(c)
-           + w * np.sin(w * (d - a)) * np.exp(d) - w * np.sin(w * (c - a)) * np.exp(c))
-    chi = chi / (1 + w * w)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        psi = np.where(k == 0, d - c, (np.sin(w * (d - a)) - np.sin(w * (c - a))) / np.where(
-            k == 0, 1.0, w))
-    v_k = 2 / (b - a) * (-chi + psi)
-    v_k[..., 0] *= 0.5  # the primed sum halves the first term
-    x = np.log(spot[..., None] / strikes)  # (..., K)
-    # sum_k Re{phi(w_k) e^{i w_k (x - a)}} V_k for every strike
-    phase = np.exp(1j * w[..., None, :] * (x[..., :, None] - a[..., None, :]))  # (..., K, N)
-    series = np.real(phi[..., None, :] * phase) @ v_k[..., :, None]
-    put = strikes * math.exp(-r * tau) * series[..., 0]
+    lo, hi = _truncation(q, r, div, tau, v, width_l)
+    out = np.empty((*spot.shape, strikes.size))
+    for idx in np.ndindex(spot.shape):
+        width = float(hi[idx] - lo[idx])
+        u = np.arange(n_terms) * math.pi / width
+        phi = log_return_cf(u, q, r, div, tau, v[idx])
+        out[idx] = strikes * put_prices_from_cf(phi, float(lo[idx]), width,
+                                                np.log(spot[idx] / strikes), tau, r)
     intrinsic = np.maximum(strikes * math.exp(-r * tau) - spot[..., None] * math.exp(-div * tau), 0)
-    return np.maximum(put, intrinsic)  # no-arbitrage floor against truncation noise
+    return np.maximum(out, intrinsic)  # no-arbitrage floor against truncation noise
+
+
+def cos_put_grid(log_moneyness, v, tau, q: MeasureParams, n_terms: int = COS_TERMS,
+                 width_l: float = COS_TRUNCATION_L, ladder: float = 1.25) -> np.ndarray:
+    """Undiscounted puts per unit strike, r = q = 0, for many ``v`` (1-D) at one maturity.
+
+    ``log_moneyness`` is (len(v), K): ln(S/K) per v and strike. For the table build: each COS
+    range is widened to the next width of a geometric ladder, so every v of one width shares
+    one evaluation of the costly part of the CF (Heston coefficients and jump integral).
+    """
+    v = np.asarray(v, dtype=float)
+    lo, hi = _truncation(q, 0.0, 0.0, tau, v, width_l)
+    need = hi - lo
+    base_width = need.min()
+    steps = np.ceil(np.log(need / base_width) / math.log(ladder) - 1e-12)
+    widths = base_width * ladder**steps
+    out = np.empty(log_moneyness.shape)
+    for width in np.unique(widths):
+        rows = np.nonzero(widths == width)[0]
+        u = np.arange(n_terms) * math.pi / width
+        exponent, d_h = _log_cf_exponent(u, q, 0.0, 0.0, tau, 0.0)
+        for i in rows:
+            a = 0.5 * (lo[i] + hi[i]) - 0.5 * width  # same centre, wider range
+            phi = np.exp(exponent + d_h * v[i])
+            put = put_prices_from_cf(phi, a, width, log_moneyness[i], tau, 0.0)
+            intrinsic = np.maximum(1 - np.exp(log_moneyness[i]), 0.0)
+            out[i] = np.maximum(put, intrinsic)
+    return out
 
 
 def cos_call_prices(spot, strikes, v, tau, q, r, div, **kw) -> np.ndarray:

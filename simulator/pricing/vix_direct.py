@@ -74,7 +74,8 @@ def vix_future(v, tau: float, q: MeasureParams) -> np.ndarray:
     return 100 / (2 * math.sqrt(math.pi)) * (integrand @ _SCHURGER_W)
 
 
-def _vt_density(q: MeasureParams, tau: float, v: float):
+def _vt_density(q: MeasureParams, tau: float, v: float, n_terms: int = VT_COS_TERMS,
+                n_grid: int = VT_GRID_POINTS):
     """Grid (midpoints), spacing and density of v_T by COS density recovery."""
     mean = variance_mean(q, v, tau)
     sd = math.sqrt(max(variance_var(q, v, tau), 0.0))
@@ -83,17 +84,17 @@ def _vt_density(q: MeasureParams, tau: float, v: float):
     if q.lam > 0 and q.mu_v > 0:  # room for a variance jump at short maturities
         hi = max(hi, mean + 10 * q.mu_v * min(1.0, 1.0 + q.lam * tau))
     width = hi - lo
-    k = np.arange(VT_COS_TERMS)
+    k = np.arange(n_terms)
     w = k * math.pi / width
     f = variance_transform(1j * w, q, tau, v)
     coef = 2 / width * np.real(f * np.exp(-1j * w * lo))
     coef[0] *= 0.5
-    dy = width / VT_GRID_POINTS
-    y = lo + (np.arange(VT_GRID_POINTS) + 0.5) * dy
+    dy = width / n_grid
+    y = lo + (np.arange(n_grid) + 0.5) * dy
     # sum_k coef_k cos(pi k (j + 1/2) / M) at the midpoints is a DCT-III of length M:
     # scipy's computes x_0 + 2 sum_{k>0} x_k cos(...), hence the halving of k > 0
-    padded = np.zeros(VT_GRID_POINTS)
-    padded[:VT_COS_TERMS] = coef
+    padded = np.zeros(n_grid)
+    padded[:n_terms] = coef
     padded[1:] *= 0.5
     density = fft.dct(padded, type=3)
     # not clipped at 0: the series oscillates near a singular density (Feller violated), and
@@ -102,7 +103,8 @@ def _vt_density(q: MeasureParams, tau: float, v: float):
 
 
 def vix_option_prices(v: float, tau: float, strikes, q: MeasureParams, r: float,
-                      kind: str = "call") -> np.ndarray:
+                      kind: str = "call", future: float | None = None,
+                      n_terms: int = VT_COS_TERMS, n_grid: int = VT_GRID_POINTS) -> np.ndarray:
     """VIX calls or puts (index points, discounted) for one ``v`` and maturity ``tau`` years.
 
     Calls integrate the payoff against the COS density of v_T. A call struck above the VIX floor
@@ -110,6 +112,7 @@ def vix_option_prices(v: float, tau: float, strikes, q: MeasureParams, r: float,
     condition fails and its series converges slowly; a call struck at or below the floor is
     always exercised and worth exactly ``e^{-r tau} (F - K)``. Puts follow by put–call parity
     with the Schürger future ``F`` (accurate to ~1e-10), never from the density's left tail.
+    ``future`` may be passed when already known (table builds).
     """
     if kind not in ("call", "put"):
         raise ValueError(f"kind must be 'call' or 'put', got {kind!r}")
@@ -120,8 +123,8 @@ def vix_option_prices(v: float, tau: float, strikes, q: MeasureParams, r: float,
         diff = vix - strikes if kind == "call" else strikes - vix
         return np.maximum(diff, 0.0)
     disc = math.exp(-r * tau)
-    future = float(vix_future(v, tau, q))
-    y, dy, density = _vt_density(q, tau, v)
+    future = float(vix_future(v, tau, q)) if future is None else float(future)
+    y, dy, density = _vt_density(q, tau, v, n_terms, n_grid)
     vix_t = 100 * np.sqrt(a + b * y)
     calls = disc * (np.maximum(vix_t[None, :] - strikes[:, None], 0.0) @ density) * dy
     calls = np.where(strikes <= 100 * math.sqrt(a), disc * (future - strikes), calls)

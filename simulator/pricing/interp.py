@@ -1,0 +1,255 @@
+"""Numba lookups into the pricing tables: the only way prices are computed at run time.
+
+Tables hold implied volatilities, so prices come from Black-76 at an interpolated volatility and
+anything outside the grid is extrapolated *in implied volatility* (never in price): flat in the
+state and maturity directions, like sqrt(|z|) in moneyness. Prices stay finite and within the
+no-arbitrage bounds (intrinsic <= price <= forward), never NaN.
+
+Axes (see ``simulator.pricing.tables``)::
+
+    vol = sqrt(v) at explicit nodes ``vol_nodes`` (dense where VIX is low)   (axis 0)
+    days: every trading day 1..D1, then uniform in sqrt(days) up to the end   (axis 1)
+    z     = ln(K/F) / scale(v, tau), uniform             (axis 2: standardised log-moneyness)
+
+``scale`` is the model's standard deviation of ln S_T (SPX) or ln VIX_T (VIX) over the option's
+life, so one z grid serves 1-day and 400-day options alike.
+
+``qp`` (float64 array) carries the Q parameters and rates; ``grid`` the axis specification.
+"""
+
+from __future__ import annotations
+
+import math
+
+from numba import njit, prange
+
+from simulator.pricing.black import (
+    black_forward_delta,
+    black_price,
+    black_vega_total,
+)
+
+# qp layout
+QP_KAPPA, QP_THETA_STAR, QP_SIGMA_V, QP_LAM, QP_MU_V, QP_EZ2, QP_VIX_A, QP_VIX_B, QP_R, QP_DIV = (
+    range(10))
+N_QP = 10
+# grid layout
+(G_N_VOL, G_DAILY_UNTIL, G_SQRTD_STEP, G_N_DAYS, G_Z_MIN, G_Z_STEP, G_N_Z, G_ZV_MIN, G_ZV_STEP,
+ G_N_ZV) = range(10)
+N_GRID = 10
+TRADING_DAYS = 252.0
+MIN_SCALE = 1e-6
+
+
+@njit(cache=True)
+def integrated_variance(v, tau, qp):
+    """E_Q[int_0^tau v_s ds | v_0 = v] with variance jumps in theta_star."""
+    k = qp[QP_KAPPA]
+    ts = qp[QP_THETA_STAR]
+    return ts * tau + (v - ts) * (-math.expm1(-k * tau)) / k
+
+
+@njit(cache=True)
+def spx_scale(v, tau, qp):
+    """Standard deviation proxy of ln S_T: sqrt(E[int v] + lam tau E[Z_x^2])."""
+    w = integrated_variance(max(v, 0.0), tau, qp) + qp[QP_LAM] * tau * qp[QP_EZ2]
+    return max(math.sqrt(max(w, 0.0)), MIN_SCALE)
+
+
+@njit(cache=True)
+def vix_scale(v, tau, qp):
+    """Standard deviation proxy of ln VIX_T: B sd(v_T) / (2 E[VIX_T^2]) (delta method)."""
+    k = qp[QP_KAPPA]
+    ts = qp[QP_THETA_STAR]
+    s2 = qp[QP_SIGMA_V] ** 2
+    v = max(v, 0.0)
+    e = math.exp(-k * tau)
+    mean = ts + (v - ts) * e
+    var = ((s2 * ts + 2.0 * qp[QP_LAM] * qp[QP_MU_V] ** 2) * (1.0 - e * e) / (2.0 * k)
+           + s2 * (v - ts) * (e - e * e) / k)
+    vix2 = qp[QP_VIX_A] + qp[QP_VIX_B] * mean
+    return max(0.5 * qp[QP_VIX_B] * math.sqrt(max(var, 0.0)) / vix2, MIN_SCALE)
+
+
+@njit(cache=True, inline="always")
+def _locate(x, x0, step, n):
+    """Cell index and weight of x on a uniform axis; flat beyond the ends."""
+    t = (x - x0) / step
+    if t <= 0.0:
+        return 0, 0.0
+    if t >= n - 1:
+        return n - 2, 1.0
+    i = int(t)
+    if i > n - 2:
+        i = n - 2
+    return i, t - i
+
+
+@njit(cache=True, inline="always")
+def _locate_state(v, vol_nodes):
+    """Cell of sqrt(v) among increasing ``vol_nodes`` (binary search); flat beyond the ends."""
+    x = math.sqrt(max(v, 0.0))
+    n = vol_nodes.size
+    if x <= vol_nodes[0]:
+        return 0, 0.0
+    if x >= vol_nodes[n - 1]:
+        return n - 2, 1.0
+    lo = 0
+    hi = n - 1
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if vol_nodes[mid] <= x:
+            lo = mid
+        else:
+            hi = mid
+    return lo, (x - vol_nodes[lo]) / (vol_nodes[lo + 1] - vol_nodes[lo])
+
+
+@njit(cache=True, inline="always")
+def _locate_days(days, grid):
+    """Days axis: nodes 1, 2, ..., D1 (every trading day), then uniform in sqrt(days)."""
+    d1 = grid[G_DAILY_UNTIL]
+    n = int(grid[G_N_DAYS])
+    if days <= d1:
+        return _locate(days, 1.0, 1.0, int(d1))
+    t = (math.sqrt(days) - math.sqrt(d1)) / grid[G_SQRTD_STEP]
+    j = int(d1) - 1 + int(t)
+    if j >= n - 1:
+        return n - 2, 1.0
+    return j, t - int(t)
+
+
+@njit(cache=True, inline="always")
+def _blend(table, i, wi, j, wj, k):
+    """Bilinear value at z node k (clamped to the table)."""
+    k = min(max(k, 0), table.shape[2] - 1)
+    return ((1.0 - wi) * ((1.0 - wj) * table[i, j, k] + wj * table[i, j + 1, k])
+            + wi * ((1.0 - wj) * table[i + 1, j, k] + wj * table[i + 1, j + 1, k]))
+
+
+@njit(cache=True)
+def _interp3(table, v, days, z, grid, vol_nodes, z_min, z_step, n_z):
+    """Value and d/dz: bilinear in (vol, days), cubic Hermite (Catmull–Rom) in z.
+
+    C1 in z: piecewise-linear smiles put kinks in implied volatility, and each kink is a
+    butterfly arbitrage in price. Beyond the ends of the z axis the volatility grows like
+    sqrt(|z|): total implied variance linear in log-moneyness, the wing asymptotics of
+    Lee (2004), "The moment formula for implied volatility at extreme strikes".
+    """
+    i, wi = _locate_state(v, vol_nodes)
+    j, wj = _locate_days(days, grid)
+    n = int(n_z)
+    z_max = z_min + (n - 1) * z_step
+    z_in = min(max(z, z_min), z_max)
+    k, t = _locate(z_in, z_min, z_step, n)
+    f0 = _blend(table, i, wi, j, wj, k)
+    f1 = _blend(table, i, wi, j, wj, k + 1)
+    # node slopes (per z cell): central inside, one-sided at the ends
+    fm = _blend(table, i, wi, j, wj, k - 1) if k > 0 else f0 - (f1 - f0)
+    f2 = _blend(table, i, wi, j, wj, k + 2) if k + 2 < n else f1 + (f1 - f0)
+    m0 = 0.5 * (f1 - fm)
+    m1 = 0.5 * (f2 - f0)
+    t2 = t * t
+    t3 = t2 * t
+    value = ((2 * t3 - 3 * t2 + 1) * f0 + (t3 - 2 * t2 + t) * m0
+             + (-2 * t3 + 3 * t2) * f1 + (t3 - t2) * m1)
+    if z_in != z:  # beyond the axis: sigma_edge * sqrt(z / edge)
+        ratio = math.sqrt(z / z_in)
+        return value * ratio, value / (2.0 * z_in * ratio)
+    slope = ((6 * t2 - 6 * t) * f0 + (3 * t2 - 4 * t + 1) * m0
+             + (-6 * t2 + 6 * t) * f1 + (3 * t2 - 2 * t) * m1) / z_step
+    return value, slope
+
+
+@njit(cache=True)
+def _interp2(table, v, days, grid, vol_nodes):
+    i, wi = _locate_state(v, vol_nodes)
+    j, wj = _locate_days(days, grid)
+    return ((1 - wi) * ((1 - wj) * table[i, j] + wj * table[i, j + 1])
+            + wi * ((1 - wj) * table[i + 1, j] + wj * table[i + 1, j + 1]))
+
+
+@njit(cache=True)
+def spx_option_price(spot, v, days, strike, is_call, spx_iv, qp, grid, vol_nodes):
+    """Discounted SPX European option price in index points (days: trading days to expiry)."""
+    if days <= 0.0:
+        return max(spot - strike, 0.0) if is_call else max(strike - spot, 0.0)
+    tau = days / TRADING_DAYS
+    forward = spot * math.exp((qp[QP_R] - qp[QP_DIV]) * tau)
+    z = math.log(strike / forward) / spx_scale(v, tau, qp)
+    sigma, _ = _interp3(spx_iv, v, days, z, grid, vol_nodes, grid[G_Z_MIN], grid[G_Z_STEP],
+                        grid[G_N_Z])
+    return black_price(forward, strike, sigma * math.sqrt(tau), math.exp(-qp[QP_R] * tau),
+                       is_call)
+
+
+@njit(cache=True)
+def spx_option_delta(spot, v, days, strike, is_call, spx_iv, qp, grid, vol_nodes):
+    """d price / d spot at fixed v, including the smile's move with moneyness."""
+    if days <= 0.0:
+        if is_call:
+            return 1.0 if spot > strike else 0.0
+        return -1.0 if spot < strike else 0.0
+    tau = days / TRADING_DAYS
+    growth = math.exp((qp[QP_R] - qp[QP_DIV]) * tau)
+    forward = spot * growth
+    scale = spx_scale(v, tau, qp)
+    z = math.log(strike / forward) / scale
+    sigma, dsigma_dz = _interp3(spx_iv, v, days, z, grid, vol_nodes, grid[G_Z_MIN], grid[G_Z_STEP],
+                                grid[G_N_Z])
+    sqrt_tau = math.sqrt(tau)
+    disc = math.exp(-qp[QP_R] * tau)
+    total_sd = sigma * sqrt_tau
+    d_forward = black_forward_delta(forward, strike, total_sd, disc, is_call)
+    vega = black_vega_total(forward, strike, total_sd, disc)
+    dz_dforward = -1.0 / (forward * scale)
+    return growth * (d_forward + vega * sqrt_tau * dsigma_dz * dz_dforward)
+
+
+@njit(cache=True)
+def vix_future_price(v, days, vix_future_table, qp, grid, vol_nodes):
+    """VIX future in index points; at days <= 0 it is spot VIX."""
+    if days <= 0.0:
+        return 100.0 * math.sqrt(qp[QP_VIX_A] + qp[QP_VIX_B] * max(v, 0.0))
+    return _interp2(vix_future_table, v, days, grid, vol_nodes)
+
+
+@njit(cache=True)
+def vix_option_price(v, days, strike, is_call, vix_future_table, vix_iv, qp, grid, vol_nodes):
+    """Discounted VIX option price in index points, Black-76 on its own VIX future."""
+    future = vix_future_price(v, days, vix_future_table, qp, grid, vol_nodes)
+    if days <= 0.0:
+        return max(future - strike, 0.0) if is_call else max(strike - future, 0.0)
+    tau = days / TRADING_DAYS
+    z = math.log(strike / future) / vix_scale(v, tau, qp)
+    sigma, _ = _interp3(vix_iv, v, days, z, grid, vol_nodes, grid[G_ZV_MIN], grid[G_ZV_STEP],
+                        grid[G_N_ZV])
+    return black_price(future, strike, sigma * math.sqrt(tau), math.exp(-qp[QP_R] * tau),
+                       is_call)
+
+
+# ---- array entry points (broadcast in Python, flat loops here) ------------------------------
+
+@njit(cache=True, parallel=True)
+def spx_option_many(spot, v, days, strike, is_call, delta, spx_iv, qp, grid, vol_nodes, out):
+    for n in prange(out.size):
+        if delta:
+            out[n] = spx_option_delta(spot[n], v[n], days[n], strike[n], is_call, spx_iv, qp,
+                                      grid, vol_nodes)
+        else:
+            out[n] = spx_option_price(spot[n], v[n], days[n], strike[n], is_call, spx_iv, qp,
+                                      grid, vol_nodes)
+
+
+@njit(cache=True, parallel=True)
+def vix_future_many(v, days, vix_future_table, qp, grid, vol_nodes, out):
+    for n in prange(out.size):
+        out[n] = vix_future_price(v[n], days[n], vix_future_table, qp, grid, vol_nodes)
+
+
+@njit(cache=True, parallel=True)
+def vix_option_many(v, days, strike, is_call, vix_future_table, vix_iv, qp, grid, vol_nodes,
+                    out):
+    for n in prange(out.size):
+        out[n] = vix_option_price(v[n], days[n], strike[n], is_call, vix_future_table, vix_iv,
+                                  qp, grid, vol_nodes)
