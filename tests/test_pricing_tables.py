@@ -8,7 +8,7 @@ import pytest
 
 import simulator as sim
 from simulator.pricing.black import implied_total_sd
-from simulator.pricing.interp import spx_scale, vix_scale
+from simulator.pricing.interp import QP_EZ2, spx_scale, vix_scale
 from simulator.pricing.spx_cos import cos_put_prices
 from simulator.pricing.tables import TableGrid, load_tables
 from simulator.pricing.vix_direct import vix_future, vix_option_prices
@@ -172,3 +172,24 @@ def test_public_methods_broadcast(model):
     assert m.vix_option(np.array([0.02, 0.04]), 30, 20.0).shape == (2,)
     with pytest.raises(ValueError, match="kind"):
         m.spx_option(SPOT, 0.04, 45, 5000.0, kind="straddle")
+
+
+def test_moneyness_scales_agree_with_the_closed_form_moments(model):
+    """interp.spx_scale / vix_scale restate simulator.model.moments in numba: keep them equal."""
+    from scipy import integrate
+
+    from simulator.model.moments import variance_mean, variance_var
+    from simulator.model.vix import vix_coefficients
+
+    m = model
+    qp = m.pricing_tables().qp
+    a, b = vix_coefficients(m.Q)
+    ez2 = qp[QP_EZ2]  # E[Z_x^2]
+    for v in (0.0, 0.02, 0.3):
+        for tau in (1 / 252, 0.25, 1.5):
+            integrated, _ = integrate.quad(lambda s, v=v: variance_mean(m.Q, v, s), 0, tau)
+            spx = math.sqrt(integrated + m.Q.lam * tau * ez2)
+            assert spx_scale(v, tau, qp) == pytest.approx(spx, rel=1e-9)
+            vix = 0.5 * b * math.sqrt(variance_var(m.Q, v, tau)) / (
+                a + b * variance_mean(m.Q, v, tau))
+            assert vix_scale(v, tau, qp) == pytest.approx(vix, rel=1e-9)

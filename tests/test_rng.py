@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from numba import njit, uint64
 
-from simulator.model.rng import normal_pair, philox, seed_key, uniform_pair
+from simulator.model.rng import jump_draws, philox, seed_key, step_draws
 
 # Random123 tests/kat_vectors, the three "philox4x32 10" lines: counter[4], key[2] -> result[4].
 KAT = [
@@ -24,15 +24,18 @@ def test_philox_known_answers(counter, key, expected):
 
 @njit
 def _draws(n, k0, k1):
-    u = np.empty((n, 2))
+    """The kernel's own draws for n steps of path 7: step block and first jump block."""
+    u = np.empty((n, 3))
     z = np.empty((n, 2))
     for i in range(n):
-        u[i, 0], u[i, 1] = uniform_pair(uint64(i), uint64(7), uint64(1), uint64(0), k0, k1)
-        z[i, 0], z[i, 1] = normal_pair(uint64(i), uint64(7), uint64(0), uint64(0), k0, k1)
+        u_v, z_x, u_n = step_draws(uint64(i), uint64(7), uint64(0), k0, k1)
+        u_size, z_jump = jump_draws(uint64(i), uint64(7), 0, uint64(0), k0, k1)
+        u[i, 0], u[i, 1], u[i, 2] = u_v, u_n, u_size
+        z[i, 0], z[i, 1] = z_x, z_jump
     return u, z
 
 
-def test_uniforms_and_normals_have_the_right_moments():
+def test_kernel_draws_have_the_right_moments_and_are_independent():
     n = 200_000
     u, z = _draws(n, np.uint64(12345), np.uint64(0))
     assert (u > 0).all() and (u < 1).all()  # open interval: log(u) and log(1-u) are finite
@@ -42,10 +45,10 @@ def test_uniforms_and_normals_have_the_right_moments():
     se_var_z = math.sqrt(2 / n)
     assert np.abs(z.mean(axis=0)).max() < 4 * se_mean_z
     assert np.abs(z.var(axis=0) - 1).max() < 4 * se_var_z
-    # the two normals of a Box-Muller pair and the two uniforms of a block are uncorrelated
-    se_corr = 1 / math.sqrt(n)
-    assert abs(np.corrcoef(z[:, 0], z[:, 1])[0, 1]) < 4 * se_corr
-    assert abs(np.corrcoef(u[:, 0], u[:, 1])[0, 1]) < 4 * se_corr
+    # every pair of the five streams is uncorrelated (4 SE; 10 pairs)
+    corr = np.corrcoef(np.column_stack([u, z]).T)
+    off_diagonal = corr[~np.eye(5, dtype=bool)]
+    assert np.abs(off_diagonal).max() < 4 / math.sqrt(n)
     # normal tails: P(|Z| > 3) = 0.0026998
     p3 = (np.abs(z) > 3).mean()
     assert abs(p3 - 0.0026998) < 4 * math.sqrt(0.0027 / (2 * n))

@@ -38,8 +38,6 @@ _M1 = uint64(0xCD9E8D57)
 _W0 = uint64(0x9E3779B9)
 _W1 = uint64(0xBB67AE85)
 _MASK32 = uint64(0xFFFFFFFF)
-_TWO_PI = 2.0 * math.pi
-_INV_2_53 = 1.0 / 9007199254740992.0  # 2**-53
 _INV_2_32 = 1.0 / 4294967296.0  # 2**-32
 
 
@@ -64,12 +62,6 @@ def philox4x32_10(c0, c1, c2, c3, k0, k1):
         lo1 = p1 & _MASK32
         c0, c1, c2, c3 = hi1 ^ c1 ^ k0, lo1, hi0 ^ c3 ^ k1, lo0
     return c0, c1, c2, c3
-
-
-@njit(cache=True, inline="always")
-def _u53(hi, lo):
-    """Uniform on the open interval (0, 1) with 53 random bits from two 32-bit words."""
-    return (float((hi >> uint64(5)) * uint64(67108864) + (lo >> uint64(6))) + 0.5) * _INV_2_53
 
 
 @njit(cache=True, inline="always")
@@ -134,22 +126,6 @@ def inverse_normal_array(p) -> np.ndarray:
     out = np.empty_like(p)
     _inverse_normal_array(p, out)
     return out
-
-
-@njit(cache=True, inline="always")
-def uniform_pair(step, path, block, stream, k0, k1):
-    """Two independent U(0,1) (open interval) for this counter."""
-    w0, w1, w2, w3 = philox4x32_10(step, path, block, stream, k0, k1)
-    return _u53(w0, w1), _u53(w2, w3)
-
-
-@njit(cache=True, inline="always")
-def normal_pair(step, path, block, stream, k0, k1):
-    """Two independent N(0,1) by Box–Muller from one Philox block."""
-    u1, u2 = uniform_pair(step, path, block, stream, k0, k1)
-    radius = math.sqrt(-2.0 * math.log(u1))
-    angle = _TWO_PI * u2
-    return radius * math.cos(angle), radius * math.sin(angle)
 
 
 def seed_key(seed: int) -> tuple[int, int]:
