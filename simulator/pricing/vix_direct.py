@@ -81,8 +81,10 @@ def _vt_density(q: MeasureParams, tau: float, v: float, n_terms: int = VT_COS_TE
     sd = math.sqrt(max(variance_var(q, v, tau), 0.0))
     lo = max(0.0, mean - VT_TRUNCATION_L * sd)
     hi = mean + VT_TRUNCATION_L * sd
-    if q.lam > 0 and q.mu_v > 0:  # room for a variance jump at short maturities
-        hi = max(hi, mean + 10 * q.mu_v * min(1.0, 1.0 + q.lam * tau))
+    if q.lam > 0 and q.mu_v > 0:
+        # at short maturities sd is tiny but one exponential jump can still land: keep its
+        # tail (P(Z_v > 10 mu_v) = e^-10) inside the range
+        hi = max(hi, mean + 10 * q.mu_v)
     width = hi - lo
     k = np.arange(n_terms)
     w = k * math.pi / width
