@@ -129,15 +129,21 @@ def _blend(table, i, wi, j, wj, k):
 
 @njit(cache=True)
 def _interp3(table, v, days, z, grid, vol_nodes, z_min, z_step, n_z):
-    """Value and d/dz: bilinear in (vol, days), cubic Hermite (Catmull–Rom) in z.
+    """Value and d/dz: bilinear in (vol, days), cubic Hermite (Catmull–Rom) in z."""
+    i, wi = _locate_state(v, vol_nodes)
+    j, wj = _locate_days(days, grid)
+    return _smile(table, i, wi, j, wj, z, z_min, z_step, n_z)
+
+
+@njit(cache=True)
+def _smile(table, i, wi, j, wj, z, z_min, z_step, n_z):
+    """Value and d/dz of the smile in cell (i, wi), (j, wj) of (vol, days) at moneyness z.
 
     C1 in z: piecewise-linear smiles put kinks in implied volatility, and each kink is a
     butterfly arbitrage in price. Beyond the ends of the z axis the volatility grows like
     sqrt(|z|): total implied variance linear in log-moneyness, the wing asymptotics of
     Lee (2004), "The moment formula for implied volatility at extreme strikes".
     """
-    i, wi = _locate_state(v, vol_nodes)
-    j, wj = _locate_days(days, grid)
     n = int(n_z)
     z_max = z_min + (n - 1) * z_step
     z_in = min(max(z, z_min), z_max)
@@ -226,6 +232,93 @@ def vix_option_price(v, days, strike, is_call, vix_future_table, vix_iv, qp, gri
                         grid[G_N_ZV])
     return black_price(future, strike, sigma * math.sqrt(tau), math.exp(-qp[QP_R] * tau),
                        is_call)
+
+
+@njit(cache=True)
+def spx_implied_vol(spot, v, days, strike, spx_iv, qp, grid, vol_nodes):
+    """Annualised Black implied volatility of an SPX option (days > 0)."""
+    tau = days / TRADING_DAYS
+    forward = spot * math.exp((qp[QP_R] - qp[QP_DIV]) * tau)
+    z = math.log(strike / forward) / spx_scale(v, tau, qp)
+    sigma, _ = _interp3(spx_iv, v, days, z, grid, vol_nodes, grid[G_Z_MIN], grid[G_Z_STEP],
+                        grid[G_N_Z])
+    return sigma
+
+
+@njit(cache=True)
+def vix_implied_vol(v, days, strike, future, vix_iv, qp, grid, vol_nodes):
+    """Annualised Black implied volatility of a VIX option on ``future`` (days > 0)."""
+    tau = days / TRADING_DAYS
+    z = math.log(strike / future) / vix_scale(v, tau, qp)
+    sigma, _ = _interp3(vix_iv, v, days, z, grid, vol_nodes, grid[G_ZV_MIN], grid[G_ZV_STEP],
+                        grid[G_N_ZV])
+    return sigma
+
+
+@njit(cache=True)
+def spx_condor_value(spot, v, days, put_long, put_short, call_short, call_long, spx_iv, qp,
+                     grid, vol_nodes):
+    """Value of a long iron condor (short puts/calls at the inner strikes are *bought*):
+    ``P(put_short) - P(put_long) + C(call_short) - C(call_long)``, index points, discounted.
+
+    The same four prices as ``spx_option_price`` leg by leg, with the forward, the moneyness
+    scale and the (vol, days) cell computed once for the four legs.
+    """
+    if days <= 0.0:
+        return (max(put_short - spot, 0.0) - max(put_long - spot, 0.0)
+                + max(spot - call_short, 0.0) - max(spot - call_long, 0.0))
+    i, wi = _locate_state(v, vol_nodes)
+    return condor_in_cell(i, wi, spot, v, days, put_long, put_short, call_short, call_long,
+                           spx_iv, qp, grid)
+
+
+@njit(cache=True)
+def condor_in_cell(i, wi, spot, v, days, put_long, put_short, call_short, call_long, spx_iv,
+                   qp, grid):
+    """``spx_condor_value`` for days > 0 with the state cell (i, wi) of ``v`` given."""
+    tau = days / TRADING_DAYS
+    forward = spot * math.exp((qp[QP_R] - qp[QP_DIV]) * tau)
+    inv_scale = 1.0 / spx_scale(v, tau, qp)
+    disc = math.exp(-qp[QP_R] * tau)
+    sqrt_tau = math.sqrt(tau)
+    j, wj = _locate_days(days, grid)
+    z_min = grid[G_Z_MIN]
+    z_step = grid[G_Z_STEP]
+    n_z = grid[G_N_Z]
+    total = 0.0
+    for leg in range(4):
+        if leg == 0:
+            strike, sign, is_call = put_short, 1.0, False
+        elif leg == 1:
+            strike, sign, is_call = put_long, -1.0, False
+        elif leg == 2:
+            strike, sign, is_call = call_short, 1.0, True
+        else:
+            strike, sign, is_call = call_long, -1.0, True
+        sigma, _ = _smile(spx_iv, i, wi, j, wj, math.log(strike / forward) * inv_scale, z_min,
+                          z_step, n_z)
+        total += sign * black_price(forward, strike, sigma * sqrt_tau, disc, is_call)
+    return total
+
+
+@njit(cache=True)
+def state_cell(v, vol_nodes):
+    """(i, wi): the cell of sqrt(v) on the state axis, shared by every lookup of one day."""
+    return _locate_state(v, vol_nodes)
+
+
+@njit(cache=True)
+def vix_call_in_cell(i, wi, v, days, strike, vix_future_table, vix_iv, qp, grid):
+    """``vix_option_price(v, days, strike, call)`` with the state cell (i, wi) of ``v`` given:
+    the engine prices every layer of a path-day in one cell. Same numbers, fewer lookups."""
+    j, wj = _locate_days(days, grid)
+    future = ((1 - wi) * ((1 - wj) * vix_future_table[i, j] + wj * vix_future_table[i, j + 1])
+              + wi * ((1 - wj) * vix_future_table[i + 1, j]
+                      + wj * vix_future_table[i + 1, j + 1]))
+    tau = days / TRADING_DAYS
+    z = math.log(strike / future) / vix_scale(v, tau, qp)
+    sigma, _ = _smile(vix_iv, i, wi, j, wj, z, grid[G_ZV_MIN], grid[G_ZV_STEP], grid[G_N_ZV])
+    return black_price(future, strike, sigma * math.sqrt(tau), math.exp(-qp[QP_R] * tau), True)
 
 
 # ---- array entry points (broadcast in Python, flat loops here) ------------------------------

@@ -1,0 +1,391 @@
+"""Strategy configuration: iron condor rules, ALVH hedge layers and adaptive rules, costs.
+
+One pydantic model tree (unknown keys are errors, every error of a document is reported at
+once with its field path). Units are in the names or the field descriptions:
+
+* ``dte``, ``roll_dte``, ``exit_dte``, ``roll_out_dte``: **calendar** days to expiry, as brokers
+  quote them; the engine converts them to trading days with 252/365 (:func:`trading_days`).
+* ``*_trading_days``: the simulation clock (one step = one trading day = 1/252 year).
+* strikes, widths and VIX levels: index points; ``*_half_spread``: option price points;
+  commissions: USD per contract; budgets and risk: fractions of equity.
+
+A ``preset`` key loads a named configuration; the other keys given beside it override it
+(nested blocks merge key by key).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from simulator.model.params import TRADING_DAYS_PER_YEAR
+
+CALENDAR_DAYS_PER_YEAR = 365.0
+LAYER_NAMES = ("front", "middle", "tail")
+
+
+def trading_days(calendar_days: float) -> int:
+    """Calendar days to the nearest whole number of trading days (252 per 365)."""
+    return round(calendar_days * TRADING_DAYS_PER_YEAR / CALENDAR_DAYS_PER_YEAR)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+def _merge(base: dict, update: dict) -> dict:
+    out = copy.deepcopy(base)
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _apply_preset(data: Any, presets: dict[str, dict], kind: str) -> Any:
+    if not isinstance(data, dict) or "preset" not in data:
+        return data
+    name = data["preset"]
+    if name not in presets:
+        raise ValueError(f"unknown {kind} preset {name!r}; allowed: {', '.join(sorted(presets))}")
+    rest = {k: v for k, v in data.items() if k != "preset"}
+    return {**_merge(presets[name], rest), "preset": name}
+
+
+# ------------------------------------------------------------------------------------------
+# Iron condor
+# ------------------------------------------------------------------------------------------
+
+CONDOR_PRESETS: dict[str, dict] = {
+    # tastytrade-style monthly: 45 DTE, 16-delta shorts, 50-point wings, managed at 50 % of
+    # credit, stopped at a loss of 2x credit, closed at 21 DTE; a new tranche every 21 days.
+    "monthly_16_delta": {"every_trading_days": 21, "dte": 45, "short_delta": 0.16,
+                         "wing_width": 50.0, "take_profit": 0.5, "stop_multiple": 2.0,
+                         "exit_dte": 21},
+    # "0.70" condor: short strikes where the risk-neutral probability of finishing between
+    # them is 70 % (15 % in each tail); otherwise as monthly_16_delta.
+    "conservative_070": {"every_trading_days": 21, "dte": 45, "prob_between": 0.70,
+                         "wing_width": 50.0, "take_profit": 0.5, "stop_multiple": 2.0,
+                         "exit_dte": 21},
+    # Cboe CNDR rules (REFERENCES §6): sell 20-delta, buy 5-delta, monthly, held to expiry.
+    "cndr_like": {"every_trading_days": 21, "dte": 30, "short_delta": 0.20, "wing_delta": 0.05},
+}
+
+
+class CondorConfig(_Strict):
+    """Short SPX iron condor (European, cash-settled, multiplier 100), entered in tranches."""
+
+    preset: str | None = Field(None, description="name in CONDOR_PRESETS")
+    every_trading_days: int = Field(21, ge=1, le=2520, description="a tranche every N days")
+    first_entry_day: int = Field(0, ge=0, description="trading day of the first entry")
+    dte: int = Field(45, ge=2, le=540, description="calendar days to expiry at entry")
+    short_delta: float | None = Field(None, gt=0.0, lt=0.5,
+                                      description="|delta| of both short strikes")
+    prob_between: float | None = Field(None, gt=0.0, lt=1.0,
+                                       description="Q-probability of expiring between shorts")
+    wing_width: float | None = Field(None, gt=0.0, le=2000.0, description="index points")
+    wing_delta: float | None = Field(None, gt=0.0, lt=0.5, description="|delta| of long wings")
+    take_profit: float | None = Field(None, gt=0.0, le=1.0,
+                                      description="close once profit >= this fraction of credit")
+    stop_multiple: float | None = Field(None, gt=0.0, le=100.0,
+                                        description="close once loss >= this multiple of credit")
+    exit_dte: int = Field(0, ge=0, description="close at this many calendar DTE (0: hold)")
+    risk_per_tranche: float = Field(0.025, gt=0.0, le=1.0,
+                                    description="max loss (width - credit) / equity at entry")
+    whole_contracts: bool = Field(False, description="round contracts down to whole numbers")
+    strike_step: float = Field(5.0, gt=0.0, le=100.0, description="SPX strike grid, points")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _preset(cls, data):
+        return _apply_preset(data, CONDOR_PRESETS, "condor")
+
+    @model_validator(mode="after")
+    def _one_rule_each(self):
+        if (self.short_delta is None) == (self.prob_between is None):
+            raise ValueError("give exactly one of short_delta or prob_between")
+        if (self.wing_width is None) == (self.wing_delta is None):
+            raise ValueError("give exactly one of wing_width or wing_delta")
+        if self.wing_delta is not None and self.short_delta is not None \
+                and self.wing_delta >= self.short_delta:
+            raise ValueError(f"wing_delta ({self.wing_delta}) must be below short_delta "
+                             f"({self.short_delta}): the wings are further out of the money")
+        if self.exit_dte >= self.dte:
+            raise ValueError(f"exit_dte ({self.exit_dte}) must be below dte ({self.dte})")
+        return self
+
+    @property
+    def dte_trading_days(self) -> int:
+        return max(trading_days(self.dte), 2)
+
+    @property
+    def exit_trading_days(self) -> int:
+        return trading_days(self.exit_dte) if self.exit_dte > 0 else 0
+
+
+# ------------------------------------------------------------------------------------------
+# ALVH hedge
+# ------------------------------------------------------------------------------------------
+
+class StrikeRule(_Strict):
+    """VIX call strike: ``delta`` (Black delta on the layer's own VIX future), ``pct_above_future``
+    (K = F (1 + value)) or ``spot_multiple`` (K = value x spot VIX); rounded to ``step`` points."""
+
+    rule: Literal["delta", "pct_above_future", "spot_multiple"]
+    value: float = Field(gt=0.0)
+    step: float = Field(1.0, gt=0.0, le=10.0)
+
+    @model_validator(mode="after")
+    def _range(self):
+        if self.rule == "delta" and not self.value < 1.0:
+            raise ValueError(f"delta must be in (0, 1), got {self.value}")
+        if self.rule == "pct_above_future" and self.value > 10.0:
+            raise ValueError(f"pct_above_future must be in (0, 10], got {self.value}")
+        if self.rule == "spot_multiple" and not 0.5 <= self.value <= 10.0:
+            raise ValueError(f"spot_multiple must be in [0.5, 10], got {self.value}")
+        return self
+
+
+class LayerConfig(_Strict):
+    weight: float = Field(0.0, ge=0.0, le=1.0, description="share of the hedge budget")
+    contracts_per_condor: float = Field(0.0, ge=0.0, le=100.0,
+                                        description="VIX calls per condor contract")
+    dte: int = Field(30, ge=2, le=540, description="calendar days to expiry when bought")
+    roll_dte: int = Field(0, ge=0, description="sell and replace at this many calendar DTE "
+                                               "(0: hold to expiry, settle on VIX)")
+    strike: StrikeRule = StrikeRule(rule="pct_above_future", value=0.1)
+
+    @model_validator(mode="after")
+    def _roll_before_expiry(self):
+        if self.roll_dte >= self.dte:
+            raise ValueError(f"roll_dte ({self.roll_dte}) must be below dte ({self.dte})")
+        if trading_days(self.dte) - trading_days(self.roll_dte) < 1:
+            raise ValueError("dte - roll_dte must be at least one trading day")
+        return self
+
+    @property
+    def dte_trading_days(self) -> int:
+        return max(trading_days(self.dte), 1)
+
+    @property
+    def roll_trading_days(self) -> int:
+        return trading_days(self.roll_dte)
+
+
+class RegimeScaling(_Strict):
+    """Multiply the hedge spend by ``factors[i]`` when the level is in bucket i of ``edges``."""
+
+    enabled: bool = True
+    on: Literal["vix", "front_future"] = "vix"
+    edges: list[float] = [15.0, 20.0, 30.0]
+    factors: list[float] = [1.25, 1.0, 0.75, 0.5]
+
+    @model_validator(mode="after")
+    def _shape(self):
+        if not 1 <= len(self.edges) <= 6:
+            raise ValueError(f"edges: 1 to 6 levels allowed, got {len(self.edges)}")
+        if any(b <= a for a, b in zip(self.edges, self.edges[1:], strict=False)):
+            raise ValueError(f"edges must increase strictly, got {self.edges}")
+        if len(self.factors) != len(self.edges) + 1:
+            raise ValueError(f"factors needs len(edges) + 1 = {len(self.edges) + 1} values, "
+                             f"got {len(self.factors)}")
+        if any(not 0.0 <= f <= 10.0 for f in self.factors):
+            raise ValueError(f"factors must be in [0, 10], got {self.factors}")
+        return self
+
+
+class TermStructureTrigger(_Strict):
+    """Fires on the day the front-minus-second VIX futures spread (constant 30- and 60-calendar-
+    day maturities, VIX points) crosses above ``threshold_points``; with ``lookback_trading_days``
+    > 0 the signal is the spread's change over that many days instead of its level."""
+
+    enabled: bool = True
+    threshold_points: float = Field(3.0, gt=0.0, le=50.0)
+    lookback_trading_days: int = Field(5, ge=0, le=252)
+    roll_out_dte: int = Field(60, ge=2, le=540, description="new expiry of the front layer")
+    tighten_condor_sd: float = Field(0.0, ge=0.0, le=5.0,
+                                     description="re-strike open condors this many SD further out")
+
+
+class MacdFilter(_Strict):
+    """Buy layers only while MACD(fast, slow, signal) of VIX says so (histogram > 0: rising)."""
+
+    enabled: bool = False
+    fast: int = Field(12, ge=1, le=250)
+    slow: int = Field(26, ge=2, le=250)
+    signal: int = Field(9, ge=1, le=250)
+    when: Literal["rising", "falling"] = "falling"
+
+    @model_validator(mode="after")
+    def _order(self):
+        if self.fast >= self.slow:
+            raise ValueError(f"fast ({self.fast}) must be below slow ({self.slow})")
+        return self
+
+
+class RsiFilter(_Strict):
+    """Buy layers only while Wilder's RSI(period) of VIX is at most ``below``."""
+
+    enabled: bool = False
+    period: int = Field(14, ge=2, le=250)
+    below: float = Field(70.0, gt=0.0, le=100.0)
+
+
+class Monetization(_Strict):
+    """Sell a layer once worth ``profit_multiple`` x its cost, or once VIX >= ``vix_above``;
+    buy it again when VIX < ``rearm_vix_below`` (immediately when that is not set)."""
+
+    enabled: bool = True
+    profit_multiple: float | None = Field(3.0, gt=1.0, le=1000.0)
+    vix_above: float | None = Field(None, gt=0.0, le=500.0)
+    rearm_vix_below: float | None = Field(25.0, gt=0.0, le=500.0)
+
+    @model_validator(mode="after")
+    def _rearm_below_trigger(self):
+        if self.vix_above is not None:
+            if self.rearm_vix_below is None:
+                raise ValueError("vix_above needs rearm_vix_below (else the layer is sold and "
+                                 "bought back every day while VIX stays above the level)")
+            if self.rearm_vix_below >= self.vix_above:
+                raise ValueError(f"rearm_vix_below ({self.rearm_vix_below}) must be below "
+                                 f"vix_above ({self.vix_above})")
+        return self
+
+
+_FRONT = {"dte": 30, "roll_dte": 7, "strike": {"rule": "pct_above_future", "value": 0.10}}
+_MIDDLE = {"dte": 90, "roll_dte": 30, "strike": {"rule": "pct_above_future", "value": 0.25}}
+_TAIL = {"dte": 150, "roll_dte": 60, "strike": {"rule": "spot_multiple", "value": 2.0}}
+
+HEDGE_PRESETS: dict[str, dict] = {
+    "alvh_40_40_20": {
+        "sizing": "budget", "budget_annual": 0.02,
+        "layers": {"front": {**_FRONT, "weight": 0.4}, "middle": {**_MIDDLE, "weight": 0.4},
+                   "tail": {**_TAIL, "weight": 0.2}},
+    },
+    "alvh_4_4_2": {
+        "sizing": "contracts_per_condor",
+        "layers": {"front": {**_FRONT, "contracts_per_condor": 4.0},
+                   "middle": {**_MIDDLE, "contracts_per_condor": 4.0},
+                   "tail": {**_TAIL, "contracts_per_condor": 2.0}},
+    },
+    "single_front": {
+        "sizing": "budget", "budget_annual": 0.02,
+        "layers": {"front": {**_FRONT, "weight": 1.0}},
+    },
+    # Cboe VXTH (REFERENCES §6): one-month 30-delta VIX calls held to expiry and rolled; the
+    # spend at each roll is set by the front future: <=15: 0, 15-30: 1 %, 30-50: 0.5 %, >50: 0.
+    # 1 % a month = 12 % a year of budget at factor 1.
+    "vxth_like": {
+        "sizing": "budget", "budget_annual": 0.12,
+        "layers": {"front": {"dte": 30, "roll_dte": 0, "weight": 1.0,
+                             "strike": {"rule": "delta", "value": 0.30}}},
+        "regime": {"enabled": True, "on": "front_future", "edges": [15.0, 30.0, 50.0],
+                   "factors": [0.0, 1.0, 0.5, 0.0]},
+        "term_structure": {"enabled": False},
+        "monetize": {"enabled": False},
+    },
+}
+
+
+class HedgeConfig(_Strict):
+    """Adaptive Layered VIX Hedge: up to three layers of VIX calls (front, middle, tail)."""
+
+    preset: str | None = None
+    sizing: Literal["budget", "contracts_per_condor"] = "budget"
+    budget_annual: float = Field(0.02, ge=0.0, le=1.0,
+                                 description="premium spent per year / equity (budget sizing)")
+    layers: dict[Literal["front", "middle", "tail"], LayerConfig] = {}
+    regime: RegimeScaling = RegimeScaling()
+    term_structure: TermStructureTrigger = TermStructureTrigger()
+    macd: MacdFilter = MacdFilter()
+    rsi: RsiFilter = RsiFilter()
+    monetize: Monetization = Monetization()
+    whole_contracts: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _preset(cls, data):
+        return _apply_preset(data, HEDGE_PRESETS, "hedge")
+
+    @model_validator(mode="after")
+    def _layers(self):
+        if not self.layers:
+            raise ValueError("layers: at least one of front, middle, tail is needed")
+        if self.sizing == "budget":
+            total = sum(layer.weight for layer in self.layers.values())
+            if not 0.0 < total <= 1.0 + 1e-9:
+                raise ValueError(f"layer weights must sum to (0, 1] with budget sizing, got "
+                                 f"{total:g}")
+        elif not any(layer.contracts_per_condor > 0 for layer in self.layers.values()):
+            raise ValueError("contracts_per_condor sizing needs a layer with "
+                             "contracts_per_condor > 0")
+        return self
+
+
+# ------------------------------------------------------------------------------------------
+# Costs and the strategy
+# ------------------------------------------------------------------------------------------
+
+class CostsConfig(_Strict):
+    """Commission (USD per contract) and half bid-ask spread (option price points) per leg,
+    charged on every open and close (not at cash settlement)."""
+
+    spx_commission: float = Field(0.65, ge=0.0, le=100.0)
+    spx_half_spread: float = Field(0.25, ge=0.0, le=50.0)
+    vix_commission: float = Field(0.65, ge=0.0, le=100.0)
+    vix_half_spread: float = Field(0.05, ge=0.0, le=10.0)
+
+    @classmethod
+    def none(cls) -> CostsConfig:
+        return cls(spx_commission=0.0, spx_half_spread=0.0, vix_commission=0.0,
+                   vix_half_spread=0.0)
+
+    @property
+    def is_free(self) -> bool:
+        return not any((self.spx_commission, self.spx_half_spread, self.vix_commission,
+                        self.vix_half_spread))
+
+
+def _none_or(value):
+    return None if value in ("none", "None", None) else value
+
+
+class StrategyConfig(_Strict):
+    """A condor (or none) plus a hedge (or none); ``costs`` overrides the scenario's costs."""
+
+    condor: CondorConfig | None = None
+    hedge: HedgeConfig | None = None
+    costs: CostsConfig | None = None
+
+    @field_validator("condor", "hedge", mode="before")
+    @classmethod
+    def _none_word(cls, value):
+        return _none_or(value)
+
+    @field_validator("costs", mode="before")
+    @classmethod
+    def _free_word(cls, value):
+        if value in ("none", "None"):
+            return CostsConfig.none()
+        return value
+
+    @model_validator(mode="after")
+    def _something(self):
+        if self.condor is None and self.hedge is None:
+            raise ValueError("a strategy needs a condor, a hedge, or both")
+        if self.hedge is not None and self.hedge.sizing == "contracts_per_condor" \
+                and self.condor is None:
+            raise ValueError("contracts_per_condor hedge sizing needs a condor")
+        return self
+
+
+
+def strategy(condor: str | dict | None = None, hedge: str | dict | None = None,
+             costs: str | dict | CostsConfig | None = None) -> StrategyConfig:
+    """Shorthand: ``strategy("monthly_16_delta", "alvh_40_40_20", costs="none")``."""
+    def expand(value):
+        return {"preset": value} if isinstance(value, str) and value != "none" else value
+    return StrategyConfig(condor=expand(condor), hedge=expand(hedge), costs=costs)

@@ -1,0 +1,238 @@
+"""Strategy engine, Python side: validation, encoding, chunking, labelled results.
+
+>>> import simulator as sim
+>>> from simulator.strategy import evaluate_strategies, strategy
+>>> model = sim.load_model("svcj_default")
+>>> res = evaluate_strategies(model, {"unhedged": strategy("monthly_16_delta"),
+...                                   "alvh": strategy("monthly_16_delta", "alvh_40_40_20")},
+...                           n_paths=1000, n_days=252, seed=1)        # doctest: +SKIP
+>>> res.total_return("alvh").mean()                                      # doctest: +SKIP
+
+All strategies of a call see the same paths (common random numbers): the paths are generated
+once per chunk and every strategy is evaluated on them. A strategy's results never depend on
+which other strategies run beside it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from simulator.model.params import TRADING_DAYS_PER_YEAR, Model
+from simulator.strategy import kernels as K
+from simulator.strategy.config import (
+    LAYER_NAMES,
+    CostsConfig,
+    StrategyConfig,
+    trading_days,
+)
+from simulator.strategy.specs import FRONT_FUTURE_DTE, SECOND_FUTURE_DTE, encode
+
+DEFAULT_CAPITAL = 1_000_000.0
+MAX_LOG_EVENTS = 512
+
+PNL_NAMES = ("condor", "layer_front", "layer_middle", "layer_tail", "spx_costs",
+             "vix_costs_front", "vix_costs_middle", "vix_costs_tail", "interest",
+             "hedge_premium")
+COUNT_NAMES = ("condor_opened", "condor_take_profit", "condor_stop", "condor_exit_dte",
+               "condor_expired", "condor_restruck", "hedge_bought", "hedge_rolled",
+               "hedge_expired", "hedge_monetized", "hedge_ts_rolled", "hedge_filter_blocked_days",
+               "hedge_regime_skipped")
+_CLOSE_REASONS = {K.CLOSE_TAKE_PROFIT: "take profit", K.CLOSE_STOP: "stop",
+                  K.CLOSE_EXIT_DTE: "exit DTE", K.CLOSE_EXPIRY: "expiry",
+                  K.CLOSE_ADJUST: "re-strike (term structure)"}
+_SELL_REASONS = {K.SELL_ROLL: "roll", K.SELL_PROFIT: "monetise (profit multiple)",
+                 K.SELL_VIX_LEVEL: "monetise (VIX level)",
+                 K.SELL_TS_ROLL: "roll out (term structure)", K.SELL_EXPIRY: "expiry"}
+
+
+def _as_strategy(name: str, value) -> StrategyConfig:
+    if isinstance(value, StrategyConfig):
+        return value
+    if isinstance(value, Mapping):
+        return StrategyConfig.model_validate(dict(value))
+    raise TypeError(f"strategy {name!r}: expected a StrategyConfig or a mapping, got "
+                    f"{type(value).__name__}")
+
+
+@dataclass
+class TradeEvent:
+    strategy: str
+    path: int
+    day: int
+    action: str
+    detail: str
+    contracts: float
+    price: float  # per unit, index points
+    cash_flow: float  # fraction of starting equity, before costs
+    cost: float  # fraction of starting equity
+    spx: float
+    vix: float
+    equity: float  # equity the trade was sized on (condor entries), else NaN
+    strikes: tuple = ()
+
+
+@dataclass
+class EngineResult:
+    """Per (strategy, path) outputs of one evaluation; arrays are (strategy, path, ...)."""
+
+    strategies: list[str]
+    equity: np.ndarray  # (strategy, path, day): equity / starting equity
+    pnl: np.ndarray  # (strategy, path, len(PNL_NAMES)), fractions of starting equity
+    counts: np.ndarray  # (strategy, path, len(COUNT_NAMES))
+    trades: list[TradeEvent] = field(default_factory=list)
+
+    def index(self, strategy: str) -> int:
+        try:
+            return self.strategies.index(strategy)
+        except ValueError:
+            raise KeyError(f"no strategy {strategy!r}; have {self.strategies}") from None
+
+    def total_return(self, strategy: str) -> np.ndarray:
+        eq = self.equity[self.index(strategy)]
+        return eq[:, -1] / eq[:, 0] - 1.0
+
+    def pnl_of(self, strategy: str, name: str) -> np.ndarray:
+        return self.pnl[self.index(strategy), :, PNL_NAMES.index(name)]
+
+    def count_of(self, strategy: str, name: str) -> np.ndarray:
+        return self.counts[self.index(strategy), :, COUNT_NAMES.index(name)]
+
+    def trade_log(self, strategy: str | None = None, path: int | None = None) -> str:
+        """The sampled trade log as a readable table."""
+        rows = [e for e in self.trades if (strategy is None or e.strategy == strategy)
+                and (path is None or e.path == path)]
+        head = (f"{'strategy':<14}{'path':>6}{'day':>5}  {'action':<16}{'detail':<40}"
+                f"{'contracts':>10}{'price':>9}{'cash %':>9}{'cost %':>8}{'SPX':>9}{'VIX':>7}")
+        lines = [head, "-" * len(head)]
+        for e in rows:
+            lines.append(f"{e.strategy:<14}{e.path:>6}{e.day:>5}  {e.action:<16}{e.detail:<40}"
+                         f"{e.contracts:>10.2f}{e.price:>9.2f}{100 * e.cash_flow:>9.3f}"
+                         f"{100 * e.cost:>8.3f}{e.spx:>9.1f}{e.vix:>7.2f}")
+        return "\n".join(lines)
+
+
+class StrategyEngine:
+    """Strategies, costs, capital and the model's pricing tables, ready to evaluate chunks."""
+
+    def __init__(self, model: Model, strategies: Mapping[str, StrategyConfig | Mapping], *,
+                 costs: CostsConfig | Mapping | str | None = None,
+                 capital: float = DEFAULT_CAPITAL, tables=None):
+        if not strategies:
+            raise ValueError("at least one strategy is needed")
+        if not (isinstance(capital, int | float) and math.isfinite(capital) and capital > 0):
+            raise ValueError(f"capital must be a positive number of USD, got {capital!r}")
+        if costs is None:
+            costs = CostsConfig()
+        elif costs in ("none", "None"):
+            costs = CostsConfig.none()
+        elif isinstance(costs, Mapping):
+            costs = CostsConfig.model_validate(dict(costs))
+        self.model = model
+        self.names = list(strategies)
+        self.configs = [_as_strategy(n, s) for n, s in strategies.items()]
+        self.costs = [c.costs if c.costs is not None else costs for c in self.configs]
+        self.capital = float(capital)
+        if tables is None:
+            from simulator.pricing.tables import tables_for
+            tables = tables_for(model.Q, model.r, model.q)
+        self.tables = tables
+        self.groups, self.specs, self.layers, self.n_slots = encode(
+            self.configs, self.costs, self.capital)
+        self._tab = (tables.spx_iv, tables.vix_future, tables.vix_iv, tables.qp,
+                     tables.grid_array, tables.vol_nodes)
+        self.growth = math.exp(model.r / TRADING_DAYS_PER_YEAR)
+
+    def evaluate(self, spx: np.ndarray, v: np.ndarray, vix: np.ndarray | None = None, *,
+                 path_offset: int = 0, log_paths: Iterable[int] = ()) -> EngineResult:
+        """Evaluate all strategies on paths ``spx``, ``v`` (arrays (paths, days + 1)).
+
+        ``vix`` defaults to the model's VIX of ``v``. ``log_paths`` (global path numbers, i.e.
+        row + ``path_offset``) get a trade log.
+        """
+        spx = np.ascontiguousarray(spx, dtype=float)
+        v = np.ascontiguousarray(v, dtype=float)
+        if spx.ndim != 2 or spx.shape != v.shape or spx.shape[1] < 2:
+            raise ValueError(f"spx and v must be (paths, days + 1) arrays of the same shape with "
+                             f"days >= 1, got {spx.shape} and {v.shape}")
+        if not (np.isfinite(spx).all() and (spx > 0).all() and np.isfinite(v).all()
+                and (v >= 0).all()):
+            raise ValueError("spx must be positive and v non-negative and finite")
+        vix = (self.model.vix_index(v) if vix is None
+               else np.ascontiguousarray(vix, dtype=float))
+        n_paths, n_cols = spx.shape
+        n_strat = len(self.names)
+        log_rows = np.full(n_paths, -1, dtype=np.int64)
+        logged = [p for p in sorted(set(log_paths)) if 0 <= p - path_offset < n_paths]
+        for row, p in enumerate(logged):
+            log_rows[p - path_offset] = row
+        equity = np.empty((n_strat, n_paths, n_cols))
+        pnl = np.zeros((n_strat, n_paths, K.N_BK))
+        counts = np.zeros((n_strat, n_paths, K.N_CT), dtype=np.int64)
+        log = np.zeros((n_strat, len(logged), MAX_LOG_EVENTS, K.N_EF))
+        log_n = np.zeros((n_strat, len(logged)), dtype=np.int64)
+        K.evaluate_chunk(spx, v, vix, self.groups, self.specs, self.layers, self.n_slots,
+                         self._tab, self.growth, float(trading_days(FRONT_FUTURE_DTE)),
+                         float(trading_days(SECOND_FUTURE_DTE)), log_rows, equity, pnl, counts,
+                         log, log_n)
+        trades = self._events(log, log_n, logged)
+        return EngineResult(list(self.names), equity, pnl, counts, trades)
+
+    def _events(self, log, log_n, logged) -> list[TradeEvent]:
+        out = []
+        for k, name in enumerate(self.names):
+            for row, path in enumerate(logged):
+                for e in log[k, row, :log_n[k, row]]:
+                    kind = int(e[K.EF_KIND])
+                    reason = int(e[K.EF_REASON])
+                    slot = int(e[K.EF_SLOT])
+                    if kind == K.EV_CONDOR_OPEN:
+                        action = "condor open"
+                        detail = (f"tranche {slot}: {e[K.EF_K1]:.0f}/{e[K.EF_K2]:.0f} P "
+                                  f"{e[K.EF_K3]:.0f}/{e[K.EF_K4]:.0f} C")
+                    elif kind == K.EV_CONDOR_CLOSE:
+                        action = "condor close"
+                        detail = f"tranche {slot}: {_CLOSE_REASONS[reason]}"
+                    elif kind == K.EV_HEDGE_BUY:
+                        action = "VIX call buy"
+                        detail = f"{LAYER_NAMES[slot]} layer, strike {e[K.EF_K1]:g}"
+                    else:
+                        action = "VIX call sell"
+                        detail = (f"{LAYER_NAMES[slot]} layer, strike {e[K.EF_K1]:g}: "
+                                  f"{_SELL_REASONS[reason]}")
+                    out.append(TradeEvent(name, path, int(e[K.EF_DAY]), action, detail,
+                                          float(e[K.EF_CONTRACTS]), float(e[K.EF_PRICE]),
+                                          float(e[K.EF_CASH]), float(e[K.EF_COST]),
+                                          float(e[K.EF_SPX]), float(e[K.EF_VIX]),
+                                          float(e[K.EF_EQUITY]),
+                                          tuple(float(x) for x in e[K.EF_K1:K.EF_K4 + 1]
+                                                if not np.isnan(x))))
+        out.sort(key=lambda e: (e.path, e.strategy, e.day))
+        return out
+
+
+def evaluate_strategies(model: Model, strategies: Mapping[str, StrategyConfig | Mapping],
+                        n_paths: int, n_days: int, seed: int, *, measure: str = "P",
+                        costs=None, capital: float = DEFAULT_CAPITAL, chunk_size: int = 4096,
+                        stream: int = 0, log_paths: Iterable[int] = (),
+                        substeps: int = 1) -> EngineResult:
+    """Simulate paths chunk by chunk and evaluate every strategy on the same paths."""
+    from simulator.model.paths import iter_path_chunks
+
+    engine = StrategyEngine(model, strategies, costs=costs, capital=capital)
+    log_paths = list(log_paths)
+    parts = []
+    for chunk in iter_path_chunks(model, n_paths, n_days, seed, measure=measure,
+                                  substeps=substeps, chunk_size=chunk_size, stream=stream):
+        parts.append(engine.evaluate(chunk.spx, chunk.v, chunk.vix,
+                                     path_offset=chunk.path_start, log_paths=log_paths))
+    return EngineResult(
+        engine.names,
+        np.concatenate([p.equity for p in parts], axis=1),
+        np.concatenate([p.pnl for p in parts], axis=1),
+        np.concatenate([p.counts for p in parts], axis=1),
+        sorted((e for p in parts for e in p.trades), key=lambda e: (e.path, e.strategy, e.day)),
+    )

@@ -1,0 +1,478 @@
+"""The day loop (numba): condor tracks, strategy books, hedge layers; arrays in, arrays out.
+
+Per path, in this order:
+
+1. the constant-maturity front and second VIX futures (30 and 60 calendar days) for the
+   term-structure rule and the ``front_future`` regime;
+2. per condor group, the *per-contract* condor track (:func:`condor_track`): strikes at entry,
+   daily marks, take-profit / stop / exit-DTE / expiry / re-strike decisions; these depend on
+   the path only, never on a strategy's equity, so strategies with the same condor rules share
+   one track (and its pricing cost);
+3. per strategy, the book (:func:`run_strategy`): contracts held per tranche (sized on the
+   day's equity), cash earning ``r``, the three VIX call layers and their rules, costs, P&L
+   buckets, trade counts, trade log.
+
+Within a trading day ``d`` (all at day-``d`` closing prices, marks at mid):
+interest on cash -> condor closes -> hedge expiries, marks and sales (monetise, roll, term-
+structure roll-out) -> condor entries (sized on equity) -> hedge purchases -> equity.
+``equity[0]`` is 1.0 *before* the day-0 trades, so every cost is in the returns.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from simulator.pricing.interp import (
+    condor_in_cell,
+    spx_condor_value,
+    state_cell,
+    vix_call_in_cell,
+    vix_future_price,
+)
+from simulator.strategy import specs as S
+from simulator.strategy.indicators import macd_histogram, rsi
+from simulator.strategy.strikes import condor_strikes, vix_call_strike
+
+# condor close reasons
+CLOSE_TAKE_PROFIT, CLOSE_STOP, CLOSE_EXIT_DTE, CLOSE_EXPIRY, CLOSE_ADJUST = 1, 2, 3, 4, 5
+# hedge sale reasons
+SELL_ROLL, SELL_PROFIT, SELL_VIX_LEVEL, SELL_TS_ROLL, SELL_EXPIRY = 1, 2, 3, 4, 5
+
+# P&L buckets, fractions of starting equity; the first 8 add up to equity[-1] - 1 exactly
+(BK_CONDOR, BK_LAYER0, BK_LAYER1, BK_LAYER2, BK_SPX_COST, BK_VIX_COST0, BK_VIX_COST1,
+ BK_VIX_COST2, BK_INTEREST, BK_PREMIUM) = range(10)
+N_BK = 10
+
+# trade counts
+(CT_CONDOR_OPEN, CT_TAKE_PROFIT, CT_STOP, CT_EXIT_DTE, CT_CONDOR_EXPIRY, CT_ADJUST,
+ CT_HEDGE_BUY, CT_HEDGE_ROLL, CT_HEDGE_EXPIRY, CT_MONETIZE, CT_TS_ROLL, CT_FILTER_BLOCKED,
+ CT_REGIME_SKIP) = range(13)
+N_CT = 13
+
+# trade log: one row per event
+EV_CONDOR_OPEN, EV_CONDOR_CLOSE, EV_HEDGE_BUY, EV_HEDGE_SELL = 1, 2, 3, 4
+(EF_DAY, EF_KIND, EF_REASON, EF_SLOT, EF_K1, EF_K2, EF_K3, EF_K4, EF_CONTRACTS, EF_PRICE,
+ EF_CASH, EF_COST, EF_SPX, EF_VIX, EF_EQUITY) = range(15)
+N_EF = 15
+
+
+@njit(cache=True)
+def ts_fired(front, second, d, threshold, lookback):
+    """True on the day the term-structure signal crosses above ``threshold``.
+
+    Signal: front - second (VIX points; > 0 = inverted), or its change over ``lookback`` days.
+    """
+    lb = int(lookback)
+    if d < lb + 1:
+        return False
+    now = front[d] - second[d]
+    before = front[d - 1] - second[d - 1]
+    if lb > 0:
+        now -= front[d - lb] - second[d - lb]
+        before -= front[d - 1 - lb] - second[d - 1 - lb]
+    return now > threshold and before <= threshold
+
+
+@njit(cache=True)
+def condor_track(gs, spx, v, front, second, tab, mark, open_credit, open_max_loss, close_code,
+                 close_value, strikes):
+    """Per-contract condor track of one group on one path (outputs (days + 1, slots))."""
+    n_days = spx.size - 1
+    n_slots = mark.shape[1]
+    expiry = np.full(n_slots, -1, dtype=np.int64)
+    credit = np.zeros(n_slots)
+    held = np.zeros((n_slots, 4))
+    active = np.zeros(n_slots, dtype=np.bool_)
+    buf = np.empty(4)
+    every = int(gs[S.GS_EVERY])
+    first = int(gs[S.GS_FIRST])
+    dte = int(gs[S.GS_DTE])
+    tp = gs[S.GS_TAKE_PROFIT]
+    stop = gs[S.GS_STOP]
+    exit_days = gs[S.GS_EXIT]
+    step = gs[S.GS_STEP]
+    shift = gs[S.GS_SHIFT_SD]
+    spx_iv, qp, grid, nodes = tab[0], tab[3], tab[4], tab[5]
+    for d in range(n_days + 1):
+        spot = spx[d]
+        var = v[d]
+        i, wi = state_cell(var, nodes)  # one state lookup serves every tranche of the day
+        for s in range(n_slots):
+            if not active[s]:
+                continue
+            left = expiry[s] - d
+            if left <= 0:
+                value = spx_condor_value(spot, var, 0.0, held[s, 0], held[s, 1], held[s, 2],
+                                         held[s, 3], spx_iv, qp, grid, nodes)
+            else:
+                value = condor_in_cell(i, wi, spot, var, float(left), held[s, 0], held[s, 1],
+                                       held[s, 2], held[s, 3], spx_iv, qp, grid)
+            code = 0
+            if left <= 0:
+                code = CLOSE_EXPIRY
+            elif tp > 0.0 and value <= (1.0 - tp) * credit[s]:
+                code = CLOSE_TAKE_PROFIT
+            elif stop > 0.0 and value >= (1.0 + stop) * credit[s]:
+                code = CLOSE_STOP
+            elif exit_days > 0.0 and left <= exit_days:
+                code = CLOSE_EXIT_DTE
+            if code != 0:
+                close_code[d, s] = code
+                close_value[d, s] = value
+                active[s] = False
+            else:
+                mark[d, s] = value
+        if shift > 0.0 and ts_fired(front, second, d, gs[S.GS_TS_THRESHOLD],
+                                    gs[S.GS_TS_LOOKBACK]):
+            for s in range(n_slots):
+                if not active[s]:
+                    continue
+                close_code[d, s] = CLOSE_ADJUST
+                close_value[d, s] = mark[d, s]
+                mark[d, s] = 0.0
+                active[s] = False
+                left = expiry[s] - d
+                if left >= 2:  # re-strike further out at the same expiry
+                    _open_tranche(gs, s, d, left, shift, spot, var, step, tab, buf, mark,
+                                  open_credit, open_max_loss, strikes, held, credit, active,
+                                  expiry)
+        if gs[S.GS_ACTIVE] > 0.0 and d < n_days and d >= first and (d - first) % every == 0:
+            for s in range(n_slots):
+                if not active[s]:
+                    _open_tranche(gs, s, d, dte, 0.0, spot, var, step, tab, buf, mark,
+                                  open_credit, open_max_loss, strikes, held, credit, active,
+                                  expiry)
+                    break
+
+
+@njit(cache=True)
+def _open_tranche(gs, s, d, days, shift, spot, var, step, tab, buf, mark, open_credit,
+                  open_max_loss, strikes, held, credit, active, expiry):
+    condor_strikes(int(gs[S.GS_SHORT_MODE]), gs[S.GS_SHORT_TARGET], int(gs[S.GS_WING_MODE]),
+                   gs[S.GS_WING_VALUE], shift, spot, var, float(days), step, tab, buf)
+    value = spx_condor_value(spot, var, float(days), buf[0], buf[1], buf[2], buf[3], tab[0],
+                             tab[3], tab[4], tab[5])
+    max_loss = max(buf[1] - buf[0], buf[3] - buf[2]) - value
+    if not (value > 0.0 and max_loss > 0.0):
+        return
+    open_credit[d, s] = value
+    open_max_loss[d, s] = max_loss
+    for k in range(4):
+        strikes[d, s, k] = buf[k]
+        held[s, k] = buf[k]
+    mark[d, s] = value
+    credit[s] = value
+    active[s] = True
+    expiry[s] = d + days
+
+
+@njit(cache=True)
+def _log(log, log_n, kind, reason, slot, d, k1, k2, k3, k4, contracts, price, cash, cost, spot,
+         vix, equity=np.nan):
+    n = log_n[0]
+    if n >= log.shape[0]:
+        return
+    row = log[n]
+    row[EF_DAY], row[EF_KIND], row[EF_REASON], row[EF_SLOT] = d, kind, reason, slot
+    row[EF_K1], row[EF_K2], row[EF_K3], row[EF_K4] = k1, k2, k3, k4
+    row[EF_CONTRACTS], row[EF_PRICE], row[EF_CASH], row[EF_COST] = contracts, price, cash, cost
+    row[EF_SPX], row[EF_VIX], row[EF_EQUITY] = spot, vix, equity
+    log_n[0] = n + 1
+
+
+@njit(cache=True)
+def regime_factor(ss, level):
+    n = int(ss[S.SS_N_EDGES])
+    k = 0
+    while k < n and level >= ss[S.SS_EDGES + k]:
+        k += 1
+    return ss[S.SS_FACTORS + k]
+
+
+@njit(cache=True)
+def _whole(qty, capital, whole):
+    """Contracts = qty x capital / 100; rounded down when whole contracts are required."""
+    if whole > 0.0:
+        return math.floor(qty * capital / 100.0 + 1e-9) * 100.0 / capital
+    return qty
+
+
+@njit(cache=True)
+def run_strategy(ss, ls, spx, v, vix, front, second, macd, rsi_values, mark, open_credit,
+                 open_max_loss, close_code, close_value, strikes, tab, growth, equity, pnl,
+                 counts, log, log_n):
+    """One strategy on one path: fills ``equity`` (days + 1), ``pnl`` (N_BK), ``counts``."""
+    n_days = spx.size - 1
+    n_slots = mark.shape[1]
+    capital = ss[S.SS_CAPITAL]
+    per_contract = 100.0 / capital  # qty (equity per index point) of one contract
+    spx_leg_cost = ss[S.SS_SPX_HALF_SPREAD] + ss[S.SS_SPX_COMMISSION] / 100.0  # per qty, per leg
+    vix_cost = ss[S.SS_VIX_HALF_SPREAD] + ss[S.SS_VIX_COMMISSION] / 100.0
+    hedge_mode = int(ss[S.SS_HEDGE_MODE])
+    vix_fut, vix_iv, qp, grid, nodes = tab[1], tab[2], tab[3], tab[4], tab[5]
+
+    qty = np.zeros(n_slots)
+    unit_qty = 0.0  # contracts (as qty) of the latest condor tranche: the 4/4/2 unit
+    lqty = np.zeros(3)
+    lstrike = np.zeros(3)
+    lexpiry = np.zeros(3, dtype=np.int64)
+    lcost = np.zeros(3)
+    lprice = np.zeros(3)
+    armed = np.ones(3, dtype=np.bool_)
+    next_buy = np.zeros(3, dtype=np.int64)
+    cash = 1.0
+    equity[0] = 1.0
+    for d in range(n_days + 1):
+        spot = spx[d]
+        var = v[d]
+        vix_d = vix[d]
+        if d > 0:
+            interest = cash * (growth - 1.0)
+            cash += interest
+            pnl[BK_INTEREST] += interest
+        # -- condor closes (decided on the shared track) --------------------------------
+        for s in range(n_slots):
+            code = close_code[d, s]
+            if code != 0 and qty[s] > 0.0:
+                flow = -qty[s] * close_value[d, s]
+                cost = 0.0 if code == CLOSE_EXPIRY else 4.0 * qty[s] * spx_leg_cost
+                cash += flow - cost
+                pnl[BK_CONDOR] += flow
+                pnl[BK_SPX_COST] -= cost
+                counts[CT_TAKE_PROFIT + int(code) - 1] += 1
+                if log.shape[0] > 0:
+                    _log(log, log_n, EV_CONDOR_CLOSE, code, s, d, np.nan, np.nan, np.nan,
+                         np.nan, qty[s] / per_contract, close_value[d, s], flow, cost, spot,
+                         vix_d)
+                qty[s] = 0.0
+        # -- hedge: expiries, marks, sales ----------------------------------------------
+        cell_i, cell_w = state_cell(var, nodes)
+        ts_today = (hedge_mode != S.HEDGE_NONE and ss[S.SS_TS_ON] > 0.0
+                    and ts_fired(front, second, d, ss[S.SS_TS_THRESHOLD], ss[S.SS_TS_LOOKBACK]))
+        for k in range(3):
+            if ls[k, S.LS_ACTIVE] == 0.0:
+                continue
+            if lqty[k] > 0.0:
+                left = lexpiry[k] - d
+                reason = 0
+                if left <= 0:
+                    price = max(vix_d - lstrike[k], 0.0)  # settles on VIX
+                    reason = SELL_EXPIRY
+                else:
+                    price = vix_call_in_cell(cell_i, cell_w, var, float(left), lstrike[k],
+                                             vix_fut, vix_iv, qp, grid)
+                    if ss[S.SS_MON_ON] > 0.0:
+                        multiple = ss[S.SS_MON_MULTIPLE]
+                        if multiple > 0.0 and price >= multiple * lcost[k]:
+                            reason = SELL_PROFIT
+                        elif ss[S.SS_MON_VIX] > 0.0 and vix_d >= ss[S.SS_MON_VIX]:
+                            reason = SELL_VIX_LEVEL
+                    if reason == 0 and ls[k, S.LS_ROLL] > 0.0 and left <= ls[k, S.LS_ROLL]:
+                        reason = SELL_ROLL
+                    if reason == 0 and k == 0 and ts_today:
+                        reason = SELL_TS_ROLL
+                lprice[k] = price
+                if reason != 0:
+                    flow = lqty[k] * price
+                    cost = 0.0 if reason == SELL_EXPIRY else lqty[k] * vix_cost
+                    cash += flow - cost
+                    pnl[BK_LAYER0 + k] += flow
+                    pnl[BK_VIX_COST0 + k] -= cost
+                    if log.shape[0] > 0:
+                        _log(log, log_n, EV_HEDGE_SELL, reason, k, d, lstrike[k], np.nan,
+                             np.nan, np.nan, lqty[k] / per_contract, price, flow, cost, spot,
+                             vix_d)
+                    if reason == SELL_EXPIRY:
+                        counts[CT_HEDGE_EXPIRY] += 1
+                    elif reason == SELL_ROLL:
+                        counts[CT_HEDGE_ROLL] += 1
+                    elif reason == SELL_TS_ROLL:
+                        counts[CT_TS_ROLL] += 1
+                    else:
+                        counts[CT_MONETIZE] += 1
+                        if ss[S.SS_REARM_VIX] > 0.0:
+                            armed[k] = False
+                    lqty[k] = 0.0
+                    lprice[k] = 0.0
+                    next_buy[k] = d
+                    if reason == SELL_TS_ROLL and d < n_days:  # value-neutral roll further out
+                        cash -= _buy_layer(ss, ls, k, d, int(ss[S.SS_TS_ROLL_DAYS]),
+                                           -(flow - cost), var, vix_d, spot, tab, per_contract,
+                                           vix_cost, capital, pnl, lqty, lstrike, lexpiry, lcost,
+                                           lprice, counts, log, log_n)
+            if not armed[k] and (vix_d < ss[S.SS_REARM_VIX]):
+                armed[k] = True
+                next_buy[k] = d
+        # -- condor entries, sized on the day's equity ----------------------------------
+        opening = False
+        for s in range(n_slots):
+            if not math.isnan(open_credit[d, s]):
+                opening = True
+        if opening:
+            eq = cash
+            for s in range(n_slots):
+                eq -= qty[s] * mark[d, s]
+            for k in range(3):
+                eq += lqty[k] * lprice[k]
+            for s in range(n_slots):
+                c = open_credit[d, s]
+                if math.isnan(c):
+                    continue
+                q = _whole(ss[S.SS_RISK] * eq / open_max_loss[d, s], capital,
+                           ss[S.SS_WHOLE_CONDOR])
+                if q <= 0.0:
+                    continue
+                flow = q * c
+                cost = 4.0 * q * spx_leg_cost
+                cash += flow - cost
+                pnl[BK_CONDOR] += flow
+                pnl[BK_SPX_COST] -= cost
+                qty[s] = q
+                unit_qty = q
+                counts[CT_CONDOR_OPEN] += 1
+                if log.shape[0] > 0:
+                    _log(log, log_n, EV_CONDOR_OPEN, 0, s, d, strikes[d, s, 0], strikes[d, s, 1],
+                         strikes[d, s, 2], strikes[d, s, 3], q / per_contract, c, flow, cost,
+                         spot, vix_d, eq)
+        # -- hedge purchases ------------------------------------------------------------
+        if hedge_mode != S.HEDGE_NONE and d < n_days:
+            for k in range(3):
+                if (ls[k, S.LS_ACTIVE] == 0.0 or lqty[k] > 0.0 or not armed[k]
+                        or d < next_buy[k]):
+                    continue
+                if hedge_mode == S.HEDGE_BUDGET and ss[S.SS_BUDGET] * ls[k, S.LS_WEIGHT] <= 0.0:
+                    continue
+                if hedge_mode == S.HEDGE_PER_CONDOR and unit_qty <= 0.0:
+                    continue
+                blocked = False
+                if ss[S.SS_MACD_ON] > 0.0 and not math.isnan(macd[d]):
+                    blocked = ss[S.SS_MACD_SIGN] * macd[d] <= 0.0
+                if ss[S.SS_RSI_ON] > 0.0 and not math.isnan(rsi_values[d]):
+                    blocked = blocked or rsi_values[d] > ss[S.SS_RSI_BELOW]
+                if blocked:
+                    counts[CT_FILTER_BLOCKED] += 1
+                    continue
+                tenor = int(ls[k, S.LS_TENOR])
+                holding = tenor - int(ls[k, S.LS_ROLL])
+                factor = 1.0
+                if ss[S.SS_REGIME_ON] > 0.0:
+                    level = vix_d if ss[S.SS_REGIME_ON] == S.REGIME_VIX else front[d]
+                    factor = regime_factor(ss, level)
+                if factor <= 0.0:
+                    counts[CT_REGIME_SKIP] += 1
+                    next_buy[k] = d + holding  # sit this cycle out (VXTH: weight 0 this month)
+                    continue
+                if hedge_mode == S.HEDGE_BUDGET:
+                    eq = cash
+                    for s in range(n_slots):
+                        eq -= qty[s] * mark[d, s]
+                    for j in range(3):
+                        eq += lqty[j] * lprice[j]
+                    spend = (ss[S.SS_BUDGET] * ls[k, S.LS_WEIGHT] * factor * holding / 252.0
+                             * eq)
+                    size = -spend  # negative: cash to spend, converted in _buy_layer
+                else:
+                    size = ls[k, S.LS_PER_CONDOR] * factor * unit_qty
+                cash -= _buy_layer(ss, ls, k, d, tenor, size, var, vix_d, spot, tab,
+                                   per_contract, vix_cost, capital, pnl, lqty, lstrike, lexpiry,
+                                   lcost, lprice, counts, log, log_n)
+                if lqty[k] <= 0.0:
+                    next_buy[k] = d + holding
+        # -- equity at the close --------------------------------------------------------
+        if d > 0:
+            eq = cash
+            for s in range(n_slots):
+                eq -= qty[s] * mark[d, s]
+            for k in range(3):
+                eq += lqty[k] * lprice[k]
+            equity[d] = eq
+    # open positions at the horizon are marked, and their marks belong to their buckets
+    for s in range(n_slots):
+        pnl[BK_CONDOR] -= qty[s] * mark[n_days, s]
+    for k in range(3):
+        pnl[BK_LAYER0 + k] += lqty[k] * lprice[k]
+
+
+@njit(cache=True)
+def _buy_layer(ss, ls, k, d, tenor, size, var, vix_d, spot, tab, per_contract, vix_cost,
+               capital, pnl, lqty, lstrike, lexpiry, lcost, lprice, counts, log, log_n):
+    """Buy layer ``k`` (tenor trading days). ``size`` > 0: quantity (equity per VIX point);
+    < 0: cash to spend on premium + costs. Returns the cash used (0 if nothing bought)."""
+    strike = vix_call_strike(int(ls[k, S.LS_STRIKE_RULE]), ls[k, S.LS_STRIKE_VALUE],
+                             ls[k, S.LS_STRIKE_STEP], var, float(tenor), vix_d, tab)
+    i, wi = state_cell(var, tab[5])
+    price = vix_call_in_cell(i, wi, var, float(tenor), strike, tab[1], tab[2], tab[3], tab[4])
+    if not price > 1e-8:
+        return 0.0
+    q = size if size > 0.0 else -size / (price + vix_cost)
+    q = _whole(q, capital, ss[S.SS_WHOLE_HEDGE])
+    if q <= 0.0:
+        return 0.0
+    flow = -q * price
+    cost = q * vix_cost
+    pnl[BK_LAYER0 + k] += flow
+    pnl[BK_VIX_COST0 + k] -= cost
+    pnl[BK_PREMIUM] += q * price
+    lqty[k] = q
+    lstrike[k] = strike
+    lexpiry[k] = d + tenor
+    lcost[k] = price
+    lprice[k] = price
+    counts[CT_HEDGE_BUY] += 1
+    if log.shape[0] > 0:
+        _log(log, log_n, EV_HEDGE_BUY, 0, k, d, strike, np.nan, np.nan, np.nan, q / per_contract,
+             price, flow, cost, spot, vix_d)
+    return q * price + cost
+
+
+@njit(cache=True, parallel=True)
+def evaluate_chunk(spx, v, vix, group_specs, strat_specs, layer_specs, n_slots, tab, growth,
+                   front_days, second_days, log_rows, equity, pnl, counts, log, log_n):
+    """All strategies on all paths of a chunk (parallel over paths).
+
+    Outputs: ``equity`` (strategies, paths, days + 1), ``pnl`` (strategies, paths, N_BK),
+    ``counts`` (strategies, paths, N_CT), ``log`` (strategies, logged paths, events, N_EF) and
+    ``log_n`` (strategies, logged paths) for the rows with ``log_rows[path] >= 0``.
+    """
+    n_paths = spx.shape[0]
+    n_days = spx.shape[1] - 1
+    n_groups = group_specs.shape[0]
+    n_strat = strat_specs.shape[0]
+    empty_log = np.zeros((0, N_EF))
+    for i in prange(n_paths):
+        front = np.empty(n_days + 1)
+        second = np.empty(n_days + 1)
+        for d in range(n_days + 1):
+            front[d] = vix_future_price(v[i, d], front_days, tab[1], tab[3], tab[4], tab[5])
+            second[d] = vix_future_price(v[i, d], second_days, tab[1], tab[3], tab[4], tab[5])
+        mark = np.zeros((n_groups, n_days + 1, n_slots))
+        open_credit = np.full((n_groups, n_days + 1, n_slots), np.nan)
+        open_max_loss = np.zeros((n_groups, n_days + 1, n_slots))
+        close_code = np.zeros((n_groups, n_days + 1, n_slots))
+        close_value = np.zeros((n_groups, n_days + 1, n_slots))
+        strikes = np.zeros((n_groups, n_days + 1, n_slots, 4))
+        for g in range(n_groups):
+            if group_specs[g, S.GS_ACTIVE] > 0.0:
+                condor_track(group_specs[g], spx[i], v[i], front, second, tab, mark[g],
+                             open_credit[g], open_max_loss[g], close_code[g], close_value[g],
+                             strikes[g])
+        macd = np.full(n_days + 1, np.nan)
+        rsi_values = np.full(n_days + 1, np.nan)
+        row = log_rows[i]
+        for k in range(n_strat):
+            ss = strat_specs[k]
+            if ss[S.SS_MACD_ON] > 0.0:
+                macd_histogram(vix[i], int(ss[S.SS_MACD_FAST]), int(ss[S.SS_MACD_SLOW]),
+                               int(ss[S.SS_MACD_SIGNAL]), macd)
+            if ss[S.SS_RSI_ON] > 0.0:
+                rsi(vix[i], int(ss[S.SS_RSI_PERIOD]), rsi_values)
+            g = int(ss[S.SS_GROUP])
+            path_log = log[k, row] if row >= 0 else empty_log
+            path_log_n = log_n[k, row:row + 1] if row >= 0 else np.zeros(1, dtype=np.int64)
+            run_strategy(ss, layer_specs[k], spx[i], v[i], vix[i], front, second, macd,
+                         rsi_values, mark[g], open_credit[g], open_max_loss[g], close_code[g],
+                         close_value[g], strikes[g], tab, growth, equity[k, i], pnl[k, i],
+                         counts[k, i], path_log, path_log_n)

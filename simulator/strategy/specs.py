@@ -1,0 +1,169 @@
+"""Strategy configurations encoded as float arrays for the numba engine (one place, named).
+
+Three tables go into the kernel:
+
+* condor groups ``(n_groups, N_GS)``: the per-contract condor track (strikes, marks, management
+  decisions) does not depend on a strategy's equity, so strategies whose condor rules are equal
+  share one track per path (computed once) and differ only in contracts held;
+* strategies ``(n_strategies, N_SS)``: sizing, costs, hedge sizing and adaptive rules;
+* hedge layers ``(n_strategies, 3, N_LS)`` in the order front, middle, tail.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulator.strategy.config import LAYER_NAMES, CostsConfig, StrategyConfig, trading_days
+
+# condor group columns
+(GS_ACTIVE, GS_EVERY, GS_FIRST, GS_DTE, GS_SHORT_MODE, GS_SHORT_TARGET, GS_WING_MODE,
+ GS_WING_VALUE, GS_TAKE_PROFIT, GS_STOP, GS_EXIT, GS_STEP, GS_SHIFT_SD, GS_TS_THRESHOLD,
+ GS_TS_LOOKBACK) = range(15)
+N_GS = 15
+
+# strategy columns
+(SS_GROUP, SS_RISK, SS_WHOLE_CONDOR, SS_CAPITAL, SS_SPX_COMMISSION, SS_SPX_HALF_SPREAD,
+ SS_VIX_COMMISSION, SS_VIX_HALF_SPREAD, SS_HEDGE_MODE, SS_BUDGET, SS_WHOLE_HEDGE, SS_REGIME_ON,
+ SS_N_EDGES) = range(13)
+SS_EDGES = 13  # 6 slots
+SS_FACTORS = 19  # 7 slots
+(SS_TS_ON, SS_TS_THRESHOLD, SS_TS_LOOKBACK, SS_TS_ROLL_DAYS, SS_MACD_ON, SS_MACD_FAST,
+ SS_MACD_SLOW, SS_MACD_SIGNAL, SS_MACD_SIGN, SS_RSI_ON, SS_RSI_PERIOD, SS_RSI_BELOW, SS_MON_ON,
+ SS_MON_MULTIPLE, SS_MON_VIX, SS_REARM_VIX) = range(26, 42)
+N_SS = 42
+MAX_EDGES = 6
+
+HEDGE_NONE, HEDGE_BUDGET, HEDGE_PER_CONDOR = 0, 1, 2
+REGIME_OFF, REGIME_VIX, REGIME_FRONT = 0, 1, 2
+
+# layer columns
+(LS_ACTIVE, LS_WEIGHT, LS_PER_CONDOR, LS_TENOR, LS_ROLL, LS_STRIKE_RULE, LS_STRIKE_VALUE,
+ LS_STRIKE_STEP) = range(8)
+N_LS = 8
+STRIKE_RULES = {"delta": 0, "pct_above_future": 1, "spot_multiple": 2}
+
+# constant maturities of the "front" and "second" VIX futures used by the term-structure rule
+FRONT_FUTURE_DTE = 30
+SECOND_FUTURE_DTE = 60
+
+
+def condor_group_row(strategy: StrategyConfig) -> np.ndarray:
+    row = np.zeros(N_GS)
+    c = strategy.condor
+    if c is None:
+        return row
+    row[GS_ACTIVE] = 1.0
+    row[GS_EVERY] = c.every_trading_days
+    row[GS_FIRST] = c.first_entry_day
+    row[GS_DTE] = c.dte_trading_days
+    if c.short_delta is not None:
+        row[GS_SHORT_MODE], row[GS_SHORT_TARGET] = 0.0, c.short_delta
+    else:
+        row[GS_SHORT_MODE], row[GS_SHORT_TARGET] = 1.0, c.prob_between
+    if c.wing_width is not None:
+        row[GS_WING_MODE], row[GS_WING_VALUE] = 0.0, c.wing_width
+    else:
+        row[GS_WING_MODE], row[GS_WING_VALUE] = 1.0, c.wing_delta
+    row[GS_TAKE_PROFIT] = c.take_profit or 0.0
+    row[GS_STOP] = c.stop_multiple or 0.0
+    row[GS_EXIT] = c.exit_trading_days
+    row[GS_STEP] = c.strike_step
+    h = strategy.hedge
+    if h is not None and h.term_structure.enabled and h.term_structure.tighten_condor_sd > 0:
+        ts = h.term_structure
+        row[GS_SHIFT_SD] = ts.tighten_condor_sd
+        row[GS_TS_THRESHOLD] = ts.threshold_points
+        row[GS_TS_LOOKBACK] = ts.lookback_trading_days
+    return row
+
+
+def strategy_row(strategy: StrategyConfig, group: int, costs: CostsConfig,
+                 capital: float) -> np.ndarray:
+    row = np.zeros(N_SS)
+    row[SS_GROUP] = group
+    row[SS_CAPITAL] = capital
+    c = strategy.condor
+    if c is not None:
+        row[SS_RISK] = c.risk_per_tranche
+        row[SS_WHOLE_CONDOR] = float(c.whole_contracts)
+    row[SS_SPX_COMMISSION] = costs.spx_commission
+    row[SS_SPX_HALF_SPREAD] = costs.spx_half_spread
+    row[SS_VIX_COMMISSION] = costs.vix_commission
+    row[SS_VIX_HALF_SPREAD] = costs.vix_half_spread
+    h = strategy.hedge
+    if h is None:
+        return row
+    row[SS_HEDGE_MODE] = HEDGE_BUDGET if h.sizing == "budget" else HEDGE_PER_CONDOR
+    row[SS_BUDGET] = h.budget_annual
+    row[SS_WHOLE_HEDGE] = float(h.whole_contracts)
+    if h.regime.enabled:
+        row[SS_REGIME_ON] = REGIME_VIX if h.regime.on == "vix" else REGIME_FRONT
+        row[SS_N_EDGES] = len(h.regime.edges)
+        row[SS_EDGES:SS_EDGES + len(h.regime.edges)] = h.regime.edges
+        row[SS_FACTORS:SS_FACTORS + len(h.regime.factors)] = h.regime.factors
+    ts = h.term_structure
+    if ts.enabled:
+        row[SS_TS_ON] = 1.0
+        row[SS_TS_THRESHOLD] = ts.threshold_points
+        row[SS_TS_LOOKBACK] = ts.lookback_trading_days
+        row[SS_TS_ROLL_DAYS] = max(trading_days(ts.roll_out_dte), 2)
+    if h.macd.enabled:
+        row[SS_MACD_ON] = 1.0
+        row[SS_MACD_FAST], row[SS_MACD_SLOW], row[SS_MACD_SIGNAL] = (
+            h.macd.fast, h.macd.slow, h.macd.signal)
+        row[SS_MACD_SIGN] = 1.0 if h.macd.when == "rising" else -1.0
+    if h.rsi.enabled:
+        row[SS_RSI_ON] = 1.0
+        row[SS_RSI_PERIOD] = h.rsi.period
+        row[SS_RSI_BELOW] = h.rsi.below
+    m = h.monetize
+    if m.enabled:
+        row[SS_MON_ON] = 1.0
+        row[SS_MON_MULTIPLE] = m.profit_multiple or 0.0
+        row[SS_MON_VIX] = m.vix_above or 0.0
+        row[SS_REARM_VIX] = m.rearm_vix_below or 0.0
+    return row
+
+
+def layer_rows(strategy: StrategyConfig) -> np.ndarray:
+    rows = np.zeros((len(LAYER_NAMES), N_LS))
+    h = strategy.hedge
+    if h is None:
+        return rows
+    for i, name in enumerate(LAYER_NAMES):
+        layer = h.layers.get(name)
+        if layer is None:
+            continue
+        size = layer.weight if h.sizing == "budget" else layer.contracts_per_condor
+        if size <= 0:
+            continue
+        rows[i, LS_ACTIVE] = 1.0
+        rows[i, LS_WEIGHT] = layer.weight
+        rows[i, LS_PER_CONDOR] = layer.contracts_per_condor
+        rows[i, LS_TENOR] = layer.dte_trading_days
+        rows[i, LS_ROLL] = layer.roll_trading_days
+        rows[i, LS_STRIKE_RULE] = STRIKE_RULES[layer.strike.rule]
+        rows[i, LS_STRIKE_VALUE] = layer.strike.value
+        rows[i, LS_STRIKE_STEP] = layer.strike.step
+    return rows
+
+
+def encode(strategies: list[StrategyConfig], costs: list[CostsConfig], capital: float):
+    """(group table, strategy table, layer table, slots per group) for the engine."""
+    groups: list[bytes] = []
+    group_rows: list[np.ndarray] = []
+    strat_rows, layers = [], []
+    for strategy, cost in zip(strategies, costs, strict=True):
+        g_row = condor_group_row(strategy)
+        key = g_row.tobytes()
+        if key not in groups:
+            groups.append(key)
+            group_rows.append(g_row)
+        strat_rows.append(strategy_row(strategy, groups.index(key), cost, capital))
+        layers.append(layer_rows(strategy))
+    group_table = np.array(group_rows)
+    slots = 1
+    for row in group_rows:
+        if row[GS_ACTIVE]:
+            slots = max(slots, int(np.ceil(row[GS_DTE] / row[GS_EVERY])) + 1)
+    return group_table, np.array(strat_rows), np.array(layers), slots

@@ -1,0 +1,219 @@
+"""Strike selection (numba): SPX strikes by delta or by probability, VIX call strikes.
+
+``tab`` is the tuple ``(spx_iv, vix_future, vix_iv, qp, grid, vol_nodes)`` of
+:class:`simulator.pricing.tables.PricingTables`. Days are trading days to expiry (> 0).
+
+* Delta is the Black–Scholes delta at the strike's own implied volatility, the number a
+  broker shows: ``e^{-q tau} N(d1)`` for a call, ``-e^{-q tau} N(-d1)`` for a put (SPX);
+  ``e^{-r tau} N(d1)`` on the VIX future of the option's expiry (VIX).
+* Probabilities are risk-neutral: ``Q(S_T < K) = e^{r tau} dP/dK`` (Breeden–Litzenberger),
+  taken from the model's smile by a central difference, so the skew is in them.
+
+Strikes live on the exchange grid: a Black–Scholes first guess at the smile's volatility, then
+a walk along the grid to the strike whose measure is nearest the target.
+"""
+
+from __future__ import annotations
+
+import math
+
+from numba import njit
+
+from simulator.model.rng import inverse_normal
+from simulator.pricing.black import black_forward_delta, black_price
+from simulator.pricing.interp import (
+    QP_DIV,
+    QP_R,
+    TRADING_DAYS,
+    spx_implied_vol,
+    vix_future_price,
+    vix_implied_vol,
+)
+
+MODE_DELTA = 0
+MODE_PROB = 1
+
+
+@njit(cache=True)
+def spx_bs_delta(spot, v, days, strike, is_call, tab):
+    qp = tab[3]
+    tau = days / TRADING_DAYS
+    growth = math.exp((qp[QP_R] - qp[QP_DIV]) * tau)
+    sigma = spx_implied_vol(spot, v, days, strike, tab[0], qp, tab[4], tab[5])
+    return growth * black_forward_delta(spot * growth, strike, sigma * math.sqrt(tau),
+                                        math.exp(-qp[QP_R] * tau), is_call)
+
+
+@njit(cache=True)
+def _spx_put(spot, v, days, strike, tab):
+    qp = tab[3]
+    tau = days / TRADING_DAYS
+    forward = spot * math.exp((qp[QP_R] - qp[QP_DIV]) * tau)
+    sigma = spx_implied_vol(spot, v, days, strike, tab[0], qp, tab[4], tab[5])
+    return black_price(forward, strike, sigma * math.sqrt(tau), math.exp(-qp[QP_R] * tau), False)
+
+
+@njit(cache=True)
+def spx_prob_below(spot, v, days, strike, tab):
+    """Q(S_T < strike) = e^{r tau} dPut/dK by a central difference (h = 1e-4 K)."""
+    qp = tab[3]
+    h = 1e-4 * strike
+    slope = (_spx_put(spot, v, days, strike + h, tab)
+             - _spx_put(spot, v, days, strike - h, tab)) / (2.0 * h)
+    return min(max(slope * math.exp(qp[QP_R] * days / TRADING_DAYS), 0.0), 1.0)
+
+
+@njit(cache=True)
+def _spx_measure(mode, spot, v, days, strike, is_call, tab):
+    """|delta| (mode 0) or tail probability beyond the strike (mode 1)."""
+    if mode == MODE_DELTA:
+        return abs(spx_bs_delta(spot, v, days, strike, is_call, tab))
+    below = spx_prob_below(spot, v, days, strike, tab)
+    return 1.0 - below if is_call else below
+
+
+@njit(cache=True)
+def _first_guess(mode, target, log_f, sigma, tau, is_call, carry):
+    """ln K where the Black-Scholes |delta| (mode 0, carry = e^{q tau}) or tail probability
+    N(+-d2) (mode 1) equals ``target`` at volatility ``sigma``."""
+    s = sigma * math.sqrt(tau)
+    if mode == MODE_DELTA:
+        d1 = inverse_normal(min(target * carry, 0.999999))
+        if not is_call:
+            d1 = -d1
+        return log_f - s * d1 + 0.5 * s * s
+    d2 = inverse_normal(target)
+    if not is_call:
+        d2 = -d2
+    return log_f - s * d2 - 0.5 * s * s
+
+
+@njit(cache=True)
+def spx_grid_strike(mode, target, spot, v, days, is_call, step, tab):
+    """The strike on the ``step`` grid whose |delta| (mode 0) or tail probability (mode 1)
+    is nearest ``target``: how a trader picks "the 16-delta put".
+
+    A Black–Scholes guess at the smile's volatility (two fixed-point passes, so the skew is
+    in it) lands within a few grid steps; a walk along the grid then brackets the target.
+    Both measures fall monotonically as the strike moves out of the money.
+    """
+    qp = tab[3]
+    tau = days / TRADING_DAYS
+    log_f = math.log(spot) + (qp[QP_R] - qp[QP_DIV]) * tau
+    carry = math.exp(qp[QP_DIV] * tau)
+    x = log_f
+    for _ in range(2):
+        sigma = spx_implied_vol(spot, v, days, math.exp(x), tab[0], qp, tab[4], tab[5])
+        x = _first_guess(mode, target, log_f, sigma, tau, is_call, carry)
+    # two secant steps in ln K on the model's own measure (the guess ignores the skew's
+    # effect on probabilities), then the grid walk
+    x0 = x
+    m0 = _spx_measure(mode, spot, v, days, math.exp(x0), is_call, tab)
+    x1 = x0 + (0.01 if (m0 > target) == is_call else -0.01)
+    for _ in range(2):
+        m1 = _spx_measure(mode, spot, v, days, math.exp(x1), is_call, tab)
+        if m1 == m0:
+            break
+        x2 = x1 - (m1 - target) * (x1 - x0) / (m1 - m0)
+        x0, m0, x1 = x1, m1, min(max(x2, x1 - 0.5), x1 + 0.5)
+    out = step if is_call else -step
+    k = round_to_grid(math.exp(x1), step)
+    m = _spx_measure(mode, spot, v, days, k, is_call, tab)
+    direction = 1.0 if m > target else -1.0  # +1: walk out of the money
+    for _ in range(400):
+        k_next = k + direction * out
+        if k_next < step:
+            break
+        m_next = _spx_measure(mode, spot, v, days, k_next, is_call, tab)
+        if (m_next - target) * (m - target) <= 0.0:  # bracketed: keep the nearer one
+            return k_next if abs(m_next - target) < abs(m - target) else k
+        k, m = k_next, m_next
+    return k
+
+
+@njit(cache=True)
+def round_to_grid(strike, step):
+    return max(round(strike / step), 1.0) * step
+
+
+@njit(cache=True)
+def condor_strikes(short_mode, short_target, wing_mode, wing_value, shift_sd, spot, v, days,
+                   step, tab, out):
+    """Fill ``out`` with (put_long, put_short, call_short, call_long) on the strike grid.
+
+    short_mode: 0 = |delta| ``short_target`` each side, 1 = probability ``short_target`` of
+    expiring between the shorts (each tail (1 - p) / 2). wing_mode: 0 = width ``wing_value``
+    points, 1 = |delta| ``wing_value``. ``shift_sd`` moves the shorts that many standard
+    deviations (spot x ATM vol x sqrt(tau)) further from spot, wings keeping their width.
+    Shorts are at least one step apart, wings at least one step beyond the shorts.
+    """
+    mode = MODE_DELTA if short_mode == 0 else MODE_PROB
+    target = short_target if short_mode == 0 else 0.5 * (1.0 - short_target)
+    put_short = spx_grid_strike(mode, target, spot, v, days, False, step, tab)
+    call_short = spx_grid_strike(mode, target, spot, v, days, True, step, tab)
+    if wing_mode == 0:
+        put_long = put_short - wing_value
+        call_long = call_short + wing_value
+    else:
+        put_long = spx_grid_strike(MODE_DELTA, wing_value, spot, v, days, False, step, tab)
+        call_long = spx_grid_strike(MODE_DELTA, wing_value, spot, v, days, True, step, tab)
+    if shift_sd > 0.0:
+        qp = tab[3]
+        tau = days / TRADING_DAYS
+        forward = spot * math.exp((qp[QP_R] - qp[QP_DIV]) * tau)
+        sd = spot * spx_implied_vol(spot, v, days, forward, tab[0], qp, tab[4],
+                                    tab[5]) * math.sqrt(tau)
+        put_width = put_short - put_long
+        call_width = call_long - call_short
+        put_short -= shift_sd * sd
+        call_short += shift_sd * sd
+        put_long = put_short - put_width
+        call_long = call_short + call_width
+    ps = round_to_grid(put_short, step)
+    cs = round_to_grid(call_short, step)
+    if cs < ps + step:
+        cs = ps + step
+    pl = min(round_to_grid(put_long, step), ps - step)
+    cl = max(round_to_grid(call_long, step), cs + step)
+    out[0] = max(pl, 0.2 * step)  # a put strike must stay positive
+    out[1] = ps
+    out[2] = cs
+    out[3] = cl
+
+
+@njit(cache=True)
+def vix_call_strike(rule, value, step, v, days, spot_vix, tab):
+    """VIX call strike: rule 0 = delta ``value`` on the future of its expiry, 1 = ``value``
+    above the future (K = F (1 + value)), 2 = ``value`` x spot VIX; on the ``step`` grid."""
+    qp = tab[3]
+    future = vix_future_price(v, days, tab[1], qp, tab[4], tab[5])
+    if rule == 1:
+        return round_to_grid(future * (1.0 + value), step)
+    if rule == 2:
+        return round_to_grid(spot_vix * value, step)
+    tau = days / TRADING_DAYS
+    disc = math.exp(-qp[QP_R] * tau)
+    log_f = math.log(future)
+    x = log_f
+    for _ in range(2):
+        sigma = vix_implied_vol(v, days, math.exp(x), future, tab[2], qp, tab[4], tab[5])
+        x = _first_guess(MODE_DELTA, value, log_f, sigma, tau, True, 1.0 / disc)
+    k = round_to_grid(math.exp(x), step)
+    m = _vix_delta(v, days, k, future, tab, disc)
+    direction = 1.0 if m > value else -1.0
+    for _ in range(400):
+        k_next = k + direction * step
+        if k_next < step:
+            break
+        m_next = _vix_delta(v, days, k_next, future, tab, disc)
+        if (m_next - value) * (m - value) <= 0.0:
+            return k_next if abs(m_next - value) < abs(m - value) else k
+        k, m = k_next, m_next
+    return k
+
+
+@njit(cache=True)
+def _vix_delta(v, days, strike, future, tab, disc):
+    sigma = vix_implied_vol(v, days, strike, future, tab[2], tab[3], tab[4], tab[5])
+    return black_forward_delta(future, strike, sigma * math.sqrt(days / TRADING_DAYS), disc,
+                               True)

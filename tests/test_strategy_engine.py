@@ -1,0 +1,449 @@
+"""Strategy engine: pricing kernels it adds, strike rules, accounting invariants, the trading
+rules on hand-made paths, and the fair-game test (P = Q, no costs => mean return = r)."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import simulator as sim
+from simulator.pricing.interp import spx_condor_value
+from simulator.strategy import StrategyEngine, evaluate_strategies, strategy
+from simulator.strategy.config import trading_days
+from simulator.strategy.engine import COUNT_NAMES, PNL_NAMES
+from simulator.strategy.indicators import macd_histogram, rsi
+from simulator.strategy.specs import FRONT_FUTURE_DTE, SECOND_FUTURE_DTE
+from simulator.strategy.strikes import (
+    MODE_DELTA,
+    MODE_PROB,
+    _spx_measure,
+    condor_strikes,
+    spx_grid_strike,
+    vix_call_strike,
+)
+
+BUCKETS = PNL_NAMES[:9]  # the buckets that add up to the total P&L (hedge_premium is a memo)
+
+
+@pytest.fixture(scope="module")
+def model():
+    return sim.load_model("svcj_default")
+
+
+@pytest.fixture(scope="module")
+def tab(model):
+    t = model.pricing_tables()
+    return (t.spx_iv, t.vix_future, t.vix_iv, t.qp, t.grid_array, t.vol_nodes)
+
+
+@pytest.fixture(scope="module")
+def paths(model):
+    ds = sim.simulate_paths(model, n_paths=300, n_days=126, seed=11)
+    return ds.spx.values, ds.v.values, ds.vix.values
+
+
+def _flat(model, n_days, vix_level, spx0=None):
+    spx = np.full(n_days + 1, spx0 or model.spx0)
+    v = np.full(n_days + 1, float(model.variance_from_vix(vix_level)))
+    return spx, v
+
+
+def _one(engine, spx, v, **kw):
+    return engine.evaluate(spx[None, :], v[None, :], log_paths=[0], **kw)
+
+
+# ---- indicators ---------------------------------------------------------------------------
+
+def test_macd_matches_pandas_ewm():
+    x = 20 + np.cumsum(np.random.default_rng(1).normal(size=200))
+    out = np.empty_like(x)
+    macd_histogram(x, 12, 26, 9, out)
+    s = pd.Series(x)
+    line = s.ewm(span=12, adjust=False).mean() - s.ewm(span=26, adjust=False).mean()
+    hist = (line - line.ewm(span=9, adjust=False).mean()).values
+    assert np.isnan(out[:34]).all()
+    np.testing.assert_allclose(out[34:], hist[34:], rtol=0, atol=1e-12)
+
+
+def test_rsi_matches_wilders_definition():
+    x = 20 + np.cumsum(np.random.default_rng(2).normal(size=120))
+    out = np.empty_like(x)
+    rsi(x, 14, out)
+    d = np.diff(x)
+    gain, loss = np.clip(d, 0, None), np.clip(-d, 0, None)
+    avg_g, avg_l = gain[:14].mean(), loss[:14].mean()
+    expected = [100 - 100 / (1 + avg_g / avg_l)]
+    for g, lo in zip(gain[14:], loss[14:], strict=True):
+        avg_g = (13 * avg_g + g) / 14
+        avg_l = (13 * avg_l + lo) / 14
+        expected.append(100 - 100 / (1 + avg_g / avg_l))
+    assert np.isnan(out[:14]).all()
+    np.testing.assert_allclose(out[14:], expected, atol=1e-10)
+
+
+# ---- pricing and strikes ------------------------------------------------------------------
+
+@pytest.mark.parametrize("days", [0.0, 1.0, 17.0, 31.0, 200.0])
+def test_condor_value_is_the_sum_of_its_four_legs(model, tab, days):
+    spot, v = 4980.0, 0.025
+    k = (4600.0, 4700.0, 5250.0, 5300.0)
+    legs = (model.spx_option(spot, v, days, k[1], "put") - model.spx_option(spot, v, days, k[0],
+                                                                            "put")
+            + model.spx_option(spot, v, days, k[2], "call")
+            - model.spx_option(spot, v, days, k[3], "call"))
+    got = spx_condor_value(spot, v, days, *k, tab[0], tab[3], tab[4], tab[5])
+    assert got == pytest.approx(legs, abs=1e-10)
+
+
+@pytest.mark.parametrize("mode, target", [(MODE_DELTA, 0.16), (MODE_DELTA, 0.05),
+                                          (MODE_PROB, 0.15)])
+@pytest.mark.parametrize("is_call", [False, True])
+@pytest.mark.parametrize("v, days", [(0.0163, 31.0), (0.09, 21.0), (0.03, 120.0)])
+def test_grid_strike_is_the_nearest_on_the_grid(tab, mode, target, is_call, v, days):
+    spot, step = 5000.0, 5.0
+    k = spx_grid_strike(mode, target, spot, v, days, is_call, step, tab)
+    assert k % step == 0
+    miss = [abs(_spx_measure(mode, spot, v, days, x, is_call, tab) - target)
+            for x in (k - step, k, k + step)]
+    assert miss[1] <= miss[0] and miss[1] <= miss[2]
+
+
+def test_probability_rule_matches_monte_carlo_under_q(model, tab):
+    """70 % between the shorts: the Breeden-Litzenberger probability from the model's smile
+    against the share of Q-paths ending between the (grid) strikes; tolerance 3 SE + grid."""
+    days = 31
+    out = np.empty(4)
+    condor_strikes(1, 0.70, 0, 50.0, 0.0, model.spx0, model.v0, float(days), 5.0, tab, out)
+    n = 40_000
+    end = sim.simulate_paths(model, n_paths=n, n_days=days, seed=5, measure="Q").spx.values[:, -1]
+    share = np.mean((end > out[1]) & (end < out[2]))
+    implied = 1 - (_spx_measure(MODE_PROB, model.spx0, model.v0, days, out[1], False, tab)
+                   + _spx_measure(MODE_PROB, model.spx0, model.v0, days, out[2], True, tab))
+    se = math.sqrt(implied * (1 - implied) / n)
+    assert abs(share - implied) < 3 * se, (share, implied, se)
+    # and the grid strikes are within one step's worth of probability of the 70 % target
+    step_prob = abs(_spx_measure(MODE_PROB, model.spx0, model.v0, days, out[1] + 5, False, tab)
+                    - _spx_measure(MODE_PROB, model.spx0, model.v0, days, out[1], False, tab))
+    assert abs(implied - 0.70) < 2 * step_prob + 1e-3
+
+
+def test_condor_strikes_are_ordered_and_widths_kept(model, tab):
+    out = np.empty(4)
+    condor_strikes(0, 0.16, 0, 50.0, 0.0, 5000.0, 0.02, 31.0, 5.0, tab, out)
+    assert out[0] < out[1] < 5000.0 < out[2] < out[3]
+    assert out[1] - out[0] == 50.0 and out[3] - out[2] == 50.0
+    shifted = np.empty(4)
+    condor_strikes(0, 0.16, 0, 50.0, 1.0, 5000.0, 0.02, 31.0, 5.0, tab, shifted)
+    sd = 5000.0 * math.sqrt(0.02 * 31 / 252)
+    assert out[1] - shifted[1] == pytest.approx(sd, rel=0.3)  # one SD further out
+    assert shifted[1] - shifted[0] == 50.0
+
+
+def test_vix_call_strikes(model, tab):
+    v = float(model.variance_from_vix(20.0))
+    future = float(model.vix_future(v, 21))
+    assert vix_call_strike(1, 0.10, 1.0, v, 21.0, 20.0, tab) == round(future * 1.1)
+    assert vix_call_strike(2, 2.0, 1.0, v, 21.0, 20.0, tab) == 40.0
+    k = vix_call_strike(0, 0.30, 1.0, v, 21.0, 20.0, tab)
+    tables = model.pricing_tables()
+
+    def delta(strike):  # central difference in the future, independent of the kernel's Black
+        h = 1e-4 * future
+        t = 21 / 252
+        sig = _vix_iv(tables, v, strike, future)
+        from scipy.stats import norm
+        s = sig * math.sqrt(t)
+        d1 = (math.log((future + h) / strike) + s * s / 2) / s
+        d0 = (math.log((future - h) / strike) + s * s / 2) / s
+        c1 = math.exp(-model.r * t) * ((future + h) * norm.cdf(d1) - strike * norm.cdf(d1 - s))
+        c0 = math.exp(-model.r * t) * ((future - h) * norm.cdf(d0) - strike * norm.cdf(d0 - s))
+        return (c1 - c0) / (2 * h)
+    misses = [abs(delta(x) - 0.30) for x in (k - 1, k, k + 1)]
+    assert misses[1] <= min(misses[0], misses[2]) + 1e-9
+
+
+def _vix_iv(tables, v, strike, future):
+    from simulator.pricing.interp import vix_implied_vol
+    return vix_implied_vol(v, 21.0, strike, future, tables.vix_iv, tables.qp, tables.grid_array,
+                           tables.vol_nodes)
+
+
+# ---- accounting invariants ----------------------------------------------------------------
+
+ALL_RULES = {
+    "preset": "alvh_40_40_20",
+    "term_structure": {"enabled": True, "threshold_points": 1.0, "lookback_trading_days": 0,
+                       "tighten_condor_sd": 0.5},
+    "macd": {"enabled": True}, "rsi": {"enabled": True, "below": 60},
+    "monetize": {"enabled": True, "profit_multiple": 2.0, "vix_above": 30,
+                 "rearm_vix_below": 22},
+}
+
+
+def test_zero_budget_is_bit_identical_to_unhedged(model, paths):
+    e = StrategyEngine(model, {
+        "unhedged": strategy("monthly_16_delta"),
+        "zero": strategy("monthly_16_delta", {"preset": "alvh_40_40_20", "budget_annual": 0.0}),
+        "zero_all_rules": strategy("monthly_16_delta", {**ALL_RULES, "budget_annual": 0.0,
+                                                        "term_structure": {"enabled": False}}),
+    })
+    r = e.evaluate(*paths)
+    for other in ("zero", "zero_all_rules"):
+        assert np.array_equal(r.equity[0], r.equity[r.index(other)])
+        assert np.array_equal(r.pnl[0], r.pnl[r.index(other)])
+    assert r.count_of("zero", "hedge_bought").sum() == 0
+
+
+def test_pnl_buckets_add_up_to_the_total_return(model, paths):
+    strategies = {
+        "unhedged": strategy("monthly_16_delta"),
+        "alvh": strategy("monthly_16_delta", "alvh_40_40_20"),
+        "all_rules": strategy("conservative_070", ALL_RULES),
+        "c442_whole": strategy({"preset": "cndr_like", "whole_contracts": True},
+                               {"preset": "alvh_4_4_2", "whole_contracts": True}),
+        "vxth": strategy("cndr_like", "vxth_like"),
+        "hedge_only": strategy(None, "alvh_40_40_20"),
+    }
+    r = StrategyEngine(model, strategies).evaluate(*paths)
+    for name in strategies:
+        k = r.index(name)
+        total = r.pnl[k][:, [PNL_NAMES.index(b) for b in BUCKETS]].sum(axis=1)
+        np.testing.assert_allclose(total, r.total_return(name), rtol=0, atol=1e-12)
+    # every rule did fire somewhere in this sample, so the identity covers them all
+    k = r.index("all_rules")
+    for count in ("condor_take_profit", "condor_stop", "condor_exit_dte", "hedge_rolled",
+                  "hedge_monetized", "hedge_filter_blocked_days", "condor_restruck"):
+        assert r.counts[k, :, COUNT_NAMES.index(count)].sum() > 0, count
+    assert r.count_of("vxth", "hedge_expired").sum() > 0
+
+
+@pytest.mark.parametrize("whole", [False, True])
+def test_risk_per_tranche_is_never_exceeded(model, paths, whole):
+    cfg = {"preset": "monthly_16_delta", "risk_per_tranche": 0.03, "whole_contracts": whole}
+    e = StrategyEngine(model, {"s": strategy(cfg, "alvh_40_40_20")}, capital=2_000_000)
+    r = e.evaluate(*paths, log_paths=range(0, 300, 7))
+    opens = [t for t in r.trades if t.action == "condor open"]
+    assert len(opens) > 50
+    for t in opens:
+        kp_long, kp_short, kc_short, kc_long = t.strikes
+        max_loss = max(kp_short - kp_long, kc_long - kc_short) - t.price
+        risk = t.contracts * 100 / 2_000_000 * max_loss
+        assert risk <= 0.03 * t.equity * (1 + 1e-12)
+        if whole:
+            assert t.contracts == round(t.contracts)
+            assert risk > 0.03 * t.equity - max_loss * 100 / 2_000_000  # within one contract
+        else:
+            assert risk == pytest.approx(0.03 * t.equity, rel=1e-12)
+
+
+def test_results_do_not_depend_on_neighbours_or_chunks(model):
+    b = {"b": strategy("conservative_070", ALL_RULES)}
+    both = {"a": strategy("monthly_16_delta", "alvh_4_4_2"), **b,
+            "c": strategy("cndr_like", "vxth_like")}
+    alone = evaluate_strategies(model, b, 200, 63, seed=3, chunk_size=200)
+    beside = evaluate_strategies(model, both, 200, 63, seed=3, chunk_size=37)
+    assert np.array_equal(alone.equity[0], beside.equity[beside.index("b")])
+    assert np.array_equal(alone.pnl[0], beside.pnl[beside.index("b")])
+
+
+def test_condor_held_to_expiry_without_costs_pays_credit_minus_intrinsic(model, paths):
+    cfg = {"preset": "cndr_like", "every_trading_days": 500}  # one tranche, 21 trading days
+    e = StrategyEngine(model, {"s": strategy(cfg, costs="none")})
+    spx, v, vix = (a[:, :30] for a in paths)
+    r = e.evaluate(spx, v, vix, log_paths=range(len(spx)))
+    expiry = trading_days(30)
+    for p in range(len(spx)):
+        (opened,) = [t for t in r.trades if t.path == p and t.action == "condor open"]
+        (closed,) = [t for t in r.trades if t.path == p and t.action == "condor close"]
+        assert closed.day == expiry and "expiry" in closed.detail
+        kpl, kps, kcs, kcl = opened.strikes
+        s = spx[p, expiry]
+        intrinsic = (max(kps - s, 0) - max(kpl - s, 0) + max(s - kcs, 0) - max(s - kcl, 0))
+        qty = opened.contracts * 100 / 1_000_000
+        condor = r.pnl_of("s", "condor")[p]
+        assert condor == pytest.approx(qty * (opened.price - intrinsic), rel=1e-12, abs=1e-15)
+        assert r.total_return("s")[p] == pytest.approx(condor + r.pnl_of("s", "interest")[p],
+                                                       abs=1e-15)
+        g = math.exp(model.r / 252)  # the cash, credit included, earns r every day
+        qc, qi = qty * opened.price, qty * intrinsic
+        final_cash = ((1 + qc) * g ** expiry - qi) * g ** (29 - expiry)
+        assert r.pnl_of("s", "interest")[p] == pytest.approx(final_cash - 1 - qc + qi,
+                                                             rel=1e-9)
+
+
+# ---- rules on hand-made paths -------------------------------------------------------------
+
+def _condor_value(model, spot, v, days, k):
+    return (model.spx_option(spot, v, days, k[1], "put") - model.spx_option(spot, v, days, k[0],
+                                                                           "put")
+            + model.spx_option(spot, v, days, k[2], "call")
+            - model.spx_option(spot, v, days, k[3], "call"))
+
+
+def test_take_profit_fires_on_the_first_day_the_rule_holds(model):
+    spx, v = _flat(model, 40, 17.0)
+    e = StrategyEngine(model, {"s": strategy({"preset": "monthly_16_delta", "exit_dte": 0,
+                                              "every_trading_days": 100})})
+    r = _one(e, spx, v)
+    (opened,) = [t for t in r.trades if t.action == "condor open"]
+    expiry = trading_days(45)
+    expected = next(d for d in range(1, 41)
+                    if _condor_value(model, spx[d], v[d], expiry - d, opened.strikes)
+                    <= 0.5 * opened.price)
+    (closed,) = [t for t in r.trades if t.action == "condor close"]
+    assert (closed.day, closed.detail) == (expected, "tranche 0: take profit")
+
+
+def test_stop_fires_in_a_slow_grind_down(model):
+    n = 60
+    spx = model.spx0 * np.exp(-0.004 * np.arange(n + 1))  # -0.4 % a day, VIX flat
+    _, v = _flat(model, n, 20.0)
+    e = StrategyEngine(model, {"s": strategy({"preset": "monthly_16_delta", "exit_dte": 0,
+                                              "every_trading_days": 100})})
+    r = _one(e, spx, v)
+    (opened,) = [t for t in r.trades if t.action == "condor open"]
+    expiry = trading_days(45)
+    expected = next(d for d in range(1, n + 1)
+                    if _condor_value(model, spx[d], v[d], expiry - d, opened.strikes)
+                    >= 3.0 * opened.price)
+    (closed,) = [t for t in r.trades if t.action == "condor close"]
+    assert (closed.day, closed.detail) == (expected, "tranche 0: stop")
+
+
+def test_vix_spike_monetises_rolls_out_and_rearms(model):
+    """VIX 15 -> 25 (a 10-point spike) on day 30, back to 18 on day 50."""
+    n = 70
+    spx, v = _flat(model, n, 15.0)
+    v[30:50] = model.variance_from_vix(25.0)
+    v[50:] = model.variance_from_vix(18.0)
+    hedge = {"preset": "alvh_40_40_20",
+             "monetize": {"enabled": True, "profit_multiple": None, "vix_above": 24.0,
+                          "rearm_vix_below": 20.0},
+             "term_structure": {"enabled": False}}
+    e = StrategyEngine(model, {"s": strategy(None, hedge)})
+    r = _one(e, spx, v)
+    sells = [t for t in r.trades if t.action == "VIX call sell"]
+    assert {t.day for t in sells if "monetise" in t.detail} == {30}
+    assert len([t for t in sells if t.day == 30]) == 3
+    rebuys = [t.day for t in r.trades if t.action == "VIX call buy" and 30 < t.day < 60]
+    assert rebuys == [50, 50, 50]  # all three re-armed when VIX fell below 20
+
+
+def test_inverted_term_structure_rolls_the_front_layer_and_restrikes_the_condor(model):
+    n = 40
+    spx, v = _flat(model, n, 17.0)
+    v[25:] = model.variance_from_vix(45.0)
+    front, second = trading_days(FRONT_FUTURE_DTE), trading_days(SECOND_FUTURE_DTE)
+    spread_high = float(model.vix_future(v[-1], front) - model.vix_future(v[-1], second))
+    spread_low = float(model.vix_future(v[0], front) - model.vix_future(v[0], second))
+    assert spread_low < 0 < spread_high  # contango, then inverted
+    hedge = {"preset": "alvh_40_40_20", "monetize": {"enabled": False},
+             "term_structure": {"enabled": True, "threshold_points": spread_high / 2,
+                                "lookback_trading_days": 0, "roll_out_dte": 60,
+                                "tighten_condor_sd": 1.0}}
+    e = StrategyEngine(model, {"s": strategy({"preset": "monthly_16_delta",
+                                              "every_trading_days": 100, "exit_dte": 0,
+                                              "take_profit": None, "stop_multiple": None},
+                                             hedge)})
+    r = _one(e, spx, v)
+    rolled = [t for t in r.trades if "roll out" in t.detail]
+    assert [t.day for t in rolled] == [25]
+    (new_front,) = [t for t in r.trades if t.action == "VIX call buy" and t.day == 25
+                    and "front" in t.detail]
+    # value-neutral: the sale (less costs) pays for the new call (premium plus costs)
+    assert -new_front.cash_flow + new_front.cost == pytest.approx(
+        rolled[0].cash_flow - rolled[0].cost, rel=1e-12)
+    restruck = [t for t in r.trades if "re-strike" in t.detail]
+    assert [t.day for t in restruck] == [25]
+    first, second_open = [t for t in r.trades if t.action == "condor open"]
+    assert second_open.day == 25 and second_open.strikes[1] < first.strikes[1]
+
+
+def test_regime_scaling_follows_the_vxth_schedule(model):
+    # svcj_default's front future cannot fall below ~15.9 (the model's VIX floor is 12.9 and
+    # the curve is in contango there), so the zero-weight bucket is moved up to <= 17 here
+    hedge = {"preset": "vxth_like", "regime": {"edges": [17.0, 30.0, 50.0]}}
+    e = StrategyEngine(model, {"s": strategy(None, hedge, costs="none")})
+    low = _one(e, *_flat(model, 30, 13.5))  # front future 16.2 <= 17: weight 0
+    assert low.count_of("s", "hedge_bought")[0] == 0
+    assert low.count_of("s", "hedge_regime_skipped")[0] >= 1
+    spx, v = _flat(model, 30, 20.0)
+    mid = _one(e, spx, v)
+    (buy,) = [t for t in mid.trades if t.action == "VIX call buy" and t.day == 0]
+    assert -buy.cash_flow == pytest.approx(0.12 * 21 / 252, rel=1e-12)  # 1 % of equity
+    # held to expiry and settled on VIX
+    (settle,) = [t for t in mid.trades if "expiry" in t.detail]
+    assert settle.day == 21 and settle.price == pytest.approx(max(20.0 - buy.strikes[0], 0),
+                                                              abs=1e-9)
+
+
+def test_layers_roll_on_their_dte(model):
+    e = StrategyEngine(model, {"s": strategy(None, {"preset": "alvh_40_40_20",
+                                                    "monetize": {"enabled": False},
+                                                    "term_structure": {"enabled": False}})})
+    r = _one(e, *_flat(model, 120, 18.0))
+    rolls = sorted((t.detail.split()[0], t.day) for t in r.trades if "roll" in t.detail)
+    hold = {"front": trading_days(30) - trading_days(7),
+            "middle": trading_days(90) - trading_days(30),
+            "tail": trading_days(150) - trading_days(60)}
+    for layer, days in hold.items():
+        got = [d for name, d in rolls if name == layer]
+        assert got == list(range(days, 121, days))[:len(got)] and got, layer
+
+
+def test_rsi_filter_waits_for_vix_to_cool(model):
+    n = 60
+    spx = np.full(n + 1, model.spx0)
+    vix_path = np.concatenate([np.linspace(15, 40, 31), np.linspace(39, 25, 30)])
+    v = model.variance_from_vix(vix_path)
+    hedge = {"preset": "single_front", "rsi": {"enabled": True, "below": 50},
+             "monetize": {"enabled": False}, "term_structure": {"enabled": False}}
+    e = StrategyEngine(model, {"s": strategy(None, hedge)})
+    r = _one(e, spx, v)
+    values = np.empty(n + 1)
+    rsi(model.vix_index(v), 14, values)
+    expected = next(d for d in range(n) if np.isnan(values[d]) or values[d] <= 50)
+    first_buy = min(t.day for t in r.trades if t.action == "VIX call buy")
+    assert first_buy == expected == 0  # warm-up: no opinion yet, so it buys on day 0
+    later = [t.day for t in r.trades if t.action == "VIX call buy" and t.day > 0]
+    blocked = [d for d in range(15, n) if values[d] > 50]
+    assert blocked and not set(later) & set(blocked)
+
+
+# ---- the fair game ------------------------------------------------------------------------
+
+def _p_equals_q(model):
+    d = model.to_dict()
+    q = dict(d["Q"], equity_premium=0.0, sigma_v=d["P"]["sigma_v"], rho=d["P"]["rho"])
+    d["P"] = q
+    return sim.Model.from_dict(d, name="p_equals_q", feller_acknowledged=True)
+
+
+FAIR_STRATEGIES = {
+    "unhedged": strategy("monthly_16_delta", costs="none"),
+    "alvh": strategy("monthly_16_delta", "alvh_40_40_20", costs="none"),
+    "c070_442": strategy("conservative_070", "alvh_4_4_2", costs="none"),
+    "vxth": strategy("cndr_like", "vxth_like", costs="none"),
+}
+
+
+def _fair_game(model, n_paths, n_days, seed):
+    fair = _p_equals_q(model)
+    r = evaluate_strategies(fair, FAIR_STRATEGIES, n_paths, n_days, seed)
+    risk_free = math.exp(model.r * n_days / 252) - 1
+    for name in FAIR_STRATEGIES:
+        ret = r.total_return(name)
+        se = ret.std(ddof=1) / math.sqrt(n_paths)
+        assert abs(ret.mean() - risk_free) < 3 * se, (name, ret.mean() - risk_free, se)
+
+
+def test_fair_game_every_strategy_earns_the_risk_free_rate(model):
+    """Under P = Q with free trading, discounted equity is a martingale: a mispriced leg or a
+    leaking cash flow shows up as a mean excess return (tolerance: 3 standard errors)."""
+    _fair_game(model, 8000, 126, seed=21)
+
+
+@pytest.mark.slow
+def test_fair_game_one_year_many_paths(model):
+    _fair_game(model, 40_000, 252, seed=22)
