@@ -1,0 +1,1 @@
+"""Results: path metrics (drawdown, recovery, monthly returns) and paired statistics."""

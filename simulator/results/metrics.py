@@ -1,0 +1,81 @@
+"""Per-path metrics of daily equity curves (DESIGN §4). Arrays: (..., day), equity > 0.
+
+* ``max_drawdown``: largest peak-to-trough fall, a positive fraction of the peak.
+* ``recovery_days``: trading days from the peak of that largest drawdown until equity is back
+  at or above that peak; NaN if it never is within the horizon; 0 when there is no drawdown.
+* ``monthly_returns``: returns over consecutive 21-trading-day months (full months only).
+* ``annualised_return``: ``(1 + total)^(252 / days) - 1``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+MONTH_DAYS = 21
+YEAR_DAYS = 252
+
+
+def total_return(equity: np.ndarray) -> np.ndarray:
+    return equity[..., -1] / equity[..., 0] - 1.0
+
+
+def annualised_return(equity: np.ndarray) -> np.ndarray:
+    days = equity.shape[-1] - 1
+    return (equity[..., -1] / equity[..., 0]) ** (YEAR_DAYS / days) - 1.0
+
+
+def max_drawdown(equity: np.ndarray) -> np.ndarray:
+    peak = np.maximum.accumulate(equity, axis=-1)
+    return (1.0 - equity / peak).max(axis=-1)
+
+
+@njit(cache=True, parallel=True)
+def _recovery(equity, out):
+    for i in prange(equity.shape[0]):
+        e = equity[i]
+        peak_value = e[0]
+        peak_day = 0
+        worst = 0.0
+        worst_peak_day = 0
+        worst_peak_value = e[0]
+        for d in range(1, e.size):
+            if e[d] > peak_value:
+                peak_value = e[d]
+                peak_day = d
+            dd = 1.0 - e[d] / peak_value
+            if dd > worst:
+                worst = dd
+                worst_peak_day = peak_day
+                worst_peak_value = peak_value
+        if worst == 0.0:
+            out[i] = 0.0
+            continue
+        out[i] = np.nan
+        trough = worst_peak_day
+        for d in range(worst_peak_day, e.size):  # the trough of the largest drawdown
+            if e[d] < e[trough]:
+                trough = d
+            if e[d] >= worst_peak_value and d > trough:
+                out[i] = d - worst_peak_day
+                break
+
+
+def recovery_days(equity: np.ndarray) -> np.ndarray:
+    flat = np.ascontiguousarray(equity, dtype=float).reshape(-1, equity.shape[-1])
+    out = np.empty(flat.shape[0])
+    _recovery(flat, out)
+    return out.reshape(equity.shape[:-1])
+
+
+def monthly_returns(equity: np.ndarray, month_days: int = MONTH_DAYS) -> np.ndarray:
+    n_months = (equity.shape[-1] - 1) // month_days
+    ends = equity[..., month_days * np.arange(n_months + 1)]
+    return ends[..., 1:] / ends[..., :-1] - 1.0
+
+
+def cvar(values: np.ndarray, level: float = 0.95, axis: int = -1) -> np.ndarray:
+    """Mean of the worst (1 - level) share of ``values`` (lower tail; a loss is negative)."""
+    v = np.sort(values, axis=axis)
+    k = max(int(np.ceil((1.0 - level) * v.shape[axis] - 1e-9)), 1)  # 0.05 * 100 is 5, not 6
+    return np.take(v, np.arange(k), axis=axis).mean(axis=axis)
