@@ -447,3 +447,22 @@ def test_fair_game_every_strategy_earns_the_risk_free_rate(model):
 @pytest.mark.slow
 def test_fair_game_one_year_many_paths(model):
     _fair_game(model, 40_000, 252, seed=22)
+
+
+@pytest.mark.parametrize("when", ["rising", "falling"])
+def test_macd_filter_buys_only_on_days_the_histogram_allows(model, paths, when):
+    hedge = {"preset": "single_front", "macd": {"enabled": True, "when": when},
+             "monetize": {"enabled": False}, "term_structure": {"enabled": False}}
+    e = StrategyEngine(model, {"s": strategy(None, hedge)})
+    spx, v, vix = paths
+    r = e.evaluate(spx, v, vix, log_paths=range(len(spx)))
+    sign = 1.0 if when == "rising" else -1.0
+    hist = np.empty(vix.shape[1])
+    buys = 0
+    for t in r.trades:
+        if t.action != "VIX call buy":
+            continue
+        macd_histogram(vix[t.path], 12, 26, 9, hist)
+        assert np.isnan(hist[t.day]) or sign * hist[t.day] > 0, (t.path, t.day)
+        buys += 1
+    assert buys > 100 and r.count_of("s", "hedge_filter_blocked_days").sum() > 100
