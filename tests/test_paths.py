@@ -219,3 +219,95 @@ def test_martingale_correction_also_holds_for_positive_rho():
     paths = sim.simulate_paths(m, 100_000, 252, seed=77, measure="Q")
     ratio = paths.spx.values[:, -1] * math.exp(-(m.r - m.q)) / m.spx0
     assert abs(ratio.mean() - 1.0) < 3 * _se_mean(ratio)
+
+
+# ---- stress shocks and regime schedules ------------------------------------------------------
+
+def _log_moves(ds):
+    return np.diff(np.log(ds.spx.values), axis=1)
+
+
+def test_shocks_move_spx_and_variance_exactly_and_leave_other_days_alone():
+    from simulator.model.paths import Shock
+
+    m = sim.load_model("svcj_default")
+    base = sim.simulate_paths(m, 500, 30, seed=5)
+    shocks = [Shock(day=5, spx_return=-0.12),                          # on top of the model move
+              Shock(day=10, spx_return=-0.05, spx_return_mode="set"),  # instead of it
+              Shock(day=15, vix=65.0), Shock(day=20, variance_jump=0.3)]
+    hit = sim.simulate_paths(m, 500, 30, seed=5, shocks=shocks)
+    db, dh = _log_moves(base), _log_moves(hit)
+    # day 5: the model's own move plus log(0.88); the variance is untouched by a price shock
+    np.testing.assert_allclose(dh[:, 4] - db[:, 4], math.log(0.88), atol=1e-12)
+    np.testing.assert_array_equal(hit.v.values[:, :15], base.v.values[:, :15])
+    np.testing.assert_allclose(dh[:, 9], math.log(0.95), atol=1e-12)  # the same on every path
+    np.testing.assert_allclose(hit.vix.values[:, 15], 65.0, rtol=1e-12)
+    # the draws are not shifted by the shocks: every other day of the price path is unchanged
+    # until the variance differs (day 15)
+    other = [d for d in range(15) if d not in (4, 9)]
+    np.testing.assert_allclose(dh[:, other], db[:, other], atol=1e-12)
+    # a variance jump adds exactly that much to the variance the path would have had on day 20
+    no_jump = sim.simulate_paths(m, 500, 30, seed=5, shocks=shocks[:3])
+    np.testing.assert_allclose(hit.v.values[:, 20] - no_jump.v.values[:, 20], 0.3, atol=1e-12)
+    np.testing.assert_array_equal(hit.v.values[:, :20], no_jump.v.values[:, :20])
+
+
+@pytest.mark.parametrize(("shock", "match"), [
+    ({"day": 0, "spx_return": -0.1}, "day"), ({"day": 31, "spx_return": -0.1}, "day"),
+    ({"day": 3, "spx_return": -1.0}, "spx_return"), ({"day": 3, "vix": 5.0}, "floor"),
+    ({"day": 3, "vix": 30.0, "variance_jump": 0.1}, "not both"),
+    ({"day": 3, "spx_return": 0.1, "spx_return_mode": "mul"}, "mode"),
+])
+def test_bad_shocks_are_rejected(shock, match):
+    from simulator.model.paths import Shock
+
+    m = sim.load_model("svcj_default")
+    with pytest.raises(ValueError, match=match):
+        sim.simulate_paths(m, 10, 30, seed=1, shocks=[Shock(**shock)])
+
+
+def test_regime_with_unchanged_parameters_changes_nothing():
+    from simulator.model.paths import Regime
+
+    m = sim.load_model("svcj_default")
+    base = sim.simulate_paths(m, 300, 40, seed=3)
+    same = sim.simulate_paths(m, 300, 40, seed=3, regimes=[Regime(5, 25, m.P)])
+    xr.testing.assert_identical(base, same)
+
+
+def test_regime_schedule_variance_mean_matches_piecewise_closed_form():
+    """theta and the jump intensity raised over days 20..80: E[v] on days 20, 80 and 120 equals
+    the scheme's exact mean, chained piece by piece (the mean is affine in the starting v), and
+    days before the regime are bit-identical to the unscheduled paths. 3 SE."""
+    import dataclasses
+
+    from simulator.model.paths import Regime
+
+    m = sim.load_model("svcj_default")
+    stressed = dataclasses.replace(m.P, theta=0.09, lam=6.0, equity_premium=-0.3)
+    n = 40_000
+    ds = sim.simulate_paths(m, n, 120, seed=11, regimes=[Regime(20, 80, stressed)])
+    base = sim.simulate_paths(m, 2_000, 120, seed=11)
+    np.testing.assert_array_equal(ds.v.values[:2_000, :21], base.v.values[:, :21])
+    mean20, _ = _scheme_moments(m.P, m.v0, 20, DT)
+    mean80, _ = _scheme_moments(stressed, mean20, 60, DT)
+    mean120, _ = _scheme_moments(m.P, mean80, 40, DT)
+    for day, expected in ((20, mean20), (80, mean80), (120, mean120)):
+        v = ds.v.values[:, day]
+        assert abs(v.mean() - expected) < 3 * _se_mean(v), (day, v.mean(), expected)
+    assert mean80 > 2 * mean20  # the test has teeth: the regime moves the mean a lot
+
+
+def test_regime_cannot_change_the_shared_diffusion_or_leave_the_horizon():
+    import dataclasses
+
+    from simulator.model.paths import Regime
+
+    m = sim.load_model("svcj_default")
+    with pytest.raises(ValueError, match="sigma_v"):
+        sim.simulate_paths(m, 10, 30, seed=1,
+                           regimes=[Regime(0, 10, dataclasses.replace(m.P, sigma_v=0.3))])
+    with pytest.raises(ValueError, match="regime days"):
+        sim.simulate_paths(m, 10, 30, seed=1, regimes=[Regime(10, 40, m.P)])
+    with pytest.raises(ValueError, match="measure"):
+        sim.simulate_paths(m, 10, 30, seed=1, measure="Q", regimes=[Regime(0, 10, m.P)])

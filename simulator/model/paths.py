@@ -15,14 +15,15 @@ One (sub)step of length ``dt`` for one path (REFERENCES §4; Andersen 2008, J. C
    the drift, so the discounted, dividend-adjusted price is an exact martingale under Q.
 
 The kernel takes a per-day table of step constants (built in Python by :func:`step_constants`),
-so parameters may change from day to day (regime schedules) without touching the kernel.
+so parameters may change from day to day (regime schedules, :class:`Regime`) without touching
+the kernel, and per-day stress shocks (:class:`Shock`) applied at the close of their day.
 Random numbers come from the counter-based Philox generator (:mod:`simulator.model.rng`).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -129,12 +130,22 @@ def _poisson_count(mean, p_zero, u):
     return n
 
 
+# Shock table columns (one row per step; row d is the move from day d to day d + 1).
+(SH_LOG_RETURN, SH_RETURN_MODE, SH_V_MODE, SH_V_VALUE) = range(4)
+N_SHOCK_COLUMNS = 4
+SHOCK_NONE, SHOCK_ADD, SHOCK_SET = 0, 1, 2
+
+
 @njit(cache=True, parallel=True)
-def simulate_chunk(consts, substeps, x0, v0, vix_a, vix_b, path_start, stream, k0, k1,
+def simulate_chunk(consts, shocks, substeps, x0, v0, vix_a, vix_b, path_start, stream, k0, k1,
                    out_spx, out_v, out_vix):
     """Fill ``out_spx``, ``out_v``, ``out_vix`` (shape (paths, days + 1)) in place.
 
     ``consts`` is (days, N_STEP_CONSTANTS): row d holds the constants of day d's sub-steps.
+    ``shocks`` is (days, N_SHOCK_COLUMNS): at the end of row d's step the log price gets
+    ``SH_LOG_RETURN`` added (SHOCK_ADD) or the day's whole log move replaced by it (SHOCK_SET);
+    the variance gets ``SH_V_VALUE`` added (SHOCK_ADD) or is set to it (SHOCK_SET). The random
+    draws are consumed either way, so a shock never shifts the numbers of later days.
     ``vix_a``, ``vix_b`` (days + 1) map v to VIX^2/100^2 = a + b v on each day. Row ``i`` is
     global path ``path_start + i``; its draws do not depend on the chunk. Jit-compiled with
     numba, parallel over paths.
@@ -150,6 +161,7 @@ def simulate_chunk(consts, substeps, x0, v0, vix_a, vix_b, path_start, stream, k
         out_vix[i, 0] = 100.0 * math.sqrt(vix_a[0] + vix_b[0] * v)
         for day in range(n_days):
             c = consts[day]
+            x_open = x
             for sub in range(substeps):
                 step = uint64(day * substeps + sub)
                 u_v, z_x, u_n = step_draws(step, path, stream, k0, k1)
@@ -162,6 +174,15 @@ def simulate_chunk(consts, substeps, x0, v0, vix_a, vix_b, path_start, stream, k
                         jump_v = -c[C_MU_V] * math.log(u_size)  # Exp(mean mu_v)
                         v += jump_v
                         x += c[C_MU_X] + c[C_RHO_J] * jump_v + c[C_SIGMA_X] * z_jump
+            sh = shocks[day]
+            if sh[SH_RETURN_MODE] == SHOCK_ADD:
+                x += sh[SH_LOG_RETURN]
+            elif sh[SH_RETURN_MODE] == SHOCK_SET:
+                x = x_open + sh[SH_LOG_RETURN]
+            if sh[SH_V_MODE] == SHOCK_ADD:
+                v += sh[SH_V_VALUE]
+            elif sh[SH_V_MODE] == SHOCK_SET:
+                v = sh[SH_V_VALUE]
             out_spx[i, day + 1] = math.exp(x)
             out_v[i, day + 1] = v
             out_vix[i, day + 1] = 100.0 * math.sqrt(vix_a[day + 1] + vix_b[day + 1] * v)
@@ -195,22 +216,100 @@ def _validate_sim_args(n_paths, n_days, seed, measure, substeps, chunk_size, str
     seed_key(seed)
 
 
-def day_constants(model: Model, n_days: int, measure: str, substeps: int) -> np.ndarray:
-    """(n_days, N_STEP_CONSTANTS): the same constants every day (regime schedules come later)."""
+@dataclass(frozen=True)
+class Regime:
+    """P parameters ``P`` govern the daily moves from day ``start_day`` to day ``end_day``
+    (steps ``start_day .. end_day - 1``). Q, and so every price and the VIX map, is unchanged;
+    ``sigma_v`` and ``rho`` are shared with Q and must equal the model's."""
+
+    start_day: int
+    end_day: int
+    P: MeasureParams
+
+
+@dataclass(frozen=True)
+class Shock:
+    """A deterministic stress move on every path, seen in the close of trading day ``day``.
+
+    ``spx_return`` (simple return, e.g. -0.12) is applied on top of the model's move that day
+    (``spx_return_mode="add"``) or replaces it (``"set"``: the day's SPX move is exactly
+    ``spx_return`` on every path). ``vix`` (index points) sets the variance to the level giving
+    that VIX; ``variance_jump`` (decimal variance) is added to it instead.
+    """
+
+    day: int
+    spx_return: float | None = None
+    spx_return_mode: str = "add"
+    vix: float | None = None
+    variance_jump: float | None = None
+
+
+def day_constants(model: Model, n_days: int, measure: str, substeps: int,
+                  regimes: Sequence[Regime] = ()) -> np.ndarray:
+    """(n_days, N_STEP_CONSTANTS): row d holds the constants of the move from day d to d + 1."""
     dt = 1.0 / (TRADING_DAYS_PER_YEAR * substeps)
     row = step_constants(model.measure(measure), model.r, model.q, dt)
-    return np.ascontiguousarray(np.broadcast_to(row, (n_days, N_STEP_CONSTANTS)))
+    table = np.array(np.broadcast_to(row, (n_days, N_STEP_CONSTANTS)))
+    if regimes and measure != "P":
+        raise ValueError("regime schedules change the real-world dynamics: measure must be 'P'")
+    for reg in regimes:
+        if not 0 <= reg.start_day < reg.end_day <= n_days:
+            raise ValueError(f"regime days [{reg.start_day}, {reg.end_day}) must lie in "
+                             f"[0, {n_days}] with start_day < end_day")
+        for k in ("sigma_v", "rho"):
+            if getattr(reg.P, k) != getattr(model.P, k):
+                raise ValueError(f"a regime cannot change {k} (shared by P and Q)")
+        table[reg.start_day:reg.end_day] = step_constants(reg.P, model.r, model.q, dt)
+    return table
+
+
+def shock_table(model: Model, n_days: int, shocks: Sequence[Shock] = ()) -> np.ndarray:
+    """(n_days, N_SHOCK_COLUMNS) for :func:`simulate_chunk`; all zero without shocks."""
+    table = np.zeros((n_days, N_SHOCK_COLUMNS))
+    for sh in shocks:
+        if not 1 <= sh.day <= n_days:
+            raise ValueError(f"shock day {sh.day} must be in [1, {n_days}]")
+        row = table[sh.day - 1]
+        if sh.spx_return is not None:
+            if not -1.0 < sh.spx_return < 10.0:
+                raise ValueError(f"shock spx_return {sh.spx_return} must be in (-1, 10)")
+            if sh.spx_return_mode not in ("add", "set"):
+                raise ValueError(f"spx_return_mode must be 'add' or 'set', got "
+                                 f"{sh.spx_return_mode!r}")
+            if row[SH_RETURN_MODE] != SHOCK_NONE:
+                raise ValueError(f"two shocks move SPX on day {sh.day}")
+            row[SH_LOG_RETURN] = math.log1p(sh.spx_return)
+            row[SH_RETURN_MODE] = SHOCK_ADD if sh.spx_return_mode == "add" else SHOCK_SET
+        if sh.vix is not None or sh.variance_jump is not None:
+            if sh.vix is not None and sh.variance_jump is not None:
+                raise ValueError(f"shock on day {sh.day}: give vix or variance_jump, not both")
+            if row[SH_V_MODE] != SHOCK_NONE:
+                raise ValueError(f"two shocks move the variance on day {sh.day}")
+            if sh.vix is not None:
+                if not model.vix_floor <= sh.vix <= 500.0:
+                    raise ValueError(f"shock vix {sh.vix} must be in [{model.vix_floor:.2f}, 500]"
+                                     " (the model's VIX floor is the VIX at zero variance)")
+                row[SH_V_MODE] = SHOCK_SET
+                row[SH_V_VALUE] = float(model.variance_from_vix(sh.vix))
+            else:
+                if not 0.0 <= sh.variance_jump <= 4.0:
+                    raise ValueError(f"shock variance_jump {sh.variance_jump} must be in [0, 4]")
+                row[SH_V_MODE] = SHOCK_ADD
+                row[SH_V_VALUE] = sh.variance_jump
+    return table
 
 
 class _Generator:
     """Validated arguments and constants of one simulation, shared by all its chunks."""
 
-    def __init__(self, model, n_paths, n_days, seed, measure, substeps, chunk_size, stream):
+    def __init__(self, model, n_paths, n_days, seed, measure, substeps, chunk_size, stream,
+                 regimes=(), shocks=()):
         _validate_sim_args(n_paths, n_days, seed, measure, substeps, chunk_size, stream)
         self.model = model
         self.n_paths, self.n_days, self.chunk_size = n_paths, n_days, chunk_size
         self.substeps = substeps
-        self.consts = day_constants(model, n_days, measure, substeps)
+        self.consts = day_constants(model, n_days, measure, substeps, regimes)
+        self.shocks = shock_table(model, n_days, shocks)
         vix_a, vix_b = vix_coefficients(model.Q)
         self.vix_a = np.full(n_days + 1, vix_a)
         self.vix_b = np.full(n_days + 1, vix_b)
@@ -219,17 +318,20 @@ class _Generator:
         self.stream = np.uint64(stream)
 
     def fill(self, start: int, spx: np.ndarray, v: np.ndarray, vix: np.ndarray) -> None:
-        simulate_chunk(self.consts, self.substeps, math.log(self.model.spx0), self.model.v0,
-                       self.vix_a, self.vix_b, start, self.stream, *self.keys, spx, v, vix)
+        simulate_chunk(self.consts, self.shocks, self.substeps, math.log(self.model.spx0),
+                       self.model.v0, self.vix_a, self.vix_b, start, self.stream, *self.keys,
+                       spx, v, vix)
         spx[:, 0] = self.model.spx0  # exactly, not exp(log(spx0))
 
 
 def iter_path_chunks(
     model: Model, n_paths: int, n_days: int, seed: int, *, measure: str = "P",
     substeps: int = 1, chunk_size: int = DEFAULT_CHUNK_PATHS, stream: int = 0,
+    regimes: Sequence[Regime] = (), shocks: Sequence[Shock] = (),
 ) -> Iterator[PathChunk]:
     """Yield the paths in chunks of at most ``chunk_size`` (memory stays bounded)."""
-    gen = _Generator(model, n_paths, n_days, seed, measure, substeps, chunk_size, stream)
+    gen = _Generator(model, n_paths, n_days, seed, measure, substeps, chunk_size, stream,
+                     regimes, shocks)
     for start in range(0, n_paths, chunk_size):
         n = min(chunk_size, n_paths - start)
         spx, v, vix = (np.empty((n, n_days + 1)) for _ in range(3))
@@ -240,6 +342,7 @@ def iter_path_chunks(
 def simulate_paths(
     model: Model, n_paths: int, n_days: int, seed: int, measure: str = "P", substeps: int = 1,
     *, chunk_size: int = DEFAULT_CHUNK_PATHS, stream: int = 0,
+    regimes: Sequence[Regime] = (), shocks: Sequence[Shock] = (),
 ):
     """Simulate SPX, variance and VIX paths on the trading-day clock.
 
@@ -259,6 +362,10 @@ def simulate_paths(
         Paths generated per kernel call; bounds temporary memory.
     stream : int
         Independent stream index (e.g. one per scenario).
+    regimes : sequence of Regime
+        P parameters over day ranges (under P only).
+    shocks : sequence of Shock
+        Deterministic stress moves at the close of given days, on every path.
 
     Returns
     -------
@@ -274,7 +381,8 @@ def simulate_paths(
     """
     import xarray as xr
 
-    gen = _Generator(model, n_paths, n_days, seed, measure, substeps, chunk_size, stream)
+    gen = _Generator(model, n_paths, n_days, seed, measure, substeps, chunk_size, stream,
+                     regimes, shocks)
     spx, v, vix = (np.empty((n_paths, n_days + 1)) for _ in range(3))
     for start in range(0, n_paths, chunk_size):  # chunks write straight into the output
         stop = min(start + chunk_size, n_paths)

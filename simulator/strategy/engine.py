@@ -218,15 +218,19 @@ def evaluate_strategies(model: Model, strategies: Mapping[str, StrategyConfig | 
                         n_paths: int, n_days: int, seed: int, *, measure: str = "P",
                         costs=None, capital: float = DEFAULT_CAPITAL, chunk_size: int = 4096,
                         stream: int = 0, log_paths: Iterable[int] = (),
-                        substeps: int = 1) -> EngineResult:
-    """Simulate paths chunk by chunk and evaluate every strategy on the same paths."""
+                        substeps: int = 1, regimes=(), shocks=()) -> EngineResult:
+    """Simulate paths chunk by chunk and evaluate every strategy on the same paths.
+
+    ``regimes`` and ``shocks`` (:class:`simulator.model.paths.Regime`, ``Shock``) change the
+    path dynamics; prices stay under the model's Q."""
     from simulator.model.paths import iter_path_chunks
 
     engine = StrategyEngine(model, strategies, costs=costs, capital=capital)
     log_paths = list(log_paths)
     parts = []
     for chunk in iter_path_chunks(model, n_paths, n_days, seed, measure=measure,
-                                  substeps=substeps, chunk_size=chunk_size, stream=stream):
+                                  substeps=substeps, chunk_size=chunk_size, stream=stream,
+                                  regimes=regimes, shocks=shocks):
         parts.append(engine.evaluate(chunk.spx, chunk.v, chunk.vix,
                                      path_offset=chunk.path_start, log_paths=log_paths))
     return EngineResult(
