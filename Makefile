@@ -19,9 +19,9 @@ $(STAMP_DEV): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@ $(STAMP_RUN)
 
-## run: install and simulate + summarise paths of the default model
+## run: install, run the quickstart scenario and print its summary (results/quickstart.nc)
 run: $(STAMP_RUN)
-	$(BIN)/alvh simulate --model svcj_default --paths 20000 --days 252 --seed 1
+	$(BIN)/alvh run scenarios/quickstart.yaml
 
 ## test: install with dev extras and run the fast test suite
 test: $(STAMP_DEV)

@@ -5,6 +5,8 @@ Public names (DESIGN §6)::
     import simulator as sim
     model = sim.load_model("svcj_default")
     paths = sim.simulate_paths(model, n_paths=10_000, n_days=252, seed=7, measure="P")
+    cube = sim.run("scenarios/quickstart.yaml", n_paths=2_000, seed=1)
+    print(sim.format_summary(sim.summarize(cube)))
 
 Heavy modules (numba kernels, xarray) are imported on first use so that ``alvh --help`` and
 ``import simulator`` stay instant.
@@ -25,6 +27,12 @@ _LAZY = {
     "load_model": "simulator.model.presets",
     "preset_names": "simulator.model.presets",
     "simulate_paths": "simulator.model.paths",
+    "run": "simulator.scenario.runner",
+    "load_scenario": "simulator.scenario.schema",
+    "ScenarioError": "simulator.scenario.schema",
+    "summarize": "simulator.results.summary",
+    "format_summary": "simulator.results.summary",
+    "open_cube": "simulator.results.cube",
 }
 
 __all__ = [
@@ -32,9 +40,15 @@ __all__ = [
     "MeasureParams",
     "Model",
     "ParameterError",
+    "ScenarioError",
+    "format_summary",
     "load_model",
+    "load_scenario",
+    "open_cube",
     "preset_names",
+    "run",
     "simulate_paths",
+    "summarize",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -46,6 +60,10 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from simulator.model.paths import simulate_paths
     from simulator.model.presets import load_model, preset_names
+    from simulator.results.cube import open_cube
+    from simulator.results.summary import format_summary, summarize
+    from simulator.scenario.runner import run
+    from simulator.scenario.schema import ScenarioError, load_scenario
 
 
 def __getattr__(name: str) -> Any:

@@ -23,6 +23,12 @@ the state under the risk-neutral measure Q.
 
 _EPILOG = """\
 examples:
+  alvh run scenarios/quickstart.yaml             run a scenario file, print the summary,
+                                                 write results/quickstart.nc
+  alvh run scenarios/hedge_ratio_sweep.yaml --paths 5000 --seed 7 --out results/sweep.nc
+  alvh run scenarios/hedge_ratio_sweep.yaml --out results/sweep.nc --resume
+                                                 continue a run that was interrupted
+  alvh validate scenarios/*.yaml                 check files; every problem is listed
   alvh presets                                   list the shipped models and their sources
   alvh simulate --model svcj_default --paths 20000 --days 252 --seed 1
   alvh simulate --model my_model.yaml --measure Q --paths 5000
@@ -58,6 +64,34 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     sub.add_parser("presets", help="list the shipped model presets with their citations")
+
+    run = sub.add_parser(
+        "run", help="run a scenario file: results cube (NetCDF) and a summary table",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Run every strategy of a scenario file on the same Monte Carlo paths of "
+                    "each of its scenarios,\nwrite the results cube (NetCDF) and print each "
+                    "strategy's drawdowns and returns,\npaired against 'unhedged' with "
+                    "bootstrap confidence intervals.",
+        epilog="Finished chunks are checkpointed in .NAME.nc.partial/ beside the output: after "
+               "an interruption,\nrun the same command with --resume to continue. Open the "
+               "cube with\n  import simulator as sim; cube = sim.open_cube('results/NAME.nc')")
+    run.add_argument("scenario", metavar="SCENARIO.yaml", help="scenario file (see scenarios/)")
+    run.add_argument("--paths", type=_positive_int, default=None,
+                     help="paths per scenario (default: the file's simulation.paths)")
+    run.add_argument("--seed", type=_seed, default=None,
+                     help="random seed (default: the file's simulation.seed)")
+    run.add_argument("--out", default=None, metavar="FILE.nc",
+                     help="results file (default: results/NAME.nc, NAME from the file)")
+    run.add_argument("--resume", action="store_true",
+                     help="continue an interrupted run from its checkpoints")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument("--no-summary", action="store_true", help="do not print the summary")
+
+    val = sub.add_parser(
+        "validate", help="check scenario files without running them",
+        description="Validate scenario files: every problem of each file is listed with its "
+                    "field path and the allowed values. Exit status 2 if any file is invalid.")
+    val.add_argument("scenarios", nargs="+", metavar="SCENARIO.yaml")
 
     sim = sub.add_parser(
         "simulate", help="simulate SPX/VIX paths and print a summary",
@@ -129,6 +163,61 @@ def _cmd_simulate(args) -> int:
     return EXIT_OK
 
 
+def _cmd_validate(args) -> int:
+    from simulator.scenario.schema import ScenarioError, load_scenario
+
+    status = EXIT_OK
+    for path in args.scenarios:
+        try:
+            plan = load_scenario(path)
+        except ScenarioError as err:
+            print(err, file=sys.stderr)
+            status = EXIT_INVALID_INPUT
+            continue
+        print(f"{path}: ok ({plan.name}: {len(plan.scenarios)} scenario(s) x "
+              f"{len(plan.strategies)} strateg{'y' if len(plan.strategies) == 1 else 'ies'}, "
+              f"{plan.n_paths:,} paths x {plan.n_days} days)")
+    return status
+
+
+def _cmd_run(args) -> int:
+    from pathlib import Path
+
+    from simulator.scenario.runner import checkpoint_dir, default_output, run_plan
+    from simulator.scenario.schema import load_scenario
+
+    plan = load_scenario(args.scenario, n_paths=args.paths, seed=args.seed)
+    out = Path(args.out) if args.out else default_output(plan)
+    if out.suffix != ".nc":
+        raise ValueError(f"--out {out}: the results file must end in .nc (NetCDF)")
+    if out.exists() and out.is_dir():
+        raise ValueError(f"--out {out}: is a folder; give a file name ending in .nc")
+    n_units = len(plan.scenarios) * -(-plan.n_paths // plan.simulation.chunk_paths)
+    if not args.quiet:
+        print(f"{plan.name}: {len(plan.scenarios)} scenario(s) x {len(plan.strategies)} "
+              f"strategies, {plan.n_paths:,} paths x {plan.n_days} days, seed {plan.seed}, "
+              f"{n_units} chunk(s)", file=sys.stderr)
+    t0 = time.perf_counter()
+    try:
+        cube = run_plan(plan, out=out, resume=args.resume, progress=not args.quiet)
+    except KeyboardInterrupt:
+        print(f"\nalvh: interrupted; finished chunks are kept in {checkpoint_dir(out)}.\n"
+              f"Continue with: alvh run {args.scenario} --out {out} --resume"
+              + (f" --paths {args.paths}" if args.paths else "")
+              + (f" --seed {args.seed}" if args.seed is not None else ""), file=sys.stderr)
+        return 130
+    elapsed = time.perf_counter() - t0
+    if not args.quiet:
+        print(f"wrote {out} in {elapsed:.1f} s", file=sys.stderr)
+    if not args.no_summary:
+        from simulator.results.summary import format_summary, summarize
+
+        print(f"{plan.name}: {plan.n_paths:,} paths x {plan.n_days} days, seed {plan.seed}"
+              f" -> {out}")
+        print(format_summary(summarize(cube)))
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -145,6 +234,10 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_presets()
         if args.command == "simulate":
             return _cmd_simulate(args)
+        if args.command == "run":
+            return _cmd_run(args)
+        if args.command == "validate":
+            return _cmd_validate(args)
     except (ValueError, FileNotFoundError) as err:  # ParameterError is a ValueError
         print(f"alvh: error: {err}", file=sys.stderr)
         return EXIT_INVALID_INPUT

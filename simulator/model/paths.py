@@ -299,7 +299,7 @@ def shock_table(model: Model, n_days: int, shocks: Sequence[Shock] = ()) -> np.n
     return table
 
 
-class _Generator:
+class PathGenerator:
     """Validated arguments and constants of one simulation, shared by all its chunks."""
 
     def __init__(self, model, n_paths, n_days, seed, measure, substeps, chunk_size, stream,
@@ -323,6 +323,14 @@ class _Generator:
                        spx, v, vix)
         spx[:, 0] = self.model.spx0  # exactly, not exp(log(spx0))
 
+    def chunk(self, start: int, n: int) -> PathChunk:
+        """Paths ``start .. start + n - 1`` (any chunk, in any order: resumable runs)."""
+        if start < 0 or n < 1 or start + n > self.n_paths:
+            raise ValueError(f"paths {start}..{start + n - 1} outside 0..{self.n_paths - 1}")
+        spx, v, vix = (np.empty((n, self.n_days + 1)) for _ in range(3))
+        self.fill(start, spx, v, vix)
+        return PathChunk(start, spx, v, vix)
+
 
 def iter_path_chunks(
     model: Model, n_paths: int, n_days: int, seed: int, *, measure: str = "P",
@@ -330,13 +338,10 @@ def iter_path_chunks(
     regimes: Sequence[Regime] = (), shocks: Sequence[Shock] = (),
 ) -> Iterator[PathChunk]:
     """Yield the paths in chunks of at most ``chunk_size`` (memory stays bounded)."""
-    gen = _Generator(model, n_paths, n_days, seed, measure, substeps, chunk_size, stream,
-                     regimes, shocks)
+    gen = PathGenerator(model, n_paths, n_days, seed, measure, substeps, chunk_size, stream,
+                        regimes, shocks)
     for start in range(0, n_paths, chunk_size):
-        n = min(chunk_size, n_paths - start)
-        spx, v, vix = (np.empty((n, n_days + 1)) for _ in range(3))
-        gen.fill(start, spx, v, vix)
-        yield PathChunk(start, spx, v, vix)
+        yield gen.chunk(start, min(chunk_size, n_paths - start))
 
 
 def simulate_paths(
@@ -381,8 +386,8 @@ def simulate_paths(
     """
     import xarray as xr
 
-    gen = _Generator(model, n_paths, n_days, seed, measure, substeps, chunk_size, stream,
-                     regimes, shocks)
+    gen = PathGenerator(model, n_paths, n_days, seed, measure, substeps, chunk_size, stream,
+                        regimes, shocks)
     spx, v, vix = (np.empty((n_paths, n_days + 1)) for _ in range(3))
     for start in range(0, n_paths, chunk_size):  # chunks write straight into the output
         stop = min(start + chunk_size, n_paths)

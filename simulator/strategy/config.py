@@ -187,6 +187,8 @@ class RegimeScaling(_Strict):
     def _shape(self):
         if not 1 <= len(self.edges) <= 6:
             raise ValueError(f"edges: 1 to 6 levels allowed, got {len(self.edges)}")
+        if any(not 0.0 < e <= 500.0 for e in self.edges):
+            raise ValueError(f"edges are VIX levels in (0, 500], got {self.edges}")
         if any(b <= a for a, b in zip(self.edges, self.edges[1:], strict=False)):
             raise ValueError(f"edges must increase strictly, got {self.edges}")
         if len(self.factors) != len(self.edges) + 1:

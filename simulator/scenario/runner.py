@@ -1,0 +1,242 @@
+"""Run a scenario file: chunks of paths, every strategy on the same paths, checkpoints, cube.
+
+Work is split into units of (scenario, chunk of ``simulation.chunk_paths`` paths). Each
+finished unit is saved in a checkpoint folder next to the output (``.NAME.nc.partial/``) as
+soon as it is done, so a run that is interrupted (Ctrl-C, a kill, a crash) continues with
+``resume=True`` from the last finished unit. The cube is always assembled from the
+checkpoint files, so a resumed run gives a cube identical to an uninterrupted one. The output
+is written atomically (temporary file + rename) and the checkpoint folder removed afterwards.
+
+Paths of a scenario depend only on (seed, scenario name, path index), never on the chunk size
+or on which strategies run (DESIGN §5).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from simulator.scenario.schema import RunPlan, load_scenario
+
+MANIFEST = "manifest.json"
+
+
+class ResumeError(ValueError):
+    """The checkpoint folder belongs to another run (different file text, paths or seed)."""
+
+
+class Progress:
+    """A progress line on stderr with the share done, elapsed time and an ETA.
+
+    On a terminal the line is redrawn in place; otherwise (logs, CI) a line is printed every
+    10 % or 30 s. The ETA uses the average time of the units computed in this process (units
+    restored from checkpoints are skipped, and the first unit, which includes compilation and
+    table building, counts only until a second one is done)."""
+
+    def __init__(self, total: int, stream=None, enabled: bool = True):
+        self.total = total
+        self.done = 0
+        self.computed = 0
+        self.stream = stream or sys.stderr
+        self.enabled = enabled
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.t0 = time.perf_counter()
+        self.t_first = None
+        self.last_print = 0.0
+        self.last_share = -1.0
+
+    def note(self, text: str) -> None:
+        if self.enabled:
+            self._end_line()
+            print(text, file=self.stream, flush=True)
+
+    def skip(self) -> None:
+        self.done += 1
+
+    def update(self, label: str) -> None:
+        self.done += 1
+        self.computed += 1
+        now = time.perf_counter()
+        if self.computed == 1:
+            self.t_first = now
+        if not self.enabled:
+            return
+        elapsed = now - self.t0
+        left = self.total - self.done
+        if self.computed >= 2:
+            per_unit = (now - self.t_first) / (self.computed - 1)
+        else:
+            per_unit = elapsed
+        eta = per_unit * left
+        share = self.done / self.total
+        bar_width = 24
+        filled = round(bar_width * share)
+        line = (f"[{'#' * filled}{'.' * (bar_width - filled)}] {self.done}/{self.total} chunks "
+                f"{100 * share:3.0f}%  {label}  elapsed {_clock(elapsed)}  ETA {_clock(eta)}")
+        if self.tty:
+            print("\r" + line.ljust(100), end="", file=self.stream, flush=True)
+            if left == 0:
+                print(file=self.stream, flush=True)
+        elif left == 0 or share - self.last_share >= 0.1 or now - self.last_print >= 30:
+            print(line, file=self.stream, flush=True)
+            self.last_share, self.last_print = share, now
+
+    def _end_line(self):
+        if self.tty and 0 < self.done < self.total:
+            print(file=self.stream, flush=True)
+
+
+def _clock(seconds: float) -> str:
+    seconds = round(seconds)
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def default_output(plan: RunPlan) -> Path:
+    return Path("results") / f"{plan.name}.nc"
+
+
+def checkpoint_dir(out: Path) -> Path:
+    return out.parent / f".{out.name}.partial"
+
+
+def _unit_name(si: int, ci: int) -> str:
+    return f"s{si:03d}_c{ci:06d}"
+
+
+def _save_unit(folder: Path, si: int, ci: int, record: dict, equity: np.ndarray) -> None:
+    """Equity first, then the record: a unit is complete once its record file exists."""
+    stem = _unit_name(si, ci)
+    for suffix, writer in (("_equity.npy", lambda f: np.save(f, equity)),
+                           (".npz", lambda f: np.savez(f, **record))):
+        fd, tmp = tempfile.mkstemp(prefix=f".{stem}", suffix=".tmp", dir=folder)
+        with open(fd, "wb") as fh:
+            writer(fh)
+        Path(tmp).replace(folder / f"{stem}{suffix}")
+
+
+def _load_record(folder: Path, si: int, ci: int) -> dict:
+    with np.load(folder / f"{_unit_name(si, ci)}.npz") as data:
+        return {k: data[k] for k in data.files}
+
+
+def _unit_done(folder: Path, si: int, ci: int) -> bool:
+    stem = _unit_name(si, ci)
+    return (folder / f"{stem}.npz").is_file() and (folder / f"{stem}_equity.npy").is_file()
+
+
+def _prepare_checkpoints(folder: Path, plan: RunPlan, resume: bool, progress: Progress):
+    manifest = {"fingerprint": plan.fingerprint(), "scenario_file": plan.source,
+                "n_paths": plan.n_paths, "seed": str(plan.seed)}
+    path = folder / MANIFEST
+    if folder.exists():
+        old = None
+        try:
+            old = json.loads(path.read_text())
+        except (OSError, ValueError):
+            pass
+        if resume:
+            if old is None or old.get("fingerprint") != manifest["fingerprint"]:
+                raise ResumeError(
+                    f"{folder}: the checkpoints belong to a different run (the scenario "
+                    "file, --paths or --seed changed, or another package version); run "
+                    "without --resume to start over")
+            done = len(list(folder.glob("s*_c*.npz")))
+            progress.note(f"resuming: {done} finished chunk(s) found in {folder}")
+            return
+        n_old = len(list(folder.glob("s*_c*.npz")))
+        if n_old:
+            progress.note(f"discarding {n_old} finished chunk(s) of an earlier run in "
+                          f"{folder} (use --resume to continue it instead)")
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    path.write_text(json.dumps(manifest, indent=1))
+
+
+def run_plan(plan: RunPlan, *, out: str | Path | None = None, resume: bool = False,
+             progress: bool | Progress = False,
+             on_unit: Callable[[int, int], None] | None = None):
+    """Run a validated plan; returns the cube and writes it to ``out`` when given.
+
+    ``on_unit(scenario_index, chunk_index)`` is called after each unit is checkpointed.
+    """
+    from simulator.model.paths import PathGenerator
+    from simulator.results.cube import assemble, chunk_record, equity_quantiles, write_cube
+    from simulator.strategy.engine import StrategyEngine
+
+    sim_cfg = plan.simulation
+    n_paths, n_days, chunk = plan.n_paths, plan.n_days, sim_cfg.chunk_paths
+    starts = list(range(0, n_paths, chunk))
+    total = len(plan.scenarios) * len(starts)
+    if not isinstance(progress, Progress):
+        progress = Progress(total, enabled=bool(progress))
+
+    tmp_root = None
+    if out is None:
+        if resume:
+            raise ValueError("resume needs an output path (the checkpoints live beside it)")
+        tmp_root = tempfile.TemporaryDirectory(prefix="alvh-run-")
+        folder = Path(tmp_root.name) / "partial"
+    else:
+        out = Path(out)
+        folder = checkpoint_dir(out)
+    try:
+        _prepare_checkpoints(folder, plan, resume, progress)
+        for si, sc in enumerate(plan.scenarios):
+            todo = [ci for ci in range(len(starts)) if not _unit_done(folder, si, ci)]
+            for _ in range(len(starts) - len(todo)):
+                progress.skip()
+            if not todo:
+                continue
+            gen = PathGenerator(sc.model, n_paths, n_days, plan.seed, "P", sim_cfg.substeps,
+                                chunk, sc.stream, sc.regimes, sc.shocks)
+            engine = StrategyEngine(sc.model, plan.strategies, costs=plan.costs,
+                                    capital=sim_cfg.capital)
+            for ci in todo:
+                start = starts[ci]
+                paths = gen.chunk(start, min(chunk, n_paths - start))
+                result = engine.evaluate(paths.spx, paths.v, paths.vix, path_offset=start)
+                record, equity = chunk_record(result, paths.spx, paths.vix)
+                _save_unit(folder, si, ci, record, equity)
+                progress.update(f"{sc.name}")
+                if on_unit is not None:
+                    on_unit(si, ci)
+        records, quantiles = [], []
+        for si in range(len(plan.scenarios)):
+            records.append([_load_record(folder, si, ci) for ci in range(len(starts))])
+            parts = [np.load(folder / f"{_unit_name(si, ci)}_equity.npy", mmap_mode="r")
+                     for ci in range(len(starts))]
+            quantiles.append(equity_quantiles(parts, sim_cfg.quantiles))
+            del parts
+        cube = assemble(plan, records, quantiles)
+        if out is not None:
+            write_cube(cube, out)
+            shutil.rmtree(folder, ignore_errors=True)
+        return cube
+    finally:
+        if tmp_root is not None:
+            tmp_root.cleanup()
+
+
+def run(path: str | Path, n_paths: int | None = None, seed: int | None = None, *,
+        out: str | Path | None = None, resume: bool = False, progress: bool = False):
+    """Run a scenario file and return its results cube (DESIGN §4).
+
+    >>> import simulator as sim
+    >>> cube = sim.run("scenarios/quickstart.yaml", n_paths=2_000, seed=1)   # doctest: +SKIP
+    >>> sim.summarize(cube)                                                  # doctest: +SKIP
+
+    ``n_paths`` and ``seed`` override the file's ``simulation.paths`` and ``seed``. With
+    ``out`` the cube is also written there (NetCDF, atomically); ``resume=True`` continues an
+    interrupted run with the same ``out`` from its checkpoints.
+    """
+    plan = load_scenario(path, n_paths=n_paths, seed=seed)
+    return run_plan(plan, out=out, resume=resume, progress=progress)

@@ -1,0 +1,488 @@
+"""Scenario files: schema and error reporting, shipped library, runner, cube, CLI, resume."""
+
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+import yaml
+
+import simulator as sim
+from simulator.cli import main
+from simulator.results.cube import open_cube, write_cube
+from simulator.scenario.runner import checkpoint_dir, run_plan
+from simulator.scenario.schema import ScenarioError, load_scenario, parse_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
+
+SMALL = """
+name: small
+description: a small test scenario
+simulation: {paths: 300, days: 63, seed: 5, chunk_paths: 64}
+model: {preset: svcj_default, overrides: {v0: 0.02}}
+scenarios:
+  base: {}
+  crash: {shocks: [{day: 20, spx_return: -0.1, vix: 60}]}
+strategies:
+  unhedged: {condor: {preset: monthly_16_delta}, hedge: none}
+  alvh: {condor: {preset: monthly_16_delta}, hedge: {preset: alvh_40_40_20}}
+sweep:
+  alvh.hedge.budget_annual: [0.01, 0.03]
+"""
+
+
+def _write(tmp_path, text, name="s.yaml"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def _problems(text, **kw):
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario(text, source="f.yaml", **kw)
+    return dict(info.value.problems), str(info.value)
+
+
+# ---- schema ----------------------------------------------------------------------------------
+
+def test_design_example_parses_with_sweep_labels_and_coordinates():
+    doc = (ROOT / "scenarios" / "hedge_ratio_sweep.yaml").read_text()
+    plan = parse_scenario(doc)
+    assert [s.name for s in plan.scenarios] == ["calm", "crash", "base"]
+    assert next(iter(plan.strategies)) == "unhedged"
+    assert list(plan.strategies)[1:] == [f"alvh[budget_annual={b:g}]"
+                                         for b in (0.005, 0.01, 0.015, 0.02, 0.03)]
+    assert [s.hedge.budget_annual for s in list(plan.strategies.values())[1:]] == \
+        [0.005, 0.01, 0.015, 0.02, 0.03]
+    np.testing.assert_array_equal(plan.sweep_coords["budget_annual"],
+                                  [np.nan, 0.005, 0.01, 0.015, 0.02, 0.03])
+    calm = plan.scenarios[0].model
+    assert calm.v0 == 0.012 and calm.P.theta == 0.015 and calm.P.kappa == 4.5  # merged
+    assert plan.scenarios[2].model.v0 == 0.02  # the file-level override
+    assert len({s.stream for s in plan.scenarios}) == 3  # each scenario its own paths
+
+
+def test_every_error_of_a_file_is_reported_at_once_with_path_value_and_range():
+    bad = """
+name: bad name
+simulation: {paths: -5, seeed: 1}
+model: {preset: svcj_default, overrides: {v0: 7}}
+scenarios:
+  crash: {shocks: [{day: 3, spx_return: -1.5}]}
+costs: {spx_commission: -1, foo: 2}
+strategies:
+  unhedged: {condor: {preset: monthly_16_deltaa}, hedge: none}
+  alvh: {condor: {preset: monthly_16_delta}, hedge: {preset: alvh_40_40_20, budget_annual: 1.5}}
+sweep: {nobody.hedge.budget_annual: [0.01]}
+extra: 1
+"""
+    problems, text = _problems(bad)
+    assert "f.yaml" in text
+    assert "must start with a letter" in problems["name"]
+    assert "greater than or equal to 1" in problems["simulation.paths"]
+    assert "(got -5)" in problems["simulation.paths"]
+    assert problems["simulation.seeed"].startswith("unknown key; allowed: paths, days, seed")
+    assert "[0, 4]" in problems["model.overrides.v0"]
+    assert "greater than -1" in problems["scenarios.crash.shocks.0.spx_return"]
+    assert "unknown key" in problems["costs.foo"]
+    assert "monthly_16_delta" in problems["strategies.unhedged.condor"]
+    assert "less than or equal to 1" in problems["strategies.alvh.hedge.budget_annual"]
+    assert "no strategy 'nobody'" in problems["sweep.nobody.hedge.budget_annual"]
+    assert "unknown section" in problems["extra"]
+    assert len(problems) == 11
+
+
+@pytest.mark.parametrize(("patch", "loc", "fragment"), [
+    ({"simulation": {"paths": 10, "days": 30}, "scenarios": {"x": {"shocks": [
+        {"day": 31, "spx_return": -0.1}]}}}, "scenarios.x.shocks.0.day", "1 .. simulation.days"),
+    ({"scenarios": {"x": {"shocks": [{"day": 3, "vix": 9.0}]}}}, "scenarios.x.shocks.0.vix",
+     "VIX floor"),
+    ({"scenarios": {"x": {"shocks": [{"day": 3, "spx_return": -0.1},
+                                     {"day": 3, "spx_return": -0.2}]}}}, "scenarios.x.shocks.1",
+     "both move"),
+    ({"scenarios": {"x": {"regimes": [{"start_day": 0, "end_day": 10, "P": {"lam": 5}},
+                                      {"start_day": 5, "end_day": 20, "P": {"lam": 5}}]}}},
+     "scenarios.x.regimes.1", "overlap"),
+    ({"scenarios": {"x": {"regimes": [{"start_day": 0, "end_day": 10,
+                                       "P": {"theta": 3.0}}]}}},
+     "scenarios.x.regimes.0.P.theta", "(0, 1]"),
+    ({"scenarios": {"x": {"regimes": [{"start_day": 0, "end_day": 10,
+                                       "P": {"sigma_v": 0.3}}]}}},
+     "scenarios.x.regimes.0.P.sigma_v", "'kappa'"),
+    ({"scenarios": {"x": {"model": {"P": {"thetaa": 0.1}}}}}, "scenarios.x.model.P.thetaa",
+     "unknown key"),
+    ({"sweep": {"alvh.hedge.budget_annual": [0.01, 2.0]}},
+     "sweep -> strategies.alvh[budget_annual=2].hedge.budget_annual", "less than or equal"),
+    ({"sweep": {"alvh.hedge.budget_annual": [0.01, 0.01]}}, "sweep.alvh.hedge.budget_annual",
+     "repeat"),
+    ({"model": {"preset": "no_such_model"}}, "model.preset", "neither a preset"),
+    ({"strategies": {"mine": {"condor": {"preset": "monthly_16_delta"}},
+                     "other": {"condor": {"preset": "cndr_like"}, "hedge": {
+                         "preset": "single_front"}}}, "sweep": {}}, "strategies", "unhedged"),
+])
+def test_semantic_errors_name_the_field_and_the_allowed_values(patch, loc, fragment):
+    doc = yaml.safe_load(SMALL)
+    for key, value in patch.items():
+        if key == "simulation":
+            doc[key] = {**doc[key], **value}
+        else:
+            doc[key] = value
+    problems, _ = _problems(yaml.safe_dump(doc))
+    assert loc in problems, problems
+    assert fragment in problems[loc]
+
+
+def test_unhedged_is_added_when_all_strategies_share_one_condor():
+    doc = yaml.safe_load(SMALL)
+    del doc["strategies"]["unhedged"]
+    plan = parse_scenario(yaml.safe_dump(doc))
+    assert next(iter(plan.strategies)) == "unhedged"
+    assert plan.strategies["unhedged"].hedge is None
+    assert plan.strategies["unhedged"].condor == plan.strategies["alvh[budget_annual=0.01]"].condor
+
+
+def test_command_line_overrides_and_costs_none():
+    doc = yaml.safe_load(SMALL)
+    doc["costs"] = "none"
+    plan = parse_scenario(yaml.safe_dump(doc), n_paths=17, seed=9)
+    assert (plan.n_paths, plan.seed) == (17, 9)
+    assert plan.costs.is_free
+
+
+# ---- the shipped library ---------------------------------------------------------------------
+
+def test_the_library_has_every_scenario_the_design_names():
+    names = {p.stem for p in SCENARIOS}
+    assert {"quickstart", "hedge_ratio_sweep", "layer_split", "calm_low_vol", "covid_2020_shock",
+            "bear_2022_grind", "volmageddon_2018", "event_days"} <= names
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_shipped_scenarios_validate_and_describe_themselves(path):
+    plan = load_scenario(path)
+    assert plan.name == path.stem
+    assert len(plan.description.split()) >= 20  # what it represents and where numbers come from
+    assert "unhedged" in plan.strategies
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_shipped_scenarios_run_small_and_the_books_balance(path):
+    plan = load_scenario(path, n_paths=48)
+    cube = run_plan(plan)
+    assert dict(cube.sizes) | {} == {
+        "scenario": len(plan.scenarios), "strategy": len(plan.strategies), "path": 48,
+        "day": plan.n_days + 1, "quantile": len(plan.simulation.quantiles),
+        "month": plan.n_days // 21, "layer": 3, "event": cube.sizes["event"]}
+    parts = cube.condor_pnl + cube.layer_pnl.sum("layer") + cube.spx_costs + cube.interest
+    np.testing.assert_allclose(parts.values, cube.total_return.values, atol=1e-10)
+    np.testing.assert_allclose(cube.equity_q.isel(day=0).values, 1.0)
+    assert (cube.equity_q.diff("quantile") >= 0).all()
+    assert (cube.max_drawdown >= 0).all() and (cube.max_drawdown < 1).all()
+    compounded = (1 + cube.monthly_return).prod("month") - 1  # full months only
+    if plan.n_days % 21 == 0:
+        np.testing.assert_allclose(compounded.values, cube.total_return.values, atol=1e-10)
+
+
+def test_covid_and_volmageddon_replays_have_the_historical_shape():
+    covid = load_scenario(ROOT / "scenarios" / "covid_2020_shock.yaml").scenarios[0]
+    ds = sim.simulate_paths(covid.model, 200, 60, seed=1, **covid.path_kwargs())
+    drop = ds.spx.values[:, 43] / ds.spx.values[:, 20] - 1  # 23 trading days
+    np.testing.assert_allclose(drop, 2237.40 / 3386.15 - 1, atol=2e-4)  # rounded daily returns
+    np.testing.assert_allclose(ds.vix.values[:, 38], 82.69, rtol=1e-9)  # 16 March 2020
+    vm = load_scenario(ROOT / "scenarios" / "volmageddon_2018.yaml").scenarios[0]
+    ds = sim.simulate_paths(vm.model, 200, 40, seed=1, **vm.path_kwargs())
+    np.testing.assert_allclose(ds.vix.values[:, 21] / ds.vix.values[:, 20], 37.32 / 17.31,
+                               rtol=1e-9)  # VIX more than doubles in one day
+
+
+def test_bear_2022_regime_matches_its_description():
+    """Documented at 4,000 paths: median SPX return to day 194 about -25 %, VIX in [20, 35] on
+    about 92 % of path-days, about 4 % of paths ever above 40. Checked with a tolerance of 4
+    standard errors of each statistic (median: 1.2533 sd / sqrt(n); shares: binomial)."""
+    grind = load_scenario(ROOT / "scenarios" / "bear_2022_grind.yaml").scenarios[0]
+    n = 4_000
+    ds = sim.simulate_paths(grind.model, n, 194, seed=3, **grind.path_kwargs())
+    ret = ds.spx.values[:, -1] / ds.spx.values[:, 0] - 1
+    se_median = 1.2533 * ret.std() / math.sqrt(n)
+    assert abs(np.median(ret) - (-0.25)) < 0.01 + 4 * se_median, np.median(ret)
+    vix = ds.vix.values
+    in_band = ((vix >= 20) & (vix <= 35)).mean()
+    assert in_band > 0.85, in_band
+    above_40 = (vix.max(axis=1) > 40).mean()
+    assert above_40 < 0.04 + 4 * math.sqrt(0.04 * 0.96 / n), above_40
+
+
+# ---- runner and cube -------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def small_cube():
+    return run_plan(parse_scenario(SMALL, source="small.yaml"))
+
+
+def test_cube_layout_names_and_provenance(small_cube):
+    cube = small_cube
+    for name, dims in {"max_drawdown": ("scenario", "strategy", "path"),
+                       "recovery_days": ("scenario", "strategy", "path"),
+                       "total_return": ("scenario", "strategy", "path"),
+                       "monthly_return": ("scenario", "strategy", "path", "month"),
+                       "equity_q": ("scenario", "strategy", "quantile", "day"),
+                       "layer_pnl": ("scenario", "strategy", "layer", "path"),
+                       "hedge_premium": ("scenario", "strategy", "path")}.items():
+        assert cube[name].dims == dims
+        assert cube[name].attrs["units"]
+    assert list(cube.layer.values) == ["front", "middle", "tail"]
+    assert cube.attrs["scenario_text"] == SMALL and cube.attrs["seed"] == 5
+    assert cube.attrs["package_version"] == sim.__version__
+    import json
+    params = json.loads(cube.attrs["model_parameters"])
+    assert params["base"]["v0"] == 0.02 and params["crash"]["P"]["kappa"] == 4.5
+    assert "vol_fine_step" in json.loads(cube.attrs["table_grid"])
+    assert cube.budget_annual.sel(strategy="alvh[budget_annual=0.03]") == 0.03
+    # unhedged pays no premium and has no layers
+    assert (cube.hedge_premium.sel(strategy="unhedged") == 0).all()
+    assert (cube.layer_pnl.sel(strategy="unhedged") == 0).all()
+
+
+def test_cube_matches_an_independent_evaluation_of_the_same_paths(small_cube):
+    """The runner's chunking, checkpoints and reductions against evaluate_strategies on all
+    paths at once (one chunk) and numpy quantiles of the full equity."""
+    from simulator.results import metrics
+    from simulator.strategy.engine import evaluate_strategies
+
+    plan = parse_scenario(SMALL)
+    sc = plan.scenarios[1]
+    res = evaluate_strategies(sc.model, plan.strategies, plan.n_paths, plan.n_days, plan.seed,
+                              chunk_size=plan.n_paths, **sc.path_kwargs())
+    cube = small_cube.sel(scenario="crash")
+    np.testing.assert_array_equal(cube.max_drawdown.values, metrics.max_drawdown(res.equity))
+    np.testing.assert_array_equal(cube.total_return.values, metrics.total_return(res.equity))
+    q = np.quantile(res.equity.astype(np.float32).astype(float), cube["quantile"].values, axis=1)
+    np.testing.assert_allclose(cube.equity_q.values, np.moveaxis(q, 0, 1), rtol=1e-6)
+
+
+def test_same_seed_same_cube_other_seed_other_cube_and_chunking_changes_nothing(small_cube):
+    again = run_plan(parse_scenario(SMALL, source="small.yaml"))
+    xr.testing.assert_identical(small_cube, again)
+    other = run_plan(parse_scenario(SMALL, source="small.yaml", seed=6))
+    assert not np.array_equal(other.total_return.values, small_cube.total_return.values)
+    rechunked = run_plan(parse_scenario(SMALL.replace("chunk_paths: 64", "chunk_paths: 300")))
+    xr.testing.assert_equal(small_cube, rechunked)  # values and coordinates; attrs differ
+
+
+def test_netcdf_round_trip_is_identical(small_cube, tmp_path):
+    path = write_cube(small_cube, tmp_path / "cube.nc")
+    xr.testing.assert_identical(open_cube(path), small_cube)
+    assert [p.name for p in tmp_path.iterdir()] == ["cube.nc"]  # no temporary file left
+
+
+def test_summary_pairs_against_unhedged(small_cube):
+    table = sim.summarize(small_cube, n_boot=200)
+    row = table.loc[("crash", "alvh[budget_annual=0.03]")]
+    assert row["drag_lo"] <= row["drag"] <= row["drag_hi"]
+    assert np.isnan(table.loc[("base", "unhedged")].get("drag", np.nan))
+    text = sim.format_summary(table)
+    assert "alvh[budget_annual=0.03]" in text and "drag %/yr" in text
+
+
+def test_summary_statistics_on_a_synthetic_cube_with_known_answer():
+    """Hedged drawdowns are exactly 0.8 x unhedged and hedged returns exactly 1 % lower over
+    252 days: drawdown reduction 20 % (median and p95) and drag 1 %/yr, inside their CIs."""
+    rng = np.random.default_rng(0)
+    n = 2_000
+    dd_u = rng.uniform(0.01, 0.3, n)
+    tr_u = rng.normal(0.05, 0.1, n)
+    rec = rng.uniform(5, 100, n)
+    dims = ("scenario", "strategy", "path")
+    cube = xr.Dataset(
+        {"max_drawdown": (dims, np.stack([dd_u, 0.8 * dd_u])[None]),
+         "total_return": (dims, np.stack([tr_u, tr_u - 0.01])[None]),
+         "recovery_days": (dims, np.stack([rec, 0.5 * rec])[None]),
+         "hedge_premium": (dims, np.stack([0 * rec, 0 * rec + 0.02])[None])},
+        coords={"scenario": ["s"], "strategy": ["unhedged", "h"], "path": np.arange(n),
+                "day": np.arange(253)})
+    row = sim.summarize(cube, n_boot=300).loc[("s", "h")]
+    for name, truth in (("drawdown_reduction_median", 0.2), ("drawdown_reduction_p95", 0.2),
+                        ("drag", 0.01), ("recovery_speedup", 0.5)):
+        assert row[name] == pytest.approx(truth, abs=1e-12)
+        assert row[f"{name}_lo"] - 1e-12 <= truth <= row[f"{name}_hi"] + 1e-12
+    assert row["hedge_premium_per_year"] == pytest.approx(0.02)
+
+
+# ---- command line ------------------------------------------------------------------------
+
+def test_cli_run_writes_the_cube_and_prints_the_summary(tmp_path, capsys):
+    src = _write(tmp_path, SMALL.replace("paths: 300", "paths: 64"))
+    out = tmp_path / "res" / "small.nc"
+    assert main(["run", str(src), "--out", str(out), "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert "drag %/yr" in printed and "alvh[budget_annual=0.01]" in printed
+    cube = open_cube(out)
+    assert cube.sizes["path"] == 64
+    assert not checkpoint_dir(out).exists()
+    assert sorted(p.name for p in out.parent.iterdir()) == ["small.nc"]
+
+
+def test_cli_validate_lists_problems_and_exits_2(tmp_path, capsys):
+    good = _write(tmp_path, SMALL, "good.yaml")
+    bad = _write(tmp_path, SMALL.replace("days: 63", "days: 0"), "bad.yaml")
+    assert main(["validate", str(good)]) == 0
+    assert main(["validate", str(good), str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "bad.yaml" in err and "simulation.days" in err and ">= 1" in err.replace(
+        "greater than or equal to", ">=")
+
+
+@pytest.mark.parametrize("text", ["", "just text", "[1, 2]", "name: [unclosed", "\t- x: :"])
+def test_cli_run_rejects_non_documents_with_exit_2_and_no_file(tmp_path, capsys, text):
+    src = _write(tmp_path, text)
+    out = tmp_path / "out.nc"
+    assert main(["run", str(src), "--out", str(out)]) == 2
+    assert "s.yaml" in capsys.readouterr().err
+    assert not out.exists() and not checkpoint_dir(out).exists()
+
+
+# ---- fuzz: malformed documents always give exit 2 and no file --------------------------
+
+def _leaves(node, path=()):
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _leaves(v, (*path, k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _leaves(v, (*path, i))
+    else:
+        yield path, node
+
+
+def _dicts(node, path=()):
+    if isinstance(node, dict):
+        yield path
+        for k, v in node.items():
+            yield from _dicts(v, (*path, k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _dicts(v, (*path, i))
+
+
+def _get(node, path):
+    for p in path:
+        node = node[p]
+    return node
+
+
+def test_fuzzed_malformed_documents_exit_2_and_leave_no_file(tmp_path_factory):
+    """Each example breaks a valid document in a way that must be invalid: an unknown key with
+    a non-mapping value anywhere, a number replaced by text, a list or a huge negative
+    number, or a required section removed."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    base = yaml.safe_load(SMALL)
+    numbers = [p for p, v in _leaves(base) if isinstance(v, int | float)
+               and not isinstance(v, bool)]
+    dict_paths = list(_dicts(base))
+
+    mutation = st.one_of(
+        st.tuples(st.just("unknown"), st.sampled_from(dict_paths),
+                  st.sampled_from([17, "x", [1], -3.5])),
+        st.tuples(st.just("number"), st.sampled_from(numbers),
+                  st.sampled_from(["abc", [], {"a": 1}, -1e9, float("nan")])),
+        st.tuples(st.just("drop"), st.sampled_from(["name", "simulation", "strategies"]),
+                  st.none()),
+    )
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[
+        HealthCheck.function_scoped_fixture])
+    @given(st.lists(mutation, min_size=1, max_size=3))
+    def check(mutations):
+        doc = yaml.safe_load(SMALL)
+        for kind, where, value in mutations:
+            try:
+                if kind == "unknown":
+                    _get(doc, where)["zz_not_a_field"] = value
+                elif kind == "number":
+                    _get(doc, where[:-1])[where[-1]] = value
+                else:
+                    doc.pop(where, None)
+            except (KeyError, IndexError, TypeError):
+                pass  # an earlier mutation removed the target; the others still apply
+        folder = tmp_path_factory.mktemp("fuzz")
+        src = folder / "fuzz.yaml"
+        src.write_text(yaml.safe_dump(doc))
+        out = folder / "out.nc"
+        assert main(["run", str(src), "--out", str(out), "--quiet"]) == 2
+        assert not out.exists() and not checkpoint_dir(out).exists()
+        assert sorted(p.name for p in folder.iterdir()) == ["fuzz.yaml"]
+
+    check()
+
+
+# ---- resume ------------------------------------------------------------------------------
+
+def test_resume_after_an_interruption_gives_the_identical_cube(tmp_path):
+    plan = parse_scenario(SMALL, source="small.yaml")
+    whole = run_plan(plan, out=tmp_path / "whole.nc")
+    out = tmp_path / "part.nc"
+    seen = []
+
+    def stop_after_three(si, ci):
+        seen.append((si, ci))
+        if len(seen) == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_plan(plan, out=out, on_unit=stop_after_three)
+    assert not out.exists() and len(list(checkpoint_dir(out).glob("*.npz"))) == 3
+    resumed_units = []
+    cube = run_plan(plan, out=out, resume=True, on_unit=lambda si, ci: resumed_units.append(
+        (si, ci)))
+    assert len(resumed_units) == 2 * 5 - 3  # only the unfinished chunks were computed
+    assert not set(resumed_units) & set(seen)
+    xr.testing.assert_identical(cube, whole)
+    xr.testing.assert_identical(open_cube(out), open_cube(tmp_path / "whole.nc"))
+
+
+def test_resume_refuses_checkpoints_of_another_run(tmp_path):
+    from simulator.scenario.runner import ResumeError
+
+    out = tmp_path / "r.nc"
+    with pytest.raises(KeyboardInterrupt):
+        run_plan(parse_scenario(SMALL), out=out,
+                 on_unit=lambda si, ci: (_ for _ in ()).throw(KeyboardInterrupt))
+    with pytest.raises(ResumeError, match="different run"):
+        run_plan(parse_scenario(SMALL, seed=99), out=out, resume=True)
+
+
+def test_resume_after_kill_9_of_the_command_line(tmp_path):
+    """A real ``alvh run`` process killed with SIGKILL once some chunks are checkpointed;
+    ``--resume`` then finishes it, and the cube equals an uninterrupted run's."""
+    text = SMALL.replace("paths: 300", "paths: 4000").replace("chunk_paths: 64",
+                                                               "chunk_paths: 100")
+    src = _write(tmp_path, text)
+    out = tmp_path / "killed.nc"
+    ckpt = checkpoint_dir(out)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    cmd = [sys.executable, "-m", "simulator.cli", "run", str(src), "--out", str(out),
+           "--quiet", "--no-summary"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.time() + 240
+    while time.time() < deadline and proc.poll() is None:
+        if len(list(ckpt.glob("*.npz"))) >= 2:
+            break
+        time.sleep(0.005)
+    assert proc.poll() is None, "the run ended before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    done = len(list(ckpt.glob("*.npz")))
+    assert 2 <= done < 80 and not out.exists()
+    assert subprocess.run([*cmd, "--resume"], env=env).returncode == 0
+    whole = tmp_path / "whole.nc"
+    assert main(["run", str(src), "--out", str(whole), "--quiet", "--no-summary"]) == 0
+    xr.testing.assert_identical(open_cube(out), open_cube(whole))
