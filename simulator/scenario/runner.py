@@ -189,24 +189,23 @@ def run_plan(plan: RunPlan, *, out: str | Path | None = None, resume: bool = Fal
         out = Path(out)
         folder = checkpoint_dir(out)
     try:
+        # everything that can reject the input happens before the checkpoint folder exists
+        workers = [(PathGenerator(sc.model, n_paths, n_days, plan.seed, "P", sim_cfg.substeps,
+                                  chunk, sc.stream, sc.regimes, sc.shocks),
+                    StrategyEngine(sc.model, plan.strategies, costs=plan.costs,
+                                   capital=sim_cfg.capital))
+                   for sc in plan.scenarios]
         _prepare_checkpoints(folder, plan, resume, progress)
-        for si, sc in enumerate(plan.scenarios):
-            todo = [ci for ci in range(len(starts)) if not _unit_done(folder, si, ci)]
-            for _ in range(len(starts) - len(todo)):
-                progress.skip()
-            if not todo:
-                continue
-            gen = PathGenerator(sc.model, n_paths, n_days, plan.seed, "P", sim_cfg.substeps,
-                                chunk, sc.stream, sc.regimes, sc.shocks)
-            engine = StrategyEngine(sc.model, plan.strategies, costs=plan.costs,
-                                    capital=sim_cfg.capital)
-            for ci in todo:
-                start = starts[ci]
+        for si, (sc, (gen, engine)) in enumerate(zip(plan.scenarios, workers, strict=True)):
+            for ci, start in enumerate(starts):
+                if _unit_done(folder, si, ci):
+                    progress.skip()
+                    continue
                 paths = gen.chunk(start, min(chunk, n_paths - start))
                 result = engine.evaluate(paths.spx, paths.v, paths.vix, path_offset=start)
                 record, equity = chunk_record(result, paths.spx, paths.vix)
                 _save_unit(folder, si, ci, record, equity)
-                progress.update(f"{sc.name}")
+                progress.update(sc.name)
                 if on_unit is not None:
                     on_unit(si, ci)
         records, quantiles = [], []
