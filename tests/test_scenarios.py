@@ -29,7 +29,7 @@ simulation: {paths: 300, days: 63, seed: 5, chunk_paths: 64}
 model: {preset: svcj_default, overrides: {v0: 0.02}}
 scenarios:
   base: {}
-  crash: {shocks: [{day: 20, spx_return: -0.1, vix: 60}]}
+  crash: {shocks: [{day: 25, spx_return: -0.1, vix: 60}]}
 strategies:
   unhedged: {condor: {preset: monthly_16_delta}, hedge: none}
   alvh: {condor: {preset: monthly_16_delta}, hedge: {preset: alvh_40_40_20}}
@@ -179,7 +179,7 @@ def test_shipped_scenarios_run_small_and_the_books_balance(path):
     assert dict(cube.sizes) | {} == {
         "scenario": len(plan.scenarios), "strategy": len(plan.strategies), "path": 48,
         "day": plan.n_days + 1, "quantile": len(plan.simulation.quantiles),
-        "month": plan.n_days // 21, "layer": 3, "event": cube.sizes["event"]}
+        "month": plan.n_days // 21, "layer": 3, "event": cube.sizes["event"], "lag": 26}
     parts = cube.condor_pnl + cube.layer_pnl.sum("layer") + cube.spx_costs + cube.interest
     np.testing.assert_allclose(parts.values, cube.total_return.values, atol=1e-10)
     np.testing.assert_allclose(cube.equity_q.isel(day=0).values, 1.0)
@@ -193,12 +193,12 @@ def test_shipped_scenarios_run_small_and_the_books_balance(path):
 def test_covid_and_volmageddon_replays_have_the_historical_shape():
     covid = load_scenario(ROOT / "scenarios" / "covid_2020_shock.yaml").scenarios[0]
     ds = sim.simulate_paths(covid.model, 200, 60, seed=1, **covid.path_kwargs())
-    drop = ds.spx.values[:, 43] / ds.spx.values[:, 20] - 1  # 23 trading days
+    drop = ds.spx.values[:, 47] / ds.spx.values[:, 24] - 1  # 23 trading days
     np.testing.assert_allclose(drop, 2237.40 / 3386.15 - 1, atol=2e-4)  # rounded daily returns
-    np.testing.assert_allclose(ds.vix.values[:, 38], 82.69, rtol=1e-9)  # 16 March 2020
+    np.testing.assert_allclose(ds.vix.values[:, 42], 82.69, rtol=1e-9)  # 16 March 2020
     vm = load_scenario(ROOT / "scenarios" / "volmageddon_2018.yaml").scenarios[0]
     ds = sim.simulate_paths(vm.model, 200, 40, seed=1, **vm.path_kwargs())
-    np.testing.assert_allclose(ds.vix.values[:, 21] / ds.vix.values[:, 20], 37.32 / 17.31,
+    np.testing.assert_allclose(ds.vix.values[:, 31] / ds.vix.values[:, 30], 37.32 / 17.31,
                                rtol=1e-9)  # VIX more than doubles in one day
 
 
