@@ -29,6 +29,7 @@ examples:
   alvh run scenarios/hedge_ratio_sweep.yaml --out results/sweep.nc --resume
                                                  continue a run that was interrupted
   alvh validate scenarios/*.yaml                 check files; every problem is listed
+  alvh report results/quickstart.nc              summary table + figures (PNG)
   alvh presets                                   list the shipped models and their sources
   alvh simulate --model svcj_default --paths 20000 --days 252 --seed 1
   alvh simulate --model my_model.yaml --measure Q --paths 5000
@@ -86,6 +87,16 @@ def build_parser() -> argparse.ArgumentParser:
                      help="continue an interrupted run from its checkpoints")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.add_argument("--no-summary", action="store_true", help="do not print the summary")
+
+    rep = sub.add_parser(
+        "report", help="summary table and figures (PNG) of a results file",
+        description="Print the summary table of a results cube (each strategy, and each hedge "
+                    "paired against 'unhedged' with bootstrap CIs) and write figures: equity "
+                    "fan, drawdown distributions, drag-vs-drawdown-cut frontier, P&L attribution "
+                    "by layer, and an event study around the largest VIX spikes.")
+    rep.add_argument("results", metavar="RESULTS.nc", help="a cube written by 'alvh run'")
+    rep.add_argument("--out", default=None, metavar="DIR",
+                     help="folder for the PNG figures (default: RESULTS_report/ beside the file)")
 
     val = sub.add_parser(
         "validate", help="check scenario files without running them",
@@ -218,6 +229,34 @@ def _cmd_run(args) -> int:
     return EXIT_OK
 
 
+def _cmd_report(args) -> int:
+    from pathlib import Path
+
+    results = Path(args.results)
+    if not results.is_file():
+        raise FileNotFoundError(f"{results}: no such results file (write one with 'alvh run')")
+    from simulator.report.figures import write_figures
+    from simulator.results.cube import open_cube
+    from simulator.results.summary import format_summary, summarize
+
+    try:
+        cube = open_cube(results)
+    except (OSError, ValueError) as err:
+        raise ValueError(f"{results}: not a readable results cube ({err})") from None
+    missing = {"max_drawdown", "total_return", "equity_q", "event_return"} - set(cube.data_vars)
+    if missing:
+        raise ValueError(f"{results}: not a results cube of this version (missing "
+                         f"{', '.join(sorted(missing))}); rerun 'alvh run'")
+    out = Path(args.out) if args.out else results.with_name(results.stem + "_report")
+    table = summarize(cube)
+    print(f"{cube.attrs.get('scenario_name', results.stem)}: {cube.sizes['path']:,} paths x "
+          f"{cube.sizes['day'] - 1} days, seed {cube.attrs.get('seed')}, from {results}")
+    print(format_summary(table))
+    paths = write_figures(cube, out, table)
+    print(f"\n{len(paths)} figures in {out}/")
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -238,6 +277,8 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_run(args)
         if args.command == "validate":
             return _cmd_validate(args)
+        if args.command == "report":
+            return _cmd_report(args)
     except (ValueError, FileNotFoundError) as err:  # ParameterError is a ValueError
         print(f"alvh: error: {err}", file=sys.stderr)
         return EXIT_INVALID_INPUT

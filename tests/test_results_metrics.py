@@ -84,3 +84,34 @@ def test_pairing_makes_the_interval_narrow():
     est, lo, hi = paired_bootstrap(h, u, "drag", n_boot=500)
     assert est == pytest.approx(0.01, abs=2e-4)
     assert hi - lo < 0.001  # unpaired, the CI would be ~0.025 wide
+
+
+def test_event_window_against_a_plain_loop():
+    """Spike day, window returns and days to break even, path by path in plain Python."""
+    from simulator.results.cube import EVENT_LAGS, event_window
+
+    rng = np.random.default_rng(4)
+    n_strat, n_paths, n_cols = 2, 60, 40
+    equity = np.cumprod(1 + rng.normal(0, 0.01, (n_strat, n_paths, n_cols)), axis=2)
+    equity[..., 0] = 1.0
+    vix = 15 + np.cumsum(rng.normal(0, 1, (n_paths, n_cols)), axis=1)
+    vix[:3, -2] += 50  # spikes near the end: windows cut by the horizon
+    vix[3:6, 2] += 50  # and near the start
+    day, points, event, break_even = event_window(equity, vix)
+    for i in range(n_paths):
+        rises = [vix[i, d] - vix[i, d - 1] for d in range(1, n_cols)]
+        d = 1 + int(np.argmax(rises))
+        assert day[i] == d and points[i] == pytest.approx(max(rises))
+        for k in range(n_strat):
+            ref = equity[k, i, d - 1]
+            for j, lag in enumerate(EVENT_LAGS):
+                if 0 <= d + lag < n_cols:
+                    assert event[k, i, j] == pytest.approx(equity[k, i, d + lag] / ref - 1,
+                                                           rel=1e-6, abs=1e-7)
+                else:
+                    assert np.isnan(event[k, i, j])
+            expected = next((t - d for t in range(d, n_cols) if equity[k, i, t] >= ref),
+                            np.nan)
+            assert (np.isnan(expected) and np.isnan(break_even[k, i])) \
+                or break_even[k, i] == expected
+    assert np.isnan(break_even).any() and (break_even == 0).any()  # both cases occur

@@ -19,7 +19,19 @@ interest           scenario, strategy, path               interest earned on cas
 trades_per_path    scenario, strategy, event              mean count of each trade event
 spx_return         scenario, path                         SPX total return of the path
 vix_max            scenario, path                         highest VIX close of the path
+vix_spike_day      scenario, path                         day of the largest one-day VIX rise
+vix_spike_points   scenario, path                         that rise, VIX points
+event_return       scenario, strategy, path, lag          equity on spike day + lag / equity
+                                                          the day before the spike - 1
+break_even_days    scenario, strategy, path               trading days from the spike until
+                                                          equity is back at its pre-spike
+                                                          level (0: never below; NaN: not
+                                                          within the horizon)
 =================  =====================================  =====================================
+
+The event window (``lag`` = -5 .. 20 trading days around each path's largest one-day VIX rise)
+supports the event study of ``alvh report``: the unhedged book is the condor alone, and the
+difference hedged - unhedged on the same path is what the hedge added.
 
 ``total_return = condor_pnl + sum(layer_pnl) + spx_costs + interest`` on every path.
 """
@@ -37,8 +49,9 @@ from simulator.results import metrics
 
 LAYERS = ("front", "middle", "tail")
 PER_PATH = ("max_drawdown", "recovery_days", "total_return", "hedge_premium", "condor_pnl",
-            "spx_costs", "interest")
+            "spx_costs", "interest", "break_even_days")
 NETCDF_ENGINE = "h5netcdf"
+EVENT_LAGS = np.arange(-5, 21)
 
 _ATTRS = {
     "max_drawdown": ("maximum drawdown of daily equity", "fraction of the running peak"),
@@ -60,7 +73,37 @@ _ATTRS = {
     "trades_per_path": ("mean number of each trade event per path", "count"),
     "spx_return": ("SPX total return of the path, spx[last] / spx[0] - 1", "fraction"),
     "vix_max": ("highest daily VIX of the path", "VIX index points"),
+    "vix_spike_day": ("trading day of the path's largest one-day VIX rise", "trading days"),
+    "vix_spike_points": ("the path's largest one-day VIX rise", "VIX index points"),
+    "event_return": ("equity on (spike day + lag) / equity on the day before the spike - 1 "
+                     "(NaN outside the horizon)", "fraction"),
+    "break_even_days": ("trading days from the spike day until equity is back at its level of "
+                        "the day before (0: never below it; NaN: not within the horizon)",
+                        "trading days"),
 }
+
+
+def event_window(equity: np.ndarray, vix: np.ndarray):
+    """Per path: the day of the largest one-day VIX rise, its size, the equity of every
+    strategy around it relative to the day before, and the days to break even.
+
+    ``equity`` (strategy, path, day), ``vix`` (path, day). Returns (spike_day, spike_points,
+    event_return (strategy, path, lag) float32, break_even_days (strategy, path))."""
+    _, n_paths, n_cols = equity.shape
+    rise = np.diff(vix, axis=1)
+    spike_day = rise.argmax(axis=1) + 1  # the close at which VIX is up the most
+    rows = np.arange(n_paths)
+    spike_points = rise[rows, spike_day - 1]
+    before = equity[:, rows, spike_day - 1]  # (strategy, path)
+    days = spike_day[:, None] + EVENT_LAGS[None, :]
+    inside = (days >= 0) & (days < n_cols)
+    window = equity[:, rows[:, None], np.clip(days, 0, n_cols - 1)]
+    event = np.where(inside[None], window / before[:, :, None] - 1.0, np.nan)
+    after = np.arange(n_cols)[None, :] >= spike_day[:, None]  # (path, day)
+    back = (equity >= before[:, :, None] * (1.0 - 1e-12)) & after[None]
+    first = np.where(back.any(axis=2), back.argmax(axis=2), -1)
+    break_even = np.where(first >= 0, first - spike_day[None, :], np.nan).astype(float)
+    return spike_day, spike_points, event.astype(np.float32), break_even
 
 
 def chunk_record(result, spx: np.ndarray, vix: np.ndarray) -> tuple[dict, np.ndarray]:
@@ -88,6 +131,8 @@ def chunk_record(result, spx: np.ndarray, vix: np.ndarray) -> tuple[dict, np.nda
         "spx_return": spx[:, -1] / spx[:, 0] - 1.0,
         "vix_max": vix.max(axis=1),
     }
+    (rec["vix_spike_day"], rec["vix_spike_points"], rec["event_return"],
+     rec["break_even_days"]) = event_window(eq, vix)
     return rec, eq.astype(np.float32)
 
 
@@ -133,6 +178,9 @@ def assemble(plan, records: list[list[dict]], equity_q: list[np.ndarray]):
     data["trades_per_path"] = (("scenario", "strategy", "event"), counts / n_paths)
     data["spx_return"] = (("scenario", "path"), cat("spx_return", 0))
     data["vix_max"] = (("scenario", "path"), cat("vix_max", 0))
+    data["vix_spike_day"] = (("scenario", "path"), cat("vix_spike_day", 0))
+    data["vix_spike_points"] = (("scenario", "path"), cat("vix_spike_points", 0))
+    data["event_return"] = (("scenario", "strategy", "path", "lag"), cat("event_return", 1))
     data = {k: (dims, values, {"long_name": _ATTRS[k][0], "units": _ATTRS[k][1]})
             for k, (dims, values) in data.items()}
 
@@ -149,6 +197,8 @@ def assemble(plan, records: list[list[dict]], equity_q: list[np.ndarray]):
                   {"long_name": "21-trading-day month"}),
         "layer": ("layer", list(LAYERS)),
         "event": ("event", list(COUNT_NAMES)),
+        "lag": ("lag", EVENT_LAGS, {"long_name": "trading days from the path's largest "
+                                                 "one-day VIX rise"}),
     }
     for name, values in plan.sweep_coords.items():
         coords[name] = ("strategy", values, {"long_name": f"swept value of {name}"})

@@ -2,8 +2,9 @@
 
 Per (scenario, strategy) row:
 
-* absolute: mean annualised return, median and 95th-percentile max drawdown, CVaR 95 % of the
-  total return, mean hedge premium per year;
+* absolute: mean annualised return, mean, median and 95th-percentile max drawdown, median
+  recovery days (NaN if the median path does not recover), CVaR 95 % of the total return, mean
+  hedge premium per year;
 * paired against the baseline (common random numbers, :mod:`simulator.results.stats`):
   ``drag`` (annualised return given up), ``drawdown_reduction_median`` and ``_p95``,
   ``recovery_speedup`` and ``cvar95_difference``, each with ``_lo``/``_hi`` bounds of a
@@ -16,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from simulator.results.metrics import YEAR_DAYS, cvar
-from simulator.results.stats import STATISTICS
+from simulator.results.stats import STATISTICS, _nan_last_median
 
 PAIRED = ("drag", "drawdown_reduction_median", "drawdown_reduction_p95", "recovery_speedup",
           "cvar95_difference")
@@ -58,10 +59,12 @@ def summarize(cube, *, baseline: str = "unhedged", n_boot: int = 1000, level: fl
             row = {
                 "scenario": str(scenario), "strategy": str(strategy),
                 "annualised_return": float(h["annualised_return"].mean()),
+                "max_drawdown_mean": float(np.mean(h["max_drawdown"])),
                 "max_drawdown_median": float(np.median(h["max_drawdown"])),
                 "max_drawdown_p95": float(np.quantile(h["max_drawdown"], 0.95)),
                 "cvar95_total_return": float(cvar(h["total_return"])),
                 "hedge_premium_per_year": float(premium.mean() / years),
+                "recovery_days_median": float(_nan_last_median(h["recovery_days"])),
             }
             if strategy != baseline:
                 boots = {name: [] for name in PAIRED}
@@ -73,7 +76,11 @@ def summarize(cube, *, baseline: str = "unhedged", n_boot: int = 1000, level: fl
                         boots[name].append(STATISTICS[name](hb, ub))
                 for name in PAIRED:
                     est = float(STATISTICS[name](h, base))
-                    lo, hi = np.nanquantile(np.concatenate(boots[name]), [alpha, 1 - alpha])
+                    draws = np.concatenate(boots[name])
+                    if np.isnan(draws).all():  # e.g. no recovery in most paths of any resample
+                        lo = hi = np.nan
+                    else:
+                        lo, hi = np.nanquantile(draws, [alpha, 1 - alpha])
                     row |= {name: est, f"{name}_lo": float(lo), f"{name}_hi": float(hi)}
             rows.append(row)
     return pd.DataFrame(rows).set_index(["scenario", "strategy"])
@@ -90,14 +97,17 @@ def format_summary(table, *, level: float = 0.95) -> str:
             return None
         return f"{pct(row[name])} [{pct(row[name + '_lo'])}, {pct(row[name + '_hi'])}]"
 
-    own = [["scenario", "strategy", "ann. return %", "max DD median %", "max DD p95 %",
-            "CVaR95 of return %", "premium %/yr"]]
+    own = [["scenario", "strategy", "ann. return %", "max DD mean %", "median %", "p95 %",
+            "recovery days (median)", "CVaR95 of return %", "premium %/yr"]]
     paired = [["scenario", "strategy", "drag %/yr", "DD cut median %", "DD cut p95 %",
                "recovery faster %", "CVaR95 gain %"]]
     for (scenario, strategy), row in table.iterrows():
         row = row.to_dict()
+        rec = row.get("recovery_days_median", np.nan)
         own.append([scenario, strategy, pct(row["annualised_return"]),
-                    pct(row["max_drawdown_median"]), pct(row["max_drawdown_p95"]),
+                    pct(row.get("max_drawdown_mean", np.nan)), pct(row["max_drawdown_median"]),
+                    pct(row["max_drawdown_p95"]),
+                    "not within the run" if np.isnan(rec) else f"{rec:.0f}",
                     pct(row["cvar95_total_return"]), pct(row["hedge_premium_per_year"])])
         cells = [ci(row, n) for n in PAIRED]
         if cells[0] is not None:
