@@ -115,3 +115,16 @@ def test_event_window_against_a_plain_loop():
             assert (np.isnan(expected) and np.isnan(break_even[k, i])) \
                 or break_even[k, i] == expected
     assert np.isnan(break_even).any() and (break_even == 0).any()  # both cases occur
+
+
+def test_equity_quantiles_in_day_blocks_equal_numpy_on_all_paths():
+    """A tiny memory budget forces one day per block and many parts; the result must equal
+    np.quantile over all paths at once."""
+    from simulator.results.cube import equity_quantiles
+
+    rng = np.random.default_rng(8)
+    parts = [rng.lognormal(0, 0.1, (3, n, 30)) for n in (7, 50, 13)]
+    q = [0.01, 0.5, 0.9]
+    expected = np.moveaxis(np.quantile(np.concatenate(parts, axis=1), q, axis=1), 0, 1)
+    np.testing.assert_array_equal(equity_quantiles(parts, q, memory_bytes=1), expected)
+    np.testing.assert_array_equal(equity_quantiles(parts, q, memory_bytes=8 * 70 * 4), expected)

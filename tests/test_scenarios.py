@@ -203,20 +203,24 @@ def test_covid_and_volmageddon_replays_have_the_historical_shape():
 
 
 def test_bear_2022_regime_matches_its_description():
-    """Documented at 4,000 paths: median SPX return to day 194 about -25 %, VIX in [20, 35] on
-    about 92 % of path-days, about 4 % of paths ever above 40. Checked with a tolerance of 4
-    standard errors of each statistic (median: 1.2533 sd / sqrt(n); shares: binomial)."""
+    """The file documents, from 4,000 paths at seed 3: median SPX return to day 194 -25.7 %,
+    4.6 % of paths ever above VIX 40, 92 % of path-days with VIX in [20, 35]. Here a different
+    seed (11) and 4,000 paths: the median and the share above 40 must agree within 4 standard
+    errors of a difference of two independent estimates (sqrt(2) x SE; median SE 1.2533 sd /
+    sqrt(n), share SE binomial). Path-days are correlated, so the band share is only checked to
+    be "mostly" (> 85 %)."""
     grind = load_scenario(ROOT / "scenarios" / "bear_2022_grind.yaml").scenarios[0]
     n = 4_000
-    ds = sim.simulate_paths(grind.model, n, 194, seed=3, **grind.path_kwargs())
+    ds = sim.simulate_paths(grind.model, n, 194, seed=11, **grind.path_kwargs())
     ret = ds.spx.values[:, -1] / ds.spx.values[:, 0] - 1
     se_median = 1.2533 * ret.std() / math.sqrt(n)
-    assert abs(np.median(ret) - (-0.25)) < 0.01 + 4 * se_median, np.median(ret)
+    assert abs(np.median(ret) - (-0.257)) < 4 * math.sqrt(2) * se_median, np.median(ret)
     vix = ds.vix.values
     in_band = ((vix >= 20) & (vix <= 35)).mean()
     assert in_band > 0.85, in_band
     above_40 = (vix.max(axis=1) > 40).mean()
-    assert above_40 < 0.04 + 4 * math.sqrt(0.04 * 0.96 / n), above_40
+    se_share = math.sqrt(0.046 * 0.954 / n)
+    assert abs(above_40 - 0.046) < 4 * math.sqrt(2) * se_share, above_40
 
 
 # ---- runner and cube -------------------------------------------------------------------------
@@ -486,3 +490,25 @@ def test_resume_after_kill_9_of_the_command_line(tmp_path):
     whole = tmp_path / "whole.nc"
     assert main(["run", str(src), "--out", str(whole), "--quiet", "--no-summary"]) == 0
     xr.testing.assert_identical(open_cube(out), open_cube(whole))
+
+
+def test_progress_lines_in_a_log_show_share_and_eta():
+    """Not a terminal: a line about every 10 %, each with the count, share, elapsed and ETA;
+    units restored from checkpoints count as done without a line."""
+    import io
+
+    from simulator.scenario.runner import Progress
+
+    buf = io.StringIO()
+    bar = Progress(20, stream=buf)
+    bar.skip()
+    bar.skip()
+    for _ in range(18):
+        bar.update("base")
+    lines = buf.getvalue().splitlines()
+    assert 8 <= len(lines) <= 10
+    assert lines[-1].startswith("[########################] 20/20 chunks 100%  base")
+    assert "ETA 0:00" in lines[-1] and "elapsed" in lines[0]
+    quiet = io.StringIO()
+    Progress(3, stream=quiet, enabled=False).update("x")
+    assert quiet.getvalue() == ""
