@@ -269,6 +269,11 @@ def test_cube_matches_an_independent_evaluation_of_the_same_paths(small_cube):
     np.testing.assert_array_equal(cube.total_return.values, metrics.total_return(res.equity))
     q = np.quantile(res.equity.astype(np.float32).astype(float), cube["quantile"].values, axis=1)
     np.testing.assert_allclose(cube.equity_q.values, np.moveaxis(q, 0, 1), rtol=1e-6)
+    # VIX at the start of month m is the VIX of day 21 m, from an independent path draw
+    paths = sim.simulate_paths(sc.model, n_paths=plan.n_paths, n_days=plan.n_days,
+                               seed=plan.seed, **sc.path_kwargs())
+    starts = paths.vix.sel(day=21 * np.arange(cube.sizes["month"])).values
+    np.testing.assert_array_equal(cube.vix_month_start.values, starts)
 
 
 def test_same_seed_same_cube_other_seed_other_cube_and_chunking_changes_nothing(small_cube):

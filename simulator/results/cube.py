@@ -19,6 +19,7 @@ interest           scenario, strategy, path               interest earned on cas
 trades_per_path    scenario, strategy, event              mean count of each trade event
 spx_return         scenario, path                         SPX total return of the path
 vix_max            scenario, path                         highest VIX close of the path
+vix_month_start    scenario, path, month                  VIX at the start of each month
 vix_spike_day      scenario, path                         day of the largest one-day VIX rise
 vix_spike_points   scenario, path                         that rise, VIX points
 event_return       scenario, strategy, path, lag          equity on spike day + lag / equity
@@ -73,6 +74,9 @@ _ATTRS = {
     "trades_per_path": ("mean number of each trade event per path", "count"),
     "spx_return": ("SPX total return of the path, spx[last] / spx[0] - 1", "fraction"),
     "vix_max": ("highest daily VIX of the path", "VIX index points"),
+    "vix_month_start": ("VIX at the close of the day each 21-trading-day month starts "
+                        "(condition monthly_return on the volatility regime)",
+                        "VIX index points"),
     "vix_spike_day": ("trading day of the path's largest one-day VIX rise", "trading days"),
     "vix_spike_points": ("the path's largest one-day VIX rise", "VIX index points"),
     "event_return": ("equity on (spike day + lag) / equity on the day before the spike - 1 "
@@ -130,6 +134,8 @@ def chunk_record(result, spx: np.ndarray, vix: np.ndarray) -> tuple[dict, np.nda
         "trade_counts": result.counts.sum(axis=1),  # (strategy, event), summed over paths
         "spx_return": spx[:, -1] / spx[:, 0] - 1.0,
         "vix_max": vix.max(axis=1),
+        "vix_month_start": vix[:, metrics.MONTH_DAYS * np.arange(
+            (vix.shape[1] - 1) // metrics.MONTH_DAYS)],
     }
     (rec["vix_spike_day"], rec["vix_spike_points"], rec["event_return"],
      rec["break_even_days"]) = event_window(eq, vix)
@@ -178,6 +184,7 @@ def assemble(plan, records: list[list[dict]], equity_q: list[np.ndarray]):
     data["trades_per_path"] = (("scenario", "strategy", "event"), counts / n_paths)
     data["spx_return"] = (("scenario", "path"), cat("spx_return", 0))
     data["vix_max"] = (("scenario", "path"), cat("vix_max", 0))
+    data["vix_month_start"] = (("scenario", "path", "month"), cat("vix_month_start", 0))
     data["vix_spike_day"] = (("scenario", "path"), cat("vix_spike_day", 0))
     data["vix_spike_points"] = (("scenario", "path"), cat("vix_spike_points", 0))
     data["event_return"] = (("scenario", "strategy", "path", "lag"), cat("event_return", 1))
