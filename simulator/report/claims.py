@@ -143,6 +143,20 @@ def bootstrap(statistic: Callable[[dict], float], data: dict[str, np.ndarray], *
     return estimate, float(low), float(high)
 
 
+REQUIRED_SCENARIOS = ("base", "calm", "bear_2022", *SPIKES)
+REQUIRED_STRATEGIES = (UNHEDGED, ALVH, NO_TS, TS_TIGHTEN, SINGLE, SCALED_442, LITERAL_442,
+                       UNHEDGED_070, ALVH_070)
+
+
+def check_names(source, scenarios, strategies) -> None:
+    """The claims need the scenario and strategy names of scenarios/claims.yaml."""
+    missing = [f"scenario {s!r}" for s in REQUIRED_SCENARIOS if s not in scenarios]
+    missing += [f"strategy {s!r}" for s in REQUIRED_STRATEGIES if s not in strategies]
+    if missing:
+        raise ValueError(f"{source}: not a claims file (see scenarios/claims.yaml): missing "
+                         f"{', '.join(missing)}")
+
+
 class _Cube:
     """Per-path arrays of the claims cube, with the run's settings."""
 
@@ -153,13 +167,9 @@ class _Cube:
         self.years = (cube.sizes["day"] - 1) / YEAR_DAYS
         self.months = cube.sizes["month"]
         self.strategies = json.loads(cube.attrs["strategies"])
-        missing = {UNHEDGED, ALVH, NO_TS, TS_TIGHTEN, SINGLE, SCALED_442, LITERAL_442,
-                   UNHEDGED_070, ALVH_070} - {str(s) for s in cube.strategy.values}
-        missing |= {"base", "calm", "bear_2022", *SPIKES} - {str(s) for s in
-                                                             cube.scenario.values}
-        if missing:
-            raise ValueError(f"not a claims cube (scenarios/claims.yaml): missing "
-                             f"{', '.join(sorted(missing))}")
+        check_names(cube.attrs.get("scenario_file", "the cube"),
+                    [str(s) for s in cube.scenario.values], [str(s) for s in
+                                                             cube.strategy.values])
 
     def var(self, name, scenario, strategy=None):
         sel = self.cube[name].sel(scenario=scenario)
@@ -829,3 +839,43 @@ def write_claims(results: list[ClaimResult], out_dir: str | Path, *, paths: int,
     _write_atomic(md, claims_markdown(results, paths=paths, seed=seed, version=version,
                                       command=command))
     return md, csv_path
+
+
+def claims_command(*, paths: int, seed, out_dir, scenario_file=None) -> str:
+    parts = ["alvh claims", f"--paths {paths}", f"--seed {seed}", f"--out {out_dir}"]
+    if scenario_file is not None and Path(scenario_file).resolve() != CLAIMS_FILE:
+        parts.append(f"--scenario {scenario_file}")
+    return " ".join(parts)
+
+
+def run_claims(out_dir: str | Path, *, n_paths: int | None = None, seed: int | None = None,
+               resume: bool = False, progress: bool = True, n_boot: int = N_BOOT,
+               scenario_file: str | Path | None = None) -> list[ClaimResult]:
+    """Run the claims scenario file into ``out_dir/claims.nc`` (checkpointed, resumable),
+    evaluate C1-C12 and write ``claims.md`` and ``claims.csv`` beside it."""
+    from simulator import __version__
+    from simulator.scenario.runner import run_plan
+    from simulator.scenario.schema import load_scenario
+
+    source = Path(scenario_file) if scenario_file is not None else CLAIMS_FILE
+    plan = load_scenario(source, n_paths=n_paths, seed=seed)
+    check_names(source, [sc.name for sc in plan.scenarios], list(plan.strategies))
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out}: exists and is not a folder")
+    cube = run_plan(plan, out=out / "claims.nc", resume=resume, progress=progress)
+    results = evaluate_claims(cube, n_boot=n_boot)
+    write_claims(results, out, paths=plan.n_paths, seed=plan.seed, version=__version__,
+                 command=claims_command(paths=plan.n_paths, seed=plan.seed, out_dir=out,
+                                        scenario_file=scenario_file))
+    return results
+
+
+def format_verdicts(results: list[ClaimResult]) -> str:
+    """One line per claim: id, verdict and its main figure (for the terminal)."""
+    lines = []
+    for r in results:
+        main = next((f for f in r.findings if f.claimed), r.findings[0])
+        lines.append(f"{r.claim:4s} {r.verdict}\n     {main.what}: {_figure(main)}"
+                     + (f" (claimed {main.claimed})" if main.claimed else ""))
+    return "\n".join(lines)

@@ -1,0 +1,258 @@
+"""The claims table (C1-C12): scenario copies, statistics, verdict logic, and every figure
+re-computed from the cube by an independent route (summarize, numpy, direct pricing)."""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import simulator as sim
+from simulator.cli import main
+from simulator.report.claims import (
+    CLAIMS,
+    CLAIMS_FILE,
+    NOT_SUPPORTED,
+    SUPPORTED,
+    Finding,
+    bootstrap,
+    evaluate_claims,
+    run_claims,
+)
+from simulator.scenario.schema import load_scenario
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+SMALL_PATHS = 256
+BOOT = 200
+
+
+# ---- the claims file copies the shipped scenario files ---------------------------------------
+
+@pytest.mark.parametrize("claims_name, file, name", [
+    ("covid", "covid_2020_shock.yaml", "covid"),
+    ("volmageddon", "volmageddon_2018.yaml", "volmageddon"),
+    ("bear_2022", "bear_2022_grind.yaml", "grind"),
+    ("calm", "calm_low_vol.yaml", "calm"),
+    ("crash", "quickstart.yaml", "crash"),
+])
+def test_claims_scenarios_are_the_shipped_scenarios(claims_name, file, name):
+    claims = {s.name: s for s in load_scenario(CLAIMS_FILE).scenarios}[claims_name]
+    shipped = {s.name: s for s in load_scenario(SCENARIOS / file).scenarios}[name]
+    assert claims.model.to_dict() == shipped.model.to_dict()
+    assert [vars(x) for x in claims.shocks] == [vars(x) for x in shipped.shocks]
+    assert [(r.start_day, r.end_day, r.P.to_dict()) for r in claims.regimes] == \
+        [(r.start_day, r.end_day, r.P.to_dict()) for r in shipped.regimes]
+
+
+def test_claims_file_has_twenty_thousand_paths_and_all_strategies_share_the_budget():
+    plan = load_scenario(CLAIMS_FILE)
+    assert plan.n_paths >= 20_000 and plan.n_days == 252
+    budgets = {k: v.hedge.budget_annual for k, v in plan.strategies.items()
+               if v.hedge is not None and v.hedge.sizing == "budget"}
+    assert set(budgets.values()) == {0.02}, budgets
+
+
+# ---- statistics and verdict logic ------------------------------------------------------------
+
+def test_bootstrap_ci_of_a_mean_matches_the_standard_error():
+    rng = np.random.default_rng(1)
+    n = 4000
+    x = rng.normal(0.3, 2.0, n)
+    est, lo, hi = bootstrap(lambda d: d["x"].mean(), {"x": x}, n_boot=2000, seed=3)
+    se = 2.0 / math.sqrt(n)
+    assert est == pytest.approx(x.mean())
+    # the half-width of a 95 % CI is 1.96 SE; 2000 resamples estimate it to ~3 %
+    assert (hi - lo) / 2 == pytest.approx(1.96 * se, rel=0.10)
+
+
+def test_bootstrap_keeps_the_pairing_of_common_random_numbers():
+    rng = np.random.default_rng(2)
+    common = rng.normal(0.0, 1.0, 3000)
+    a, b = common + 0.01, common + rng.normal(0.0, 0.01, 3000)
+    _, lo, hi = bootstrap(lambda d: d["a"].mean() - d["b"].mean(), {"a": a, "b": b},
+                          n_boot=500, seed=0)
+    # paired: the noise of `common` cancels, so the CI is ~100x narrower than unpaired
+    assert hi - lo < 4 * 1.96 * 0.01 / math.sqrt(3000) * 1.5
+    assert lo < 0.01 < hi + 1e-3
+
+
+@pytest.mark.parametrize("kw, expected", [
+    ({"estimate": 0.3, "ci_low": 0.28, "ci_high": 0.33, "claimed_low": 0.35,
+      "claimed_high": 0.40}, False),
+    ({"estimate": 0.33, "ci_low": 0.30, "ci_high": 0.36, "claimed_low": 0.35,
+      "claimed_high": 0.40}, True),
+    ({"estimate": 0.5, "ci_low": 0.45, "ci_high": 0.55, "claimed_low": 0.35}, True),
+    ({"estimate": 0.01, "ci_low": -0.01, "ci_high": 0.03, "claimed_low": 0.0,
+      "strict": True}, False),
+    ({"estimate": 0.01, "ci_low": 0.001, "ci_high": 0.03, "claimed_low": 0.0,
+      "strict": True}, True),
+    ({"estimate": 3.2, "ci_low": 3.0, "ci_high": 5.0, "claimed_low": 2.0, "claimed_high": 3.0,
+      "exact": True}, False),  # exact: the estimate alone counts
+    ({"estimate": 0.2}, None),
+])
+def test_a_finding_is_consistent_when_its_ci_meets_the_claimed_range(kw, expected):
+    f = Finding("C0", "x", "s", "t", **kw)
+    assert f.consistent is expected
+
+
+# ---- a small claims run, every figure checked against an independent computation -------------
+
+@pytest.fixture(scope="module")
+def claims_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("claims")
+    results = run_claims(out, n_paths=SMALL_PATHS, seed=11, progress=False, n_boot=BOOT)
+    return out, results, sim.open_cube(out / "claims.nc")
+
+
+def _find(results, claim, fragment, scenario=None):
+    r = next(r for r in results if r.claim == claim)
+    return next(f for f in r.findings if fragment in f.what
+                and (scenario is None or f.scenario == scenario))
+
+
+def test_claims_run_writes_a_verdict_for_every_claim(claims_run):
+    out, results, cube = claims_run
+    assert [r.claim for r in results] == list(CLAIMS)
+    allowed = (SUPPORTED, NOT_SUPPORTED, "depends on")
+    for r in results:
+        assert r.verdict.startswith(allowed), r.verdict
+        assert r.findings and r.explanation
+        for f in r.findings:
+            assert math.isfinite(f.estimate) or "never" in r.explanation, (r.claim, f.what)
+    md = (out / "claims.md").read_text()
+    for claim in CLAIMS:
+        assert f"### {claim}:" in md and CLAIMS[claim] in md
+    assert f"{SMALL_PATHS:,} paths per scenario, seed 11" in md
+    assert f"alvh claims --paths {SMALL_PATHS} --seed 11" in md
+    rows = list(csv.DictReader((out / "claims.csv").open()))
+    assert {r["claim"] for r in rows} == set(CLAIMS)
+    assert {r["paths"] for r in rows} == {str(SMALL_PATHS)} and {r["seed"] for r in rows} == {"11"}
+    assert sorted(p.name for p in out.iterdir()) == ["claims.csv", "claims.md", "claims.nc"]
+    assert cube.sizes["path"] == SMALL_PATHS
+
+
+def test_drag_and_drawdown_cut_agree_with_summarize(claims_run):
+    """Two implementations of the same paired statistics: claims.py and results/summary.py."""
+    _, results, cube = claims_run
+    table = sim.summarize(cube, n_boot=20)
+    drag = _find(results, "C3", "drag, 4/4/2 scaled")
+    assert drag.estimate == pytest.approx(table.loc[("base", "alvh_4_4_2_scaled"), "drag"])
+    cut = _find(results, "C3", "median max-drawdown cut, 4/4/2 scaled", "crash")
+    assert cut.estimate == pytest.approx(
+        table.loc[("crash", "alvh_4_4_2_scaled"), "drawdown_reduction_median"])
+    speed = _find(results, "C6", "recovery speed-up", "crash")
+    assert speed.estimate == pytest.approx(
+        table.loc[("crash", "alvh_40_40_20"), "recovery_speedup"], nan_ok=True)
+    c7 = _find(results, "C7", "drag of ALVH")
+    assert c7.estimate == pytest.approx(table.loc[("bear_2022", "alvh_40_40_20"), "drag"])
+
+
+def test_levels_and_monthly_figures_from_the_cube_by_numpy(claims_run):
+    _, results, cube = claims_run
+    dd = cube.max_drawdown.sel(scenario="bear_2022", strategy="unhedged").values
+    c1 = _find(results, "C1", "unhedged")
+    assert c1.estimate == pytest.approx(np.median(dd) / 0.025)
+    assert c1.ci_low <= c1.estimate <= c1.ci_high
+    monthly = cube.monthly_return.sel(scenario="base")
+    diff = (monthly.sel(strategy="unhedged") - monthly.sel(strategy="alvh_40_40_20")).values
+    assert _find(results, "C8", "all months", "base").estimate == pytest.approx(diff.mean())
+    # months that start with VIX < 15, pooled over the three ordinary scenarios
+    num = den = 0.0
+    for s in ("base", "calm", "bear_2022"):
+        m = cube.monthly_return.sel(scenario=s)
+        d = (m.sel(strategy="unhedged") - m.sel(strategy="alvh_40_40_20")).values
+        keep = cube.vix_month_start.sel(scenario=s).values < 15.0
+        num, den = num + d[keep].sum(), den + keep.sum()
+    assert _find(results, "C8", "VIX < 15").estimate == pytest.approx(num / den)
+    months = cube.monthly_return.sel(scenario="covid", strategy="alvh_40_40_20").values
+    assert _find(results, "C12", "worst 0.1 %", "covid").estimate == pytest.approx(
+        -np.quantile(months, 0.001))
+    be = cube.break_even_days.sel(scenario="crash", strategy="alvh_40_40_20").values
+    assert _find(results, "C5", "median trading days", "crash").estimate == \
+        np.median(np.where(np.isnan(be), np.inf, be))
+
+
+def test_c4_gains_agree_with_direct_cos_pricing(claims_run):
+    """The table lookups behind C4 against the direct COS price of the VIX option."""
+    from simulator.pricing.vix_direct import vix_option_prices
+
+    _, results, cube = claims_run
+    import json
+    model = sim.Model.from_dict(json.loads(cube.attrs["model_parameters"])["base"],
+                                feller_acknowledged=True)
+    f = next(r for r in results if r.claim == "C4").findings[0]  # 30 DTE, K 30, VIX 15 -> 25
+    assert "K 30" in f.what and f.exact
+    tau = 21 / 252
+    before = vix_option_prices(float(model.variance_from_vix(15.0)), tau, [30.0], model.Q,
+                               model.r)[0]
+    after = vix_option_prices(float(model.variance_from_vix(25.0)), tau, [30.0], model.Q,
+                              model.r)[0]
+    assert f.estimate == pytest.approx(after / before - 1.0, rel=0.03)
+
+
+def test_c11_break_even_and_sd_are_those_of_the_16_delta_condor(claims_run):
+    _, results, cube = claims_run
+    import json
+    import re
+    model = sim.Model.from_dict(json.loads(cube.attrs["model_parameters"])["base"],
+                                feller_acknowledged=True)
+    be = _find(results, "C11", "break-even")
+    short, credit, sd = map(float, re.search(r"short (\d+) - credit ([\d.]+).* = (\d+) points",
+                                             be.what).groups())
+    days = 31  # 45 calendar days
+    # the broker's convention: Black-Scholes delta at the option's own implied volatility,
+    # the implied volatility found here by scipy root finding on the model price
+    from scipy.optimize import brentq
+    from scipy.stats import norm
+    spot, tau, r, q = model.spx0, days / 252, model.r, model.q
+    price = float(model.spx_option(spot, model.v0, days, short, kind="put"))
+
+    def bs_put(sigma):
+        d1 = (math.log(spot / short) + (r - q + sigma**2 / 2) * tau) / (sigma * math.sqrt(tau))
+        d2 = d1 - sigma * math.sqrt(tau)
+        return (short * math.exp(-r * tau) * norm.cdf(-d2)
+                - spot * math.exp(-q * tau) * norm.cdf(-d1))
+    sigma = brentq(lambda s: bs_put(s) - price, 0.01, 3.0)
+    d1 = (math.log(spot / short) + (r - q + sigma**2 / 2) * tau) / (sigma * math.sqrt(tau))
+    delta = -math.exp(-q * tau) * norm.cdf(-d1)
+    assert abs(abs(delta) - 0.16) < 0.015  # the 5-point strike nearest 16 delta
+    # SD = spot x ATM vol x sqrt(tau): within 20 % of the VIX-implied 31-day move
+    vix_move = model.spx0 * float(model.vix_index(model.v0)) / 100 * math.sqrt(days / 252)
+    assert sd == pytest.approx(vix_move, rel=0.2)
+    assert be.estimate == pytest.approx((short - credit - model.spx0) / sd, abs=0.01)
+    gap = _find(results, "C11", "gap")
+    pay = _find(results, "C11", "turns positive")
+    assert gap.estimate == pytest.approx(pay.estimate - be.estimate)
+
+
+# ---- command line ------------------------------------------------------------------------------
+
+def test_cli_claims_prints_verdicts_and_rejects_bad_input(tmp_path, capsys):
+    out = tmp_path / "c"
+    assert main(["claims", "--paths", "64", "--seed", "3", "--out", str(out), "--quiet",
+                 "--boot", "20"]) == 0
+    text = capsys.readouterr().out
+    for claim in CLAIMS:
+        assert claim in text
+    assert (out / "claims.md").is_file()
+    # a scenario file without the claims' names: exit 2 before any work, nothing written
+    bad = tmp_path / "bad"
+    assert main(["claims", "--paths", "64", "--out", str(bad), "--scenario",
+                 str(SCENARIOS / "quickstart.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert "not a claims file" in err and "strategy 'alvh_40_40_20'" in err
+    assert not bad.exists()
+    assert main(["claims", "--boot", "5", "--out", str(bad)]) == 2
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("x")
+    assert main(["claims", "--paths", "64", "--out", str(a_file)]) == 2
+    assert a_file.read_text() == "x"
+
+
+def test_evaluate_claims_refuses_a_cube_of_another_file(tmp_path):
+    cube = sim.run(SCENARIOS / "quickstart.yaml", n_paths=64, seed=1)
+    with pytest.raises(ValueError, match="not a claims file"):
+        evaluate_claims(cube)
