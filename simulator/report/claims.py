@@ -121,6 +121,11 @@ class ClaimResult:
     verdict: str
     explanation: str
     findings: list[Finding] = field(default_factory=list)
+    headline: tuple[int, ...] = (0,)  # the findings the verdict table shows
+
+    @property
+    def headlines(self) -> list[Finding]:
+        return [self.findings[i] for i in self.headline]
 
 
 # ---- statistics --------------------------------------------------------------------------
@@ -266,7 +271,7 @@ def _c1_c2(c: _Cube, claim, scenario, unhedged_range, hedged_range, event):
         f"{_pct(cut[0])} [{_pct(cut[1])}, {_pct(cut[2])}], against the "
         f"{100 * implied_low:.0f}-{100 * implied_high:.0f} % the claim's two levels imply. "
         f"A drawdown over the year can exceed one tranche's risk (several losing months in a row).")
-    return ClaimResult(claim, verdict, explanation, findings)
+    return ClaimResult(claim, verdict, explanation, findings, (0, 1))
 
 
 def _c3(c: _Cube):
@@ -300,7 +305,7 @@ def _c3(c: _Cube):
         + ", short of 35-40 %. Taken literally, 4/4/2 per condor contract spends "
         f"{_pct(premium)}/yr of equity on VIX calls, drags {_pct(f[6].estimate, 2)}/yr and "
         f"cuts the crash drawdown by {_pct(f[5].estimate)}: the calls outweigh the condor.")
-    return ClaimResult("C3", verdict, explanation, f)
+    return ClaimResult("C3", verdict, explanation, f, (0, 4))
 
 
 def _c4(model) -> ClaimResult:
@@ -338,7 +343,7 @@ def _c4(model) -> ClaimResult:
         "own VIX future before and after spot VIX rises 10 points. Gains: " + "; ".join(parts)
         + ". Long-dated calls gain far less: their future moves less than spot VIX "
         "(mean reversion).")
-    return ClaimResult("C4", verdict, explanation, f)
+    return ClaimResult("C4", verdict, explanation, f, (0, 4))
 
 
 def _c5(c: _Cube):
@@ -374,7 +379,7 @@ def _c5(c: _Cube):
         + ". Hedged paths back within 7 days: " + ", ".join(f"{s} {_pct(v, 0)}" for s, v in
                                                             share.items())
         + ". 'Within 3-7 days' is read as at most 7.")
-    return ClaimResult("C5", verdict, explanation, f)
+    return ClaimResult("C5", verdict, explanation, f, (0, 2))
 
 
 def _c6(c: _Cube):
@@ -421,7 +426,7 @@ def _c7(c: _Cube):
         f"{_pct(crash_cut[0])} in a crash year. The scenario's VIX sits at 20-35, so it tests "
         f"a grinding bear without a spike; a bear with VIX below 20 throughout is not in the "
         f"scenario library (and the model's VIX rises when SPX falls, rho -0.8).")
-    return ClaimResult("C7", verdict, explanation, f)
+    return ClaimResult("C7", verdict, explanation, f, (0, 1))
 
 
 def _monthly_drag(c: _Cube, scenarios, hedged, base, vix_low=None, vix_high=None, salt=0):
@@ -521,7 +526,7 @@ def _c8(c: _Cube):
         f"half-spread on each of four legs, in and out, against a max loss of wing width minus "
         f"credit). The "
         f"hedged 0.70 condor's median drawdown is {_pct(f[8].estimate)} smaller, not ~40 %.")
-    return ClaimResult("C8", verdict, explanation, f)
+    return ClaimResult("C8", verdict, explanation, f, (0, 4, 6, 8))
 
 
 def _cut_difference(c: _Cube, scenario, better, worse, salt, q=0.5):
@@ -568,7 +573,7 @@ def _c9(c: _Cube):
         f"is read as: a larger drawdown cut at no significantly higher cost. Both hedges cut "
         f"drawdowns by far less than the claims elsewhere say (C3), so the edge of layering "
         f"is small either way.")
-    return ClaimResult("C9", verdict, explanation, f)
+    return ClaimResult("C9", verdict, explanation, f, (0, 1, 4))
 
 
 def _c10(c: _Cube, model):
@@ -619,7 +624,7 @@ def _c10(c: _Cube, model):
                                                             rolled.items())
         + " (by the time the spread has moved, the front layer has usually been sold at 3x "
         "its cost).")
-    return ClaimResult("C10", verdict, explanation, f)
+    return ClaimResult("C10", verdict, explanation, f, (3,))
 
 
 def _c11(c: _Cube, model, n_paths: int, seed: int):
@@ -708,7 +713,7 @@ def _c11(c: _Cube, model, n_paths: int, seed: int):
         f"{'up' if z_be + 1.5 > 0 else 'barely down'}: a design rule this stack cannot meet "
         f"at these strikes. This is a model calculation on fresh paths (stream 0x11C), not "
         f"the cube.")
-    return ClaimResult("C11", verdict, explanation, f)
+    return ClaimResult("C11", verdict, explanation, f, (2,))
 
 
 def n_boot_text(n: int) -> str:
@@ -744,7 +749,7 @@ def _c12(c: _Cube):
         f"budget a condor and its stack risk {_pct(stack, 2)} of equity. The realised worst "
         f"0.1 % of months loses {_pct(f[2].estimate, 2)} (covid) and {_pct(f[3].estimate, 2)} "
         f"(crash). Literal 4/4/2 adds {_pct(literal_premium, 2)} of premium per cycle.")
-    return ClaimResult("C12", verdict, explanation, f)
+    return ClaimResult("C12", verdict, explanation, f, (0, 2))
 
 
 # ---- driver and output ---------------------------------------------------------------------
@@ -802,9 +807,10 @@ def claims_markdown(results: list[ClaimResult], *, paths: int, seed, version: st
         "|---|---|---|---|",
     ]
     for r in results:
-        main = next((f for f in r.findings if f.claimed), r.findings[0])
-        lines.append(f"| **{r.claim}** {CLAIMS[r.claim]} | {r.verdict} | {main.what}: "
-                     f"{_figure(main)} | {main.claimed} |")
+        figures = "<br>".join(f"{f.what}: {_figure(f)}" for f in r.headlines)
+        claimed = "<br>".join(f.claimed or "-" for f in r.headlines)
+        lines.append(f"| **{r.claim}** {CLAIMS[r.claim]} | {r.verdict} | {figures} | "
+                     f"{claimed} |")
     lines += ["", "## Evidence, claim by claim", ""]
     for r in results:
         lines += [f"### {r.claim}: {r.verdict}", "", f"> {CLAIMS[r.claim]}", "",
@@ -875,7 +881,8 @@ def format_verdicts(results: list[ClaimResult]) -> str:
     """One line per claim: id, verdict and its main figure (for the terminal)."""
     lines = []
     for r in results:
-        main = next((f for f in r.findings if f.claimed), r.findings[0])
-        lines.append(f"{r.claim:4s} {r.verdict}\n     {main.what}: {_figure(main)}"
-                     + (f" (claimed {main.claimed})" if main.claimed else ""))
+        lines.append(f"{r.claim:4s} {r.verdict}")
+        for f in r.headlines:
+            lines.append(f"     {f.what}: {_figure(f)}"
+                         + (f" (claimed {f.claimed})" if f.claimed else ""))
     return "\n".join(lines)
