@@ -6,7 +6,7 @@ STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
 PYTEST_ARGS ?=
 
-.PHONY: run test test-slow bench lint clean
+.PHONY: run test test-slow bench lint claims notebooks strip-notebooks clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,18 @@ bench: $(STAMP_DEV)
 
 lint: $(STAMP_DEV)
 	$(BIN)/ruff check .
+
+## claims: the C1-C12 verdict table at 20,000 paths per scenario (results/claims/, ~3 min)
+claims: $(STAMP_RUN)
+	$(BIN)/alvh claims --out results/claims
+
+## notebooks: run the notebooks in place at full size (for reading; strip before committing)
+notebooks: $(STAMP_DEV)
+	$(BIN)/python notebooks/_tools.py run
+
+## strip-notebooks: remove outputs and execution counts (the tests require stripped notebooks)
+strip-notebooks: $(STAMP_DEV)
+	$(BIN)/python notebooks/_tools.py strip
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -7,6 +7,7 @@ unless the label says otherwise.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +20,8 @@ EVENT_TOP_SHARE = 0.10  # the event study averages the paths with the largest VI
 def _plt():
     import matplotlib
 
-    matplotlib.use("Agg")
+    if "matplotlib.pyplot" not in sys.modules and "ipykernel" not in sys.modules:
+        matplotlib.use("Agg")  # headless: the CLI writes files; notebooks keep their backend
     import matplotlib.pyplot as plt
 
     return plt
