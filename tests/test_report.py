@@ -33,6 +33,7 @@ def test_every_figure_has_labelled_axes_and_names_its_scenario(cube):
     table = summarize(cube, n_boot=50)
     made = [figures.fan_chart(cube, "crash"), figures.drawdown_distributions(cube, "crash"),
             figures.frontier(cube, "crash", table), figures.layer_attribution(cube, "crash"),
+            figures.frontier(cube, "crash", table, cost_scenario="base"),
             figures.event_study(cube, "crash")]
     for fig in made:
         titles = [ax.get_title() for ax in fig.axes] + [fig._suptitle.get_text()
@@ -66,7 +67,8 @@ def test_cli_report_prints_the_table_and_writes_the_figures(cube, tmp_path, caps
     assert "max DD mean %" in text and "recovery days (median)" in text and "drag %/yr" in text
     pngs = sorted(p.name for p in out.iterdir())
     kinds = ("attribution", "drawdowns", "event_study", "fan", "frontier")
-    assert pngs == sorted(f"{s}_{k}.png" for s in ("base", "crash") for k in kinds)
+    assert pngs == sorted([f"{s}_{k}.png" for s in ("base", "crash") for k in kinds]
+                          + ["crash_frontier_vs_base.png"])
     for p in out.iterdir():
         assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and p.stat().st_size > 10_000
 
@@ -78,3 +80,16 @@ def test_cli_report_rejects_missing_or_foreign_files(tmp_path, capsys):
     assert main(["report", str(junk)]) == 2
     err = capsys.readouterr().err
     assert "nope.nc" in err and "junk.nc" in err
+
+
+def test_frontier_against_base_reads_the_drag_of_base_and_the_cut_of_crash(cube):
+    table = summarize(cube, n_boot=50)
+    fig = figures.frontier(cube, "crash", table, cost_scenario="base")
+    ax = fig.axes[0]
+    hedged = [s for s in table.loc["crash"].index if s != "unhedged"]
+    # errorbar draws the points as the first line of each container
+    x, y = ax.containers[0].lines[0].get_data()
+    np.testing.assert_allclose(x, 100 * table.loc["base"].loc[hedged, "drag"].values)
+    np.testing.assert_allclose(y, 100 * table.loc["crash"].loc[hedged,
+                                                         "drawdown_reduction_median"].values)
+    assert "base" in ax.get_xlabel() and "crash" in ax.get_ylabel()

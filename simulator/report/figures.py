@@ -89,32 +89,42 @@ def drawdown_distributions(cube, scenario):
     return fig
 
 
-def frontier(cube, scenario, table):
+def frontier(cube, scenario, table, cost_scenario=None):
     """Drag against drawdown reduction (median and p95) for every hedged strategy, with the
-    95 % bootstrap CIs; the points of a sweep are joined in sweep order."""
+    95 % bootstrap CIs; the points of a sweep are joined in sweep order.
+
+    With ``cost_scenario`` (e.g. "base") the drag is read there and the drawdown cut in
+    ``scenario`` (e.g. "crash"): what the hedge costs in an ordinary year against what it buys
+    in the bad one. The paths of two scenarios are independent, so the two CIs are too."""
     plt = _plt()
     rows = table.loc[scenario]
     rows = rows[rows.index != BASELINE]
+    costs = rows if cost_scenario is None else table.loc[cost_scenario].loc[rows.index]
     swept = any(cube[c].dims == ("strategy",) and c != "strategy" for c in cube.coords)
     fig, ax = plt.subplots(figsize=(9, 5.5))
+    x = costs["drag"].values * 100
+    xerr = np.abs(np.vstack([x - costs["drag_lo"] * 100, costs["drag_hi"] * 100 - x]))
     for stat, marker, color in (("drawdown_reduction_median", "o", "tab:blue"),
                                 ("drawdown_reduction_p95", "s", "tab:red")):
-        x = rows["drag"].values * 100
         y = rows[stat].values * 100
-        xerr = np.abs(np.vstack([x - rows["drag_lo"] * 100, rows["drag_hi"] * 100 - x]))
         yerr = np.abs(np.vstack([y - rows[f"{stat}_lo"] * 100, rows[f"{stat}_hi"] * 100 - y]))
         ax.errorbar(x, y, xerr=xerr, yerr=yerr, fmt=marker, color=color, capsize=3,
                     label=stat.replace("drawdown_reduction_", "drawdown cut, ")
                     .replace("p95", "95th percentile"))
         if swept:  # join the points of a sweep, in sweep order
             ax.plot(x, y, color=color, alpha=0.4)
-        for xi, yi, name in zip(x, y, rows.index, strict=True):
-            ax.annotate(name, (xi, yi), fontsize=7, xytext=(4, 4), textcoords="offset points")
+        if stat.endswith("median"):  # one label per strategy
+            for xi, yi, name in zip(x, y, rows.index, strict=True):
+                ax.annotate(name, (xi, yi), fontsize=7, xytext=(4, 4),
+                            textcoords="offset points")
     ax.axhline(0, color="0.5", lw=0.8)
     ax.axvline(0, color="0.5", lw=0.8)
-    ax.set_xlabel("drag: annualised return given up vs unhedged (% per year)")
-    ax.set_ylabel("drawdown reduction vs unhedged (% of its max drawdown)")
-    ax.set_title(_title(cube, scenario, "cost and benefit of each hedge (95 % CIs)"))
+    where = "" if cost_scenario is None else f" in {cost_scenario}"
+    ax.set_xlabel(f"drag{where}: annualised return given up vs unhedged (% per year)")
+    ax.set_ylabel(f"drawdown reduction in {scenario} vs unhedged (% of its max drawdown)")
+    what = "cost and benefit of each hedge (95 % CIs)" if cost_scenario is None else \
+        f"cost in {cost_scenario} vs benefit in {scenario} (95 % CIs)"
+    ax.set_title(_title(cube, scenario, what))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
@@ -213,6 +223,8 @@ def write_figures(cube, out_dir: str | Path, table=None) -> list[Path]:
                    "event_study": event_study(cube, scenario)}
         if n_hedged >= 1:
             figures["frontier"] = frontier(cube, scenario, table)
+            if scenario != "base" and "base" in cube.scenario.values:
+                figures["frontier_vs_base"] = frontier(cube, scenario, table, "base")
         for kind, fig in figures.items():
             path = out_dir / f"{scenario}_{kind}.png"
             fig.savefig(path, dpi=110)
