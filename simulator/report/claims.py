@@ -792,6 +792,17 @@ def claims_csv(results: list[ClaimResult], *, paths: int, seed) -> str:
     return out.getvalue()
 
 
+def verdict_table(results: list[ClaimResult]) -> str:
+    """The Markdown verdict table: claim, verdict, headline figures with CIs, claimed values."""
+    lines = ["| claim | verdict | simulated figure (95 % CI) | claimed |", "|---|---|---|---|"]
+    for r in results:
+        figures = "<br>".join(f"{f.what}: {_figure(f)}" for f in r.headlines)
+        claimed = "<br>".join(f.claimed or "-" for f in r.headlines)
+        lines.append(f"| **{r.claim}** {CLAIMS[r.claim]} | {r.verdict} | {figures} | "
+                     f"{claimed} |")
+    return "\n".join(lines)
+
+
 def claims_markdown(results: list[ClaimResult], *, paths: int, seed, version: str,
                     command: str) -> str:
     lines = [
@@ -803,15 +814,8 @@ def claims_markdown(results: list[ClaimResult], *, paths: int, seed, version: st
         "without sampling error. Risk capital = the max loss of the open condor tranche "
         "(2.5 % of equity).",
         "",
-        "| claim | verdict | simulated figure (95 % CI) | claimed |",
-        "|---|---|---|---|",
-    ]
-    for r in results:
-        figures = "<br>".join(f"{f.what}: {_figure(f)}" for f in r.headlines)
-        claimed = "<br>".join(f.claimed or "-" for f in r.headlines)
-        lines.append(f"| **{r.claim}** {CLAIMS[r.claim]} | {r.verdict} | {figures} | "
-                     f"{claimed} |")
-    lines += ["", "## Evidence, claim by claim", ""]
+        verdict_table(results),
+        "", "## Evidence, claim by claim", ""]
     for r in results:
         lines += [f"### {r.claim}: {r.verdict}", "", f"> {CLAIMS[r.claim]}", "",
                   r.explanation, "", "| what was simulated | scenario | figure (95 % CI) | "
