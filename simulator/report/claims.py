@@ -627,6 +627,33 @@ def _c10(c: _Cube, model):
     return ClaimResult("C10", verdict, explanation, f, (3,))
 
 
+CROSSING_EDGES = np.arange(-4.0, 1.0001, 0.1)  # SD bins of the SPX move for C11
+
+
+def median_crossing(z: np.ndarray, r: np.ndarray, edges: np.ndarray = CROSSING_EDGES,
+                    min_count: int = 20) -> float:
+    """Where the median of ``r`` first reaches 0 going down in ``z`` from 0: medians per bin
+    of ``z`` (bins with fewer than ``min_count`` points skipped), linear between the centres of
+    the two bins that straddle zero; NaN if it never does."""
+    bins = np.digitize(z, edges)
+    order = np.argsort(bins, kind="stable")
+    b_sorted = bins[order]
+    r_sorted = r[order]
+    cuts = np.searchsorted(b_sorted, np.arange(len(edges) + 1))
+    prev = None  # (centre, median) of the bin above
+    for j in range(int(np.searchsorted(edges, 0.0)), 0, -1):  # from z = 0 downwards
+        chunk = r_sorted[cuts[j]:cuts[j + 1]]
+        if chunk.size < min_count:
+            continue
+        centre, med = 0.5 * (edges[j - 1] + edges[j]), float(np.median(chunk))
+        if med >= 0.0:
+            if prev is None or prev[1] >= 0.0:
+                return centre
+            return prev[0] + (0.0 - prev[1]) * (centre - prev[0]) / (med - prev[1])
+        prev = (centre, med)
+    return math.nan
+
+
 def _c11(c: _Cube, model, n_paths: int, seed: int):
     """Monte Carlo of one condor holding period from the base state: SPX move (in the
     condor's SD, spot x ATM implied vol x sqrt(tau)) against the 40/40/20 stack's P&L."""
@@ -673,22 +700,9 @@ def _c11(c: _Cube, model, n_paths: int, seed: int):
         cost = float(model.vix_option(v0, t, k))
         value = model.vix_option(v_h, max(t - hold, 1), k)
         stack += layer.weight * (value / cost - 1.0)  # return on the premium, budget weights
-    edges = np.arange(-4.0, 1.0001, 0.1)
-
-    def z_pay(d):
-        """The smallest SPX fall (bin centre, SD) at which the median stack return is >= 0."""
-        bins = np.digitize(d["z"], edges)
-        order = np.argsort(bins, kind="stable")
-        b_sorted = bins[order]
-        r_sorted = d["r"][order]
-        cuts = np.searchsorted(b_sorted, np.arange(len(edges) + 1))
-        for j in range(int(np.searchsorted(edges, 0.0)), 0, -1):  # from z = 0 downwards
-            chunk = r_sorted[cuts[j]:cuts[j + 1]]
-            if chunk.size >= 20 and np.median(chunk) >= 0.0:
-                return 0.5 * (edges[j - 1] + edges[j])
-        return math.nan
     data = {"z": z, "r": stack}
-    pay = bootstrap(lambda d: z_pay(d), data, n_boot=min(c.n_boot, 200), seed=c.seed + 111)
+    pay = bootstrap(lambda d: median_crossing(d["z"], d["r"]), data,
+                    n_boot=min(c.n_boot, 200), seed=c.seed + 111)
     gap = tuple(p - z_be for p in pay)
     f = [
         Finding("C11", f"condor put break-even (short {ps:.0f} - credit {credit:.2f}) in SD "
@@ -707,17 +721,14 @@ def _c11(c: _Cube, model, n_paths: int, seed: int):
         f"{n_paths:,} P paths over one holding period ({hold} trading days, 45 to 21 DTE) "
         f"from the base state (VIX {vix0:.1f}). The put break-even sits {abs(z_be):.2f} SD "
         f"below spot; the stack's median value exceeds its cost once SPX is "
-        f"{abs(pay[0]):.1f} SD down (CI from {n_boot_text(min(c.n_boot, 200))}), i.e. "
-        f"{gap[0]:.1f} SD before the break-even. With a break-even ~{abs(z_be):.1f} SD out, "
+        f"{abs(pay[0]):.2f} SD down (medians in 0.1-SD bins of the SPX move, linear between "
+        f"the two that straddle zero; CI from {min(c.n_boot, 200)} bootstrap resamples), i.e. "
+        f"{gap[0]:.2f} SD before the break-even. With a break-even ~{abs(z_be):.1f} SD out, "
         f"paying 1.5 SD earlier would mean paying when SPX is "
         f"{'up' if z_be + 1.5 > 0 else 'barely down'}: a design rule this stack cannot meet "
         f"at these strikes. This is a model calculation on fresh paths (stream 0x11C), not "
         f"the cube.")
     return ClaimResult("C11", verdict, explanation, f, (2,))
-
-
-def n_boot_text(n: int) -> str:
-    return f"{n} bootstrap resamples, bins of 0.1 SD"
 
 
 def _c12(c: _Cube):
