@@ -221,6 +221,11 @@ def _pct(x, digits=1):
     return "n/a" if x is None or math.isnan(x) else f"{100 * x:.{digits}f} %"
 
 
+def _versus(x: float, low: float, high: float) -> str:
+    """Where ``x`` lies against a claimed range, in words."""
+    return "below" if x < low else "above" if x > high else "within"
+
+
 def _figure(f: Finding) -> str:
     """The estimate with its CI, in the finding's unit."""
     def fmt(x):
@@ -299,12 +304,15 @@ def _c3(c: _Cube):
     verdict = SUPPORTED if cuts_ok and drag_ok else NOT_SUPPORTED
     explanation = (
         f"At about 2 %/yr of premium the 4/4/2 ratio costs {_pct(f[4].estimate, 2)}/yr of "
-        f"return, less than the claimed 1-2 % (calls sold at 3x their cost win back part of "
-        f"the premium), and cuts the median drawdown by "
+        f"return, {_versus(f[4].estimate, 0.01, 0.02)} the claimed 1-2 % (sales, rolls and "
+        f"settlements of the calls win back most of the premium), and cuts the median drawdown by "
         + ", ".join(f"{_pct(x.estimate)} ({x.scenario})" for x in f[:3])
-        + ", short of 35-40 %. Taken literally, 4/4/2 per condor contract spends "
-        f"{_pct(premium)}/yr of equity on VIX calls, drags {_pct(f[6].estimate, 2)}/yr and "
-        f"cuts the crash drawdown by {_pct(f[5].estimate)}: the calls outweigh the condor.")
+        + f" ({', '.join(_versus(x.estimate, 0.35, 0.40) for x in f[:3])} 35-40 %). Taken "
+        f"literally, 4/4/2 per condor contract spends {_pct(premium)}/yr of equity on VIX "
+        f"calls, drags {_pct(f[6].estimate, 2)}/yr and cuts the crash drawdown by "
+        f"{_pct(f[5].estimate)}"
+        + (": the calls' cost outweighs what they add." if f[5].estimate < f[0].estimate
+           else "."))
     return ClaimResult("C3", verdict, explanation, f, (0, 4))
 
 
@@ -420,8 +428,9 @@ def _c7(c: _Cube):
     supported = drag[1] > 0 and hedge[2] < 0 and cut[2] < crash_cut[1]
     verdict = SUPPORTED if supported else NOT_SUPPORTED
     explanation = (
-        f"In the grind (S&P -25 % over 194 days, VIX 20-35, no spike) the hedge loses "
-        f"{_pct(-hedge[0], 2)}/yr net and drags {_pct(drag[0], 2)}/yr while cutting the "
+        f"In the grind (S&P -25 % over 194 days, VIX 20-35, no spike) the hedge "
+        f"{'loses' if hedge[0] < 0 else 'gains'} {_pct(abs(hedge[0]), 2)}/yr net and drags "
+        f"{_pct(drag[0], 2)}/yr while cutting the "
         f"median drawdown by {_pct(cut[0])} [{_pct(cut[1])}, {_pct(cut[2])}], against "
         f"{_pct(crash_cut[0])} in a crash year. The scenario's VIX sits at 20-35, so it tests "
         f"a grinding bear without a spike; a bear with VIX below 20 throughout is not in the "
@@ -513,19 +522,22 @@ def _c8(c: _Cube):
     half_spread = float(json.loads(c.cube.attrs["costs"])["spx_half_spread"])
     explanation = (
         f"At a 2 %/yr budget the drag is {_pct(overall[0], 3)} a month ({_pct(12 * overall[0], 2)}"
-        f"/yr): C3's order of magnitude (1-2 %/yr), not C8's (0.4-1.2 %/month = 5-14 %/yr), "
-        f"which needs a hedge larger than even the literal 4/4/2 ({_pct(premium)}/yr of "
-        f"premium, drag {_pct(literal[0], 2)}/month). Drag is {_pct(low[0], 3)}/month when "
-        f"VIX < 15 and {_pct(high[0], 3)}/month when VIX >= 20, the opposite of C8's split: "
-        f"the regime scaling cuts the spend at high VIX (x0.75 at VIX 20-30, x0.5 above 30). "
-        f"The 0.70 condor earns {_pct(f[4].estimate, 2)}/month on "
+        f"/yr), {_versus(overall[0], 0.004, 0.012)} C8's 0.4-1.2 %/month (5-14 %/yr); the "
+        f"literal 4/4/2 spends {_pct(premium)}/yr of premium and drags "
+        f"{_pct(literal[0], 2)}/month. Drag is {_pct(low[0], 3)}/month when VIX < 15 and "
+        f"{_pct(high[0], 3)}/month when VIX >= 20"
+        + (", the opposite of C8's split: the regime scaling cuts the spend at high VIX "
+           "(x0.75 at VIX 20-30, x0.5 above 30). " if low[0] > high[0] else
+           ", the direction of C8's split. ")
+        + f"The 0.70 condor earns {_pct(f[4].estimate, 2)}/month on "
         f"risk capital unhedged and {_pct(f[5].estimate, 2)} hedged (before interest on "
         f"cash). Before SPX costs it earns {_pct(f[6].estimate, 2)} unhedged and "
-        f"{_pct(f[7].estimate, 2)} hedged: the model's variance risk premium gives the claimed "
-        f"unhedged return, and the costs take {_pct(-costs, 2)}/month of risk capital "
+        f"{_pct(f[7].estimate, 2)} hedged ({_versus(f[6].estimate, 0.028, 0.035)} the claimed "
+        f"2.8-3.5 % unhedged); the costs take {_pct(-costs, 2)}/month of risk capital "
         f"({half_spread:g} points of half-spread on each of four legs, in and out, against a "
         f"max loss of wing width minus credit). The "
-        f"hedged 0.70 condor's median drawdown is {_pct(f[8].estimate)} smaller, not ~40 %.")
+        f"hedged 0.70 condor's median drawdown is {_pct(f[8].estimate)} smaller (claimed "
+        f"~40 %).")
     return ClaimResult("C8", verdict, explanation, f, (0, 4, 6, 8))
 
 
@@ -570,9 +582,7 @@ def _c9(c: _Cube):
                                          f"{_pct(x.ci_high)}]" for x in f[:4])
         + f" (points of the unhedged drawdown); annual return difference "
         f"{_pct(f[4].estimate, 2)} [{_pct(f[4].ci_low, 2)}, {_pct(f[4].ci_high, 2)}]. 'Beats' "
-        f"is read as: a larger drawdown cut at no significantly higher cost. Both hedges cut "
-        f"drawdowns by far less than the claims elsewhere say (C3), so the edge of layering "
-        f"is small either way.")
+        f"is read as: a larger drawdown cut at no significantly higher cost.")
     return ClaimResult("C9", verdict, explanation, f, (0, 1, 4))
 
 
@@ -595,10 +605,15 @@ def _c10(c: _Cube, model):
     rolled = {s: float(c.cube.trades_per_path.sel(scenario=s, strategy=ALVH,
                                                   event="hedge_ts_rolled"))
               for s in ("base", "covid", "crash")}
-    spreads = []
-    for vix in (15.0, 20.0, 30.0, 40.0, 60.0):
-        v = float(model.variance_from_vix(vix))
-        spreads.append((vix, float(model.vix_future(v, 21) - model.vix_future(v, 42))))
+    def spread(vix):  # constant 30- and 60-calendar-day futures, as the trigger reads them
+        v = model.variance_from_vix(vix)
+        return np.asarray(model.vix_future(v, 21) - model.vix_future(v, 42), dtype=float)
+    spreads = [(vix, float(spread(vix))) for vix in (15.0, 20.0, 30.0, 40.0, 60.0)]
+    vix0 = float(model.vix_index(model.v0))
+    grid = np.arange(vix0, 150.0, 0.25)
+    moved = np.flatnonzero(spread(grid) - spread(vix0) > 3.0)
+    needed = f"about {grid[moved[0]] - vix0:.0f} points (from VIX {vix0:.1f})" if moved.size \
+        else "more than any VIX level below 150"
     helps = [x for x in f if x.consistent]
     hurts = [x for x in f if x.ci_high < 0]
     limit = "; the model cannot test the term structure apart from the VIX level"
@@ -615,15 +630,15 @@ def _c10(c: _Cube, model):
     explanation = (
         "In a one-factor variance model the 30- minus 60-day futures spread is a function of "
         "VIX alone: " + ", ".join(f"VIX {v:.0f}: {s:+.1f}" for v, s in spreads)
-        + " points. A 3-point move within 5 days therefore needs a VIX rise of about 25 "
-        "points, and the rule is a VIX-momentum rule in disguise; a real term structure can "
+        + f" points. A 3-point move within 5 days therefore needs a VIX rise of {needed}, "
+        "and the rule is a VIX-momentum rule in disguise; a real term structure can "
         "invert without such a rise (a second factor, not in this model). Condor re-strikes "
         "per path (trigger while a condor is open): "
         + ", ".join(f"{s} {n:.2f}" for s, n in fired.items())
         + "; front-layer roll-outs per path: " + ", ".join(f"{s} {n:.3f}" for s, n in
                                                             rolled.items())
-        + " (by the time the spread has moved, the front layer has usually been sold at 3x "
-        "its cost).")
+        + (" (by the time the spread has moved, the front layer has usually been sold at 3x "
+           "its cost)." if max(rolled.values()) < 0.05 else "."))
     return ClaimResult("C10", verdict, explanation, f, (3,))
 
 
@@ -725,9 +740,10 @@ def _c11(c: _Cube, model, n_paths: int, seed: int):
         f"the two that straddle zero; CI from {min(c.n_boot, 200)} bootstrap resamples), i.e. "
         f"{gap[0]:.2f} SD before the break-even. With a break-even ~{abs(z_be):.1f} SD out, "
         f"paying 1.5 SD earlier would mean paying when SPX is "
-        f"{'up' if z_be + 1.5 > 0 else 'barely down'}: a design rule this stack cannot meet "
-        f"at these strikes. This is a model calculation on fresh paths (stream 0x11C), not "
-        f"the cube.")
+        f"{'up' if z_be + 1.5 > 0 else f'{abs(z_be + 1.5):.2f} SD down'}"
+        + (": a rule this stack does not meet at these strikes. " if not ok else ". ")
+        + "This is a model calculation on fresh paths (stream 0x11C), not "
+        "the cube.")
     return ClaimResult("C11", verdict, explanation, f, (2,))
 
 
