@@ -269,3 +269,41 @@ def test_median_crossing_finds_where_a_noisy_line_reaches_zero(crossing):
     r = -(z - crossing) + rng.normal(0.0, 0.3, z.size)
     assert median_crossing(z, r) == pytest.approx(crossing, abs=0.03)
     assert math.isnan(median_crossing(z, -np.abs(r) - 1.0))  # never pays: NaN
+
+
+def test_cut_differences_of_c9_and_c10_are_differences_of_summarize_cuts(claims_run):
+    """(cut of a) - (cut of b) = (1 - a/u) - (1 - b/u): the C9 and C10 figures from two rows of
+    summarize's drawdown_reduction_median on the same paths."""
+    _, results, cube = claims_run
+    cut = sim.summarize(cube, n_boot=20)["drawdown_reduction_median"]
+    for scenario in ("crash", "covid", "volmageddon"):
+        f = _find(results, "C9", "single front call", scenario)
+        assert f.estimate == pytest.approx(cut[(scenario, "alvh_40_40_20")]
+                                           - cut[(scenario, "single_front")], abs=1e-12)
+    for scenario in ("base", "covid", "crash"):
+        roll = _find(results, "C10", "roll-out minus without", scenario)
+        assert roll.estimate == pytest.approx(cut[(scenario, "alvh_40_40_20")]
+                                              - cut[(scenario, "alvh_no_ts_roll")], abs=1e-12)
+        tighten = _find(results, "C10", "re-strike minus", scenario)
+        assert tighten.estimate == pytest.approx(cut[(scenario, "alvh_ts_tighten")]
+                                                 - cut[(scenario, "alvh_40_40_20")], abs=1e-12)
+
+
+def test_c8_condor_returns_per_unit_of_risk_capital_by_numpy(claims_run):
+    """Monthly P&L per unit of risk capital (risk_per_tranche = 2.5 % of equity, 12 months):
+    net of interest, and before SPX costs, each from the cube's P&L buckets."""
+    _, results, cube = claims_run
+    base = cube.sel(scenario="base")
+    scale = 0.025 * cube.sizes["month"]
+
+    def of(strategy, name):
+        return base[name].sel(strategy=strategy).values
+
+    net = (of("unhedged_070", "total_return") - of("unhedged_070", "interest")) / scale
+    assert _find(results, "C8", "monthly P&L before interest").estimate == \
+        pytest.approx(net.mean())
+    gross = of("unhedged_070", "condor_pnl") / scale
+    assert _find(results, "C8", "before SPX commissions").estimate == pytest.approx(gross.mean())
+    # the books balance: net = gross + SPX costs (+ no VIX layers unhedged)
+    np.testing.assert_allclose(net, gross + of("unhedged_070", "spx_costs") / scale,
+                               atol=1e-12)
