@@ -302,6 +302,18 @@ def condor_in_cell(i, wi, spot, v, days, put_long, put_short, call_short, call_l
 
 
 @njit(cache=True)
+def condor_leg_prices(spot, v, days, put_long, put_short, call_short, call_long, spx_iv, qp,
+                      grid, vol_nodes, out):
+    """The four legs of a condor, ``out`` = (put_long, put_short, call_short, call_long)
+    prices, index points (intrinsic at ``days`` <= 0): what the cost model charges spreads on.
+    ``out[1] - out[0] + out[2] - out[3]`` is ``spx_condor_value``."""
+    out[0] = spx_option_price(spot, v, days, put_long, False, spx_iv, qp, grid, vol_nodes)
+    out[1] = spx_option_price(spot, v, days, put_short, False, spx_iv, qp, grid, vol_nodes)
+    out[2] = spx_option_price(spot, v, days, call_short, True, spx_iv, qp, grid, vol_nodes)
+    out[3] = spx_option_price(spot, v, days, call_long, True, spx_iv, qp, grid, vol_nodes)
+
+
+@njit(cache=True)
 def state_cell(v, vol_nodes):
     """(i, wi): the cell of sqrt(v) on the state axis, shared by every lookup of one day."""
     return _locate_state(v, vol_nodes)

@@ -70,17 +70,21 @@ def fan_chart(cube, scenario):
 
 
 def drawdown_distributions(cube, scenario):
-    """Empirical CDFs of the maximum drawdown, one line per strategy."""
+    """Empirical CDFs of the trading book's maximum drawdown in units of risk capital, one line
+    per strategy."""
+    from simulator.results.summary import risk_capital
+
     plt = _plt()
+    risk = risk_capital(cube)
     sel = cube.sel(scenario=scenario)
     fig, ax = plt.subplots(figsize=(9, 5.5))
     for name in [BASELINE, *_hedged(cube)]:
-        dd = np.sort(sel.max_drawdown.sel(strategy=name).values) * 100
+        dd = np.sort(sel.trading_max_drawdown.sel(strategy=name).values) / risk * 100
         p = np.arange(1, dd.size + 1) / dd.size
         ax.plot(dd, p, lw=2 if name == BASELINE else 1.4,
                 color="black" if name == BASELINE else None,
                 label=f"{name}: median {np.median(dd):.2f} %, p95 {np.quantile(dd, 0.95):.2f} %")
-    ax.set_xlabel("maximum drawdown over the run (% of the running peak)")
+    ax.set_xlabel("maximum drawdown of the trading book over the run (% of risk capital)")
     ax.set_ylabel("share of paths with a smaller drawdown")
     ax.set_title(_title(cube, scenario, "distribution of maximum drawdown"))
     ax.grid(alpha=0.3)
@@ -166,10 +170,22 @@ def layer_attribution(cube, scenario):
     return fig
 
 
+def median_regain_days(sel, strategy) -> float:
+    """Median over a scenario's vol events of the days its trading book took to regain its
+    pre-event peak (inf: most never did; NaN: no events)."""
+    days = sel.event_regain_days.sel(strategy=strategy).values
+    exists = ~np.isnan(sel.vol_event_start.values)
+    if not exists.any():
+        return float("nan")
+    return float(np.median(np.where(np.isnan(days), np.inf, days)[exists]))
+
+
 def event_study(cube, scenario):
     """Around each path's largest one-day VIX rise (the top 10 % of paths by that rise): mean
     equity change from the day before, unhedged (the condor) and hedged, and what the hedge
-    added (hedged - unhedged on the same path); median days to break even in the legend."""
+    added (hedged - unhedged on the same path); in the legend, the median trading days to
+    regain the pre-event peak of the trading book over the scenario's vol events
+    (:mod:`simulator.results.events`)."""
     plt = _plt()
     sel = cube.sel(scenario=scenario)
     size = sel.vix_spike_points.values
@@ -180,12 +196,11 @@ def event_study(cube, scenario):
     base = sel.event_return.sel(strategy=BASELINE).values[paths]
     for name in [BASELINE, *_hedged(cube, 3)]:
         ev = sel.event_return.sel(strategy=name).values[paths]
-        be = sel.break_even_days.sel(strategy=name).values[paths]
-        med = np.nanmedian(np.where(np.isnan(be), np.inf, be))
-        be_text = "never" if np.isinf(med) else f"{med:.0f} d"
+        med = median_regain_days(sel, name)
+        be_text = "no events" if np.isnan(med) else "never" if np.isinf(med) else f"{med:.0f} d"
         ax.plot(lag, np.nanmean(ev, axis=0) * 100, lw=2 if name == BASELINE else 1.4,
                 color="black" if name == BASELINE else None,
-                label=f"{name} (median break-even {be_text})")
+                label=f"{name} (vol events: median {be_text} to regain the peak)")
         if name != BASELINE:
             ax2.plot(lag, np.nanmean(ev - base, axis=0) * 100, lw=1.4, label=name)
     for a in (ax, ax2):

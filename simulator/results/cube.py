@@ -2,14 +2,29 @@
 
 Variables (fractions of starting equity unless said otherwise; equity starts at 1.0):
 
-=================  =====================================  =====================================
-name               dims                                   meaning
-=================  =====================================  =====================================
-max_drawdown       scenario, strategy, path               largest peak-to-trough fall, > 0
-recovery_days      scenario, strategy, path               trading days, peak of that drawdown
-                                                          to a new high; NaN if never
-total_return       scenario, strategy, path               equity[last] / equity[0] - 1
-monthly_return     scenario, strategy, path, month        21-trading-day months
+Two books. The *account* is cash earning ``r`` plus the positions at mid (``equity``); the
+*trading book* is the account less the interest earned so far: 1 + the options' P&L and costs.
+About 97 % of the account is idle cash, so at r = 4 % interest adds about 1.6 tranches of risk
+capital a year and hides the condor's losses; drawdowns "in % of risk capital" are therefore
+read on the trading book (``trading_max_drawdown / risk_per_tranche``).
+
+=====================  =================================  =====================================
+name                   dims                               meaning
+=====================  =================================  =====================================
+max_drawdown           scenario, strategy, path           account: largest peak-to-trough
+                                                          fall, fraction of the peak, > 0
+recovery_days          scenario, strategy, path           account: trading days, peak of that
+                                                          drawdown to a new high; NaN if never
+total_return           scenario, strategy, path           account: equity[last] / equity[0] - 1
+monthly_return         scenario, strategy, path, month    account, 21-trading-day months
+trading_max_drawdown   scenario, strategy, path           trading book: largest fall from its
+                                                          running peak, fraction of starting
+                                                          equity
+trading_recovery_days  scenario, strategy, path           trading book: days from the peak of
+                                                          that fall back to it; NaN if never
+trading_return         scenario, strategy, path           trading book P&L = total_return -
+                                                          interest
+trading_monthly_pnl    scenario, strategy, path, month    trading book P&L of each month
 equity_q           scenario, strategy, quantile, day      quantiles of equity over paths
 layer_pnl          scenario, strategy, layer, path        VIX layer P&L incl. its costs
 hedge_premium      scenario, strategy, path               premium paid for VIX calls
@@ -24,15 +39,23 @@ vix_spike_day      scenario, path                         day of the largest one
 vix_spike_points   scenario, path                         that rise, VIX points
 event_return       scenario, strategy, path, lag          equity on spike day + lag / equity
                                                           the day before the spike - 1
-break_even_days    scenario, strategy, path               trading days from the spike until
-                                                          equity is back at its pre-spike
-                                                          level (0: never below; NaN: not
-                                                          within the horizon)
-=================  =====================================  =====================================
+vol_events         scenario, path                         number of vol events (rule below)
+vol_event_start    scenario, path, vol_event              day of the pre-event VIX low
+vol_event_peak     scenario, path, vol_event              day of the event's highest VIX
+vol_event_end      scenario, path, vol_event              day VIX gave back the set share
+vol_event_rise     scenario, path, vol_event              peak - low, VIX points
+event_drawdown     scenario, strategy, path, vol_event    trading book: fall from its pre-event
+                                                          peak (fraction of starting equity)
+event_regain_days  scenario, strategy, path, vol_event    trading days from the event's start
+                                                          to regain that peak (0: never below
+                                                          it; NaN: not within the horizon)
+event_hedge_pnl    scenario, strategy, path, vol_event    the VIX layers' P&L, start to end
+=====================  =================================  =====================================
 
-The event window (``lag`` = -5 .. 20 trading days around each path's largest one-day VIX rise)
-supports the event study of ``alvh report``: the unhedged book is the condor alone, and the
-difference hedged - unhedged on the same path is what the hedge added.
+Vol events are defined by the scenario file's ``vol_events`` rule
+(:mod:`simulator.results.events`; the rule is in the cube's attrs); the ``vol_event`` variables
+are NaN past a path's last event. The event window (``lag`` = -5 .. 20 trading days around
+each path's largest one-day VIX rise) supports the event study figure of ``alvh report``.
 
 ``total_return = condor_pnl + sum(layer_pnl) + spx_costs + interest`` on every path.
 """
@@ -46,20 +69,52 @@ from pathlib import Path
 
 import numpy as np
 
+from simulator.results import events as vol_events
 from simulator.results import metrics
 
 LAYERS = ("front", "middle", "tail")
-PER_PATH = ("max_drawdown", "recovery_days", "total_return", "hedge_premium", "condor_pnl",
-            "spx_costs", "interest", "break_even_days")
+PER_PATH = ("max_drawdown", "recovery_days", "total_return", "trading_max_drawdown",
+            "trading_recovery_days", "trading_return", "hedge_premium", "condor_pnl",
+            "spx_costs", "interest")
+PER_EVENT = ("event_drawdown", "event_regain_days", "event_hedge_pnl")
+EVENT_DAYS = ("vol_event_start", "vol_event_peak", "vol_event_end", "vol_event_rise")
 NETCDF_ENGINE = "h5netcdf"
 EVENT_LAGS = np.arange(-5, 21)
 
+_TRADING = ("trading book: the account less the interest earned on cash, i.e. 1 + the options' "
+            "P&L and costs")
 _ATTRS = {
-    "max_drawdown": ("maximum drawdown of daily equity", "fraction of the running peak"),
-    "recovery_days": ("trading days from the peak of the largest drawdown back to that peak "
-                      "(NaN: not within the horizon; 0: no drawdown)", "trading days"),
-    "total_return": ("total return, equity[last] / equity[0] - 1", "fraction"),
-    "monthly_return": ("return over each 21-trading-day month", "fraction"),
+    "max_drawdown": ("account (cash at r + positions): maximum drawdown of daily equity",
+                     "fraction of the running peak"),
+    "recovery_days": ("account: trading days from the peak of the largest drawdown back to "
+                      "that peak (NaN: not within the horizon; 0: no drawdown)", "trading days"),
+    "total_return": ("account: total return, equity[last] / equity[0] - 1", "fraction"),
+    "monthly_return": ("account: return over each 21-trading-day month", "fraction"),
+    "trading_max_drawdown": (f"{_TRADING}; its largest fall from the running peak (divide by "
+                             "risk_per_tranche for units of risk capital)",
+                             "fraction of starting equity"),
+    "trading_recovery_days": (f"{_TRADING}; trading days from the peak of its largest fall "
+                              "back to that peak (NaN: not within the horizon; 0: no fall)",
+                              "trading days"),
+    "trading_return": (f"{_TRADING}; P&L over the run = total_return - interest",
+                       "fraction of starting equity"),
+    "trading_monthly_pnl": (f"{_TRADING}; P&L of each 21-trading-day month",
+                            "fraction of starting equity"),
+    "vol_events": ("number of vol events on the path (rule: attrs['vol_event_rule'])", "count"),
+    "vol_event_start": ("trading day of the VIX low before the event (the pre-event close)",
+                        "trading days"),
+    "vol_event_peak": ("trading day of the event's highest VIX close", "trading days"),
+    "vol_event_end": ("trading day VIX had given back end_retrace of its rise, or the last "
+                      "day", "trading days"),
+    "vol_event_rise": ("VIX at the peak - VIX at the start", "VIX index points"),
+    "event_drawdown": ("trading book: fall from its peak up to the event's start, until it "
+                       "regains that peak (0: no fall before the event's end)",
+                       "fraction of starting equity"),
+    "event_regain_days": ("trading book: days from the event's start until it is back at its "
+                          "pre-event peak (0: never below; NaN: not within the horizon)",
+                          "trading days"),
+    "event_hedge_pnl": ("P&L of the VIX layers (marks, sales, costs) from the event's start to "
+                        "its end", "fraction of starting equity"),
     "equity_q": ("quantiles over paths of daily equity (1.0 at the start)",
                  "fraction of starting equity"),
     "layer_pnl": ("P&L of each VIX call layer: premium paid, sale and settlement proceeds, "
@@ -81,18 +136,16 @@ _ATTRS = {
     "vix_spike_points": ("the path's largest one-day VIX rise", "VIX index points"),
     "event_return": ("equity on (spike day + lag) / equity on the day before the spike - 1 "
                      "(NaN outside the horizon)", "fraction"),
-    "break_even_days": ("trading days from the spike day until equity is back at its level of "
-                        "the day before (0: never below it; NaN: not within the horizon)",
-                        "trading days"),
 }
 
 
 def event_window(equity: np.ndarray, vix: np.ndarray):
-    """Per path: the day of the largest one-day VIX rise, its size, the equity of every
-    strategy around it relative to the day before, and the days to break even.
+    """Per path: the day of the largest one-day VIX rise, its size, and the equity of every
+    strategy around it relative to the day before (the event study figure; the measured vol
+    events are :mod:`simulator.results.events`).
 
     ``equity`` (strategy, path, day), ``vix`` (path, day). Returns (spike_day, spike_points,
-    event_return (strategy, path, lag) float32, break_even_days (strategy, path))."""
+    event_return (strategy, path, lag) float32)."""
     _, n_paths, n_cols = equity.shape
     rise = np.diff(vix, axis=1)
     spike_day = rise.argmax(axis=1) + 1  # the close at which VIX is up the most
@@ -103,19 +156,19 @@ def event_window(equity: np.ndarray, vix: np.ndarray):
     inside = (days >= 0) & (days < n_cols)
     window = equity[:, rows[:, None], np.clip(days, 0, n_cols - 1)]
     event = np.where(inside[None], window / before[:, :, None] - 1.0, np.nan)
-    after = np.arange(n_cols)[None, :] >= spike_day[:, None]  # (path, day)
-    back = (equity >= before[:, :, None] * (1.0 - 1e-12)) & after[None]
-    first = np.where(back.any(axis=2), back.argmax(axis=2), -1)
-    break_even = np.where(first >= 0, first - spike_day[None, :], np.nan).astype(float)
-    return spike_day, spike_points, event.astype(np.float32), break_even
+    return spike_day, spike_points, event.astype(np.float32)
 
 
-def chunk_record(result, spx: np.ndarray, vix: np.ndarray) -> tuple[dict, np.ndarray]:
+def chunk_record(result, spx: np.ndarray, vix: np.ndarray,
+                 event_rule: vol_events.VolEventConfig | None = None
+                 ) -> tuple[dict, np.ndarray]:
     """Per-path metrics of one evaluated chunk, and its equity as float32 (for quantiles)."""
     from simulator.strategy.engine import PNL_NAMES
 
     eq = result.equity  # (strategy, path, day)
+    book = result.trading
     pnl = result.pnl
+    months = metrics.MONTH_DAYS * np.arange((eq.shape[-1] - 1) // metrics.MONTH_DAYS + 1)
 
     def bucket(name):
         return pnl[:, :, PNL_NAMES.index(name)]
@@ -125,6 +178,10 @@ def chunk_record(result, spx: np.ndarray, vix: np.ndarray) -> tuple[dict, np.nda
         "recovery_days": metrics.recovery_days(eq),
         "total_return": metrics.total_return(eq),
         "monthly_return": metrics.monthly_returns(eq),
+        "trading_max_drawdown": metrics.max_drawdown_points(book),
+        "trading_recovery_days": metrics.recovery_days(book, absolute=True),
+        "trading_return": book[..., -1] - 1.0,
+        "trading_monthly_pnl": np.diff(book[..., months], axis=-1),
         "layer_pnl": np.stack([bucket(f"layer_{k}") + bucket(f"vix_costs_{k}")
                                for k in LAYERS], axis=1),  # (strategy, layer, path)
         "hedge_premium": bucket("hedge_premium"),
@@ -137,8 +194,14 @@ def chunk_record(result, spx: np.ndarray, vix: np.ndarray) -> tuple[dict, np.nda
         "vix_month_start": vix[:, metrics.MONTH_DAYS * np.arange(
             (vix.shape[1] - 1) // metrics.MONTH_DAYS)],
     }
-    (rec["vix_spike_day"], rec["vix_spike_points"], rec["event_return"],
-     rec["break_even_days"]) = event_window(eq, vix)
+    rec["vix_spike_day"], rec["vix_spike_points"], rec["event_return"] = event_window(eq, vix)
+    found, rec["vol_events"] = vol_events.detect(vix, event_rule or vol_events.VolEventConfig())
+    for name, col in zip(EVENT_DAYS, (vol_events.START, vol_events.PEAK, vol_events.END,
+                                      vol_events.RISE), strict=True):
+        rec[name] = found[:, :, col]
+    (rec["event_drawdown"], rec["event_regain_days"],
+     rec["event_hedge_pnl"]) = vol_events.book_metrics(book, result.hedge, found,
+                                                       rec["vol_events"])
     return rec, eq.astype(np.float32)
 
 
@@ -176,8 +239,13 @@ def assemble(plan, records: list[list[dict]], equity_q: list[np.ndarray]):
                          for recs in records])
 
     data = {name: (("scenario", "strategy", "path"), cat(name, 1)) for name in PER_PATH}
-    data["monthly_return"] = (("scenario", "strategy", "path", "month"),
-                              cat("monthly_return", 1))
+    for name in ("monthly_return", "trading_monthly_pnl"):
+        data[name] = (("scenario", "strategy", "path", "month"), cat(name, 1))
+    for name in PER_EVENT:
+        data[name] = (("scenario", "strategy", "path", "vol_event"), cat(name, 1))
+    data["vol_events"] = (("scenario", "path"), cat("vol_events", 0))
+    for name in EVENT_DAYS:
+        data[name] = (("scenario", "path", "vol_event"), cat(name, 0))
     data["layer_pnl"] = (("scenario", "strategy", "layer", "path"), cat("layer_pnl", 2))
     data["equity_q"] = (("scenario", "strategy", "quantile", "day"), np.stack(equity_q))
     counts = np.stack([sum(r["trade_counts"] for r in recs) for recs in records])
@@ -206,6 +274,8 @@ def assemble(plan, records: list[list[dict]], equity_q: list[np.ndarray]):
         "event": ("event", list(COUNT_NAMES)),
         "lag": ("lag", EVENT_LAGS, {"long_name": "trading days from the path's largest "
                                                  "one-day VIX rise"}),
+        "vol_event": ("vol_event", np.arange(1, plan.vol_events.max_per_path + 1),
+                      {"long_name": "vol event number on the path (1 = first)"}),
     }
     for name, values in plan.sweep_coords.items():
         coords[name] = ("strategy", values, {"long_name": f"swept value of {name}"})
@@ -236,6 +306,10 @@ def assemble(plan, records: list[list[dict]], equity_q: list[np.ndarray]):
         "strategies": json.dumps({k: v.model_dump(mode="json") for k, v
                                   in plan.strategies.items()}),
         "costs": json.dumps(plan.costs.model_dump(mode="json")),
+        "vol_event_rule": json.dumps(plan.vol_events.model_dump(mode="json")),
+        "books": "account: cash at r + positions at mid; trading book: the account less "
+                 "interest earned (drawdowns in units of risk capital are trading-book "
+                 "drawdowns / risk_per_tranche)",
         "table_grid": json.dumps(vars(grid), sort_keys=True),
         "table_version": TABLE_VERSION,
         "simulation": json.dumps(plan.simulation.model_dump(mode="json"), sort_keys=True),

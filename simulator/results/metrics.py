@@ -1,8 +1,11 @@
 """Per-path metrics of daily equity curves (DESIGN §4). Arrays: (..., day), equity > 0.
 
-* ``max_drawdown``: largest peak-to-trough fall, a positive fraction of the peak.
+* ``max_drawdown``: largest peak-to-trough fall, a positive fraction of the peak (the
+  account); ``max_drawdown_points``: the same fall in the curve's own units, not divided by
+  the peak (the trading book, whose drawdowns are read in units of risk capital).
 * ``recovery_days``: trading days from the peak of that largest drawdown until equity is back
-  at or above that peak; NaN if it never is within the horizon; 0 when there is no drawdown.
+  at or above that peak; NaN if it never is within the horizon; 0 when there is no drawdown
+  (``absolute=True``: the largest drawdown in points, as ``max_drawdown_points``).
 * ``monthly_returns``: returns over consecutive 21-trading-day months (full months only).
 * ``annualised_return``: ``(1 + total)^(252 / days) - 1``.
 """
@@ -30,8 +33,13 @@ def max_drawdown(equity: np.ndarray) -> np.ndarray:
     return (1.0 - equity / peak).max(axis=-1)
 
 
+def max_drawdown_points(values: np.ndarray) -> np.ndarray:
+    peak = np.maximum.accumulate(values, axis=-1)
+    return (peak - values).max(axis=-1)
+
+
 @njit(cache=True, parallel=True)
-def _recovery(equity, out):
+def _recovery(equity, absolute, out):
     for i in prange(equity.shape[0]):
         e = equity[i]
         peak_value = e[0]
@@ -43,7 +51,7 @@ def _recovery(equity, out):
             if e[d] > peak_value:
                 peak_value = e[d]
                 peak_day = d
-            dd = 1.0 - e[d] / peak_value
+            dd = peak_value - e[d] if absolute else 1.0 - e[d] / peak_value
             if dd > worst:
                 worst = dd
                 worst_peak_day = peak_day
@@ -61,10 +69,10 @@ def _recovery(equity, out):
                 break
 
 
-def recovery_days(equity: np.ndarray) -> np.ndarray:
+def recovery_days(equity: np.ndarray, absolute: bool = False) -> np.ndarray:
     flat = np.ascontiguousarray(equity, dtype=float).reshape(-1, equity.shape[-1])
     out = np.empty(flat.shape[0])
-    _recovery(flat, out)
+    _recovery(flat, absolute, out)
     return out.reshape(equity.shape[:-1])
 
 

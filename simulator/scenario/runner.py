@@ -203,7 +203,7 @@ def run_plan(plan: RunPlan, *, out: str | Path | None = None, resume: bool = Fal
                     continue
                 paths = gen.chunk(start, min(chunk, n_paths - start))
                 result = engine.evaluate(paths.spx, paths.v, paths.vix, path_offset=start)
-                record, equity = chunk_record(result, paths.spx, paths.vix)
+                record, equity = chunk_record(result, paths.spx, paths.vix, plan.vol_events)
                 _save_unit(folder, si, ci, record, equity)
                 progress.update(sc.name)
                 if on_unit is not None:

@@ -28,7 +28,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
-from simulator.strategy.config import CostsConfig, StrategyConfig
+from simulator.results.events import VolEventConfig
+from simulator.strategy.config import DEFAULT_COSTS, CostsConfig, StrategyConfig
 
 BASELINE = "unhedged"
 MAX_STRATEGIES = 64
@@ -136,7 +137,8 @@ _SECTIONS: dict[str, Any] = {
     "simulation": SimulationConfig,
     "model": ModelSpec,
     "scenarios": dict[str, ScenarioVariant | None],
-    "costs": CostsConfig | Literal["none"],
+    "costs": CostsConfig,
+    "vol_events": VolEventConfig,
     "strategies": dict[str, StrategyConfig],
     "sweep": dict[str, list[Any]],
 }
@@ -264,6 +266,7 @@ class RunPlan:
     strategies: dict[str, StrategyConfig]
     costs: CostsConfig
     sweep_coords: dict[str, list] = field(default_factory=dict)
+    vol_events: VolEventConfig = field(default_factory=VolEventConfig)
 
     @property
     def n_paths(self) -> int:
@@ -415,13 +418,12 @@ def parse_scenario(text: str, *, source: str = "<string>", base_dir: Path | None
         order = {k: i for i, k in enumerate(_SECTIONS)}
         problems.sort(key=lambda p: order.get(p[0].split(".")[0].split(" ")[0], len(order)))
         raise ScenarioError(source, _dedupe(problems))
-    costs = values.get("costs", CostsConfig())
-    if costs == "none":
-        costs = CostsConfig.none()
+    costs = values.get("costs", CostsConfig.named(DEFAULT_COSTS))
     return RunPlan(source=source, text=text, name=values["name"],
                    description=values.get("description", ""), simulation=sim_cfg,
                    scenarios=tuple(plans), strategies=strategies, costs=costs,
-                   sweep_coords=sweep_coords)
+                   sweep_coords=sweep_coords,
+                   vol_events=values.get("vol_events", VolEventConfig()))
 
 
 def _base_model(spec: ModelSpec, base_dir: Path | None, problems):

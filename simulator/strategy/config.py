@@ -65,14 +65,24 @@ CONDOR_PRESETS: dict[str, dict] = {
     "monthly_16_delta": {"every_trading_days": 21, "dte": 45, "short_delta": 0.16,
                          "wing_width": 50.0, "take_profit": 0.5, "stop_multiple": 2.0,
                          "exit_dte": 21},
-    # "0.70" condor: short strikes where the risk-neutral probability of finishing between
-    # them is 70 % (15 % in each tail); otherwise as monthly_16_delta.
-    "conservative_070": {"every_trading_days": 21, "dte": 45, "prob_between": 0.70,
-                         "wing_width": 50.0, "take_profit": 0.5, "stop_multiple": 2.0,
-                         "exit_dte": 21},
+    # the "0.70" condor: short strikes where the risk-neutral probability of finishing
+    # between them is 70 % (15 % in each tail); otherwise as monthly_16_delta. With the
+    # model's skew this puts the short put near 19 delta and the short call near 12 delta
+    # (a probability is not a delta: tests/test_strategy_config.py checks both).
+    "prob_70_between": {"every_trading_days": 21, "dte": 45, "prob_between": 0.70,
+                        "wing_width": 50.0, "take_profit": 0.5, "stop_multiple": 2.0,
+                        "exit_dte": 21},
     # Cboe CNDR rules (REFERENCES §6): sell 20-delta, buy 5-delta, monthly, held to expiry.
     "cndr_like": {"every_trading_days": 21, "dte": 30, "short_delta": 0.20, "wing_delta": 0.05},
 }
+# the name the claims' source material uses; kept so older scenario files still load
+CONDOR_PRESETS["conservative_070"] = CONDOR_PRESETS["prob_70_between"]
+
+# How a tranche is sized (DESIGN §3). ``condor_hedge_costs``: the condor's max loss at mid,
+# plus the hedge stack bought for it, plus the round-trip trading costs, is
+# ``risk_per_tranche`` x equity. ``condor_max_loss``: the condor's max loss at mid alone (the
+# rule of versions <= 0.1; the hedge and the costs then come on top of the stated risk).
+SIZING_RULES = ("condor_hedge_costs", "condor_max_loss")
 
 
 class CondorConfig(_Strict):
@@ -94,7 +104,11 @@ class CondorConfig(_Strict):
                                         description="close once loss >= this multiple of credit")
     exit_dte: int = Field(0, ge=0, description="close at this many calendar DTE (0: hold)")
     risk_per_tranche: float = Field(0.025, gt=0.0, le=1.0,
-                                    description="max loss (width - credit) / equity at entry")
+                                    description="risk of one tranche / equity at entry "
+                                                "(what counts as risk: see sizing)")
+    sizing: Literal["condor_hedge_costs", "condor_max_loss"] = Field(
+        "condor_hedge_costs", description="condor_hedge_costs: max loss + hedge stack + "
+        "round-trip costs = risk_per_tranche x equity; condor_max_loss: max loss alone")
     whole_contracts: bool = Field(False, description="round contracts down to whole numbers")
     strike_step: float = Field(5.0, gt=0.0, le=100.0, description="SPX strike grid, points")
 
@@ -237,21 +251,39 @@ class RsiFilter(_Strict):
 
 
 class Monetization(_Strict):
-    """Sell a layer once worth ``profit_multiple`` x its cost, or once VIX >= ``vix_above``;
-    buy it again when VIX < ``rearm_vix_below`` (immediately when that is not set)."""
+    """Take profit on a layer, then re-arm it, so that the book is not empty at the peak.
+
+    A layer is monetised once it is worth ``profit_multiple`` x its cost (after a partial
+    sale: x the last sale price, a ladder) or once VIX >= ``vix_above``. A sale sells
+    ``sell_fraction`` of the layer's contracts and keeps the rest; the layer is then *disarmed*
+    (no VIX-level sale, no new purchase) until it is re-armed: after ``rearm_after_days``
+    trading days or as soon as VIX < ``rearm_vix_below``, whichever comes first (neither set:
+    at once). A re-armed empty layer is bought again; a remainder is held to its roll or
+    expiry, where the layer is bought afresh at full size.
+
+    Defaults: sell half at 3x (the sold half returns 1.5x the whole layer's cost, the half
+    kept still pays if the spike goes on: in March 2020 VIX rose for 16 trading days), re-arm
+    after 10 trading days (two weeks) or below VIX 25. ``sell_fraction: 1`` with
+    ``rearm_after_days: 0`` is the rule of versions <= 0.1 (sell all, wait for VIX < 25).
+    """
 
     enabled: bool = True
     profit_multiple: float | None = Field(3.0, gt=1.0, le=1000.0)
     vix_above: float | None = Field(None, gt=0.0, le=500.0)
+    sell_fraction: float = Field(0.5, gt=0.0, le=1.0,
+                                 description="share of the layer's contracts sold per sale")
+    rearm_after_days: int = Field(10, ge=0, le=2520,
+                                  description="trading days after a sale (0: no time rule)")
     rearm_vix_below: float | None = Field(25.0, gt=0.0, le=500.0)
 
     @model_validator(mode="after")
     def _rearm_below_trigger(self):
         if self.vix_above is not None:
-            if self.rearm_vix_below is None:
-                raise ValueError("vix_above needs rearm_vix_below (else the layer is sold and "
-                                 "bought back every day while VIX stays above the level)")
-            if self.rearm_vix_below >= self.vix_above:
+            if self.rearm_vix_below is None and self.rearm_after_days == 0:
+                raise ValueError("vix_above needs rearm_vix_below or rearm_after_days (else "
+                                 "the layer is sold and bought back every day while VIX stays "
+                                 "above the level)")
+            if self.rearm_vix_below is not None and self.rearm_vix_below >= self.vix_above:
                 raise ValueError(f"rearm_vix_below ({self.rearm_vix_below}) must be below "
                                  f"vix_above ({self.vix_above})")
         return self
@@ -331,24 +363,113 @@ class HedgeConfig(_Strict):
 # Costs and the strategy
 # ------------------------------------------------------------------------------------------
 
-class CostsConfig(_Strict):
-    """Commission (USD per contract) and half bid-ask spread (option price points) per leg,
-    charged on every open and close (not at cash settlement)."""
+# Cost presets (docs/costs.md has the sources and the arithmetic). Fees are all-in USD per
+# contract: broker commission + Cboe transaction fee (customer SPX: $0.36 for premium < $1,
+# $0.45 from $1; VIX simple orders $0.10-$0.45 by premium; Cboe Exchange fees schedule) +
+# clearing and regulatory fees (a few cents). Half-spreads: max(tick floor, fraction x mid),
+# capped at ``*_half_spread_cap`` x mid (cheap wings), times (VIX / widen_vix_base) **
+# widen_exponent when VIX is above the base (spreads widen in a spike).
+_FLAT = {"spx_commission": 0.65, "spx_half_spread": 0.25, "spx_half_spread_fraction": 0.0,
+         "spx_half_spread_cap": None, "condor_fill": "legs", "combo_share": 1.0,
+         "combo_min": 0.0, "vix_commission": 0.65, "vix_half_spread": 0.05,
+         "vix_half_spread_fraction": 0.0, "vix_half_spread_cap": None,
+         "widen_vix_base": 20.0, "widen_exponent": 0.0}
+COST_PRESETS: dict[str, dict] = {
+    # free trading: the gross edge of the strategies
+    "none": {**_FLAT, "spx_commission": 0.0, "spx_half_spread": 0.0, "vix_commission": 0.0,
+             "vix_half_spread": 0.0},
+    # versions <= 0.1: a flat 0.25-point half-spread on every SPX leg, in and out, $0.65
+    "flat_legs": dict(_FLAT),
+    # a desk: condor filled as one package at 20 % of the legs' half-spreads from mid (at
+    # least one 0.05 tick), exchange + clearing fees only ($0.50 SPX, $0.45 VIX)
+    "institutional": {**_FLAT, "spx_commission": 0.50, "spx_half_spread": 0.05,
+                      "spx_half_spread_fraction": 0.01, "spx_half_spread_cap": 0.5,
+                      "condor_fill": "combo", "combo_share": 0.2, "combo_min": 0.05,
+                      "vix_commission": 0.45, "vix_half_spread": 0.025,
+                      "vix_half_spread_fraction": 0.03, "vix_half_spread_cap": 0.5,
+                      "widen_exponent": 1.0},
+    # a retail account trading the condor as one four-leg order: 40 % of the legs'
+    # half-spreads from mid; $0.65 commission + fees = $1.20 SPX, $1.10 VIX
+    "retail_combo": {**_FLAT, "spx_commission": 1.20, "spx_half_spread": 0.05,
+                     "spx_half_spread_fraction": 0.01, "spx_half_spread_cap": 0.5,
+                     "condor_fill": "combo", "combo_share": 0.4, "combo_min": 0.05,
+                     "vix_commission": 1.10, "vix_half_spread": 0.025,
+                     "vix_half_spread_fraction": 0.04, "vix_half_spread_cap": 0.5,
+                     "widen_exponent": 1.0},
+    # the same account legging in and out: every leg pays its whole half-spread
+    "retail_legs": {**_FLAT, "spx_commission": 1.20, "spx_half_spread": 0.05,
+                    "spx_half_spread_fraction": 0.01, "spx_half_spread_cap": 0.5,
+                    "condor_fill": "legs", "combo_share": 1.0, "combo_min": 0.0,
+                    "vix_commission": 1.10, "vix_half_spread": 0.025,
+                    "vix_half_spread_fraction": 0.04, "vix_half_spread_cap": 0.5,
+                    "widen_exponent": 1.0},
+}
+DEFAULT_COSTS = "retail_combo"
 
-    spx_commission: float = Field(0.65, ge=0.0, le=100.0)
-    spx_half_spread: float = Field(0.25, ge=0.0, le=50.0)
-    vix_commission: float = Field(0.65, ge=0.0, le=100.0)
-    vix_half_spread: float = Field(0.05, ge=0.0, le=10.0)
+
+class CostsConfig(_Strict):
+    """Trading costs, charged on every open and close, never at cash settlement.
+
+    Per option leg (``spx_`` / ``vix_``): the half bid-ask spread paid against mid,
+    ``min(max(*_half_spread, *_half_spread_fraction x mid) x widening, *_half_spread_cap x mid)``
+    with ``widening = max(1, VIX / widen_vix_base) ** widen_exponent``, plus the all-in fee
+    ``*_commission`` (USD per contract). A condor filled as a ``combo`` pays one package
+    slippage, ``max(combo_min, combo_share x the four legs' half-spreads)``, instead of the
+    four half-spreads. A named ``preset`` (COST_PRESETS) fills the fields not given; without a
+    preset the fields default to the flat per-leg model (``flat_legs``)."""
+
+    preset: str | None = Field(None, description="name in COST_PRESETS")
+    spx_commission: float = Field(0.65, ge=0.0, le=100.0, description="USD per contract")
+    spx_half_spread: float = Field(0.25, ge=0.0, le=50.0,
+                                   description="per-leg half-spread floor, index points")
+    spx_half_spread_fraction: float = Field(0.0, ge=0.0, le=1.0,
+                                            description="per-leg half-spread / mid")
+    spx_half_spread_cap: float | None = Field(None, gt=0.0, le=1.0,
+                                              description="at most this share of mid")
+    condor_fill: Literal["legs", "combo"] = "legs"
+    combo_share: float = Field(1.0, ge=0.0, le=1.0,
+                               description="package slippage / the legs' half-spreads")
+    combo_min: float = Field(0.0, ge=0.0, le=50.0, description="package slippage floor, points")
+    vix_commission: float = Field(0.65, ge=0.0, le=100.0, description="USD per contract")
+    vix_half_spread: float = Field(0.05, ge=0.0, le=10.0,
+                                   description="half-spread floor, VIX option points")
+    vix_half_spread_fraction: float = Field(0.0, ge=0.0, le=1.0)
+    vix_half_spread_cap: float | None = Field(None, gt=0.0, le=1.0)
+    widen_vix_base: float = Field(20.0, gt=0.0, le=200.0,
+                                  description="VIX level at which spreads are as quoted")
+    widen_exponent: float = Field(0.0, ge=0.0, le=5.0,
+                                  description="spreads x (VIX / base) ** this above the base")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _preset(cls, data):
+        if isinstance(data, str):
+            data = {"preset": "none" if data == "None" else data}
+        return _apply_preset(data, COST_PRESETS, "costs")
 
     @classmethod
     def none(cls) -> CostsConfig:
-        return cls(spx_commission=0.0, spx_half_spread=0.0, vix_commission=0.0,
-                   vix_half_spread=0.0)
+        return cls(preset="none")
+
+    @classmethod
+    def named(cls, name: str = DEFAULT_COSTS) -> CostsConfig:
+        return cls(preset=name)
 
     @property
     def is_free(self) -> bool:
-        return not any((self.spx_commission, self.spx_half_spread, self.vix_commission,
-                        self.vix_half_spread))
+        return not any((self.spx_commission, self.spx_half_spread,
+                        self.spx_half_spread_fraction, self.vix_commission,
+                        self.vix_half_spread, self.vix_half_spread_fraction))
+
+    def half_spread(self, kind: str, price: float, vix: float) -> float:
+        """Half-spread of one option leg (``kind`` "spx" or "vix"), option price points; the
+        kernel's rule in plain Python (tests compare the two)."""
+        floor = getattr(self, f"{kind}_half_spread")
+        fraction = getattr(self, f"{kind}_half_spread_fraction")
+        cap = getattr(self, f"{kind}_half_spread_cap")
+        half = max(floor, fraction * price) * max(1.0, vix / self.widen_vix_base) \
+            ** self.widen_exponent
+        return half if cap is None else min(half, cap * price)
 
 
 def _none_or(value):
@@ -369,9 +490,9 @@ class StrategyConfig(_Strict):
 
     @field_validator("costs", mode="before")
     @classmethod
-    def _free_word(cls, value):
-        if value in ("none", "None"):
-            return CostsConfig.none()
+    def _preset_word(cls, value):
+        if isinstance(value, str):  # "none" or a preset name
+            return {"preset": "none" if value == "None" else value}
         return value
 
     @model_validator(mode="after")

@@ -24,6 +24,7 @@ import numpy as np
 from simulator.model.params import TRADING_DAYS_PER_YEAR, Model
 from simulator.strategy import kernels as K
 from simulator.strategy.config import (
+    DEFAULT_COSTS,
     LAYER_NAMES,
     CostsConfig,
     StrategyConfig,
@@ -80,10 +81,14 @@ class EngineResult:
     """Per (strategy, path) outputs of one evaluation; arrays are (strategy, path, ...)."""
 
     strategies: list[str]
-    equity: np.ndarray  # (strategy, path, day): equity / starting equity
+    equity: np.ndarray  # (strategy, path, day): the account / starting equity (cash at r)
     pnl: np.ndarray  # (strategy, path, len(PNL_NAMES)), fractions of starting equity
     counts: np.ndarray  # (strategy, path, len(COUNT_NAMES))
     trades: list[TradeEvent] = field(default_factory=list)
+    # (strategy, path, day): the trading book, i.e. the account less the interest earned so
+    # far (1 + the options' P&L and costs), and the VIX layers' cumulative P&L (costs in)
+    trading: np.ndarray | None = None
+    hedge: np.ndarray | None = None
 
     def index(self, strategy: str) -> int:
         try:
@@ -126,9 +131,9 @@ class StrategyEngine:
         if not (isinstance(capital, int | float) and math.isfinite(capital) and capital > 0):
             raise ValueError(f"capital must be a positive number of USD, got {capital!r}")
         if costs is None:
-            costs = CostsConfig()
-        elif costs in ("none", "None"):
-            costs = CostsConfig.none()
+            costs = CostsConfig.named(DEFAULT_COSTS)
+        elif isinstance(costs, str):
+            costs = CostsConfig.model_validate(costs)
         elif isinstance(costs, Mapping):
             costs = CostsConfig.model_validate(dict(costs))
         self.model = model
@@ -170,16 +175,18 @@ class StrategyEngine:
         for row, p in enumerate(logged):
             log_rows[p - path_offset] = row
         equity = np.empty((n_strat, n_paths, n_cols))
+        trading = np.empty((n_strat, n_paths, n_cols))
+        hedge = np.empty((n_strat, n_paths, n_cols))
         pnl = np.zeros((n_strat, n_paths, K.N_BK))
         counts = np.zeros((n_strat, n_paths, K.N_CT), dtype=np.int64)
         log = np.zeros((n_strat, len(logged), MAX_LOG_EVENTS, K.N_EF))
         log_n = np.zeros((n_strat, len(logged)), dtype=np.int64)
         K.evaluate_chunk(spx, v, vix, self.groups, self.specs, self.layers, self.n_slots,
                          self._tab, self.growth, float(trading_days(FRONT_FUTURE_DTE)),
-                         float(trading_days(SECOND_FUTURE_DTE)), log_rows, equity, pnl, counts,
-                         log, log_n)
+                         float(trading_days(SECOND_FUTURE_DTE)), log_rows, equity, trading,
+                         hedge, pnl, counts, log, log_n)
         trades = self._events(log, log_n, logged)
-        return EngineResult(list(self.names), equity, pnl, counts, trades)
+        return EngineResult(list(self.names), equity, pnl, counts, trades, trading, hedge)
 
     def _events(self, log, log_n, logged) -> list[TradeEvent]:
         out = []
@@ -239,4 +246,6 @@ def evaluate_strategies(model: Model, strategies: Mapping[str, StrategyConfig | 
         np.concatenate([p.pnl for p in parts], axis=1),
         np.concatenate([p.counts for p in parts], axis=1),
         sorted((e for p in parts for e in p.trades), key=lambda e: (e.path, e.strategy, e.day)),
+        np.concatenate([p.trading for p in parts], axis=1),
+        np.concatenate([p.hedge for p in parts], axis=1),
     )

@@ -12,6 +12,11 @@ Per path, in this order:
    day's equity), cash earning ``r``, the three VIX call layers and their rules, costs, P&L
    buckets, trade counts, trade log.
 
+Three daily curves per strategy and path, fractions of starting equity: the *account*
+(``equity``: cash at ``r`` plus positions at mid), the *trading book* (``trading``: the account
+less the interest earned so far, i.e. 1 + the options' P&L and costs) and the *hedge*
+(``hedge``: the VIX layers' cumulative P&L, costs included, open layers at mid).
+
 Within a trading day ``d`` (all at day-``d`` closing prices, marks at mid):
 interest on cash -> condor closes -> hedge expiries, marks and sales (monetise, roll, term-
 structure roll-out) -> condor entries (sized on equity) -> hedge purchases -> equity.
@@ -27,6 +32,7 @@ from numba import njit, prange
 
 from simulator.pricing.interp import (
     condor_in_cell,
+    condor_leg_prices,
     spx_condor_value,
     state_cell,
     vix_call_in_cell,
@@ -78,8 +84,9 @@ def ts_fired(front, second, d, threshold, lookback):
 
 @njit(cache=True)
 def condor_track(gs, spx, v, front, second, tab, mark, open_credit, open_max_loss, close_code,
-                 close_value, strikes):
-    """Per-contract condor track of one group on one path (outputs (days + 1, slots))."""
+                 close_value, strikes, open_legs, close_legs):
+    """Per-contract condor track of one group on one path (outputs (days + 1, slots); the
+    four legs' prices at each open and close (days + 1, slots, 4), for the cost model)."""
     n_days = spx.size - 1
     n_slots = mark.shape[1]
     expiry = np.full(n_slots, -1, dtype=np.int64)
@@ -123,6 +130,10 @@ def condor_track(gs, spx, v, front, second, tab, mark, open_credit, open_max_los
                 close_code[d, s] = code
                 close_value[d, s] = value
                 active[s] = False
+                if code != CLOSE_EXPIRY:  # settlement is free; a closing trade pays spreads
+                    condor_leg_prices(spot, var, float(left), held[s, 0], held[s, 1],
+                                      held[s, 2], held[s, 3], spx_iv, qp, grid, nodes,
+                                      close_legs[d, s])
             else:
                 mark[d, s] = value
         if shift > 0.0 and ts_fired(front, second, d, gs[S.GS_TS_THRESHOLD],
@@ -135,22 +146,24 @@ def condor_track(gs, spx, v, front, second, tab, mark, open_credit, open_max_los
                 mark[d, s] = 0.0
                 active[s] = False
                 left = expiry[s] - d
+                condor_leg_prices(spot, var, float(left), held[s, 0], held[s, 1], held[s, 2],
+                                  held[s, 3], spx_iv, qp, grid, nodes, close_legs[d, s])
                 if left >= 2:  # re-strike further out at the same expiry
                     _open_tranche(gs, s, d, left, shift, spot, var, step, tab, buf, mark,
                                   open_credit, open_max_loss, strikes, held, credit, active,
-                                  expiry)
+                                  expiry, open_legs)
         if gs[S.GS_ACTIVE] > 0.0 and d < n_days and d >= first and (d - first) % every == 0:
             for s in range(n_slots):
                 if not active[s]:
                     _open_tranche(gs, s, d, dte, 0.0, spot, var, step, tab, buf, mark,
                                   open_credit, open_max_loss, strikes, held, credit, active,
-                                  expiry)
+                                  expiry, open_legs)
                     break
 
 
 @njit(cache=True)
 def _open_tranche(gs, s, d, days, shift, spot, var, step, tab, buf, mark, open_credit,
-                  open_max_loss, strikes, held, credit, active, expiry):
+                  open_max_loss, strikes, held, credit, active, expiry, open_legs):
     condor_strikes(int(gs[S.GS_SHORT_MODE]), gs[S.GS_SHORT_TARGET], int(gs[S.GS_WING_MODE]),
                    gs[S.GS_WING_VALUE], shift, spot, var, float(days), step, tab, buf)
     value = spx_condor_value(spot, var, float(days), buf[0], buf[1], buf[2], buf[3], tab[0],
@@ -160,6 +173,8 @@ def _open_tranche(gs, s, d, days, shift, spot, var, step, tab, buf, mark, open_c
         return
     open_credit[d, s] = value
     open_max_loss[d, s] = max_loss
+    condor_leg_prices(spot, var, float(days), buf[0], buf[1], buf[2], buf[3], tab[0], tab[3],
+                      tab[4], tab[5], open_legs[d, s])
     for k in range(4):
         strikes[d, s, k] = buf[k]
         held[s, k] = buf[k]
@@ -201,17 +216,100 @@ def _whole(qty, capital, whole):
 
 
 @njit(cache=True)
+def half_spread(price, vix, floor, fraction, cap, widen_base, widen_exponent):
+    """Half bid-ask spread of one option at mid ``price`` (option points) with VIX at ``vix``:
+    max(floor, fraction x price), widened by (VIX / base) ** exponent above the base, at most
+    ``cap`` x price (``cap`` = inf: no cap). See CostsConfig."""
+    half = max(floor, fraction * price)
+    if widen_exponent > 0.0 and vix > widen_base:
+        half *= (vix / widen_base) ** widen_exponent
+    if not math.isinf(cap):
+        half = min(half, cap * price)
+    return half
+
+
+@njit(cache=True)
+def condor_cost(ss, legs, vix):
+    """Cost of opening or closing one condor (per unit of qty, index points): the four legs'
+    half-spreads, or one package slippage for a combo fill, plus four all-in fees."""
+    total = 0.0
+    for k in range(4):
+        total += half_spread(legs[k], vix, ss[S.SS_SPX_HALF_SPREAD], ss[S.SS_SPX_FRACTION],
+                             ss[S.SS_SPX_CAP], ss[S.SS_WIDEN_BASE], ss[S.SS_WIDEN_EXP])
+    if ss[S.SS_COMBO] > 0.0:
+        total = max(ss[S.SS_COMBO_MIN], ss[S.SS_COMBO_SHARE] * total)
+    return total + 4.0 * ss[S.SS_SPX_COMMISSION] / 100.0
+
+
+@njit(cache=True)
+def vix_option_cost(ss, price, vix):
+    """Cost of buying or selling one VIX call (per unit of qty, VIX option points)."""
+    return half_spread(price, vix, ss[S.SS_VIX_HALF_SPREAD], ss[S.SS_VIX_FRACTION],
+                       ss[S.SS_VIX_CAP], ss[S.SS_WIDEN_BASE], ss[S.SS_WIDEN_EXP]) \
+        + ss[S.SS_VIX_COMMISSION] / 100.0
+
+
+@njit(cache=True)
+def _layer_quote(ls, k, tenor, var, vix_d, tab):
+    """(strike, mid price) of layer ``k`` bought today at ``tenor`` trading days."""
+    strike = vix_call_strike(int(ls[k, S.LS_STRIKE_RULE]), ls[k, S.LS_STRIKE_VALUE],
+                             ls[k, S.LS_STRIKE_STEP], var, float(tenor), vix_d, tab)
+    i, wi = state_cell(var, tab[5])
+    price = vix_call_in_cell(i, wi, var, float(tenor), strike, tab[1], tab[2], tab[3], tab[4])
+    return strike, price
+
+
+@njit(cache=True)
+def tranche_qty(ss, ls, eq, max_loss, legs, var, vix_d, tab, factor):
+    """Condor qty (equity per index point) of a new tranche with ``max_loss`` per unit.
+
+    ``condor_max_loss``: risk x equity / max loss. ``condor_hedge_costs`` (DESIGN §3): max loss
+    + round-trip costs (the opening cost twice) + the hedge stack bought for it = risk x
+    equity; a budget hedge's stack is one tranche cycle of the budget (a fraction of equity),
+    a per-condor hedge's stack is priced today per unit (``factor``: today's regime scale).
+    """
+    risk = ss[S.SS_RISK] * eq
+    if ss[S.SS_SIZING] != S.SIZING_HEDGE_COSTS:
+        return risk / max_loss
+    per_unit = max_loss + 2.0 * condor_cost(ss, legs, vix_d)
+    mode = int(ss[S.SS_HEDGE_MODE])
+    if mode == S.HEDGE_BUDGET:
+        risk -= ss[S.SS_HEDGE_PER_TRANCHE] * eq
+    elif mode == S.HEDGE_PER_CONDOR:
+        for k in range(3):
+            if ls[k, S.LS_ACTIVE] == 0.0 or ls[k, S.LS_PER_CONDOR] <= 0.0:
+                continue
+            _, price = _layer_quote(ls, k, int(ls[k, S.LS_TENOR]), var, vix_d, tab)
+            per_unit += ls[k, S.LS_PER_CONDOR] * factor * (price
+                                                           + vix_option_cost(ss, price, vix_d))
+    return max(risk, 0.0) / per_unit
+
+
+@njit(cache=True)
+def _positions(cash, qty, mark_d, lqty, lprice):
+    """Account equity: cash, less the condors' marks (short), plus the layers' marks."""
+    eq = cash
+    for s in range(qty.size):
+        eq -= qty[s] * mark_d[s]
+    for k in range(3):
+        eq += lqty[k] * lprice[k]
+    return eq
+
+
+@njit(cache=True)
 def run_strategy(ss, ls, spx, v, vix, front, second, macd, rsi_values, mark, open_credit,
-                 open_max_loss, close_code, close_value, strikes, tab, growth, equity, pnl,
-                 counts, log, log_n):
-    """One strategy on one path: fills ``equity`` (days + 1), ``pnl`` (N_BK), ``counts``."""
+                 open_max_loss, close_code, close_value, strikes, open_legs, close_legs, tab,
+                 growth, equity, trading, hedge, pnl, counts, log, log_n):
+    """One strategy on one path: fills ``equity``, ``trading`` and ``hedge`` (days + 1),
+    ``pnl`` (N_BK) and ``counts`` (N_CT)."""
     n_days = spx.size - 1
     n_slots = mark.shape[1]
     capital = ss[S.SS_CAPITAL]
     per_contract = 100.0 / capital  # qty (equity per index point) of one contract
-    spx_leg_cost = ss[S.SS_SPX_HALF_SPREAD] + ss[S.SS_SPX_COMMISSION] / 100.0  # per qty, per leg
-    vix_cost = ss[S.SS_VIX_HALF_SPREAD] + ss[S.SS_VIX_COMMISSION] / 100.0
     hedge_mode = int(ss[S.SS_HEDGE_MODE])
+    mon_on = ss[S.SS_MON_ON] > 0.0
+    rearm_vix = ss[S.SS_REARM_VIX]
+    rearm_days = int(ss[S.SS_REARM_DAYS])
     vix_fut, vix_iv, qp, grid, nodes = tab[1], tab[2], tab[3], tab[4], tab[5]
 
     qty = np.zeros(n_slots)
@@ -219,12 +317,17 @@ def run_strategy(ss, ls, spx, v, vix, front, second, macd, rsi_values, mark, ope
     lqty = np.zeros(3)
     lstrike = np.zeros(3)
     lexpiry = np.zeros(3, dtype=np.int64)
-    lcost = np.zeros(3)
+    lcost = np.zeros(3)  # what the next profit-multiple sale is measured against
     lprice = np.zeros(3)
     armed = np.ones(3, dtype=np.bool_)
+    sold_on = np.zeros(3, dtype=np.int64)
     next_buy = np.zeros(3, dtype=np.int64)
     cash = 1.0
+    interest_total = 0.0
+    hedge_cash = 0.0  # the layers' cash flows and costs so far
     equity[0] = 1.0
+    trading[0] = 1.0
+    hedge[0] = 0.0
     for d in range(n_days + 1):
         spot = spx[d]
         var = v[d]
@@ -232,13 +335,15 @@ def run_strategy(ss, ls, spx, v, vix, front, second, macd, rsi_values, mark, ope
         if d > 0:
             interest = cash * (growth - 1.0)
             cash += interest
+            interest_total += interest
             pnl[BK_INTEREST] += interest
         # -- condor closes (decided on the shared track) --------------------------------
         for s in range(n_slots):
             code = close_code[d, s]
             if code != 0 and qty[s] > 0.0:
                 flow = -qty[s] * close_value[d, s]
-                cost = 0.0 if code == CLOSE_EXPIRY else 4.0 * qty[s] * spx_leg_cost
+                cost = 0.0 if code == CLOSE_EXPIRY else qty[s] * condor_cost(
+                    ss, close_legs[d, s], vix_d)
                 cash += flow - cost
                 pnl[BK_CONDOR] += flow
                 pnl[BK_SPX_COST] -= cost
@@ -248,7 +353,7 @@ def run_strategy(ss, ls, spx, v, vix, front, second, macd, rsi_values, mark, ope
                          np.nan, qty[s] / per_contract, close_value[d, s], flow, cost, spot,
                          vix_d)
                 qty[s] = 0.0
-        # -- hedge: expiries, marks, sales ----------------------------------------------
+        # -- hedge: expiries, marks, sales, re-arming -----------------------------------
         cell_i, cell_w = state_cell(var, nodes)
         ts_today = (hedge_mode != S.HEDGE_NONE and ss[S.SS_TS_ON] > 0.0
                     and ts_fired(front, second, d, ss[S.SS_TS_THRESHOLD], ss[S.SS_TS_LOOKBACK]))
@@ -264,11 +369,11 @@ def run_strategy(ss, ls, spx, v, vix, front, second, macd, rsi_values, mark, ope
                 else:
                     price = vix_call_in_cell(cell_i, cell_w, var, float(left), lstrike[k],
                                              vix_fut, vix_iv, qp, grid)
-                    if ss[S.SS_MON_ON] > 0.0:
+                    if mon_on:
                         multiple = ss[S.SS_MON_MULTIPLE]
                         if multiple > 0.0 and price >= multiple * lcost[k]:
                             reason = SELL_PROFIT
-                        elif ss[S.SS_MON_VIX] > 0.0 and vix_d >= ss[S.SS_MON_VIX]:
+                        elif ss[S.SS_MON_VIX] > 0.0 and vix_d >= ss[S.SS_MON_VIX] and armed[k]:
                             reason = SELL_VIX_LEVEL
                     if reason == 0 and ls[k, S.LS_ROLL] > 0.0 and left <= ls[k, S.LS_ROLL]:
                         reason = SELL_ROLL
@@ -276,14 +381,20 @@ def run_strategy(ss, ls, spx, v, vix, front, second, macd, rsi_values, mark, ope
                         reason = SELL_TS_ROLL
                 lprice[k] = price
                 if reason != 0:
-                    flow = lqty[k] * price
-                    cost = 0.0 if reason == SELL_EXPIRY else lqty[k] * vix_cost
+                    monetised = reason == SELL_PROFIT or reason == SELL_VIX_LEVEL
+                    sold = lqty[k]
+                    if monetised and ss[S.SS_MON_FRACTION] < 1.0:
+                        sold = lqty[k] * ss[S.SS_MON_FRACTION]
+                    flow = sold * price
+                    cost = 0.0 if reason == SELL_EXPIRY else sold * vix_option_cost(ss, price,
+                                                                                    vix_d)
                     cash += flow - cost
+                    hedge_cash += flow - cost
                     pnl[BK_LAYER0 + k] += flow
                     pnl[BK_VIX_COST0 + k] -= cost
                     if log.shape[0] > 0:
                         _log(log, log_n, EV_HEDGE_SELL, reason, k, d, lstrike[k], np.nan,
-                             np.nan, np.nan, lqty[k] / per_contract, price, flow, cost, spot,
+                             np.nan, np.nan, sold / per_contract, price, flow, cost, spot,
                              vix_d)
                     if reason == SELL_EXPIRY:
                         counts[CT_HEDGE_EXPIRY] += 1
@@ -293,17 +404,24 @@ def run_strategy(ss, ls, spx, v, vix, front, second, macd, rsi_values, mark, ope
                         counts[CT_TS_ROLL] += 1
                     else:
                         counts[CT_MONETIZE] += 1
-                        if ss[S.SS_REARM_VIX] > 0.0:
+                        lcost[k] = price  # a remainder is sold again at multiple x this price
+                        if rearm_vix > 0.0 or rearm_days > 0:
                             armed[k] = False
-                    lqty[k] = 0.0
-                    lprice[k] = 0.0
-                    next_buy[k] = d
+                            sold_on[k] = d
+                    lqty[k] -= sold
+                    if lqty[k] <= 1e-15:
+                        lqty[k] = 0.0
+                        lprice[k] = 0.0
+                        next_buy[k] = d
                     if reason == SELL_TS_ROLL and d < n_days:  # value-neutral roll further out
-                        cash -= _buy_layer(ss, ls, k, d, int(ss[S.SS_TS_ROLL_DAYS]),
-                                           -(flow - cost), var, vix_d, spot, tab, per_contract,
-                                           vix_cost, capital, pnl, lqty, lstrike, lexpiry, lcost,
-                                           lprice, counts, log, log_n)
-            if not armed[k] and (vix_d < ss[S.SS_REARM_VIX]):
+                        used = _buy_layer(ss, ls, k, d, int(ss[S.SS_TS_ROLL_DAYS]),
+                                          -(flow - cost), var, vix_d, spot, tab, per_contract,
+                                          capital, pnl, lqty, lstrike, lexpiry, lcost, lprice,
+                                          counts, log, log_n)
+                        cash -= used
+                        hedge_cash -= used
+            if not armed[k] and ((rearm_vix > 0.0 and vix_d < rearm_vix)
+                                 or (rearm_days > 0 and d - sold_on[k] >= rearm_days)):
                 armed[k] = True
                 next_buy[k] = d
         # -- condor entries, sized on the day's equity ----------------------------------
@@ -312,21 +430,21 @@ def run_strategy(ss, ls, spx, v, vix, front, second, macd, rsi_values, mark, ope
             if not math.isnan(open_credit[d, s]):
                 opening = True
         if opening:
-            eq = cash
-            for s in range(n_slots):
-                eq -= qty[s] * mark[d, s]
-            for k in range(3):
-                eq += lqty[k] * lprice[k]
+            eq = _positions(cash, qty, mark[d], lqty, lprice)
+            factor = 1.0
+            if ss[S.SS_REGIME_ON] > 0.0:
+                factor = regime_factor(ss, vix_d if ss[S.SS_REGIME_ON] == S.REGIME_VIX
+                                       else front[d])
             for s in range(n_slots):
                 c = open_credit[d, s]
                 if math.isnan(c):
                     continue
-                q = _whole(ss[S.SS_RISK] * eq / open_max_loss[d, s], capital,
-                           ss[S.SS_WHOLE_CONDOR])
+                q = _whole(tranche_qty(ss, ls, eq, open_max_loss[d, s], open_legs[d, s], var,
+                                       vix_d, tab, factor), capital, ss[S.SS_WHOLE_CONDOR])
                 if q <= 0.0:
                     continue
                 flow = q * c
-                cost = 4.0 * q * spx_leg_cost
+                cost = q * condor_cost(ss, open_legs[d, s], vix_d)
                 cash += flow - cost
                 pnl[BK_CONDOR] += flow
                 pnl[BK_SPX_COST] -= cost
@@ -366,29 +484,28 @@ def run_strategy(ss, ls, spx, v, vix, front, second, macd, rsi_values, mark, ope
                     next_buy[k] = d + holding  # sit this cycle out (VXTH: weight 0 this month)
                     continue
                 if hedge_mode == S.HEDGE_BUDGET:
-                    eq = cash
-                    for s in range(n_slots):
-                        eq -= qty[s] * mark[d, s]
-                    for j in range(3):
-                        eq += lqty[j] * lprice[j]
+                    eq = _positions(cash, qty, mark[d], lqty, lprice)
                     spend = (ss[S.SS_BUDGET] * ls[k, S.LS_WEIGHT] * factor * holding / 252.0
                              * eq)
                     size = -spend  # negative: cash to spend, converted in _buy_layer
                 else:
                     size = ls[k, S.LS_PER_CONDOR] * factor * unit_qty
-                cash -= _buy_layer(ss, ls, k, d, tenor, size, var, vix_d, spot, tab,
-                                   per_contract, vix_cost, capital, pnl, lqty, lstrike, lexpiry,
-                                   lcost, lprice, counts, log, log_n)
+                used = _buy_layer(ss, ls, k, d, tenor, size, var, vix_d, spot, tab,
+                                  per_contract, capital, pnl, lqty, lstrike, lexpiry, lcost,
+                                  lprice, counts, log, log_n)
+                cash -= used
+                hedge_cash -= used
                 if lqty[k] <= 0.0:
                     next_buy[k] = d + holding
-        # -- equity at the close --------------------------------------------------------
+        # -- the three curves at the close ----------------------------------------------
         if d > 0:
-            eq = cash
-            for s in range(n_slots):
-                eq -= qty[s] * mark[d, s]
-            for k in range(3):
-                eq += lqty[k] * lprice[k]
+            eq = _positions(cash, qty, mark[d], lqty, lprice)
             equity[d] = eq
+            trading[d] = eq - interest_total
+            held = 0.0
+            for k in range(3):
+                held += lqty[k] * lprice[k]
+            hedge[d] = hedge_cash + held
     # open positions at the horizon are marked, and their marks belong to their buckets
     for s in range(n_slots):
         pnl[BK_CONDOR] -= qty[s] * mark[n_days, s]
@@ -397,22 +514,20 @@ def run_strategy(ss, ls, spx, v, vix, front, second, macd, rsi_values, mark, ope
 
 
 @njit(cache=True)
-def _buy_layer(ss, ls, k, d, tenor, size, var, vix_d, spot, tab, per_contract, vix_cost,
-               capital, pnl, lqty, lstrike, lexpiry, lcost, lprice, counts, log, log_n):
+def _buy_layer(ss, ls, k, d, tenor, size, var, vix_d, spot, tab, per_contract, capital, pnl,
+               lqty, lstrike, lexpiry, lcost, lprice, counts, log, log_n):
     """Buy layer ``k`` (tenor trading days). ``size`` > 0: quantity (equity per VIX point);
     < 0: cash to spend on premium + costs. Returns the cash used (0 if nothing bought)."""
-    strike = vix_call_strike(int(ls[k, S.LS_STRIKE_RULE]), ls[k, S.LS_STRIKE_VALUE],
-                             ls[k, S.LS_STRIKE_STEP], var, float(tenor), vix_d, tab)
-    i, wi = state_cell(var, tab[5])
-    price = vix_call_in_cell(i, wi, var, float(tenor), strike, tab[1], tab[2], tab[3], tab[4])
+    strike, price = _layer_quote(ls, k, tenor, var, vix_d, tab)
     if not price > 1e-8:
         return 0.0
-    q = size if size > 0.0 else -size / (price + vix_cost)
+    unit_cost = vix_option_cost(ss, price, vix_d)
+    q = size if size > 0.0 else -size / (price + unit_cost)
     q = _whole(q, capital, ss[S.SS_WHOLE_HEDGE])
     if q <= 0.0:
         return 0.0
     flow = -q * price
-    cost = q * vix_cost
+    cost = q * unit_cost
     pnl[BK_LAYER0 + k] += flow
     pnl[BK_VIX_COST0 + k] -= cost
     pnl[BK_PREMIUM] += q * price
@@ -430,10 +545,12 @@ def _buy_layer(ss, ls, k, d, tenor, size, var, vix_d, spot, tab, per_contract, v
 
 @njit(cache=True, parallel=True)
 def evaluate_chunk(spx, v, vix, group_specs, strat_specs, layer_specs, n_slots, tab, growth,
-                   front_days, second_days, log_rows, equity, pnl, counts, log, log_n):
+                   front_days, second_days, log_rows, equity, trading, hedge, pnl, counts, log,
+                   log_n):
     """All strategies on all paths of a chunk (parallel over paths).
 
-    Outputs: ``equity`` (strategies, paths, days + 1), ``pnl`` (strategies, paths, N_BK),
+    Outputs: ``equity``, ``trading``, ``hedge`` (strategies, paths, days + 1), ``pnl``
+    (strategies, paths, N_BK),
     ``counts`` (strategies, paths, N_CT), ``log`` (strategies, logged paths, events, N_EF) and
     ``log_n`` (strategies, logged paths) for the rows with ``log_rows[path] >= 0``.
     """
@@ -454,11 +571,13 @@ def evaluate_chunk(spx, v, vix, group_specs, strat_specs, layer_specs, n_slots, 
         close_code = np.zeros((n_groups, n_days + 1, n_slots))
         close_value = np.zeros((n_groups, n_days + 1, n_slots))
         strikes = np.zeros((n_groups, n_days + 1, n_slots, 4))
+        open_legs = np.zeros((n_groups, n_days + 1, n_slots, 4))
+        close_legs = np.zeros((n_groups, n_days + 1, n_slots, 4))
         for g in range(n_groups):
             if group_specs[g, S.GS_ACTIVE] > 0.0:
                 condor_track(group_specs[g], spx[i], v[i], front, second, tab, mark[g],
                              open_credit[g], open_max_loss[g], close_code[g], close_value[g],
-                             strikes[g])
+                             strikes[g], open_legs[g], close_legs[g])
         macd = np.full(n_days + 1, np.nan)
         rsi_values = np.full(n_days + 1, np.nan)
         row = log_rows[i]
@@ -474,5 +593,6 @@ def evaluate_chunk(spx, v, vix, group_specs, strat_specs, layer_specs, n_slots, 
             path_log_n = log_n[k, row:row + 1] if row >= 0 else np.zeros(1, dtype=np.int64)
             run_strategy(ss, layer_specs[k], spx[i], v[i], vix[i], front, second, macd,
                          rsi_values, mark[g], open_credit[g], open_max_loss[g], close_code[g],
-                         close_value[g], strikes[g], tab, growth, equity[k, i], pnl[k, i],
-                         counts[k, i], path_log, path_log_n)
+                         close_value[g], strikes[g], open_legs[g], close_legs[g], tab, growth,
+                         equity[k, i], trading[k, i], hedge[k, i], pnl[k, i], counts[k, i],
+                         path_log, path_log_n)

@@ -30,7 +30,12 @@ SS_FACTORS = 19  # 7 slots
 (SS_TS_ON, SS_TS_THRESHOLD, SS_TS_LOOKBACK, SS_TS_ROLL_DAYS, SS_MACD_ON, SS_MACD_FAST,
  SS_MACD_SLOW, SS_MACD_SIGNAL, SS_MACD_SIGN, SS_RSI_ON, SS_RSI_PERIOD, SS_RSI_BELOW, SS_MON_ON,
  SS_MON_MULTIPLE, SS_MON_VIX, SS_REARM_VIX) = range(26, 42)
-N_SS = 42
+# cost model (CostsConfig), monetisation and sizing
+(SS_SPX_FRACTION, SS_SPX_CAP, SS_COMBO, SS_COMBO_SHARE, SS_COMBO_MIN, SS_VIX_FRACTION,
+ SS_VIX_CAP, SS_WIDEN_BASE, SS_WIDEN_EXP, SS_MON_FRACTION, SS_REARM_DAYS, SS_SIZING,
+ SS_HEDGE_PER_TRANCHE) = range(42, 55)
+N_SS = 55
+SIZING_MAX_LOSS, SIZING_HEDGE_COSTS = 0, 1
 MAX_EDGES = 6
 
 HEDGE_NONE, HEDGE_BUDGET, HEDGE_PER_CONDOR = 0, 1, 2
@@ -90,9 +95,24 @@ def strategy_row(strategy: StrategyConfig, group: int, costs: CostsConfig,
     row[SS_SPX_HALF_SPREAD] = costs.spx_half_spread
     row[SS_VIX_COMMISSION] = costs.vix_commission
     row[SS_VIX_HALF_SPREAD] = costs.vix_half_spread
+    row[SS_SPX_FRACTION] = costs.spx_half_spread_fraction
+    row[SS_SPX_CAP] = np.inf if costs.spx_half_spread_cap is None else costs.spx_half_spread_cap
+    row[SS_COMBO] = 1.0 if costs.condor_fill == "combo" else 0.0
+    row[SS_COMBO_SHARE] = costs.combo_share
+    row[SS_COMBO_MIN] = costs.combo_min
+    row[SS_VIX_FRACTION] = costs.vix_half_spread_fraction
+    row[SS_VIX_CAP] = np.inf if costs.vix_half_spread_cap is None else costs.vix_half_spread_cap
+    row[SS_WIDEN_BASE] = costs.widen_vix_base
+    row[SS_WIDEN_EXP] = costs.widen_exponent
+    if c is not None:
+        row[SS_SIZING] = SIZING_HEDGE_COSTS if c.sizing == "condor_hedge_costs" \
+            else SIZING_MAX_LOSS
     h = strategy.hedge
     if h is None:
         return row
+    if c is not None and h.sizing == "budget":
+        # the hedge budget of one tranche's cycle, a fraction of equity (DESIGN §3 sizing)
+        row[SS_HEDGE_PER_TRANCHE] = h.budget_annual * c.every_trading_days / 252.0
     row[SS_HEDGE_MODE] = HEDGE_BUDGET if h.sizing == "budget" else HEDGE_PER_CONDOR
     row[SS_BUDGET] = h.budget_annual
     row[SS_WHOLE_HEDGE] = float(h.whole_contracts)
@@ -122,6 +142,8 @@ def strategy_row(strategy: StrategyConfig, group: int, costs: CostsConfig,
         row[SS_MON_MULTIPLE] = m.profit_multiple or 0.0
         row[SS_MON_VIX] = m.vix_above or 0.0
         row[SS_REARM_VIX] = m.rearm_vix_below or 0.0
+        row[SS_MON_FRACTION] = m.sell_fraction
+        row[SS_REARM_DAYS] = m.rearm_after_days
     return row
 
 
