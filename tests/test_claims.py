@@ -143,36 +143,46 @@ def test_drag_and_drawdown_cut_agree_with_summarize(claims_run):
     cut = _find(results, "C3", "median max-drawdown cut, 4/4/2 scaled", "crash")
     assert cut.estimate == pytest.approx(
         table.loc[("crash", "alvh_4_4_2_scaled"), "drawdown_reduction_median"])
+    # C6 reads vol events; recomputed here from the cube's arrays with numpy
     speed = _find(results, "C6", "recovery speed-up", "crash")
+    sel = cube.sel(scenario="crash")
+    exists = ~np.isnan(sel.vol_event_start.values)
+
+    def median_days(name):
+        d = sel.event_regain_days.sel(strategy=name).values
+        med = np.median(np.where(np.isnan(d), np.inf, d)[exists])
+        return np.nan if np.isinf(med) else med
     assert speed.estimate == pytest.approx(
-        table.loc[("crash", "alvh_40_40_20"), "recovery_speedup"], nan_ok=True)
+        1.0 - median_days("alvh_40_40_20") / median_days("unhedged"), nan_ok=True)
     c7 = _find(results, "C7", "drag of ALVH")
     assert c7.estimate == pytest.approx(table.loc[("bear_2022", "alvh_40_40_20"), "drag"])
 
 
 def test_levels_and_monthly_figures_from_the_cube_by_numpy(claims_run):
     _, results, cube = claims_run
-    dd = cube.max_drawdown.sel(scenario="bear_2022", strategy="unhedged").values
+    dd = cube.trading_max_drawdown.sel(scenario="bear_2022", strategy="unhedged").values
     c1 = _find(results, "C1", "unhedged")
     assert c1.estimate == pytest.approx(np.median(dd) / 0.025)
     assert c1.ci_low <= c1.estimate <= c1.ci_high
-    monthly = cube.monthly_return.sel(scenario="base")
+    monthly = cube.trading_monthly_pnl.sel(scenario="base")
     diff = (monthly.sel(strategy="unhedged") - monthly.sel(strategy="alvh_40_40_20")).values
     assert _find(results, "C8", "all months", "base").estimate == pytest.approx(diff.mean())
     # months that start with VIX < 15, pooled over the three ordinary scenarios
     num = den = 0.0
     for s in ("base", "calm", "bear_2022"):
-        m = cube.monthly_return.sel(scenario=s)
+        m = cube.trading_monthly_pnl.sel(scenario=s)
         d = (m.sel(strategy="unhedged") - m.sel(strategy="alvh_40_40_20")).values
         keep = cube.vix_month_start.sel(scenario=s).values < 15.0
         num, den = num + d[keep].sum(), den + keep.sum()
     assert _find(results, "C8", "VIX < 15").estimate == pytest.approx(num / den)
-    months = cube.monthly_return.sel(scenario="covid", strategy="alvh_40_40_20").values
+    months = cube.trading_monthly_pnl.sel(scenario="covid", strategy="alvh_40_40_20").values
     assert _find(results, "C12", "worst 0.1 %", "covid").estimate == pytest.approx(
         -np.quantile(months, 0.001))
-    be = cube.break_even_days.sel(scenario="crash", strategy="alvh_40_40_20").values
-    assert _find(results, "C5", "median trading days", "crash").estimate == \
-        np.median(np.where(np.isnan(be), np.inf, be))
+    be = cube.event_regain_days.sel(scenario="crash", strategy="alvh_40_40_20").values
+    exists = ~np.isnan(cube.vol_event_start.sel(scenario="crash").values)
+    med = np.median(np.where(np.isnan(be), np.inf, be)[exists])
+    assert _find(results, "C5", "median trading days", "crash").estimate == pytest.approx(
+        np.nan if np.isinf(med) else med, nan_ok=True)
 
 
 def test_c4_gains_agree_with_direct_cos_pricing(claims_run):
@@ -290,8 +300,9 @@ def test_cut_differences_of_c9_and_c10_are_differences_of_summarize_cuts(claims_
 
 
 def test_c8_condor_returns_per_unit_of_risk_capital_by_numpy(claims_run):
-    """Monthly P&L per unit of risk capital (risk_per_tranche = 2.5 % of equity, 12 months):
-    net of interest, and before SPX costs, each from the cube's P&L buckets."""
+    """Monthly P&L per unit of risk capital (risk_per_tranche = 2.5 % of equity, 12 months),
+    under every cost preset of the file, each from the cube's P&L buckets; the free preset's
+    net P&L is the condor's gross P&L."""
     _, results, cube = claims_run
     base = cube.sel(scenario="base")
     scale = 0.025 * cube.sizes["month"]
@@ -299,11 +310,19 @@ def test_c8_condor_returns_per_unit_of_risk_capital_by_numpy(claims_run):
     def of(strategy, name):
         return base[name].sel(strategy=strategy).values
 
-    net = (of("unhedged_070", "total_return") - of("unhedged_070", "interest")) / scale
-    assert _find(results, "C8", "monthly P&L before interest").estimate == \
-        pytest.approx(net.mean())
-    gross = of("unhedged_070", "condor_pnl") / scale
-    assert _find(results, "C8", "before SPX commissions").estimate == pytest.approx(gross.mean())
-    # the books balance: net = gross + SPX costs (+ no VIX layers unhedged)
-    np.testing.assert_allclose(net, gross + of("unhedged_070", "spx_costs") / scale,
-                               atol=1e-12)
+    for preset, name in (("retail_combo", "unhedged_070"), ("none", "unhedged_070_none"),
+                         ("flat_legs", "unhedged_070_flat_legs")):
+        net = (of(name, "total_return") - of(name, "interest")) / scale
+        np.testing.assert_allclose(net, of(name, "trading_return") / scale, atol=1e-12)
+        found = _find(results, "C8", f"0.70 condor unhedged, {preset} costs")
+        assert found.estimate == pytest.approx(net.mean())
+        # the books balance: net = gross + SPX costs (no VIX layers unhedged)
+        np.testing.assert_allclose(net, (of(name, "condor_pnl") + of(name, "spx_costs"))
+                                   / scale, atol=1e-12)
+    assert (of("unhedged_070_none", "spx_costs") == 0).all()
+    # dearer costs, lower net return on the same paths: none > retail_combo > flat_legs
+    means = [_find(results, "C8", f"0.70 condor unhedged, {p} costs").estimate
+             for p in ("none", "institutional", "retail_combo", "retail_legs")]
+    assert means == sorted(means, reverse=True)
+    verdict = next(r for r in results if r.claim == "C8").verdict
+    assert "cost" in verdict

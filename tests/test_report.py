@@ -64,7 +64,8 @@ def test_cli_report_prints_the_table_and_writes_the_figures(cube, tmp_path, caps
     out = tmp_path / "figs"
     assert main(["report", str(path), "--out", str(out)]) == 0
     text = capsys.readouterr().out
-    assert "max DD mean %" in text and "recovery days (median)" in text and "drag %/yr" in text
+    assert "max DD mean" in text and "over cash %/yr" in text and "drag %/yr" in text
+    assert "% of risk capital" in text
     pngs = sorted(p.name for p in out.iterdir())
     kinds = ("attribution", "drawdowns", "event_study", "fan", "frontier")
     assert pngs == sorted([f"{s}_{k}.png" for s in ("base", "crash") for k in kinds]

@@ -9,6 +9,7 @@ from simulator.results.metrics import (
     annualised_return,
     cvar,
     max_drawdown,
+    max_drawdown_points,
     monthly_returns,
     recovery_days,
 )
@@ -87,7 +88,7 @@ def test_pairing_makes_the_interval_narrow():
 
 
 def test_event_window_against_a_plain_loop():
-    """Spike day, window returns and days to break even, path by path in plain Python."""
+    """Spike day and window returns, path by path in plain Python."""
     from simulator.results.cube import EVENT_LAGS, event_window
 
     rng = np.random.default_rng(4)
@@ -97,7 +98,7 @@ def test_event_window_against_a_plain_loop():
     vix = 15 + np.cumsum(rng.normal(0, 1, (n_paths, n_cols)), axis=1)
     vix[:3, -2] += 50  # spikes near the end: windows cut by the horizon
     vix[3:6, 2] += 50  # and near the start
-    day, points, event, break_even = event_window(equity, vix)
+    day, points, event = event_window(equity, vix)
     for i in range(n_paths):
         rises = [vix[i, d] - vix[i, d - 1] for d in range(1, n_cols)]
         d = 1 + int(np.argmax(rises))
@@ -110,11 +111,6 @@ def test_event_window_against_a_plain_loop():
                                                            rel=1e-6, abs=1e-7)
                 else:
                     assert np.isnan(event[k, i, j])
-            expected = next((t - d for t in range(d, n_cols) if equity[k, i, t] >= ref),
-                            np.nan)
-            assert (np.isnan(expected) and np.isnan(break_even[k, i])) \
-                or break_even[k, i] == expected
-    assert np.isnan(break_even).any() and (break_even == 0).any()  # both cases occur
 
 
 def test_equity_quantiles_in_day_blocks_equal_numpy_on_all_paths():
@@ -128,3 +124,31 @@ def test_equity_quantiles_in_day_blocks_equal_numpy_on_all_paths():
     expected = np.moveaxis(np.quantile(np.concatenate(parts, axis=1), q, axis=1), 0, 1)
     np.testing.assert_array_equal(equity_quantiles(parts, q, memory_bytes=1), expected)
     np.testing.assert_array_equal(equity_quantiles(parts, q, memory_bytes=8 * 70 * 4), expected)
+
+
+def test_drawdown_in_points_and_its_recovery_against_a_plain_loop():
+    """The trading book's drawdown is a fall in points (fraction of starting equity), not a
+    fraction of the peak; recovery is measured on that largest fall."""
+    rng = np.random.default_rng(8)
+    book = 1 + np.cumsum(rng.normal(0, 0.01, (50, 120)), axis=1)
+    book[:, 0] = 1.0
+    dd = max_drawdown_points(book)
+    rec = recovery_days(book, absolute=True)
+    for i in range(book.shape[0]):
+        best, peak_day, worst, worst_peak = book[i, 0], 0, 0.0, 0
+        for d in range(1, book.shape[1]):
+            if book[i, d] > best:
+                best, peak_day = book[i, d], d
+            if best - book[i, d] > worst:
+                worst, worst_peak = best - book[i, d], peak_day
+        assert dd[i] == pytest.approx(worst, abs=1e-15)
+        level = book[i, worst_peak]
+        trough = worst_peak + int(np.argmin(book[i, worst_peak:]))
+        back = next((d for d in range(trough + 1, book.shape[1]) if book[i, d] >= level), None)
+        if worst == 0:
+            assert rec[i] == 0
+        elif back is None:
+            assert np.isnan(rec[i])
+        else:
+            assert rec[i] == back - worst_peak
+    assert np.isnan(rec).any() and (~np.isnan(rec)).any()

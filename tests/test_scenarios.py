@@ -179,12 +179,16 @@ def test_shipped_scenarios_run_small_and_the_books_balance(path):
     assert dict(cube.sizes) | {} == {
         "scenario": len(plan.scenarios), "strategy": len(plan.strategies), "path": 48,
         "day": plan.n_days + 1, "quantile": len(plan.simulation.quantiles),
-        "month": plan.n_days // 21, "layer": 3, "event": cube.sizes["event"], "lag": 26}
+        "month": plan.n_days // 21, "layer": 3, "event": cube.sizes["event"], "lag": 26,
+        "vol_event": plan.vol_events.max_per_path}
     parts = cube.condor_pnl + cube.layer_pnl.sum("layer") + cube.spx_costs + cube.interest
     np.testing.assert_allclose(parts.values, cube.total_return.values, atol=1e-10)
     np.testing.assert_allclose(cube.equity_q.isel(day=0).values, 1.0)
     assert (cube.equity_q.diff("quantile") >= 0).all()
     assert (cube.max_drawdown >= 0).all() and (cube.max_drawdown < 1).all()
+    np.testing.assert_allclose(cube.trading_return.values,
+                               (cube.total_return - cube.interest).values, atol=1e-10)
+    assert (cube.trading_max_drawdown >= 0).all()
     compounded = (1 + cube.monthly_return).prod("month") - 1  # full months only
     if plan.n_days % 21 == 0:
         np.testing.assert_allclose(compounded.values, cube.total_return.values, atol=1e-10)
@@ -310,18 +314,25 @@ def test_summary_statistics_on_a_synthetic_cube_with_known_answer():
     rec = rng.uniform(5, 100, n)
     dims = ("scenario", "strategy", "path")
     cube = xr.Dataset(
-        {"max_drawdown": (dims, np.stack([dd_u, 0.8 * dd_u])[None]),
-         "total_return": (dims, np.stack([tr_u, tr_u - 0.01])[None]),
-         "recovery_days": (dims, np.stack([rec, 0.5 * rec])[None]),
+        {"trading_max_drawdown": (dims, np.stack([dd_u, 0.8 * dd_u])[None]),
+         "trading_return": (dims, np.stack([tr_u, tr_u - 0.01])[None]),
+         "total_return": (dims, np.stack([tr_u + 0.04, tr_u + 0.03])[None]),
+         "trading_recovery_days": (dims, np.stack([rec, 0.5 * rec])[None]),
          "hedge_premium": (dims, np.stack([0 * rec, 0 * rec + 0.02])[None])},
         coords={"scenario": ["s"], "strategy": ["unhedged", "h"], "path": np.arange(n),
-                "day": np.arange(253)})
+                "day": np.arange(253)},
+        attrs={"strategies": '{"unhedged": {"condor": {"risk_per_tranche": 0.025}}}'})
     row = sim.summarize(cube, n_boot=300).loc[("s", "h")]
     for name, truth in (("drawdown_reduction_median", 0.2), ("drawdown_reduction_p95", 0.2),
                         ("drag", 0.01), ("recovery_speedup", 0.5)):
         assert row[name] == pytest.approx(truth, abs=1e-12)
         assert row[f"{name}_lo"] - 1e-12 <= truth <= row[f"{name}_hi"] + 1e-12
     assert row["hedge_premium_per_year"] == pytest.approx(0.02)
+    # drawdowns in units of risk capital (2.5 % of equity), returns over cash
+    base = sim.summarize(cube, n_boot=20).loc[("s", "unhedged")]
+    assert base["max_drawdown_median"] == pytest.approx(np.median(dd_u) / 0.025)
+    assert base["annualised_return"] == pytest.approx(tr_u.mean())
+    assert base["account_return"] == pytest.approx((tr_u + 0.04).mean())
 
 
 # ---- command line ------------------------------------------------------------------------

@@ -89,7 +89,8 @@ def test_hedge_rules_are_checked():
                                     "regime": {"edges": [20, 15], "factors": [1, 1, 1]}})
     with pytest.raises(ValidationError, match="rearm_vix_below"):
         HedgeConfig.model_validate({"preset": "alvh_40_40_20",
-                                    "monetize": {"vix_above": 30, "rearm_vix_below": None}})
+                                    "monetize": {"vix_above": 30, "rearm_vix_below": None,
+                                                 "rearm_after_days": 0}})
     with pytest.raises(ValidationError, match="roll_dte"):
         HedgeConfig.model_validate({"layers": {"front": {"weight": 1, "dte": 30,
                                                          "roll_dte": 30}}})

@@ -220,7 +220,10 @@ def test_pnl_buckets_add_up_to_the_total_return(model, paths):
 
 @pytest.mark.parametrize("whole", [False, True])
 def test_risk_per_tranche_is_never_exceeded(model, paths, whole):
-    cfg = {"preset": "monthly_16_delta", "risk_per_tranche": 0.03, "whole_contracts": whole}
+    """The rule of versions <= 0.1 (max loss alone); the default rule is tested in
+    test_measurement.py."""
+    cfg = {"preset": "monthly_16_delta", "risk_per_tranche": 0.03, "whole_contracts": whole,
+           "sizing": "condor_max_loss"}
     e = StrategyEngine(model, {"s": strategy(cfg, "alvh_40_40_20")}, capital=2_000_000)
     r = e.evaluate(*paths, log_paths=range(0, 300, 7))
     opens = [t for t in r.trades if t.action == "condor open"]
@@ -312,14 +315,16 @@ def test_stop_fires_in_a_slow_grind_down(model):
 
 
 def test_vix_spike_monetises_rolls_out_and_rearms(model):
-    """VIX 15 -> 25 (a 10-point spike) on day 30, back to 18 on day 50."""
+    """VIX 15 -> 25 (a 10-point spike) on day 30, back to 18 on day 50; the rule of versions
+    <= 0.1: sell the whole layer, re-arm only below a VIX level."""
     n = 70
     spx, v = _flat(model, n, 15.0)
     v[30:50] = model.variance_from_vix(25.0)
     v[50:] = model.variance_from_vix(18.0)
     hedge = {"preset": "alvh_40_40_20",
              "monetize": {"enabled": True, "profit_multiple": None, "vix_above": 24.0,
-                          "rearm_vix_below": 20.0},
+                          "rearm_vix_below": 20.0, "sell_fraction": 1.0,
+                          "rearm_after_days": 0},
              "term_structure": {"enabled": False}}
     e = StrategyEngine(model, {"s": strategy(None, hedge)})
     r = _one(e, spx, v)

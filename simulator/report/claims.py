@@ -190,8 +190,8 @@ class _Cube:
         return float(self.strategies[strategy]["condor"]["risk_per_tranche"])
 
     def annual(self, scenario, strategy):
-        total = self.var("total_return", scenario, strategy)
-        return (1.0 + total) ** (1.0 / self.years) - 1.0
+        """Trading-book P&L per year (the return over cash), per path."""
+        return self.var("trading_return", scenario, strategy) / self.years
 
     def boot(self, stat, data, salt=None):
         """Bootstrap with a seed of its own: ``seed + salt``, or (no salt) the next child of

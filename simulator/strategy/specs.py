@@ -111,8 +111,10 @@ def strategy_row(strategy: StrategyConfig, group: int, costs: CostsConfig,
     if h is None:
         return row
     if c is not None and h.sizing == "budget":
-        # the hedge budget of one tranche's cycle, a fraction of equity (DESIGN §3 sizing)
-        row[SS_HEDGE_PER_TRANCHE] = h.budget_annual * c.every_trading_days / 252.0
+        # the hedge budget spent while one tranche is the open one: a cycle of the condor
+        # schedule, at most the tranche's life (a fraction of equity; DESIGN §3 sizing)
+        row[SS_HEDGE_PER_TRANCHE] = h.budget_annual * min(c.every_trading_days,
+                                                          c.dte_trading_days) / 252.0
     row[SS_HEDGE_MODE] = HEDGE_BUDGET if h.sizing == "budget" else HEDGE_PER_CONDOR
     row[SS_BUDGET] = h.budget_annual
     row[SS_WHOLE_HEDGE] = float(h.whole_contracts)
