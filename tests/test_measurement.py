@@ -211,7 +211,7 @@ def test_default_event_rule_on_the_real_vix_history():
     for _ in range(10):  # max_per_path caps a call; continue after the last event found
         offset = 0 if not starts else int(starts[-1][2]) + 1
         f, c = detect(x[None, offset:], rule)
-        starts += [tuple(e + [offset, offset, offset, 0]) for e in f[0, :c[0]]]
+        starts += [tuple(e + np.array([offset, offset, offset, 0])) for e in f[0, :c[0]]]
         if c[0] < rule.max_per_path:
             break
     dates = {str(vix["date"][int(s)])[:7] for s, _, _, _ in starts}

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from numba import njit, prange
 
 from simulator.pricing.black import (
@@ -269,13 +270,15 @@ def spx_condor_value(spot, v, days, put_long, put_short, call_short, call_long, 
                 + max(spot - call_short, 0.0) - max(spot - call_long, 0.0))
     i, wi = _locate_state(v, vol_nodes)
     return condor_in_cell(i, wi, spot, v, days, put_long, put_short, call_short, call_long,
-                           spx_iv, qp, grid)
+                          spx_iv, qp, grid, np.empty((1, 4)), 0)
 
 
 @njit(cache=True)
 def condor_in_cell(i, wi, spot, v, days, put_long, put_short, call_short, call_long, spx_iv,
-                   qp, grid):
-    """``spx_condor_value`` for days > 0 with the state cell (i, wi) of ``v`` given."""
+                   qp, grid, legs, row):
+    """``spx_condor_value`` for days > 0 with the state cell (i, wi) of ``v`` given; the four
+    legs' prices go to ``legs[row]`` = (put_long, put_short, call_short, call_long), for the
+    cost model (``legs[row, 1] - legs[row, 0] + legs[row, 2] - legs[row, 3]`` is the value)."""
     tau = days / TRADING_DAYS
     forward = spot * math.exp((qp[QP_R] - qp[QP_DIV]) * tau)
     inv_scale = 1.0 / spx_scale(v, tau, qp)
@@ -286,31 +289,21 @@ def condor_in_cell(i, wi, spot, v, days, put_long, put_short, call_short, call_l
     z_step = grid[G_Z_STEP]
     n_z = grid[G_N_Z]
     total = 0.0
-    for leg in range(4):
+    for leg in range(4):  # out order: put_long, put_short, call_short, call_long
         if leg == 0:
-            strike, sign, is_call = put_short, 1.0, False
-        elif leg == 1:
             strike, sign, is_call = put_long, -1.0, False
+        elif leg == 1:
+            strike, sign, is_call = put_short, 1.0, False
         elif leg == 2:
             strike, sign, is_call = call_short, 1.0, True
         else:
             strike, sign, is_call = call_long, -1.0, True
         sigma, _ = _smile(spx_iv, i, wi, j, wj, math.log(strike / forward) * inv_scale, z_min,
                           z_step, n_z)
-        total += sign * black_price(forward, strike, sigma * sqrt_tau, disc, is_call)
+        price = black_price(forward, strike, sigma * sqrt_tau, disc, is_call)
+        legs[row, leg] = price
+        total += sign * price
     return total
-
-
-@njit(cache=True)
-def condor_leg_prices(spot, v, days, put_long, put_short, call_short, call_long, spx_iv, qp,
-                      grid, vol_nodes, out):
-    """The four legs of a condor, ``out`` = (put_long, put_short, call_short, call_long)
-    prices, index points (intrinsic at ``days`` <= 0): what the cost model charges spreads on.
-    ``out[1] - out[0] + out[2] - out[3]`` is ``spx_condor_value``."""
-    out[0] = spx_option_price(spot, v, days, put_long, False, spx_iv, qp, grid, vol_nodes)
-    out[1] = spx_option_price(spot, v, days, put_short, False, spx_iv, qp, grid, vol_nodes)
-    out[2] = spx_option_price(spot, v, days, call_short, True, spx_iv, qp, grid, vol_nodes)
-    out[3] = spx_option_price(spot, v, days, call_long, True, spx_iv, qp, grid, vol_nodes)
 
 
 @njit(cache=True)

@@ -196,12 +196,13 @@ def chunk_record(result, spx: np.ndarray, vix: np.ndarray,
     }
     rec["vix_spike_day"], rec["vix_spike_points"], rec["event_return"] = event_window(eq, vix)
     found, rec["vol_events"] = vol_events.detect(vix, event_rule or vol_events.VolEventConfig())
+    # float32 (days are exact, P&L to 1e-7 relative): the event arrays are the cube's largest
     for name, col in zip(EVENT_DAYS, (vol_events.START, vol_events.PEAK, vol_events.END,
                                       vol_events.RISE), strict=True):
-        rec[name] = found[:, :, col]
-    (rec["event_drawdown"], rec["event_regain_days"],
-     rec["event_hedge_pnl"]) = vol_events.book_metrics(book, result.hedge, found,
-                                                       rec["vol_events"])
+        rec[name] = found[:, :, col].astype(np.float32)
+    per_event = vol_events.book_metrics(book, result.hedge, found, rec["vol_events"])
+    for name, values in zip(PER_EVENT, per_event, strict=True):
+        rec[name] = values.astype(np.float32)
     return rec, eq.astype(np.float32)
 
 

@@ -32,7 +32,6 @@ from numba import njit, prange
 
 from simulator.pricing.interp import (
     condor_in_cell,
-    condor_leg_prices,
     spx_condor_value,
     state_cell,
     vix_call_in_cell,
@@ -94,6 +93,7 @@ def condor_track(gs, spx, v, front, second, tab, mark, open_credit, open_max_los
     held = np.zeros((n_slots, 4))
     active = np.zeros(n_slots, dtype=np.bool_)
     buf = np.empty(4)
+    day_legs = np.empty((n_slots, 4))  # today's leg prices of each open tranche
     every = int(gs[S.GS_EVERY])
     first = int(gs[S.GS_FIRST])
     dte = int(gs[S.GS_DTE])
@@ -116,7 +116,7 @@ def condor_track(gs, spx, v, front, second, tab, mark, open_credit, open_max_los
                                          held[s, 3], spx_iv, qp, grid, nodes)
             else:
                 value = condor_in_cell(i, wi, spot, var, float(left), held[s, 0], held[s, 1],
-                                       held[s, 2], held[s, 3], spx_iv, qp, grid)
+                                       held[s, 2], held[s, 3], spx_iv, qp, grid, day_legs, s)
             code = 0
             if left <= 0:
                 code = CLOSE_EXPIRY
@@ -131,9 +131,7 @@ def condor_track(gs, spx, v, front, second, tab, mark, open_credit, open_max_los
                 close_value[d, s] = value
                 active[s] = False
                 if code != CLOSE_EXPIRY:  # settlement is free; a closing trade pays spreads
-                    condor_leg_prices(spot, var, float(left), held[s, 0], held[s, 1],
-                                      held[s, 2], held[s, 3], spx_iv, qp, grid, nodes,
-                                      close_legs[d, s])
+                    close_legs[d, s] = day_legs[s]
             else:
                 mark[d, s] = value
         if shift > 0.0 and ts_fired(front, second, d, gs[S.GS_TS_THRESHOLD],
@@ -146,8 +144,7 @@ def condor_track(gs, spx, v, front, second, tab, mark, open_credit, open_max_los
                 mark[d, s] = 0.0
                 active[s] = False
                 left = expiry[s] - d
-                condor_leg_prices(spot, var, float(left), held[s, 0], held[s, 1], held[s, 2],
-                                  held[s, 3], spx_iv, qp, grid, nodes, close_legs[d, s])
+                close_legs[d, s] = day_legs[s]  # closed at today's mark
                 if left >= 2:  # re-strike further out at the same expiry
                     _open_tranche(gs, s, d, left, shift, spot, var, step, tab, buf, mark,
                                   open_credit, open_max_loss, strikes, held, credit, active,
@@ -166,15 +163,14 @@ def _open_tranche(gs, s, d, days, shift, spot, var, step, tab, buf, mark, open_c
                   open_max_loss, strikes, held, credit, active, expiry, open_legs):
     condor_strikes(int(gs[S.GS_SHORT_MODE]), gs[S.GS_SHORT_TARGET], int(gs[S.GS_WING_MODE]),
                    gs[S.GS_WING_VALUE], shift, spot, var, float(days), step, tab, buf)
-    value = spx_condor_value(spot, var, float(days), buf[0], buf[1], buf[2], buf[3], tab[0],
-                             tab[3], tab[4], tab[5])
+    i, wi = state_cell(var, tab[5])
+    value = condor_in_cell(i, wi, spot, var, float(days), buf[0], buf[1], buf[2], buf[3],
+                           tab[0], tab[3], tab[4], open_legs[d], s)
     max_loss = max(buf[1] - buf[0], buf[3] - buf[2]) - value
     if not (value > 0.0 and max_loss > 0.0):
         return
     open_credit[d, s] = value
     open_max_loss[d, s] = max_loss
-    condor_leg_prices(spot, var, float(days), buf[0], buf[1], buf[2], buf[3], tab[0], tab[3],
-                      tab[4], tab[5], open_legs[d, s])
     for k in range(4):
         strikes[d, s, k] = buf[k]
         held[s, k] = buf[k]
@@ -499,12 +495,14 @@ def run_strategy(ss, ls, spx, v, vix, front, second, macd, rsi_values, mark, ope
                     next_buy[k] = d + holding
         # -- the three curves at the close ----------------------------------------------
         if d > 0:
-            eq = _positions(cash, qty, mark[d], lqty, lprice)
-            equity[d] = eq
-            trading[d] = eq - interest_total
             held = 0.0
             for k in range(3):
                 held += lqty[k] * lprice[k]
+            eq = cash + held
+            for s in range(n_slots):
+                eq -= qty[s] * mark[d, s]
+            equity[d] = eq
+            trading[d] = eq - interest_total
             hedge[d] = hedge_cash + held
     # open positions at the horizon are marked, and their marks belong to their buckets
     for s in range(n_slots):
@@ -567,12 +565,13 @@ def evaluate_chunk(spx, v, vix, group_specs, strat_specs, layer_specs, n_slots, 
             second[d] = vix_future_price(v[i, d], second_days, tab[1], tab[3], tab[4], tab[5])
         mark = np.zeros((n_groups, n_days + 1, n_slots))
         open_credit = np.full((n_groups, n_days + 1, n_slots), np.nan)
-        open_max_loss = np.zeros((n_groups, n_days + 1, n_slots))
         close_code = np.zeros((n_groups, n_days + 1, n_slots))
-        close_value = np.zeros((n_groups, n_days + 1, n_slots))
-        strikes = np.zeros((n_groups, n_days + 1, n_slots, 4))
-        open_legs = np.zeros((n_groups, n_days + 1, n_slots, 4))
-        close_legs = np.zeros((n_groups, n_days + 1, n_slots, 4))
+        # read only where open_credit / close_code say a trade was written: not cleared
+        open_max_loss = np.empty((n_groups, n_days + 1, n_slots))
+        close_value = np.empty((n_groups, n_days + 1, n_slots))
+        strikes = np.empty((n_groups, n_days + 1, n_slots, 4))
+        open_legs = np.empty((n_groups, n_days + 1, n_slots, 4))
+        close_legs = np.empty((n_groups, n_days + 1, n_slots, 4))
         for g in range(n_groups):
             if group_specs[g, S.GS_ACTIVE] > 0.0:
                 condor_track(group_specs[g], spx[i], v[i], front, second, tab, mark[g],
