@@ -396,6 +396,26 @@ def test_partial_monetisation_and_rearm_after_days(model):
     assert _holding_on(r.trades, 69)
 
 
+def test_rearm_at_roll(model):
+    """With rearm_at_roll a layer sold at 3x is bought again once its remainder rolls, even
+    with VIX above the re-arm level; without it, not before VIX falls below it."""
+    n = 70
+    spx = np.full(n + 1, model.spx0)
+    v = np.full(n + 1, float(model.variance_from_vix(15.0)))
+    v[10:] = model.variance_from_vix(40.0)
+    base = {"preset": "single_front", "term_structure": {"enabled": False},
+            "regime": {"enabled": False}}
+    buys = {}
+    for at_roll in (False, True):
+        hedge = {**base, "monetize": {"rearm_at_roll": at_roll}}
+        r = _one(StrategyEngine(model, {"s": strategy(None, hedge)}), spx, v)
+        assert [t.day for t in r.trades if "monetise" in t.detail][:1] == [10]
+        buys[at_roll] = [t.day for t in r.trades if t.action == "VIX call buy"]
+        rolls = [t.day for t in r.trades if "roll" in t.detail]
+    assert buys[False] == [0]  # VIX never falls below 25 again
+    assert buys[True][:2] == [0, rolls[0]]
+
+
 def test_old_rule_is_available_and_empties_the_book(model):
     n = 70
     spx = np.full(n + 1, model.spx0)
@@ -409,15 +429,15 @@ def test_old_rule_is_available_and_empties_the_book(model):
 
 
 def test_covid_replay_holds_vix_calls_on_the_peak_day(model):
-    """The 2020 replay (VIX 82.69 on day 42): under the default rule (sell half at 3x,
-    re-arm after 10 days or below VIX 25) most paths still hold VIX calls at the peak; under
-    the rule of versions <= 0.1 (sell all, re-arm below VIX 25) few do."""
+    """The 2020 replay (VIX 82.69 on day 42): under the default rule (sell half at 3x, keep
+    the rest, re-arm below VIX 25) most paths still hold VIX calls at the peak; under the rule
+    of versions <= 0.1 (sell all, re-arm below VIX 25) few do."""
     from simulator.scenario.schema import load_scenario
 
     plan = load_scenario("scenarios/covid_2020_shock.yaml", n_paths=200, seed=3)
     sc = plan.scenarios[0]
     old = {"preset": "alvh_40_40_20", "budget_annual": 0.02,
-           "monetize": {"sell_fraction": 1.0, "rearm_after_days": 0}}
+           "monetize": {"sell_fraction": 1.0}}
     res = evaluate_strategies(sc.model, {
         "new": strategy("monthly_16_delta", {"preset": "alvh_40_40_20", "budget_annual": 0.02}),
         "old": strategy("monthly_16_delta", old)}, 200, plan.n_days, plan.seed,
@@ -428,6 +448,7 @@ def test_covid_replay_holds_vix_calls_on_the_peak_day(model):
         trades = [t for t in res.trades if t.strategy == name]
         share[name] = np.mean([_holding_on([t for t in trades if t.path == p], peak)
                                for p in range(200)])
+    print(f"holding VIX calls on the peak day: {share}")
     assert share["new"] > 0.9 > 0.5 > share["old"]
 
 

@@ -257,14 +257,20 @@ class Monetization(_Strict):
     sale: x the last sale price, a ladder) or once VIX >= ``vix_above``. A sale sells
     ``sell_fraction`` of the layer's contracts and keeps the rest; the layer is then *disarmed*
     (no VIX-level sale, no new purchase) until it is re-armed: after ``rearm_after_days``
-    trading days or as soon as VIX < ``rearm_vix_below``, whichever comes first (neither set:
-    at once). A re-armed empty layer is bought again; a remainder is held to its roll or
-    expiry, where the layer is bought afresh at full size.
+    trading days, as soon as VIX < ``rearm_vix_below``, or (``rearm_at_roll``) when what is
+    left of the layer is rolled or expires, whichever comes first (no rule set: at once). A
+    re-armed empty layer is bought again at full size; a remainder is held to its roll or
+    expiry.
 
-    Defaults: sell half at 3x (the sold half returns 1.5x the whole layer's cost, the half
-    kept still pays if the spike goes on: in March 2020 VIX rose for 16 trading days), re-arm
-    after 10 trading days (two weeks) or below VIX 25. ``sell_fraction: 1`` with
-    ``rearm_after_days: 0`` is the rule of versions <= 0.1 (sell all, wait for VIX < 25).
+    Defaults: sell half at 3x (the sold half returns 1.5x the whole layer's cost; the half
+    kept still pays if the spike goes on: in March 2020 VIX rose for 16 trading days after
+    the layers first reached 3x) and re-arm once VIX is back below 25. The time and roll rules
+    are available but off: on the 2020 replay re-arming after 10 days bought calls at panic
+    prices (3 %/yr of premium instead of 2) and cut the median drawdown by 7.5 % instead of
+    11.9 % (README, "Hedge rules through a spike").
+    ``sell_fraction: 1`` is the rule of versions <= 0.1 (sell all, wait for VIX < 25): it
+    locks in the gain early, so it cuts the max drawdown most (27 % on the 2020 replay) but
+    holds no calls at the peak and earns less over the year.
     """
 
     enabled: bool = True
@@ -272,15 +278,19 @@ class Monetization(_Strict):
     vix_above: float | None = Field(None, gt=0.0, le=500.0)
     sell_fraction: float = Field(0.5, gt=0.0, le=1.0,
                                  description="share of the layer's contracts sold per sale")
-    rearm_after_days: int = Field(10, ge=0, le=2520,
+    rearm_after_days: int = Field(0, ge=0, le=2520,
                                   description="trading days after a sale (0: no time rule)")
     rearm_vix_below: float | None = Field(25.0, gt=0.0, le=500.0)
+    rearm_at_roll: bool = Field(False, description="re-arm when the layer's remainder is "
+                                                   "rolled or expires")
 
     @model_validator(mode="after")
     def _rearm_below_trigger(self):
         if self.vix_above is not None:
-            if self.rearm_vix_below is None and self.rearm_after_days == 0:
-                raise ValueError("vix_above needs rearm_vix_below or rearm_after_days (else "
+            if self.rearm_vix_below is None and self.rearm_after_days == 0 \
+                    and not self.rearm_at_roll:
+                raise ValueError("vix_above needs rearm_vix_below, rearm_after_days or "
+                                 "rearm_at_roll (else "
                                  "the layer is sold and bought back every day while VIX stays "
                                  "above the level)")
             if self.rearm_vix_below is not None and self.rearm_vix_below >= self.vix_above:

@@ -306,6 +306,7 @@ def run_strategy(ss, ls, spx, v, vix, front, second, macd, rsi_values, mark, ope
     mon_on = ss[S.SS_MON_ON] > 0.0
     rearm_vix = ss[S.SS_REARM_VIX]
     rearm_days = int(ss[S.SS_REARM_DAYS])
+    rearm_roll = ss[S.SS_REARM_ROLL] > 0.0
     vix_fut, vix_iv, qp, grid, nodes = tab[1], tab[2], tab[3], tab[4], tab[5]
 
     qty = np.zeros(n_slots)
@@ -392,6 +393,8 @@ def run_strategy(ss, ls, spx, v, vix, front, second, macd, rsi_values, mark, ope
                         _log(log, log_n, EV_HEDGE_SELL, reason, k, d, lstrike[k], np.nan,
                              np.nan, np.nan, sold / per_contract, price, flow, cost, spot,
                              vix_d)
+                    if (reason == SELL_EXPIRY or reason == SELL_ROLL) and rearm_roll:
+                        armed[k] = True
                     if reason == SELL_EXPIRY:
                         counts[CT_HEDGE_EXPIRY] += 1
                     elif reason == SELL_ROLL:
@@ -401,7 +404,7 @@ def run_strategy(ss, ls, spx, v, vix, front, second, macd, rsi_values, mark, ope
                     else:
                         counts[CT_MONETIZE] += 1
                         lcost[k] = price  # a remainder is sold again at multiple x this price
-                        if rearm_vix > 0.0 or rearm_days > 0:
+                        if rearm_vix > 0.0 or rearm_days > 0 or rearm_roll:
                             armed[k] = False
                             sold_on[k] = d
                     lqty[k] -= sold

@@ -33,8 +33,8 @@ SS_FACTORS = 19  # 7 slots
 # cost model (CostsConfig), monetisation and sizing
 (SS_SPX_FRACTION, SS_SPX_CAP, SS_COMBO, SS_COMBO_SHARE, SS_COMBO_MIN, SS_VIX_FRACTION,
  SS_VIX_CAP, SS_WIDEN_BASE, SS_WIDEN_EXP, SS_MON_FRACTION, SS_REARM_DAYS, SS_SIZING,
- SS_HEDGE_PER_TRANCHE) = range(42, 55)
-N_SS = 55
+ SS_HEDGE_PER_TRANCHE, SS_REARM_ROLL) = range(42, 56)
+N_SS = 56
 SIZING_MAX_LOSS, SIZING_HEDGE_COSTS = 0, 1
 MAX_EDGES = 6
 
@@ -146,6 +146,7 @@ def strategy_row(strategy: StrategyConfig, group: int, costs: CostsConfig,
         row[SS_REARM_VIX] = m.rearm_vix_below or 0.0
         row[SS_MON_FRACTION] = m.sell_fraction
         row[SS_REARM_DAYS] = m.rearm_after_days
+        row[SS_REARM_ROLL] = float(m.rearm_at_roll)
     return row
 
 
