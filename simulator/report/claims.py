@@ -951,8 +951,9 @@ def claims_markdown(results: list[ClaimResult], *, paths: int, seed, version: st
         f"{paths:,} paths per scenario, seed {seed}, alvh-simulator {version}; "
         f"scenarios/claims.yaml. Reproduce: `{command}`.",
         "Figures: estimate [95 % bootstrap CI over paths]; \"(exact)\": a model calculation "
-        "without sampling error. Risk capital = the max loss of the open condor tranche "
-        "(2.5 % of equity).",
+        "without sampling error. Risk capital = what the open condor tranche may lose "
+        "(risk_per_tranche, 2.5 % of equity: max loss + hedge stack + round-trip costs); "
+        "drawdowns are those of the trading book (no interest on idle cash).",
         "",
         verdict_table(results),
         "", "## Evidence, claim by claim", ""]

@@ -174,12 +174,10 @@ def chunk_record(result, spx: np.ndarray, vix: np.ndarray,
         return pnl[:, :, PNL_NAMES.index(name)]
 
     rec = {
-        "max_drawdown": metrics.max_drawdown(eq),
-        "recovery_days": metrics.recovery_days(eq),
+
         "total_return": metrics.total_return(eq),
         "monthly_return": metrics.monthly_returns(eq),
-        "trading_max_drawdown": metrics.max_drawdown_points(book),
-        "trading_recovery_days": metrics.recovery_days(book, absolute=True),
+
         "trading_return": book[..., -1] - 1.0,
         "trading_monthly_pnl": np.diff(book[..., months], axis=-1),
         "layer_pnl": np.stack([bucket(f"layer_{k}") + bucket(f"vix_costs_{k}")
@@ -194,6 +192,9 @@ def chunk_record(result, spx: np.ndarray, vix: np.ndarray,
         "vix_month_start": vix[:, metrics.MONTH_DAYS * np.arange(
             (vix.shape[1] - 1) // metrics.MONTH_DAYS)],
     }
+    rec["max_drawdown"], rec["recovery_days"] = metrics.drawdown_and_recovery(eq)
+    (rec["trading_max_drawdown"],
+     rec["trading_recovery_days"]) = metrics.drawdown_and_recovery(book, absolute=True)
     rec["vix_spike_day"], rec["vix_spike_points"], rec["event_return"] = event_window(eq, vix)
     found, rec["vol_events"] = vol_events.detect(vix, event_rule or vol_events.VolEventConfig())
     # float32 (days are exact, P&L to 1e-7 relative): the event arrays are the cube's largest

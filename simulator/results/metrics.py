@@ -39,7 +39,7 @@ def max_drawdown_points(values: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True, parallel=True)
-def _recovery(equity, absolute, out):
+def _recovery(equity, absolute, out, worst_out):
     for i in prange(equity.shape[0]):
         e = equity[i]
         peak_value = e[0]
@@ -56,6 +56,7 @@ def _recovery(equity, absolute, out):
                 worst = dd
                 worst_peak_day = peak_day
                 worst_peak_value = peak_value
+        worst_out[i] = worst
         if worst == 0.0:
             out[i] = 0.0
             continue
@@ -70,10 +71,18 @@ def _recovery(equity, absolute, out):
 
 
 def recovery_days(equity: np.ndarray, absolute: bool = False) -> np.ndarray:
+    return drawdown_and_recovery(equity, absolute)[1]
+
+
+def drawdown_and_recovery(equity: np.ndarray, absolute: bool = False):
+    """(max drawdown, recovery days) in one pass over each curve: the drawdown as
+    ``max_drawdown`` (or ``max_drawdown_points`` with ``absolute``), the recovery as
+    ``recovery_days``."""
     flat = np.ascontiguousarray(equity, dtype=float).reshape(-1, equity.shape[-1])
     out = np.empty(flat.shape[0])
-    _recovery(flat, absolute, out)
-    return out.reshape(equity.shape[:-1])
+    worst = np.empty(flat.shape[0])
+    _recovery(flat, absolute, out, worst)
+    return worst.reshape(equity.shape[:-1]), out.reshape(equity.shape[:-1])
 
 
 def monthly_returns(equity: np.ndarray, month_days: int = MONTH_DAYS) -> np.ndarray:

@@ -221,7 +221,9 @@ class TermStructureTrigger(_Strict):
     enabled: bool = True
     threshold_points: float = Field(3.0, gt=0.0, le=50.0)
     lookback_trading_days: int = Field(5, ge=0, le=252)
-    roll_out_dte: int = Field(60, ge=2, le=540, description="new expiry of the front layer")
+    roll_out_dte: int = Field(60, ge=2, le=540,
+                              description="new expiry of the front layer, bought with the "
+                                          "sale's proceeds up to what the calls cost")
     tighten_condor_sd: float = Field(0.0, ge=0.0, le=5.0,
                                      description="re-strike open condors this many SD further out")
 

@@ -315,6 +315,7 @@ def run_strategy(ss, ls, spx, v, vix, front, second, macd, rsi_values, mark, ope
     lstrike = np.zeros(3)
     lexpiry = np.zeros(3, dtype=np.int64)
     lcost = np.zeros(3)  # what the next profit-multiple sale is measured against
+    lentry = np.zeros(3)  # what a call of the layer cost when bought, costs included
     lprice = np.zeros(3)
     armed = np.ones(3, dtype=np.bool_)
     sold_on = np.zeros(3, dtype=np.int64)
@@ -412,10 +413,14 @@ def run_strategy(ss, ls, spx, v, vix, front, second, macd, rsi_values, mark, ope
                         lqty[k] = 0.0
                         lprice[k] = 0.0
                         next_buy[k] = d
-                    if reason == SELL_TS_ROLL and d < n_days:  # value-neutral roll further out
-                        used = _buy_layer(ss, ls, k, d, int(ss[S.SS_TS_ROLL_DAYS]),
-                                          -(flow - cost), var, vix_d, spot, tab, per_contract,
-                                          capital, pnl, lqty, lstrike, lexpiry, lcost, lprice,
+                    if reason == SELL_TS_ROLL and d < n_days:
+                        # roll further out with the proceeds, at most what the calls cost: a
+                        # layer that has gained banks the gain instead of buying calls at
+                        # panic prices with all of it
+                        spend = min(flow - cost, sold * lentry[k])
+                        used = _buy_layer(ss, ls, k, d, int(ss[S.SS_TS_ROLL_DAYS]), -spend,
+                                          var, vix_d, spot, tab, per_contract, capital, pnl,
+                                          lqty, lstrike, lexpiry, lcost, lprice, lentry,
                                           counts, log, log_n)
                         cash -= used
                         hedge_cash -= used
@@ -491,7 +496,7 @@ def run_strategy(ss, ls, spx, v, vix, front, second, macd, rsi_values, mark, ope
                     size = ls[k, S.LS_PER_CONDOR] * factor * unit_qty
                 used = _buy_layer(ss, ls, k, d, tenor, size, var, vix_d, spot, tab,
                                   per_contract, capital, pnl, lqty, lstrike, lexpiry, lcost,
-                                  lprice, counts, log, log_n)
+                                  lprice, lentry, counts, log, log_n)
                 cash -= used
                 hedge_cash -= used
                 if lqty[k] <= 0.0:
@@ -516,7 +521,7 @@ def run_strategy(ss, ls, spx, v, vix, front, second, macd, rsi_values, mark, ope
 
 @njit(cache=True)
 def _buy_layer(ss, ls, k, d, tenor, size, var, vix_d, spot, tab, per_contract, capital, pnl,
-               lqty, lstrike, lexpiry, lcost, lprice, counts, log, log_n):
+               lqty, lstrike, lexpiry, lcost, lprice, lentry, counts, log, log_n):
     """Buy layer ``k`` (tenor trading days). ``size`` > 0: quantity (equity per VIX point);
     < 0: cash to spend on premium + costs. Returns the cash used (0 if nothing bought)."""
     strike, price = _layer_quote(ls, k, tenor, var, vix_d, tab)
@@ -536,6 +541,7 @@ def _buy_layer(ss, ls, k, d, tenor, size, var, vix_d, spot, tab, per_contract, c
     lstrike[k] = strike
     lexpiry[k] = d + tenor
     lcost[k] = price
+    lentry[k] = price + unit_cost
     lprice[k] = price
     counts[CT_HEDGE_BUY] += 1
     if log.shape[0] > 0:
