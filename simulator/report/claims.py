@@ -831,7 +831,8 @@ def _c11(c: _Cube, model, n_paths: int, seed: int):
     ok = f[2].consistent
     verdict = SUPPORTED if ok else NOT_SUPPORTED
     explanation = (
-        f"{n_paths:,} P paths over one holding period ({hold} trading days, 45 to 21 DTE) "
+        f"{n_paths:,} P paths over one holding period ({hold} trading days, {condor.dte} to "
+        f"{condor.exit_dte} DTE) "
         f"from the base state (VIX {vix0:.1f}). The put break-even sits {abs(z_be):.2f} SD "
         f"below spot; the stack's median value exceeds its cost once SPX is "
         f"{abs(pay[0]):.2f} SD down (medians in 0.1-SD bins of the SPX move, linear between "
