@@ -319,7 +319,7 @@ def test_sizing_rules(model, sizing):
 def test_the_070_preset_does_what_its_name_says(model):
     """prob_70_between: the Q-probability of SPX finishing between the short strikes is 70 %
     (by the model's distribution, from put prices' strike derivative), though the short put's
-    delta is near 0.19 and the call's near 0.12 (skew): a probability is not a delta."""
+    delta is near 0.20 and the call's near 0.11 (skew): a probability is not a delta."""
     from simulator.strategy.config import CondorConfig
 
     assert CondorConfig(preset="conservative_070") == CondorConfig(preset="prob_70_between") \
