@@ -372,13 +372,18 @@ def _holding_on(trades, day):
     return sum(max(x, 0.0) for x in held.values()) > 1e-9
 
 
+def _spike(model, n, day, level, before=15.0):
+    """A flat SPX path with VIX at ``before``, then at ``level`` from ``day`` on."""
+    spx = np.full(n + 1, model.spx0)
+    v = np.full(n + 1, float(model.variance_from_vix(before)))
+    v[day:] = model.variance_from_vix(level)
+    return spx, v
+
+
 def test_partial_monetisation_and_rearm_after_days(model):
     """VIX 15 -> 25 on day 30 and stays: with sell_fraction 0.5 half of each layer is sold on
     day 30 and the rest held; a layer is re-armed 10 days later only if it is empty."""
-    n = 70
-    spx = np.full(n + 1, model.spx0)
-    v = np.full(n + 1, float(model.variance_from_vix(15.0)))
-    v[30:] = model.variance_from_vix(25.0)
+    spx, v = _spike(model, 70, 30, 25.0)
     hedge = {"preset": "alvh_40_40_20", "term_structure": {"enabled": False},
              "monetize": {"profit_multiple": None, "vix_above": 24.0, "sell_fraction": 0.5,
                           "rearm_after_days": 10, "rearm_vix_below": 20.0}}
@@ -399,10 +404,7 @@ def test_partial_monetisation_and_rearm_after_days(model):
 def test_rearm_at_roll(model):
     """With rearm_at_roll a layer sold at 3x is bought again once its remainder rolls, even
     with VIX above the re-arm level; without it, not before VIX falls below it."""
-    n = 70
-    spx = np.full(n + 1, model.spx0)
-    v = np.full(n + 1, float(model.variance_from_vix(15.0)))
-    v[10:] = model.variance_from_vix(40.0)
+    spx, v = _spike(model, 70, 10, 40.0)
     base = {"preset": "single_front", "term_structure": {"enabled": False},
             "regime": {"enabled": False}}
     buys = {}
@@ -417,10 +419,7 @@ def test_rearm_at_roll(model):
 
 
 def test_old_rule_is_available_and_empties_the_book(model):
-    n = 70
-    spx = np.full(n + 1, model.spx0)
-    v = np.full(n + 1, float(model.variance_from_vix(15.0)))
-    v[30:] = model.variance_from_vix(25.0)
+    spx, v = _spike(model, 70, 30, 25.0)
     hedge = {"preset": "alvh_40_40_20", "term_structure": {"enabled": False},
              "monetize": {"profit_multiple": None, "vix_above": 24.0, "sell_fraction": 1.0,
                           "rearm_after_days": 0, "rearm_vix_below": 20.0}}

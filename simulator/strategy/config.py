@@ -409,14 +409,10 @@ COST_PRESETS: dict[str, dict] = {
                      "vix_commission": 1.10, "vix_half_spread": 0.025,
                      "vix_half_spread_fraction": 0.04, "vix_half_spread_cap": 0.5,
                      "widen_exponent": 1.0},
-    # the same account legging in and out: every leg pays its whole half-spread
-    "retail_legs": {**_FLAT, "spx_commission": 1.20, "spx_half_spread": 0.05,
-                    "spx_half_spread_fraction": 0.01, "spx_half_spread_cap": 0.5,
-                    "condor_fill": "legs", "combo_share": 1.0, "combo_min": 0.0,
-                    "vix_commission": 1.10, "vix_half_spread": 0.025,
-                    "vix_half_spread_fraction": 0.04, "vix_half_spread_cap": 0.5,
-                    "widen_exponent": 1.0},
 }
+# the same account legging in and out: every leg pays its whole half-spread
+COST_PRESETS["retail_legs"] = {**COST_PRESETS["retail_combo"], "condor_fill": "legs",
+                               "combo_share": 1.0, "combo_min": 0.0}
 DEFAULT_COSTS = "retail_combo"
 
 
