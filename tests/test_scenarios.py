@@ -333,6 +333,7 @@ def test_summary_statistics_on_a_synthetic_cube_with_known_answer():
     assert base["max_drawdown_median"] == pytest.approx(np.median(dd_u) / 0.025)
     assert base["annualised_return"] == pytest.approx(tr_u.mean())
     assert base["account_return"] == pytest.approx((tr_u + 0.04).mean())
+    assert base["recovered_share"] == 1.0
 
 
 # ---- command line ------------------------------------------------------------------------

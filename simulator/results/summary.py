@@ -10,8 +10,9 @@ Per (scenario, strategy) row:
 
 * absolute: ``account_return`` (mean annualised, with interest), ``annualised_return`` (mean
   trading-book P&L per year, i.e. the return over cash), mean, median and 95th-percentile max
-  drawdown (risk capital), median recovery days (NaN if the median path does not recover),
-  CVaR 95 % of the trading-book P&L, mean hedge premium per year;
+  drawdown (risk capital), median recovery days (NaN if the median path does not recover) and
+  the share of paths that recover, CVaR 95 % of the trading-book P&L, mean hedge premium per
+  year;
 * paired against the baseline (common random numbers, :mod:`simulator.results.stats`):
   ``drag`` (annualised return given up), ``drawdown_reduction_median`` and ``_p95``,
   ``recovery_speedup`` and ``cvar95_difference``, each with ``_lo``/``_hi`` bounds of a
@@ -88,6 +89,7 @@ def summarize(cube, *, baseline: str = "unhedged", n_boot: int = 1000, level: fl
                 "cvar95_total_return": float(cvar(h["total_return"])),
                 "hedge_premium_per_year": float(premium.mean() / years),
                 "recovery_days_median": float(_nan_last_median(h["recovery_days"])),
+                "recovered_share": float(np.mean(~np.isnan(h["recovery_days"]))),
             }
             if strategy != baseline:
                 boots = {name: [] for name in PAIRED}
@@ -121,7 +123,8 @@ def format_summary(table, *, level: float = 0.95) -> str:
         return f"{pct(row[name])} [{pct(row[name + '_lo'])}, {pct(row[name + '_hi'])}]"
 
     own = [["scenario", "strategy", "account %/yr", "over cash %/yr", "max DD mean",
-            "DD median", "DD p95", "recovery days", "CVaR95 %", "premium %/yr"]]
+            "DD median", "DD p95", "recovery days", "recovered %", "CVaR95 %",
+            "premium %/yr"]]
     paired = [["scenario", "strategy", "drag %/yr", "DD cut median %", "DD cut p95 %",
                "recovery faster %", "CVaR95 gain %"]]
     for (scenario, strategy), row in table.iterrows():
@@ -132,14 +135,16 @@ def format_summary(table, *, level: float = 0.95) -> str:
                     pct(row.get("max_drawdown_mean", np.nan)), pct(row["max_drawdown_median"]),
                     pct(row["max_drawdown_p95"]),
                     "never" if np.isnan(rec) else f"{rec:.0f}",
+                    pct(row.get("recovered_share", np.nan)),
                     pct(row["cvar95_total_return"]), pct(row["hedge_premium_per_year"])])
         cells = [ci(row, n) for n in PAIRED]
-        if cells[0] is not None:
-            paired.append([scenario, strategy, *cells])
+        if cells[0] is not None:  # n/a: e.g. no speed-up when the median path never recovers
+            paired.append([scenario, strategy, *(c or "n/a" for c in cells)])
     out = [_text_table(own),
            "account: with interest on idle cash; over cash: the trading book's P&L (options and "
            "costs, no interest). max DD: trading book, % of risk capital (one tranche's risk); "
-           "recovery: median days back to the drawdown's peak (never: not within the run)."]
+           "recovery: median days back to the drawdown's peak (never: not within the run); "
+           "recovered: share of paths back at that peak within the run."]
     if len(paired) > 1:
         out += ["", _text_table(paired),
                 f"paired against the baseline on the same paths; [lo, hi] = {100 * level:.0f} %"
