@@ -293,6 +293,14 @@ class Model:
 
     def merged(self, overrides: Mapping[str, Any], *, source: str | None = None) -> Model:
         """A new model with ``overrides`` deep-merged into the parameters (same validation)."""
+        if not isinstance(overrides, Mapping):
+            raise ParameterError([("<overrides>", f"must be a mapping of parameters, got "
+                                                  f"{type(overrides).__name__}")], source)
+        bad = [(k, f"must be a mapping of {k} parameters (e.g. {{theta: 0.03}}), got "
+                   f"{type(overrides[k]).__name__}") for k in ("P", "Q")
+               if k in overrides and not isinstance(overrides[k], Mapping)]
+        if bad:
+            raise ParameterError(bad, source)
         base = self.to_dict()
         if "P" in overrides:
             # a shared parameter changed under P carries over to Q

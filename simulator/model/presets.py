@@ -38,10 +38,17 @@ def load_model(name_or_path: str | Path) -> Model:
                 f"{name_or_path!s}: no such model file, and not a preset name "
                 f"(presets: {', '.join(preset_names())})"
             )
+    from simulator.scenario import safe_yaml
+
     try:
-        doc = yaml.safe_load(path.read_text())
+        doc = safe_yaml.load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as err:
+        raise ParameterError([("<file>", f"cannot read as UTF-8 text: {err}")], source) from None
+    except safe_yaml.YamlLimitError as err:
+        raise ParameterError([("<file>", str(err))], source) from None
     except yaml.YAMLError as err:
-        raise ParameterError([("<file>", f"not valid YAML: {err}")], source) from None
+        raise ParameterError([("<file>", f"not valid YAML: {' '.join(str(err).split())}")],
+                             source) from None
     if not isinstance(doc, dict):
         raise ParameterError([("<root>", "must be a mapping")], source)
     if "model" in doc:

@@ -332,10 +332,16 @@ def write_cube(cube, path: str | Path) -> Path:
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; give it normal permissions
+        with open(tmp, "rb") as fh:  # on disk before the rename makes it the result
+            os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    # temporary files of earlier writes that were killed mid-write (the caller holds the
+    # output's lock, so none of them is in use)
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):
+        stale.unlink(missing_ok=True)
     return path
 
 

@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +31,48 @@ MANIFEST = "manifest.json"
 
 class ResumeError(ValueError):
     """The checkpoint folder belongs to another run (different file text, paths or seed)."""
+
+
+class OutputError(ValueError):
+    """The output cannot be written: locked by another run, not a folder, not writable."""
+
+
+def lock_path(out: Path) -> Path:
+    return out.parent / f".{out.name}.lock"
+
+
+@contextmanager
+def output_lock(out: Path):
+    """An exclusive lock on ``out`` and its checkpoint folder for the whole run: a second run
+    with the same ``--out`` is refused (it would delete or mix this one's checkpoints). The
+    lock is the kernel's (``flock``), so a killed run releases it."""
+    import fcntl
+    import os
+
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(lock_path(out), "a+")
+    except OSError as err:
+        raise OutputError(f"--out {out}: cannot write there ({err.strerror or err})") from None
+    held = False
+    try:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = fh.read().strip() or "another process"
+            raise OutputError(f"--out {out}: another run is writing it ({holder}); wait for "
+                              "it or choose another --out") from None
+        held = True
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()}")
+        fh.flush()
+        yield
+    finally:
+        if held:  # the lock file goes with the run, whatever its end; never another's
+            lock_path(out).unlink(missing_ok=True)
+        fh.close()
 
 
 class Progress:
@@ -169,7 +212,6 @@ def run_plan(plan: RunPlan, *, out: str | Path | None = None, resume: bool = Fal
     ``on_unit(scenario_index, chunk_index)`` is called after each unit is checkpointed.
     """
     from simulator.model.paths import PathGenerator
-    from simulator.results.cube import assemble, chunk_record, equity_quantiles, write_cube
     from simulator.strategy.engine import StrategyEngine
 
     sim_cfg = plan.simulation
@@ -195,34 +237,43 @@ def run_plan(plan: RunPlan, *, out: str | Path | None = None, resume: bool = Fal
                     StrategyEngine(sc.model, plan.strategies, costs=plan.costs,
                                    capital=sim_cfg.capital))
                    for sc in plan.scenarios]
-        _prepare_checkpoints(folder, plan, resume, progress)
-        for si, (sc, (gen, engine)) in enumerate(zip(plan.scenarios, workers, strict=True)):
-            for ci, start in enumerate(starts):
-                if _unit_done(folder, si, ci):
-                    progress.skip()
-                    continue
-                paths = gen.chunk(start, min(chunk, n_paths - start))
-                result = engine.evaluate(paths.spx, paths.v, paths.vix, path_offset=start)
-                record, equity = chunk_record(result, paths.spx, paths.vix, plan.vol_events)
-                _save_unit(folder, si, ci, record, equity)
-                progress.update(sc.name)
-                if on_unit is not None:
-                    on_unit(si, ci)
-        records, quantiles = [], []
-        for si in range(len(plan.scenarios)):
-            records.append([_load_record(folder, si, ci) for ci in range(len(starts))])
-            parts = [np.load(folder / f"{_unit_name(si, ci)}_equity.npy", mmap_mode="r")
-                     for ci in range(len(starts))]
-            quantiles.append(equity_quantiles(parts, sim_cfg.quantiles))
-            del parts
-        cube = assemble(plan, records, quantiles)
-        if out is not None:
-            write_cube(cube, out)
-            shutil.rmtree(folder, ignore_errors=True)
-        return cube
+        with output_lock(out) if out is not None else nullcontext():
+            return _run_units(plan, workers, folder, starts, out, resume, progress, on_unit)
     finally:
         if tmp_root is not None:
             tmp_root.cleanup()
+
+
+def _run_units(plan, workers, folder, starts, out, resume, progress, on_unit):
+    from simulator.results.cube import assemble, chunk_record, equity_quantiles, write_cube
+
+    sim_cfg = plan.simulation
+    n_paths, chunk = plan.n_paths, sim_cfg.chunk_paths
+    _prepare_checkpoints(folder, plan, resume, progress)
+    for si, (sc, (gen, engine)) in enumerate(zip(plan.scenarios, workers, strict=True)):
+        for ci, start in enumerate(starts):
+            if _unit_done(folder, si, ci):
+                progress.skip()
+                continue
+            paths = gen.chunk(start, min(chunk, n_paths - start))
+            result = engine.evaluate(paths.spx, paths.v, paths.vix, path_offset=start)
+            record, equity = chunk_record(result, paths.spx, paths.vix, plan.vol_events)
+            _save_unit(folder, si, ci, record, equity)
+            progress.update(sc.name)
+            if on_unit is not None:
+                on_unit(si, ci)
+    records, quantiles = [], []
+    for si in range(len(plan.scenarios)):
+        records.append([_load_record(folder, si, ci) for ci in range(len(starts))])
+        parts = [np.load(folder / f"{_unit_name(si, ci)}_equity.npy", mmap_mode="r")
+                 for ci in range(len(starts))]
+        quantiles.append(equity_quantiles(parts, sim_cfg.quantiles))
+        del parts
+    cube = assemble(plan, records, quantiles)
+    if out is not None:
+        write_cube(cube, out)
+        shutil.rmtree(folder, ignore_errors=True)
+    return cube
 
 
 def run(path: str | Path, n_paths: int | None = None, seed: int | None = None, *,

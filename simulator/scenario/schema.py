@@ -29,13 +29,14 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from simulator.results.events import VolEventConfig
+from simulator.scenario import safe_yaml
 from simulator.strategy.config import DEFAULT_COSTS, CostsConfig, StrategyConfig
 
 BASELINE = "unhedged"
 MAX_STRATEGIES = 64
 MAX_SCENARIOS = 32
 DEFAULT_QUANTILES = (0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99)
-_NAME = r"^[A-Za-z][A-Za-z0-9_\-]*$"
+_NAME = r"[A-Za-z][A-Za-z0-9_\-]{0,99}\Z"  # \Z: "$" would accept a final newline
 _REGIME_KEYS = ("kappa", "theta", "lam", "mu_x", "sigma_x", "mu_v", "rho_j", "equity_premium")
 
 
@@ -281,11 +282,23 @@ class RunPlan:
         return self.simulation.seed
 
     def fingerprint(self) -> str:
-        """Identifies a run's results: the file text, paths, seed and package version."""
+        """Identifies a run's results: the file text and every input it resolves to (each
+        scenario's model parameters, e.g. from a model file the text only names; shocks and
+        regimes; strategies; costs; the vol-event rule), paths, seed, package and pricing-table
+        versions. A resume is refused when any of them changed."""
         from simulator import __version__
+        from simulator.pricing.tables import TABLE_VERSION
 
-        payload = json.dumps({"text": self.text, "simulation": self.simulation.model_dump(),
-                              "version": __version__}, sort_keys=True, default=str)
+        resolved = {sc.name: {"model": sc.model.to_dict(), "stream": sc.stream,
+                              "shocks": [vars(x) for x in sc.shocks],
+                              "regimes": [[r.start_day, r.end_day, r.P.to_dict()]
+                                          for r in sc.regimes]} for sc in self.scenarios}
+        payload = json.dumps({
+            "text": self.text, "simulation": self.simulation.model_dump(),
+            "version": __version__, "table_version": TABLE_VERSION, "scenarios": resolved,
+            "strategies": {k: v.model_dump() for k, v in self.strategies.items()},
+            "costs": self.costs.model_dump(), "vol_events": self.vol_events.model_dump()},
+            sort_keys=True, default=str)
         return hashlib.sha256(payload.encode()).hexdigest()[:24]
 
 
@@ -320,7 +333,9 @@ def parse_scenario(text: str, *, source: str = "<string>", base_dir: Path | None
                    n_paths: int | None = None, seed: int | None = None) -> RunPlan:
     """Like :func:`load_scenario` for a YAML document given as text."""
     try:
-        doc = yaml.safe_load(text)
+        doc = safe_yaml.load(text)
+    except safe_yaml.YamlLimitError as err:
+        raise ScenarioError(source, [("", str(err))]) from None
     except yaml.YAMLError as err:
         raise ScenarioError(source, [("", f"not valid YAML: {' '.join(str(err).split())}")]) \
             from None
@@ -358,8 +373,9 @@ def parse_scenario(text: str, *, source: str = "<string>", base_dir: Path | None
             problems += _pydantic_problems(err, key, tp)
     name = values.get("name")
     if name is not None and not re.match(_NAME, name):
-        problems.append(("name", f"{name!r} must start with a letter and use letters, digits, "
-                                 "'_' or '-' only (it names the output file)"))
+        problems.append(("name", f"{_short(name)} must start with a letter and use letters, "
+                                 "digits, '_' or '-' only, at most 100 characters (it names "
+                                 "the output file)"))
 
     # --- models: preset -> file overrides -> scenario overrides -> regimes -------------------
     base_model = None
@@ -380,7 +396,7 @@ def parse_scenario(text: str, *, source: str = "<string>", base_dir: Path | None
         loc = f"scenarios.{sname}"
         if not re.match(_NAME, sname):
             problems.append((loc, "scenario names start with a letter and use letters, "
-                                  "digits, '_' or '-'"))
+                                  "digits, '_' or '-', at most 100 characters"))
         if base_model is None:
             continue
         plan = _scenario_plan(sname, variant, base_model, sim_cfg, loc, problems)
@@ -394,7 +410,8 @@ def parse_scenario(text: str, *, source: str = "<string>", base_dir: Path | None
     for sname in strategies:
         if not re.match(_NAME, sname):
             problems.append((f"strategies.{sname}", "strategy names start with a letter and "
-                                                    "use letters, digits, '_' or '-'"))
+                                                    "use letters, digits, '_' or '-', at most "
+                                                    "100 characters"))
     sweep_coords: dict[str, list] = {}
     if "sweep" in values and isinstance(doc.get("strategies"), dict):
         # keys are checked even when a strategy is invalid (all problems at once)

@@ -49,8 +49,10 @@ def _apply_preset(data: Any, presets: dict[str, dict], kind: str) -> Any:
     if not isinstance(data, dict) or "preset" not in data:
         return data
     name = data["preset"]
-    if name not in presets:
-        raise ValueError(f"unknown {kind} preset {name!r}; allowed: {', '.join(sorted(presets))}")
+    if not isinstance(name, str) or name not in presets:
+        shown = repr(name) if len(repr(name)) <= 60 else repr(name)[:57] + "..."
+        raise ValueError(f"unknown {kind} preset {shown}; allowed: "
+                         f"{', '.join(sorted(presets))}")
     rest = {k: v for k, v in data.items() if k != "preset"}
     return {**_merge(presets[name], rest), "preset": name}
 
@@ -91,7 +93,7 @@ class CondorConfig(_Strict):
 
     preset: str | None = Field(None, description="name in CONDOR_PRESETS")
     every_trading_days: int = Field(21, ge=1, le=2520, description="a tranche every N days")
-    first_entry_day: int = Field(0, ge=0, description="trading day of the first entry")
+    first_entry_day: int = Field(0, ge=0, le=2520, description="trading day of the first entry")
     dte: int = Field(45, ge=2, le=540, description="calendar days to expiry at entry")
     short_delta: float | None = Field(None, gt=0.0, lt=0.5,
                                       description="|delta| of both short strikes")

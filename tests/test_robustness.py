@@ -1,0 +1,185 @@
+"""Hostile and careless input: every case exits 2 with the file and the field named, quickly,
+without a traceback and without leaving files behind; runs cannot mix or corrupt each other."""
+
+import time
+
+import pytest
+
+from simulator.cli import main
+from simulator.scenario import safe_yaml
+
+BASE = """name: robust
+simulation: {paths: 16, days: 21, chunk_paths: 16}
+strategies:
+  unhedged: {condor: {preset: monthly_16_delta}, hedge: none}
+"""
+
+
+def _validate(tmp_path, capsys, text, name="bad.yaml", command="validate"):
+    path = tmp_path / name
+    path.write_text(text) if isinstance(text, str) else path.write_bytes(text)
+    t0 = time.perf_counter()
+    args = [command, str(path)] + (["--out", str(tmp_path / "out.nc"), "--quiet"]
+                                   if command == "run" else [])
+    code = main(args)
+    elapsed = time.perf_counter() - t0
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "Traceback" not in err and str(path) in err
+    assert elapsed < 2.0 or command == "run"
+    return err
+
+
+def _alias_bomb(levels=9, width=9):
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, levels + 1):
+        refs = ", ".join([f"*a{i - 1}"] * width)
+        lines.append(f"a{i}: &a{i} [{refs}]")
+    return "\n".join(lines) + "\n"
+
+
+def test_alias_bomb_is_refused_at_once(tmp_path, capsys):
+    text = BASE + "description: x\nsweep:\n  unhedged.condor.risk_per_tranche: *a9\n"
+    bomb = _alias_bomb() + text.replace("name: robust\n", "name: robust\n", 1)
+    assert len(bomb.encode()) < 1000
+    err = _validate(tmp_path, capsys, bomb)
+    assert "alias" in err and len(err) < 2000
+
+
+def test_deep_nesting_is_refused(tmp_path, capsys):
+    deep = "x: " + "[" * 5000 + "]" * 5000 + "\n"
+    err = _validate(tmp_path, capsys, BASE + deep)
+    assert "nested more than" in err
+
+
+def test_oversized_file_is_refused(tmp_path, capsys):
+    err = _validate(tmp_path, capsys, BASE + "#" + "x" * 1_100_000 + "\n")
+    assert "at most 1,000,000" in err
+
+
+def test_duplicate_keys_name_both_lines(tmp_path, capsys):
+    text = BASE.replace("simulation: {paths: 16, days: 21, chunk_paths: 16}",
+                        "simulation: {paths: 16, days: 21, paths: 9000000}")
+    err = _validate(tmp_path, capsys, text)
+    assert "duplicate key 'paths' on lines 2 and 2" in err
+    err = _validate(tmp_path, capsys, BASE + "strategies: {}\n")
+    assert "duplicate key 'strategies' on lines 3 and 5" in err
+
+
+def test_safe_yaml_keeps_ordinary_documents():
+    assert safe_yaml.load("a: &x [1, 2]\nb: *x\nc: {d: 1}\n") == {"a": [1, 2], "b": [1, 2],
+                                                               "c": {"d": 1}}
+    assert safe_yaml.load("") is None
+
+
+@pytest.mark.parametrize("value", ["null", "[1, 2]", "'high'", "3"])
+@pytest.mark.parametrize("where, loc", [
+    ("model: {preset: svcj_default, overrides: {P: VALUE}}", "model.overrides.P"),
+    ("model: {preset: svcj_default, overrides: {Q: VALUE}}", "model.overrides.Q"),
+    ("scenarios: {s: {model: {P: VALUE}}}", "scenarios.s.model.P"),
+])
+def test_measure_overrides_must_be_mappings(tmp_path, capsys, value, where, loc):
+    err = _validate(tmp_path, capsys, BASE + where.replace("VALUE", value) + "\n")
+    assert loc in err and "must be a mapping" in err
+
+
+@pytest.mark.parametrize("fragment, loc", [
+    ("  x: {condor: {preset: [1]}, hedge: none}", "strategies.x.condor"),
+    ("  x: {condor: {preset: monthly_16_delta, first_entry_day: 100000000000000000000}}",
+     "strategies.x.condor.first_entry_day"),
+])
+def test_strategy_values_of_the_wrong_kind(tmp_path, capsys, fragment, loc):
+    err = _validate(tmp_path, capsys, BASE + fragment + "\n")
+    assert loc in err
+
+
+def test_sweep_value_that_is_a_mapping(tmp_path, capsys):
+    text = BASE + ("  h: {condor: {preset: monthly_16_delta}, hedge: {preset: alvh_40_40_20}}\n"
+                   "sweep: {h.hedge.budget_annual: [{a: 1}, 0.02]}\n")
+    err = _validate(tmp_path, capsys, text)
+    assert "budget_annual" in err
+
+
+@pytest.mark.parametrize("name", ["a" * 300, "abc\\n"])
+def test_bad_names_are_refused_before_any_work(tmp_path, capsys, name, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    text = BASE.replace("name: robust", f'name: "{name}"')
+    err = _validate(tmp_path, capsys, text, command="run")
+    assert "name:" in err and "at most 100 characters" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml"]  # no results/ folder
+
+
+def test_binary_model_file_names_the_file(tmp_path, capsys):
+    (tmp_path / "model.yaml").write_bytes(b"\xff\xfe\x00binary\x80")
+    err = _validate(tmp_path, capsys, BASE + "model: {preset: model.yaml}\n")
+    assert "model.yaml" in err and "UTF-8" in err
+
+
+def test_resume_is_refused_when_a_referenced_model_file_changed(tmp_path, capsys):
+    from simulator.scenario.runner import ResumeError, checkpoint_dir, run_plan
+    from simulator.scenario.schema import load_scenario
+
+    model = tmp_path / "mymodel.yaml"
+    model.write_text((__import__("importlib.resources").resources.files("simulator.model")
+                      / "presets" / "svcj_default.yaml").read_text())
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(BASE.replace("paths: 16,", "paths: 64,")
+                        + "model: {preset: mymodel.yaml}\n")
+    out = tmp_path / "out.nc"
+
+    class Stop(Exception):
+        pass
+
+    def stop_after_one(si, ci):
+        raise Stop
+
+    with pytest.raises(Stop):
+        run_plan(load_scenario(scenario), out=out, on_unit=stop_after_one)
+    assert checkpoint_dir(out).is_dir()
+    text = model.read_text()
+    assert "v0: 0.0163" in text
+    model.write_text(text.replace("v0: 0.0163", "v0: 0.03"))
+    with pytest.raises(ResumeError, match="different run"):
+        run_plan(load_scenario(scenario), out=out, resume=True)
+    model.write_text(text)  # back as it was: the resume is accepted and completes
+    cube = run_plan(load_scenario(scenario), out=out, resume=True)
+    assert cube.sizes["path"] == 64
+
+
+def test_a_second_run_on_the_same_output_is_refused(tmp_path, capsys):
+    from simulator.scenario.runner import lock_path, output_lock
+
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(BASE)
+    out = tmp_path / "out.nc"
+    with output_lock(out):
+        assert "pid" in lock_path(out).read_text()
+        assert main(["run", str(scenario), "--out", str(out), "--quiet"]) == 2
+        err = capsys.readouterr().err
+        assert "another run is writing it (pid" in err
+        assert not out.exists()
+    assert not lock_path(out).exists()
+    assert main(["run", str(scenario), "--out", str(out), "--quiet", "--no-summary"]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.nc", "s.yaml"]
+
+
+def test_output_under_a_file_exits_2(tmp_path, capsys):
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(BASE)
+    (tmp_path / "afile").write_text("x")
+    assert main(["run", str(scenario), "--out", str(tmp_path / "afile" / "out.nc"),
+                 "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot write there" in err and "Traceback" not in err
+
+
+def test_stale_temporary_files_are_cleaned_by_the_next_write(tmp_path):
+    import xarray as xr
+
+    from simulator.results.cube import write_cube
+
+    out = tmp_path / "r.nc"
+    stale = tmp_path / ".r.nc.abc123.tmp"
+    stale.write_text("left by a run killed mid-write")
+    write_cube(xr.Dataset({"x": ("a", [1.0, 2.0])}), out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.nc"]
