@@ -183,3 +183,96 @@ def test_stale_temporary_files_are_cleaned_by_the_next_write(tmp_path):
     stale.write_text("left by a run killed mid-write")
     write_cube(xr.Dataset({"x": ("a", [1.0, 2.0])}), out)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.nc"]
+
+
+def test_damaged_and_swapped_checkpoints_are_recomputed_on_resume(tmp_path):
+    """Stop after 4 of 6 units; truncate one chunk file and swap the records of two others;
+    the resume recomputes exactly those and the cube equals an uninterrupted run."""
+    import io
+
+    import xarray as xr
+
+    from simulator.scenario.runner import Progress, checkpoint_dir, run_plan
+    from simulator.scenario.schema import load_scenario
+
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(BASE.replace("paths: 16, days: 21, chunk_paths: 16",
+                                     "paths: 96, days: 21, chunk_paths: 16"))
+    whole = run_plan(load_scenario(scenario))
+    out = tmp_path / "out.nc"
+
+    class Stop(Exception):
+        pass
+
+    done = []
+
+    def stop_after_four(si, ci):
+        done.append(ci)
+        if len(done) == 4:
+            raise Stop
+
+    with pytest.raises(Stop):
+        run_plan(load_scenario(scenario), out=out, on_unit=stop_after_four)
+    folder = checkpoint_dir(out)
+    truncated = folder / "s000_c000000.npz"
+    truncated.write_bytes(truncated.read_bytes()[:200])
+    a, b = folder / "s000_c000001.npz", folder / "s000_c000002.npz"
+    a_bytes, b_bytes = a.read_bytes(), b.read_bytes()
+    a.write_bytes(b_bytes)
+    b.write_bytes(a_bytes)
+    (folder / ".s000_c000003xyz.tmp").write_text("killed mid-write")
+    computed = []
+    log = io.StringIO()
+    cube = run_plan(load_scenario(scenario), out=out, resume=True,
+                    progress=Progress(6, stream=log), on_unit=lambda si, ci: computed.append(ci))
+    assert sorted(computed) == [0, 1, 2, 4, 5]  # three damaged + the two never computed
+    assert "3 damaged chunk(s)" in log.getvalue()
+    xr.testing.assert_identical(cube.drop_attrs(), whole.drop_attrs())
+
+
+def test_a_failed_chunk_write_leaves_no_temporary_file(tmp_path, monkeypatch):
+    import numpy as np
+
+    from simulator.scenario import runner
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(np, "save", full_disk)
+    with pytest.raises(OSError, match="No space"):
+        runner._save_unit(tmp_path, 0, 0, {"x": np.zeros(2)}, np.zeros((1, 2, 3)))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_runs_that_cannot_fit_are_refused_before_any_work(tmp_path, capsys, monkeypatch):
+    """The schema's maximum (10 M paths x 2,520 days, chunks of 1 M) validates but would need
+    hundreds of GiB a chunk: exit 2 with the estimate, nothing written."""
+    monkeypatch.chdir(tmp_path)
+    text = BASE.replace("simulation: {paths: 16, days: 21, chunk_paths: 16}",
+                        "simulation: {paths: 10000000, days: 2520, chunk_paths: 1000000}")
+    err = _validate(tmp_path, capsys, text, command="run")
+    assert "simulation.chunk_paths" in err and "GiB of memory" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml"]
+
+
+def test_the_estimate_tracks_the_real_footprint():
+    """Ordinary runs pass; the memory estimate grows with chunk_paths, the disk one with paths."""
+    from simulator.scenario.runner import resource_estimate
+    from simulator.scenario.schema import parse_scenario
+
+    small = parse_scenario(BASE)
+    big_chunk = parse_scenario(BASE.replace("paths: 16, days: 21, chunk_paths: 16",
+                                            "paths: 1000, days: 21, chunk_paths: 1000"))
+    more_paths = parse_scenario(BASE.replace("paths: 16, days: 21, chunk_paths: 16",
+                                             "paths: 1000, days: 21, chunk_paths: 16"))
+    m0, d0 = resource_estimate(small)
+    m1, _ = resource_estimate(big_chunk)
+    m2, d2 = resource_estimate(more_paths)
+    assert m1 > m0 == m2 and d2 > d0
+    assert m0 < 2**30  # a small run needs well under a GiB
+
+
+def test_range_messages_give_both_bounds(tmp_path, capsys):
+    text = BASE.replace("chunk_paths: 16}", "chunk_paths: 16, capital: .nan}")
+    err = _validate(tmp_path, capsys, text)
+    assert "simulation.capital" in err and "allowed: 0 < x <= 1e+12" in err

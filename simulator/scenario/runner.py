@@ -37,6 +37,50 @@ class OutputError(ValueError):
     """The output cannot be written: locked by another run, not a folder, not writable."""
 
 
+def resource_estimate(plan: RunPlan) -> tuple[int, int]:
+    """(peak memory, disk) in bytes a run needs, roughly: per chunk, the paths (3 arrays),
+    the engine's three curves per strategy, their float32 copy and the per-path records; on
+    disk, every chunk's float32 equity and records until the cube is written."""
+    cols = plan.n_days + 1
+    n_strat = len(plan.strategies)
+    chunk = min(plan.simulation.chunk_paths, plan.n_paths)
+    per_path_day = 3 * 8 + n_strat * (3 * 8 + 4)  # paths, curves, float32 equity
+    memory = chunk * cols * per_path_day + 256 * 2**20  # + quantile blocks and the runtime
+    records = n_strat * plan.n_paths * (8 * 12 + 8 * (cols // 21) * 2 + 26 * 4)
+    disk = len(plan.scenarios) * (n_strat * plan.n_paths * cols * 4 + records)
+    return memory, disk
+
+
+def check_resources(plan: RunPlan, out: Path | None) -> None:
+    """Refuse a run that cannot fit in memory or on disk, before any work."""
+    import os
+
+    memory, disk = resource_estimate(plan)
+    try:
+        physical = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        physical = None
+    gib = 2**30
+    chunk = min(plan.simulation.chunk_paths, plan.n_paths)
+    shape = f"{plan.n_days + 1} days x {len(plan.strategies)} strategies"
+    if physical and memory > 0.8 * physical:
+        raise ValueError(
+            f"{plan.source}: simulation.chunk_paths: a chunk of {chunk:,} paths x {shape} "
+            f"needs about {memory / gib:.1f} GiB of memory; this machine has "
+            f"{physical / gib:.1f} GiB. Lower simulation.chunk_paths (memory grows with it, "
+            "not with paths).")
+    if out is not None:
+        import shutil as _shutil
+
+        where = out.parent if out.parent.exists() else Path.cwd()
+        free = _shutil.disk_usage(where).free
+        if disk > 0.9 * free:
+            raise ValueError(
+                f"{plan.source}: simulation.paths: {plan.n_paths:,} paths x {shape} x "
+                f"{len(plan.scenarios)} scenario(s) need about {disk / gib:.1f} GiB of "
+                f"checkpoints on disk; {free / gib:.1f} GiB are free under {where}.")
+
+
 def lock_path(out: Path) -> Path:
     return out.parent / f".{out.name}.lock"
 
@@ -155,25 +199,77 @@ def _unit_name(si: int, ci: int) -> str:
     return f"s{si:03d}_c{ci:06d}"
 
 
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def _save_unit(folder: Path, si: int, ci: int, record: dict, equity: np.ndarray) -> None:
-    """Equity first, then the record: a unit is complete once its record file exists."""
+    """Equity first, then the record: a unit is complete once its record file exists. The
+    record carries the unit's identity and the equity file's checksum, so a resume can tell
+    a damaged, truncated or swapped file from a good one. A failed write (a full disk)
+    leaves no temporary file behind."""
     stem = _unit_name(si, ci)
-    for suffix, writer in (("_equity.npy", lambda f: np.save(f, equity)),
-                           (".npz", lambda f: np.savez(f, **record))):
+    for suffix in ("_equity.npy", ".npz"):
         fd, tmp = tempfile.mkstemp(prefix=f".{stem}", suffix=".tmp", dir=folder)
-        with open(fd, "wb") as fh:
-            writer(fh)
-        Path(tmp).replace(folder / f"{stem}{suffix}")
+        try:
+            with open(fd, "wb") as fh:
+                if suffix == ".npz":
+                    np.savez(fh, **record, _unit=np.array([si, ci]),
+                             _equity_sha256=np.array(_sha256(folder / f"{stem}_equity.npy")))
+                else:
+                    np.save(fh, equity)
+            Path(tmp).replace(folder / f"{stem}{suffix}")
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
 
 
 def _load_record(folder: Path, si: int, ci: int) -> dict:
     with np.load(folder / f"{_unit_name(si, ci)}.npz") as data:
-        return {k: data[k] for k in data.files}
+        return {k: data[k] for k in data.files if not k.startswith("_")}
 
 
 def _unit_done(folder: Path, si: int, ci: int) -> bool:
     stem = _unit_name(si, ci)
     return (folder / f"{stem}.npz").is_file() and (folder / f"{stem}_equity.npy").is_file()
+
+
+def _unit_intact(folder: Path, si: int, ci: int) -> bool:
+    """The unit's record opens, names this unit, and its equity file has the recorded
+    checksum."""
+    stem = _unit_name(si, ci)
+    try:
+        with open(folder / f"{stem}.npz", "rb") as fh, np.load(fh) as data:
+            unit = tuple(int(x) for x in data["_unit"])
+            checksum = str(data["_equity_sha256"])
+            for key in data.files:  # every array decompresses (a truncated file fails here)
+                data[key]
+        return unit == (si, ci) and checksum == _sha256(folder / f"{stem}_equity.npy")
+    except Exception:  # any damage at all: the unit is computed again
+        return False
+
+
+def _verify_checkpoints(folder: Path, n_scenarios: int, n_chunks: int,
+                        progress: Progress) -> None:
+    """Before a resume computes anything: drop every finished unit that is not intact."""
+    bad = []
+    for si in range(n_scenarios):
+        for ci in range(n_chunks):
+            if _unit_done(folder, si, ci) and not _unit_intact(folder, si, ci):
+                bad.append(_unit_name(si, ci))
+                for suffix in (".npz", "_equity.npy"):
+                    (folder / f"{_unit_name(si, ci)}{suffix}").unlink(missing_ok=True)
+    for stale in folder.glob(".*.tmp"):  # from a write that was killed
+        stale.unlink(missing_ok=True)
+    if bad:
+        progress.note(f"resuming: {len(bad)} damaged chunk(s) will be computed again "
+                      f"({', '.join(bad[:5])}{', ...' if len(bad) > 5 else ''})")
 
 
 def _prepare_checkpoints(folder: Path, plan: RunPlan, resume: bool, progress: Progress):
@@ -232,6 +328,7 @@ def run_plan(plan: RunPlan, *, out: str | Path | None = None, resume: bool = Fal
         folder = checkpoint_dir(out)
     try:
         # everything that can reject the input happens before the checkpoint folder exists
+        check_resources(plan, out)
         workers = [(PathGenerator(sc.model, n_paths, n_days, plan.seed, "P", sim_cfg.substeps,
                                   chunk, sc.stream, sc.regimes, sc.shocks),
                     StrategyEngine(sc.model, plan.strategies, costs=plan.costs,
@@ -250,6 +347,8 @@ def _run_units(plan, workers, folder, starts, out, resume, progress, on_unit):
     sim_cfg = plan.simulation
     n_paths, chunk = plan.n_paths, sim_cfg.chunk_paths
     _prepare_checkpoints(folder, plan, resume, progress)
+    if resume:
+        _verify_checkpoints(folder, len(plan.scenarios), len(starts), progress)
     for si, (sc, (gen, engine)) in enumerate(zip(plan.scenarios, workers, strict=True)):
         for ci, start in enumerate(starts):
             if _unit_done(folder, si, ci):

@@ -186,6 +186,41 @@ def _allowed_keys(tp, loc: tuple) -> list[str] | None:
     return None
 
 
+def _field_info(tp, loc: tuple):
+    """The pydantic FieldInfo at ``loc`` under ``tp`` (for range messages), or None."""
+    tp = _unwrap(tp)
+    info = None
+    for part in loc:
+        origin = typing.get_origin(tp)
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            if part not in tp.model_fields:
+                return None
+            info = tp.model_fields[part]
+            tp = _unwrap(info.annotation)
+        elif origin is dict:
+            tp, info = _unwrap(typing.get_args(tp)[1]), None
+        elif origin in (list, tuple):
+            tp, info = _unwrap(typing.get_args(tp)[0]), None
+        else:
+            return None
+    return info
+
+
+def _range_text(info) -> str | None:
+    """'allowed: 0 < x <= 1' from a field's bounds (both ends, not only the one missed)."""
+    low = high = None
+    for m in getattr(info, "metadata", ()):
+        for attr, sign in (("gt", "<"), ("ge", "<=")):
+            if getattr(m, attr, None) is not None:
+                low = f"{getattr(m, attr):g} {sign} "
+        for attr, sign in (("lt", "<"), ("le", "<=")):
+            if getattr(m, attr, None) is not None:
+                high = f" {sign} {getattr(m, attr):g}"
+    if low is None and high is None:
+        return None
+    return f"allowed: {low or ''}x{high or ''}"
+
+
 def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
@@ -222,6 +257,11 @@ def _pydantic_problems(err: ValidationError, prefix: str, root_type) -> list[tup
             msg = e["msg"].removeprefix("Value error, ")
             if "input" in e and not isinstance(e["input"], dict | list):
                 msg += f" (got {_short(e['input'])})"
+            if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal",
+                        "finite_number"):
+                allowed = _range_text(_field_info(root_type, loc))
+                if allowed:
+                    msg += f"; {allowed}"
         out.append((path, msg))
     return _dedupe(out)
 
