@@ -334,6 +334,11 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, FileNotFoundError) as err:  # ParameterError is a ValueError
         print(f"alvh: error: {err}", file=sys.stderr)
         return EXIT_INVALID_INPUT
+    except OSError as err:  # a full disk, a file that cannot be written: no traceback
+        where = f" ({err.filename})" if getattr(err, "filename", None) else ""
+        print(f"alvh: error: cannot read or write{where}: {err.strerror or err}; finished "
+              "chunks, if any, are kept for --resume", file=sys.stderr)
+        return EXIT_INVALID_INPUT
     except KeyboardInterrupt:
         print("alvh: interrupted", file=sys.stderr)
         return 130

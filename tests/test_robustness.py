@@ -276,3 +276,48 @@ def test_range_messages_give_both_bounds(tmp_path, capsys):
     text = BASE.replace("chunk_paths: 16}", "chunk_paths: 16, capital: .nan}")
     err = _validate(tmp_path, capsys, text)
     assert "simulation.capital" in err and "allowed: 0 < x <= 1e+12" in err
+
+
+@pytest.mark.parametrize("override, loc, fragment", [
+    ("P: {lam: 100, mu_v: 1, rho_j: -50}", "model.overrides.P.rho_j", "mean log-price jump"),
+    ("Q: {lam: 100, mu_v: 1, mu_x: -1, sigma_x: 1, rho_j: -0.99}", "model.overrides.Q.rho_j",
+     "mean log-price jump"),
+    ("Q: {lam: 100, sigma_x: 1, mu_x: -0.5}", "model.overrides.Q.lam", "jump variance"),
+    ("P: {mu_v: 1, rho_j: 0.95}", "model.overrides.P.rho_j", "must be <= 0.9"),
+])
+def test_jump_laws_that_fail_mid_run_are_refused_up_front(tmp_path, capsys, override, loc,
+                                                          fragment):
+    """Each parameter is within its own bounds; together they underflow SPX or break the
+    pricing tables after the work has started. Refused before, with the fields named."""
+    err = _validate(tmp_path, capsys, BASE + f"model: {{preset: svcj_default, overrides: "
+                                                 f"{{{override}}}}}\n")
+    assert loc in err and fragment in err
+
+
+def test_every_shipped_model_passes_the_joint_conditions():
+    import simulator as sim
+    from simulator.model.presets import preset_names
+
+    for name in preset_names():
+        model = sim.load_model(name)
+        for measure in (model.P, model.Q):
+            assert abs(measure.mu_x + measure.rho_j * measure.mu_v) <= 1.0
+
+
+def test_a_full_disk_at_the_final_write_exits_2_and_leaves_no_temporary(tmp_path, capsys,
+                                                                        monkeypatch):
+    import xarray as xr
+
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(BASE)
+
+    def full_disk(self, path, *args, **kwargs):
+        open(path, "wb").write(b"partial")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(xr.Dataset, "to_netcdf", full_disk)
+    assert main(["run", str(scenario), "--out", str(tmp_path / "out.nc"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and "Traceback" not in err
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert "out.nc" not in left and not [n for n in left if n.endswith(".tmp")]

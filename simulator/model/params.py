@@ -120,11 +120,38 @@ class MeasureParams:
         problems = _check_bounds(values, _MEASURE_BOUNDS, prefix)
         bad = {p.removeprefix(prefix) for p, _ in problems}
         rho_j, mu_v = values.get("rho_j", 0.0), values.get("mu_v", 0.0)
-        if not bad & {"rho_j", "mu_v"} and rho_j * mu_v >= 1.0:
+        if not bad & {"rho_j", "mu_v"} and rho_j * mu_v > 0.9:
             problems.append(
-                (f"{prefix}rho_j", f"rho_j * mu_v = {rho_j * mu_v:g} must be < 1 "
-                 "(else E[exp(Z_x)] is infinite)")
+                (f"{prefix}rho_j", f"rho_j * mu_v = {rho_j * mu_v:g} must be <= 0.9 "
+                 "(at 1 E[exp(Z_x)] is infinite; near 1 the jump compensator explodes)")
             )
+            return problems
+        # joint conditions on the jump law, each within bounds on its own (the mean log jump
+        # and the compensator lam * mbar): beyond them prices underflow or the pricing tables
+        # cannot be inverted, long after the file was accepted
+        if not bad & {"mu_x", "rho_j", "mu_v", "sigma_x", "lam"}:
+            mu_x, sigma_x = values.get("mu_x", 0.0), values.get("sigma_x", 0.0)
+            lam = values.get("lam", 0.0)
+            mean_jump = mu_x + rho_j * mu_v
+            if abs(mean_jump) > 1.0:
+                problems.append(
+                    (f"{prefix}rho_j", f"mean log-price jump mu_x + rho_j * mu_v = "
+                     f"{mean_jump:g} must be in [-1, 1] (a move of e^-1 = -63 % per jump at "
+                     "the most); check mu_x, rho_j and mu_v together"))
+            elif lam > 0.0:
+                mbar = math.exp(mu_x + 0.5 * sigma_x**2) / (1.0 - rho_j * mu_v) - 1.0
+                second_moment = sigma_x**2 + (rho_j * mu_v) ** 2 + mean_jump**2  # E[Z_x^2]
+                if lam * second_moment > 4.0:
+                    problems.append(
+                        (f"{prefix}lam", f"jump variance lam * E[Z_x^2] = "
+                         f"{lam * second_moment:g} per year must be <= 4 (200 % a year of "
+                         "volatility from jumps alone); check lam with sigma_x, mu_x, rho_j "
+                         "and mu_v"))
+                elif lam * abs(mbar) > 2.0:
+                    problems.append(
+                        (f"{prefix}lam", f"jump compensator lam * E[exp(Z_x) - 1] = "
+                         f"{lam * mbar:g} per year must be in [-2, 2]; check lam with mu_x, "
+                         "sigma_x, rho_j and mu_v"))
         return problems
 
     def __post_init__(self) -> None:
