@@ -210,6 +210,8 @@ def _cmd_validate(args) -> int:
             print(err, file=sys.stderr)
             status = EXIT_INVALID_INPUT
             continue
+        for warning in plan.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
         print(f"{path}: ok ({plan.name}: {len(plan.scenarios)} scenario(s) x "
               f"{len(plan.strategies)} strateg{'y' if len(plan.strategies) == 1 else 'ies'}, "
               f"{plan.n_paths:,} paths x {plan.n_days} days)")
@@ -224,6 +226,8 @@ def _cmd_run(args) -> int:
 
     plan = load_scenario(args.scenario, n_paths=args.paths, seed=args.seed)
     out = Path(args.out) if args.out else default_output(plan)
+    for warning in plan.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     if out.suffix != ".nc":
         raise ValueError(f"--out {out}: the results file must end in .nc (NetCDF)")
     if out.exists() and out.is_dir():

@@ -85,7 +85,7 @@ def test_values_just_inside_the_bounds_are_accepted():
 
 def test_jump_moment_condition_rho_j_mu_v():
     data = {**FELLER_OK, "P": {**FELLER_OK["P"], "rho_j": 25.0, "mu_v": 0.04}}
-    with pytest.raises(ParameterError, match=r"P\.rho_j: rho_j \* mu_v = 1 must be < 1"):
+    with pytest.raises(ParameterError, match=r"P\.rho_j: rho_j \* mu_v = 1 must be <= 0\.9"):
         build(data)
 
 

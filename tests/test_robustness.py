@@ -321,3 +321,42 @@ def test_a_full_disk_at_the_final_write_exits_2_and_leaves_no_temporary(tmp_path
     assert "No space left on device" in err and "Traceback" not in err
     left = sorted(p.name for p in tmp_path.iterdir())
     assert "out.nc" not in left and not [n for n in left if n.endswith(".tmp")]
+
+
+def test_a_ruined_path_stops_trading_and_is_counted():
+    """risk_per_tranche 1.0 with a tranche every day and SPX -30 % on day 5: the account goes
+    below zero, every position is closed at that close's marks, nothing trades afterwards, and
+    the books still balance."""
+    import numpy as np
+
+    import simulator as sim
+    from simulator.strategy import StrategyEngine, strategy
+    from simulator.strategy.engine import PNL_NAMES
+
+    model = sim.load_model("svcj_default")
+    n = 30
+    spx = np.full(n + 1, model.spx0)
+    spx[5:] *= 0.70
+    v = np.full(n + 1, float(model.variance_from_vix(20.0)))
+    reckless = {"preset": "monthly_16_delta", "every_trading_days": 1, "risk_per_tranche": 1.0,
+                "stop_multiple": None, "take_profit": None}
+    r = StrategyEngine(model, {"x": strategy(reckless)}).evaluate(spx[None], v[None],
+                                                                  log_paths=[0])
+    assert r.count_of("x", "ruined")[0] == 1
+    eq = r.equity[0, 0]
+    day = int(np.argmax(eq <= 0))
+    assert day == 5 and (eq[day:] == eq[day]).all()
+    assert not [t for t in r.trades if t.day > day]
+    buckets = r.pnl[0, 0, :PNL_NAMES.index("hedge_premium")].sum()
+    assert buckets == pytest.approx(eq[-1] - 1.0, abs=1e-12)
+
+
+def test_validation_warns_when_a_strategy_can_lose_more_than_the_account(tmp_path, capsys):
+    path = tmp_path / "reckless.yaml"
+    path.write_text(BASE.replace("hedge: none}", "hedge: none}\n  x: {condor: {preset: "
+                                 "monthly_16_delta, every_trading_days: 1, risk_per_tranche: "
+                                 "0.2}}"))
+    assert main(["validate", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert "strategies.x: can lose more than the account" in err
+    assert "strategies.unhedged" not in err

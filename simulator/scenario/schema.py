@@ -310,6 +310,26 @@ class RunPlan:
     vol_events: VolEventConfig = field(default_factory=VolEventConfig)
 
     @property
+    def warnings(self) -> list[str]:
+        """Strategies that can lose more than the account: their open tranches' risk plus a
+        year of hedge budget reach 100 % of equity (the run goes on; ruined paths stop trading
+        and are counted in ``trades_per_path`` as ``ruined``)."""
+        out = []
+        for label, strat in self.strategies.items():
+            c, h = strat.condor, strat.hedge
+            tranches = math.ceil(c.dte_trading_days / c.every_trading_days) if c else 0
+            exposure = tranches * (c.risk_per_tranche if c else 0.0)
+            if h is not None and h.sizing == "budget":
+                exposure += h.budget_annual * max(h.regime.factors) if h.regime.enabled \
+                    else h.budget_annual
+            if exposure >= 1.0:
+                out.append(f"{self.source}: strategies.{label}: can lose more than the account "
+                           f"({tranches} tranche(s) of {c.risk_per_tranche if c else 0:g} open at "
+                           f"once plus the hedge budget = {exposure:.0%} of equity); ruined "
+                           "paths stop trading")
+        return out
+
+    @property
     def n_paths(self) -> int:
         return self.simulation.paths
 

@@ -41,7 +41,7 @@ PNL_NAMES = ("condor", "layer_front", "layer_middle", "layer_tail", "spx_costs",
 COUNT_NAMES = ("condor_opened", "condor_take_profit", "condor_stop", "condor_exit_dte",
                "condor_expired", "condor_restruck", "hedge_bought", "hedge_rolled",
                "hedge_expired", "hedge_monetized", "hedge_ts_rolled", "hedge_filter_blocked_days",
-               "hedge_regime_skipped")
+               "hedge_regime_skipped", "ruined")
 _CLOSE_REASONS = {K.CLOSE_TAKE_PROFIT: "take profit", K.CLOSE_STOP: "stop",
                   K.CLOSE_EXIT_DTE: "exit DTE", K.CLOSE_EXPIRY: "expiry",
                   K.CLOSE_ADJUST: "re-strike (term structure)"}

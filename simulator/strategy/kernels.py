@@ -21,6 +21,8 @@ Within a trading day ``d`` (all at day-``d`` closing prices, marks at mid):
 interest on cash -> condor closes -> hedge expiries, marks and sales (monetise, roll, term-
 structure roll-out) -> condor entries (sized on equity) -> hedge purchases -> equity.
 ``equity[0]`` is 1.0 *before* the day-0 trades, so every cost is in the returns.
+A path whose account closes at or below zero is *ruined*: its positions are closed at that
+close's marks, it stops trading and accruing, and ``counts[CT_RUINED]`` records it.
 """
 
 from __future__ import annotations
@@ -54,8 +56,8 @@ N_BK = 10
 # trade counts
 (CT_CONDOR_OPEN, CT_TAKE_PROFIT, CT_STOP, CT_EXIT_DTE, CT_CONDOR_EXPIRY, CT_ADJUST,
  CT_HEDGE_BUY, CT_HEDGE_ROLL, CT_HEDGE_EXPIRY, CT_MONETIZE, CT_TS_ROLL, CT_FILTER_BLOCKED,
- CT_REGIME_SKIP) = range(13)
-N_CT = 13
+ CT_REGIME_SKIP, CT_RUINED) = range(14)
+N_CT = 14
 
 # trade log: one row per event
 EV_CONDOR_OPEN, EV_CONDOR_CLOSE, EV_HEDGE_BUY, EV_HEDGE_SELL = 1, 2, 3, 4
@@ -323,10 +325,14 @@ def run_strategy(ss, ls, spx, v, vix, front, second, macd, rsi_values, mark, ope
     cash = 1.0
     interest_total = 0.0
     hedge_cash = 0.0  # the layers' cash flows and costs so far
+    ruined = False
     equity[0] = 1.0
     trading[0] = 1.0
     hedge[0] = 0.0
     for d in range(n_days + 1):
+        if ruined:  # the account is gone: nothing trades, nothing accrues
+            equity[d], trading[d], hedge[d] = equity[d - 1], trading[d - 1], hedge[d - 1]
+            continue
         spot = spx[d]
         var = v[d]
         vix_d = vix[d]
@@ -509,6 +515,26 @@ def run_strategy(ss, ls, spx, v, vix, front, second, macd, rsi_values, mark, ope
             eq = cash + held
             for s in range(n_slots):
                 eq -= qty[s] * mark[d, s]
+            if eq <= 0.0:
+                # ruin: every position is closed at the close's marks (no costs: the account
+                # cannot pay them) and the path stops trading; counted in CT_RUINED
+                for s in range(n_slots):
+                    if qty[s] > 0.0:
+                        flow = -qty[s] * mark[d, s]
+                        cash += flow
+                        pnl[BK_CONDOR] += flow
+                        qty[s] = 0.0
+                for k in range(3):
+                    if lqty[k] > 0.0:
+                        flow = lqty[k] * lprice[k]
+                        cash += flow
+                        hedge_cash += flow
+                        pnl[BK_LAYER0 + k] += flow
+                        lqty[k] = 0.0
+                held = 0.0
+                eq = cash
+                ruined = True
+                counts[CT_RUINED] += 1
             equity[d] = eq
             trading[d] = eq - interest_total
             hedge[d] = hedge_cash + held
