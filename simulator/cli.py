@@ -86,6 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="results file (default: results/NAME.nc, NAME from the file)")
     run.add_argument("--resume", action="store_true",
                      help="continue an interrupted run from its checkpoints")
+    run.add_argument("--overwrite", action="store_true",
+                     help="discard the checkpoints of an interrupted run at --out")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.add_argument("--no-summary", action="store_true", help="do not print the summary")
 
@@ -121,6 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="bootstrap resamples per CI (default: 1000)")
     cla.add_argument("--resume", action="store_true",
                      help="continue an interrupted run from its checkpoints")
+    cla.add_argument("--overwrite", action="store_true",
+                     help="discard the checkpoints of an interrupted run in --out")
     cla.add_argument("--quiet", action="store_true", help="no progress bar")
 
     val = sub.add_parser(
@@ -239,7 +243,8 @@ def _cmd_run(args) -> int:
               f"{n_units} chunk(s)", file=sys.stderr)
     t0 = time.perf_counter()
     try:
-        cube = run_plan(plan, out=out, resume=args.resume, progress=not args.quiet)
+        cube = run_plan(plan, out=out, resume=args.resume, progress=not args.quiet,
+                        overwrite=args.overwrite)
     except KeyboardInterrupt:
         print(f"\nalvh: interrupted; finished chunks are kept in {checkpoint_dir(out)}.\n"
               f"Continue with: alvh run {args.scenario} --out {out} --resume"
@@ -298,6 +303,7 @@ def _cmd_claims(args) -> int:
     t0 = time.perf_counter()
     try:
         results = run_claims(out, n_paths=args.paths, seed=args.seed, resume=args.resume,
+                             overwrite=args.overwrite,
                              progress=not args.quiet, n_boot=args.boot,
                              scenario_file=args.scenario)
     except KeyboardInterrupt:

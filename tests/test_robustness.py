@@ -360,3 +360,135 @@ def test_validation_warns_when_a_strategy_can_lose_more_than_the_account(tmp_pat
     err = capsys.readouterr().err
     assert "strategies.x: can lose more than the account" in err
     assert "strategies.unhedged" not in err
+
+
+CORPUS = __import__("pathlib").Path(__file__).parent / "data" / "bad_scenarios"
+
+
+def _corpus():
+    import ast
+
+    lines = (CORPUS / "expected.txt").read_text().splitlines()
+    return [(name, ast.literal_eval(field)) for name, field in
+            (line.split(": ", 1) for line in lines)]
+
+
+def test_the_corpus_is_large_and_current():
+    cases = _corpus()
+    assert len(cases) >= 100
+    assert sorted(p.name for p in CORPUS.glob("*.yaml")) == sorted(n for n, _ in cases)
+
+
+@pytest.mark.parametrize("name, field", _corpus())
+def test_every_malformed_file_exits_2_naming_its_field(tmp_path, capsys, name, field):
+    """Each file of tests/data/bad_scenarios (written by its _generate.py): exit 2, the field
+    named, no traceback, nothing written, within 2 s and 200 MB."""
+    import shutil
+    import tracemalloc
+
+    path = tmp_path / name
+    shutil.copy(CORPUS / name, path)
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    try:
+        code = main(["validate", str(path)])
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    elapsed = time.perf_counter() - t0
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert field in err and str(path) in err and "Traceback" not in err
+    assert elapsed < 2.0 and peak < 200 * 2**20
+    assert [p.name for p in tmp_path.iterdir()] == [name]
+
+
+def test_fuzzing_the_schema_never_gives_a_traceback(tmp_path_factory):
+    """Random structures and values (aliases from shared objects, deep nesting, wrong types,
+    NaN, huge numbers) in every section: exit 0 or 2, never a traceback."""
+    import contextlib
+    import io
+
+    import yaml
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    keys = st.sampled_from(["name", "simulation", "model", "scenarios", "costs", "vol_events",
+                            "strategies", "sweep", "paths", "days", "preset", "overrides",
+                            "P", "Q", "condor", "hedge", "layers", "front", "shocks", "day",
+                            "monetize", "sell_fraction", "unhedged", "alvh"]) | st.text(
+        max_size=8)
+    leaves = (st.none() | st.booleans() | st.integers(-10**20, 10**20)
+              | st.floats(allow_nan=True, allow_infinity=True) | st.text(max_size=12))
+    values = st.recursive(leaves, lambda inner: st.lists(inner, max_size=4)
+                          | st.dictionaries(keys, inner, max_size=4), max_leaves=30)
+    sections = st.sampled_from(["simulation", "model", "scenarios", "costs", "vol_events",
+                                "strategies", "sweep", "name"])
+
+    @settings(max_examples=120, deadline=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(section=sections, value=values, shared=st.booleans(),
+           depth=st.integers(0, 200))
+    def run(section, value, shared, depth):
+        base = yaml.safe_load(BASE)
+        for _ in range(depth):
+            value = [value]
+        base[section] = [value, value, value] if shared else value  # shared: YAML aliases
+        text = yaml.dump(base, default_flow_style=True)
+        folder = tmp_path_factory.mktemp("fuzz")
+        path = folder / "f.yaml"
+        path.write_text(text)
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+            code = main(["validate", str(path)])
+        assert code in (0, 2), err.getvalue()
+        assert "Traceback" not in err.getvalue()
+        assert [p.name for p in folder.iterdir()] == ["f.yaml"]
+
+    run()
+
+
+def test_an_interrupted_run_is_never_discarded_by_accident(tmp_path, capsys):
+    """Rerunning without --resume refuses to delete an earlier run's finished chunks;
+    --overwrite discards them, --resume continues them."""
+    from simulator.scenario.runner import checkpoint_dir, run_plan
+    from simulator.scenario.schema import load_scenario
+
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(BASE.replace("paths: 16,", "paths: 48,"))
+    out = tmp_path / "out.nc"
+
+    class Stop(Exception):
+        pass
+
+    def stop(si, ci):
+        raise Stop
+
+    with pytest.raises(Stop):
+        run_plan(load_scenario(scenario), out=out, on_unit=stop)
+    args = ["run", str(scenario), "--out", str(out), "--quiet", "--no-summary"]
+    assert main(args) == 2
+    assert "continue it with --resume, or discard them with --overwrite" in \
+        capsys.readouterr().err
+    assert len(list(checkpoint_dir(out).glob("s*_c*.npz"))) == 1
+    assert main([*args, "--overwrite"]) == 0 and out.is_file()
+
+
+def test_an_unwritable_output_folder_exits_2(tmp_path, capsys, monkeypatch):
+    """A read-only folder (simulated: the tests run as root, which chmod does not stop)."""
+    from pathlib import Path
+
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(BASE)
+    real_mkdir = Path.mkdir
+
+    def read_only(self, *args, **kwargs):
+        if "readonly" in str(self):
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_mkdir(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "mkdir", read_only)
+    assert main(["run", str(scenario), "--out", str(tmp_path / "readonly" / "out.nc"),
+                 "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot write there (Permission denied)" in err and "Traceback" not in err

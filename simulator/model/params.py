@@ -84,7 +84,8 @@ def _check_bounds(
         value = values[name]
         path = f"{prefix}{name}"
         if isinstance(value, bool) or not isinstance(value, int | float):
-            problems.append((path, f"must be a number ({meaning}), got {value!r}"))
+            shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+            problems.append((path, f"must be a number ({meaning}), got {shown}"))
             continue
         ok = math.isfinite(value)
         ok = ok and (value >= lo if lo_inc else value > lo)

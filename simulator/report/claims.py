@@ -1002,7 +1002,8 @@ def claims_command(*, paths: int, seed, out_dir, scenario_file=None) -> str:
 
 def run_claims(out_dir: str | Path, *, n_paths: int | None = None, seed: int | None = None,
                resume: bool = False, progress: bool = True, n_boot: int = N_BOOT,
-               scenario_file: str | Path | None = None) -> list[ClaimResult]:
+               scenario_file: str | Path | None = None,
+               overwrite: bool = False) -> list[ClaimResult]:
     """Run the claims scenario file into ``out_dir/claims.nc`` (checkpointed, resumable),
     evaluate C1-C12 and write ``claims.md`` and ``claims.csv`` beside it."""
     from simulator import __version__
@@ -1015,7 +1016,8 @@ def run_claims(out_dir: str | Path, *, n_paths: int | None = None, seed: int | N
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out {out}: exists and is not a folder")
-    cube = run_plan(plan, out=out / "claims.nc", resume=resume, progress=progress)
+    cube = run_plan(plan, out=out / "claims.nc", resume=resume, progress=progress,
+                    overwrite=overwrite)
     results = evaluate_claims(cube, n_boot=n_boot)
     write_claims(results, out, paths=plan.n_paths, seed=plan.seed, version=__version__,
                  command=claims_command(paths=plan.n_paths, seed=plan.seed, out_dir=out,

@@ -272,7 +272,8 @@ def _verify_checkpoints(folder: Path, n_scenarios: int, n_chunks: int,
                       f"({', '.join(bad[:5])}{', ...' if len(bad) > 5 else ''})")
 
 
-def _prepare_checkpoints(folder: Path, plan: RunPlan, resume: bool, progress: Progress):
+def _prepare_checkpoints(folder: Path, plan: RunPlan, resume: bool, progress: Progress,
+                         overwrite: bool = False):
     manifest = {"fingerprint": plan.fingerprint(), "scenario_file": plan.source,
                 "n_paths": plan.n_paths, "seed": str(plan.seed)}
     path = folder / MANIFEST
@@ -292,9 +293,13 @@ def _prepare_checkpoints(folder: Path, plan: RunPlan, resume: bool, progress: Pr
             progress.note(f"resuming: {done} finished chunk(s) found in {folder}")
             return
         n_old = len(list(folder.glob("s*_c*.npz")))
+        if n_old and not overwrite:
+            raise ResumeError(
+                f"{folder} holds {n_old} finished chunk(s) of an earlier run: continue it "
+                "with --resume, or discard them with --overwrite")
         if n_old:
             progress.note(f"discarding {n_old} finished chunk(s) of an earlier run in "
-                          f"{folder} (use --resume to continue it instead)")
+                          f"{folder} (--overwrite)")
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     path.write_text(json.dumps(manifest, indent=1))
@@ -302,10 +307,13 @@ def _prepare_checkpoints(folder: Path, plan: RunPlan, resume: bool, progress: Pr
 
 def run_plan(plan: RunPlan, *, out: str | Path | None = None, resume: bool = False,
              progress: bool | Progress = False,
-             on_unit: Callable[[int, int], None] | None = None):
+             on_unit: Callable[[int, int], None] | None = None, overwrite: bool = False):
     """Run a validated plan; returns the cube and writes it to ``out`` when given.
 
     ``on_unit(scenario_index, chunk_index)`` is called after each unit is checkpointed.
+    Finished chunks of an earlier, interrupted run at ``out`` are continued with ``resume``
+    or discarded with ``overwrite``; with neither the run is refused (nothing is lost by
+    accident).
     """
     from simulator.model.paths import PathGenerator
     from simulator.strategy.engine import StrategyEngine
@@ -335,18 +343,19 @@ def run_plan(plan: RunPlan, *, out: str | Path | None = None, resume: bool = Fal
                                    capital=sim_cfg.capital))
                    for sc in plan.scenarios]
         with output_lock(out) if out is not None else nullcontext():
-            return _run_units(plan, workers, folder, starts, out, resume, progress, on_unit)
+            return _run_units(plan, workers, folder, starts, out, resume, progress, on_unit,
+                              overwrite)
     finally:
         if tmp_root is not None:
             tmp_root.cleanup()
 
 
-def _run_units(plan, workers, folder, starts, out, resume, progress, on_unit):
+def _run_units(plan, workers, folder, starts, out, resume, progress, on_unit, overwrite):
     from simulator.results.cube import assemble, chunk_record, equity_quantiles, write_cube
 
     sim_cfg = plan.simulation
     n_paths, chunk = plan.n_paths, sim_cfg.chunk_paths
-    _prepare_checkpoints(folder, plan, resume, progress)
+    _prepare_checkpoints(folder, plan, resume, progress, overwrite)
     if resume:
         _verify_checkpoints(folder, len(plan.scenarios), len(starts), progress)
     for si, (sc, (gen, engine)) in enumerate(zip(plan.scenarios, workers, strict=True)):
@@ -376,7 +385,8 @@ def _run_units(plan, workers, folder, starts, out, resume, progress, on_unit):
 
 
 def run(path: str | Path, n_paths: int | None = None, seed: int | None = None, *,
-        out: str | Path | None = None, resume: bool = False, progress: bool = False):
+        out: str | Path | None = None, resume: bool = False, progress: bool = False,
+        overwrite: bool = False):
     """Run a scenario file and return its results cube (DESIGN §4).
 
     >>> import simulator as sim
@@ -388,4 +398,4 @@ def run(path: str | Path, n_paths: int | None = None, seed: int | None = None, *
     interrupted run with the same ``out`` from its checkpoints.
     """
     plan = load_scenario(path, n_paths=n_paths, seed=seed)
-    return run_plan(plan, out=out, resume=resume, progress=progress)
+    return run_plan(plan, out=out, resume=resume, progress=progress, overwrite=overwrite)

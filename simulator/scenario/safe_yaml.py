@@ -56,6 +56,24 @@ def _check_size(root) -> None:
                 stack.append((value, depth + 1))
 
 
+_OPEN = (yaml.FlowSequenceStartToken, yaml.FlowMappingStartToken,
+         yaml.BlockSequenceStartToken, yaml.BlockMappingStartToken)
+_CLOSE = (yaml.FlowSequenceEndToken, yaml.FlowMappingEndToken, yaml.BlockEndToken)
+
+
+def _check_depth(text: str) -> None:
+    """Nesting depth from the token stream (the scanner does not recurse; the composer does,
+    so a deep document must be refused before it is composed)."""
+    depth = 0
+    for token in yaml.scan(text, Loader=yaml.SafeLoader):
+        if isinstance(token, _OPEN):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise YamlLimitError(f"nested more than {MAX_DEPTH} levels deep")
+        elif isinstance(token, _CLOSE):
+            depth -= 1
+
+
 def load(text: str):
     """Parse one YAML document with the limits above; raises ``YamlLimitError`` or
     ``yaml.YAMLError`` (duplicate keys included)."""
@@ -63,11 +81,12 @@ def load(text: str):
     if size > MAX_BYTES:
         raise YamlLimitError(f"{size:,} bytes; a scenario or model file may have at most "
                              f"{MAX_BYTES:,}")
+    _check_depth(text)
     loader = _Loader(text)
     try:
         try:
             node = loader.get_single_node()
-        except RecursionError:
+        except RecursionError:  # pragma: no cover (_check_depth bounds the nesting first)
             raise YamlLimitError(f"nested more than {MAX_DEPTH} levels deep") from None
         if node is None:
             return None

@@ -26,7 +26,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from simulator.results.events import VolEventConfig
 from simulator.scenario import safe_yaml
@@ -68,12 +76,13 @@ class SimulationConfig(_Strict):
     quantiles: tuple[float, ...] = Field(DEFAULT_QUANTILES, min_length=1, max_length=25,
                                          description="equity quantiles over paths, per day")
 
-    @model_validator(mode="after")
-    def _quantiles(self):
-        q = self.quantiles
+    @field_validator("quantiles")
+    @classmethod
+    def _quantiles(cls, q):
         if any(not 0.0 <= x <= 1.0 for x in q) or any(b <= a for a, b in itertools.pairwise(q)):
-            raise ValueError(f"quantiles must increase strictly within [0, 1], got {list(q)}")
-        return self
+            shown = list(q) if len(q) <= 8 else [*list(q)[:8], "..."]
+            raise ValueError(f"quantiles must increase strictly within [0, 1], got {shown}")
+        return q
 
 
 class ModelSpec(_Strict):
