@@ -285,11 +285,9 @@ def test_spreads_widen_with_vix_and_cheap_wings_are_capped():
 
 
 def test_combo_fill_is_cheaper_than_legging(model):
-    paths = sim.simulate_paths(model, 200, 63, seed=4)
     res = evaluate_strategies(model, {
         "legs": strategy("monthly_16_delta", costs="retail_legs"),
         "combo": strategy("monthly_16_delta", costs="retail_combo")}, 200, 63, seed=4)
-    assert paths.sizes["path"] == 200
     assert (res.pnl_of("combo", "spx_costs") > res.pnl_of("legs", "spx_costs")).mean() > 0.95
 
 
@@ -314,6 +312,24 @@ def test_sizing_rules(model, sizing):
         else:
             stack = 0.02 * 21 / 252 * t.equity  # min(every 21, 31 trading days to expiry)
             assert max_loss + 2 * t.cost + stack == pytest.approx(0.03 * t.equity, rel=1e-12)
+
+
+def test_per_condor_hedge_stack_is_inside_the_tranche_risk(model):
+    """condor_hedge_costs with a 4/4/2 stack: on the first entry the condor's max loss, its
+    round-trip costs and the VIX calls bought for it that day (premium and costs) add up to
+    risk x equity."""
+    n = 10
+    spx, v = np.full(n + 1, model.spx0), np.full(n + 1, float(model.variance_from_vix(18.0)))
+    r = _one(StrategyEngine(model, {"s": strategy("monthly_16_delta", "alvh_4_4_2")}), spx, v)
+    opened = next(t for t in r.trades if t.action == "condor open")
+    buys = [t for t in r.trades if t.action == "VIX call buy" and t.day == opened.day]
+    assert len(buys) == 3
+    kpl, kps, kcs, kcl = opened.strikes
+    max_loss = (max(kps - kpl, kcl - kcs) - opened.price) * opened.contracts * 100 / 1e6
+    stack = sum(-t.cash_flow + t.cost for t in buys)
+    assert [t.contracts / opened.contracts for t in buys] == pytest.approx([4, 4, 2])
+    assert max_loss + 2 * opened.cost + stack == pytest.approx(0.025 * opened.equity,
+                                                               rel=1e-12)
 
 
 def test_the_070_preset_does_what_its_name_says(model):
@@ -399,6 +415,21 @@ def test_partial_monetisation_and_rearm_after_days(model):
     # are sold in halves again the next day, and so on every 11 days
     assert {t.day for t in sells} == {30, 41, 52, 63}
     assert _holding_on(r.trades, 69)
+
+
+def test_profit_sales_ladder(model):
+    """VIX 15 -> 30 on day 5 and stays: the front call is worth more than 3x its cost from
+    day 5 on, but the remainder is sold again only at 3x the *sale* price, which a flat VIX
+    never reaches: one profit sale, then the roll."""
+    spx, v = _spike(model, 30, 5, 30.0)
+    hedge = {"preset": "single_front", "term_structure": {"enabled": False},
+             "regime": {"enabled": False}}
+    r = _one(StrategyEngine(model, {"s": strategy(None, hedge)}), spx, v)
+    (bought,) = [t for t in r.trades if t.action == "VIX call buy"]
+    sales = [t for t in r.trades if t.action == "VIX call sell"]
+    assert [t.day for t in sales if "monetise" in t.detail] == [5]
+    assert "roll" in sales[1].detail and sales[1].price >= 3 * bought.price  # still > 3x cost
+    assert sales[0].contracts == pytest.approx(0.5 * bought.contracts)
 
 
 def test_rearm_at_roll(model):

@@ -30,6 +30,26 @@ def _validate(tmp_path, capsys, text, name="bad.yaml", command="validate"):
     return err
 
 
+class _Stop(Exception):
+    """Raised from ``on_unit`` to interrupt a run after some units, as a kill would."""
+
+
+def _interrupt(scenario, out, after):
+    """Run ``scenario`` into ``out`` and stop it once ``after`` units are checkpointed."""
+    from simulator.scenario.runner import run_plan
+    from simulator.scenario.schema import load_scenario
+
+    done = []
+
+    def on_unit(si, ci):
+        done.append(ci)
+        if len(done) == after:
+            raise _Stop
+
+    with pytest.raises(_Stop):
+        run_plan(load_scenario(scenario), out=out, on_unit=on_unit)
+
+
 def _alias_bomb(levels=9, width=9):
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
     for i in range(1, levels + 1):
@@ -127,14 +147,7 @@ def test_resume_is_refused_when_a_referenced_model_file_changed(tmp_path, capsys
                         + "model: {preset: mymodel.yaml}\n")
     out = tmp_path / "out.nc"
 
-    class Stop(Exception):
-        pass
-
-    def stop_after_one(si, ci):
-        raise Stop
-
-    with pytest.raises(Stop):
-        run_plan(load_scenario(scenario), out=out, on_unit=stop_after_one)
+    _interrupt(scenario, out, after=1)
     assert checkpoint_dir(out).is_dir()
     text = model.read_text()
     assert "v0: 0.0163" in text
@@ -201,18 +214,7 @@ def test_damaged_and_swapped_checkpoints_are_recomputed_on_resume(tmp_path):
     whole = run_plan(load_scenario(scenario))
     out = tmp_path / "out.nc"
 
-    class Stop(Exception):
-        pass
-
-    done = []
-
-    def stop_after_four(si, ci):
-        done.append(ci)
-        if len(done) == 4:
-            raise Stop
-
-    with pytest.raises(Stop):
-        run_plan(load_scenario(scenario), out=out, on_unit=stop_after_four)
+    _interrupt(scenario, out, after=4)
     folder = checkpoint_dir(out)
     truncated = folder / "s000_c000000.npz"
     truncated.write_bytes(truncated.read_bytes()[:200])
@@ -451,21 +453,13 @@ def test_fuzzing_the_schema_never_gives_a_traceback(tmp_path_factory):
 def test_an_interrupted_run_is_never_discarded_by_accident(tmp_path, capsys):
     """Rerunning without --resume refuses to delete an earlier run's finished chunks;
     --overwrite discards them, --resume continues them."""
-    from simulator.scenario.runner import checkpoint_dir, run_plan
-    from simulator.scenario.schema import load_scenario
+    from simulator.scenario.runner import checkpoint_dir
 
     scenario = tmp_path / "s.yaml"
     scenario.write_text(BASE.replace("paths: 16,", "paths: 48,"))
     out = tmp_path / "out.nc"
 
-    class Stop(Exception):
-        pass
-
-    def stop(si, ci):
-        raise Stop
-
-    with pytest.raises(Stop):
-        run_plan(load_scenario(scenario), out=out, on_unit=stop)
+    _interrupt(scenario, out, after=1)
     args = ["run", str(scenario), "--out", str(out), "--quiet", "--no-summary"]
     assert main(args) == 2
     assert "continue it with --resume, or discard them with --overwrite" in \
