@@ -12,7 +12,8 @@ import math
 
 import numpy as np
 
-from simulator.model.params import TRADING_DAYS_PER_YEAR, Model
+from simulator.common.conventions import TRADING_DAYS_PER_YEAR
+from simulator.model.params import Model
 from simulator.model.paths import PSI_CRITICAL
 
 

@@ -5,6 +5,7 @@ Public names (DESIGN §6)::
     import simulator as sim
     model = sim.load_model("svcj_default")
     paths = sim.simulate_paths(model, n_paths=10_000, n_days=252, seed=7, measure="P")
+    pricer = sim.Pricer(model)   # prices under Q (builds the pricing tables once)
     cube = sim.run("scenarios/quickstart.yaml", n_paths=2_000, seed=1)
     print(sim.format_summary(sim.summarize(cube)))
 
@@ -17,7 +18,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.2.0"
+from simulator._version import __version__ as __version__
 
 _LAZY = {
     "Model": "simulator.model.params",
@@ -27,6 +28,7 @@ _LAZY = {
     "load_model": "simulator.model.presets",
     "preset_names": "simulator.model.presets",
     "simulate_paths": "simulator.model.paths",
+    "Pricer": "simulator.pricing.pricer",
     "run": "simulator.scenario.runner",
     "load_scenario": "simulator.scenario.schema",
     "ScenarioError": "simulator.scenario.schema",
@@ -40,6 +42,7 @@ __all__ = [
     "MeasureParams",
     "Model",
     "ParameterError",
+    "Pricer",
     "ScenarioError",
     "format_summary",
     "load_model",
@@ -60,6 +63,7 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from simulator.model.paths import simulate_paths
     from simulator.model.presets import load_model, preset_names
+    from simulator.pricing.pricer import Pricer
     from simulator.results.cube import open_cube
     from simulator.results.summary import format_summary, summarize
     from simulator.scenario.runner import run

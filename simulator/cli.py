@@ -166,6 +166,7 @@ def _cmd_presets() -> int:
 def _cmd_simulate(args) -> int:
     import numpy as np
 
+    from simulator.common.conventions import years_of
     from simulator.model.paths import simulate_paths
     from simulator.model.presets import load_model
     from simulator.model.stylized_facts import market_facts, simulated_facts
@@ -177,7 +178,7 @@ def _cmd_simulate(args) -> int:
     elapsed = time.perf_counter() - t0
     steps = args.paths * args.days * args.substeps
     spx_end = paths.spx.values[:, -1]
-    years = args.days / 252
+    years = years_of(args.days)
     growth = np.log(spx_end / model.spx0) / years
     q = [0.01, 0.05, 0.5, 0.95, 0.99]
     print(f"model {model.name} | measure {args.measure} | {args.paths} paths x {args.days} "
@@ -291,10 +292,44 @@ def _cmd_report(args) -> int:
     return EXIT_OK
 
 
+def run_claims(out_dir, *, n_paths: int | None = None, seed: int | None = None,
+               resume: bool = False, progress: bool = True, n_boot: int | None = None,
+               scenario_file=None, overwrite: bool = False):
+    """Run the claims scenario file into ``out_dir/claims.nc`` (checkpointed, resumable),
+    evaluate C1-C12 and write ``claims.md`` and ``claims.csv`` beside it; the results."""
+    from pathlib import Path
+
+    from simulator._version import __version__
+    from simulator.report.claims import (
+        CLAIMS_FILE,
+        N_BOOT,
+        check_names,
+        claims_command,
+        evaluate_claims,
+        write_claims,
+    )
+    from simulator.scenario.runner import run_plan
+    from simulator.scenario.schema import load_scenario
+
+    source = Path(scenario_file) if scenario_file is not None else CLAIMS_FILE
+    plan = load_scenario(source, n_paths=n_paths, seed=seed)
+    check_names(source, [sc.name for sc in plan.scenarios], list(plan.strategies))
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out}: exists and is not a folder")
+    cube = run_plan(plan, out=out / "claims.nc", resume=resume, progress=progress,
+                    overwrite=overwrite)
+    results = evaluate_claims(cube, n_boot=n_boot or N_BOOT)
+    write_claims(results, out, paths=plan.n_paths, seed=plan.seed, version=__version__,
+                 command=claims_command(paths=plan.n_paths, seed=plan.seed, out_dir=out,
+                                        scenario_file=scenario_file))
+    return results
+
+
 def _cmd_claims(args) -> int:
     from pathlib import Path
 
-    from simulator.report.claims import format_verdicts, run_claims
+    from simulator.report.claims import format_verdicts
     from simulator.scenario.runner import checkpoint_dir
 
     if args.boot < 10:
@@ -321,7 +356,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.version:
-        from simulator import __version__
+        from simulator._version import __version__
 
         print(__version__)
         return EXIT_OK

@@ -11,16 +11,15 @@ import numpy as np
 import pytest
 
 import simulator as sim
-from simulator.cli import main
+from simulator.cli import main, run_claims
+from simulator.pricing.pricer import Pricer
 from simulator.report.claims import (
     CLAIMS,
     CLAIMS_FILE,
     NOT_SUPPORTED,
     SUPPORTED,
     Finding,
-    bootstrap,
     evaluate_claims,
-    run_claims,
 )
 from simulator.scenario.schema import load_scenario
 
@@ -56,28 +55,6 @@ def test_claims_file_has_twenty_thousand_paths_and_all_strategies_share_the_budg
 
 
 # ---- statistics and verdict logic ------------------------------------------------------------
-
-def test_bootstrap_ci_of_a_mean_matches_the_standard_error():
-    rng = np.random.default_rng(1)
-    n = 4000
-    x = rng.normal(0.3, 2.0, n)
-    est, lo, hi = bootstrap(lambda d: d["x"].mean(), {"x": x}, n_boot=2000, seed=3)
-    se = 2.0 / math.sqrt(n)
-    assert est == pytest.approx(x.mean())
-    # the half-width of a 95 % CI is 1.96 SE; 2000 resamples estimate it to ~3 %
-    assert (hi - lo) / 2 == pytest.approx(1.96 * se, rel=0.10)
-
-
-def test_bootstrap_keeps_the_pairing_of_common_random_numbers():
-    rng = np.random.default_rng(2)
-    common = rng.normal(0.0, 1.0, 3000)
-    a, b = common + 0.01, common + rng.normal(0.0, 0.01, 3000)
-    _, lo, hi = bootstrap(lambda d: d["a"].mean() - d["b"].mean(), {"a": a, "b": b},
-                          n_boot=500, seed=0)
-    # paired: the noise of `common` cancels, so the CI is ~100x narrower than unpaired
-    assert hi - lo < 4 * 1.96 * 0.01 / math.sqrt(3000) * 1.5
-    assert lo < 0.01 < hi + 1e-3
-
 
 @pytest.mark.parametrize("kw, expected", [
     ({"estimate": 0.3, "ci_low": 0.28, "ci_high": 0.33, "claimed_low": 0.35,
@@ -218,7 +195,7 @@ def test_c11_break_even_and_sd_are_those_of_the_16_delta_condor(claims_run):
     from scipy.optimize import brentq
     from scipy.stats import norm
     spot, tau, r, q = model.spx0, days / 252, model.r, model.q
-    price = float(model.spx_option(spot, model.v0, days, short, kind="put"))
+    price = float(Pricer(model).spx_option(spot, model.v0, days, short, kind="put"))
 
     def bs_put(sigma):
         d1 = (math.log(spot / short) + (r - q + sigma**2 / 2) * tau) / (sigma * math.sqrt(tau))

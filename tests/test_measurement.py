@@ -9,6 +9,7 @@ import pytest
 
 import simulator as sim
 from simulator.cli import main
+from simulator.pricing.pricer import Pricer
 from simulator.results import metrics
 from simulator.results.events import VolEventConfig, book_metrics, detect
 from simulator.strategy import StrategyEngine, evaluate_strategies, strategy
@@ -247,7 +248,7 @@ def test_each_cost_preset_charges_what_a_hand_computation_says(model, preset, vi
     (opened,) = [t for t in r.trades if t.action == "condor open"]
     kpl, kps, kcs, kcl = opened.strikes
     days = trading_days(30)
-    legs = [float(model.spx_option(model.spx0, v[0], days, k, kind))
+    legs = [float(Pricer(model).spx_option(model.spx0, v[0], days, k, kind))
             for k, kind in ((kpl, "put"), (kps, "put"), (kcs, "call"), (kcl, "call"))]
     vix0 = float(model.vix_index(v[0]))
     c = COST_PRESETS[preset]
@@ -349,8 +350,8 @@ def test_the_070_preset_does_what_its_name_says(model):
     disc = math.exp(-model.r * days / 252)
 
     def cdf(k, h=1.0):  # Q(S_T < k) = e^{rT} dP/dK
-        up = float(model.spx_option(model.spx0, model.v0, days, k + h, "put"))
-        down = float(model.spx_option(model.spx0, model.v0, days, k - h, "put"))
+        up = float(Pricer(model).spx_option(model.spx0, model.v0, days, k + h, "put"))
+        down = float(Pricer(model).spx_option(model.spx0, model.v0, days, k - h, "put"))
         return (up - down) / (2 * h) / disc
     between = cdf(kcs) - cdf(kps)
     assert between == pytest.approx(0.70, abs=0.02)  # 5-point strike grid
@@ -361,7 +362,7 @@ def test_the_070_preset_does_what_its_name_says(model):
     fwd = model.spx0 * math.exp((model.r - model.q) * tau)
 
     def bs_delta(k, kind):  # Black delta at the strike's own implied vol (the strike rule's)
-        price = float(model.spx_option(model.spx0, model.v0, days, k, kind))
+        price = float(Pricer(model).spx_option(model.spx0, model.v0, days, k, kind))
 
         def black(sig):
             d1 = (math.log(fwd / k) + 0.5 * sig * sig * tau) / (sig * math.sqrt(tau))

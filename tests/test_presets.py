@@ -8,6 +8,7 @@ import yaml
 import simulator as sim
 from simulator.model.params import FellerConditionWarning, ParameterError
 from simulator.model.stylized_facts import market_facts, simulated_facts
+from simulator.pricing.pricer import Pricer
 
 PRESETS = ["bates_dps2000", "heston_fo2008", "svcj_default", "svcj_dps2000"]
 
@@ -80,7 +81,8 @@ def test_svcj_default_reproduces_the_market_stylized_facts():
     assert 0.01 <= sim_f["p_vix_above_40"] <= 0.04  # market 0.023
     # VIX futures in contango on most days: front two monthlies as 21 and 42 trading days
     v = paths.v.values[::5, ::5]  # a thinned sample is plenty for a share
-    vx1, vx2 = model.vix_future(v, 21), model.vix_future(v, 42)
+    future = Pricer(model).vix_future
+    vx1, vx2 = future(v, 21), future(v, 42)
     assert 0.65 <= float((vx2 > vx1).mean()) <= 0.90  # market VX2 > VX1 on 0.80 of days
     assert 0.3 <= float((vx2 - vx1).mean()) <= 1.2  # market mean VX2 - VX1: 0.82 points
     assert 0.75 <= mkt["share_vx2_above_vx1"] <= 0.85

@@ -6,7 +6,7 @@ import time
 import pytest
 
 from simulator.cli import main
-from simulator.scenario import safe_yaml
+from simulator.common import safe_yaml
 
 BASE = """name: robust
 simulation: {paths: 16, days: 21, chunk_paths: 16}

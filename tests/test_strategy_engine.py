@@ -9,6 +9,7 @@ import pytest
 
 import simulator as sim
 from simulator.pricing.interp import spx_condor_value
+from simulator.pricing.pricer import Pricer
 from simulator.strategy import StrategyEngine, evaluate_strategies, strategy
 from simulator.strategy.config import trading_days
 from simulator.strategy.engine import COUNT_NAMES, PNL_NAMES
@@ -33,8 +34,8 @@ def model():
 
 @pytest.fixture(scope="module")
 def tab(model):
-    t = model.pricing_tables()
-    return (t.spx_iv, t.vix_future, t.vix_iv, t.qp, t.grid_array, t.vol_nodes)
+    t = Pricer(model).tables
+    return t.kernel_tables
 
 
 @pytest.fixture(scope="module")
@@ -88,10 +89,9 @@ def test_rsi_matches_wilders_definition():
 def test_condor_value_is_the_sum_of_its_four_legs(model, tab, days):
     spot, v = 4980.0, 0.025
     k = (4600.0, 4700.0, 5250.0, 5300.0)
-    legs = (model.spx_option(spot, v, days, k[1], "put") - model.spx_option(spot, v, days, k[0],
-                                                                            "put")
-            + model.spx_option(spot, v, days, k[2], "call")
-            - model.spx_option(spot, v, days, k[3], "call"))
+    price = Pricer(model).spx_option
+    legs = (price(spot, v, days, k[1], "put") - price(spot, v, days, k[0], "put")
+            + price(spot, v, days, k[2], "call") - price(spot, v, days, k[3], "call"))
     got = spx_condor_value(spot, v, days, *k, tab[0], tab[3], tab[4], tab[5])
     assert got == pytest.approx(legs, abs=1e-10)
 
@@ -142,11 +142,11 @@ def test_condor_strikes_are_ordered_and_widths_kept(model, tab):
 
 def test_vix_call_strikes(model, tab):
     v = float(model.variance_from_vix(20.0))
-    future = float(model.vix_future(v, 21))
+    future = float(Pricer(model).vix_future(v, 21))
     assert vix_call_strike(1, 0.10, 1.0, v, 21.0, 20.0, tab) == round(future * 1.1)
     assert vix_call_strike(2, 2.0, 1.0, v, 21.0, 20.0, tab) == 40.0
     k = vix_call_strike(0, 0.30, 1.0, v, 21.0, 20.0, tab)
-    tables = model.pricing_tables()
+    tables = Pricer(model).tables
 
     def delta(strike):  # central difference in the future, independent of the kernel's Black
         h = 1e-4 * future
@@ -278,10 +278,9 @@ def test_condor_held_to_expiry_without_costs_pays_credit_minus_intrinsic(model, 
 # ---- rules on hand-made paths -------------------------------------------------------------
 
 def _condor_value(model, spot, v, days, k):
-    return (model.spx_option(spot, v, days, k[1], "put") - model.spx_option(spot, v, days, k[0],
-                                                                           "put")
-            + model.spx_option(spot, v, days, k[2], "call")
-            - model.spx_option(spot, v, days, k[3], "call"))
+    price = Pricer(model).spx_option
+    return (price(spot, v, days, k[1], "put") - price(spot, v, days, k[0], "put")
+            + price(spot, v, days, k[2], "call") - price(spot, v, days, k[3], "call"))
 
 
 def test_take_profit_fires_on_the_first_day_the_rule_holds(model):
@@ -340,8 +339,9 @@ def test_inverted_term_structure_rolls_the_front_layer_and_restrikes_the_condor(
     spx, v = _flat(model, n, 17.0)
     v[25:] = model.variance_from_vix(45.0)
     front, second = trading_days(FRONT_FUTURE_DTE), trading_days(SECOND_FUTURE_DTE)
-    spread_high = float(model.vix_future(v[-1], front) - model.vix_future(v[-1], second))
-    spread_low = float(model.vix_future(v[0], front) - model.vix_future(v[0], second))
+    future = Pricer(model).vix_future
+    spread_high = float(future(v[-1], front) - future(v[-1], second))
+    spread_low = float(future(v[0], front) - future(v[0], second))
     assert spread_low < 0 < spread_high  # contango, then inverted
     hedge = {"preset": "alvh_40_40_20", "monetize": {"enabled": False},
              "term_structure": {"enabled": True, "threshold_points": spread_high / 2,

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import simulator as sim
-from simulator.model.params import VIX_WINDOW_YEARS
+from simulator.common.conventions import VIX_WINDOW_YEARS
 from simulator.model.vix import vix_coefficients
 
 

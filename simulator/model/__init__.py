@@ -1,8 +1,7 @@
 """The SVCJ model: parameters (P and Q), presets, the VIX map and the path generator."""
 
+from simulator.common.conventions import TRADING_DAYS_PER_YEAR, VIX_WINDOW_YEARS
 from simulator.model.params import (
-    TRADING_DAYS_PER_YEAR,
-    VIX_WINDOW_YEARS,
     FellerConditionWarning,
     MeasureParams,
     Model,

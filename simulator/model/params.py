@@ -26,9 +26,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
 
-TRADING_DAYS_PER_YEAR = 252
-VIX_WINDOW_YEARS = 30.0 / 365.0  # the VIX looks 30 *calendar* days ahead (Cboe white paper)
-
 
 class FellerConditionWarning(UserWarning):
     """2 kappa theta < sigma_v^2: the variance can touch zero (the QE scheme stays valid)."""
@@ -365,29 +362,6 @@ class Model:
         from simulator.model.vix import variance_from_vix
 
         return variance_from_vix(self.Q, vix)
-
-    # --- prices (DESIGN §6): interpolated tables, the same kernels the engine calls -------
-    def pricing_tables(self):
-        """The model's pricing tables (built once per Q parameters, cached on disk)."""
-        from simulator.pricing.tables import tables_for
-
-        return tables_for(self.Q, self.r, self.q)
-
-    def spx_option(self, spot, v, days, strike, kind="put"):
-        """Discounted European SPX option price, index points; ``days`` = trading days left."""
-        return self.pricing_tables().spx_option(spot, v, days, strike, kind)
-
-    def spx_delta(self, spot, v, days, strike, kind="put"):
-        """d(spx_option)/d(spot) at fixed variance v."""
-        return self.pricing_tables().spx_delta(spot, v, days, strike, kind)
-
-    def vix_future(self, v, days):
-        """VIX future E_Q[VIX at expiry | v], index points; ``days`` = trading days to expiry."""
-        return self.pricing_tables().vix_future_price(v, days)
-
-    def vix_option(self, v, days, strike, kind="call"):
-        """Discounted VIX option on the VIX future of its own expiry, index points."""
-        return self.pricing_tables().vix_option(v, days, strike, kind)
 
     @property
     def vix_floor(self) -> float:

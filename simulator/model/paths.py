@@ -29,7 +29,8 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange, uint64
 
-from simulator.model.params import TRADING_DAYS_PER_YEAR, MeasureParams, Model
+from simulator.common.conventions import TRADING_DAYS_PER_YEAR
+from simulator.model.params import MeasureParams, Model
 from simulator.model.rng import inverse_normal, jump_draws, seed_key, step_draws
 from simulator.model.vix import vix_coefficients
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import yaml
 
+from simulator.common import safe_yaml
 from simulator.model.params import Model, ParameterError
 
 _PRESET_KEYS = {"name", "description", "citation", "notes", "feller_violation_acknowledged",
@@ -38,8 +39,6 @@ def load_model(name_or_path: str | Path) -> Model:
                 f"{name_or_path!s}: no such model file, and not a preset name "
                 f"(presets: {', '.join(preset_names())})"
             )
-    from simulator.scenario import safe_yaml
-
     try:
         doc = safe_yaml.load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as err:

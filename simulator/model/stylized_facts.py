@@ -21,6 +21,8 @@ from importlib import resources
 
 import numpy as np
 
+from simulator.common.conventions import TRADING_DAYS_PER_YEAR
+
 REALISED_WINDOW_DAYS = 21
 
 
@@ -34,7 +36,8 @@ def _facts(spx: np.ndarray, vix: np.ndarray) -> dict[str, float]:
         raise ValueError(f"need more than {REALISED_WINDOW_DAYS} days of returns")
     csum = np.concatenate([np.zeros((*r.shape[:-1], 1)), np.cumsum(r**2, axis=-1)], axis=-1)
     window = csum[..., REALISED_WINDOW_DAYS:] - csum[..., :-REALISED_WINDOW_DAYS]
-    rv = 100.0 * np.sqrt(252.0 / REALISED_WINDOW_DAYS * window)  # rv[t]: days t+1 .. t+21
+    # rv[t]: days t+1 .. t+21
+    rv = 100.0 * np.sqrt(TRADING_DAYS_PER_YEAR / REALISED_WINDOW_DAYS * window)
     gap = vix[..., :n] - rv[..., :n]
     dvix = np.diff(vix, axis=-1)
     return {
@@ -47,7 +50,8 @@ def _facts(spx: np.ndarray, vix: np.ndarray) -> dict[str, float]:
         "share_implied_above_realised": float((gap > 0).mean()),
         "realised_vol_mean": float(rv.mean()),
         "corr_return_dvix": float(np.corrcoef(r.ravel(), dvix.ravel())[0, 1]),
-        "vix_log_change_vol": float(np.diff(np.log(vix), axis=-1).std() * np.sqrt(252.0)),
+        "vix_log_change_vol": float(np.diff(np.log(vix), axis=-1).std()
+                                    * np.sqrt(TRADING_DAYS_PER_YEAR)),
     }
 
 

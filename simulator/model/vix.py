@@ -17,7 +17,8 @@ import math
 
 import numpy as np
 
-from simulator.model.params import VIX_WINDOW_YEARS, MeasureParams
+from simulator.common.conventions import VIX_WINDOW_YEARS
+from simulator.model.params import MeasureParams
 
 
 def vix_coefficients(q: MeasureParams, tau_years: float = VIX_WINDOW_YEARS) -> tuple[float, float]:

@@ -24,6 +24,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from simulator.common.conventions import TRADING_DAYS_PER_YEAR
 from simulator.pricing.black import (
     black_forward_delta,
     black_price,
@@ -38,7 +39,6 @@ N_QP = 10
 (G_N_VOL, G_DAILY_UNTIL, G_SQRTD_STEP, G_N_DAYS, G_Z_MIN, G_Z_STEP, G_N_Z, G_ZV_MIN, G_ZV_STEP,
  G_N_ZV) = range(10)
 N_GRID = 10
-TRADING_DAYS = 252.0
 MIN_SCALE = 1e-6
 
 
@@ -181,7 +181,7 @@ def spx_option_price(spot, v, days, strike, is_call, spx_iv, qp, grid, vol_nodes
     """Discounted SPX European option price in index points (days: trading days to expiry)."""
     if days <= 0.0:
         return max(spot - strike, 0.0) if is_call else max(strike - spot, 0.0)
-    tau = days / TRADING_DAYS
+    tau = days / TRADING_DAYS_PER_YEAR
     forward = spot * math.exp((qp[QP_R] - qp[QP_DIV]) * tau)
     z = math.log(strike / forward) / spx_scale(v, tau, qp)
     sigma, _ = _interp3(spx_iv, v, days, z, grid, vol_nodes, grid[G_Z_MIN], grid[G_Z_STEP],
@@ -197,7 +197,7 @@ def spx_option_delta(spot, v, days, strike, is_call, spx_iv, qp, grid, vol_nodes
         if is_call:
             return 1.0 if spot > strike else 0.0
         return -1.0 if spot < strike else 0.0
-    tau = days / TRADING_DAYS
+    tau = days / TRADING_DAYS_PER_YEAR
     growth = math.exp((qp[QP_R] - qp[QP_DIV]) * tau)
     forward = spot * growth
     scale = spx_scale(v, tau, qp)
@@ -227,7 +227,7 @@ def vix_option_price(v, days, strike, is_call, vix_future_table, vix_iv, qp, gri
     future = vix_future_price(v, days, vix_future_table, qp, grid, vol_nodes)
     if days <= 0.0:
         return max(future - strike, 0.0) if is_call else max(strike - future, 0.0)
-    tau = days / TRADING_DAYS
+    tau = days / TRADING_DAYS_PER_YEAR
     z = math.log(strike / future) / vix_scale(v, tau, qp)
     sigma, _ = _interp3(vix_iv, v, days, z, grid, vol_nodes, grid[G_ZV_MIN], grid[G_ZV_STEP],
                         grid[G_N_ZV])
@@ -238,7 +238,7 @@ def vix_option_price(v, days, strike, is_call, vix_future_table, vix_iv, qp, gri
 @njit(cache=True)
 def spx_implied_vol(spot, v, days, strike, spx_iv, qp, grid, vol_nodes):
     """Annualised Black implied volatility of an SPX option (days > 0)."""
-    tau = days / TRADING_DAYS
+    tau = days / TRADING_DAYS_PER_YEAR
     forward = spot * math.exp((qp[QP_R] - qp[QP_DIV]) * tau)
     z = math.log(strike / forward) / spx_scale(v, tau, qp)
     sigma, _ = _interp3(spx_iv, v, days, z, grid, vol_nodes, grid[G_Z_MIN], grid[G_Z_STEP],
@@ -249,7 +249,7 @@ def spx_implied_vol(spot, v, days, strike, spx_iv, qp, grid, vol_nodes):
 @njit(cache=True)
 def vix_implied_vol(v, days, strike, future, vix_iv, qp, grid, vol_nodes):
     """Annualised Black implied volatility of a VIX option on ``future`` (days > 0)."""
-    tau = days / TRADING_DAYS
+    tau = days / TRADING_DAYS_PER_YEAR
     z = math.log(strike / future) / vix_scale(v, tau, qp)
     sigma, _ = _interp3(vix_iv, v, days, z, grid, vol_nodes, grid[G_ZV_MIN], grid[G_ZV_STEP],
                         grid[G_N_ZV])
@@ -279,7 +279,7 @@ def condor_in_cell(i, wi, spot, v, days, put_long, put_short, call_short, call_l
     """``spx_condor_value`` for days > 0 with the state cell (i, wi) of ``v`` given; the four
     legs' prices go to ``legs[row]`` = (put_long, put_short, call_short, call_long), for the
     cost model (``legs[row, 1] - legs[row, 0] + legs[row, 2] - legs[row, 3]`` is the value)."""
-    tau = days / TRADING_DAYS
+    tau = days / TRADING_DAYS_PER_YEAR
     forward = spot * math.exp((qp[QP_R] - qp[QP_DIV]) * tau)
     inv_scale = 1.0 / spx_scale(v, tau, qp)
     disc = math.exp(-qp[QP_R] * tau)
@@ -320,7 +320,7 @@ def vix_call_in_cell(i, wi, v, days, strike, vix_future_table, vix_iv, qp, grid)
     future = ((1 - wi) * ((1 - wj) * vix_future_table[i, j] + wj * vix_future_table[i, j + 1])
               + wi * ((1 - wj) * vix_future_table[i + 1, j]
                       + wj * vix_future_table[i + 1, j + 1]))
-    tau = days / TRADING_DAYS
+    tau = days / TRADING_DAYS_PER_YEAR
     z = math.log(strike / future) / vix_scale(v, tau, qp)
     sigma, _ = _smile(vix_iv, i, wi, j, wj, z, grid[G_ZV_MIN], grid[G_ZV_STEP], grid[G_N_ZV])
     return black_price(future, strike, sigma * math.sqrt(tau), math.exp(-qp[QP_R] * tau), True)

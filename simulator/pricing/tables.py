@@ -20,9 +20,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import logging
 import math
 import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +30,8 @@ from pathlib import Path
 import numpy as np
 from numba import njit, prange
 
+from simulator.common.conventions import TRADING_DAYS_PER_YEAR
+from simulator.common.files import atomic_path
 from simulator.model.params import MeasureParams
 from simulator.model.vix import vix_coefficients
 from simulator.pricing import interp
@@ -38,6 +40,7 @@ from simulator.pricing.spx_cos import cos_put_grid
 from simulator.pricing.vix_direct import vix_future, vix_option_prices
 
 TABLE_VERSION = 6
+_log = logging.getLogger(__name__)
 MIN_OTM_PRICE = 1e-10
 
 
@@ -162,7 +165,7 @@ def build_spx_iv(q: MeasureParams, grid: TableGrid) -> np.ndarray:
     taus = np.empty(shape)
     v = grid.vol_nodes**2
     for j, days in enumerate(grid.days_nodes):
-        tau = days / interp.TRADING_DAYS
+        tau = days / TRADING_DAYS_PER_YEAR
         scale = np.array([interp.spx_scale(vi, tau, qp) for vi in v])
         k = np.exp(np.outer(scale, z))  # forward = spot = 1, r = q = 0
         put = k * cos_put_grid(-np.log(k), v, tau, q)
@@ -184,7 +187,7 @@ def build_vix_tables(q: MeasureParams, grid: TableGrid) -> tuple[np.ndarray, np.
     forwards = np.empty(shape)
     taus = np.empty(shape)
     for j, days in enumerate(grid.days_nodes):
-        tau = days / interp.TRADING_DAYS
+        tau = days / TRADING_DAYS_PER_YEAR
         futures[:, j] = vix_future(variances, tau, q)
         for i, v in enumerate(variances):
             f = futures[i, j]
@@ -230,6 +233,13 @@ class PricingTables:
         self.qp = q_array(self.q, self.r, self.div)
         self.grid_array = self.grid.as_array()
         self.vol_nodes = self.grid.vol_nodes
+
+    @property
+    def kernel_tables(self) -> tuple:
+        """The arrays every numba lookup takes, in the order the kernels expect them
+        (``tab`` in :mod:`simulator.strategy.strikes` and :mod:`simulator.strategy.kernels`)."""
+        return (self.spx_iv, self.vix_future, self.vix_iv, self.qp, self.grid_array,
+                self.vol_nodes)
 
     # -- vectorised public lookups (broadcast over numpy arrays) -----------------------------
     def _spx(self, spot, v, days, strike, kind, delta):
@@ -302,16 +312,25 @@ def load_tables(q: MeasureParams, r: float, div: float, grid: TableGrid | None =
             return PricingTables(q, r, div, grid, **arrays, from_cache=True)
         except (OSError, KeyError, ValueError):
             pass  # a damaged cache file is rebuilt below
+    _log.info("building pricing tables for Q %s (once per Q parameters, about 40 s on two "
+              "cores; cached in %s)", _short_q(q), path.parent)
     t0 = time.perf_counter()
     arrays = build_tables(q, grid)
     seconds = time.perf_counter() - t0
+    _log.info("pricing tables built in %.0f s", seconds)
     if use_cache:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npz",
-                                             delete=False) as tmp:
-                np.savez(tmp, **arrays)
-            os.replace(tmp.name, path)
+            with atomic_path(path, fsync=False) as tmp, open(tmp, "wb") as fh:
+                np.savez(fh, **arrays)
         except OSError:
             pass  # a read-only home is no reason to fail: the tables are in memory
     return PricingTables(q, r, div, grid, **arrays, build_seconds=seconds)
+
+
+def tables_cached(q: MeasureParams, grid: TableGrid | None = None) -> bool:
+    """Whether the tables of ``q`` are on disk already (a run can say it will build them)."""
+    return (cache_dir() / "tables" / f"{_cache_key(q, grid or TableGrid())}.npz").is_file()
+
+
+def _short_q(q: MeasureParams) -> str:
+    return ", ".join(f"{k} {v:g}" for k, v in q.to_dict().items() if v)

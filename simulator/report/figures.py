@@ -12,7 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-BASELINE = "unhedged"
+from simulator.common.conventions import BASELINE
+
 MAX_LINES = 6
 EVENT_TOP_SHARE = 0.10  # the event study averages the paths with the largest VIX spikes
 

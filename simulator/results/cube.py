@@ -63,16 +63,15 @@ each path's largest one-day VIX rise) supports the event study figure of ``alvh 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from simulator.common.conventions import BASELINE, LAYER_NAMES, MONTH_TRADING_DAYS
+from simulator.common.files import atomic_path, remove_stale
 from simulator.results import events as vol_events
 from simulator.results import metrics
 
-LAYERS = ("front", "middle", "tail")
 PER_PATH = ("max_drawdown", "recovery_days", "total_return", "trading_max_drawdown",
             "trading_recovery_days", "trading_return", "hedge_premium", "condor_pnl",
             "spx_costs", "interest")
@@ -168,7 +167,7 @@ def chunk_record(result, spx: np.ndarray, vix: np.ndarray,
     eq = result.equity  # (strategy, path, day)
     book = result.trading
     pnl = result.pnl
-    months = metrics.MONTH_DAYS * np.arange((eq.shape[-1] - 1) // metrics.MONTH_DAYS + 1)
+    months = MONTH_TRADING_DAYS * np.arange((eq.shape[-1] - 1) // MONTH_TRADING_DAYS + 1)
 
     def bucket(name):
         return pnl[:, :, PNL_NAMES.index(name)]
@@ -181,7 +180,7 @@ def chunk_record(result, spx: np.ndarray, vix: np.ndarray,
         "trading_return": book[..., -1] - 1.0,
         "trading_monthly_pnl": np.diff(book[..., months], axis=-1),
         "layer_pnl": np.stack([bucket(f"layer_{k}") + bucket(f"vix_costs_{k}")
-                               for k in LAYERS], axis=1),  # (strategy, layer, path)
+                               for k in LAYER_NAMES], axis=1),  # (strategy, layer, path)
         "hedge_premium": bucket("hedge_premium"),
         "condor_pnl": bucket("condor"),
         "spx_costs": bucket("spx_costs"),
@@ -189,8 +188,8 @@ def chunk_record(result, spx: np.ndarray, vix: np.ndarray,
         "trade_counts": result.counts.sum(axis=1),  # (strategy, event), summed over paths
         "spx_return": spx[:, -1] / spx[:, 0] - 1.0,
         "vix_max": vix.max(axis=1),
-        "vix_month_start": vix[:, metrics.MONTH_DAYS * np.arange(
-            (vix.shape[1] - 1) // metrics.MONTH_DAYS)],
+        "vix_month_start": vix[:, MONTH_TRADING_DAYS * np.arange(
+            (vix.shape[1] - 1) // MONTH_TRADING_DAYS)],
     }
     rec["max_drawdown"], rec["recovery_days"] = metrics.drawdown_and_recovery(eq)
     (rec["trading_max_drawdown"],
@@ -228,7 +227,7 @@ def assemble(plan, records: list[list[dict]], equity_q: list[np.ndarray]):
     """The cube from per-scenario lists of chunk records and (strategy, quantile, day) arrays."""
     import xarray as xr
 
-    from simulator import __version__
+    from simulator._version import __version__
     from simulator.pricing.tables import TABLE_VERSION, TableGrid
     from simulator.strategy.engine import COUNT_NAMES
 
@@ -272,7 +271,7 @@ def assemble(plan, records: list[list[dict]], equity_q: list[np.ndarray]):
         "quantile": ("quantile", np.asarray(plan.simulation.quantiles, dtype=float)),
         "month": ("month", np.arange(1, n_months + 1),
                   {"long_name": "21-trading-day month"}),
-        "layer": ("layer", list(LAYERS)),
+        "layer": ("layer", list(LAYER_NAMES)),
         "event": ("event", list(COUNT_NAMES)),
         "lag": ("lag", EVENT_LAGS, {"long_name": "trading days from the path's largest "
                                                  "one-day VIX rise"}),
@@ -296,7 +295,7 @@ def assemble(plan, records: list[list[dict]], equity_q: list[np.ndarray]):
         "capital_usd": plan.simulation.capital,
         "package": "alvh-simulator",
         "package_version": __version__,
-        "baseline": "unhedged",
+        "baseline": BASELINE,
         "model_parameters": json.dumps({s.name: s.model.to_dict() for s in plan.scenarios},
                                        sort_keys=True),
         "model_preset": json.dumps({s.name: s.model.name for s in plan.scenarios}),
@@ -324,24 +323,9 @@ def assemble(plan, records: list[list[dict]], equity_q: list[np.ndarray]):
 def write_cube(cube, path: str | Path) -> Path:
     """Write atomically: a temporary file in the same folder, renamed over ``path``."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         cube.to_netcdf(tmp, engine=NETCDF_ENGINE)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; give it normal permissions
-        with open(tmp, "rb") as fh:  # on disk before the rename makes it the result
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    # temporary files of earlier writes that were killed mid-write (the caller holds the
-    # output's lock, so none of them is in use)
-    for stale in path.parent.glob(f".{path.name}.*.tmp"):
-        stale.unlink(missing_ok=True)
+    remove_stale(path)  # left by earlier writes killed mid-way
     return path
 
 

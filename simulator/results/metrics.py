@@ -15,8 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-MONTH_DAYS = 21
-YEAR_DAYS = 252
+from simulator.common.conventions import MONTH_TRADING_DAYS, years_of
 
 
 def total_return(equity: np.ndarray) -> np.ndarray:
@@ -24,8 +23,17 @@ def total_return(equity: np.ndarray) -> np.ndarray:
 
 
 def annualised_return(equity: np.ndarray) -> np.ndarray:
-    days = equity.shape[-1] - 1
-    return (equity[..., -1] / equity[..., 0]) ** (YEAR_DAYS / days) - 1.0
+    return annualise(total_return(equity), years_of(equity.shape[-1] - 1))
+
+
+def annualise(total: np.ndarray, years: float) -> np.ndarray:
+    """A total return over ``years`` as a compound annual rate."""
+    return (1.0 + total) ** (1.0 / years) - 1.0
+
+
+def run_years(cube) -> float:
+    """Length of a cube's run in years (its ``day`` axis counts day 0)."""
+    return years_of(cube.sizes["day"] - 1)
 
 
 def max_drawdown(equity: np.ndarray) -> np.ndarray:
@@ -85,7 +93,7 @@ def drawdown_and_recovery(equity: np.ndarray, absolute: bool = False):
     return worst.reshape(equity.shape[:-1]), out.reshape(equity.shape[:-1])
 
 
-def monthly_returns(equity: np.ndarray, month_days: int = MONTH_DAYS) -> np.ndarray:
+def monthly_returns(equity: np.ndarray, month_days: int = MONTH_TRADING_DAYS) -> np.ndarray:
     n_months = (equity.shape[-1] - 1) // month_days
     ends = equity[..., month_days * np.arange(n_months + 1)]
     return ends[..., 1:] / ends[..., :-1] - 1.0

@@ -1,8 +1,16 @@
-"""Paired statistics of a hedged strategy against ``unhedged`` on the same paths, with
-percentile-bootstrap confidence intervals (resampling whole paths, both strategies together,
-so the common random numbers keep their pairing).
+"""The package's one bootstrap and its paired statistics (the summary and the claims use both).
 
-Statistics (``h`` = hedged, ``u`` = unhedged, per-path arrays):
+**Bootstrap.** Percentile intervals over whole paths: every array of a statistic's data has
+paths on axis 0 and is resampled with the same row indices, so the strategies of a scenario
+(which share their paths: common random numbers) stay paired. :func:`bootstrap_many` evaluates
+several statistics on the same resamples; a ``vectorized`` statistic receives a block of
+resamples at once (arrays with a leading resample axis, reduced over the last axis), any other
+is called once per resample.
+
+**Paired statistics** of a strategy ``h`` against the baseline ``u`` on the same paths. Each
+takes two "books", mappings of per-path arrays (the trading book's ``total_return`` and
+``annualised_return``, ``max_drawdown``, ``recovery_days``), and works on a leading resample
+axis too:
 
 * ``drag``: mean annualised return of u minus that of h (> 0: the hedge costs return);
 * ``drawdown_reduction_median`` / ``_p95``: 1 - quantile(max_drawdown h) / quantile(u);
@@ -13,48 +21,111 @@ Statistics (``h`` = hedged, ``u`` = unhedged, per-path arrays):
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Mapping
 
 import numpy as np
 
 from simulator.results.metrics import cvar
 
 DEFAULT_BOOT = 1000
+LEVEL = 0.95
+BOOT_BLOCK = 100  # resamples evaluated together by a vectorized statistic (memory bound)
 
 
-def _nan_last_median(x: np.ndarray, axis: int = -1) -> np.ndarray:
-    """Median with NaN (never recovered) ranked above every number."""
+def nan_last_median(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Median with NaN (never recovered) ranked above every number; NaN when the median is."""
     filled = np.where(np.isnan(x), np.inf, x)
     med = np.median(filled, axis=axis)
     return np.where(np.isinf(med), np.nan, med)
 
 
+def drag(h: Mapping, u: Mapping):
+    return u["annualised_return"].mean(-1) - h["annualised_return"].mean(-1)
+
+
+def drawdown_reduction(q: float) -> Callable:
+    """1 - quantile_q(max_drawdown h) / quantile_q(max_drawdown u)."""
+    def statistic(h: Mapping, u: Mapping):
+        return 1.0 - np.quantile(h["max_drawdown"], q, -1) / np.quantile(u["max_drawdown"], q, -1)
+    return statistic
+
+
+def recovery_speedup(h: Mapping, u: Mapping):
+    return 1.0 - nan_last_median(h["recovery_days"]) / nan_last_median(u["recovery_days"])
+
+
+def cvar95_difference(h: Mapping, u: Mapping):
+    return cvar(h["total_return"]) - cvar(u["total_return"])
+
+
 STATISTICS: dict[str, Callable] = {
-    "drag": lambda h, u: u["annualised_return"].mean(-1) - h["annualised_return"].mean(-1),
-    "drawdown_reduction_median": lambda h, u: 1.0 - np.median(h["max_drawdown"], -1)
-    / np.median(u["max_drawdown"], -1),
-    "drawdown_reduction_p95": lambda h, u: 1.0 - np.quantile(h["max_drawdown"], 0.95, -1)
-    / np.quantile(u["max_drawdown"], 0.95, -1),
-    "recovery_speedup": lambda h, u: 1.0 - _nan_last_median(h["recovery_days"])
-    / _nan_last_median(u["recovery_days"]),
-    "cvar95_difference": lambda h, u: cvar(h["total_return"]) - cvar(u["total_return"]),
+    "drag": drag,
+    "drawdown_reduction_median": drawdown_reduction(0.5),
+    "drawdown_reduction_p95": drawdown_reduction(0.95),
+    "recovery_speedup": recovery_speedup,
+    "cvar95_difference": cvar95_difference,
 }
 
 
-def paired_bootstrap(hedged: dict[str, np.ndarray], unhedged: dict[str, np.ndarray],
-                     statistic: str | Callable, n_boot: int = DEFAULT_BOOT, seed: int = 0,
-                     level: float = 0.95) -> tuple[float, float, float]:
-    """(estimate, CI low, CI high) of ``statistic`` by the percentile bootstrap over paths.
+def paired(statistic: Callable) -> Callable:
+    """A paired statistic ``f(h, u)`` as a statistic of the data ``{"h": book, "u": book}``."""
+    return lambda data: statistic(data["h"], data["u"])
 
-    ``hedged`` and ``unhedged`` map metric names to per-path arrays of equal length, row i of
-    both being the same path.
+
+def resample_indices(n: int, n_boot: int, seed) -> np.ndarray:
+    """(n_boot, n) path indices drawn with replacement; ``seed``: anything ``default_rng``
+    takes (an int, a list of ints, a ``SeedSequence``)."""
+    return np.random.default_rng(seed).integers(0, n, size=(n_boot, n))
+
+
+def _take(data: Mapping, idx: np.ndarray) -> dict:
+    return {k: _take(v, idx) if isinstance(v, Mapping) else v[idx] for k, v in data.items()}
+
+
+def _n_paths(data: Mapping) -> int:
+    first = next(iter(data.values()))
+    return _n_paths(first) if isinstance(first, Mapping) else len(first)
+
+
+def bootstrap_many(statistics: Mapping[str, Callable], data: Mapping, *,
+                   n_boot: int = DEFAULT_BOOT, seed=0, level: float = LEVEL,
+                   indices: np.ndarray | None = None,
+                   vectorized: bool = False) -> dict[str, tuple[float, float, float]]:
+    """{name: (estimate, CI low, CI high)} of each ``statistic(data)`` on the same resamples.
+
+    ``data`` maps names to per-path arrays (paths on axis 0) or to such mappings (a book);
+    ``indices`` (n_boot, n) overrides ``n_boot``/``seed`` (share resamples between calls). A
+    bound is NaN when every resample gives NaN (e.g. no path recovers in any of them).
     """
-    fn = STATISTICS[statistic] if isinstance(statistic, str) else statistic
-    n = len(next(iter(hedged.values())))
-    estimate = float(fn(hedged, unhedged))
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, n, size=(n_boot, n))
-    boot = fn({k: v[idx] for k, v in hedged.items()}, {k: v[idx] for k, v in unhedged.items()})
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"level must be in (0, 1), got {level}")
+    if indices is None:
+        indices = resample_indices(_n_paths(data), n_boot, seed)
+    draws: dict[str, list] = {name: [] for name in statistics}
+    if vectorized:
+        for b0 in range(0, len(indices), BOOT_BLOCK):
+            block = _take(data, indices[b0:b0 + BOOT_BLOCK])
+            for name, fn in statistics.items():
+                draws[name].append(np.asarray(fn(block), dtype=float))
+    else:
+        for idx in indices:
+            sample = _take(data, idx)
+            for name, fn in statistics.items():
+                draws[name].append(np.atleast_1d(np.asarray(fn(sample), dtype=float)))
     alpha = (1.0 - level) / 2.0
-    low, high = np.nanquantile(boot, [alpha, 1.0 - alpha])
-    return estimate, float(low), float(high)
+    out = {}
+    for name, fn in statistics.items():
+        estimate = float(fn(data))
+        values = np.concatenate(draws[name])
+        if np.isnan(values).all():
+            out[name] = (estimate, math.nan, math.nan)
+        else:
+            low, high = np.nanquantile(values, [alpha, 1.0 - alpha])
+            out[name] = (estimate, float(low), float(high))
+    return out
+
+
+def bootstrap(statistic: Callable, data: Mapping, **kwargs) -> tuple[float, float, float]:
+    """(estimate, CI low, CI high) of one statistic; arguments as :func:`bootstrap_many`."""
+    return bootstrap_many({"statistic": statistic}, data, **kwargs)["statistic"]

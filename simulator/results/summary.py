@@ -24,15 +24,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulator.results.metrics import YEAR_DAYS, cvar
-from simulator.results.stats import STATISTICS, _nan_last_median
+from simulator.common.conventions import BASELINE
+from simulator.results.metrics import annualise, cvar, run_years
+from simulator.results.stats import (
+    STATISTICS,
+    bootstrap_many,
+    nan_last_median,
+    paired,
+    resample_indices,
+)
 
-PAIRED = ("drag", "drawdown_reduction_median", "drawdown_reduction_p95", "recovery_speedup",
-          "cvar95_difference")
-BOOT_BLOCK = 100
+PAIRED = tuple(STATISTICS)
 
 
-def risk_capital(cube, baseline: str = "unhedged") -> float:
+def risk_capital(cube, baseline: str = BASELINE) -> float:
     """The baseline condor's risk per tranche (a fraction of starting equity): the unit of
     drawdowns "in risk capital"."""
     import json
@@ -42,19 +47,19 @@ def risk_capital(cube, baseline: str = "unhedged") -> float:
     return float(condor.get("risk_per_tranche", 1.0))
 
 
-def _per_path(cube, scenario, strategy, risk: float) -> dict[str, np.ndarray]:
-    """Trading-book figures of one strategy: P&L over cash (total and per year), drawdowns in
-    units of risk capital, recovery days."""
+def trading_book(cube, scenario, strategy, risk: float = 1.0) -> dict[str, np.ndarray]:
+    """Per-path trading-book figures of one strategy (the inputs of every paired statistic):
+    P&L over cash in total and per year (``total_return``, ``annualised_return``), the max
+    drawdown in units of ``risk`` (a fraction of starting equity) and the recovery days."""
     sel = cube.sel(scenario=scenario, strategy=strategy)
-    years = (cube.sizes["day"] - 1) / YEAR_DAYS
     pnl = sel.trading_return.values
     return {"total_return": pnl,
-            "annualised_return": pnl / years,
+            "annualised_return": pnl / run_years(cube),
             "max_drawdown": sel.trading_max_drawdown.values / risk,
             "recovery_days": sel.trading_recovery_days.values}
 
 
-def summarize(cube, *, baseline: str = "unhedged", n_boot: int = 1000, level: float = 0.95,
+def summarize(cube, *, baseline: str = BASELINE, n_boot: int = 1000, level: float = 0.95,
               seed: int = 0):
     """A pandas DataFrame indexed by (scenario, strategy); see the module docstring."""
     import pandas as pd
@@ -64,49 +69,34 @@ def summarize(cube, *, baseline: str = "unhedged", n_boot: int = 1000, level: fl
                          f"{list(cube.strategy.values)}")
     if not 0.0 < level < 1.0 or n_boot < 10:
         raise ValueError(f"level must be in (0, 1) and n_boot >= 10, got {level}, {n_boot}")
-    years = (cube.sizes["day"] - 1) / YEAR_DAYS
+    years = run_years(cube)
     risk = risk_capital(cube, baseline)
-    alpha = (1.0 - level) / 2.0
+    statistics = {name: paired(fn) for name, fn in STATISTICS.items()}
     rows = []
     for si, scenario in enumerate(cube.scenario.values):
-        base = _per_path(cube, scenario, baseline, risk)
-        n = base["total_return"].size
-        rng = np.random.default_rng([seed, si])
+        base = trading_book(cube, scenario, baseline, risk)
         # the same resamples for every strategy and statistic of the scenario
-        idx = rng.integers(0, n, size=(n_boot, n))
+        idx = resample_indices(base["total_return"].size, n_boot, [seed, si])
         for strategy in cube.strategy.values:
-            h = _per_path(cube, scenario, strategy, risk)
+            h = trading_book(cube, scenario, strategy, risk)
             sel = cube.sel(scenario=scenario, strategy=strategy)
-            premium = sel.hedge_premium.values
-            account = (1.0 + sel.total_return.values) ** (1.0 / years) - 1.0
             row = {
                 "scenario": str(scenario), "strategy": str(strategy),
-                "account_return": float(account.mean()),
+                "account_return": float(annualise(sel.total_return.values, years).mean()),
                 "annualised_return": float(h["annualised_return"].mean()),
                 "max_drawdown_mean": float(np.mean(h["max_drawdown"])),
                 "max_drawdown_median": float(np.median(h["max_drawdown"])),
                 "max_drawdown_p95": float(np.quantile(h["max_drawdown"], 0.95)),
                 "cvar95_total_return": float(cvar(h["total_return"])),
-                "hedge_premium_per_year": float(premium.mean() / years),
-                "recovery_days_median": float(_nan_last_median(h["recovery_days"])),
+                "hedge_premium_per_year": float(sel.hedge_premium.values.mean() / years),
+                "recovery_days_median": float(nan_last_median(h["recovery_days"])),
                 "recovered_share": float(np.mean(~np.isnan(h["recovery_days"]))),
             }
             if strategy != baseline:
-                boots = {name: [] for name in PAIRED}
-                for b0 in range(0, n_boot, BOOT_BLOCK):
-                    block = idx[b0:b0 + BOOT_BLOCK]
-                    hb = {k: v[block] for k, v in h.items()}
-                    ub = {k: v[block] for k, v in base.items()}
-                    for name in PAIRED:
-                        boots[name].append(STATISTICS[name](hb, ub))
-                for name in PAIRED:
-                    est = float(STATISTICS[name](h, base))
-                    draws = np.concatenate(boots[name])
-                    if np.isnan(draws).all():  # e.g. no recovery in most paths of any resample
-                        lo = hi = np.nan
-                    else:
-                        lo, hi = np.nanquantile(draws, [alpha, 1 - alpha])
-                    row |= {name: est, f"{name}_lo": float(lo), f"{name}_hi": float(hi)}
+                cis = bootstrap_many(statistics, {"h": h, "u": base}, indices=idx,
+                                     level=level, vectorized=True)
+                for name, (est, lo, hi) in cis.items():
+                    row |= {name: est, f"{name}_lo": lo, f"{name}_hi": hi}
             rows.append(row)
     return pd.DataFrame(rows).set_index(["scenario", "strategy"])
 

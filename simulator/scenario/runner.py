@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from simulator.common.files import atomic_path
 from simulator.scenario.schema import RunPlan, load_scenario
 
 MANIFEST = "manifest.json"
@@ -215,19 +216,11 @@ def _save_unit(folder: Path, si: int, ci: int, record: dict, equity: np.ndarray)
     a damaged, truncated or swapped file from a good one. A failed write (a full disk)
     leaves no temporary file behind."""
     stem = _unit_name(si, ci)
-    for suffix in ("_equity.npy", ".npz"):
-        fd, tmp = tempfile.mkstemp(prefix=f".{stem}", suffix=".tmp", dir=folder)
-        try:
-            with open(fd, "wb") as fh:
-                if suffix == ".npz":
-                    np.savez(fh, **record, _unit=np.array([si, ci]),
-                             _equity_sha256=np.array(_sha256(folder / f"{stem}_equity.npy")))
-                else:
-                    np.save(fh, equity)
-            Path(tmp).replace(folder / f"{stem}{suffix}")
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+    with atomic_path(folder / f"{stem}_equity.npy", fsync=False) as tmp, open(tmp, "wb") as fh:
+        np.save(fh, equity)
+    with atomic_path(folder / f"{stem}.npz", fsync=False) as tmp, open(tmp, "wb") as fh:
+        np.savez(fh, **record, _unit=np.array([si, ci]),
+                 _equity_sha256=np.array(_sha256(folder / f"{stem}_equity.npy")))
 
 
 def _load_record(folder: Path, si: int, ci: int) -> dict:

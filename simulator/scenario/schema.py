@@ -36,11 +36,11 @@ from pydantic import (
     model_validator,
 )
 
+from simulator.common import safe_yaml
+from simulator.common.conventions import BASELINE
 from simulator.results.events import VolEventConfig
-from simulator.scenario import safe_yaml
 from simulator.strategy.config import DEFAULT_COSTS, CostsConfig, StrategyConfig
 
-BASELINE = "unhedged"
 MAX_STRATEGIES = 64
 MAX_SCENARIOS = 32
 DEFAULT_QUANTILES = (0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99)
@@ -355,7 +355,7 @@ class RunPlan:
         scenario's model parameters, e.g. from a model file the text only names; shocks and
         regimes; strategies; costs; the vol-event rule), paths, seed, package and pricing-table
         versions. A resume is refused when any of them changed."""
-        from simulator import __version__
+        from simulator._version import __version__
         from simulator.pricing.tables import TABLE_VERSION
 
         resolved = {sc.name: {"model": sc.model.to_dict(), "stream": sc.stream,

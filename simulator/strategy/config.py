@@ -20,15 +20,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from simulator.model.params import TRADING_DAYS_PER_YEAR
+from simulator.common.conventions import LAYER_NAMES, trading_days
 
-CALENDAR_DAYS_PER_YEAR = 365.0
-LAYER_NAMES = ("front", "middle", "tail")
-
-
-def trading_days(calendar_days: float) -> int:
-    """Calendar days to the nearest whole number of trading days (252 per 365)."""
-    return round(calendar_days * TRADING_DAYS_PER_YEAR / CALENDAR_DAYS_PER_YEAR)
+__all__ = ["LAYER_NAMES", "trading_days"]  # re-exported: the strategy's own vocabulary
 
 
 class _Strict(BaseModel):

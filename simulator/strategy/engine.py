@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from simulator.model.params import TRADING_DAYS_PER_YEAR, Model
+from simulator.common.conventions import TRADING_DAYS_PER_YEAR
+from simulator.model.params import Model
 from simulator.strategy import kernels as K
 from simulator.strategy.config import (
     DEFAULT_COSTS,
@@ -147,8 +148,7 @@ class StrategyEngine:
         self.tables = tables
         self.groups, self.specs, self.layers, self.n_slots = encode(
             self.configs, self.costs, self.capital)
-        self._tab = (tables.spx_iv, tables.vix_future, tables.vix_iv, tables.qp,
-                     tables.grid_array, tables.vol_nodes)
+        self._tab = tables.kernel_tables
         self.growth = math.exp(model.r / TRADING_DAYS_PER_YEAR)
 
     def evaluate(self, spx: np.ndarray, v: np.ndarray, vix: np.ndarray | None = None, *,

@@ -32,6 +32,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from simulator.common.conventions import TRADING_DAYS_PER_YEAR
 from simulator.pricing.interp import (
     condor_in_cell,
     spx_condor_value,
@@ -495,8 +496,8 @@ def run_strategy(ss, ls, spx, v, vix, front, second, macd, rsi_values, mark, ope
                     continue
                 if hedge_mode == S.HEDGE_BUDGET:
                     eq = _positions(cash, qty, mark[d], lqty, lprice)
-                    spend = (ss[S.SS_BUDGET] * ls[k, S.LS_WEIGHT] * factor * holding / 252.0
-                             * eq)
+                    spend = (ss[S.SS_BUDGET] * ls[k, S.LS_WEIGHT] * factor * holding
+                             / TRADING_DAYS_PER_YEAR * eq)
                     size = -spend  # negative: cash to spend, converted in _buy_layer
                 else:
                     size = ls[k, S.LS_PER_CONDOR] * factor * unit_qty

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulator.common.conventions import TRADING_DAYS_PER_YEAR
 from simulator.strategy.config import LAYER_NAMES, CostsConfig, StrategyConfig, trading_days
 
 # condor group columns
@@ -113,8 +114,8 @@ def strategy_row(strategy: StrategyConfig, group: int, costs: CostsConfig,
     if c is not None and h.sizing == "budget":
         # the hedge budget spent while one tranche is the open one: a cycle of the condor
         # schedule, at most the tranche's life (a fraction of equity; DESIGN §3 sizing)
-        row[SS_HEDGE_PER_TRANCHE] = h.budget_annual * min(c.every_trading_days,
-                                                          c.dte_trading_days) / 252.0
+        cycle_days = min(c.every_trading_days, c.dte_trading_days)
+        row[SS_HEDGE_PER_TRANCHE] = h.budget_annual * cycle_days / TRADING_DAYS_PER_YEAR
     row[SS_HEDGE_MODE] = HEDGE_BUDGET if h.sizing == "budget" else HEDGE_PER_CONDOR
     row[SS_BUDGET] = h.budget_annual
     row[SS_WHOLE_HEDGE] = float(h.whole_contracts)

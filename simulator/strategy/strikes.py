@@ -19,12 +19,12 @@ import math
 
 from numba import njit
 
+from simulator.common.conventions import TRADING_DAYS_PER_YEAR
 from simulator.model.rng import inverse_normal
 from simulator.pricing.black import black_forward_delta, black_price
 from simulator.pricing.interp import (
     QP_DIV,
     QP_R,
-    TRADING_DAYS,
     spx_implied_vol,
     vix_future_price,
     vix_implied_vol,
@@ -37,7 +37,7 @@ MODE_PROB = 1
 @njit(cache=True)
 def spx_bs_delta(spot, v, days, strike, is_call, tab):
     qp = tab[3]
-    tau = days / TRADING_DAYS
+    tau = days / TRADING_DAYS_PER_YEAR
     growth = math.exp((qp[QP_R] - qp[QP_DIV]) * tau)
     sigma = spx_implied_vol(spot, v, days, strike, tab[0], qp, tab[4], tab[5])
     return growth * black_forward_delta(spot * growth, strike, sigma * math.sqrt(tau),
@@ -47,7 +47,7 @@ def spx_bs_delta(spot, v, days, strike, is_call, tab):
 @njit(cache=True)
 def _spx_put(spot, v, days, strike, tab):
     qp = tab[3]
-    tau = days / TRADING_DAYS
+    tau = days / TRADING_DAYS_PER_YEAR
     forward = spot * math.exp((qp[QP_R] - qp[QP_DIV]) * tau)
     sigma = spx_implied_vol(spot, v, days, strike, tab[0], qp, tab[4], tab[5])
     return black_price(forward, strike, sigma * math.sqrt(tau), math.exp(-qp[QP_R] * tau), False)
@@ -60,7 +60,7 @@ def spx_prob_below(spot, v, days, strike, tab):
     h = 1e-4 * strike
     slope = (_spx_put(spot, v, days, strike + h, tab)
              - _spx_put(spot, v, days, strike - h, tab)) / (2.0 * h)
-    return min(max(slope * math.exp(qp[QP_R] * days / TRADING_DAYS), 0.0), 1.0)
+    return min(max(slope * math.exp(qp[QP_R] * days / TRADING_DAYS_PER_YEAR), 0.0), 1.0)
 
 
 @njit(cache=True)
@@ -98,7 +98,7 @@ def spx_grid_strike(mode, target, spot, v, days, is_call, step, tab):
     Both measures fall monotonically as the strike moves out of the money.
     """
     qp = tab[3]
-    tau = days / TRADING_DAYS
+    tau = days / TRADING_DAYS_PER_YEAR
     log_f = math.log(spot) + (qp[QP_R] - qp[QP_DIV]) * tau
     carry = math.exp(qp[QP_DIV] * tau)
     x = log_f
@@ -159,7 +159,7 @@ def condor_strikes(short_mode, short_target, wing_mode, wing_value, shift_sd, sp
         call_long = spx_grid_strike(MODE_DELTA, wing_value, spot, v, days, True, step, tab)
     if shift_sd > 0.0:
         qp = tab[3]
-        tau = days / TRADING_DAYS
+        tau = days / TRADING_DAYS_PER_YEAR
         forward = spot * math.exp((qp[QP_R] - qp[QP_DIV]) * tau)
         sd = spot * spx_implied_vol(spot, v, days, forward, tab[0], qp, tab[4],
                                     tab[5]) * math.sqrt(tau)
@@ -191,7 +191,7 @@ def vix_call_strike(rule, value, step, v, days, spot_vix, tab):
         return round_to_grid(future * (1.0 + value), step)
     if rule == 2:
         return round_to_grid(spot_vix * value, step)
-    tau = days / TRADING_DAYS
+    tau = days / TRADING_DAYS_PER_YEAR
     disc = math.exp(-qp[QP_R] * tau)
     log_f = math.log(future)
     x = log_f
@@ -215,5 +215,5 @@ def vix_call_strike(rule, value, step, v, days, spot_vix, tab):
 @njit(cache=True)
 def _vix_delta(v, days, strike, future, tab, disc):
     sigma = vix_implied_vol(v, days, strike, future, tab[2], tab[3], tab[4], tab[5])
-    return black_forward_delta(future, strike, sigma * math.sqrt(days / TRADING_DAYS), disc,
-                               True)
+    sd = sigma * math.sqrt(days / TRADING_DAYS_PER_YEAR)
+    return black_forward_delta(future, strike, sd, disc, True)

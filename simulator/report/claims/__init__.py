@@ -1,0 +1,81 @@
+"""The claims of DESIGN §1 (C1-C12) put to the model: findings with 95 % CIs and verdicts.
+
+``alvh claims`` runs ``scenarios/claims.yaml`` (six scenarios, the same paths for every strategy
+of a scenario); :func:`evaluate_claims` turns its cube into :class:`ClaimResult` rows and
+:func:`write_claims` writes ``claims.md`` and ``claims.csv``. The modules, one job each:
+
+* :mod:`.catalogue`: the claims' texts, the names they read, the finding records;
+* :mod:`.evidence`: per-path arrays of the cube and the statistics the claims share;
+* :mod:`.drawdowns` (C1-C3, C7, C9, C10), :mod:`.recovery` (C5, C6), :mod:`.returns` (C8,
+  C12): evaluators over the cube, every number in their text computed from it;
+* :mod:`.model_checks` (C4, C11, C10's futures spread): model calculations with a pricer;
+* :mod:`.writers`: Markdown, CSV and terminal output.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+from simulator.report.claims.catalogue import (
+    ALVH,
+    CLAIMS,
+    CLAIMS_FILE,
+    N_BOOT,
+    NOT_SUPPORTED,
+    SUPPORTED,
+    ClaimResult,
+    Finding,
+    check_names,
+)
+from simulator.report.claims.drawdowns import c1_c2, c3, c7, c9, c10
+from simulator.report.claims.evidence import ClaimsCube
+from simulator.report.claims.model_checks import c4, c11, median_crossing
+from simulator.report.claims.recovery import c5, c6
+from simulator.report.claims.returns import c8, c12
+from simulator.report.claims.writers import claims_command, format_verdicts, write_claims
+
+__all__ = [
+    "CLAIMS",
+    "CLAIMS_FILE",
+    "NOT_SUPPORTED",
+    "N_BOOT",
+    "SUPPORTED",
+    "ClaimResult",
+    "Finding",
+    "check_names",
+    "claims_command",
+    "evaluate_claims",
+    "format_verdicts",
+    "median_crossing",
+    "write_claims",
+]
+
+C11_MIN_PATHS = 2000
+C11_BOOT = 200  # each resample re-bins the SPX moves: the slowest statistic of the table
+
+
+def evaluate_claims(cube, *, n_boot: int = N_BOOT, seed: int = 0,
+                    c11_paths: int | None = None, pricer=None) -> list[ClaimResult]:
+    """C1-C12 from a cube of ``scenarios/claims.yaml`` (any path count). ``pricer``: a
+    :class:`~simulator.pricing.pricer.Pricer` of the cube's base model (built if not given)."""
+    from simulator.model.params import Model
+    from simulator.pricing.pricer import Pricer
+
+    c = ClaimsCube(cube, n_boot, seed)
+    if pricer is None:
+        params = json.loads(cube.attrs["model_parameters"])["base"]
+        # the run validated these parameters (and any Feller warning) already
+        pricer = Pricer(Model.from_dict(params, name="base", feller_acknowledged=True))
+    n = c11_paths or max(cube.sizes["path"], C11_MIN_PATHS)
+    run_seed = str(cube.attrs.get("seed", 0))
+    alvh = c.strategies[ALVH]
+    return [
+        c1_c2(c, "C1", "bear_2022", (0.35, math.nan), (0.12, 0.18), "2022-shaped grind"),
+        c1_c2(c, "C2", "covid", (0.45, 0.55), (0.12, 0.18), "2020 replay"),
+        c3(c), c4(pricer, alvh["hedge"]["layers"]), c5(c), c6(c), c7(c), c8(c), c9(c),
+        c10(c, pricer),
+        c11(pricer, alvh, n, int(run_seed) if run_seed.isdigit() else 0,
+            n_boot=min(n_boot, C11_BOOT), boot_seed=c.seed + 111),
+        c12(c),
+    ]

@@ -1,0 +1,252 @@
+"""Claims about drawdowns and the hedge's cost, from the cube: C1 and C2 (levels in a grind and
+in a spike), C3 (the 4/4/2 ratio), C7 (the grinding bear), C9 (layers against one call) and C10
+(the term-structure rule)."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+
+from simulator.report.claims.catalogue import (
+    ALVH,
+    LITERAL_442,
+    NO_TS,
+    NOT_SUPPORTED,
+    SCALED_442,
+    SINGLE,
+    SPIKES,
+    SUPPORTED,
+    TS_TIGHTEN,
+    UNHEDGED,
+    ClaimResult,
+    finding,
+    pct,
+    versus,
+)
+from simulator.report.claims.evidence import (
+    ClaimsCube,
+    budget,
+    cut_difference,
+    dd_cut,
+    drag,
+    hedge_label,
+    median_dd,
+)
+from simulator.report.claims.model_checks import futures_spread
+
+
+def c1_c2(c: ClaimsCube, claim, scenario, unhedged_range, hedged_range, event):
+    u = median_dd(c, scenario, UNHEDGED, True, 1)
+    h = median_dd(c, scenario, ALVH, True, 1)
+    cut = dd_cut(c, scenario, ALVH, salt=1)
+    implied_low = 1.0 - hedged_range[1] / unhedged_range[0]
+    implied_high = 1.0 - hedged_range[0] / unhedged_range[1] if not math.isnan(
+        unhedged_range[1]) else 1.0
+    claimed_u = (f"> {100 * unhedged_range[0]:.0f} %" if math.isnan(unhedged_range[1])
+                 else f"{100 * unhedged_range[0]:.0f}-{100 * unhedged_range[1]:.0f} %")
+    findings = [
+        finding(claim, f"median max drawdown over the year, unhedged, {event}", scenario,
+                 UNHEDGED, u, claimed_u + " of risk capital", *unhedged_range,
+                 unit="% of risk capital"),
+        finding(claim, f"median max drawdown, {hedge_label(c, ALVH)}, {event}", scenario,
+                 ALVH, h, f"{100 * hedged_range[0]:.0f}-{100 * hedged_range[1]:.0f} % of risk "
+                 "capital", *hedged_range, unit="% of risk capital"),
+        finding(claim, "median drawdown cut, ALVH vs unhedged (the ratio the two levels "
+                 "imply; independent of sizing)", scenario, ALVH, cut,
+                 f"{100 * implied_low:.0f}-{100 * implied_high:.0f} %", implied_low,
+                 implied_high),
+    ]
+    dd_u = float(np.median(c.var("trading_max_drawdown", scenario, UNHEDGED)))
+    dd_account = float(np.median(c.var("max_drawdown", scenario, UNHEDGED)))
+    risk = c.risk(UNHEDGED)
+    ok = [f.consistent for f in findings]
+    verdict = SUPPORTED if all(ok) else NOT_SUPPORTED if not ok[2] else \
+        "depends on what 'risk capital' means"
+    explanation = (
+        f"Risk capital = what the one open condor tranche may lose ({pct(risk)} of equity: "
+        f"max loss + hedge stack + round-trip costs). "
+        f"The median unhedged trading-book drawdown is {pct(dd_u)} of equity = "
+        f"{pct(u[0], 0)} of risk capital (the account, with interest on idle cash, shows "
+        f"{pct(dd_account / risk, 0)}); with ALVH {pct(h[0], 0)}. The hedge cuts the median "
+        f"drawdown by "
+        f"{pct(cut[0])} [{pct(cut[1])}, {pct(cut[2])}], against the "
+        f"{100 * implied_low:.0f}-{100 * implied_high:.0f} % the claim's two levels imply. "
+        f"A drawdown over the year can exceed one tranche's risk (several losing months in a row).")
+    return ClaimResult(claim, verdict, explanation, findings, (0, 1))
+
+
+def c3(c: ClaimsCube):
+    f = []
+    scaled = c.premium_per_year("base", SCALED_442)
+    for i, scenario in enumerate(SPIKES):
+        f.append(finding("C3", f"median max-drawdown cut, 4/4/2 scaled to ~{pct(scaled, 0)}/yr, "
+                          f"{scenario}", scenario, SCALED_442,
+                          dd_cut(c, scenario, SCALED_442, salt=30 + i), "35-40 %", 0.35,
+                          0.40))
+    f.append(finding("C3", "95th-percentile max-drawdown cut (the base year's tail paths), "
+                      "4/4/2 scaled", "base", SCALED_442,
+                      dd_cut(c, "base", SCALED_442, q=0.95, salt=33), "35-40 %", 0.35, 0.40))
+    f.append(finding("C3", f"drag, 4/4/2 scaled to ~{pct(scaled, 0)}/yr of premium", "base",
+                     SCALED_442,
+                      drag(c, "base", SCALED_442, salt=34), "1-2 %/yr", 0.01, 0.02,
+                      unit="%/yr"))
+    f.append(finding("C3", "median max-drawdown cut, literal 4/4/2 (4, 4, 2 VIX calls per "
+                      "condor contract), crash", "crash", LITERAL_442,
+                      dd_cut(c, "crash", LITERAL_442, salt=35), "35-40 %", 0.35, 0.40))
+    f.append(finding("C3", "drag, literal 4/4/2", "base", LITERAL_442,
+                      drag(c, "base", LITERAL_442, salt=36), "1-2 %/yr", 0.01, 0.02,
+                      unit="%/yr"))
+    premium = c.premium_per_year("base", LITERAL_442)
+    cuts_ok = any(x.consistent for x in f[:4])
+    drag_ok = f[4].consistent
+    verdict = SUPPORTED if cuts_ok and drag_ok else NOT_SUPPORTED
+    explanation = (
+        f"At {pct(scaled)}/yr of premium (base) the 4/4/2 ratio costs "
+        f"{pct(f[4].estimate, 2)}/yr of return, {versus(f[4].estimate, 0.01, 0.02)} the "
+        "claimed 1-2 % (sales, rolls and settlements of the calls win back most of the "
+        "premium), and cuts the median drawdown by "
+        + ", ".join(f"{pct(x.estimate)} ({x.scenario})" for x in f[:3])
+        + f" ({', '.join(versus(x.estimate, 0.35, 0.40) for x in f[:3])} 35-40 %). Taken "
+        f"literally, 4/4/2 per condor contract spends {pct(premium)}/yr of equity on VIX "
+        f"calls, drags {pct(f[6].estimate, 2)}/yr and cuts the crash drawdown by "
+        f"{pct(f[5].estimate)}"
+        + (": the calls' cost outweighs what they add." if f[5].estimate < f[0].estimate
+           else "."))
+    return ClaimResult("C3", verdict, explanation, f, (0, 4))
+
+
+def c7(c: ClaimsCube):
+    drag_ci = drag(c, "bear_2022", ALVH, salt=70)
+    cut = dd_cut(c, "bear_2022", ALVH, salt=71)
+    crash_cut = dd_cut(c, "crash", ALVH, salt=72)
+    layers = c.var("layer_pnl", "bear_2022", ALVH).sum(axis=0) / c.years
+    hedge = c.boot(lambda d: d["x"].mean(), {"x": layers}, 73)
+    f = [
+        finding("C7", f"drag of {hedge_label(c, ALVH)} in the 2022-shaped grind", "bear_2022",
+                 ALVH, drag_ci, "> 0 (underperforms)", 0.0, math.nan, unit="%/yr", strict=True),
+        finding("C7", "median drawdown cut in the grind", "bear_2022", ALVH, cut,
+                 "small", math.nan, math.nan),
+        finding("C7", "net P&L of the three layers in the grind (premium, sales, costs)",
+                 "bear_2022", ALVH, hedge, "< 0", math.nan, 0.0, unit="%/yr", strict=True),
+        finding("C7", "median drawdown cut in a crash year, for comparison", "crash", ALVH,
+                 crash_cut),
+    ]
+    supported = drag_ci[1] > 0 and hedge[2] < 0 and cut[2] < crash_cut[1]
+    verdict = SUPPORTED if supported else NOT_SUPPORTED
+    spx = c.var("spx_return", "bear_2022")
+    vix_months = c.var("vix_month_start", "bear_2022")
+    regimes = json.loads(c.cube.attrs.get("scenario_details", "{}")).get(
+        "bear_2022", {}).get("regimes", [])
+    span = (f"a P regime over days {regimes[0]['start_day']}-{regimes[0]['end_day']}"
+            if regimes else "no regime")
+    vix_lo, vix_hi = np.quantile(vix_months, [0.1, 0.9])
+    above_20 = float(np.mean(vix_months >= 20.0))
+    level = (f"The scenario's VIX starts {pct(above_20, 0)} of its months at 20 or higher, so "
+             "it tests a grinding bear without a spike; a bear with VIX below 20 throughout "
+             "is not in the scenario library (the model's VIX rises when SPX falls)."
+             if above_20 >= 0.5 else f"VIX starts {pct(1 - above_20, 0)} of its months below "
+             "20: a low-volatility grind.")
+    explanation = (
+        f"In the grind ({span}; median S&P return over the run {pct(np.median(spx), 0)}; "
+        f"VIX at month starts {vix_lo:.0f}-{vix_hi:.0f} on 80 % of path-months) the hedge "
+        f"{'loses' if hedge[0] < 0 else 'gains'} {pct(abs(hedge[0]), 2)}/yr net and drags "
+        f"{pct(drag_ci[0], 2)}/yr while cutting the "
+        f"median drawdown by {pct(cut[0])} [{pct(cut[1])}, {pct(cut[2])}], against "
+        f"{pct(crash_cut[0])} in a crash year. " + level)
+    return ClaimResult("C7", verdict, explanation, f, (0, 1))
+
+
+def c9(c: ClaimsCube):
+    f = []
+    for i, scenario in enumerate(SPIKES):
+        f.append(finding("C9", f"median drawdown cut of 40/40/20 minus that of the single "
+                          f"front call (> 0: layered better), {scenario}", scenario,
+                          f"{ALVH} vs {SINGLE}", cut_difference(c, scenario, ALVH, SINGLE,
+                                                                 90 + i),
+                          "> 0", 0.0, math.nan, strict=True))
+    f.append(finding("C9", "95th-percentile drawdown cut, 40/40/20 minus single, base",
+                      "base", f"{ALVH} vs {SINGLE}",
+                      cut_difference(c, "base", ALVH, SINGLE, 93, q=0.95), "> 0", 0.0,
+                      math.nan, strict=True))
+    f.append(finding("C9", "annual return, 40/40/20 minus single (> 0: layered cheaper)",
+                     "base", f"{ALVH} vs {SINGLE}",
+                     drag(c, "base", SINGLE, base=ALVH, salt=94), unit="%/yr"))
+    better = [x for x in f[:4] if x.ci_low > 0]
+    worse = [x for x in f[:4] if x.ci_high < 0]
+    cheaper = f[4].ci_high >= 0  # not significantly more expensive
+    if better and not worse:
+        verdict = (SUPPORTED if len(better) == 4 else "depends on the event") if cheaper \
+            else "depends on the price: smaller drawdowns for more drag"
+    else:
+        verdict = NOT_SUPPORTED
+    explanation = (
+        f"Same {pct(budget(c, ALVH), 0)}/yr budget, same paths. The layered hedge's extra "
+        "drawdown cut over a single front-month call: "
+        + ", ".join(f"{x.scenario} {pct(x.estimate)} [{pct(x.ci_low)}, {pct(x.ci_high)}]"
+                    for x in f[:4])
+        + f" (points of the unhedged drawdown); annual return difference "
+        f"{pct(f[4].estimate, 2)} [{pct(f[4].ci_low, 2)}, {pct(f[4].ci_high, 2)}]. 'Beats' "
+        f"is read as: a larger drawdown cut at no significantly higher cost.")
+    return ClaimResult("C9", verdict, explanation, f, (0, 1, 4))
+
+
+def c10(c: ClaimsCube, pricer):
+    trigger = c.strategies[TS_TIGHTEN]["hedge"]["term_structure"]
+    threshold, tighten = float(trigger["threshold_points"]), float(trigger["tighten_condor_sd"])
+    f = []
+    for i, scenario in enumerate(("base", "covid", "crash")):
+        f.append(finding("C10", f"median drawdown cut with the front-layer roll-out minus "
+                          f"without (> 0: the rule helps), {scenario}", scenario,
+                          f"{ALVH} vs {NO_TS}", cut_difference(c, scenario, ALVH, NO_TS,
+                                                                100 + i),
+                          "> 0", 0.0, math.nan, strict=True))
+        f.append(finding("C10", f"median drawdown cut with the roll-out and a {tighten:g}-SD "
+                          f"condor re-strike minus the roll-out alone, {scenario}", scenario,
+                          f"{TS_TIGHTEN} vs {ALVH}", cut_difference(c, scenario, TS_TIGHTEN,
+                                                                     ALVH, 110 + i),
+                          "> 0", 0.0, math.nan, strict=True))
+    fired = {s: float(c.cube.trades_per_path.sel(scenario=s, strategy=TS_TIGHTEN,
+                                                 event="condor_restruck"))
+             for s in ("base", "covid", "crash", "bear_2022")}
+    rolled = {s: float(c.cube.trades_per_path.sel(scenario=s, strategy=ALVH,
+                                                  event="hedge_ts_rolled"))
+              for s in ("base", "covid", "crash")}
+    def spread(vix):
+        return futures_spread(pricer, vix)
+    spreads = [(vix, float(spread(vix))) for vix in (15.0, 20.0, 30.0, 40.0, 60.0)]
+    model = pricer.model
+    vix0 = float(model.vix_index(model.v0))
+    grid = np.arange(vix0, 150.0, 0.25)
+    moved = np.flatnonzero(spread(grid) - spread(vix0) > threshold)
+    needed = f"about {grid[moved[0]] - vix0:.0f} points (from VIX {vix0:.1f})" if moved.size \
+        else "more than any VIX level below 150"
+    helps = [x for x in f if x.consistent]
+    hurts = [x for x in f if x.ci_high < 0]
+    limit = "; the model cannot test the term structure apart from the VIX level"
+    if helps and not hurts:
+        where = ", ".join(sorted({x.scenario for x in helps}))
+        parts = sorted({"the condor re-strike" if x.strategy.startswith(TS_TIGHTEN)
+                        else "the layer roll-out" for x in helps})
+        verdict = f"depends on the event: {' and '.join(parts)} helps in {where}" + limit
+    elif hurts and not helps:
+        verdict = NOT_SUPPORTED + limit
+    else:
+        verdict = ("not supported (no measurable effect)" if not helps else
+                   "depends on the event") + limit
+    explanation = (
+        "In a one-factor variance model the 30- minus 60-day futures spread is a function of "
+        "VIX alone: " + ", ".join(f"VIX {v:.0f}: {s:+.1f}" for v, s in spreads)
+        + f" points. A {threshold:g}-point move within {trigger['lookback_trading_days']} "
+        f"trading days therefore needs a VIX rise of {needed}, "
+        "and the rule is a VIX-momentum rule in disguise; a real term structure can "
+        "invert without such a rise (a second factor, not in this model). Condor re-strikes "
+        "per path (trigger while a condor is open): "
+        + ", ".join(f"{s} {n:.2f}" for s, n in fired.items())
+        + "; front-layer roll-outs per path: " + ", ".join(f"{s} {n:.3f}" for s, n in
+                                                            rolled.items())
+        + (" (by the time the spread has moved, the front layer has usually been sold at "
+           f"{c.strategies[ALVH]['hedge']['monetize']['profit_multiple']:g}x its cost)."
+           if max(rolled.values()) < 0.05 else "."))
+    return ClaimResult("C10", verdict, explanation, f, (3,))

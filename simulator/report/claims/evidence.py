@@ -1,0 +1,215 @@
+"""Evidence from the claims cube: per-path arrays, the bootstrap with a seed per finding, and
+the statistics the claims share (drawdown levels and cuts, drag, vol-event recoveries, monthly
+drag by VIX level, returns on risk capital). The paired statistics are those of
+:mod:`simulator.results.stats`, the same functions the summary reports."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+
+from simulator.report.claims.catalogue import (
+    ALVH_070,
+    UNHEDGED,
+    UNHEDGED_070,
+    check_names,
+    pct,
+)
+from simulator.results.metrics import run_years
+from simulator.results.stats import bootstrap, drawdown_reduction, paired
+from simulator.results.stats import drag as drag_statistic
+from simulator.results.summary import trading_book
+
+
+class ClaimsCube:
+    """Per-path arrays of the claims cube, with the run's settings."""
+
+    def __init__(self, cube, n_boot: int, seed: int):
+        self.cube = cube
+        self.n_boot = n_boot
+        self.seed = seed
+        self.years = run_years(cube)
+        self.months = cube.sizes["month"]
+        self.strategies = json.loads(cube.attrs["strategies"])
+        self._seeds = np.random.SeedSequence(seed)
+        check_names(cube.attrs.get("scenario_file", "the cube"),
+                    [str(s) for s in cube.scenario.values], [str(s) for s in
+                                                             cube.strategy.values])
+
+    def var(self, name, scenario, strategy=None):
+        sel = self.cube[name].sel(scenario=scenario)
+        if strategy is not None:
+            sel = sel.sel(strategy=strategy)
+        return np.asarray(sel.values)
+
+    def risk(self, strategy) -> float:
+        return float(self.strategies[strategy]["condor"]["risk_per_tranche"])
+
+    def book(self, scenario, strategy) -> dict[str, np.ndarray]:
+        """The trading book's per-path figures (:func:`simulator.results.summary.trading_book`;
+        drawdowns as fractions of starting equity)."""
+        return trading_book(self.cube, scenario, strategy)
+
+    def annual(self, scenario, strategy):
+        """Trading-book P&L per year (the return over cash), per path."""
+        return self.book(scenario, strategy)["annualised_return"]
+
+    def premium_per_year(self, scenario, strategy) -> float:
+        """Mean hedge premium bought per year, a fraction of starting equity."""
+        return float(self.var("hedge_premium", scenario, strategy).mean() / self.years)
+
+    def boot(self, stat, data, salt=None, *, n_boot=None, vectorized=False):
+        """Bootstrap with a seed of its own: ``seed + salt``, or (no salt) the next child of
+        ``SeedSequence(seed)``, so findings never share resamples by accident."""
+        seed = self.seed + salt if salt is not None else self._seeds.spawn(1)[0]
+        return bootstrap(stat, data, n_boot=n_boot or self.n_boot, seed=seed,
+                         vectorized=vectorized)
+
+
+def median_dd(c: ClaimsCube, scenario, strategy, per_risk: bool, salt: int):
+    """Median trading-book max drawdown (in risk capital, or in starting equity)."""
+    dd = c.var("trading_max_drawdown", scenario, strategy)
+    scale = c.risk(strategy) if per_risk else 1.0
+    return c.boot(lambda d: np.median(d["dd"], -1) / scale, {"dd": dd}, salt, vectorized=True)
+
+
+def dd_cut(c: ClaimsCube, scenario, hedged, base=UNHEDGED, q=0.5, salt=0):
+    """Cut of the q-quantile trading-book drawdown, ``hedged`` against ``base``."""
+    data = {"h": c.book(scenario, hedged), "u": c.book(scenario, base)}
+    return c.boot(paired(drawdown_reduction(q)), data, salt, vectorized=True)
+
+
+def drag(c: ClaimsCube, scenario, hedged, base=UNHEDGED, salt=0):
+    """Trading-book P&L per year given up by ``hedged`` against ``base``."""
+    data = {"h": c.book(scenario, hedged), "u": c.book(scenario, base)}
+    return c.boot(paired(drag_statistic), data, salt, vectorized=True)
+
+
+def cut_difference(c: ClaimsCube, scenario, better, worse, salt, q=0.5):
+    """(cut of ``better`` - cut of ``worse``) against unhedged, in points of drawdown cut:
+    (quantile(worse) - quantile(better)) / quantile(unhedged), paired on the same paths."""
+    data = {"b": c.var("trading_max_drawdown", scenario, better),
+            "w": c.var("trading_max_drawdown", scenario, worse),
+            "u": c.var("trading_max_drawdown", scenario, UNHEDGED)}
+    return c.boot(lambda d: (np.quantile(d["w"], q, -1) - np.quantile(d["b"], q, -1))
+                  / np.quantile(d["u"], q, -1), data, salt, vectorized=True)
+
+
+def event_days(c: ClaimsCube, scenario, strategy):
+    """(path, event) days to regain the pre-event peak: inf = never, NaN = no such event."""
+    days = c.var("event_regain_days", scenario, strategy)
+    exists = ~np.isnan(c.var("vol_event_start", scenario))
+    return np.where(exists, np.where(np.isnan(days), np.inf, days), np.nan)
+
+
+def median_days(x):
+    """Median over the events present (never = inf ranks last); NaN if that median is never."""
+    med = float(np.nanmedian(x)) if np.isfinite(x).any() or np.isinf(x).any() else math.nan
+    return math.nan if math.isinf(med) else med
+
+
+def rule_text(c: ClaimsCube) -> str:
+    rule = json.loads(c.cube.attrs.get("vol_event_rule", "{}"))
+    parts = []
+    if rule.get("vix_rise_points"):
+        parts.append(f"{rule['vix_rise_points']:g} points")
+    if rule.get("vix_rise_pct"):
+        parts.append(f"{100 * rule['vix_rise_pct']:g} %")
+    return (f"VIX up {' or '.join(parts)} on its low of the previous "
+            f"{rule.get('within_days', '?')} trading days")
+
+
+def event_facts(c: ClaimsCube, scenario) -> str:
+    """What the scenario's events were, from the cube: count, typical rise and timing."""
+    n = c.var("vol_events", scenario)
+    start = c.var("vol_event_start", scenario)
+    rise = c.var("vol_event_rise", scenario)
+    peak = c.var("vol_event_peak", scenario)
+    have = ~np.isnan(start)
+    if not have.any():
+        return f"{scenario}: no events"
+    return (f"{scenario}: {n.mean():.2f} events per path, median rise {np.median(rise[have]):.1f} "
+            f"points, median start day {np.median(start[have]):.0f}, peak "
+            f"{np.median((peak - start)[have]):.0f} days later")
+
+
+def monthly_drag(c: ClaimsCube, scenarios, hedged, base, vix_low=None, vix_high=None, salt=0):
+    """Mean over path-months (pooled over ``scenarios``) of the monthly return of ``base``
+    minus ``hedged``, in months whose starting VIX is in [vix_low, vix_high)."""
+    data = {}
+    for s in scenarios:
+        diff = c.var("trading_monthly_pnl", s, base) - c.var("trading_monthly_pnl", s, hedged)
+        vix = c.var("vix_month_start", s)
+        keep = np.ones_like(vix, dtype=bool)
+        if vix_low is not None:
+            keep &= vix >= vix_low
+        if vix_high is not None:
+            keep &= vix < vix_high
+        data[f"{s}_d"] = np.where(keep, diff, 0.0)
+        data[f"{s}_n"] = keep.astype(float)
+
+    def stat(d):
+        total = sum(d[f"{s}_d"].sum() for s in scenarios)
+        count = sum(d[f"{s}_n"].sum() for s in scenarios)
+        return total / count if count else math.nan
+    share = sum(data[f"{s}_n"].sum() for s in scenarios) / sum(data[f"{s}_n"].size
+                                                               for s in scenarios)
+    return c.boot(stat, data, salt), share
+
+
+def return_on_risk(c: ClaimsCube, scenario, strategy, salt):
+    """Mean monthly trading-book P&L (no interest on cash), per unit of risk capital."""
+    pnl = c.var("trading_return", scenario, strategy)
+    scale = c.risk(strategy) * c.months
+    return c.boot(lambda d: d["x"].mean(-1) / scale, {"x": pnl}, salt, vectorized=True)
+
+
+COST_PRESET_ORDER = ("none", "institutional", "retail_combo", "retail_legs", "flat_legs")
+
+
+def cost_sensitivity(c: ClaimsCube) -> dict[str, tuple[str, str]]:
+    """{cost preset: (unhedged 0.70, hedged 0.70)} for every preset the file runs: the plain
+    names carry the file's costs, ``NAME_<preset>`` the others (scenarios/claims.yaml)."""
+    file_preset = json.loads(c.cube.attrs["costs"]).get("preset") or "file"
+    names = [str(s) for s in c.cube.strategy.values]
+    out = {}
+    for preset in COST_PRESET_ORDER:
+        if preset == file_preset:
+            out[preset] = (UNHEDGED_070, ALVH_070)
+        elif f"{UNHEDGED_070}_{preset}" in names and f"{ALVH_070}_{preset}" in names:
+            out[preset] = (f"{UNHEDGED_070}_{preset}", f"{ALVH_070}_{preset}")
+    if file_preset not in out:
+        out[file_preset] = (UNHEDGED_070, ALVH_070)
+    return out
+
+
+def costs_on_risk(c: ClaimsCube, scenario, strategy):
+    """Mean monthly SPX trading costs per unit of risk capital (negative)."""
+    scale = c.risk(strategy) * c.months
+    return c.boot(lambda d: d["x"].mean(-1) / scale,
+                  {"x": c.var("spx_costs", scenario, strategy)}, vectorized=True)
+
+
+def stack_share(c: ClaimsCube, strategy, premium_per_cycle: float) -> float:
+    """What one tranche and its hedge stack risk, a fraction of equity at entry: with the
+    default sizing (condor_hedge_costs) the stack is inside ``risk_per_tranche``; with
+    ``condor_max_loss`` it comes on top."""
+    condor = c.strategies[strategy]["condor"]
+    risk = float(condor["risk_per_tranche"])
+    if condor.get("sizing", "condor_max_loss") == "condor_hedge_costs":
+        return risk
+    return risk + premium_per_cycle
+
+
+def budget(c: ClaimsCube, strategy) -> float:
+    """The hedge's annual budget, a fraction of equity."""
+    return float(c.strategies[strategy]["hedge"]["budget_annual"])
+
+
+def hedge_label(c: ClaimsCube, strategy) -> str:
+    """"ALVH 40/40/20 at 2 %/yr": the layer weights and budget of ``strategy``'s hedge."""
+    layers = c.strategies[strategy]["hedge"]["layers"]
+    weights = "/".join(f"{100 * layer['weight']:.0f}" for layer in layers.values())
+    return f"ALVH {weights} at {pct(budget(c, strategy), 0)}/yr"
