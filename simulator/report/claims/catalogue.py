@@ -148,7 +148,7 @@ class ClaimResult:
 
 
 def finding(claim, what, scenario, strategy, est_ci, claimed="", low=math.nan,
-             high=math.nan, unit="%", strict=False):
+            high=math.nan, unit="%", strict=False):
     est, lo, hi = est_ci
     return Finding(claim, what, scenario, strategy, est, lo, hi, claimed, low, high, unit,
                    strict=strict)

@@ -5,6 +5,7 @@ drag by VIX level, returns on risk capital). The paired statistics are those of
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 
@@ -12,6 +13,7 @@ import numpy as np
 
 from simulator.report.claims.catalogue import (
     ALVH_070,
+    CLAIMS,
     UNHEDGED,
     UNHEDGED_070,
     check_names,
@@ -34,6 +36,7 @@ class ClaimsCube:
         self.months = cube.sizes["month"]
         self.strategies = json.loads(cube.attrs["strategies"])
         self._seeds = np.random.SeedSequence(seed)
+        self._claim_seeds = dict(zip(CLAIMS, self._seeds.spawn(len(CLAIMS)), strict=True))
         check_names(cube.attrs.get("scenario_file", "the cube"),
                     [str(s) for s in cube.scenario.values], [str(s) for s in
                                                              cube.strategy.values])
@@ -60,41 +63,52 @@ class ClaimsCube:
         """Mean hedge premium bought per year, a fraction of starting equity."""
         return float(self.var("hedge_premium", scenario, strategy).mean() / self.years)
 
-    def boot(self, stat, data, salt=None, *, n_boot=None, vectorized=False):
-        """Bootstrap with a seed of its own: ``seed + salt``, or (no salt) the next child of
-        ``SeedSequence(seed)``, so findings never share resamples by accident."""
-        seed = self.seed + salt if salt is not None else self._seeds.spawn(1)[0]
-        return bootstrap(stat, data, n_boot=n_boot or self.n_boot, seed=seed,
+    def for_claim(self, claim: str) -> ClaimsCube:
+        """The same cube with the bootstrap seeds of ``claim``: child ``i`` of
+        ``SeedSequence(seed)`` for the i-th claim, so a claim's resamples do not change when
+        another claim gains or loses a finding."""
+        scoped = copy.copy(self)
+        scoped._seeds = self._claim_seeds[claim]
+        return scoped
+
+    def next_seed(self) -> np.random.SeedSequence:
+        """A seed of its own for the next finding (the next child of the claim's seed)."""
+        return self._seeds.spawn(1)[0]
+
+    def boot(self, stat, data, *, n_boot=None, vectorized=False):
+        """(estimate, CI low, CI high) of ``stat`` with the next seed of the claim: findings
+        never share resamples by accident."""
+        return bootstrap(stat, data, n_boot=n_boot or self.n_boot, seed=self.next_seed(),
                          vectorized=vectorized)
 
 
-def median_dd(c: ClaimsCube, scenario, strategy, per_risk: bool, salt: int):
+def median_dd(c: ClaimsCube, scenario, strategy, per_risk: bool):
     """Median trading-book max drawdown (in risk capital, or in starting equity)."""
     dd = c.var("trading_max_drawdown", scenario, strategy)
     scale = c.risk(strategy) if per_risk else 1.0
-    return c.boot(lambda d: np.median(d["dd"], -1) / scale, {"dd": dd}, salt, vectorized=True)
+    return c.boot(lambda d: np.median(d["dd"], -1) / scale, {"dd": dd}, vectorized=True)
 
 
-def dd_cut(c: ClaimsCube, scenario, hedged, base=UNHEDGED, q=0.5, salt=0):
+def dd_cut(c: ClaimsCube, scenario, hedged, base=UNHEDGED, q=0.5):
     """Cut of the q-quantile trading-book drawdown, ``hedged`` against ``base``."""
     data = {"h": c.book(scenario, hedged), "u": c.book(scenario, base)}
-    return c.boot(paired(drawdown_reduction(q)), data, salt, vectorized=True)
+    return c.boot(paired(drawdown_reduction(q)), data, vectorized=True)
 
 
-def drag(c: ClaimsCube, scenario, hedged, base=UNHEDGED, salt=0):
+def drag(c: ClaimsCube, scenario, hedged, base=UNHEDGED):
     """Trading-book P&L per year given up by ``hedged`` against ``base``."""
     data = {"h": c.book(scenario, hedged), "u": c.book(scenario, base)}
-    return c.boot(paired(drag_statistic), data, salt, vectorized=True)
+    return c.boot(paired(drag_statistic), data, vectorized=True)
 
 
-def cut_difference(c: ClaimsCube, scenario, better, worse, salt, q=0.5):
+def cut_difference(c: ClaimsCube, scenario, better, worse, q=0.5):
     """(cut of ``better`` - cut of ``worse``) against unhedged, in points of drawdown cut:
     (quantile(worse) - quantile(better)) / quantile(unhedged), paired on the same paths."""
     data = {"b": c.var("trading_max_drawdown", scenario, better),
             "w": c.var("trading_max_drawdown", scenario, worse),
             "u": c.var("trading_max_drawdown", scenario, UNHEDGED)}
     return c.boot(lambda d: (np.quantile(d["w"], q, -1) - np.quantile(d["b"], q, -1))
-                  / np.quantile(d["u"], q, -1), data, salt, vectorized=True)
+                  / np.quantile(d["u"], q, -1), data, vectorized=True)
 
 
 def event_days(c: ClaimsCube, scenario, strategy):
@@ -135,7 +149,7 @@ def event_facts(c: ClaimsCube, scenario) -> str:
             f"{np.median((peak - start)[have]):.0f} days later")
 
 
-def monthly_drag(c: ClaimsCube, scenarios, hedged, base, vix_low=None, vix_high=None, salt=0):
+def monthly_drag(c: ClaimsCube, scenarios, hedged, base, vix_low=None, vix_high=None):
     """Mean over path-months (pooled over ``scenarios``) of the monthly return of ``base``
     minus ``hedged``, in months whose starting VIX is in [vix_low, vix_high)."""
     data = {}
@@ -156,14 +170,14 @@ def monthly_drag(c: ClaimsCube, scenarios, hedged, base, vix_low=None, vix_high=
         return total / count if count else math.nan
     share = sum(data[f"{s}_n"].sum() for s in scenarios) / sum(data[f"{s}_n"].size
                                                                for s in scenarios)
-    return c.boot(stat, data, salt), share
+    return c.boot(stat, data), share
 
 
-def return_on_risk(c: ClaimsCube, scenario, strategy, salt):
+def return_on_risk(c: ClaimsCube, scenario, strategy):
     """Mean monthly trading-book P&L (no interest on cash), per unit of risk capital."""
     pnl = c.var("trading_return", scenario, strategy)
     scale = c.risk(strategy) * c.months
-    return c.boot(lambda d: d["x"].mean(-1) / scale, {"x": pnl}, salt, vectorized=True)
+    return c.boot(lambda d: d["x"].mean(-1) / scale, {"x": pnl}, vectorized=True)
 
 
 COST_PRESET_ORDER = ("none", "institutional", "retail_combo", "retail_legs", "flat_legs")

@@ -164,11 +164,11 @@ def c11(pricer, strategy: dict, n_paths: int, seed: int, *, n_boot: int, boot_se
                 f"(spot x ATM vol x sqrt of {days} days = {sd:.0f} points)", "model",
                 condor.preset or "condor", z_be, unit="SD", exact=True),
         finding("C11", f"SPX move after {hold} trading days at which the 40/40/20 stack's "
-                 f"median mark-to-market turns positive", "model (P paths)", ALVH, pay,
-                 unit="SD"),
+                f"median mark-to-market turns positive", "model (P paths)", ALVH, pay,
+                unit="SD"),
         finding("C11", "gap: hedge starts paying this many SD before the break-even",
-                 "model (P paths)", ALVH, (gap[0], gap[1], gap[2]), ">= 1.5 SD", 1.5,
-                 math.nan, unit="SD"),
+                "model (P paths)", ALVH, (gap[0], gap[1], gap[2]), ">= 1.5 SD", 1.5,
+                math.nan, unit="SD"),
     ]
     ok = f[2].consistent
     verdict = SUPPORTED if ok else NOT_SUPPORTED

@@ -31,14 +31,14 @@ def c5(c: ClaimsCube):
     for scenario in SPIKES:
         data = {"h": event_days(c, scenario, ALVH)}
         f.append(finding("C5", f"median trading days from a vol event's start until the "
-                          f"hedged trading book is back at its pre-event peak, {scenario}",
-                          scenario, ALVH, c.boot(lambda d: median_days(d["h"]), data),
-                          "within 3-7 days", 0.0, 7.0, unit="trading days"))
+                         f"hedged trading book is back at its pre-event peak, {scenario}",
+                         scenario, ALVH, c.boot(lambda d: median_days(d["h"]), data),
+                         "within 3-7 days", 0.0, 7.0, unit="trading days"))
     for scenario in SPIKES:
         data = {"h": event_days(c, scenario, ALVH), "u": event_days(c, scenario, UNHEDGED)}
         f.append(finding("C5", f"share of vol events with the book back at its pre-event peak "
-                          f"within 7 trading days, hedged minus unhedged, {scenario}", scenario,
-                          ALVH, c.boot(lambda d: (np.nanmean(d["h"] <= 7) - np.nanmean(
+                         f"within 7 trading days, hedged minus unhedged, {scenario}", scenario,
+                         ALVH, c.boot(lambda d: (np.nanmean(d["h"] <= 7) - np.nanmean(
                               d["u"] <= 7)) if (~np.isnan(d["h"])).any() else math.nan, data)))
     unhedged = {s: median_days(event_days(c, s, UNHEDGED)) for s in SPIKES}
     share = {}
@@ -68,16 +68,16 @@ def c6(c: ClaimsCube):
     for scenario in SPIKES:
         data = {"h": event_days(c, scenario, ALVH), "u": event_days(c, scenario, UNHEDGED)}
         f.append(finding("C6", f"recovery speed-up after vol events (1 - median days to "
-                          f"regain the pre-event peak, hedged / unhedged), {scenario}",
-                          scenario, ALVH,
-                          c.boot(lambda d: 1.0 - median_days(d["h"]) / median_days(d["u"]),
+                         f"regain the pre-event peak, hedged / unhedged), {scenario}",
+                         scenario, ALVH,
+                         c.boot(lambda d: 1.0 - median_days(d["h"]) / median_days(d["u"]),
                                  data),
-                          "~40 % (35-45 %)", 0.35, 0.45))
+                         "~40 % (35-45 %)", 0.35, 0.45))
     for scenario in SPIKES:
         data = {"h": event_days(c, scenario, ALVH), "u": event_days(c, scenario, UNHEDGED)}
         f.append(finding("C6", f"share of vol events recovered within the run, hedged minus "
-                          f"unhedged, {scenario}", scenario, ALVH,
-                          c.boot(lambda d: np.nanmean(np.isfinite(d["h"]))
+                         f"unhedged, {scenario}", scenario, ALVH,
+                         c.boot(lambda d: np.nanmean(np.isfinite(d["h"]))
                                  - np.nanmean(np.isfinite(d["u"])), data)))
     ok = [x.consistent for x in f[:3]]
     verdict = SUPPORTED if all(ok) else NOT_SUPPORTED if not any(ok) else "depends on the event"
