@@ -174,8 +174,8 @@ def bench_runner(n_paths: int, n_days: int, repeats: int) -> dict:
     import tempfile
 
     from simulator.model.paths import PathGenerator
+    from simulator.scenario.loader import parse_scenario
     from simulator.scenario.runner import run_plan
-    from simulator.scenario.schema import parse_scenario
     from simulator.strategy import StrategyEngine
 
     text = f"""

@@ -30,8 +30,8 @@ _LAZY = {
     "simulate_paths": "simulator.model.paths",
     "Pricer": "simulator.pricing.pricer",
     "run": "simulator.scenario.runner",
-    "load_scenario": "simulator.scenario.schema",
-    "ScenarioError": "simulator.scenario.schema",
+    "load_scenario": "simulator.scenario.loader",
+    "ScenarioError": "simulator.scenario.errors",
     "summarize": "simulator.results.summary",
     "format_summary": "simulator.results.summary",
     "open_cube": "simulator.results.cube",
@@ -66,8 +66,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from simulator.pricing.pricer import Pricer
     from simulator.results.cube import open_cube
     from simulator.results.summary import format_summary, summarize
+    from simulator.scenario.errors import ScenarioError
+    from simulator.scenario.loader import load_scenario
     from simulator.scenario.runner import run
-    from simulator.scenario.schema import ScenarioError, load_scenario
 
 
 def __getattr__(name: str) -> Any:

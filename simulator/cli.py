@@ -205,7 +205,7 @@ def _cmd_simulate(args) -> int:
 
 
 def _cmd_validate(args) -> int:
-    from simulator.scenario.schema import ScenarioError, load_scenario
+    from simulator.scenario import ScenarioError, load_scenario
 
     status = EXIT_OK
     for path in args.scenarios:
@@ -226,8 +226,8 @@ def _cmd_validate(args) -> int:
 def _cmd_run(args) -> int:
     from pathlib import Path
 
+    from simulator.scenario.loader import load_scenario
     from simulator.scenario.runner import checkpoint_dir, default_output, run_plan
-    from simulator.scenario.schema import load_scenario
 
     plan = load_scenario(args.scenario, n_paths=args.paths, seed=args.seed)
     out = Path(args.out) if args.out else default_output(plan)
@@ -308,8 +308,8 @@ def run_claims(out_dir, *, n_paths: int | None = None, seed: int | None = None,
         evaluate_claims,
         write_claims,
     )
+    from simulator.scenario.loader import load_scenario
     from simulator.scenario.runner import run_plan
-    from simulator.scenario.schema import load_scenario
 
     source = Path(scenario_file) if scenario_file is not None else CLAIMS_FILE
     plan = load_scenario(source, n_paths=n_paths, seed=seed)

@@ -21,7 +21,7 @@ from simulator.report.claims import (
     Finding,
     evaluate_claims,
 )
-from simulator.scenario.schema import load_scenario
+from simulator.scenario.loader import load_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 SMALL_PATHS = 256

@@ -68,8 +68,8 @@ strategies:
   unhedged: {condor: {preset: monthly_16_delta}, hedge: none}
   alvh: {condor: {preset: monthly_16_delta}, hedge: {preset: alvh_40_40_20}}
 """
+    from simulator.scenario.loader import parse_scenario
     from simulator.scenario.runner import run_plan
-    from simulator.scenario.schema import parse_scenario
 
     cube = run_plan(parse_scenario(text))
     np.testing.assert_allclose(cube.trading_return, cube.total_return - cube.interest,
@@ -463,7 +463,7 @@ def test_covid_replay_holds_vix_calls_on_the_peak_day(model):
     """The 2020 replay (VIX 82.69 on day 42): under the default rule (sell half at 3x, keep
     the rest, re-arm below VIX 25) most paths still hold VIX calls at the peak; under the rule
     of versions <= 0.1 (sell all, re-arm below VIX 25) few do."""
-    from simulator.scenario.schema import load_scenario
+    from simulator.scenario.loader import load_scenario
 
     plan = load_scenario("scenarios/covid_2020_shock.yaml", n_paths=200, seed=3)
     sc = plan.scenarios[0]

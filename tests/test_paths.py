@@ -307,7 +307,7 @@ def test_regime_cannot_change_the_shared_diffusion_or_leave_the_horizon():
     with pytest.raises(ValueError, match="sigma_v"):
         sim.simulate_paths(m, 10, 30, seed=1,
                            regimes=[Regime(0, 10, dataclasses.replace(m.P, sigma_v=0.3))])
-    with pytest.raises(ValueError, match="regime days"):
+    with pytest.raises(ValueError, match="regimes.0: days"):
         sim.simulate_paths(m, 10, 30, seed=1, regimes=[Regime(10, 40, m.P)])
     with pytest.raises(ValueError, match="measure"):
         sim.simulate_paths(m, 10, 30, seed=1, measure="Q", regimes=[Regime(0, 10, m.P)])

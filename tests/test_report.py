@@ -7,8 +7,8 @@ from simulator.cli import main
 from simulator.report import figures
 from simulator.results.cube import write_cube
 from simulator.results.summary import summarize
+from simulator.scenario.loader import parse_scenario
 from simulator.scenario.runner import run_plan
-from simulator.scenario.schema import parse_scenario
 
 DOC = """
 name: report_test

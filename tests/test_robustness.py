@@ -36,8 +36,8 @@ class _Stop(Exception):
 
 def _interrupt(scenario, out, after):
     """Run ``scenario`` into ``out`` and stop it once ``after`` units are checkpointed."""
+    from simulator.scenario.loader import load_scenario
     from simulator.scenario.runner import run_plan
-    from simulator.scenario.schema import load_scenario
 
     done = []
 
@@ -136,8 +136,8 @@ def test_binary_model_file_names_the_file(tmp_path, capsys):
 
 
 def test_resume_is_refused_when_a_referenced_model_file_changed(tmp_path, capsys):
+    from simulator.scenario.loader import load_scenario
     from simulator.scenario.runner import ResumeError, checkpoint_dir, run_plan
-    from simulator.scenario.schema import load_scenario
 
     model = tmp_path / "mymodel.yaml"
     model.write_text((__import__("importlib.resources").resources.files("simulator.model")
@@ -205,8 +205,8 @@ def test_damaged_and_swapped_checkpoints_are_recomputed_on_resume(tmp_path):
 
     import xarray as xr
 
+    from simulator.scenario.loader import load_scenario
     from simulator.scenario.runner import Progress, checkpoint_dir, run_plan
-    from simulator.scenario.schema import load_scenario
 
     scenario = tmp_path / "s.yaml"
     scenario.write_text(BASE.replace("paths: 16, days: 21, chunk_paths: 16",
@@ -259,8 +259,8 @@ def test_runs_that_cannot_fit_are_refused_before_any_work(tmp_path, capsys, monk
 
 def test_the_estimate_tracks_the_real_footprint():
     """Ordinary runs pass; the memory estimate grows with chunk_paths, the disk one with paths."""
+    from simulator.scenario.loader import parse_scenario
     from simulator.scenario.runner import resource_estimate
-    from simulator.scenario.schema import parse_scenario
 
     small = parse_scenario(BASE)
     big_chunk = parse_scenario(BASE.replace("paths: 16, days: 21, chunk_paths: 16",

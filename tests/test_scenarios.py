@@ -16,8 +16,8 @@ import yaml
 import simulator as sim
 from simulator.cli import main
 from simulator.results.cube import open_cube, write_cube
+from simulator.scenario import ScenarioError, load_scenario, parse_scenario
 from simulator.scenario.runner import checkpoint_dir, run_plan
-from simulator.scenario.schema import ScenarioError, load_scenario, parse_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))

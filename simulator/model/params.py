@@ -26,6 +26,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
 
+from simulator.common.records import deep_merge, short_repr
+
 
 class FellerConditionWarning(UserWarning):
     """2 kappa theta < sigma_v^2: the variance can touch zero (the QE scheme stays valid)."""
@@ -81,8 +83,7 @@ def _check_bounds(
         value = values[name]
         path = f"{prefix}{name}"
         if isinstance(value, bool) or not isinstance(value, int | float):
-            shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
-            problems.append((path, f"must be a number ({meaning}), got {shown}"))
+            problems.append((path, f"must be a number ({meaning}), got {short_repr(value)}"))
             continue
         ok = math.isfinite(value)
         ok = ok and (value >= lo if lo_inc else value > lo)
@@ -332,7 +333,7 @@ class Model:
             for k in _SHARED:
                 if k in overrides["P"]:
                     base["Q"].pop(k, None)
-        merged = _deep_merge(base, overrides)
+        merged = deep_merge(base, overrides)
         # the acknowledgement covers the preset's own diffusion only
         same_diffusion = all(merged["P"].get(k) == base["P"][k] for k in base["P"]) and all(
             merged["Q"].get(k) == base["Q"].get(k) for k in base["Q"])
@@ -368,12 +369,3 @@ class Model:
         """The lowest VIX the model can produce (at v = 0), index points."""
         return float(self.vix_index(0.0))
 
-
-def _deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for k, v in over.items():
-        if isinstance(v, Mapping) and isinstance(out.get(k), Mapping):
-            out[k] = _deep_merge(out[k], v)
-        else:
-            out[k] = v
-    return out

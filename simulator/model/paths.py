@@ -32,6 +32,7 @@ from numba import njit, prange, uint64
 from simulator.common.conventions import TRADING_DAYS_PER_YEAR
 from simulator.model.params import MeasureParams, Model
 from simulator.model.rng import inverse_normal, jump_draws, seed_key, step_draws
+from simulator.model.stress import Regime, Shock, check_stress
 from simulator.model.vix import vix_coefficients
 
 PSI_CRITICAL = 1.5  # Andersen's switching level; any value in [1, 2] works
@@ -217,86 +218,35 @@ def _validate_sim_args(n_paths, n_days, seed, measure, substeps, chunk_size, str
     seed_key(seed)
 
 
-@dataclass(frozen=True)
-class Regime:
-    """P parameters ``P`` govern the daily moves from day ``start_day`` to day ``end_day``
-    (steps ``start_day .. end_day - 1``). Q, and so every price and the VIX map, is unchanged;
-    ``sigma_v`` and ``rho`` are shared with Q and must equal the model's."""
-
-    start_day: int
-    end_day: int
-    P: MeasureParams
-
-
-@dataclass(frozen=True)
-class Shock:
-    """A deterministic stress move on every path, seen in the close of trading day ``day``.
-
-    ``spx_return`` (simple return, e.g. -0.12) is applied on top of the model's move that day
-    (``spx_return_mode="add"``) or replaces it (``"set"``: the day's SPX move is exactly
-    ``spx_return`` on every path). ``vix`` (index points) sets the variance to the level giving
-    that VIX; ``variance_jump`` (decimal variance) is added to it instead.
-    """
-
-    day: int
-    spx_return: float | None = None
-    spx_return_mode: str = "add"
-    vix: float | None = None
-    variance_jump: float | None = None
-
-
 def day_constants(model: Model, n_days: int, measure: str, substeps: int,
                   regimes: Sequence[Regime] = ()) -> np.ndarray:
     """(n_days, N_STEP_CONSTANTS): row d holds the constants of the move from day d to d + 1."""
+    if regimes and measure != "P":
+        raise ValueError("regime schedules change the real-world dynamics: measure must be 'P'")
+    check_stress(model, n_days, regimes=regimes)
     dt = 1.0 / (TRADING_DAYS_PER_YEAR * substeps)
     row = step_constants(model.measure(measure), model.r, model.q, dt)
     table = np.array(np.broadcast_to(row, (n_days, N_STEP_CONSTANTS)))
-    if regimes and measure != "P":
-        raise ValueError("regime schedules change the real-world dynamics: measure must be 'P'")
     for reg in regimes:
-        if not 0 <= reg.start_day < reg.end_day <= n_days:
-            raise ValueError(f"regime days [{reg.start_day}, {reg.end_day}) must lie in "
-                             f"[0, {n_days}] with start_day < end_day")
-        for k in ("sigma_v", "rho"):
-            if getattr(reg.P, k) != getattr(model.P, k):
-                raise ValueError(f"a regime cannot change {k} (shared by P and Q)")
         table[reg.start_day:reg.end_day] = step_constants(reg.P, model.r, model.q, dt)
     return table
 
 
 def shock_table(model: Model, n_days: int, shocks: Sequence[Shock] = ()) -> np.ndarray:
     """(n_days, N_SHOCK_COLUMNS) for :func:`simulate_chunk`; all zero without shocks."""
+    check_stress(model, n_days, shocks=shocks)
     table = np.zeros((n_days, N_SHOCK_COLUMNS))
     for sh in shocks:
-        if not 1 <= sh.day <= n_days:
-            raise ValueError(f"shock day {sh.day} must be in [1, {n_days}]")
         row = table[sh.day - 1]
         if sh.spx_return is not None:
-            if not -1.0 < sh.spx_return < 10.0:
-                raise ValueError(f"shock spx_return {sh.spx_return} must be in (-1, 10)")
-            if sh.spx_return_mode not in ("add", "set"):
-                raise ValueError(f"spx_return_mode must be 'add' or 'set', got "
-                                 f"{sh.spx_return_mode!r}")
-            if row[SH_RETURN_MODE] != SHOCK_NONE:
-                raise ValueError(f"two shocks move SPX on day {sh.day}")
             row[SH_LOG_RETURN] = math.log1p(sh.spx_return)
             row[SH_RETURN_MODE] = SHOCK_ADD if sh.spx_return_mode == "add" else SHOCK_SET
-        if sh.vix is not None or sh.variance_jump is not None:
-            if sh.vix is not None and sh.variance_jump is not None:
-                raise ValueError(f"shock on day {sh.day}: give vix or variance_jump, not both")
-            if row[SH_V_MODE] != SHOCK_NONE:
-                raise ValueError(f"two shocks move the variance on day {sh.day}")
-            if sh.vix is not None:
-                if not model.vix_floor <= sh.vix <= 500.0:
-                    raise ValueError(f"shock vix {sh.vix} must be in [{model.vix_floor:.2f}, 500]"
-                                     " (the model's VIX floor is the VIX at zero variance)")
-                row[SH_V_MODE] = SHOCK_SET
-                row[SH_V_VALUE] = float(model.variance_from_vix(sh.vix))
-            else:
-                if not 0.0 <= sh.variance_jump <= 4.0:
-                    raise ValueError(f"shock variance_jump {sh.variance_jump} must be in [0, 4]")
-                row[SH_V_MODE] = SHOCK_ADD
-                row[SH_V_VALUE] = sh.variance_jump
+        if sh.vix is not None:
+            row[SH_V_MODE] = SHOCK_SET
+            row[SH_V_VALUE] = float(model.variance_from_vix(sh.vix))
+        elif sh.variance_jump is not None:
+            row[SH_V_MODE] = SHOCK_ADD
+            row[SH_V_VALUE] = sh.variance_jump
     return table
 
 

@@ -25,7 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from simulator.common.files import atomic_path
-from simulator.scenario.schema import RunPlan, load_scenario
+from simulator.scenario.loader import load_scenario
+from simulator.scenario.plan import RunPlan
 
 MANIFEST = "manifest.json"
 

@@ -15,28 +15,14 @@ A ``preset`` key loads a named configuration; the other keys given beside it ove
 
 from __future__ import annotations
 
-import copy
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from simulator.common.conventions import LAYER_NAMES, trading_days
+from simulator.common.records import StrictModel, deep_merge, short_repr
 
 __all__ = ["LAYER_NAMES", "trading_days"]  # re-exported: the strategy's own vocabulary
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
-
-
-def _merge(base: dict, update: dict) -> dict:
-    out = copy.deepcopy(base)
-    for key, value in update.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
 
 
 def _apply_preset(data: Any, presets: dict[str, dict], kind: str) -> Any:
@@ -44,11 +30,10 @@ def _apply_preset(data: Any, presets: dict[str, dict], kind: str) -> Any:
         return data
     name = data["preset"]
     if not isinstance(name, str) or name not in presets:
-        shown = repr(name) if len(repr(name)) <= 60 else repr(name)[:57] + "..."
-        raise ValueError(f"unknown {kind} preset {shown}; allowed: "
+        raise ValueError(f"unknown {kind} preset {short_repr(name)}; allowed: "
                          f"{', '.join(sorted(presets))}")
     rest = {k: v for k, v in data.items() if k != "preset"}
-    return {**_merge(presets[name], rest), "preset": name}
+    return {**deep_merge(presets[name], rest), "preset": name}
 
 
 # ------------------------------------------------------------------------------------------
@@ -82,7 +67,7 @@ CONDOR_PRESETS["conservative_070"] = CONDOR_PRESETS["prob_70_between"]
 SIZING_RULES = ("condor_hedge_costs", "condor_max_loss")
 
 
-class CondorConfig(_Strict):
+class CondorConfig(StrictModel):
     """Short SPX iron condor (European, cash-settled, multiplier 100), entered in tranches."""
 
     preset: str | None = Field(None, description="name in CONDOR_PRESETS")
@@ -141,7 +126,7 @@ class CondorConfig(_Strict):
 # ALVH hedge
 # ------------------------------------------------------------------------------------------
 
-class StrikeRule(_Strict):
+class StrikeRule(StrictModel):
     """VIX call strike: ``delta`` (Black delta on the layer's own VIX future), ``pct_above_future``
     (K = F (1 + value)) or ``spot_multiple`` (K = value x spot VIX); rounded to ``step`` points."""
 
@@ -160,7 +145,7 @@ class StrikeRule(_Strict):
         return self
 
 
-class LayerConfig(_Strict):
+class LayerConfig(StrictModel):
     weight: float = Field(0.0, ge=0.0, le=1.0, description="share of the hedge budget")
     contracts_per_condor: float = Field(0.0, ge=0.0, le=100.0,
                                         description="VIX calls per condor contract")
@@ -186,13 +171,13 @@ class LayerConfig(_Strict):
         return trading_days(self.roll_dte)
 
 
-class RegimeScaling(_Strict):
+class RegimeScaling(StrictModel):
     """Multiply the hedge spend by ``factors[i]`` when the level is in bucket i of ``edges``."""
 
     enabled: bool = True
     on: Literal["vix", "front_future"] = "vix"
-    edges: list[float] = [15.0, 20.0, 30.0]
-    factors: list[float] = [1.25, 1.0, 0.75, 0.5]
+    edges: list[float] = Field(default_factory=lambda: [15.0, 20.0, 30.0])
+    factors: list[float] = Field(default_factory=lambda: [1.25, 1.0, 0.75, 0.5])
 
     @model_validator(mode="after")
     def _shape(self):
@@ -210,7 +195,7 @@ class RegimeScaling(_Strict):
         return self
 
 
-class TermStructureTrigger(_Strict):
+class TermStructureTrigger(StrictModel):
     """Fires on the day the front-minus-second VIX futures spread (constant 30- and 60-calendar-
     day maturities, VIX points) crosses above ``threshold_points``; with ``lookback_trading_days``
     > 0 the signal is the spread's change over that many days instead of its level."""
@@ -225,7 +210,7 @@ class TermStructureTrigger(_Strict):
                                      description="re-strike open condors this many SD further out")
 
 
-class MacdFilter(_Strict):
+class MacdFilter(StrictModel):
     """Buy layers only while MACD(fast, slow, signal) of VIX says so (histogram > 0: rising)."""
 
     enabled: bool = False
@@ -241,7 +226,7 @@ class MacdFilter(_Strict):
         return self
 
 
-class RsiFilter(_Strict):
+class RsiFilter(StrictModel):
     """Buy layers only while Wilder's RSI(period) of VIX is at most ``below``."""
 
     enabled: bool = False
@@ -249,7 +234,7 @@ class RsiFilter(_Strict):
     below: float = Field(70.0, gt=0.0, le=100.0)
 
 
-class Monetization(_Strict):
+class Monetization(StrictModel):
     """Take profit on a layer, then re-arm it, so that the book is not empty at the peak.
 
     A layer is monetised once it is worth ``profit_multiple`` x its cost (after a partial
@@ -333,14 +318,14 @@ HEDGE_PRESETS: dict[str, dict] = {
 }
 
 
-class HedgeConfig(_Strict):
+class HedgeConfig(StrictModel):
     """Adaptive Layered VIX Hedge: up to three layers of VIX calls (front, middle, tail)."""
 
     preset: str | None = None
     sizing: Literal["budget", "contracts_per_condor"] = "budget"
     budget_annual: float = Field(0.02, ge=0.0, le=1.0,
                                  description="premium spent per year / equity (budget sizing)")
-    layers: dict[Literal["front", "middle", "tail"], LayerConfig] = {}
+    layers: dict[Literal["front", "middle", "tail"], LayerConfig] = Field(default_factory=dict)
     regime: RegimeScaling = RegimeScaling()
     term_structure: TermStructureTrigger = TermStructureTrigger()
     macd: MacdFilter = MacdFilter()
@@ -412,7 +397,7 @@ COST_PRESETS["retail_legs"] = {**COST_PRESETS["retail_combo"], "condor_fill": "l
 DEFAULT_COSTS = "retail_combo"
 
 
-class CostsConfig(_Strict):
+class CostsConfig(StrictModel):
     """Trading costs, charged on every open and close, never at cash settlement.
 
     Per option leg (``spx_`` / ``vix_``): the half bid-ask spread paid against mid,
@@ -481,7 +466,7 @@ def _none_or(value):
     return None if value in ("none", "None", None) else value
 
 
-class StrategyConfig(_Strict):
+class StrategyConfig(StrictModel):
     """A condor (or none) plus a hedge (or none); ``costs`` overrides the scenario's costs."""
 
     condor: CondorConfig | None = None

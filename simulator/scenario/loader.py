@@ -1,0 +1,248 @@
+"""Loading a scenario file: read, validate every section, resolve models, stress schedules and
+strategies (sweeps applied), and return a :class:`~simulator.scenario.plan.RunPlan`.
+
+Every problem of a file is reported at once, each as ``field.path: message`` (with the value and
+the allowed range), before any work starts: a section that fails does not hide the problems of
+the others.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import TypeAdapter, ValidationError
+
+from simulator.common import safe_yaml
+from simulator.common.conventions import BASELINE
+from simulator.common.records import short_repr
+from simulator.results.events import VolEventConfig
+from simulator.scenario.errors import ScenarioError, dedupe, pydantic_problems
+from simulator.scenario.plan import RunPlan, ScenarioPlan, scenario_stream
+from simulator.scenario.schema import (
+    MAX_SCENARIOS,
+    MAX_STRATEGIES,
+    NAME_PATTERN,
+    REQUIRED,
+    SECTIONS,
+    ModelSpec,
+    ScenarioVariant,
+)
+from simulator.scenario.sweep import expand_sweep
+from simulator.strategy.config import DEFAULT_COSTS, CostsConfig, StrategyConfig
+
+Problems = list[tuple[str, str]]
+_NAME_RULE = "start with a letter and use letters, digits, '_' or '-', at most 100 characters"
+
+
+def load_scenario(path: str | Path, *, n_paths: int | None = None,
+                  seed: int | None = None) -> RunPlan:
+    """Read and validate a scenario file; raise :class:`ScenarioError` listing every problem.
+
+    ``n_paths`` and ``seed`` override ``simulation.paths`` and ``simulation.seed``.
+    """
+    path = Path(path)
+    source = str(path)
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise ScenarioError(source, [("", "no such file")]) from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ScenarioError(source, [("", f"cannot read: {err}")]) from None
+    return parse_scenario(text, source=source, base_dir=path.parent, n_paths=n_paths, seed=seed)
+
+
+def parse_scenario(text: str, *, source: str = "<string>", base_dir: Path | None = None,
+                   n_paths: int | None = None, seed: int | None = None) -> RunPlan:
+    """Like :func:`load_scenario` for a YAML document given as text."""
+    doc = _read_document(text, source)
+    problems: Problems = []
+    values = _validate_sections(doc, n_paths, seed, problems)
+    plans = _scenario_plans(values, doc, base_dir, problems)
+    strategies, sweep_coords = _strategies(values, doc, problems)
+    if problems:
+        order = {k: i for i, k in enumerate(SECTIONS)}
+        problems.sort(key=lambda p: order.get(p[0].split(".")[0].split(" ")[0], len(order)))
+        raise ScenarioError(source, dedupe(problems))
+    return RunPlan(source=source, text=text, name=values["name"],
+                   description=values.get("description", ""),
+                   simulation=values["simulation"], scenarios=tuple(plans),
+                   strategies=strategies,
+                   costs=values.get("costs", CostsConfig.named(DEFAULT_COSTS)),
+                   sweep_coords=sweep_coords,
+                   vol_events=values.get("vol_events", VolEventConfig()))
+
+
+def _read_document(text: str, source: str) -> dict:
+    try:
+        doc = safe_yaml.load(text)
+    except safe_yaml.YamlLimitError as err:
+        raise ScenarioError(source, [("", str(err))]) from None
+    except yaml.YAMLError as err:
+        raise ScenarioError(source, [("", f"not valid YAML: {' '.join(str(err).split())}")]) \
+            from None
+    if not isinstance(doc, dict):
+        raise ScenarioError(source, [("", f"must be a mapping of sections "
+                                          f"({', '.join(SECTIONS)}), got "
+                                          f"{type(doc).__name__}")])
+    return doc
+
+
+def _validate_sections(doc: dict, n_paths, seed, problems: Problems) -> dict[str, Any]:
+    """Each section against its record; the command line's paths and seed override the file's."""
+    problems += [(str(key), f"unknown section; allowed: {', '.join(SECTIONS)}")
+                 for key in doc if key not in SECTIONS]
+    problems += [(key, "missing (required)") for key in REQUIRED if key not in doc]
+    overrides = {k: v for k, v in (("paths", n_paths), ("seed", seed)) if v is not None}
+    if overrides and isinstance(doc.get("simulation"), dict):
+        doc = {**doc, "simulation": {**doc["simulation"], **overrides}}
+    values: dict[str, Any] = {}
+    for key, tp in SECTIONS.items():
+        if key not in doc:
+            continue
+        raw = {} if key == "scenarios" and doc[key] is None else doc[key]
+        try:
+            values[key] = TypeAdapter(tp).validate_python(raw)
+        except ValidationError as err:
+            problems += pydantic_problems(err, key, tp)
+    name = values.get("name")
+    if name is not None and not re.match(NAME_PATTERN, name):
+        problems.append(("name", f"{short_repr(name)} must {_NAME_RULE} (it names the output "
+                                 "file)"))
+    return values
+
+
+def _scenario_plans(values: dict, doc: dict, base_dir: Path | None,
+                    problems: Problems) -> list[ScenarioPlan]:
+    """Models (preset, then file overrides, then each scenario's) with their stress schedules."""
+    base_model = None
+    if "model" in values or "model" not in doc:
+        base_model = _base_model(values.get("model", ModelSpec()), base_dir, problems)
+    variants = values.get("scenarios") or {}
+    if "scenarios" in values and not variants:
+        problems.append(("scenarios", "at least one scenario is needed (or leave the section "
+                                      "out for a single 'base' scenario)"))
+    if not variants and "scenarios" not in doc:
+        variants = {"base": ScenarioVariant()}
+    if len(variants) > MAX_SCENARIOS:
+        problems.append(("scenarios", f"{len(variants)} scenarios; at most {MAX_SCENARIOS}"))
+    sim = values.get("simulation")
+    plans = []
+    for name, variant in variants.items():
+        loc = f"scenarios.{name}"
+        if not re.match(NAME_PATTERN, name):
+            problems.append((loc, f"scenario names {_NAME_RULE}"))
+        if base_model is None:
+            continue
+        plan = _scenario_plan(name, variant or ScenarioVariant(), base_model,
+                              sim.days if sim is not None else None, loc, problems)
+        if plan is not None:
+            plans.append(plan)
+    return plans
+
+
+def _strategies(values: dict, doc: dict, problems: Problems):
+    """The strategies with sweeps expanded and the baseline added when it is implied."""
+    strategies = dict(values.get("strategies") or {})
+    if "strategies" in values and not strategies:
+        problems.append(("strategies", "at least one strategy is needed"))
+    problems += [(f"strategies.{name}", f"strategy names {_NAME_RULE}")
+                 for name in strategies if not re.match(NAME_PATTERN, name)]
+    sweep_coords: dict[str, list] = {}
+    if "sweep" in values and isinstance(doc.get("strategies"), dict):
+        # keys are checked even when a strategy is invalid (all problems at once)
+        strategies, sweep_coords = expand_sweep(values["sweep"], doc["strategies"],
+                                                strategies, problems)
+    if strategies and BASELINE not in strategies:
+        condors = {json.dumps(s.condor.model_dump(), sort_keys=True) if s.condor else None
+                   for s in strategies.values()}
+        if len(condors) == 1 and None not in condors:
+            first = next(iter(strategies.values()))
+            strategies = {BASELINE: StrategyConfig(condor=first.condor, costs=first.costs),
+                          **strategies}
+        else:
+            problems.append(("strategies", f"add a strategy named {BASELINE!r} (the condor "
+                                           "without a hedge): results are paired against it, "
+                                           "and the strategies use different condors"))
+    if len(strategies) > MAX_STRATEGIES:
+        problems.append(("strategies", f"{len(strategies)} strategies after the sweep; at "
+                                       f"most {MAX_STRATEGIES}"))
+    return strategies, sweep_coords
+
+
+def _base_model(spec: ModelSpec, base_dir: Path | None, problems: Problems):
+    from simulator.model.params import ParameterError
+    from simulator.model.presets import load_model, preset_names
+
+    ref = spec.preset
+    if ref not in preset_names() and base_dir is not None and not Path(ref).is_absolute():
+        candidate = base_dir / ref
+        ref = str(candidate) if candidate.exists() else ref
+    try:
+        model = load_model(ref)
+    except FileNotFoundError:
+        problems.append(("model.preset", f"{spec.preset!r} is neither a preset "
+                                         f"({', '.join(preset_names())}) nor a model file"))
+        return None
+    except ParameterError as err:
+        problems += [(f"model.preset ({spec.preset}): {p}", m) for p, m in err.problems]
+        return None
+    if not spec.overrides:
+        return model
+    try:
+        return _quiet_merge(model, spec.overrides)
+    except ParameterError as err:
+        problems += [(f"model.overrides.{p}", m) for p, m in err.problems]
+        return None
+
+
+def _quiet_merge(model, overrides):
+    """Merge overrides; the Feller warning is for interactive use, not for scenario files."""
+    import warnings
+
+    from simulator.model.params import FellerConditionWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FellerConditionWarning)
+        return model.merged(overrides)
+
+
+def _scenario_plan(name: str, variant: ScenarioVariant, base_model, n_days: int | None,
+                   loc: str, problems: Problems) -> ScenarioPlan | None:
+    """One variant: its model, its shocks and regimes (checked by the model layer's
+    :func:`~simulator.model.stress.stress_problems`, field paths prefixed with ``loc``)."""
+    import dataclasses
+
+    from simulator.model.params import MeasureParams, ParameterError
+    from simulator.model.stress import Regime, Shock, stress_problems
+
+    model = base_model
+    if variant.model:
+        try:
+            model = _quiet_merge(base_model, variant.model)
+        except ParameterError as err:
+            problems += [(f"{loc}.model.{p}", m) for p, m in err.problems]
+            return None
+    shocks = [Shock.from_config(sh) for sh in variant.shocks]
+    regimes, ok = [], True
+    for i, reg in enumerate(variant.regimes):
+        bad = MeasureParams.problems({**model.P.to_dict(), **reg.P},
+                                     prefix=f"{loc}.regimes.{i}.P.")
+        if bad:
+            problems += bad
+            ok = False
+            continue
+        regimes.append(Regime(reg.start_day, reg.end_day, dataclasses.replace(model.P, **reg.P)))
+    if n_days is not None:
+        # regime indices are those of the file only when every regime was kept
+        stress = stress_problems(model, n_days, shocks, regimes if ok else ())
+        problems += [(f"{loc}.{path}", msg) for path, msg in stress]
+        ok = ok and not stress
+    if not ok or n_days is None:
+        return None
+    return ScenarioPlan(name=name, description=variant.description or "", model=model,
+                        shocks=tuple(shocks), regimes=tuple(regimes),
+                        stream=scenario_stream(name))

@@ -1,0 +1,106 @@
+"""The resolved run: :class:`RunPlan` (everything a run needs, validated) and its
+:class:`ScenarioPlan` variants, each with its model, stress schedule and random stream."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from simulator.results.events import VolEventConfig
+from simulator.scenario.schema import SimulationConfig
+from simulator.strategy.config import CostsConfig, StrategyConfig
+
+
+@dataclass(frozen=True)
+class ScenarioPlan:
+    """One scenario variant, resolved: its model, shocks and regimes, and its random stream."""
+
+    name: str
+    description: str
+    model: Any  # simulator.model.params.Model
+    shocks: tuple = ()  # simulator.model.paths.Shock
+    regimes: tuple = ()  # simulator.model.paths.Regime
+    stream: int = 0
+
+    def path_kwargs(self) -> dict:
+        return {"shocks": self.shocks, "regimes": self.regimes, "stream": self.stream}
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """Everything a run needs, validated; built by :func:`load_scenario`."""
+
+    source: str
+    text: str
+    name: str
+    description: str
+    simulation: SimulationConfig
+    scenarios: tuple[ScenarioPlan, ...]
+    strategies: dict[str, StrategyConfig]
+    costs: CostsConfig
+    sweep_coords: dict[str, list] = field(default_factory=dict)
+    vol_events: VolEventConfig = field(default_factory=VolEventConfig)
+
+    @property
+    def warnings(self) -> list[str]:
+        """Strategies that can lose more than the account: their open tranches' risk plus a
+        year of hedge budget reach 100 % of equity (the run goes on; ruined paths stop trading
+        and are counted in ``trades_per_path`` as ``ruined``)."""
+        out = []
+        for label, strat in self.strategies.items():
+            c, h = strat.condor, strat.hedge
+            tranches = math.ceil(c.dte_trading_days / c.every_trading_days) if c else 0
+            exposure = tranches * (c.risk_per_tranche if c else 0.0)
+            if h is not None and h.sizing == "budget":
+                exposure += h.budget_annual * max(h.regime.factors) if h.regime.enabled \
+                    else h.budget_annual
+            if exposure >= 1.0:
+                out.append(f"{self.source}: strategies.{label}: can lose more than the account "
+                           f"({tranches} tranche(s) of {c.risk_per_tranche if c else 0:g} open at "
+                           f"once plus the hedge budget = {exposure:.0%} of equity); ruined "
+                           "paths stop trading")
+        return out
+
+    @property
+    def n_paths(self) -> int:
+        return self.simulation.paths
+
+    @property
+    def n_days(self) -> int:
+        return self.simulation.days
+
+    @property
+    def seed(self) -> int:
+        return self.simulation.seed
+
+    def fingerprint(self) -> str:
+        """Identifies a run's results: the file text and every input it resolves to (each
+        scenario's model parameters, e.g. from a model file the text only names; shocks and
+        regimes; strategies; costs; the vol-event rule), paths, seed, package and pricing-table
+        versions. A resume is refused when any of them changed."""
+        from simulator._version import __version__
+        from simulator.pricing.tables import TABLE_VERSION
+
+        resolved = {sc.name: {"model": sc.model.to_dict(), "stream": sc.stream,
+                              "shocks": [vars(x) for x in sc.shocks],
+                              "regimes": [[r.start_day, r.end_day, r.P.to_dict()]
+                                          for r in sc.regimes]} for sc in self.scenarios}
+        payload = json.dumps({
+            "text": self.text, "simulation": self.simulation.model_dump(),
+            "version": __version__, "table_version": TABLE_VERSION, "scenarios": resolved,
+            "strategies": {k: v.model_dump() for k, v in self.strategies.items()},
+            "costs": self.costs.model_dump(), "vol_events": self.vol_events.model_dump()},
+            sort_keys=True, default=str)
+        return hashlib.sha256(payload.encode()).hexdigest()[:24]
+
+
+def scenario_stream(name: str) -> int:
+    """The random stream of a scenario: a function of its name (DESIGN §5: draws depend on
+    seed, scenario, path, day, slot), so adding or reordering scenarios changes no paths."""
+    return zlib.crc32(name.encode())
+
+
