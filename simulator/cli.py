@@ -64,9 +64,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
     sub.add_parser("presets", help="list the shipped model presets with their citations")
+    _add_run(sub)
+    _add_report(sub)
+    _add_claims(sub)
+    _add_validate(sub)
+    _add_simulate(sub)
+    return parser
 
+
+def _add_scenario_run_options(cmd, paths_default: str, checkpoints_at: str) -> None:
+    """Options every command that runs a scenario file shares."""
+    cmd.add_argument("--paths", type=_positive_int, default=None,
+                     help=f"paths per scenario (default: {paths_default})")
+    cmd.add_argument("--seed", type=_seed, default=None,
+                     help="random seed (default: the file's simulation.seed)")
+    cmd.add_argument("--resume", action="store_true",
+                     help="continue an interrupted run from its checkpoints")
+    cmd.add_argument("--overwrite", action="store_true",
+                     help=f"discard the checkpoints of an interrupted run {checkpoints_at}")
+    cmd.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _add_run(sub) -> None:
     run = sub.add_parser(
         "run", help="run a scenario file: results cube (NetCDF) and a summary table",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -78,19 +98,13 @@ def build_parser() -> argparse.ArgumentParser:
                "an interruption,\nrun the same command with --resume to continue. Open the "
                "cube with\n  import simulator as sim; cube = sim.open_cube('results/NAME.nc')")
     run.add_argument("scenario", metavar="SCENARIO.yaml", help="scenario file (see scenarios/)")
-    run.add_argument("--paths", type=_positive_int, default=None,
-                     help="paths per scenario (default: the file's simulation.paths)")
-    run.add_argument("--seed", type=_seed, default=None,
-                     help="random seed (default: the file's simulation.seed)")
     run.add_argument("--out", default=None, metavar="FILE.nc",
                      help="results file (default: results/NAME.nc, NAME from the file)")
-    run.add_argument("--resume", action="store_true",
-                     help="continue an interrupted run from its checkpoints")
-    run.add_argument("--overwrite", action="store_true",
-                     help="discard the checkpoints of an interrupted run at --out")
-    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_scenario_run_options(run, "the file's simulation.paths", "at --out")
     run.add_argument("--no-summary", action="store_true", help="do not print the summary")
 
+
+def _add_report(sub) -> None:
     rep = sub.add_parser(
         "report", help="summary table and figures (PNG) of a results file",
         description="Print the summary table of a results cube (each strategy, and each hedge "
@@ -101,38 +115,36 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--out", default=None, metavar="DIR",
                      help="folder for the PNG figures (default: RESULTS_report/ beside the file)")
 
+
+def _add_claims(sub) -> None:
     cla = sub.add_parser(
         "claims", help="put the claims C1-C12 to the model: verdict table (Markdown, CSV)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Run scenarios/claims.yaml (six scenarios, nine strategies, the same paths "
                     "for every strategy)\nand write DIR/claims.md and DIR/claims.csv: for each "
-                    "claim of DESIGN.md §1 what was\nsimulated, the figure with its 95 % "
+                    "claim C1-C12 what was\nsimulated, the figure with its 95 % "
                     "bootstrap CI, the claimed value and a verdict.\nThe cube is kept as "
                     "DIR/claims.nc ('alvh report DIR/claims.nc' draws its figures).",
         epilog="20,000 paths (the default) take a few minutes on two cores; --paths 2000 gives "
                "a first look.\nAfter an interruption, run the same command with --resume.")
-    cla.add_argument("--paths", type=_positive_int, default=None,
-                     help="paths per scenario (default: 20000, the file's simulation.paths)")
-    cla.add_argument("--seed", type=_seed, default=None,
-                     help="random seed (default: the file's simulation.seed)")
     cla.add_argument("--out", default="results/claims", metavar="DIR",
                      help="output folder (default: results/claims)")
     cla.add_argument("--scenario", default=None, metavar="FILE.yaml",
                      help="another claims file with the same scenario and strategy names")
     cla.add_argument("--boot", type=_positive_int, default=1000,
                      help="bootstrap resamples per CI (default: 1000)")
-    cla.add_argument("--resume", action="store_true",
-                     help="continue an interrupted run from its checkpoints")
-    cla.add_argument("--overwrite", action="store_true",
-                     help="discard the checkpoints of an interrupted run in --out")
-    cla.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_scenario_run_options(cla, "20000, the file's simulation.paths", "in --out")
 
+
+def _add_validate(sub) -> None:
     val = sub.add_parser(
         "validate", help="check scenario files without running them",
         description="Validate scenario files: every problem of each file is listed with its "
                     "field path and the allowed values. Exit status 2 if any file is invalid.")
     val.add_argument("scenarios", nargs="+", metavar="SCENARIO.yaml")
 
+
+def _add_simulate(sub) -> None:
     sim = sub.add_parser(
         "simulate", help="simulate SPX/VIX paths and print a summary",
         description="Simulate SPX, variance and VIX paths and print a summary with the "
@@ -149,7 +161,6 @@ def build_parser() -> argparse.ArgumentParser:
                      help="P: real world (default); Q: risk neutral")
     sim.add_argument("--substeps", type=_positive_int, default=1,
                      help="QE sub-steps per trading day (default: 1)")
-    return parser
 
 
 def _cmd_presets() -> int:

@@ -9,18 +9,9 @@ import xarray as xr
 import simulator as sim
 from simulator.model.moments import variance_mean, variance_var
 from simulator.model.params import MeasureParams, Model
+from tests.helpers import scheme_moments, se_mean, se_var
 
 DT = 1 / 252
-
-
-def _se_mean(x):
-    return x.std(ddof=1) / math.sqrt(x.size)
-
-
-def _se_var(x):
-    """Standard error of the sample variance: sqrt((m4 - s^4) / n)."""
-    c = x - x.mean()
-    return math.sqrt(((c**4).mean() - (c**2).mean() ** 2) / x.size)
 
 
 # ---- martingale under Q --------------------------------------------------------------------
@@ -34,7 +25,7 @@ def test_discounted_dividend_adjusted_spx_is_a_q_martingale(preset):
     paths = sim.simulate_paths(m, 100_000, n_days, seed=2024, measure="Q")
     for day in (21, n_days):  # one month and one year
         ratio = paths.spx.values[:, day] * math.exp(-(m.r - m.q) * day * DT) / m.spx0
-        assert abs(ratio.mean() - 1.0) < 3 * _se_mean(ratio), (preset, day)
+        assert abs(ratio.mean() - 1.0) < 3 * se_mean(ratio), (preset, day)
 
 
 def test_equity_premium_shows_up_under_p_only():
@@ -43,7 +34,7 @@ def test_equity_premium_shows_up_under_p_only():
     p_paths = sim.simulate_paths(m, 100_000, n_days, seed=5, measure="P")
     growth = p_paths.spx.values[:, -1] / m.spx0
     expected = math.exp(m.r - m.q + m.P.equity_premium)  # E_P[S_T/S_0]
-    assert abs(growth.mean() - expected) < 3 * _se_mean(growth)
+    assert abs(growth.mean() - expected) < 3 * se_mean(growth)
 
 
 # ---- variance moments ------------------------------------------------------------------------
@@ -70,20 +61,6 @@ def _transform_moments(m: MeasureParams, v0: float, t: float):
     return mean, var
 
 
-def _scheme_moments(m: MeasureParams, v0: float, n_steps: int, dt: float):
-    """Exact E and Var of v after n steps of the discretised scheme: QE matches the CIR
-    conditional mean and variance of each step exactly (Andersen 2008 §3.2.3), and the
-    end-of-step compound-Poisson jumps add mean lam dt mu_v and variance lam dt 2 mu_v^2."""
-    e = math.exp(-m.kappa * dt)
-    s2_v = m.sigma_v**2 * e * (1 - e) / m.kappa
-    s2_c = m.theta * m.sigma_v**2 * (1 - e) ** 2 / (2 * m.kappa)
-    mean, var = v0, 0.0
-    for _ in range(n_steps):
-        var = e * e * var + (mean * s2_v + s2_c) + 2 * m.lam * dt * m.mu_v**2
-        mean = m.theta + (mean - m.theta) * e + m.lam * dt * m.mu_v
-    return mean, var
-
-
 @pytest.mark.parametrize("preset", ["heston_fo2008", "svcj_dps2000", "svcj_default"])
 @pytest.mark.parametrize("t", [0.1, 1.0, 5.0])
 def test_closed_form_moments_match_the_affine_transform(preset, t):
@@ -101,7 +78,7 @@ def test_scheme_moments_converge_to_closed_form_at_first_order(preset):
     errs = []
     for substeps in (1, 2, 4):
         dt = DT / substeps
-        got = _scheme_moments(m.P, m.v0, 252 * substeps, dt)
+        got = scheme_moments(m.P, m.v0, 252 * substeps, dt)
         errs.append([abs(g - x) / x for g, x in zip(got, exact, strict=True)])
     errs = np.array(errs)
     # daily steps: E[v] within 0.5 %; Var[v] within 1.5 % (1.2 % for the DPS set, whose
@@ -118,9 +95,9 @@ def test_simulated_variance_moments_under_p(preset):
     m = sim.load_model(preset)
     paths = sim.simulate_paths(m, 100_000, 252, seed=99, measure="P")
     v_t = paths.v.values[:, -1]
-    mean, var = _scheme_moments(m.P, m.v0, 252, DT)
-    assert abs(v_t.mean() - mean) < 3 * _se_mean(v_t)
-    assert abs(v_t.var() - var) < 3 * _se_var(v_t)
+    mean, var = scheme_moments(m.P, m.v0, 252, DT)
+    assert abs(v_t.mean() - mean) < 3 * se_mean(v_t)
+    assert abs(v_t.var() - var) < 3 * se_var(v_t)
 
 
 @pytest.mark.slow
@@ -130,8 +107,8 @@ def test_simulated_variance_moments_match_closed_form_with_substeps():
     m = sim.load_model("svcj_default")
     paths = sim.simulate_paths(m, 200_000, 252, seed=17, measure="P", substeps=8)
     v_t = paths.v.values[:, -1]
-    assert abs(v_t.mean() - variance_mean(m.P, m.v0, 1.0)) < 3 * _se_mean(v_t)
-    assert abs(v_t.var() - variance_var(m.P, m.v0, 1.0)) < 3 * _se_var(v_t)
+    assert abs(v_t.mean() - variance_mean(m.P, m.v0, 1.0)) < 3 * se_mean(v_t)
+    assert abs(v_t.var() - variance_var(m.P, m.v0, 1.0)) < 3 * se_var(v_t)
 
 
 def test_variance_never_negative_with_feller_violated_tenfold():
@@ -149,11 +126,11 @@ def test_variance_never_negative_with_feller_violated_tenfold():
     assert (v == 0).mean() > 0.01  # it does hit zero: the exponential branch is exercised
     assert np.isfinite(paths.spx.values).all() and (paths.spx.values > 0).all()
     v_t = v[:, -1]
-    mean, var = _scheme_moments(m.P, m.v0, 252, DT)
-    assert abs(v_t.mean() - mean) < 3 * _se_mean(v_t)
-    assert abs(v_t.var() - var) < 3 * _se_var(v_t)
+    mean, var = scheme_moments(m.P, m.v0, 252, DT)
+    assert abs(v_t.mean() - mean) < 3 * se_mean(v_t)
+    assert abs(v_t.var() - var) < 3 * se_var(v_t)
     ratio = paths.spx.values[:, -1] * math.exp(-m.r) / m.spx0
-    assert abs(ratio.mean() - 1) < 3 * _se_mean(ratio)
+    assert abs(ratio.mean() - 1) < 3 * se_mean(ratio)
 
 
 # ---- reproducibility -------------------------------------------------------------------------
@@ -218,7 +195,7 @@ def test_martingale_correction_also_holds_for_positive_rho():
                          "Q": {"kappa": 3.0, "theta": 0.045}})
     paths = sim.simulate_paths(m, 100_000, 252, seed=77, measure="Q")
     ratio = paths.spx.values[:, -1] * math.exp(-(m.r - m.q)) / m.spx0
-    assert abs(ratio.mean() - 1.0) < 3 * _se_mean(ratio)
+    assert abs(ratio.mean() - 1.0) < 3 * se_mean(ratio)
 
 
 # ---- stress shocks and regime schedules ------------------------------------------------------
@@ -289,12 +266,12 @@ def test_regime_schedule_variance_mean_matches_piecewise_closed_form():
     ds = sim.simulate_paths(m, n, 120, seed=11, regimes=[Regime(20, 80, stressed)])
     base = sim.simulate_paths(m, 2_000, 120, seed=11)
     np.testing.assert_array_equal(ds.v.values[:2_000, :21], base.v.values[:, :21])
-    mean20, _ = _scheme_moments(m.P, m.v0, 20, DT)
-    mean80, _ = _scheme_moments(stressed, mean20, 60, DT)
-    mean120, _ = _scheme_moments(m.P, mean80, 40, DT)
+    mean20, _ = scheme_moments(m.P, m.v0, 20, DT)
+    mean80, _ = scheme_moments(stressed, mean20, 60, DT)
+    mean120, _ = scheme_moments(m.P, mean80, 40, DT)
     for day, expected in ((20, mean20), (80, mean80), (120, mean120)):
         v = ds.v.values[:, day]
-        assert abs(v.mean() - expected) < 3 * _se_mean(v), (day, v.mean(), expected)
+        assert abs(v.mean() - expected) < 3 * se_mean(v), (day, v.mean(), expected)
     assert mean80 > 2 * mean20  # the test has teeth: the regime moves the mean a lot
 
 

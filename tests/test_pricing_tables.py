@@ -183,7 +183,8 @@ def test_public_methods_broadcast(model):
 
 
 def test_moneyness_scales_agree_with_the_closed_form_moments(model):
-    """interp.spx_scale / vix_scale restate simulator.model.moments in numba: keep them equal."""
+    """The moneyness scales against the moments by a second route: the integrated mean by
+    quadrature, the VIX scale by the delta method written out here."""
     from scipy import integrate
 
     from simulator.model.moments import variance_mean, variance_var

@@ -242,7 +242,7 @@ def test_a_failed_chunk_write_leaves_no_temporary_file(tmp_path, monkeypatch):
 
     monkeypatch.setattr(np, "save", full_disk)
     with pytest.raises(OSError, match="No space"):
-        runner._save_unit(tmp_path, 0, 0, {"x": np.zeros(2)}, np.zeros((1, 2, 3)))
+        runner.save_unit(tmp_path, 0, 0, {"x": np.zeros(2)}, np.zeros((1, 2, 3)))
     assert list(tmp_path.iterdir()) == []
 
 

@@ -18,9 +18,9 @@ from simulator.strategy.specs import FRONT_FUTURE_DTE, SECOND_FUTURE_DTE
 from simulator.strategy.strikes import (
     MODE_DELTA,
     MODE_PROB,
-    _spx_measure,
     condor_strikes,
     spx_grid_strike,
+    spx_measure,
     vix_call_strike,
 )
 
@@ -104,7 +104,7 @@ def test_grid_strike_is_the_nearest_on_the_grid(tab, mode, target, is_call, v, d
     spot, step = 5000.0, 5.0
     k = spx_grid_strike(mode, target, spot, v, days, is_call, step, tab)
     assert k % step == 0
-    miss = [abs(_spx_measure(mode, spot, v, days, x, is_call, tab) - target)
+    miss = [abs(spx_measure(mode, spot, v, days, x, is_call, tab) - target)
             for x in (k - step, k, k + step)]
     assert miss[1] <= miss[0] and miss[1] <= miss[2]
 
@@ -118,13 +118,13 @@ def test_probability_rule_matches_monte_carlo_under_q(model, tab):
     n = 40_000
     end = sim.simulate_paths(model, n_paths=n, n_days=days, seed=5, measure="Q").spx.values[:, -1]
     share = np.mean((end > out[1]) & (end < out[2]))
-    implied = 1 - (_spx_measure(MODE_PROB, model.spx0, model.v0, days, out[1], False, tab)
-                   + _spx_measure(MODE_PROB, model.spx0, model.v0, days, out[2], True, tab))
+    implied = 1 - (spx_measure(MODE_PROB, model.spx0, model.v0, days, out[1], False, tab)
+                   + spx_measure(MODE_PROB, model.spx0, model.v0, days, out[2], True, tab))
     se = math.sqrt(implied * (1 - implied) / n)
     assert abs(share - implied) < 3 * se, (share, implied, se)
     # and the grid strikes are within one step's worth of probability of the 70 % target
-    step_prob = abs(_spx_measure(MODE_PROB, model.spx0, model.v0, days, out[1] + 5, False, tab)
-                    - _spx_measure(MODE_PROB, model.spx0, model.v0, days, out[1], False, tab))
+    step_prob = abs(spx_measure(MODE_PROB, model.spx0, model.v0, days, out[1] + 5, False, tab)
+                    - spx_measure(MODE_PROB, model.spx0, model.v0, days, out[1], False, tab))
     assert abs(implied - 0.70) < 2 * step_prob + 1e-3
 
 

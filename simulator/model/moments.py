@@ -16,24 +16,54 @@ whence, with ``e = exp(-kappa t)``::
 With ``lam = 0`` this is the CIR variance ``v0 sigma^2 e (1 - e)/kappa + theta sigma^2 (1 - e)^2
 / (2 kappa)`` (Andersen 2008 eq. (17); REFERENCES §4.1). The tests check these against the
 derivatives of the affine transform of v_t (Zhu & Lian 2012 eqs. 10–11; REFERENCES §2.3).
+
+The formulas live once, as numba scalar functions of plain numbers (:func:`cir_jump_mean`,
+:func:`cir_jump_variance`, :func:`cir_jump_integral`), so that the pricing kernels
+(:mod:`simulator.pricing.interp`) call the same code as the Python functions of a
+:class:`~simulator.model.params.MeasureParams` below.
 """
 
 from __future__ import annotations
 
 import math
 
+from numba import njit
+
 from simulator.model.params import MeasureParams
+
+
+@njit(cache=True)
+def cir_jump_mean(v0, t, kappa, theta_star):
+    """E[v_t | v_0]."""
+    return theta_star + (v0 - theta_star) * math.exp(-kappa * t)
+
+
+@njit(cache=True)
+def cir_jump_variance(v0, t, kappa, theta_star, sigma_v, lam, mu_v):
+    """Var[v_t | v_0]."""
+    e = math.exp(-kappa * t)
+    stationary_source = sigma_v**2 * theta_star + 2.0 * lam * mu_v**2
+    return (stationary_source * (1.0 - e * e) / (2.0 * kappa)
+            + sigma_v**2 * (v0 - theta_star) * (e - e * e) / kappa)
+
+
+@njit(cache=True)
+def cir_jump_integral(v0, t, kappa, theta_star):
+    """E[int_0^t v_s ds | v_0] (the mean integrated over [0, t])."""
+    return theta_star * t + (v0 - theta_star) * (-math.expm1(-kappa * t)) / kappa
 
 
 def variance_mean(m: MeasureParams, v0: float, t_years: float) -> float:
     """E[v_t | v_0] in decimal variance."""
-    return m.theta_star + (v0 - m.theta_star) * math.exp(-m.kappa * t_years)
+    return float(cir_jump_mean(v0, t_years, m.kappa, m.theta_star))
 
 
 def variance_var(m: MeasureParams, v0: float, t_years: float) -> float:
     """Var[v_t | v_0] in (decimal variance)^2."""
-    k = m.kappa
-    e = math.exp(-k * t_years)
-    stationary_source = m.sigma_v**2 * m.theta_star + 2.0 * m.lam * m.mu_v**2
-    return (stationary_source * (1.0 - e * e) / (2.0 * k)
-            + m.sigma_v**2 * (v0 - m.theta_star) * (e - e * e) / k)
+    return float(cir_jump_variance(v0, t_years, m.kappa, m.theta_star, m.sigma_v, m.lam,
+                                   m.mu_v))
+
+
+def variance_integral(m: MeasureParams, v0: float, t_years: float) -> float:
+    """E[int_0^t v_s ds | v_0] in decimal variance x years."""
+    return float(cir_jump_integral(v0, t_years, m.kappa, m.theta_star))

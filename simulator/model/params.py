@@ -188,6 +188,18 @@ class MeasureParams:
 _SHARED = ("sigma_v", "rho")  # one diffusion, two drifts: shared by P and Q (DESIGN §2.1)
 
 
+def _pair_problems(p: Mapping[str, Any], q: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """What P and Q must agree on: the shared diffusion (a Q value that differs from P's;
+    one that is absent is inherited) and no equity premium under Q."""
+    problems = [(f"Q.{k}", f"{q[k]!r} differs from P.{k} = {p[k]!r}; {k} is shared by P and "
+                           "Q (omit it under Q)")
+                for k in _SHARED if k in q and k in p and q[k] != p[k]]
+    if q.get("equity_premium", 0.0) != 0.0:
+        problems.append(("Q.equity_premium", f"{q['equity_premium']!r} must be 0 under the "
+                                             "risk-neutral measure (omit it under Q)"))
+    return problems
+
+
 @dataclass(frozen=True, kw_only=True)
 class Model:
     """A P/Q pair of SVCJ parameter sets with the shared state (spx0, v0) and rates.
@@ -212,17 +224,7 @@ class Model:
         problems = _check_bounds(
             {k: getattr(self, k) for k in _TOP_BOUNDS}, _TOP_BOUNDS, prefix=""
         )
-        for k in _SHARED:
-            if getattr(self.P, k) != getattr(self.Q, k):
-                problems.append(
-                    (f"Q.{k}", f"{getattr(self.Q, k)!r} differs from P.{k} = "
-                     f"{getattr(self.P, k)!r}; {k} is shared by P and Q (omit it under Q)")
-                )
-        if self.Q.equity_premium != 0.0:
-            problems.append(
-                ("Q.equity_premium", f"{self.Q.equity_premium!r} must be 0 under the "
-                 "risk-neutral measure (omit it under Q)")
-            )
+        problems += _pair_problems(self.P.to_dict(), self.Q.to_dict())
         if problems:
             raise ParameterError(problems, source=self.name)
         for k in _TOP_BOUNDS:
@@ -282,23 +284,12 @@ class Model:
                     if k not in values:
                         problems.append((f"P.{k}", "missing"))
             else:
-                for k in _SHARED:
-                    p_val = measures.get("P", {}).get(k)
-                    if k in values and p_val is not None and values[k] != p_val:
-                        problems.append(
-                            (f"Q.{k}", f"{values[k]!r} differs from P.{k} = {p_val!r}; "
-                             f"{k} is shared by P and Q (omit it under Q)")
-                        )
-                    if p_val is not None:
-                        values[k] = p_val
+                p_values = measures.get("P", {})
+                problems += _pair_problems(p_values, values)
+                values |= {k: p_values[k] for k in _SHARED if k in p_values}  # inherited
                 for k in ("kappa", "theta"):
                     if k not in values:
                         problems.append((f"Q.{k}", "missing"))
-                if values.get("equity_premium", 0.0) != 0.0:
-                    problems.append(
-                        ("Q.equity_premium", f"{values['equity_premium']!r} must be 0 under "
-                         "the risk-neutral measure (omit it under Q)")
-                    )
             problems += MeasureParams.problems(values, prefix=f"{label}.")
             measures[label] = values
         if problems:

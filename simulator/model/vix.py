@@ -14,11 +14,14 @@ VIX^2 = E[quadratic variation]/tau when jumps are present.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from simulator.common.conventions import VIX_WINDOW_YEARS
-from simulator.model.params import MeasureParams
+
+if TYPE_CHECKING:  # params imports this module for Model.vix_index: no import at run time
+    from simulator.model.params import MeasureParams
 
 
 def vix_coefficients(q: MeasureParams, tau_years: float = VIX_WINDOW_YEARS) -> tuple[float, float]:

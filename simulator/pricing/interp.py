@@ -25,6 +25,7 @@ import numpy as np
 from numba import njit, prange
 
 from simulator.common.conventions import TRADING_DAYS_PER_YEAR
+from simulator.model.moments import cir_jump_integral, cir_jump_mean, cir_jump_variance
 from simulator.pricing.black import (
     black_forward_delta,
     black_price,
@@ -45,9 +46,7 @@ MIN_SCALE = 1e-6
 @njit(cache=True)
 def integrated_variance(v, tau, qp):
     """E_Q[int_0^tau v_s ds | v_0 = v] with variance jumps in theta_star."""
-    k = qp[QP_KAPPA]
-    ts = qp[QP_THETA_STAR]
-    return ts * tau + (v - ts) * (-math.expm1(-k * tau)) / k
+    return cir_jump_integral(v, tau, qp[QP_KAPPA], qp[QP_THETA_STAR])
 
 
 @njit(cache=True)
@@ -60,14 +59,10 @@ def spx_scale(v, tau, qp):
 @njit(cache=True)
 def vix_scale(v, tau, qp):
     """Standard deviation proxy of ln VIX_T: B sd(v_T) / (2 E[VIX_T^2]) (delta method)."""
-    k = qp[QP_KAPPA]
-    ts = qp[QP_THETA_STAR]
-    s2 = qp[QP_SIGMA_V] ** 2
     v = max(v, 0.0)
-    e = math.exp(-k * tau)
-    mean = ts + (v - ts) * e
-    var = ((s2 * ts + 2.0 * qp[QP_LAM] * qp[QP_MU_V] ** 2) * (1.0 - e * e) / (2.0 * k)
-           + s2 * (v - ts) * (e - e * e) / k)
+    mean = cir_jump_mean(v, tau, qp[QP_KAPPA], qp[QP_THETA_STAR])
+    var = cir_jump_variance(v, tau, qp[QP_KAPPA], qp[QP_THETA_STAR], qp[QP_SIGMA_V],
+                            qp[QP_LAM], qp[QP_MU_V])
     vix2 = qp[QP_VIX_A] + qp[QP_VIX_B] * mean
     return max(0.5 * qp[QP_VIX_B] * math.sqrt(max(var, 0.0)) / vix2, MIN_SCALE)
 
@@ -183,9 +178,7 @@ def spx_option_price(spot, v, days, strike, is_call, spx_iv, qp, grid, vol_nodes
         return max(spot - strike, 0.0) if is_call else max(strike - spot, 0.0)
     tau = days / TRADING_DAYS_PER_YEAR
     forward = spot * math.exp((qp[QP_R] - qp[QP_DIV]) * tau)
-    z = math.log(strike / forward) / spx_scale(v, tau, qp)
-    sigma, _ = _interp3(spx_iv, v, days, z, grid, vol_nodes, grid[G_Z_MIN], grid[G_Z_STEP],
-                        grid[G_N_Z])
+    sigma = spx_implied_vol(spot, v, days, strike, spx_iv, qp, grid, vol_nodes)
     return black_price(forward, strike, sigma * math.sqrt(tau), math.exp(-qp[QP_R] * tau),
                        is_call)
 
@@ -228,9 +221,7 @@ def vix_option_price(v, days, strike, is_call, vix_future_table, vix_iv, qp, gri
     if days <= 0.0:
         return max(future - strike, 0.0) if is_call else max(strike - future, 0.0)
     tau = days / TRADING_DAYS_PER_YEAR
-    z = math.log(strike / future) / vix_scale(v, tau, qp)
-    sigma, _ = _interp3(vix_iv, v, days, z, grid, vol_nodes, grid[G_ZV_MIN], grid[G_ZV_STEP],
-                        grid[G_N_ZV])
+    sigma = vix_implied_vol(v, days, strike, future, vix_iv, qp, grid, vol_nodes)
     return black_price(future, strike, sigma * math.sqrt(tau), math.exp(-qp[QP_R] * tau),
                        is_call)
 

@@ -61,11 +61,18 @@ def fan_chart(cube, scenario):
         if 0.01 in q:
             ax.plot(day, eq.sel(quantile=0.01), color=color, lw=1, ls="--",
                     label=f"{name} (1st percentile)")
-    ax.set_xlabel("trading day")
-    ax.set_ylabel("equity (1.0 = starting equity)")
-    ax.set_title(_title(cube, scenario, "equity fan (bands: 5-95 % and 25-75 % of paths)"))
+    return _finish(fig, ax, "trading day", "equity (1.0 = starting equity)",
+                   _title(cube, scenario, "equity fan (bands: 5-95 % and 25-75 % of paths)"),
+                   "upper left")
+
+
+def _finish(fig, ax, xlabel: str, ylabel: str, title: str, legend_loc: str):
+    """Labels, title, a light grid and the legend; the figure laid out tight."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="upper left")
+    ax.legend(fontsize=8, loc=legend_loc)
     fig.tight_layout()
     return fig
 
@@ -85,13 +92,10 @@ def drawdown_distributions(cube, scenario):
         ax.plot(dd, p, lw=2 if name == BASELINE else 1.4,
                 color="black" if name == BASELINE else None,
                 label=f"{name}: median {np.median(dd):.2f} %, p95 {np.quantile(dd, 0.95):.2f} %")
-    ax.set_xlabel("maximum drawdown of the trading book over the run (% of risk capital)")
-    ax.set_ylabel("share of paths with a smaller drawdown")
-    ax.set_title(_title(cube, scenario, "distribution of maximum drawdown"))
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right")
-    fig.tight_layout()
-    return fig
+    return _finish(fig, ax,
+                   "maximum drawdown of the trading book over the run (% of risk capital)",
+                   "share of paths with a smaller drawdown",
+                   _title(cube, scenario, "distribution of maximum drawdown"), "lower right")
 
 
 def frontier(cube, scenario, table, cost_scenario=None):
@@ -125,15 +129,11 @@ def frontier(cube, scenario, table, cost_scenario=None):
     ax.axhline(0, color="0.5", lw=0.8)
     ax.axvline(0, color="0.5", lw=0.8)
     where = "" if cost_scenario is None else f" in {cost_scenario}"
-    ax.set_xlabel(f"drag{where}: annualised return given up vs unhedged (% per year)")
-    ax.set_ylabel(f"drawdown reduction in {scenario} vs unhedged (% of its max drawdown)")
     what = "cost and benefit of each hedge (95 % CIs)" if cost_scenario is None else \
         f"cost in {cost_scenario} vs benefit in {scenario} (95 % CIs)"
-    ax.set_title(_title(cube, scenario, what))
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, ax, f"drag{where}: annualised return given up vs unhedged (% per year)",
+                   f"drawdown reduction in {scenario} vs unhedged (% of its max drawdown)",
+                   _title(cube, scenario, what), "best")
 
 
 def layer_attribution(cube, scenario):

@@ -227,14 +227,13 @@ def assemble(plan, records: list[list[dict]], equity_q: list[np.ndarray]):
     """The cube from per-scenario lists of chunk records and (strategy, quantile, day) arrays."""
     import xarray as xr
 
-    from simulator._version import __version__
-    from simulator.pricing.tables import TABLE_VERSION, TableGrid
-    from simulator.strategy.engine import COUNT_NAMES
+    data = _data_vars(plan, records, equity_q)
+    coords = _coords(plan, n_months=data["monthly_return"][1].shape[-1])
+    return xr.Dataset(data, coords=coords, attrs=_attrs(plan))
 
-    n_paths = plan.n_paths
-    n_days = plan.n_days
-    strategies = list(plan.strategies)
 
+def _data_vars(plan, records: list[list[dict]], equity_q: list[np.ndarray]) -> dict:
+    """Each variable with its dimensions and its ``long_name``/``units`` (``_ATTRS``)."""
     def cat(name, axis):
         return np.stack([np.concatenate([r[name] for r in recs], axis=axis)
                          for recs in records])
@@ -250,23 +249,26 @@ def assemble(plan, records: list[list[dict]], equity_q: list[np.ndarray]):
     data["layer_pnl"] = (("scenario", "strategy", "layer", "path"), cat("layer_pnl", 2))
     data["equity_q"] = (("scenario", "strategy", "quantile", "day"), np.stack(equity_q))
     counts = np.stack([sum(r["trade_counts"] for r in recs) for recs in records])
-    data["trades_per_path"] = (("scenario", "strategy", "event"), counts / n_paths)
+    data["trades_per_path"] = (("scenario", "strategy", "event"), counts / plan.n_paths)
     data["spx_return"] = (("scenario", "path"), cat("spx_return", 0))
     data["vix_max"] = (("scenario", "path"), cat("vix_max", 0))
     data["vix_month_start"] = (("scenario", "path", "month"), cat("vix_month_start", 0))
     data["vix_spike_day"] = (("scenario", "path"), cat("vix_spike_day", 0))
     data["vix_spike_points"] = (("scenario", "path"), cat("vix_spike_points", 0))
     data["event_return"] = (("scenario", "strategy", "path", "lag"), cat("event_return", 1))
-    data = {k: (dims, values, {"long_name": _ATTRS[k][0], "units": _ATTRS[k][1]})
+    return {k: (dims, values, {"long_name": _ATTRS[k][0], "units": _ATTRS[k][1]})
             for k, (dims, values) in data.items()}
 
-    n_months = data["monthly_return"][1].shape[-1]
+
+def _coords(plan, n_months: int) -> dict:
+    from simulator.strategy.engine import COUNT_NAMES
+
     coords = {
         "scenario": ("scenario", [s.name for s in plan.scenarios]),
-        "strategy": ("strategy", strategies),
-        "path": ("path", np.arange(n_paths), {"long_name": "path index (same paths for every "
+        "strategy": ("strategy", list(plan.strategies)),
+        "path": ("path", np.arange(plan.n_paths), {"long_name": "path index (same paths for every "
                                                            "strategy of a scenario)"}),
-        "day": ("day", np.arange(n_days + 1), {"long_name": "trading day, 0 = start",
+        "day": ("day", np.arange(plan.n_days + 1), {"long_name": "trading day, 0 = start",
                                                "units": "days (1/252 year)"}),
         "quantile": ("quantile", np.asarray(plan.simulation.quantiles, dtype=float)),
         "month": ("month", np.arange(1, n_months + 1),
@@ -280,18 +282,24 @@ def assemble(plan, records: list[list[dict]], equity_q: list[np.ndarray]):
     }
     for name, values in plan.sweep_coords.items():
         coords[name] = ("strategy", values, {"long_name": f"swept value of {name}"})
+    return coords
 
-    grid = TableGrid()
+
+def _attrs(plan) -> dict:
+    """The run's settings and provenance (JSON strings where a value is a structure)."""
+    from simulator._version import __version__
+    from simulator.pricing.tables import TABLE_VERSION, TableGrid
+
     seed = plan.seed
-    attrs = {
+    return {
         "title": f"ALVH simulator results: {plan.name}",
         "scenario_name": plan.name,
         "description": plan.description,
         "scenario_file": plan.source,
         "scenario_text": plan.text,
         "seed": seed if seed < 2**63 else str(seed),
-        "n_paths": n_paths,
-        "n_days": n_days,
+        "n_paths": plan.n_paths,
+        "n_days": plan.n_days,
         "capital_usd": plan.simulation.capital,
         "package": "alvh-simulator",
         "package_version": __version__,
@@ -311,13 +319,12 @@ def assemble(plan, records: list[list[dict]], equity_q: list[np.ndarray]):
         "books": "account: cash at r + positions at mid; trading book: the account less "
                  "interest earned (drawdowns in units of risk capital are trading-book "
                  "drawdowns / risk_per_tranche)",
-        "table_grid": json.dumps(vars(grid), sort_keys=True),
+        "table_grid": json.dumps(vars(TableGrid()), sort_keys=True),
         "table_version": TABLE_VERSION,
         "simulation": json.dumps(plan.simulation.model_dump(mode="json"), sort_keys=True),
         "conventions": "P paths, Q prices; 252 trading days a year; equity 1.0 at day 0; "
                        "DTE in calendar days; see DESIGN §4",
     }
-    return xr.Dataset(data, coords=coords, attrs=attrs)
 
 
 def write_cube(cube, path: str | Path) -> Path:

@@ -211,7 +211,7 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _save_unit(folder: Path, si: int, ci: int, record: dict, equity: np.ndarray) -> None:
+def save_unit(folder: Path, si: int, ci: int, record: dict, equity: np.ndarray) -> None:
     """Equity first, then the record: a unit is complete once its record file exists. The
     record carries the unit's identity and the equity file's checksum, so a resume can tell
     a damaged, truncated or swapped file from a good one. A failed write (a full disk)
@@ -360,7 +360,7 @@ def _run_units(plan, workers, folder, starts, out, resume, progress, on_unit, ov
             paths = gen.chunk(start, min(chunk, n_paths - start))
             result = engine.evaluate(paths.spx, paths.v, paths.vix, path_offset=start)
             record, equity = chunk_record(result, paths.spx, paths.vix, plan.vol_events)
-            _save_unit(folder, si, ci, record, equity)
+            save_unit(folder, si, ci, record, equity)
             progress.update(sc.name)
             if on_unit is not None:
                 on_unit(si, ci)

@@ -23,6 +23,13 @@ structure roll-out) -> condor entries (sized on equity) -> hedge purchases -> eq
 ``equity[0]`` is 1.0 *before* the day-0 trades, so every cost is in the returns.
 A path whose account closes at or below zero is *ruined*: its positions are closed at that
 close's marks, it stops trading and accruing, and ``counts[CT_RUINED]`` records it.
+
+Why one long module and a long :func:`run_strategy`: a numba kernel's state lives in local
+variables and scratch arrays that every step of the day reads and writes; the steps are
+functions where they have a clear contract (strikes, sizing, layer quotes and purchases,
+condor tracks), and the day's sequence stays in one place so that its order, which decides
+every P&L figure, reads top to bottom. Splitting the day loop further belongs with the
+speed work on the kernels.
 """
 
 from __future__ import annotations

@@ -64,7 +64,7 @@ def spx_prob_below(spot, v, days, strike, tab):
 
 
 @njit(cache=True)
-def _spx_measure(mode, spot, v, days, strike, is_call, tab):
+def spx_measure(mode, spot, v, days, strike, is_call, tab):
     """|delta| (mode 0) or tail probability beyond the strike (mode 1)."""
     if mode == MODE_DELTA:
         return abs(spx_bs_delta(spot, v, days, strike, is_call, tab))
@@ -108,23 +108,23 @@ def spx_grid_strike(mode, target, spot, v, days, is_call, step, tab):
     # two secant steps in ln K on the model's own measure (the guess ignores the skew's
     # effect on probabilities), then the grid walk
     x0 = x
-    m0 = _spx_measure(mode, spot, v, days, math.exp(x0), is_call, tab)
+    m0 = spx_measure(mode, spot, v, days, math.exp(x0), is_call, tab)
     x1 = x0 + (0.01 if (m0 > target) == is_call else -0.01)
     for _ in range(2):
-        m1 = _spx_measure(mode, spot, v, days, math.exp(x1), is_call, tab)
+        m1 = spx_measure(mode, spot, v, days, math.exp(x1), is_call, tab)
         if m1 == m0:
             break
         x2 = x1 - (m1 - target) * (x1 - x0) / (m1 - m0)
         x0, m0, x1 = x1, m1, min(max(x2, x1 - 0.5), x1 + 0.5)
     out = step if is_call else -step
     k = round_to_grid(math.exp(x1), step)
-    m = _spx_measure(mode, spot, v, days, k, is_call, tab)
+    m = spx_measure(mode, spot, v, days, k, is_call, tab)
     direction = 1.0 if m > target else -1.0  # +1: walk out of the money
     for _ in range(400):
         k_next = k + direction * out
         if k_next < step:
             break
-        m_next = _spx_measure(mode, spot, v, days, k_next, is_call, tab)
+        m_next = spx_measure(mode, spot, v, days, k_next, is_call, tab)
         if (m_next - target) * (m - target) <= 0.0:  # bracketed: keep the nearer one
             return k_next if abs(m_next - target) < abs(m - target) else k
         k, m = k_next, m_next
