@@ -59,13 +59,22 @@ _MEASURE_BOUNDS: dict[str, tuple[float, bool, float, bool, str]] = {
     "mu_v": (0.0, True, 1.0, True, "mean variance jump (exponential), decimal variance"),
     "rho_j": (-50.0, True, 50.0, True, "loading of the log-price jump on the variance jump"),
     "equity_premium": (-0.5, True, 0.5, True, "expected excess return of SPX over r, per year"),
+    # the second factor (0 = the one-factor model, m fixed at theta)
+    "kappa_m": (0.0, True, 20.0, True, "mean-reversion speed of the central tendency m, per "
+                                        "year; 0 = one factor"),
+    "sigma_m": (0.0, True, 2.0, True, "volatility of the central tendency m"),
+    "lam1": (0.0, True, 200.0, True, "jump intensity per unit of variance v; jumps per year "
+                                     "= lam + lam1 v"),
 }
+TWO_FACTOR_FIELDS = ("kappa_m", "sigma_m", "lam1")
 
 _TOP_BOUNDS: dict[str, tuple[float, bool, float, bool, str]] = {
     "r": (-0.1, True, 0.5, True, "risk-free rate, continuously compounded, per year"),
     "q": (-0.1, True, 0.5, True, "dividend yield, continuously compounded, per year"),
     "spx0": (0.0, False, 1e7, True, "initial SPX level, index points"),
     "v0": (0.0, True, 4.0, True, "initial instantaneous variance, decimal"),
+    "m0": (0.0, True, 4.0, True, "initial central tendency of the variance, decimal; "
+                                 "two-factor models only"),
 }
 
 
@@ -110,6 +119,9 @@ class MeasureParams:
     mu_v: float = 0.0
     rho_j: float = 0.0
     equity_premium: float = 0.0
+    kappa_m: float = 0.0
+    sigma_m: float = 0.0
+    lam1: float = 0.0
 
     NAMES: ClassVar[tuple[str, ...]] = tuple(_MEASURE_BOUNDS)
 
@@ -118,6 +130,7 @@ class MeasureParams:
         """Every problem of a parameter mapping (without raising)."""
         problems = _check_bounds(values, _MEASURE_BOUNDS, prefix)
         bad = {p.removeprefix(prefix) for p, _ in problems}
+        problems += _two_factor_problems(values, bad, prefix)
         rho_j, mu_v = values.get("rho_j", 0.0), values.get("mu_v", 0.0)
         if not bad & {"rho_j", "mu_v"} and rho_j * mu_v > 0.9:
             problems.append(
@@ -177,15 +190,61 @@ class MeasureParams:
         return self.theta + self.lam * self.mu_v / self.kappa
 
     @property
+    def two_factor(self) -> bool:
+        """Whether v reverts to a stochastic central tendency m (kappa_m > 0)."""
+        return self.kappa_m > 0.0
+
+    @property
+    def kappa_tilde(self) -> float:
+        """Mean reversion of E[v] net of state-dependent variance jumps: kappa - lam1 mu_v."""
+        return self.kappa - self.lam1 * self.mu_v
+
+    @property
     def feller_ratio(self) -> float:
         """2 kappa theta / sigma_v^2; below 1 the diffusion can reach zero."""
         return 2.0 * self.kappa * self.theta / self.sigma_v**2
 
     def to_dict(self) -> dict[str, float]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        """The parameters; the second factor's only when used, so that a one-factor model's
+        dictionary (and every cache key and fingerprint made from it) is as before."""
+        return {f.name: getattr(self, f.name) for f in fields(self)
+                if f.name not in TWO_FACTOR_FIELDS or getattr(self, f.name) != 0.0}
 
 
-_SHARED = ("sigma_v", "rho")  # one diffusion, two drifts: shared by P and Q (DESIGN §2.1)
+def _two_factor_problems(values: Mapping[str, Any], bad: set, prefix: str) -> list:
+    """The second factor's own conditions: m needs a speed to move, and the state-dependent
+    jumps must leave E[v] mean-reverting."""
+    if bad & {"kappa_m", "sigma_m", "lam1", "kappa", "mu_v"}:
+        return []
+    kappa_m, sigma_m, lam1 = (values.get(k, 0.0) for k in TWO_FACTOR_FIELDS)
+    problems = []
+    if kappa_m == 0.0 and (sigma_m > 0.0 or lam1 > 0.0):
+        problems.append((f"{prefix}kappa_m", "sigma_m and lam1 belong to the two-factor model: "
+                                             "give kappa_m > 0 as well"))
+    kappa, mu_v = values.get("kappa"), values.get("mu_v", 0.0)
+    if lam1 > 0.0 and kappa is not None and kappa - lam1 * mu_v <= 0.05 * kappa:
+        problems.append((f"{prefix}lam1", f"kappa - lam1 * mu_v = {kappa - lam1 * mu_v:g} "
+                                          f"must be above 5 % of kappa ({0.05 * kappa:g}): "
+                                          "otherwise jumps feed the variance faster than it "
+                                          "reverts"))
+    return problems
+
+
+# one diffusion, two drifts: shared by P and Q (DESIGN §2.1); sigma_m for the second factor
+_SHARED = ("sigma_v", "rho", "sigma_m")
+
+
+def _factor_problems(p_two: bool, q_two: bool, m0) -> list[tuple[str, str]]:
+    """One factor count for both measures, and m0 exactly when there is a second factor."""
+    if p_two != q_two:
+        return [("Q.kappa_m", "a second factor under one measure only: give kappa_m > 0 under "
+                              "both P and Q, or under neither")]
+    if p_two and m0 is None:
+        return [("m0", "missing: a two-factor model needs the initial central tendency m0")]
+    if not p_two and m0 is not None:
+        return [("m0", "only for two-factor models (kappa_m > 0); a one-factor model's m is "
+                       "theta")]
+    return []
 
 
 def _pair_problems(p: Mapping[str, Any], q: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -214,6 +273,7 @@ class Model:
     v0: float
     P: MeasureParams
     Q: MeasureParams
+    m0: float | None = None  # the central tendency's initial value (two-factor models only)
     name: str | None = field(default=None, compare=False)
     citation: str | None = field(default=None, compare=False)
     # A preset whose file documents a Feller violation (realistic SPX fits usually have one)
@@ -221,13 +281,13 @@ class Model:
     feller_acknowledged: bool = field(default=False, compare=False)
 
     def __post_init__(self) -> None:
-        problems = _check_bounds(
-            {k: getattr(self, k) for k in _TOP_BOUNDS}, _TOP_BOUNDS, prefix=""
-        )
+        given = {k: getattr(self, k) for k in _TOP_BOUNDS if getattr(self, k) is not None}
+        problems = _check_bounds(given, _TOP_BOUNDS, prefix="")
         problems += _pair_problems(self.P.to_dict(), self.Q.to_dict())
+        problems += _factor_problems(self.P.two_factor, self.Q.two_factor, self.m0)
         if problems:
             raise ParameterError(problems, source=self.name)
-        for k in _TOP_BOUNDS:
+        for k in given:
             object.__setattr__(self, k, float(getattr(self, k)))
         failing = [f"{label} ({m.feller_ratio:.3g})" for label, m in (("P", self.P), ("Q", self.Q))
                    if m.feller_ratio < 1.0]
@@ -262,7 +322,7 @@ class Model:
             if key not in allowed_top:
                 problems.append((str(key), f"unknown key; allowed: {sorted(allowed_top)}"))
         for key in (*_TOP_BOUNDS, "P", "Q"):
-            if key not in data:
+            if key not in data and key != "m0":  # m0: two-factor models, checked below
                 problems.append((key, "missing"))
         problems += _check_bounds(data, _TOP_BOUNDS, prefix="")
 
@@ -292,10 +352,13 @@ class Model:
                         problems.append((f"Q.{k}", "missing"))
             problems += MeasureParams.problems(values, prefix=f"{label}.")
             measures[label] = values
+        if not problems:
+            problems += _factor_problems(*(measures[k].get("kappa_m", 0.0) > 0.0
+                                           for k in ("P", "Q")), data.get("m0"))
         if problems:
             raise ParameterError(problems, source)
         return cls(
-            r=data["r"], q=data["q"], spx0=data["spx0"], v0=data["v0"],
+            r=data["r"], q=data["q"], spx0=data["spx0"], v0=data["v0"], m0=data.get("m0"),
             P=MeasureParams(**measures["P"]), Q=MeasureParams(**measures["Q"]),
             name=name, citation=citation, feller_acknowledged=feller_acknowledged,
         )
@@ -304,9 +367,15 @@ class Model:
         """Plain parameters; ``Model.from_dict(m.to_dict()) == m``."""
         q = self.Q.to_dict()
         for k in (*_SHARED, "equity_premium"):
-            q.pop(k)
-        return {"r": self.r, "q": self.q, "spx0": self.spx0, "v0": self.v0,
+            q.pop(k, None)
+        state = {"v0": self.v0} if self.m0 is None else {"v0": self.v0, "m0": self.m0}
+        return {"r": self.r, "q": self.q, "spx0": self.spx0, **state,
                 "P": self.P.to_dict(), "Q": q}
+
+    @property
+    def two_factor(self) -> bool:
+        """Whether the variance reverts to a stochastic central tendency m (state (v, m))."""
+        return self.Q.two_factor
 
     def merged(self, overrides: Mapping[str, Any], *, source: str | None = None) -> Model:
         """A new model with ``overrides`` deep-merged into the parameters (same validation)."""
@@ -337,26 +406,28 @@ class Model:
         return self.P if label == "P" else self.Q
 
     # --- VIX from the state (DESIGN §2.3) ------------------------------------------------
-    def vix_index(self, v):
-        """VIX in index points from instantaneous variance ``v`` (decimal), under Q.
+    def vix_index(self, v, m=None):
+        """VIX in index points from instantaneous variance ``v`` (decimal), under Q; a
+        two-factor model needs the central tendency ``m`` too.
 
-        ``VIX^2 / 100^2 = A + B v`` (Zhu & Lian 2012 eqs. 5–6; REFERENCES §2.2). Array-friendly.
+        ``VIX^2 / 100^2 = A + B v`` (Zhu & Lian 2012 eqs. 5–6; REFERENCES §2.2), ``+ C m`` with
+        two factors (:mod:`simulator.model.vix`). Array-friendly.
         """
         from simulator.model.vix import vix_index
 
-        return vix_index(self.Q, v)
+        return vix_index(self.Q, v, m=m)
 
-    def variance_from_vix(self, vix):
-        """Instantaneous variance (decimal) implied by VIX in index points; inverse of vix_index.
-
-        VIX below the model's floor ``100 sqrt(A)`` (the VIX at v = 0) maps to v = 0.
+    def variance_from_vix(self, vix, m=None):
+        """Instantaneous variance (decimal) implied by VIX in index points (at central tendency
+        ``m`` with two factors); inverse of vix_index. VIX below the floor maps to v = 0.
         """
         from simulator.model.vix import variance_from_vix
 
-        return variance_from_vix(self.Q, vix)
+        return variance_from_vix(self.Q, vix, m=m)
 
     @property
     def vix_floor(self) -> float:
-        """The lowest VIX the model can produce (at v = 0), index points."""
-        return float(self.vix_index(0.0))
+        """The lowest VIX the model can produce (at v = 0, and m = 0 with two factors), index
+        points."""
+        return float(self.vix_index(0.0, m=0.0 if self.two_factor else None))
 

@@ -74,7 +74,7 @@ def step_constants(m: MeasureParams, r: float, q: float, dt: float) -> np.ndarra
 
 
 @njit(cache=True, inline="always")
-def _qe_step(c, v, u_v, z_x):
+def qe_step(c, v, u_v, z_x):
     """One diffusive QE step: returns (v_next, dx) with the martingale-corrected K0*.
 
     ``u_v`` drives both branches, as in Andersen (2008): Z_v = inverse normal of u_v.
@@ -120,7 +120,7 @@ def _qe_step(c, v, u_v, z_x):
 
 
 @njit(cache=True, inline="always")
-def _poisson_count(mean, p_zero, u):
+def poisson_count(mean, p_zero, u):
     """Poisson(mean) by inversion of one uniform; ``p_zero`` = exp(-mean) (precomputed)."""
     n = 0
     pmf = p_zero
@@ -167,10 +167,10 @@ def simulate_chunk(consts, shocks, substeps, x0, v0, vix_a, vix_b, path_start, s
             for sub in range(substeps):
                 step = uint64(day * substeps + sub)
                 u_v, z_x, u_n = step_draws(step, path, stream, k0, k1)
-                v, dx = _qe_step(c, v, u_v, z_x)
+                v, dx = qe_step(c, v, u_v, z_x)
                 x += dx
                 if u_n > c[C_P_NO_JUMP]:  # at least one jump (never when lam = 0)
-                    n_jumps = _poisson_count(c[C_LAM_DT], c[C_P_NO_JUMP], u_n)
+                    n_jumps = poisson_count(c[C_LAM_DT], c[C_P_NO_JUMP], u_n)
                     for j in range(n_jumps):
                         u_size, z_jump = jump_draws(step, path, j, stream, k0, k1)
                         jump_v = -c[C_MU_V] * math.log(u_size)  # Exp(mean mu_v)
@@ -205,7 +205,7 @@ class PathChunk:
     vix: np.ndarray  # VIX index points (from v under Q)
 
 
-def _validate_sim_args(n_paths, n_days, seed, measure, substeps, chunk_size, stream):
+def validate_sim_args(n_paths, n_days, seed, measure, substeps, chunk_size, stream):
     for name, value, lo in (("n_paths", n_paths, 1), ("n_days", n_days, 1),
                             ("substeps", substeps, 1), ("chunk_size", chunk_size, 1),
                             ("stream", stream, 0)):
@@ -255,7 +255,7 @@ class PathGenerator:
 
     def __init__(self, model, n_paths, n_days, seed, measure, substeps, chunk_size, stream,
                  regimes=(), shocks=()):
-        _validate_sim_args(n_paths, n_days, seed, measure, substeps, chunk_size, stream)
+        validate_sim_args(n_paths, n_days, seed, measure, substeps, chunk_size, stream)
         self.model = model
         self.n_paths, self.n_days, self.chunk_size = n_paths, n_days, chunk_size
         self.substeps = substeps

@@ -13,7 +13,8 @@ Blocks used by the path kernel per (path, step); see ``simulator.model.paths``:
 
     block 0       32-bit uniforms U_v (QE variance step, Andersen's single uniform for both
                   branches; Z_v = inverse normal of U_v), U_x (-> Z_x, log-price diffusion),
-                  U_N (Poisson jump count); the fourth word is unused
+                  U_N (Poisson jump count); the fourth, U_m, drives the QE step of the
+                  central tendency m in two-factor models (one-factor paths never read it)
     block 1+j     jump j: U for the exponential variance-jump size, U -> Z for the log-price jump
 
 One block per step is the common case (jumps are rare). Uniforms with 32 random bits are what
@@ -105,6 +106,14 @@ def step_draws(step, path, stream, k0, k1):
     """The draws of one diffusion step: (U_v, Z_x, U_N) from Philox block 0."""
     w0, w1, w2, _ = philox4x32_10(step, path, uint64(0), stream, k0, k1)
     return _u32(w0), inverse_normal(_u32(w1)), _u32(w2)
+
+
+@njit(cache=True, inline="always")
+def step_draws_2f(step, path, stream, k0, k1):
+    """The draws of one two-factor step: (U_v, Z_x, U_N, U_m) from Philox block 0 (the first
+    three are those of :func:`step_draws`)."""
+    w0, w1, w2, w3 = philox4x32_10(step, path, uint64(0), stream, k0, k1)
+    return _u32(w0), inverse_normal(_u32(w1)), _u32(w2), _u32(w3)
 
 
 @njit(cache=True, inline="always")

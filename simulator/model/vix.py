@@ -1,14 +1,33 @@
-"""VIX as a function of the state: VIX_t^2 / 100^2 = A + B v_t (DESIGN §2.3).
+"""VIX as a function of the state (DESIGN §2.3): ``VIX_t^2 / 100^2 = A + B v_t`` (one factor) or
+``A + B v_t + C m_t`` (two factors, m the variance's stochastic central tendency).
 
 The VIX squared is the price of the 30-calendar-day log contract,
-``-(2/tau) E_Q[ln(S_{t+tau}/F)]`` (Cboe white paper; REFERENCES §2.1). Under SVCJ this is affine in
-``v_t`` (Zhu & Lian 2012 eqs. 5–6, citing Lin 2007 and Duan & Yeh 2010; REFERENCES §2.2)::
+``-(2/tau) E_Q[ln(S_{t+tau}/F)]`` (Cboe white paper; REFERENCES §2.1), which for a jump-diffusion
+is ``(1/tau) E_Q[int v_s ds] + (2/tau) E_Q[int lam_s ds] xi`` with ``xi = E[e^Z - 1 - Z]`` =
+``mbar - E[Z_x]`` (the jump term that breaks VIX^2 = E[quadratic variation]/tau). Everything
+is affine in the state.
+
+**One factor** (SVCJ; Zhu & Lian 2012 eqs. 5–6, citing Lin 2007 and Duan & Yeh 2010;
+REFERENCES §2.2)::
 
     B = (1 - exp(-kappa tau)) / (kappa tau)
-    A = theta_star (1 - B) + 2 lam (mbar - E[Z_x]),   theta_star = theta + lam mu_v / kappa
+    A = theta_star (1 - B) + 2 lam xi,   theta_star = theta + lam mu_v / kappa
 
-with Q parameters and ``tau = 30/365`` years. The jump term ``2 lam E[e^Z - 1 - Z]`` is what breaks
-VIX^2 = E[quadratic variation]/tau when jumps are present.
+**Two factors** (``dv = kappa (m - v) dt + ... + Z_v dN``, ``dm = kappa_m (theta - m) dt + ...``,
+jump intensity ``lam + lam1 v``; docs/two_factor.md). The means solve a linear system::
+
+    dE[m]/dt = kappa_m (theta - E[m])
+    dE[v]/dt = kappa E[m] - kappa~ E[v] + lam mu_v,     kappa~ = kappa - lam1 mu_v
+
+so with ``b(k) = (1 - e^{-k tau}) / (k tau)`` (the mean of ``e^{-k s}`` over [0, tau]) and
+``v* = (kappa theta + lam mu_v) / kappa~``::
+
+    (1/tau) int_0^tau E[v_s] ds = B0 v + C0 m + A0
+    B0 = b(kappa~),   C0 = kappa (b(kappa_m) - b(kappa~)) / (kappa~ - kappa_m),
+    A0 = v* (1 - B0) - theta C0
+
+and ``VIX^2/100^2 = 2 lam xi + (1 + 2 lam1 xi) (A0 + B0 v + C0 m)``. With ``kappa_m = 0``,
+``lam1 = 0`` and ``m = theta`` this is the one-factor formula.
 """
 
 from __future__ import annotations
@@ -24,8 +43,12 @@ if TYPE_CHECKING:  # params imports this module for Model.vix_index: no import a
     from simulator.model.params import MeasureParams
 
 
+class StateError(ValueError):
+    """Two observed points of the VIX curve that no state (v >= 0, m >= 0) of the model gives."""
+
+
 def vix_coefficients(q: MeasureParams, tau_years: float = VIX_WINDOW_YEARS) -> tuple[float, float]:
-    """(A, B) such that VIX^2/100^2 = A + B v for a log contract of ``tau_years``."""
+    """(A, B) such that VIX^2/100^2 = A + B v for a log contract of ``tau_years`` (one factor)."""
     if not tau_years > 0:
         raise ValueError(f"tau_years must be > 0, got {tau_years!r}")
     kt = q.kappa * tau_years
@@ -35,17 +58,98 @@ def vix_coefficients(q: MeasureParams, tau_years: float = VIX_WINDOW_YEARS) -> t
     return a, b
 
 
-def vix_index(q: MeasureParams, v, tau_years: float = VIX_WINDOW_YEARS):
-    """VIX in index points from decimal variance ``v`` (scalar or array)."""
-    a, b = vix_coefficients(q, tau_years)
-    v = np.asarray(v, dtype=float)
-    out = 100.0 * np.sqrt(a + b * np.maximum(v, 0.0))
+def _mean_discount(k: float, tau: float) -> float:
+    """b(k) = (1 - e^{-k tau}) / (k tau), with b(0) = 1."""
+    x = k * tau
+    return 1.0 if x == 0.0 else -math.expm1(-x) / x
+
+
+def _mean_discount_slope(k: float, tau: float) -> float:
+    """d b(k) / dk = (e^{-k tau} (1 + k tau) - 1) / (k^2 tau), with its limit -tau/2 at 0."""
+    x = k * tau
+    if abs(x) < 1e-4:
+        return -tau / 2.0 + tau * x / 3.0
+    return (math.exp(-x) * (1.0 + x) - 1.0) / (k * k * tau)
+
+
+def vix_state_coefficients(q: MeasureParams, tau_years: float = VIX_WINDOW_YEARS
+                           ) -> tuple[float, float, float]:
+    """(A, B, C) such that VIX^2/100^2 = A + B v + C m for a log contract of ``tau_years``.
+
+    For a one-factor ``q`` (kappa_m = 0), m stays at theta: C is the weight a two-factor model
+    with a frozen m would give it, and ``A + C theta`` is the one-factor A.
+    """
+    if not tau_years > 0:
+        raise ValueError(f"tau_years must be > 0, got {tau_years!r}")
+    kt, km = q.kappa_tilde, q.kappa_m
+    b_v = _mean_discount(kt, tau_years)
+    if abs(kt - km) < 1e-8 * max(kt, 1.0):
+        c0 = -q.kappa * _mean_discount_slope(kt, tau_years)
+    else:
+        c0 = q.kappa * (_mean_discount(km, tau_years) - b_v) / (kt - km)
+    v_star = (q.kappa * q.theta + q.lam * q.mu_v) / kt
+    a0 = v_star * (1.0 - b_v) - q.theta * c0
+    xi = q.mbar - q.mean_log_jump
+    scale = 1.0 + 2.0 * q.lam1 * xi
+    return 2.0 * q.lam * xi + scale * a0, scale * b_v, scale * c0
+
+
+def vix_index(q: MeasureParams, v, tau_years: float = VIX_WINDOW_YEARS, m=None):
+    """VIX in index points from decimal variance ``v`` (and the central tendency ``m`` of a
+    two-factor model; scalars or arrays)."""
+    v = np.maximum(np.asarray(v, dtype=float), 0.0)
+    if q.two_factor:
+        if m is None:
+            raise ValueError("a two-factor model's VIX needs the central tendency m as well")
+        a, b, c = vix_state_coefficients(q, tau_years)
+        out = 100.0 * np.sqrt(a + b * v + c * np.maximum(np.asarray(m, dtype=float), 0.0))
+    else:
+        a, b = vix_coefficients(q, tau_years)
+        out = 100.0 * np.sqrt(a + b * v)
     return out[()] if out.ndim == 0 else out
 
 
-def variance_from_vix(q: MeasureParams, vix, tau_years: float = VIX_WINDOW_YEARS):
-    """Decimal variance from VIX in index points; VIX below the floor 100 sqrt(A) gives 0."""
-    a, b = vix_coefficients(q, tau_years)
+def variance_from_vix(q: MeasureParams, vix, tau_years: float = VIX_WINDOW_YEARS, m=None):
+    """Decimal variance from VIX in index points; VIX below the floor gives 0. A two-factor
+    model needs ``m`` (the variance that gives this VIX at that central tendency)."""
     vix = np.asarray(vix, dtype=float)
-    out = np.maximum(((vix / 100.0) ** 2 - a) / b, 0.0)
+    if q.two_factor:
+        if m is None:
+            raise ValueError("a two-factor model's variance from VIX needs m as well")
+        a, b, c = vix_state_coefficients(q, tau_years)
+        out = np.maximum(((vix / 100.0) ** 2 - a - c * np.asarray(m, dtype=float)) / b, 0.0)
+    else:
+        a, b = vix_coefficients(q, tau_years)
+        out = np.maximum(((vix / 100.0) ** 2 - a) / b, 0.0)
     return out[()] if out.ndim == 0 else out
+
+
+def state_from_vix_pair(q: MeasureParams, vix_short, vix_long, short_years: float = 30 / 365,
+                        long_years: float = 93 / 365):
+    """(v, m) that give the two log-contract VIX levels ``vix_short`` and ``vix_long`` (index
+    points; default tenors: Cboe VIX, 30 days, and VIX3M, 93 days) in a two-factor model.
+
+    Each level is affine in the state, ``(VIX/100)^2 = A + B v + C m``, so two levels are a 2x2
+    linear system. Raises :class:`StateError` naming the pairs that need a negative v or m (a
+    curve steeper or more inverted than the model can make); arrays are solved elementwise.
+    """
+    if not q.two_factor:
+        raise ValueError("one observed point fixes a one-factor model's state: use "
+                         "variance_from_vix")
+    a1, b1, c1 = vix_state_coefficients(q, short_years)
+    a2, b2, c2 = vix_state_coefficients(q, long_years)
+    y1 = (np.asarray(vix_short, dtype=float) / 100.0) ** 2 - a1
+    y2 = (np.asarray(vix_long, dtype=float) / 100.0) ** 2 - a2
+    det = b1 * c2 - b2 * c1
+    v = (y1 * c2 - y2 * c1) / det
+    m = (b1 * y2 - b2 * y1) / det
+    bad = (v < -1e-12) | (m < -1e-12)
+    if np.any(bad):
+        where = np.flatnonzero(np.atleast_1d(bad))[:5]
+        s, lg = np.atleast_1d(vix_short), np.atleast_1d(vix_long)
+        pairs = ", ".join(f"({s[i]:g}, {lg[i]:g})" for i in where)
+        raise StateError(f"no state with v >= 0 and m >= 0 gives the VIX pair(s) {pairs} "
+                         f"({np.count_nonzero(bad)} in all): the curve is steeper or more "
+                         "inverted than this model can make")
+    v, m = np.maximum(v, 0.0), np.maximum(m, 0.0)
+    return (v[()], m[()]) if np.ndim(v) == 0 else (v, m)

@@ -1,0 +1,156 @@
+"""Paths of the two-factor model: SPX, the variance v and its central tendency m
+(docs/two_factor.md).
+
+One (sub)step of length ``dt``, reusing the one-factor QE step of :mod:`simulator.model.paths`:
+
+1. **m** by QE (Andersen 2008) with its own uniform, the fourth word of the step's Philox block
+   (unused by the one-factor kernel, so one-factor paths are unchanged); exactly deterministic
+   when ``sigma_m = 0``.
+2. **v** by QE towards the step's average central tendency ``(m + m_next) / 2``: the exact
+   conditional mean and variance of a CIR step whose long-run level is that average, i.e. the
+   QE constants with ``theta`` replaced by it (a trapezoid rule for ``int m ds``, second order
+   in dt like the central log-price scheme). The log price as in the one-factor scheme, with
+   its martingale correction K0*.
+3. **Jumps** at the end of the step, ``N ~ Poisson((lam + lam1 v) dt)`` with v at the start of
+   the step; the compensator ``(lam + lam1 v) mbar dt`` is in the drift, so the discounted
+   price stays a martingale under Q.
+
+VIX is ``100 sqrt(A + B v + C m)`` with the Q coefficients of :func:`vix_state_coefficients`.
+Shocks and regime schedules are not supported yet for two factors.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange, uint64
+
+from simulator.common.conventions import TRADING_DAYS_PER_YEAR
+from simulator.model.params import MeasureParams, Model
+from simulator.model.paths import (
+    C_DRIFT,
+    C_EXP_KDT,
+    C_K0_PLAIN,
+    C_MU_V,
+    C_MU_X,
+    C_RHO_J,
+    C_S2_CONST,
+    C_S2_V,
+    C_SIGMA_X,
+    C_THETA,
+    N_STEP_CONSTANTS,
+    poisson_count,
+    qe_step,
+    step_constants,
+    validate_sim_args,
+)
+from simulator.model.rng import jump_draws, seed_key, step_draws_2f
+from simulator.model.vix import vix_state_coefficients
+
+# extra constants of a two-factor step (after the one-factor row)
+(E_S2_CONST_PER_M, E_K0_PER_M, E_DRIFT0, E_LAM1_MBAR_DT, E_LAM0_DT, E_LAM1_DT, E_M_THETA,
+ E_M_EXP, E_M_S2_M, E_M_S2_CONST, E_SIGMA_M) = range(N_STEP_CONSTANTS, N_STEP_CONSTANTS + 11)
+N_2F_CONSTANTS = N_STEP_CONSTANTS + 11
+
+
+def step_constants_2f(p: MeasureParams, r: float, q: float, dt: float) -> np.ndarray:
+    """One-factor QE constants (theta-dependent ones scaled per unit of m) plus m's."""
+    out = np.empty(N_2F_CONSTANTS)
+    out[:N_STEP_CONSTANTS] = step_constants(p, r, q, dt)
+    theta = p.theta
+    out[E_S2_CONST_PER_M] = out[C_S2_CONST] / theta
+    out[E_K0_PER_M] = out[C_K0_PLAIN] / theta
+    out[E_DRIFT0] = (r - q + p.equity_premium - p.lam * p.mbar) * dt
+    out[E_LAM1_MBAR_DT] = p.lam1 * p.mbar * dt
+    out[E_LAM0_DT] = p.lam * dt
+    out[E_LAM1_DT] = p.lam1 * dt
+    e_m = math.exp(-p.kappa_m * dt)
+    out[E_M_THETA] = theta
+    out[E_M_EXP] = e_m
+    out[E_M_S2_M] = p.sigma_m**2 * e_m * (1 - e_m) / p.kappa_m
+    out[E_M_S2_CONST] = theta * p.sigma_m**2 * (1 - e_m) ** 2 / (2 * p.kappa_m)
+    out[E_SIGMA_M] = p.sigma_m
+    return out
+
+
+@njit(cache=True, parallel=True)
+def simulate_chunk_2f(c, n_days, substeps, x0, v0, m0, vix_a, vix_b, vix_c, path_start,
+                      stream, k0, k1, out_spx, out_v, out_m, out_vix):
+    """Fill (paths, days + 1) arrays in place; ``c`` is one row of :func:`step_constants_2f`."""
+    n_paths = out_spx.shape[0]
+    for i in prange(n_paths):
+        path = uint64(path_start + i)
+        row = c[:N_STEP_CONSTANTS].copy()
+        m_row = np.zeros(N_STEP_CONSTANTS)
+        m_row[C_THETA] = c[E_M_THETA]
+        m_row[C_EXP_KDT] = c[E_M_EXP]
+        m_row[C_S2_V] = c[E_M_S2_M]
+        m_row[C_S2_CONST] = c[E_M_S2_CONST]
+        x, v, m = x0, v0, m0
+        out_spx[i, 0] = math.exp(x0)
+        out_v[i, 0] = v
+        out_m[i, 0] = m
+        out_vix[i, 0] = 100.0 * math.sqrt(vix_a + vix_b * v + vix_c * m)
+        for day in range(n_days):
+            for sub in range(substeps):
+                step = uint64(day * substeps + sub)
+                u_v, z_x, u_n, u_m = step_draws_2f(step, path, stream, k0, k1)
+                if c[E_SIGMA_M] > 0.0:
+                    m_next, _ = qe_step(m_row, m, u_m, 0.0)
+                else:
+                    m_next = c[E_M_THETA] + (m - c[E_M_THETA]) * c[E_M_EXP]
+                m_avg = 0.5 * (m + m_next)
+                row[C_THETA] = m_avg
+                row[C_S2_CONST] = m_avg * c[E_S2_CONST_PER_M]
+                row[C_K0_PLAIN] = m_avg * c[E_K0_PER_M]
+                row[C_DRIFT] = c[E_DRIFT0] - c[E_LAM1_MBAR_DT] * v
+                lam_dt = c[E_LAM0_DT] + c[E_LAM1_DT] * v
+                v, dx = qe_step(row, v, u_v, z_x)
+                x += dx
+                m = m_next
+                if lam_dt > 0.0:
+                    p_zero = math.exp(-lam_dt)
+                    if u_n > p_zero:
+                        n_jumps = poisson_count(lam_dt, p_zero, u_n)
+                        for j in range(n_jumps):
+                            u_size, z_jump = jump_draws(step, path, j, stream, k0, k1)
+                            jump_v = -row[C_MU_V] * math.log(u_size)  # Exp(mean mu_v)
+                            v += jump_v
+                            x += row[C_MU_X] + row[C_RHO_J] * jump_v + row[C_SIGMA_X] * z_jump
+            out_spx[i, day + 1] = math.exp(x)
+            out_v[i, day + 1] = v
+            out_m[i, day + 1] = m
+            out_vix[i, day + 1] = 100.0 * math.sqrt(vix_a + vix_b * v + vix_c * m)
+
+
+def simulate_paths_2f(model: Model, n_paths: int, n_days: int, seed: int, measure: str = "P",
+                      substeps: int = 1, *, chunk_size: int = 8192, stream: int = 0):
+    """Two-factor paths as an xarray Dataset: ``spx``, ``v``, ``m`` and ``vix`` over
+    (path, day); path ``i`` depends only on (seed, stream, i), as for one factor."""
+    import xarray as xr
+
+    if not model.two_factor:
+        raise ValueError(f"{model.name or 'model'} is a one-factor model: use simulate_paths")
+    validate_sim_args(n_paths, n_days, seed, measure, substeps, chunk_size, stream)
+    params = model.measure(measure)
+    c = step_constants_2f(params, model.r, model.q, 1.0 / (TRADING_DAYS_PER_YEAR * substeps))
+    a, b, cc = vix_state_coefficients(model.Q)
+    k0, k1 = seed_key(seed)
+    arrays = [np.empty((n_paths, n_days + 1)) for _ in range(4)]
+    for start in range(0, n_paths, chunk_size):
+        stop = min(start + chunk_size, n_paths)
+        simulate_chunk_2f(c, n_days, substeps, math.log(model.spx0), model.v0, model.m0, a, b,
+                          cc, start, np.uint64(stream), np.uint64(k0), np.uint64(k1),
+                          *(x[start:stop] for x in arrays))
+    spx, v, m, vix = arrays
+    dims = ("path", "day")
+    return xr.Dataset(
+        {"spx": (dims, spx, {"long_name": "S&P 500 index", "units": "index points"}),
+         "v": (dims, v, {"long_name": "instantaneous variance", "units": "decimal"}),
+         "m": (dims, m, {"long_name": "central tendency of the variance", "units": "decimal"}),
+         "vix": (dims, vix, {"long_name": "VIX index (model, under Q)", "units": "index points"})},
+        coords={"path": np.arange(n_paths), "day": np.arange(n_days + 1)},
+        attrs={"measure": measure, "seed": int(seed), "stream": int(stream),
+               "substeps": int(substeps), "model": model.name or "custom",
+               "scheme": "QE for m and v (v towards the step-average m), jumps at step end"})

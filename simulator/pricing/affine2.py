@@ -1,0 +1,228 @@
+"""Prices under the two-factor model (Q): the joint transform of (ln S_T, v_T, m_T) by its
+Riccati equations, VIX futures and options from the law of ``VIX_T^2``, SPX options by COS.
+
+Dynamics (Q; docs/two_factor.md)::
+
+    dx = (r - q - v/2 - lam(v) mbar) dt + sqrt(v) dW_x + Z_x dN,   lam(v) = lam + lam1 v
+    dv = kappa (m - v) dt + sigma_v sqrt(v) dW_v + Z_v dN,          corr(W_x, W_v) = rho
+    dm = kappa_m (theta - m) dt + sigma_m sqrt(m) dW_m,             W_m independent
+
+(W_m is independent of W_x and W_v: a correlation would bring a sqrt(v m) term and break the
+affine structure.) For ``f = exp(alpha + a x + beta v + gamma m)`` the generator gives, in time
+to maturity (Duffie, Pan & Singleton 2000, Econometrica 68(6), §2)::
+
+    beta'  = (a^2 - a)/2 + (a rho sigma_v - kappa) beta + sigma_v^2 beta^2 / 2
+             + lam1 (psi(a, beta) - 1 - a mbar)
+    gamma' = kappa beta - kappa_m gamma + sigma_m^2 gamma^2 / 2
+    alpha' = kappa_m theta gamma + lam (psi(a, beta) - 1 - a mbar)
+    psi(a, b) = E[exp(a Z_x + b Z_v)] = exp(a mu_x + a^2 sigma_x^2 / 2) / (1 - mu_v (b + a rho_j))
+
+from ``beta(0) = u_v``, ``gamma(0) = u_m``, ``alpha(0) = 0``; the transform is
+``E[exp(a x_T + u_v v_T + u_m m_T)] = exp(a (x + (r - q) tau) + alpha + beta v + gamma m)``.
+They are solved by classical RK4 with a step set by the stiffness of the current state
+(``STEP_FACTOR / |d rhs / d state|``): the equations are stiff exactly where the arguments are
+large (COS frequencies), and an explicit step beyond that scale diverges.
+
+* **VIX futures**: ``100 E[sqrt(X)]``, ``X = VIX_T^2/100^2 = A + B v_T + C m_T``, by Schürger's
+  identity ``sqrt(x) = (2 sqrt(pi))^-1 int_0^inf (1 - e^{-s x}) s^{-3/2} ds`` (transform at real
+  negative arguments only), as :mod:`simulator.pricing.vix_direct` does for one factor.
+* **VIX options**: COS density recovery of X (Fang & Oosterlee 2008, eq. (11)) from its
+  characteristic function, the payoff integrated on a fine grid; puts by parity with the
+  Schürger future.
+* **SPX options**: the characteristic function of ``ln(S_T/S_t)`` into the COS put formula of
+  :mod:`simulator.pricing.spx_cos`; calls by parity.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import fft
+
+from simulator.model.params import MeasureParams
+from simulator.model.vix import vix_state_coefficients
+from simulator.pricing.spx_cos import put_prices_from_cf
+
+STEP_FACTOR = 0.1  # RK4 step x stiffness: local error ~ (0.1)^5 / 120 ~ 1e-7 per step
+MAX_STEP_SHARE = 1 / 64  # and at most this share of the maturity per step (smooth parts)
+MAX_STEPS = 200_000
+X_COS_TERMS = 512
+X_GRID_POINTS = 4096
+X_TRUNCATION_L = 12.0
+SPX_COS_TERMS = 256
+SPX_TRUNCATION_L = 12.0
+_SCHURGER_NODES, _SCHURGER_WEIGHTS = np.polynomial.legendre.leggauss(160)
+_SCHURGER_Y = 0.5 * (_SCHURGER_NODES + 1.0)
+_SCHURGER_W = 0.5 * _SCHURGER_WEIGHTS
+
+
+def _jump_mgf(q: MeasureParams, a, b):
+    """psi(a, b) = E[exp(a Z_x + b Z_v)] and d psi / d b."""
+    denom = 1.0 - q.mu_v * (b + a * q.rho_j)
+    psi = np.exp(a * q.mu_x + 0.5 * a * a * q.sigma_x**2) / denom
+    return psi, psi * q.mu_v / denom
+
+
+def riccati(q: MeasureParams, tau: float, a=0.0, u_v=0.0, u_m=0.0):
+    """(alpha, beta, gamma) at time to maturity ``tau`` (years) for arguments ``a`` (on the log
+    price), ``u_v`` and ``u_m`` (complex arrays, broadcast together). ``alpha`` excludes the
+    ``a (r - q) tau`` of the drift."""
+    a, beta, gamma = np.broadcast_arrays(*(np.asarray(x, dtype=complex) for x in (a, u_v, u_m)))
+    beta, gamma = beta.copy(), gamma.copy()
+    alpha = np.zeros_like(beta)
+    k, km, s2v, s2m = q.kappa, q.kappa_m, q.sigma_v**2, q.sigma_m**2
+    drift_b = a * q.rho * q.sigma_v - k
+    quad_a = 0.5 * (a * a - a)
+    compensator = 1.0 + a * q.mbar
+
+    def rhs(b, g):
+        psi, _ = _jump_mgf(q, a, b)
+        jump = psi - compensator
+        return (quad_a + drift_b * b + 0.5 * s2v * b * b + q.lam1 * jump,
+                k * b - km * g + 0.5 * s2m * g * g,
+                km * q.theta * g + q.lam * jump)
+
+    def stiffness(b, g):
+        _, dpsi = _jump_mgf(q, a, b)
+        jb = np.abs(drift_b + s2v * b + q.lam1 * dpsi)
+        jg = np.abs(s2m * g - km)
+        return float(max(np.max(jb, initial=0.0), np.max(jg, initial=0.0), k))
+
+    t, steps = 0.0, 0
+    h_max = tau * MAX_STEP_SHARE
+    while t < tau * (1 - 1e-12):
+        h = min(h_max, STEP_FACTOR / stiffness(beta, gamma), tau - t)
+        b1, g1, a1 = rhs(beta, gamma)
+        b2, g2, a2 = rhs(beta + 0.5 * h * b1, gamma + 0.5 * h * g1)
+        b3, g3, a3 = rhs(beta + 0.5 * h * b2, gamma + 0.5 * h * g2)
+        b4, g4, a4 = rhs(beta + h * b3, gamma + h * g3)
+        beta = beta + h / 6 * (b1 + 2 * b2 + 2 * b3 + b4)
+        gamma = gamma + h / 6 * (g1 + 2 * g2 + 2 * g3 + g4)
+        alpha = alpha + h / 6 * (a1 + 2 * a2 + 2 * a3 + a4)
+        t += h
+        steps += 1
+        if steps > MAX_STEPS:
+            raise RuntimeError(f"Riccati equations too stiff at tau {tau}: {steps} steps")
+    return alpha, beta, gamma
+
+
+def state_transform(q: MeasureParams, tau: float, v, m, u_v, u_m) -> np.ndarray:
+    """E_Q[exp(u_v v_T + u_m m_T) | v, m]; shape broadcast(v, m)[..., None] x arguments."""
+    alpha, beta, gamma = riccati(q, tau, 0.0, u_v, u_m)
+    v = np.asarray(v, dtype=float)[..., None]
+    m = np.asarray(m, dtype=float)[..., None]
+    return np.exp(alpha + beta * v + gamma * m)
+
+
+def vix_future(v, m, tau: float, q: MeasureParams) -> np.ndarray:
+    """VIX future in index points, ``100 E_Q[sqrt(A + B v_T + C m_T)]``, expiry in ``tau``
+    years; at tau = 0 spot VIX. Vectorised over ``v`` and ``m``."""
+    a, b, c = vix_state_coefficients(q)
+    v = np.maximum(np.asarray(v, dtype=float), 0.0)
+    m = np.maximum(np.asarray(m, dtype=float), 0.0)
+    if tau <= 0:
+        return 100 * np.sqrt(a + b * v + c * m)
+    t = _SCHURGER_Y / (1 - _SCHURGER_Y)
+    s = t * t
+    transform = state_transform(q, tau, v, m, -s * b, -s * c).real
+    integrand = (1 - np.exp(-s * a) * transform) * 2 / (t * t) / (1 - _SCHURGER_Y) ** 2
+    return 100 / (2 * math.sqrt(math.pi)) * (integrand @ _SCHURGER_W)
+
+
+def _x_moments(q: MeasureParams, tau: float, v: float, m: float) -> tuple[float, float]:
+    """Mean and variance of X = A + B v_T + C m_T from its log-transform at small real s."""
+    a, b, c = vix_state_coefficients(q)
+    h = 1e-3 / max(b, c, 1e-12)
+    s = np.array([-2 * h, -h, h, 2 * h])
+    log_f = np.log(state_transform(q, tau, v, m, s * b, s * c).real) + s * a
+    fm2, fm1, fp1, fp2 = log_f
+    mean = (fm2 - 8 * fm1 + 8 * fp1 - fp2) / (12 * h)
+    var = (-fm2 + 16 * fm1 + 16 * fp1 - fp2) / (12 * h * h)
+    return float(mean), float(max(var, 0.0))
+
+
+def _x_density(q: MeasureParams, tau: float, v: float, m: float, n_terms: int = X_COS_TERMS,
+               n_grid: int = X_GRID_POINTS):
+    """Grid (midpoints), spacing and density of X = VIX_T^2/100^2 by COS density recovery."""
+    a, b, c = vix_state_coefficients(q)
+    mean, var = _x_moments(q, tau, v, m)
+    sd = math.sqrt(var)
+    lo = max(a, mean - X_TRUNCATION_L * sd)
+    hi = mean + X_TRUNCATION_L * sd
+    if q.mu_v > 0 and (q.lam > 0 or q.lam1 > 0):
+        hi = max(hi, mean + 10 * b * q.mu_v)  # one late jump's tail, as in vix_direct
+    width = hi - lo
+    w = np.arange(n_terms) * math.pi / width
+    f = state_transform(q, tau, v, m, 1j * w * b, 1j * w * c) * np.exp(1j * w * a)
+    coef = 2 / width * np.real(f * np.exp(-1j * w * lo))
+    coef[0] *= 0.5
+    dy = width / n_grid
+    y = lo + (np.arange(n_grid) + 0.5) * dy
+    padded = np.zeros(n_grid)
+    padded[:n_terms] = coef
+    padded[1:] *= 0.5  # scipy's DCT-III doubles the k > 0 terms
+    return y, dy, fft.dct(padded, type=3)
+
+
+def vix_option_prices(v: float, m: float, tau: float, strikes, q: MeasureParams, r: float,
+                      kind: str = "call", future: float | None = None) -> np.ndarray:
+    """VIX calls or puts (index points, discounted) for one state (v, m) and maturity ``tau``
+    years: calls from the COS density of X, puts by parity with the Schürger future."""
+    if kind not in ("call", "put"):
+        raise ValueError(f"kind must be 'call' or 'put', got {kind!r}")
+    strikes = np.atleast_1d(np.asarray(strikes, dtype=float))
+    if tau <= 0:
+        vix = float(vix_future(v, m, 0.0, q))
+        return np.maximum(vix - strikes if kind == "call" else strikes - vix, 0.0)
+    disc = math.exp(-r * tau)
+    future = float(vix_future(v, m, tau, q)) if future is None else float(future)
+    y, dy, density = _x_density(q, tau, v, m)
+    vix_t = 100 * np.sqrt(y)
+    calls = disc * (np.maximum(vix_t[None, :] - strikes[:, None], 0.0) @ density) * dy
+    floor = 100 * math.sqrt(vix_state_coefficients(q)[0])
+    calls = np.where(strikes <= floor, disc * (future - strikes), calls)
+    calls = np.maximum(calls, disc * np.maximum(future - strikes, 0.0))
+    return calls if kind == "call" else calls - disc * (future - strikes)
+
+
+def log_return_cf(u, q: MeasureParams, r: float, div: float, tau: float, v, m) -> np.ndarray:
+    """E_Q[exp(i u ln(S_T/S_t)) | v, m]; shape broadcast(v, m)[..., None] x u."""
+    a = 1j * np.atleast_1d(np.asarray(u))
+    alpha, beta, gamma = riccati(q, tau, a, 0.0, 0.0)
+    v = np.asarray(v, dtype=float)[..., None]
+    m = np.asarray(m, dtype=float)[..., None]
+    return np.exp(a * (r - div) * tau + alpha + beta * v + gamma * m)
+
+
+def _log_return_range(q, r, div, tau, v, m, width_l):
+    """COS range of ln(S_T/S_t) from its first, second and fourth cumulants (FO 2008 eq. (49)),
+    by central differences of the log CF at u = 0."""
+    h = 0.02
+    f = np.log(log_return_cf(np.array([-2 * h, -h, h, 2 * h]), q, r, div, tau, v, m))[..., :]
+    fm2, fm1, fp1, fp2 = (f[..., i] for i in range(4))
+    c1 = np.real(-1j * (fm2 - 8 * fm1 + 8 * fp1 - fp2) / (12 * h))
+    c2 = np.real((fm2 - 16 * fm1 - 16 * fp1 + fp2) / (12 * h * h))
+    c4 = np.abs(np.real((fm2 - 4 * fm1 - 4 * fp1 + fp2) / h**4))
+    half = width_l * np.sqrt(np.maximum(c2, 1e-12) + np.sqrt(c4))
+    return float(c1 - half), float(c1 + half)
+
+
+def spx_put_prices(spot: float, strikes, v: float, m: float, tau: float, q: MeasureParams,
+                   r: float, div: float, n_terms: int = SPX_COS_TERMS,
+                   width_l: float = SPX_TRUNCATION_L) -> np.ndarray:
+    """European SPX puts (index points) for one state and maturity by COS."""
+    strikes = np.atleast_1d(np.asarray(strikes, dtype=float))
+    lo, hi = _log_return_range(q, r, div, tau, v, m, width_l)
+    width = hi - lo
+    u = np.arange(n_terms) * math.pi / width
+    phi = log_return_cf(u, q, r, div, tau, v, m)
+    puts = strikes * put_prices_from_cf(phi, lo, width, np.log(spot / strikes), tau, r)
+    intrinsic = np.maximum(strikes * math.exp(-r * tau) - spot * math.exp(-div * tau), 0.0)
+    return np.maximum(puts, intrinsic)
+
+
+def spx_call_prices(spot, strikes, v, m, tau, q, r, div, **kw) -> np.ndarray:
+    """Calls by put–call parity: C = P + S e^{-q tau} - K e^{-r tau}."""
+    puts = spx_put_prices(spot, strikes, v, m, tau, q, r, div, **kw)
+    return puts + spot * math.exp(-div * tau) - np.asarray(strikes) * math.exp(-r * tau)
