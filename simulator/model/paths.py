@@ -38,6 +38,9 @@ from simulator.model.vix import vix_coefficients
 PSI_CRITICAL = 1.5  # Andersen's switching level; any value in [1, 2] works
 MAX_JUMPS_PER_STEP = 64  # P(N > 64) is < 1e-100 for lam dt <= 0.4 (lam <= 100/yr, daily steps)
 DEFAULT_CHUNK_PATHS = 8192
+TWO_FACTOR_NOT_YET = ("two-factor models are simulated by simulator.model.paths2f (without "
+                      "shocks or regimes) and priced by simulator.pricing.affine2; pricing "
+                      "tables over the second factor, and so strategy runs, are not built yet")
 
 # Columns of the per-day step-constant table.
 (C_THETA, C_EXP_KDT, C_S2_V, C_S2_CONST, C_K1, C_K2, C_K3, C_K4, C_DRIFT, C_K0_PLAIN,
@@ -256,6 +259,8 @@ class PathGenerator:
     def __init__(self, model, n_paths, n_days, seed, measure, substeps, chunk_size, stream,
                  regimes=(), shocks=()):
         validate_sim_args(n_paths, n_days, seed, measure, substeps, chunk_size, stream)
+        if model.two_factor:
+            raise ValueError(f"{model.name or 'model'}: {TWO_FACTOR_NOT_YET}")
         self.model = model
         self.n_paths, self.n_days, self.chunk_size = n_paths, n_days, chunk_size
         self.substeps = substeps
@@ -337,6 +342,11 @@ def simulate_paths(
     """
     import xarray as xr
 
+    if model.two_factor and not regimes and not shocks:
+        from simulator.model.paths2f import simulate_paths_2f
+
+        return simulate_paths_2f(model, n_paths, n_days, seed, measure, substeps,
+                                 chunk_size=chunk_size, stream=stream)
     gen = PathGenerator(model, n_paths, n_days, seed, measure, substeps, chunk_size, stream,
                         regimes, shocks)
     spx, v, vix = (np.empty((n_paths, n_days + 1)) for _ in range(3))

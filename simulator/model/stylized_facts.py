@@ -74,7 +74,7 @@ def load_market_series(name: str) -> dict[str, np.ndarray]:
     out = {}
     for col in rows[0]:
         vals = [row[col] for row in rows]
-        if col == "date" or col.endswith("_expiry") or col.endswith("_source"):
+        if col in ("date", "expiry") or col.endswith(("_expiry", "_source")):
             out[col] = np.array(vals)
         else:
             out[col] = np.array([float(x) if x else np.nan for x in vals])

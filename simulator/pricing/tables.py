@@ -303,6 +303,10 @@ def build_tables(q: MeasureParams, grid: TableGrid | None = None) -> dict[str, n
 def load_tables(q: MeasureParams, r: float, div: float, grid: TableGrid | None = None,
                 use_cache: bool = True) -> PricingTables:
     """Tables for ``q`` from the disk cache, or built (seconds) and cached."""
+    if q.two_factor:
+        from simulator.model.paths import TWO_FACTOR_NOT_YET
+
+        raise ValueError(TWO_FACTOR_NOT_YET)
     grid = grid or TableGrid()
     path = cache_dir() / "tables" / f"{_cache_key(q, grid)}.npz"
     if use_cache and path.is_file():

@@ -190,13 +190,17 @@ def _base_model(spec: ModelSpec, base_dir: Path | None, problems: Problems):
     except ParameterError as err:
         problems += [(f"model.preset ({spec.preset}): {p}", m) for p, m in err.problems]
         return None
-    if not spec.overrides:
-        return model
     try:
-        return _quiet_merge(model, spec.overrides)
+        model = _quiet_merge(model, spec.overrides) if spec.overrides else model
     except ParameterError as err:
         problems += [(f"model.overrides.{p}", m) for p, m in err.problems]
         return None
+    if model.two_factor:
+        from simulator.model.paths import TWO_FACTOR_NOT_YET
+
+        problems.append(("model.preset", f"{spec.preset!r}: {TWO_FACTOR_NOT_YET}"))
+        return None
+    return model
 
 
 def _quiet_merge(model, overrides):
