@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import simulator as sim
-from simulator.model.term_structure import (
+from simulator.pricing.term_structure import (
     curve_report,
     implied_states,
     market_curve,
@@ -51,8 +51,8 @@ def test_implied_states_reproduce_vix_and_vix3m(curve):
     assert clipped.mean() < 0.05
     ok = ~clipped
     np.testing.assert_allclose(model.vix_index(v[ok], m[ok]), curve.vix[ok], rtol=1e-9)
-    from simulator.model.term_structure import VIX3M_YEARS
     from simulator.model.vix import vix_index
+    from simulator.pricing.term_structure import VIX3M_YEARS
 
     np.testing.assert_allclose(vix_index(model.Q, v[ok], VIX3M_YEARS, m=m[ok]),
                                curve.vix3m[ok], rtol=1e-9)

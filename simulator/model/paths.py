@@ -30,110 +30,28 @@ import numpy as np
 from numba import njit, prange, uint64
 
 from simulator.common.conventions import TRADING_DAYS_PER_YEAR
-from simulator.model.params import MeasureParams, Model
-from simulator.model.rng import inverse_normal, jump_draws, seed_key, step_draws
+from simulator.model.params import Model
+from simulator.model.paths2f import TWO_FACTOR_NOT_YET, simulate_paths_2f
+from simulator.model.qe import (
+    C_LAM_DT,
+    C_MU_V,
+    C_MU_X,
+    C_P_NO_JUMP,
+    C_RHO_J,
+    C_SIGMA_X,
+    N_STEP_CONSTANTS,
+    PSI_CRITICAL,
+    poisson_count,
+    qe_step,
+    step_constants,
+    validate_sim_args,
+)
+from simulator.model.rng import jump_draws, seed_key, step_draws
 from simulator.model.stress import Regime, Shock, check_stress
 from simulator.model.vix import vix_coefficients
 
-PSI_CRITICAL = 1.5  # Andersen's switching level; any value in [1, 2] works
-MAX_JUMPS_PER_STEP = 64  # P(N > 64) is < 1e-100 for lam dt <= 0.4 (lam <= 100/yr, daily steps)
 DEFAULT_CHUNK_PATHS = 8192
-TWO_FACTOR_NOT_YET = ("two-factor models are simulated by simulator.model.paths2f (without "
-                      "shocks or regimes) and priced by simulator.pricing.affine2; pricing "
-                      "tables over the second factor, and so strategy runs, are not built yet")
-
-# Columns of the per-day step-constant table.
-(C_THETA, C_EXP_KDT, C_S2_V, C_S2_CONST, C_K1, C_K2, C_K3, C_K4, C_DRIFT, C_K0_PLAIN,
- C_LAM_DT, C_P_NO_JUMP, C_MU_X, C_SIGMA_X, C_MU_V, C_RHO_J) = range(16)
-N_STEP_CONSTANTS = 16
-
-
-def step_constants(m: MeasureParams, r: float, q: float, dt: float) -> np.ndarray:
-    """The constants of one QE step of length ``dt`` years for measure parameters ``m``."""
-    kappa, theta, sigma, rho = m.kappa, m.theta, m.sigma_v, m.rho
-    e = math.exp(-kappa * dt)
-    one_minus_e = -math.expm1(-kappa * dt)
-    out = np.empty(N_STEP_CONSTANTS)
-    out[C_THETA] = theta
-    out[C_EXP_KDT] = e
-    # conditional variance of the CIR step: s^2 = v * C_S2_V + C_S2_CONST (REFERENCES §4.1)
-    out[C_S2_V] = sigma**2 * e * one_minus_e / kappa
-    out[C_S2_CONST] = theta * sigma**2 * one_minus_e**2 / (2.0 * kappa)
-    # central discretisation gamma1 = gamma2 = 1/2 (REFERENCES §4.2)
-    half = 0.5 * dt * (kappa * rho / sigma - 0.5)
-    out[C_K1] = half - rho / sigma
-    out[C_K2] = half + rho / sigma
-    out[C_K3] = 0.5 * dt * (1.0 - rho**2)
-    out[C_K4] = 0.5 * dt * (1.0 - rho**2)
-    out[C_DRIFT] = (r - q + m.equity_premium - m.lam * m.mbar) * dt
-    out[C_K0_PLAIN] = -rho * kappa * theta * dt / sigma
-    out[C_LAM_DT] = m.lam * dt
-    out[C_P_NO_JUMP] = math.exp(-m.lam * dt)
-    out[C_MU_X] = m.mu_x
-    out[C_SIGMA_X] = m.sigma_x
-    out[C_MU_V] = m.mu_v
-    out[C_RHO_J] = m.rho_j
-    return out
-
-
-@njit(cache=True, inline="always")
-def qe_step(c, v, u_v, z_x):
-    """One diffusive QE step: returns (v_next, dx) with the martingale-corrected K0*.
-
-    ``u_v`` drives both branches, as in Andersen (2008): Z_v = inverse normal of u_v.
-    """
-    theta = c[C_THETA]
-    e = c[C_EXP_KDT]
-    m = theta + (v - theta) * e
-    s2 = v * c[C_S2_V] + c[C_S2_CONST]
-    psi = s2 / (m * m)
-    k1 = c[C_K1]
-    k2 = c[C_K2]
-    k3 = c[C_K3]
-    k4 = c[C_K4]
-    big_a = k2 + 0.5 * k4
-    if psi <= PSI_CRITICAL:
-        # quadratic branch: v' = a (b + Z)^2, Andersen eqs. (27)-(28)
-        inv_psi2 = 2.0 / psi
-        b2 = inv_psi2 - 1.0 + math.sqrt(inv_psi2 * (inv_psi2 - 1.0))
-        a = m / (1.0 + b2)
-        b = math.sqrt(b2)
-        z_v = inverse_normal(u_v)
-        v_next = a * (b + z_v) * (b + z_v)
-        denom = 1.0 - 2.0 * big_a * a
-        if denom > 0.0:
-            # log M(A) = A b^2 a / (1 - 2 A a) - ln(1 - 2 A a)/2  (REFERENCES §4.3)
-            k0 = -(big_a * b2 * a / denom - 0.5 * math.log(denom)) - (k1 + 0.5 * k3) * v
-        else:  # correction undefined (only for strongly positive rho): plain Andersen K0
-            k0 = c[C_K0_PLAIN]
-    else:
-        # exponential branch: v' = 0 w.p. p, else Exp with rate beta, Andersen eqs. (29)-(30)
-        p = (psi - 1.0) / (psi + 1.0)
-        beta = (1.0 - p) / m
-        if u_v <= p:
-            v_next = 0.0
-        else:
-            v_next = math.log((1.0 - p) / (1.0 - u_v)) / beta
-        if big_a < beta:
-            k0 = -math.log(p + beta * (1.0 - p) / (beta - big_a)) - (k1 + 0.5 * k3) * v
-        else:
-            k0 = c[C_K0_PLAIN]
-    dx = c[C_DRIFT] + k0 + k1 * v + k2 * v_next + math.sqrt(k3 * v + k4 * v_next) * z_x
-    return v_next, dx
-
-
-@njit(cache=True, inline="always")
-def poisson_count(mean, p_zero, u):
-    """Poisson(mean) by inversion of one uniform; ``p_zero`` = exp(-mean) (precomputed)."""
-    n = 0
-    pmf = p_zero
-    cdf = pmf
-    while u > cdf and n < MAX_JUMPS_PER_STEP:
-        n += 1
-        pmf *= mean / n
-        cdf += pmf
-    return n
-
+__all__ = ["PSI_CRITICAL", "TWO_FACTOR_NOT_YET", "Regime", "Shock", "simulate_paths"]
 
 # Shock table columns (one row per step; row d is the move from day d to day d + 1).
 (SH_LOG_RETURN, SH_RETURN_MODE, SH_V_MODE, SH_V_VALUE) = range(4)
@@ -206,19 +124,6 @@ class PathChunk:
     spx: np.ndarray  # index points
     v: np.ndarray  # instantaneous variance, decimal, annualised
     vix: np.ndarray  # VIX index points (from v under Q)
-
-
-def validate_sim_args(n_paths, n_days, seed, measure, substeps, chunk_size, stream):
-    for name, value, lo in (("n_paths", n_paths, 1), ("n_days", n_days, 1),
-                            ("substeps", substeps, 1), ("chunk_size", chunk_size, 1),
-                            ("stream", stream, 0)):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < lo:
-            raise ValueError(f"{name} must be an integer >= {lo}, got {value!r}")
-    if n_paths >= 2**32 or stream >= 2**32 or n_days * substeps >= 2**32:
-        raise ValueError("n_paths, stream and n_days * substeps must each be < 2**32")
-    if measure not in ("P", "Q"):
-        raise ValueError(f"measure must be 'P' (real world) or 'Q' (risk neutral), got {measure!r}")
-    seed_key(seed)
 
 
 def day_constants(model: Model, n_days: int, measure: str, substeps: int,
@@ -343,8 +248,6 @@ def simulate_paths(
     import xarray as xr
 
     if model.two_factor and not regimes and not shocks:
-        from simulator.model.paths2f import simulate_paths_2f
-
         return simulate_paths_2f(model, n_paths, n_days, seed, measure, substeps,
                                  chunk_size=chunk_size, stream=stream)
     gen = PathGenerator(model, n_paths, n_days, seed, measure, substeps, chunk_size, stream,

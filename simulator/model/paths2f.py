@@ -28,7 +28,7 @@ from numba import njit, prange, uint64
 
 from simulator.common.conventions import TRADING_DAYS_PER_YEAR
 from simulator.model.params import MeasureParams, Model
-from simulator.model.paths import (
+from simulator.model.qe import (
     C_DRIFT,
     C_EXP_KDT,
     C_K0_PLAIN,
@@ -47,6 +47,11 @@ from simulator.model.paths import (
 )
 from simulator.model.rng import jump_draws, seed_key, step_draws_2f
 from simulator.model.vix import vix_state_coefficients
+
+TWO_FACTOR_NOT_YET = ("two-factor models are simulated by simulator.model.paths2f (without "
+                      "shocks or regimes) and priced by simulator.pricing.affine2 and "
+                      "simulator.pricing.tables2f (Pricer); the strategy engine does not take "
+                      "the second factor yet")
 
 # extra constants of a two-factor step (after the one-factor row)
 (E_S2_CONST_PER_M, E_K0_PER_M, E_DRIFT0, E_LAM1_MBAR_DT, E_LAM0_DT, E_LAM1_DT, E_M_THETA,

@@ -226,3 +226,89 @@ def spx_call_prices(spot, strikes, v, m, tau, q, r, div, **kw) -> np.ndarray:
     """Calls by put–call parity: C = P + S e^{-q tau} - K e^{-r tau}."""
     puts = spx_put_prices(spot, strikes, v, m, tau, q, r, div, **kw)
     return puts + spot * math.exp(-div * tau) - np.asarray(strikes) * math.exp(-r * tau)
+
+
+# ---- many states at one maturity (pricing-table builds) --------------------------------------
+# The Riccati coefficients depend on the arguments and the maturity, never on the state: one
+# solve per maturity and COS range serves every (v, m) whose range fits it. Ranges are rounded
+# up to a geometric ladder of widths so that a handful of solves covers a whole table slice.
+
+def _ladder(need: np.ndarray, ladder: float) -> np.ndarray:
+    base = need.min()
+    steps = np.ceil(np.log(need / base) / math.log(ladder) - 1e-12)
+    return base * ladder**steps
+
+
+def spx_put_grid(log_moneyness, v, m, tau: float, q: MeasureParams,
+                 n_terms: int = SPX_COS_TERMS, width_l: float = SPX_TRUNCATION_L,
+                 ladder: float = 1.5) -> np.ndarray:
+    """Undiscounted puts per unit strike, r = q = 0, for states (v[i], m[i]) at one maturity;
+    ``log_moneyness`` is (states, K): ln(S/K) per state and strike."""
+    v = np.asarray(v, dtype=float)
+    m = np.asarray(m, dtype=float)
+    h = 0.02
+    alpha, beta, gamma = riccati(q, tau, 1j * np.array([-2 * h, -h, h, 2 * h]))
+    f = alpha[None, :] + beta[None, :] * v[:, None] + gamma[None, :] * m[:, None]
+    fm2, fm1, fp1, fp2 = (f[:, i] for i in range(4))
+    c1 = np.real(-1j * (fm2 - 8 * fm1 + 8 * fp1 - fp2) / (12 * h))
+    c2 = np.real((fm2 - 16 * fm1 - 16 * fp1 + fp2) / (12 * h * h))
+    c4 = np.abs(np.real((fm2 - 4 * fm1 - 4 * fp1 + fp2) / h**4))
+    half = width_l * np.sqrt(np.maximum(c2, 1e-12) + np.sqrt(c4))
+    widths = _ladder(2 * half, ladder)
+    out = np.empty(np.shape(log_moneyness))
+    for width in np.unique(widths):
+        rows = np.flatnonzero(widths == width)
+        u = np.arange(n_terms) * math.pi / width
+        alpha, beta, gamma = riccati(q, tau, 1j * u)
+        for i in rows:
+            phi = np.exp(alpha + beta * v[i] + gamma * m[i])
+            put = put_prices_from_cf(phi, c1[i] - 0.5 * width, width, log_moneyness[i], tau,
+                                     0.0)
+            out[i] = np.maximum(put, np.maximum(1 - np.exp(log_moneyness[i]), 0.0))
+    return out
+
+
+def vix_call_grid(v, m, tau: float, strikes, q: MeasureParams, r: float = 0.0,
+                  n_terms: int = X_COS_TERMS, n_grid: int = X_GRID_POINTS,
+                  ladder: float = 1.5) -> np.ndarray:
+    """Discounted VIX calls for states (v[i], m[i]) at one maturity; ``strikes`` is
+    (states, K). Each state's COS range is rounded up to the ladder (see above)."""
+    v = np.asarray(v, dtype=float)
+    m = np.asarray(m, dtype=float)
+    a, b, c = vix_state_coefficients(q)
+    h = 1e-3 / max(b, c, 1e-12)
+    s = np.array([-2 * h, -h, h, 2 * h])
+    alpha, beta, gamma = riccati(q, tau, 0.0, s * b, s * c)
+    log_f = (s * a + alpha.real)[None, :] + beta.real[None, :] * v[:, None] \
+        + gamma.real[None, :] * m[:, None]
+    fm2, fm1, fp1, fp2 = (log_f[:, i] for i in range(4))
+    mean = (fm2 - 8 * fm1 + 8 * fp1 - fp2) / (12 * h)
+    sd = np.sqrt(np.maximum((-fm2 + 16 * fm1 + 16 * fp1 - fp2) / (12 * h * h), 0.0))
+    lo = np.maximum(a, mean - X_TRUNCATION_L * sd)
+    hi = mean + X_TRUNCATION_L * sd
+    if q.mu_v > 0 and (q.lam > 0 or q.lam1 > 0):
+        hi = np.maximum(hi, mean + 10 * b * q.mu_v)
+    widths = _ladder(hi - lo, ladder)
+    strikes = np.asarray(strikes, dtype=float)
+    out = np.empty(strikes.shape)
+    disc = math.exp(-r * tau)
+    for width in np.unique(widths):
+        rows = np.flatnonzero(widths == width)
+        w = np.arange(n_terms) * math.pi / width
+        alpha, beta, gamma = riccati(q, tau, 0.0, 1j * w * b, 1j * w * c)
+        dy = width / n_grid
+        padded = np.zeros((rows.size, n_grid))
+        base = np.exp(1j * w * a + alpha)
+        for n, i in enumerate(rows):
+            f = base * np.exp(beta * v[i] + gamma * m[i] - 1j * w * lo[i])
+            coef = 2 / width * np.real(f)
+            coef[0] *= 0.5
+            padded[n, :n_terms] = coef
+        padded[:, 1:] *= 0.5  # scipy's DCT-III doubles the k > 0 terms
+        density = fft.dct(padded, type=3, axis=1)
+        for n, i in enumerate(rows):
+            y = lo[i] + (np.arange(n_grid) + 0.5) * dy
+            vix_t = 100 * np.sqrt(y)
+            out[i] = disc * (np.maximum(vix_t[None, :] - strikes[i][:, None], 0.0)
+                             @ density[n]) * dy
+    return out

@@ -82,7 +82,7 @@ def _locate(x, x0, step, n):
 
 
 @njit(cache=True, inline="always")
-def _locate_state(v, vol_nodes):
+def locate_state(v, vol_nodes):
     """Cell of sqrt(v) among increasing ``vol_nodes`` (binary search); flat beyond the ends."""
     x = math.sqrt(max(v, 0.0))
     n = vol_nodes.size
@@ -102,7 +102,7 @@ def _locate_state(v, vol_nodes):
 
 
 @njit(cache=True, inline="always")
-def _locate_days(days, grid):
+def locate_days(days, grid):
     """Days axis: nodes 1, 2, ..., D1 (every trading day), then uniform in sqrt(days)."""
     d1 = grid[G_DAILY_UNTIL]
     n = int(grid[G_N_DAYS])
@@ -124,10 +124,10 @@ def _blend(table, i, wi, j, wj, k):
 
 
 @njit(cache=True)
-def _interp3(table, v, days, z, grid, vol_nodes, z_min, z_step, n_z):
+def interp3(table, v, days, z, grid, vol_nodes, z_min, z_step, n_z):
     """Value and d/dz: bilinear in (vol, days), cubic Hermite (Catmull–Rom) in z."""
-    i, wi = _locate_state(v, vol_nodes)
-    j, wj = _locate_days(days, grid)
+    i, wi = locate_state(v, vol_nodes)
+    j, wj = locate_days(days, grid)
     return _smile(table, i, wi, j, wj, z, z_min, z_step, n_z)
 
 
@@ -164,9 +164,9 @@ def _smile(table, i, wi, j, wj, z, z_min, z_step, n_z):
 
 
 @njit(cache=True)
-def _interp2(table, v, days, grid, vol_nodes):
-    i, wi = _locate_state(v, vol_nodes)
-    j, wj = _locate_days(days, grid)
+def interp2(table, v, days, grid, vol_nodes):
+    i, wi = locate_state(v, vol_nodes)
+    j, wj = locate_days(days, grid)
     return ((1 - wi) * ((1 - wj) * table[i, j] + wj * table[i, j + 1])
             + wi * ((1 - wj) * table[i + 1, j] + wj * table[i + 1, j + 1]))
 
@@ -195,7 +195,7 @@ def spx_option_delta(spot, v, days, strike, is_call, spx_iv, qp, grid, vol_nodes
     forward = spot * growth
     scale = spx_scale(v, tau, qp)
     z = math.log(strike / forward) / scale
-    sigma, dsigma_dz = _interp3(spx_iv, v, days, z, grid, vol_nodes, grid[G_Z_MIN], grid[G_Z_STEP],
+    sigma, dsigma_dz = interp3(spx_iv, v, days, z, grid, vol_nodes, grid[G_Z_MIN], grid[G_Z_STEP],
                                 grid[G_N_Z])
     sqrt_tau = math.sqrt(tau)
     disc = math.exp(-qp[QP_R] * tau)
@@ -211,7 +211,7 @@ def vix_future_price(v, days, vix_future_table, qp, grid, vol_nodes):
     """VIX future in index points; at days <= 0 it is spot VIX."""
     if days <= 0.0:
         return 100.0 * math.sqrt(qp[QP_VIX_A] + qp[QP_VIX_B] * max(v, 0.0))
-    return _interp2(vix_future_table, v, days, grid, vol_nodes)
+    return interp2(vix_future_table, v, days, grid, vol_nodes)
 
 
 @njit(cache=True)
@@ -232,7 +232,7 @@ def spx_implied_vol(spot, v, days, strike, spx_iv, qp, grid, vol_nodes):
     tau = days / TRADING_DAYS_PER_YEAR
     forward = spot * math.exp((qp[QP_R] - qp[QP_DIV]) * tau)
     z = math.log(strike / forward) / spx_scale(v, tau, qp)
-    sigma, _ = _interp3(spx_iv, v, days, z, grid, vol_nodes, grid[G_Z_MIN], grid[G_Z_STEP],
+    sigma, _ = interp3(spx_iv, v, days, z, grid, vol_nodes, grid[G_Z_MIN], grid[G_Z_STEP],
                         grid[G_N_Z])
     return sigma
 
@@ -242,7 +242,7 @@ def vix_implied_vol(v, days, strike, future, vix_iv, qp, grid, vol_nodes):
     """Annualised Black implied volatility of a VIX option on ``future`` (days > 0)."""
     tau = days / TRADING_DAYS_PER_YEAR
     z = math.log(strike / future) / vix_scale(v, tau, qp)
-    sigma, _ = _interp3(vix_iv, v, days, z, grid, vol_nodes, grid[G_ZV_MIN], grid[G_ZV_STEP],
+    sigma, _ = interp3(vix_iv, v, days, z, grid, vol_nodes, grid[G_ZV_MIN], grid[G_ZV_STEP],
                         grid[G_N_ZV])
     return sigma
 
@@ -259,7 +259,7 @@ def spx_condor_value(spot, v, days, put_long, put_short, call_short, call_long, 
     if days <= 0.0:
         return (max(put_short - spot, 0.0) - max(put_long - spot, 0.0)
                 + max(spot - call_short, 0.0) - max(spot - call_long, 0.0))
-    i, wi = _locate_state(v, vol_nodes)
+    i, wi = locate_state(v, vol_nodes)
     return condor_in_cell(i, wi, spot, v, days, put_long, put_short, call_short, call_long,
                           spx_iv, qp, grid, np.empty((1, 4)), 0)
 
@@ -275,7 +275,7 @@ def condor_in_cell(i, wi, spot, v, days, put_long, put_short, call_short, call_l
     inv_scale = 1.0 / spx_scale(v, tau, qp)
     disc = math.exp(-qp[QP_R] * tau)
     sqrt_tau = math.sqrt(tau)
-    j, wj = _locate_days(days, grid)
+    j, wj = locate_days(days, grid)
     z_min = grid[G_Z_MIN]
     z_step = grid[G_Z_STEP]
     n_z = grid[G_N_Z]
@@ -300,14 +300,14 @@ def condor_in_cell(i, wi, spot, v, days, put_long, put_short, call_short, call_l
 @njit(cache=True)
 def state_cell(v, vol_nodes):
     """(i, wi): the cell of sqrt(v) on the state axis, shared by every lookup of one day."""
-    return _locate_state(v, vol_nodes)
+    return locate_state(v, vol_nodes)
 
 
 @njit(cache=True)
 def vix_call_in_cell(i, wi, v, days, strike, vix_future_table, vix_iv, qp, grid):
     """``vix_option_price(v, days, strike, call)`` with the state cell (i, wi) of ``v`` given:
     the engine prices every layer of a path-day in one cell. Same numbers, fewer lookups."""
-    j, wj = _locate_days(days, grid)
+    j, wj = locate_days(days, grid)
     future = ((1 - wi) * ((1 - wj) * vix_future_table[i, j] + wj * vix_future_table[i, j + 1])
               + wi * ((1 - wj) * vix_future_table[i + 1, j]
                       + wj * vix_future_table[i + 1, j + 1]))

@@ -20,30 +20,58 @@ arrays.
 from __future__ import annotations
 
 from simulator.model.params import Model
-from simulator.pricing.tables import PricingTables, tables_for
+from simulator.pricing.tables import tables_for
 
 
 class Pricer:
-    """SPX options, VIX futures and VIX options of ``model`` under Q (see the module doc)."""
+    """SPX options, VIX futures and VIX options of ``model`` under Q (see the module doc).
 
-    def __init__(self, model: Model, *, tables: PricingTables | None = None):
+    A two-factor model's prices also depend on the central tendency ``m`` (keyword ``m``,
+    required for such a model, ignored otherwise); its tables have an m axis
+    (:mod:`simulator.pricing.tables2f`).
+    """
+
+    def __init__(self, model: Model, *, tables=None):
         self.model = model
-        self.tables = tables if tables is not None else tables_for(model.Q, model.r, model.q)
+        self.two_factor = model.two_factor
+        if tables is not None:
+            self.tables = tables
+        elif self.two_factor:
+            from simulator.pricing.tables2f import tables_2f_for
 
-    def spx_option(self, spot, v, days, strike, kind="put"):
+            self.tables = tables_2f_for(model.Q, model.r, model.q)
+        else:
+            self.tables = tables_for(model.Q, model.r, model.q)
+
+    def _m(self, m):
+        if self.two_factor and m is None:
+            raise ValueError(f"{self.model.name or 'model'} has two factors: give m, the "
+                             "central tendency of the variance")
+        return m
+
+    def spx_option(self, spot, v, days, strike, kind="put", *, m=None):
         """Discounted European SPX option price, index points."""
+        if self.two_factor:
+            return self.tables.spx_option(spot, v, self._m(m), days, strike, kind)
         return self.tables.spx_option(spot, v, days, strike, kind)
 
     def spx_delta(self, spot, v, days, strike, kind="put"):
-        """d(spx_option)/d(spot) at fixed variance ``v`` (sticky moneyness)."""
+        """d(spx_option)/d(spot) at fixed variance ``v`` (sticky moneyness; one factor)."""
+        if self.two_factor:
+            raise NotImplementedError("two-factor deltas come with the strategy engine's "
+                                      "two-factor tables")
         return self.tables.spx_delta(spot, v, days, strike, kind)
 
-    def vix_future(self, v, days):
-        """VIX future E_Q[VIX at expiry | v], VIX points."""
+    def vix_future(self, v, days, *, m=None):
+        """VIX future E_Q[VIX at expiry | state], VIX points."""
+        if self.two_factor:
+            return self.tables.vix_future_price(v, self._m(m), days)
         return self.tables.vix_future_price(v, days)
 
-    def vix_option(self, v, days, strike, kind="call"):
+    def vix_option(self, v, days, strike, kind="call", *, m=None):
         """Discounted VIX option, priced off the VIX future of its own expiry, VIX points."""
+        if self.two_factor:
+            return self.tables.vix_option(v, self._m(m), days, strike, kind)
         return self.tables.vix_option(v, days, strike, kind)
 
     def __repr__(self) -> str:

@@ -147,7 +147,7 @@ def _fill_flat(iv: np.ndarray) -> np.ndarray:
     return out
 
 
-def _invert(prices, strikes, forwards, is_call, taus):
+def implied_vol_table(prices, strikes, forwards, is_call, taus):
     out = np.empty(prices.size)
     _implied_vols(prices.ravel(), strikes.ravel(), forwards.ravel(), is_call.ravel(),
                   taus.ravel(), out)
@@ -173,7 +173,7 @@ def build_spx_iv(q: MeasureParams, grid: TableGrid) -> np.ndarray:
         strikes[:, j] = k
         taus[:, j] = tau
     is_call = np.broadcast_to(z >= 0, shape)
-    return _invert(prices, strikes, np.ones(shape), is_call, taus)
+    return implied_vol_table(prices, strikes, np.ones(shape), is_call, taus)
 
 
 def build_vix_tables(q: MeasureParams, grid: TableGrid) -> tuple[np.ndarray, np.ndarray]:
@@ -199,7 +199,7 @@ def build_vix_tables(q: MeasureParams, grid: TableGrid) -> tuple[np.ndarray, np.
             forwards[i, j] = f
             taus[i, j] = tau
     is_call = np.broadcast_to(zv >= 0, shape)
-    return futures, _invert(prices, strikes, forwards, is_call, taus)
+    return futures, implied_vol_table(prices, strikes, forwards, is_call, taus)
 
 
 def cache_dir() -> Path:
@@ -304,7 +304,7 @@ def load_tables(q: MeasureParams, r: float, div: float, grid: TableGrid | None =
                 use_cache: bool = True) -> PricingTables:
     """Tables for ``q`` from the disk cache, or built (seconds) and cached."""
     if q.two_factor:
-        from simulator.model.paths import TWO_FACTOR_NOT_YET
+        from simulator.model.paths2f import TWO_FACTOR_NOT_YET
 
         raise ValueError(TWO_FACTOR_NOT_YET)
     grid = grid or TableGrid()

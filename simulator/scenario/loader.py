@@ -196,7 +196,7 @@ def _base_model(spec: ModelSpec, base_dir: Path | None, problems: Problems):
         problems += [(f"model.overrides.{p}", m) for p, m in err.problems]
         return None
     if model.two_factor:
-        from simulator.model.paths import TWO_FACTOR_NOT_YET
+        from simulator.model.paths2f import TWO_FACTOR_NOT_YET
 
         problems.append(("model.preset", f"{spec.preset!r}: {TWO_FACTOR_NOT_YET}"))
         return None
