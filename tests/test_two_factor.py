@@ -281,3 +281,34 @@ def test_two_factor_tables_against_direct_pricing_off_the_nodes(preset_pricer):
 def test_a_two_factor_pricer_needs_m(preset_pricer):
     with pytest.raises(ValueError, match="give m"):
         preset_pricer.vix_future(0.02, 21)
+
+
+# ---- stress on two-factor paths ------------------------------------------------------------------
+
+def test_a_vix_shock_sets_each_paths_vix_through_v_at_its_own_m(model):
+    from simulator.model.stress import Shock
+
+    paths = simulate_paths_2f(model, 2000, 20, seed=4, shocks=[
+        Shock(day=10, spx_return=-0.12, spx_return_mode="set", vix=65.0)])
+    spx, vix, m = paths.spx.values, paths.vix.values, paths.m.values
+    np.testing.assert_allclose(spx[:, 10] / spx[:, 9], 0.88, rtol=1e-12)
+    a, _, c = vix_state_coefficients(model.Q)
+    reachable = a + c * m[:, 10] <= 0.65**2  # m alone below the target: v makes up the rest
+    assert reachable.all()
+    np.testing.assert_allclose(vix[:, 10], 65.0, rtol=1e-12)
+
+
+def test_a_regime_moves_m_towards_its_theta_and_an_identical_regime_changes_nothing(model):
+    import dataclasses as dc
+
+    from simulator.model.stress import Regime
+
+    plain = simulate_paths_2f(model, 4000, 126, seed=6)
+    same = simulate_paths_2f(model, 4000, 126, seed=6, regimes=[Regime(0, 126, model.P)])
+    np.testing.assert_array_equal(plain.spx.values, same.spx.values)
+    theta = 0.08
+    high = simulate_paths_2f(model, 4000, 126, seed=6,
+                             regimes=[Regime(0, 100, dc.replace(model.P, theta=theta))])
+    m_100 = high.m.values[:, 100]
+    expected = theta + (model.m0 - theta) * math.exp(-model.P.kappa_m * 100 / 252)
+    assert abs(m_100.mean() - expected) < 3 * se_mean(m_100)

@@ -47,17 +47,22 @@ from simulator.model.qe import (
     validate_sim_args,
 )
 from simulator.model.rng import jump_draws, seed_key, step_draws
-from simulator.model.stress import Regime, Shock, check_stress
+from simulator.model.stress import (
+    SH_LOG_RETURN,
+    SH_RETURN_MODE,
+    SH_V_MODE,
+    SH_V_VALUE,
+    SHOCK_ADD,
+    SHOCK_SET,
+    Regime,
+    Shock,
+    check_stress,
+    shock_table,
+)
 from simulator.model.vix import vix_coefficients
 
 DEFAULT_CHUNK_PATHS = 8192
 __all__ = ["PSI_CRITICAL", "TWO_FACTOR_NOT_YET", "Regime", "Shock", "simulate_paths"]
-
-# Shock table columns (one row per step; row d is the move from day d to day d + 1).
-(SH_LOG_RETURN, SH_RETURN_MODE, SH_V_MODE, SH_V_VALUE) = range(4)
-N_SHOCK_COLUMNS = 4
-SHOCK_NONE, SHOCK_ADD, SHOCK_SET = 0, 1, 2
-
 
 @njit(cache=True, parallel=True)
 def simulate_chunk(consts, shocks, substeps, x0, v0, vix_a, vix_b, path_start, stream, k0, k1,
@@ -137,24 +142,6 @@ def day_constants(model: Model, n_days: int, measure: str, substeps: int,
     table = np.array(np.broadcast_to(row, (n_days, N_STEP_CONSTANTS)))
     for reg in regimes:
         table[reg.start_day:reg.end_day] = step_constants(reg.P, model.r, model.q, dt)
-    return table
-
-
-def shock_table(model: Model, n_days: int, shocks: Sequence[Shock] = ()) -> np.ndarray:
-    """(n_days, N_SHOCK_COLUMNS) for :func:`simulate_chunk`; all zero without shocks."""
-    check_stress(model, n_days, shocks=shocks)
-    table = np.zeros((n_days, N_SHOCK_COLUMNS))
-    for sh in shocks:
-        row = table[sh.day - 1]
-        if sh.spx_return is not None:
-            row[SH_LOG_RETURN] = math.log1p(sh.spx_return)
-            row[SH_RETURN_MODE] = SHOCK_ADD if sh.spx_return_mode == "add" else SHOCK_SET
-        if sh.vix is not None:
-            row[SH_V_MODE] = SHOCK_SET
-            row[SH_V_VALUE] = float(model.variance_from_vix(sh.vix))
-        elif sh.variance_jump is not None:
-            row[SH_V_MODE] = SHOCK_ADD
-            row[SH_V_VALUE] = sh.variance_jump
     return table
 
 
@@ -247,9 +234,10 @@ def simulate_paths(
     """
     import xarray as xr
 
-    if model.two_factor and not regimes and not shocks:
+    if model.two_factor:
         return simulate_paths_2f(model, n_paths, n_days, seed, measure, substeps,
-                                 chunk_size=chunk_size, stream=stream)
+                                 chunk_size=chunk_size, stream=stream, regimes=regimes,
+                                 shocks=shocks)
     gen = PathGenerator(model, n_paths, n_days, seed, measure, substeps, chunk_size, stream,
                         regimes, shocks)
     spx, v, vix = (np.empty((n_paths, n_days + 1)) for _ in range(3))

@@ -16,12 +16,14 @@ One (sub)step of length ``dt``, reusing the one-factor QE step of :mod:`simulato
    price stays a martingale under Q.
 
 VIX is ``100 sqrt(A + B v + C m)`` with the Q coefficients of :func:`vix_state_coefficients`.
-Shocks and regime schedules are not supported yet for two factors.
+Regime schedules change the P constants day by day, as for one factor; a shock that sets VIX
+sets v so that the path's VIX is that level at its own m (or v = 0 where m alone is above it).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 from numba import njit, prange, uint64
@@ -46,10 +48,23 @@ from simulator.model.qe import (
     validate_sim_args,
 )
 from simulator.model.rng import jump_draws, seed_key, step_draws_2f
+from simulator.model.stress import (
+    SH_LOG_RETURN,
+    SH_RETURN_MODE,
+    SH_V_MODE,
+    SH_V_VALUE,
+    SHOCK_ADD,
+    SHOCK_SET,
+    SHOCK_SET_VIX2,
+    Regime,
+    Shock,
+    check_stress,
+    shock_table,
+)
 from simulator.model.vix import vix_state_coefficients
 
-TWO_FACTOR_NOT_YET = ("two-factor models are simulated by simulator.model.paths2f (without "
-                      "shocks or regimes) and priced by simulator.pricing.affine2 and "
+TWO_FACTOR_NOT_YET = ("two-factor models are simulated by simulator.model.paths2f and "
+                      "priced by simulator.pricing.affine2 and "
                       "simulator.pricing.tables2f (Pricer); the strategy engine does not take "
                       "the second factor yet")
 
@@ -79,25 +94,47 @@ def step_constants_2f(p: MeasureParams, r: float, q: float, dt: float) -> np.nda
     return out
 
 
+def day_constants_2f(model: Model, n_days: int, measure: str, substeps: int,
+                     regimes: Sequence[Regime] = ()) -> np.ndarray:
+    """(n_days, N_2F_CONSTANTS): row d holds the constants of the move from day d to d + 1."""
+    if regimes and measure != "P":
+        raise ValueError("regime schedules change the real-world dynamics: measure must be 'P'")
+    check_stress(model, n_days, regimes=regimes)
+    dt = 1.0 / (TRADING_DAYS_PER_YEAR * substeps)
+    row = step_constants_2f(model.measure(measure), model.r, model.q, dt)
+    table = np.array(np.broadcast_to(row, (n_days, N_2F_CONSTANTS)))
+    for reg in regimes:
+        if not reg.P.two_factor:
+            raise ValueError("a two-factor model's regime needs kappa_m > 0")
+        table[reg.start_day:reg.end_day] = step_constants_2f(reg.P, model.r, model.q, dt)
+    return table
+
+
 @njit(cache=True, parallel=True)
-def simulate_chunk_2f(c, n_days, substeps, x0, v0, m0, vix_a, vix_b, vix_c, path_start,
+def simulate_chunk_2f(consts, shocks, substeps, x0, v0, m0, vix_a, vix_b, vix_c, path_start,
                       stream, k0, k1, out_spx, out_v, out_m, out_vix):
-    """Fill (paths, days + 1) arrays in place; ``c`` is one row of :func:`step_constants_2f`."""
+    """Fill (paths, days + 1) arrays in place. ``consts`` is (days, N_2F_CONSTANTS) from
+    :func:`day_constants_2f`; ``shocks`` the table of :func:`simulator.model.stress.shock_table`
+    (a VIX level is set through v at the path's own m)."""
     n_paths = out_spx.shape[0]
+    n_days = consts.shape[0]
     for i in prange(n_paths):
         path = uint64(path_start + i)
-        row = c[:N_STEP_CONSTANTS].copy()
+        row = np.empty(N_STEP_CONSTANTS)
         m_row = np.zeros(N_STEP_CONSTANTS)
-        m_row[C_THETA] = c[E_M_THETA]
-        m_row[C_EXP_KDT] = c[E_M_EXP]
-        m_row[C_S2_V] = c[E_M_S2_M]
-        m_row[C_S2_CONST] = c[E_M_S2_CONST]
         x, v, m = x0, v0, m0
         out_spx[i, 0] = math.exp(x0)
         out_v[i, 0] = v
         out_m[i, 0] = m
         out_vix[i, 0] = 100.0 * math.sqrt(vix_a + vix_b * v + vix_c * m)
         for day in range(n_days):
+            c = consts[day]
+            row[:] = c[:N_STEP_CONSTANTS]
+            m_row[C_THETA] = c[E_M_THETA]
+            m_row[C_EXP_KDT] = c[E_M_EXP]
+            m_row[C_S2_V] = c[E_M_S2_M]
+            m_row[C_S2_CONST] = c[E_M_S2_CONST]
+            x_open = x
             for sub in range(substeps):
                 step = uint64(day * substeps + sub)
                 u_v, z_x, u_n, u_m = step_draws_2f(step, path, stream, k0, k1)
@@ -123,6 +160,15 @@ def simulate_chunk_2f(c, n_days, substeps, x0, v0, m0, vix_a, vix_b, vix_c, path
                             jump_v = -row[C_MU_V] * math.log(u_size)  # Exp(mean mu_v)
                             v += jump_v
                             x += row[C_MU_X] + row[C_RHO_J] * jump_v + row[C_SIGMA_X] * z_jump
+            sh = shocks[day]
+            if sh[SH_RETURN_MODE] == SHOCK_ADD:
+                x += sh[SH_LOG_RETURN]
+            elif sh[SH_RETURN_MODE] == SHOCK_SET:
+                x = x_open + sh[SH_LOG_RETURN]
+            if sh[SH_V_MODE] == SHOCK_ADD:
+                v += sh[SH_V_VALUE]
+            elif sh[SH_V_MODE] == SHOCK_SET_VIX2:
+                v = max((sh[SH_V_VALUE] - vix_a - vix_c * m) / vix_b, 0.0)
             out_spx[i, day + 1] = math.exp(x)
             out_v[i, day + 1] = v
             out_m[i, day + 1] = m
@@ -130,7 +176,8 @@ def simulate_chunk_2f(c, n_days, substeps, x0, v0, m0, vix_a, vix_b, vix_c, path
 
 
 def simulate_paths_2f(model: Model, n_paths: int, n_days: int, seed: int, measure: str = "P",
-                      substeps: int = 1, *, chunk_size: int = 8192, stream: int = 0):
+                      substeps: int = 1, *, chunk_size: int = 8192, stream: int = 0,
+                      regimes: Sequence[Regime] = (), shocks: Sequence[Shock] = ()):
     """Two-factor paths as an xarray Dataset: ``spx``, ``v``, ``m`` and ``vix`` over
     (path, day); path ``i`` depends only on (seed, stream, i), as for one factor."""
     import xarray as xr
@@ -138,16 +185,16 @@ def simulate_paths_2f(model: Model, n_paths: int, n_days: int, seed: int, measur
     if not model.two_factor:
         raise ValueError(f"{model.name or 'model'} is a one-factor model: use simulate_paths")
     validate_sim_args(n_paths, n_days, seed, measure, substeps, chunk_size, stream)
-    params = model.measure(measure)
-    c = step_constants_2f(params, model.r, model.q, 1.0 / (TRADING_DAYS_PER_YEAR * substeps))
+    consts = day_constants_2f(model, n_days, measure, substeps, regimes)
+    shock_rows = shock_table(model, n_days, shocks)
     a, b, cc = vix_state_coefficients(model.Q)
     k0, k1 = seed_key(seed)
     arrays = [np.empty((n_paths, n_days + 1)) for _ in range(4)]
     for start in range(0, n_paths, chunk_size):
         stop = min(start + chunk_size, n_paths)
-        simulate_chunk_2f(c, n_days, substeps, math.log(model.spx0), model.v0, model.m0, a, b,
-                          cc, start, np.uint64(stream), np.uint64(k0), np.uint64(k1),
-                          *(x[start:stop] for x in arrays))
+        simulate_chunk_2f(consts, shock_rows, substeps, math.log(model.spx0), model.v0,
+                          model.m0, a, b, cc, start, np.uint64(stream), np.uint64(k0),
+                          np.uint64(k1), *(x[start:stop] for x in arrays))
     spx, v, m, vix = arrays
     dims = ("path", "day")
     return xr.Dataset(

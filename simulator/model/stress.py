@@ -11,8 +11,11 @@ raises on the first call.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
+
+import numpy as np
 
 from simulator.model.params import MeasureParams, Model
 
@@ -21,7 +24,14 @@ SPX_RETURN_LIMITS = (-1.0, 10.0)  # simple return, both ends open
 VIX_MAX = 500.0  # index points
 VARIANCE_JUMP_MAX = 4.0  # decimal variance
 SPX_RETURN_MODES = ("add", "set")
-SHARED_WITH_Q = ("sigma_v", "rho")  # one diffusion for P and Q: a regime cannot change them
+# one diffusion for P and Q: a regime cannot change them
+SHARED_WITH_Q = ("sigma_v", "rho", "sigma_m")
+
+# The table the path kernels read: one row per step, row d is the move from day d to d + 1.
+(SH_LOG_RETURN, SH_RETURN_MODE, SH_V_MODE, SH_V_VALUE) = range(4)
+N_SHOCK_COLUMNS = 4
+# SHOCK_SET_VIX2: a two-factor path sets v so that VIX^2/100^2 is the value at the path's own m
+SHOCK_NONE, SHOCK_ADD, SHOCK_SET, SHOCK_SET_VIX2 = 0, 1, 2, 3
 
 
 @dataclass(frozen=True)
@@ -126,3 +136,24 @@ def check_stress(model: Model, n_days: int, shocks: Sequence[Shock] = (),
     problems = stress_problems(model, n_days, shocks, regimes)
     if problems:
         raise ValueError("; ".join(f"{loc}: {msg}" for loc, msg in problems))
+
+
+def shock_table(model: Model, n_days: int, shocks: Sequence[Shock] = ()) -> np.ndarray:
+    """(n_days, N_SHOCK_COLUMNS) for the path kernels; all zero without shocks."""
+    check_stress(model, n_days, shocks=shocks)
+    table = np.zeros((n_days, N_SHOCK_COLUMNS))
+    for sh in shocks:
+        row = table[sh.day - 1]
+        if sh.spx_return is not None:
+            row[SH_LOG_RETURN] = math.log1p(sh.spx_return)
+            row[SH_RETURN_MODE] = SHOCK_ADD if sh.spx_return_mode == "add" else SHOCK_SET
+        if sh.vix is not None and model.two_factor:
+            row[SH_V_MODE] = SHOCK_SET_VIX2
+            row[SH_V_VALUE] = (sh.vix / 100.0) ** 2
+        elif sh.vix is not None:
+            row[SH_V_MODE] = SHOCK_SET
+            row[SH_V_VALUE] = float(model.variance_from_vix(sh.vix))
+        elif sh.variance_jump is not None:
+            row[SH_V_MODE] = SHOCK_ADD
+            row[SH_V_VALUE] = sh.variance_jump
+    return table
