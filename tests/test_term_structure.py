@@ -93,3 +93,12 @@ def test_two_factor_paths_reach_calm_years_and_move_the_spread():
     target = market["spread_moves_per_year"]
     assert abs(two["spread_moves_per_year"] - target) < abs(one["spread_moves_per_year"]
                                                            - target)
+
+
+def test_alvh_curve_prints_market_and_models_side_by_side(capsys):
+    from simulator.cli import main
+
+    assert main(["curve", "--paths", "0", "--model", "svcj_default"]) == 0
+    out = capsys.readouterr().out
+    assert "VX1 RMSE" in out and "svcj_default" in out and "59.1/44.9/39.0" in out
+    assert main(["curve", "--paths", "-1"]) == 2

@@ -283,3 +283,59 @@ def path_report(model: Model, n_paths: int = 400, years: int = 10, seed: int = 3
         "vix_option_vol_by_level": vols,
         "share_of_days_by_level": [float(np.mean(bins == b)) for b in range(len(VIX_BINS) - 1)],
     }
+
+
+def format_comparison(models: list[Model], *, path_facts: bool = True, n_paths: int = 400,
+                      years: int = 9) -> str:
+    """Market against each model, one row a figure (what ``alvh curve`` prints)."""
+    curve = market_curve()
+    reports = [curve_report(m, curve) for m in models]
+    paths = [path_report(m, n_paths=n_paths, years=years) for m in models] if path_facts \
+        else []
+    market = market_path_facts()
+    names = [m.name or "model" for m in models]
+    rows = [("figure", "market", *names)]
+
+    def pair(key, sub="model"):
+        return [f"{r[key][sub]:.2f}" for r in reports]
+    rows.append(("VX1 RMSE vs settlements (points)", "", *[f"{r['vx1_rmse']:.2f}"
+                                                           for r in reports]))
+    rows.append(("VX2 RMSE (points)", "", *[f"{r['vx2_rmse']:.2f}" for r in reports]))
+    for lo, hi in SENSITIVITY_BUCKETS:
+        key = f"slope_{lo}_{hi}"
+        rows.append((f"futures per VIX point, {lo}-{hi} days", f"{reports[0][key]['market']:.2f}",
+                     *pair(key)))
+    rows.append((f"|futures change| on {BIG_MOVE_POINTS:g}+ point VIX days",
+                 f"{reports[0]['big_move_change']['market']:.2f}", *pair("big_move_change")))
+    day = reports[0].get("curve_on_day")
+    if day:
+        rows.append((f"{day['day']}: futures {'/'.join(map(str, day['days_left'][1:]))} days",
+                     "/".join(f"{x:.1f}" for x in day["market"][1:]),
+                     *["/".join(f"{x:.1f}" for x in r["curve_on_day"]["model"][1:])
+                       for r in reports]))
+    rows.append(("days off the model's range (clipped)", "",
+                 *[f"{100 * r['clipped_share']:.1f} %" for r in reports]))
+    if paths:
+        rows.append(("lowest VIX on P paths", f"{market['lowest_vix']:.1f}",
+                     *[f"{p['lowest_vix']:.1f}" for p in paths]))
+        rows.append(("days with VIX < 13", f"{100 * market['share_below_13']:.0f} %",
+                     *[f"{100 * p['share_below_13']:.0f} %" for p in paths]))
+        rows.append(("VX2 - VX1 moves of 3+ points in 5 days, per year",
+                     f"{market['spread_moves_per_year']:.1f}",
+                     *[f"{p['spread_moves_per_year']:.1f}" for p in paths]))
+        rows.append(("VIX moves of 10+ points in 5 days, per year",
+                     f"{market['vix_10_point_moves_per_year']:.1f}",
+                     *[f"{p['vix_10_point_moves_per_year']:.1f}" for p in paths]))
+        rows.append(("VIX-option vol by VIX <13/13-20/20-30/30-40/>40",
+                     "/".join(f"{x:.0f}" for x in market["vix_option_vol_by_level"]),
+                     *["/".join(f"{x:.0f}" for x in p["vix_option_vol_by_level"])
+                       for p in paths]))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                       for i, (c, w) in enumerate(zip(r, widths, strict=True))) for r in rows]
+    lines.insert(1, "-" * len(lines[0]))
+    note = (f"Real days {curve.dates[0]} to {curve.dates[-1]}, each model in the state that "
+            "day's VIX (and VIX3M, two factors) implies; market VIX-option vol is VVIX.")
+    if paths:
+        note += f" Path figures: {n_paths} stationary P paths x {years - 1} years."
+    return "\n".join([*lines, note])
