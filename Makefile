@@ -22,6 +22,7 @@ $(STAMP_DEV): pyproject.toml | $(BIN)/python
 ## run: install, run the quickstart scenario and print its summary (results/quickstart.nc)
 run: $(STAMP_RUN)
 	$(BIN)/alvh run scenarios/quickstart.yaml
+	@echo "next: source $(VENV)/bin/activate, then e.g. 'alvh report results/quickstart.nc --out fig'"
 
 ## test: install with dev extras and run the fast test suite
 test: $(STAMP_DEV)

@@ -65,9 +65,14 @@ def build_parser() -> argparse.ArgumentParser:
         prog="alvh", description=_DESCRIPTION, epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    parser.add_argument("-V", "--version", action="store_true",
+                        help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.add_parser("presets", help="list the shipped model presets with their citations")
+    pre = sub.add_parser("presets", help="list the shipped presets: models (with citations), "
+                                         "condors, hedges, costs")
+    pre.add_argument("kind", nargs="?", default="model",
+                     choices=("model", "condor", "hedge", "costs"),
+                     help="which presets (default: model)")
     _add_run(sub)
     _add_report(sub)
     _add_claims(sub)
@@ -176,15 +181,33 @@ def _add_simulate(sub) -> None:
                      help="QE sub-steps per trading day (default: 1)")
 
 
-def _cmd_presets() -> int:
+def _cmd_presets(kind: str = "model") -> int:
+    import textwrap
+
     from simulator.model.presets import load_model, preset_names
 
+    if kind != "model":
+        from simulator.strategy import presets
+
+        table = {"condor": presets.CONDOR_PRESETS, "hedge": presets.HEDGE_PRESETS,
+                 "costs": presets.COST_PRESETS}[kind]
+        where = {"condor": "condor: {preset: NAME}", "hedge": "hedge: {preset: NAME}",
+                 "costs": "costs: {preset: NAME}"}[kind]
+        print(f"use in a scenario file as  {where}  (other keys beside it override it)")
+        for name, settings in table.items():
+            shown = ", ".join(f"{k} {v}" for k, v in settings.items() if k != "layers")
+            if "layers" in settings:
+                shown += "; layers " + ", ".join(
+                    f"{layer} {spec.get('dte')} DTE" for layer, spec in settings["layers"].items())
+            print(f"{name}\n    {textwrap.shorten(shown, 300, placeholder=' ...')}")
+        return EXIT_OK
     for name in preset_names():
         model = load_model(name)
         cite = " ".join((model.citation or "").split())
         factors = "two factors" if model.two_factor else "one factor"
         print(f"{name} ({factors})\n    VIX0 {model.vix_index(model.v0, model.m0):.1f}, "
-              f"VIX floor {model.vix_floor:.1f}\n    {cite[:300]}")
+              f"VIX floor {model.vix_floor:.1f}\n"
+              f"    {textwrap.shorten(cite, 300, placeholder=' ...')}")
     return EXIT_OK
 
 
@@ -402,7 +425,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     try:
         if args.command == "presets":
-            return _cmd_presets()
+            return _cmd_presets(args.kind)
         if args.command == "simulate":
             return _cmd_simulate(args)
         if args.command == "run":

@@ -529,3 +529,59 @@ def test_progress_lines_in_a_log_show_share_and_eta():
     quiet = io.StringIO()
     Progress(3, stream=quiet, enabled=False).update("x")
     assert quiet.getvalue() == ""
+
+
+def test_a_first_run_says_it_builds_the_pricing_tables(monkeypatch, tmp_path):
+    """Before the silent minute of a table build, the terminal says what is happening."""
+    import io
+
+    from simulator.scenario import runner
+    from simulator.scenario.loader import load_scenario
+
+    plan = load_scenario(ROOT / "scenarios" / "quickstart.yaml", n_paths=16)
+    stream = io.StringIO()
+    monkeypatch.setenv("ALVH_CACHE_DIR", str(tmp_path))  # an empty cache: nothing built yet
+    runner._announce_first_run(plan, runner.Progress(1, stream=stream))
+    assert "building pricing tables for svcj_default once" in stream.getvalue()
+    stream = io.StringIO()
+    monkeypatch.setattr("simulator.pricing.tables.tables_cached", lambda q: True)
+    runner._announce_first_run(plan, runner.Progress(1, stream=stream))
+    assert stream.getvalue() == ""
+
+
+def test_a_preset_name_alone_names_the_condor_or_the_hedge():
+    from simulator.scenario.loader import parse_scenario
+
+    plan = parse_scenario("name: x\nsimulation: {paths: 10}\nstrategies:\n"
+                          "  unhedged: {condor: monthly_16_delta}\n"
+                          "  alvh: {condor: monthly_16_delta, hedge: alvh_40_40_20}\n")
+    assert plan.strategies["alvh"].hedge.preset == "alvh_40_40_20"
+    assert plan.strategies["alvh"].hedge.budget_annual == 0.02
+
+
+def test_a_percentage_where_a_fraction_belongs_gets_the_fix_spelled_out():
+    from simulator.scenario import ScenarioError
+    from simulator.scenario.loader import parse_scenario
+
+    with pytest.raises(ScenarioError, match=r"budget_annual: .*for 3 % write 0\.03"):
+        parse_scenario("name: x\nsimulation: {paths: 10}\nstrategies:\n"
+                       "  unhedged: {condor: monthly_16_delta}\n"
+                       "  alvh: {condor: monthly_16_delta, hedge: {preset: alvh_40_40_20, "
+                       "budget_annual: 3}}\n")
+
+
+@pytest.mark.parametrize("kind, name", [("model", "svcj_2f_default (two factors)"),
+                                        ("condor", "prob_70_between"),
+                                        ("hedge", "alvh_40_40_20"), ("costs", "retail_combo")])
+def test_alvh_presets_lists_every_kind(capsys, kind, name):
+    from simulator.cli import main
+
+    assert main(["presets", kind]) == 0
+    assert name in capsys.readouterr().out
+
+
+def test_alvh_dash_capital_v_prints_the_version(capsys):
+    from simulator.cli import main
+
+    assert main(["-V"]) == 0
+    assert capsys.readouterr().out.strip() == sim.__version__

@@ -127,11 +127,23 @@ def pydantic_problems(err: ValidationError, prefix: str, root_type) -> list[tupl
                 msg += f" (got {short_repr(e['input'])})"
             if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal",
                         "finite_number"):
-                allowed = _range_text(_field_info(root_type, loc))
+                info = _field_info(root_type, loc)
+                allowed = _range_text(info)
                 if allowed:
                     msg += f"; {allowed}"
+                msg += _percent_hint(info, e.get("input"))
         out.append((path, msg))
     return dedupe(out)
+
+
+def _percent_hint(info, value) -> str:
+    """A fraction given as a percentage (``budget_annual: 3`` for 3 %) gets the fix spelled out."""
+    upper = next((getattr(m, attr) for m in getattr(info, "metadata", ())
+                  for attr in ("le", "lt") if getattr(m, attr, None) is not None), None)
+    if upper is None or upper > 1 or not isinstance(value, int | float) \
+            or not 1 < value <= 100:
+        return ""
+    return f" (a fraction of 1: for {value:g} % write {value / 100:g})"
 
 
 def dedupe(problems):

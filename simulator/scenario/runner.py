@@ -331,6 +331,7 @@ def run_plan(plan: RunPlan, *, out: str | Path | None = None, resume: bool = Fal
     try:
         # everything that can reject the input happens before the checkpoint folder exists
         check_resources(plan, out)
+        _announce_first_run(plan, progress)
         workers = [(PathGenerator(sc.model, n_paths, n_days, plan.seed, "P", sim_cfg.substeps,
                                   chunk, sc.stream, sc.regimes, sc.shocks),
                     StrategyEngine(sc.model, plan.strategies, costs=plan.costs,
@@ -342,6 +343,19 @@ def run_plan(plan: RunPlan, *, out: str | Path | None = None, resume: bool = Fal
     finally:
         if tmp_root is not None:
             tmp_root.cleanup()
+
+
+def _announce_first_run(plan: RunPlan, progress: Progress) -> None:
+    """Say so before a silent wait: pricing tables that are not cached yet take about 40 s
+    per model to build (the numba kernels compile once too, on a fresh installation)."""
+    from simulator.pricing.tables import cache_dir, tables_cached
+
+    missing = {sc.model.name or "model" for sc in plan.scenarios if not tables_cached(sc.model.Q)}
+    if missing:
+        progress.note(f"building pricing tables for {', '.join(sorted(missing))} once (about "
+                      f"40 s each on two cores; cached in {cache_dir() / 'tables'}); on a fresh "
+                      "installation the kernels compile first (a few minutes); later runs "
+                      "start in seconds")
 
 
 def _run_units(plan, workers, folder, starts, out, resume, progress, on_unit, overwrite):

@@ -390,7 +390,9 @@ class StrategyConfig(StrictModel):
     @field_validator("condor", "hedge", mode="before")
     @classmethod
     def _none_word(cls, value):
-        return _none_or(value)
+        value = _none_or(value)
+        # a preset's name alone, as with "none": ``hedge: alvh_40_40_20``
+        return {"preset": value} if isinstance(value, str) else value
 
     @field_validator("costs", mode="before")
     @classmethod
