@@ -77,7 +77,8 @@ strategies:
     np.testing.assert_allclose(cube.trading_monthly_pnl.sum("month"), cube.trading_return,
                                atol=1e-12)
     assert (cube.trading_max_drawdown >= 0).all()
-    assert cube.trading_max_drawdown.attrs["units"] == "fraction of starting equity"
+    assert cube.trading_max_drawdown.attrs["units_description"] == "fraction of starting equity"
+    assert cube.trading_max_drawdown.attrs["units"] == "1"
     assert "interest" in cube.trading_max_drawdown.attrs["long_name"]
     # the crash is an event on every path, found at the shock
     sel = cube.sel(scenario="crash")

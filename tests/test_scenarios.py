@@ -585,3 +585,24 @@ def test_alvh_dash_capital_v_prints_the_version(capsys):
 
     assert main(["-V"]) == 0
     assert capsys.readouterr().out.strip() == sim.__version__
+
+
+def test_the_cube_follows_cf_conventions_after_a_round_trip(small_cube, tmp_path):
+    """Conventions set, every variable's units parse as UDUNITS-style units (pint), every
+    coordinate has a long_name, the settings are plain attributes."""
+    import pint
+
+    from simulator.results.cube import open_cube, write_cube
+
+    cube = open_cube(write_cube(small_cube, tmp_path / "c.nc"))
+    assert cube.attrs["Conventions"].startswith("CF-")
+    units = pint.UnitRegistry()
+    for name, var in cube.data_vars.items():
+        assert var.attrs["long_name"] and var.attrs["description"], name
+        units.parse_units(var.attrs["units"])  # raises on a free-text unit
+    for name, coord in cube.coords.items():
+        assert coord.attrs.get("long_name"), name
+        if "units" in coord.attrs:
+            units.parse_units(coord.attrs["units"])
+    assert cube.attrs["simulation_paths"] == cube.sizes["path"]
+    assert cube.attrs["costs_preset"] and cube.attrs["vol_event_rule_within_days"] > 0

@@ -138,6 +138,22 @@ _ATTRS = {
 }
 
 
+# UDUNITS units (CF conventions) of the human unit texts above; the text stays in each
+# variable's ``description`` and ``units_description``
+_UDUNITS = {"fraction of the running peak": "1", "trading days": "day", "fraction": "1",
+            "fraction of starting equity": "1", "count": "1", "VIX index points": "1"}
+CF_CONVENTIONS = "CF-1.10"
+
+
+def _variable_attrs(name: str) -> dict:
+    """CF-style attributes: a short ``long_name``, the full ``description``, UDUNITS
+    ``units`` and the unit in words."""
+    text, unit = _ATTRS[name]
+    short = text.split(";")[0].split(" (")[0]
+    return {"long_name": short if len(short) <= 90 else short[:87] + "...",
+            "description": text, "units": _UDUNITS[unit], "units_description": unit}
+
+
 def event_window(equity: np.ndarray, vix: np.ndarray):
     """Per path: the day of the largest one-day VIX rise, its size, and the equity of every
     strategy around it relative to the day before (the event study figure; the measured vol
@@ -256,29 +272,34 @@ def _data_vars(plan, records: list[list[dict]], equity_q: list[np.ndarray]) -> d
     data["vix_spike_day"] = (("scenario", "path"), cat("vix_spike_day", 0))
     data["vix_spike_points"] = (("scenario", "path"), cat("vix_spike_points", 0))
     data["event_return"] = (("scenario", "strategy", "path", "lag"), cat("event_return", 1))
-    return {k: (dims, values, {"long_name": _ATTRS[k][0], "units": _ATTRS[k][1]})
-            for k, (dims, values) in data.items()}
+    return {k: (dims, values, _variable_attrs(k)) for k, (dims, values) in data.items()}
 
 
 def _coords(plan, n_months: int) -> dict:
     from simulator.strategy.engine import COUNT_NAMES
 
     coords = {
-        "scenario": ("scenario", [s.name for s in plan.scenarios]),
-        "strategy": ("strategy", list(plan.strategies)),
-        "path": ("path", np.arange(plan.n_paths), {"long_name": "path index (same paths for every "
-                                                           "strategy of a scenario)"}),
-        "day": ("day", np.arange(plan.n_days + 1), {"long_name": "trading day, 0 = start",
-                                               "units": "days (1/252 year)"}),
-        "quantile": ("quantile", np.asarray(plan.simulation.quantiles, dtype=float)),
+        "scenario": ("scenario", [s.name for s in plan.scenarios],
+                     {"long_name": "scenario of the scenario file (its own model, shocks, "
+                                   "regimes and random stream)"}),
+        "strategy": ("strategy", list(plan.strategies),
+                     {"long_name": "strategy label (settings: attribute 'strategies')"}),
+        "path": ("path", np.arange(plan.n_paths),
+                 {"long_name": "path index (the same paths for every strategy of a scenario)",
+                  "units": "1"}),
+        "day": ("day", np.arange(plan.n_days + 1),
+                {"long_name": "trading day, 0 = start", "units": "day",
+                 "description": "trading days: 252 a year"}),
+        "quantile": ("quantile", np.asarray(plan.simulation.quantiles, dtype=float),
+                     {"long_name": "quantile over paths", "units": "1"}),
         "month": ("month", np.arange(1, n_months + 1),
-                  {"long_name": "21-trading-day month"}),
-        "layer": ("layer", list(LAYER_NAMES)),
-        "event": ("event", list(COUNT_NAMES)),
+                  {"long_name": "21-trading-day month, 1 = first", "units": "1"}),
+        "layer": ("layer", list(LAYER_NAMES), {"long_name": "VIX call layer of the hedge"}),
+        "event": ("event", list(COUNT_NAMES), {"long_name": "kind of trade event"}),
         "lag": ("lag", EVENT_LAGS, {"long_name": "trading days from the path's largest "
-                                                 "one-day VIX rise"}),
+                                                 "one-day VIX rise", "units": "day"}),
         "vol_event": ("vol_event", np.arange(1, plan.vol_events.max_per_path + 1),
-                      {"long_name": "vol event number on the path (1 = first)"}),
+                      {"long_name": "vol event number on the path (1 = first)", "units": "1"}),
     }
     for name, values in plan.sweep_coords.items():
         coords[name] = ("strategy", values, {"long_name": f"swept value of {name}"})
@@ -292,7 +313,9 @@ def _attrs(plan) -> dict:
 
     seed = plan.seed
     return {
+        "Conventions": CF_CONVENTIONS,
         "title": f"ALVH simulator results: {plan.name}",
+        "source": f"alvh-simulator {__version__}: Monte Carlo paths under P, prices under Q",
         "scenario_name": plan.name,
         "description": plan.description,
         "scenario_file": plan.source,
@@ -322,9 +345,28 @@ def _attrs(plan) -> dict:
         "table_grid": json.dumps(vars(TableGrid()), sort_keys=True),
         "table_version": TABLE_VERSION,
         "simulation": json.dumps(plan.simulation.model_dump(mode="json"), sort_keys=True),
-        "conventions": "P paths, Q prices; 252 trading days a year; equity 1.0 at day 0; "
-                       "DTE in calendar days; see DESIGN §4",
+        "comment": "P paths, Q prices; 252 trading days a year; equity 1.0 at day 0; "
+                   "DTE in calendar days; drawdowns of the trading book are in units of "
+                   "starting equity (divide by risk_per_tranche for risk capital)",
+        **_flat_settings(plan),
     }
+
+
+def _flat_settings(plan) -> dict:
+    """The run's scalar settings as plain attributes (``simulation_paths``, ``costs_preset``,
+    ``vol_event_rule_within_days``, ...), readable without json.loads."""
+    out = {}
+    for prefix, record in (("simulation", plan.simulation), ("costs", plan.costs),
+                           ("vol_event_rule", plan.vol_events)):
+        for key, value in record.model_dump(mode="json").items():
+            if isinstance(value, bool):
+                out[f"{prefix}_{key}"] = int(value)
+            elif isinstance(value, int | float | str):
+                out[f"{prefix}_{key}"] = value if not isinstance(value, int) \
+                    or abs(value) < 2**63 else str(value)
+            elif isinstance(value, list) and all(isinstance(x, int | float) for x in value):
+                out[f"{prefix}_{key}"] = np.asarray(value, dtype=float)
+    return out
 
 
 def write_cube(cube, path: str | Path) -> Path:
