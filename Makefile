@@ -6,7 +6,7 @@ STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
 PYTEST_ARGS ?=
 
-.PHONY: run test test-slow bench lint claims notebooks strip-notebooks clean
+.PHONY: run test test-slow bench lint claims notebooks lab strip-notebooks clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,9 +43,14 @@ lint: $(STAMP_DEV)
 claims: $(STAMP_RUN)
 	$(BIN)/alvh claims --out results/claims
 
-## notebooks: run the notebooks in place at full size (for reading; strip before committing)
+## notebooks: run copies of the notebooks at full size into results/notebooks/ (for reading)
 notebooks: $(STAMP_DEV)
 	$(BIN)/python notebooks/_tools.py run
+
+## lab: JupyterLab on the notebooks (installs the notebook extra)
+lab: $(STAMP_DEV)
+	$(BIN)/python -m pip install --quiet -e '.[dev,notebook]'
+	$(BIN)/jupyter lab notebooks/
 
 ## strip-notebooks: remove outputs and execution counts (the tests require stripped notebooks)
 strip-notebooks: $(STAMP_DEV)

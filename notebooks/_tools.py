@@ -1,8 +1,9 @@
 """Run or strip the notebooks: ``python notebooks/_tools.py run|strip [NOTEBOOK ...]``.
 
-``run`` executes each notebook in place (from notebooks/, at the path counts of its first cell
-or ``ALVH_PATHS``); ``strip`` removes outputs and execution counts, as the repository keeps them
-(tests/test_notebooks.py checks).
+``run`` executes a copy of each notebook (from notebooks/, at the path counts of its first cell
+or ``ALVH_PATHS``) and writes it with its outputs to ``results/notebooks/``: the committed
+notebooks never change. ``strip`` removes outputs and execution counts from notebooks given
+(all of notebooks/ by default), as the repository keeps them (tests/test_notebooks.py checks).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+OUT = HERE.parent / "results" / "notebooks"
 
 
 def strip(book) -> None:
@@ -35,10 +37,13 @@ def main(argv: list[str]) -> int:
 
             NotebookClient(book, timeout=3600, kernel_name="python3",
                            resources={"metadata": {"path": str(HERE)}}).execute()
+            OUT.mkdir(parents=True, exist_ok=True)
+            target = OUT / path.name
         else:
             strip(book)
-        nbformat.write(book, path)
-        print(f"{argv[0]}: {path}")
+            target = path
+        nbformat.write(book, target)
+        print(f"{argv[0]}: {path} -> {target}")
     return 0
 
 

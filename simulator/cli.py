@@ -160,6 +160,9 @@ def _add_validate(sub) -> None:
         description="Validate scenario files: every problem of each file is listed with its "
                     "field path and the allowed values. Exit status 2 if any file is invalid.")
     val.add_argument("scenarios", nargs="+", metavar="SCENARIO.yaml")
+    val.add_argument("--show", action="store_true",
+                     help="print each valid file fully expanded (presets, sweeps, models)")
+    sub.add_parser("schema", help="print the JSON Schema of scenario files (for editors)")
 
 
 def _add_simulate(sub) -> None:
@@ -268,7 +271,22 @@ def _cmd_validate(args) -> int:
         print(f"{path}: ok ({plan.name}: {len(plan.scenarios)} scenario(s) x "
               f"{len(plan.strategies)} strateg{'y' if len(plan.strategies) == 1 else 'ies'}, "
               f"{plan.n_paths:,} paths x {plan.n_days} days)")
+        if args.show:
+            import yaml
+
+            from simulator.scenario.plan import expanded
+
+            print(yaml.safe_dump(expanded(plan), sort_keys=False, width=100))
     return status
+
+
+def _cmd_schema() -> int:
+    import json
+
+    from simulator.scenario.schema import json_schema
+
+    print(json.dumps(json_schema(), indent=1))
+    return EXIT_OK
 
 
 def _cmd_run(args) -> int:
@@ -438,6 +456,8 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_claims(args)
         if args.command == "curve":
             return _cmd_curve(args)
+        if args.command == "schema":
+            return _cmd_schema()
     except (ValueError, FileNotFoundError) as err:  # ParameterError is a ValueError
         print(f"alvh: error: {err}", file=sys.stderr)
         return EXIT_INVALID_INPUT

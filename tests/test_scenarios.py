@@ -606,3 +606,36 @@ def test_the_cube_follows_cf_conventions_after_a_round_trip(small_cube, tmp_path
             units.parse_units(coord.attrs["units"])
     assert cube.attrs["simulation_paths"] == cube.sizes["path"]
     assert cube.attrs["costs_preset"] and cube.attrs["vol_event_rule_within_days"] > 0
+
+
+def test_every_shipped_scenario_passes_the_json_schema_and_it_refuses_bad_ones():
+    """The schema printed by ``alvh schema`` (for editors) against a second validator,
+    jsonschema: every shipped file passes; files with a wrong type, an unknown key or an
+    out-of-range value are refused, as the loader refuses them."""
+    import jsonschema
+    import yaml
+
+    from simulator.scenario.schema import json_schema
+
+    schema = json_schema()
+    for path in SCENARIOS:
+        jsonschema.validate(yaml.safe_load(path.read_text()), schema)
+    bad = ROOT / "tests" / "data" / "bad_scenarios"
+    for name in ("unknown_section", "condor_unknown", "costs_commission_string", "events_max",
+                 "hedge_budget_two", "missing_strategies"):
+        doc = yaml.safe_load((bad / f"{name}.yaml").read_text())
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(doc, schema)
+
+
+def test_validate_show_prints_the_expanded_file(capsys):
+    import yaml
+
+    from simulator.cli import main
+
+    assert main(["validate", "--show", str(ROOT / "scenarios" / "quickstart.yaml")]) == 0
+    out = capsys.readouterr().out
+    doc = yaml.safe_load(out.split("\n", 1)[1])
+    assert doc["strategies"]["alvh"]["hedge"]["layers"]["front"]["weight"] == 0.4
+    assert doc["scenarios"]["crash"]["shocks"][0]["vix"] == 65.0
+    assert main(["schema"]) == 0 and '"ALVH scenario file"' in capsys.readouterr().out

@@ -104,3 +104,19 @@ def scenario_stream(name: str) -> int:
     return zlib.crc32(name.encode())
 
 
+
+
+def expanded(plan: RunPlan) -> dict:
+    """The plan as plain data, every preset and sweep resolved (``alvh validate --show``)."""
+    return {
+        "name": plan.name, "description": plan.description,
+        "simulation": plan.simulation.model_dump(mode="json"),
+        "scenarios": {sc.name: {"description": sc.description, "model": sc.model.to_dict(),
+                                "shocks": [vars(x) for x in sc.shocks],
+                                "regimes": [{"start_day": r.start_day, "end_day": r.end_day,
+                                             "P": r.P.to_dict()} for r in sc.regimes]}
+                      for sc in plan.scenarios},
+        "costs": plan.costs.model_dump(mode="json"),
+        "vol_events": plan.vol_events.model_dump(mode="json"),
+        "strategies": {k: v.model_dump(mode="json") for k, v in plan.strategies.items()},
+    }

@@ -122,3 +122,35 @@ SECTIONS: dict[str, Any] = {
 REQUIRED = ("name", "simulation", "strategies")
 
 
+
+
+def json_schema() -> dict:
+    """JSON Schema of a scenario file (``alvh schema``), one property per section."""
+    from pydantic import TypeAdapter
+
+    properties = {name: TypeAdapter(tp).json_schema() for name, tp in SECTIONS.items()}
+    # what the records' "before" validators accept beyond their fields: a preset name alone
+    # ("none" too) for a strategy's condor, hedge and costs, and a preset that fills in the
+    # fields it does not give
+    for section in ("strategies", "costs"):
+        section_defs = properties[section].get("$defs", {})
+        for record in ("CondorConfig", "HedgeConfig", "CostsConfig"):
+            section_defs.get(record, {}).pop("required", None)
+        strategy = section_defs.get("StrategyConfig", {}).get("properties", {})
+        for key in ("condor", "hedge", "costs"):
+            if key in strategy:
+                strategy[key] = {"anyOf": [strategy[key], {"type": "string"}]}
+    properties["costs"] = {"anyOf": [properties["costs"], {"type": "string"}]}
+    # references point at the root: hoist each section's definitions there
+    defs = {}
+    for prop in properties.values():
+        defs.update(prop.pop("$defs", {}))
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "ALVH scenario file",
+        "type": "object",
+        "properties": properties,
+        "required": list(REQUIRED),
+        "additionalProperties": False,
+        "$defs": defs,
+    }
