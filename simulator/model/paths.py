@@ -34,29 +34,20 @@ from simulator.model.params import Model
 from simulator.model.paths2f import TWO_FACTOR_NOT_YET, simulate_paths_2f
 from simulator.model.qe import (
     C_LAM_DT,
-    C_MU_V,
-    C_MU_X,
     C_P_NO_JUMP,
-    C_RHO_J,
-    C_SIGMA_X,
-    N_STEP_CONSTANTS,
     PSI_CRITICAL,
+    add_jumps,
+    day_constant_table,
     poisson_count,
     qe_step,
     step_constants,
     validate_sim_args,
 )
-from simulator.model.rng import jump_draws, seed_key, step_draws
+from simulator.model.rng import seed_key, step_draws
 from simulator.model.stress import (
-    SH_LOG_RETURN,
-    SH_RETURN_MODE,
-    SH_V_MODE,
-    SH_V_VALUE,
-    SHOCK_ADD,
-    SHOCK_SET,
     Regime,
     Shock,
-    check_stress,
+    apply_shock,
     shock_table,
 )
 from simulator.model.vix import vix_coefficients
@@ -97,20 +88,8 @@ def simulate_chunk(consts, shocks, substeps, x0, v0, vix_a, vix_b, path_start, s
                 x += dx
                 if u_n > c[C_P_NO_JUMP]:  # at least one jump (never when lam = 0)
                     n_jumps = poisson_count(c[C_LAM_DT], c[C_P_NO_JUMP], u_n)
-                    for j in range(n_jumps):
-                        u_size, z_jump = jump_draws(step, path, j, stream, k0, k1)
-                        jump_v = -c[C_MU_V] * math.log(u_size)  # Exp(mean mu_v)
-                        v += jump_v
-                        x += c[C_MU_X] + c[C_RHO_J] * jump_v + c[C_SIGMA_X] * z_jump
-            sh = shocks[day]
-            if sh[SH_RETURN_MODE] == SHOCK_ADD:
-                x += sh[SH_LOG_RETURN]
-            elif sh[SH_RETURN_MODE] == SHOCK_SET:
-                x = x_open + sh[SH_LOG_RETURN]
-            if sh[SH_V_MODE] == SHOCK_ADD:
-                v += sh[SH_V_VALUE]
-            elif sh[SH_V_MODE] == SHOCK_SET:
-                v = sh[SH_V_VALUE]
+                    x, v = add_jumps(n_jumps, c, step, path, stream, k0, k1, x, v)
+            x, v = apply_shock(shocks[day], x, x_open, v)
             out_spx[i, day + 1] = math.exp(x)
             out_v[i, day + 1] = v
             out_vix[i, day + 1] = 100.0 * math.sqrt(vix_a[day + 1] + vix_b[day + 1] * v)
@@ -134,15 +113,7 @@ class PathChunk:
 def day_constants(model: Model, n_days: int, measure: str, substeps: int,
                   regimes: Sequence[Regime] = ()) -> np.ndarray:
     """(n_days, N_STEP_CONSTANTS): row d holds the constants of the move from day d to d + 1."""
-    if regimes and measure != "P":
-        raise ValueError("regime schedules change the real-world dynamics: measure must be 'P'")
-    check_stress(model, n_days, regimes=regimes)
-    dt = 1.0 / (TRADING_DAYS_PER_YEAR * substeps)
-    row = step_constants(model.measure(measure), model.r, model.q, dt)
-    table = np.array(np.broadcast_to(row, (n_days, N_STEP_CONSTANTS)))
-    for reg in regimes:
-        table[reg.start_day:reg.end_day] = step_constants(reg.P, model.r, model.q, dt)
-    return table
+    return day_constant_table(model, n_days, measure, substeps, regimes, step_constants)
 
 
 class PathGenerator:

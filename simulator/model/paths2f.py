@@ -28,37 +28,30 @@ from collections.abc import Sequence
 import numpy as np
 from numba import njit, prange, uint64
 
-from simulator.common.conventions import TRADING_DAYS_PER_YEAR
 from simulator.model.params import MeasureParams, Model
 from simulator.model.qe import (
     C_DRIFT,
     C_EXP_KDT,
     C_K0_PLAIN,
-    C_MU_V,
-    C_MU_X,
-    C_RHO_J,
     C_S2_CONST,
     C_S2_V,
-    C_SIGMA_X,
     C_THETA,
     N_STEP_CONSTANTS,
+    add_jumps,
+    day_constant_table,
     poisson_count,
     qe_step,
     step_constants,
     validate_sim_args,
 )
-from simulator.model.rng import jump_draws, seed_key, step_draws_2f
+from simulator.model.rng import seed_key, step_draws_2f
 from simulator.model.stress import (
-    SH_LOG_RETURN,
-    SH_RETURN_MODE,
     SH_V_MODE,
     SH_V_VALUE,
-    SHOCK_ADD,
-    SHOCK_SET,
     SHOCK_SET_VIX2,
     Regime,
     Shock,
-    check_stress,
+    apply_shock,
     shock_table,
 )
 from simulator.model.vix import vix_state_coefficients
@@ -76,6 +69,8 @@ N_2F_CONSTANTS = N_STEP_CONSTANTS + 11
 
 def step_constants_2f(p: MeasureParams, r: float, q: float, dt: float) -> np.ndarray:
     """One-factor QE constants (theta-dependent ones scaled per unit of m) plus m's."""
+    if not p.two_factor:
+        raise ValueError("a two-factor model's parameters (a regime's too) need kappa_m > 0")
     out = np.empty(N_2F_CONSTANTS)
     out[:N_STEP_CONSTANTS] = step_constants(p, r, q, dt)
     theta = p.theta
@@ -97,17 +92,7 @@ def step_constants_2f(p: MeasureParams, r: float, q: float, dt: float) -> np.nda
 def day_constants_2f(model: Model, n_days: int, measure: str, substeps: int,
                      regimes: Sequence[Regime] = ()) -> np.ndarray:
     """(n_days, N_2F_CONSTANTS): row d holds the constants of the move from day d to d + 1."""
-    if regimes and measure != "P":
-        raise ValueError("regime schedules change the real-world dynamics: measure must be 'P'")
-    check_stress(model, n_days, regimes=regimes)
-    dt = 1.0 / (TRADING_DAYS_PER_YEAR * substeps)
-    row = step_constants_2f(model.measure(measure), model.r, model.q, dt)
-    table = np.array(np.broadcast_to(row, (n_days, N_2F_CONSTANTS)))
-    for reg in regimes:
-        if not reg.P.two_factor:
-            raise ValueError("a two-factor model's regime needs kappa_m > 0")
-        table[reg.start_day:reg.end_day] = step_constants_2f(reg.P, model.r, model.q, dt)
-    return table
+    return day_constant_table(model, n_days, measure, substeps, regimes, step_constants_2f)
 
 
 @njit(cache=True, parallel=True)
@@ -155,19 +140,10 @@ def simulate_chunk_2f(consts, shocks, substeps, x0, v0, m0, vix_a, vix_b, vix_c,
                     p_zero = math.exp(-lam_dt)
                     if u_n > p_zero:
                         n_jumps = poisson_count(lam_dt, p_zero, u_n)
-                        for j in range(n_jumps):
-                            u_size, z_jump = jump_draws(step, path, j, stream, k0, k1)
-                            jump_v = -row[C_MU_V] * math.log(u_size)  # Exp(mean mu_v)
-                            v += jump_v
-                            x += row[C_MU_X] + row[C_RHO_J] * jump_v + row[C_SIGMA_X] * z_jump
+                        x, v = add_jumps(n_jumps, row, step, path, stream, k0, k1, x, v)
             sh = shocks[day]
-            if sh[SH_RETURN_MODE] == SHOCK_ADD:
-                x += sh[SH_LOG_RETURN]
-            elif sh[SH_RETURN_MODE] == SHOCK_SET:
-                x = x_open + sh[SH_LOG_RETURN]
-            if sh[SH_V_MODE] == SHOCK_ADD:
-                v += sh[SH_V_VALUE]
-            elif sh[SH_V_MODE] == SHOCK_SET_VIX2:
+            x, v = apply_shock(sh, x, x_open, v)
+            if sh[SH_V_MODE] == SHOCK_SET_VIX2:
                 v = max((sh[SH_V_VALUE] - vix_a - vix_c * m) / vix_b, 0.0)
             out_spx[i, day + 1] = math.exp(x)
             out_v[i, day + 1] = v

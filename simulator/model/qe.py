@@ -6,12 +6,15 @@ log-price increment, the Poisson jump count, and the argument checks of a simula
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 from numba import njit
 
-from simulator.model.params import MeasureParams
-from simulator.model.rng import inverse_normal, seed_key
+from simulator.common.conventions import TRADING_DAYS_PER_YEAR
+from simulator.model.params import MeasureParams, Model
+from simulator.model.rng import inverse_normal, jump_draws, seed_key
+from simulator.model.stress import Regime, check_stress
 
 PSI_CRITICAL = 1.5  # Andersen's switching level; any value in [1, 2] works
 MAX_JUMPS_PER_STEP = 64  # P(N > 64) is < 1e-100 for lam dt <= 0.4 (lam <= 100/yr, daily steps)
@@ -120,3 +123,31 @@ def validate_sim_args(n_paths, n_days, seed, measure, substeps, chunk_size, stre
     if measure not in ("P", "Q"):
         raise ValueError(f"measure must be 'P' (real world) or 'Q' (risk neutral), got {measure!r}")
     seed_key(seed)
+
+
+@njit(cache=True, inline="always")
+def add_jumps(n_jumps, c, step, path, stream, k0, k1, x, v):
+    """``n_jumps`` SVCJ co-jumps at the end of a step: each an Exp(mu_v) variance jump and a
+    normal log-price jump with mean mu_x + rho_j Z_v (``c``: a row of step constants)."""
+    for j in range(n_jumps):
+        u_size, z_jump = jump_draws(step, path, j, stream, k0, k1)
+        jump_v = -c[C_MU_V] * math.log(u_size)  # Exp(mean mu_v)
+        v += jump_v
+        x += c[C_MU_X] + c[C_RHO_J] * jump_v + c[C_SIGMA_X] * z_jump
+    return x, v
+
+
+def day_constant_table(model: Model, n_days: int, measure: str, substeps: int,
+                       regimes: Sequence[Regime], constants) -> np.ndarray:
+    """(n_days, width): row d holds ``constants(params, r, q, dt)`` of the move from day d to
+    d + 1, the regimes' P parameters over their days (one kernel table for both factor
+    counts: ``constants`` is the one- or two-factor row builder)."""
+    if regimes and measure != "P":
+        raise ValueError("regime schedules change the real-world dynamics: measure must be 'P'")
+    check_stress(model, n_days, regimes=regimes)
+    dt = 1.0 / (TRADING_DAYS_PER_YEAR * substeps)
+    row = constants(model.measure(measure), model.r, model.q, dt)
+    table = np.array(np.broadcast_to(row, (n_days, row.size)))
+    for reg in regimes:
+        table[reg.start_day:reg.end_day] = constants(reg.P, model.r, model.q, dt)
+    return table

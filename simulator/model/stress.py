@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
 import numpy as np
+from numba import njit
 
 from simulator.model.params import MeasureParams, Model
 
@@ -157,3 +158,19 @@ def shock_table(model: Model, n_days: int, shocks: Sequence[Shock] = ()) -> np.n
             row[SH_V_MODE] = SHOCK_ADD
             row[SH_V_VALUE] = sh.variance_jump
     return table
+
+
+@njit(cache=True, inline="always")
+def apply_shock(sh, x, x_open, v):
+    """A day's row of the shock table applied at its close: the log price moved by (ADD) or
+    set to the open plus (SET) the shock's log return; the variance moved by (ADD) or set to
+    (SET) its value. SHOCK_SET_VIX2 is left to the two-factor kernel (it needs m)."""
+    if sh[SH_RETURN_MODE] == SHOCK_ADD:
+        x += sh[SH_LOG_RETURN]
+    elif sh[SH_RETURN_MODE] == SHOCK_SET:
+        x = x_open + sh[SH_LOG_RETURN]
+    if sh[SH_V_MODE] == SHOCK_ADD:
+        v += sh[SH_V_VALUE]
+    elif sh[SH_V_MODE] == SHOCK_SET:
+        v = sh[SH_V_VALUE]
+    return x, v

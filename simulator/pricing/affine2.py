@@ -38,11 +38,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import fft
 
 from simulator.model.params import MeasureParams
 from simulator.model.vix import vix_state_coefficients
 from simulator.pricing.spx_cos import put_prices_from_cf
+from simulator.pricing.vix_direct import cos_density
 
 STEP_FACTOR = 0.1  # RK4 step x stiffness: local error ~ (0.1)^5 / 120 ~ 1e-7 per step
 MAX_STEP_SHARE = 1 / 64  # and at most this share of the maturity per step (smooth parts)
@@ -155,14 +155,7 @@ def _x_density(q: MeasureParams, tau: float, v: float, m: float, n_terms: int = 
     width = hi - lo
     w = np.arange(n_terms) * math.pi / width
     f = state_transform(q, tau, v, m, 1j * w * b, 1j * w * c) * np.exp(1j * w * a)
-    coef = 2 / width * np.real(f * np.exp(-1j * w * lo))
-    coef[0] *= 0.5
-    dy = width / n_grid
-    y = lo + (np.arange(n_grid) + 0.5) * dy
-    padded = np.zeros(n_grid)
-    padded[:n_terms] = coef
-    padded[1:] *= 0.5  # scipy's DCT-III doubles the k > 0 terms
-    return y, dy, fft.dct(padded, type=3)
+    return cos_density(f, w, lo, width, n_grid)
 
 
 def vix_option_prices(v: float, m: float, tau: float, strikes, q: MeasureParams, r: float,
@@ -296,19 +289,10 @@ def vix_call_grid(v, m, tau: float, strikes, q: MeasureParams, r: float = 0.0,
         rows = np.flatnonzero(widths == width)
         w = np.arange(n_terms) * math.pi / width
         alpha, beta, gamma = riccati(q, tau, 0.0, 1j * w * b, 1j * w * c)
-        dy = width / n_grid
-        padded = np.zeros((rows.size, n_grid))
-        base = np.exp(1j * w * a + alpha)
+        f = np.exp(1j * w * a + alpha + beta * v[rows, None] + gamma * m[rows, None])
+        y, dy, density = cos_density(f, w, lo[rows], width, n_grid)
         for n, i in enumerate(rows):
-            f = base * np.exp(beta * v[i] + gamma * m[i] - 1j * w * lo[i])
-            coef = 2 / width * np.real(f)
-            coef[0] *= 0.5
-            padded[n, :n_terms] = coef
-        padded[:, 1:] *= 0.5  # scipy's DCT-III doubles the k > 0 terms
-        density = fft.dct(padded, type=3, axis=1)
-        for n, i in enumerate(rows):
-            y = lo[i] + (np.arange(n_grid) + 0.5) * dy
-            vix_t = 100 * np.sqrt(y)
+            vix_t = 100 * np.sqrt(y[n])
             out[i] = disc * (np.maximum(vix_t[None, :] - strikes[i][:, None], 0.0)
                              @ density[n]) * dy
     return out

@@ -243,14 +243,14 @@ class PricingTables:
 
     # -- vectorised public lookups (broadcast over numpy arrays) -----------------------------
     def _spx(self, spot, v, days, strike, kind, delta):
-        is_call = _is_call(kind)
+        is_call = is_call_kind(kind)
         arrays = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (spot, v, days,
                                                                            strike)))
         flat = [np.ascontiguousarray(a).ravel() for a in arrays]
         out = np.empty(flat[0].size)
         interp.spx_option_many(*flat, is_call, delta, self.spx_iv, self.qp, self.grid_array,
                                self.vol_nodes, out)
-        return _shape(out, arrays[0].shape)
+        return with_shape(out, arrays[0].shape)
 
     def spx_option(self, spot, v, days, strike, kind="put"):
         return self._spx(spot, v, days, strike, kind, False)
@@ -264,25 +264,25 @@ class PricingTables:
         out = np.empty(flat[0].size)
         interp.vix_future_many(*flat, self.vix_future, self.qp, self.grid_array,
                                self.vol_nodes, out)
-        return _shape(out, arrays[0].shape)
+        return with_shape(out, arrays[0].shape)
 
     def vix_option(self, v, days, strike, kind="call"):
-        is_call = _is_call(kind)
+        is_call = is_call_kind(kind)
         arrays = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (v, days, strike)))
         flat = [np.ascontiguousarray(a).ravel() for a in arrays]
         out = np.empty(flat[0].size)
         interp.vix_option_many(*flat, is_call, self.vix_future, self.vix_iv, self.qp,
                                self.grid_array, self.vol_nodes, out)
-        return _shape(out, arrays[0].shape)
+        return with_shape(out, arrays[0].shape)
 
 
-def _is_call(kind: str) -> bool:
+def is_call_kind(kind: str) -> bool:
     if kind not in ("call", "put"):
         raise ValueError(f"kind must be 'call' or 'put', got {kind!r}")
     return kind == "call"
 
 
-def _shape(out, shape):
+def with_shape(out, shape):
     out = out.reshape(shape)
     return out[()] if out.ndim == 0 else out
 
@@ -309,26 +309,38 @@ def load_tables(q: MeasureParams, r: float, div: float, grid: TableGrid | None =
         raise ValueError(TWO_FACTOR_NOT_YET)
     grid = grid or TableGrid()
     path = cache_dir() / "tables" / f"{_cache_key(q, grid)}.npz"
+    arrays, from_cache, seconds = cached_arrays(
+        path, lambda: build_tables(q, grid), use_cache,
+        f"pricing tables for Q {_short_q(q)} (once per Q parameters, about 40 s on two cores)")
+    return PricingTables(q, r, div, grid, **arrays, from_cache=from_cache,
+                         build_seconds=seconds)
+
+
+TABLE_NAMES = ("spx_iv", "vix_future", "vix_iv")
+
+
+def cached_arrays(path: Path, build, use_cache: bool, what: str):
+    """(arrays, from_cache, build seconds): the tables at ``path`` on disk, or ``build()``
+    (announced on the logger, then saved atomically; a damaged file is built again, and a
+    read-only cache is no reason to fail: the tables stay in memory)."""
     if use_cache and path.is_file():
         try:
             with np.load(path) as data:
-                arrays = {k: data[k] for k in ("spx_iv", "vix_future", "vix_iv")}
-            return PricingTables(q, r, div, grid, **arrays, from_cache=True)
+                return {k: data[k] for k in TABLE_NAMES}, True, 0.0
         except (OSError, KeyError, ValueError):
-            pass  # a damaged cache file is rebuilt below
-    _log.info("building pricing tables for Q %s (once per Q parameters, about 40 s on two "
-              "cores; cached in %s)", _short_q(q), path.parent)
+            pass
+    _log.info("building %s; cached in %s", what, path.parent)
     t0 = time.perf_counter()
-    arrays = build_tables(q, grid)
+    arrays = build()
     seconds = time.perf_counter() - t0
-    _log.info("pricing tables built in %.0f s", seconds)
+    _log.info("built in %.0f s", seconds)
     if use_cache:
         try:
             with atomic_path(path, fsync=False) as tmp, open(tmp, "wb") as fh:
                 np.savez(fh, **arrays)
         except OSError:
-            pass  # a read-only home is no reason to fail: the tables are in memory
-    return PricingTables(q, r, div, grid, **arrays, build_seconds=seconds)
+            pass
+    return arrays, False, seconds
 
 
 def tables_cached(q: MeasureParams, grid: TableGrid | None = None) -> bool:

@@ -18,17 +18,23 @@ import functools
 import hashlib
 import json
 import logging
-import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from simulator.common.conventions import TRADING_DAYS_PER_YEAR
-from simulator.common.files import atomic_path
 from simulator.model.params import MeasureParams
 from simulator.model.vix import vix_state_coefficients
 from simulator.pricing import affine2, interp2f
-from simulator.pricing.tables import TableGrid, cache_dir, implied_vol_table
+from simulator.pricing.tables import (
+    PricingTables,
+    TableGrid,
+    cache_dir,
+    cached_arrays,
+    implied_vol_table,
+    is_call_kind,
+    with_shape,
+)
 
 TABLE_VERSION_2F = 1
 # sqrt(m) nodes: m from 0 to 0.49 (VIX about 70 as a long-run level), 0.02 apart where m
@@ -111,27 +117,20 @@ def _cache_key(q: MeasureParams, grid: TableGrid, m_nodes: np.ndarray) -> str:
 
 
 @dataclass
-class PricingTables2F:
-    """Tables of one two-factor model (Q parameters) with the rates used at lookup."""
+class PricingTables2F(PricingTables):
+    """The tables of one two-factor model: those of :class:`PricingTables` with a leading m
+    axis (``m_nodes``, sqrt(m)); every lookup takes the central tendency ``m`` after ``v``."""
 
-    q: MeasureParams
-    r: float
-    div: float
-    grid: TableGrid
-    m_nodes: np.ndarray
-    spx_iv: np.ndarray
-    vix_future: np.ndarray
-    vix_iv: np.ndarray
-    build_seconds: float = 0.0
-    from_cache: bool = False
+    m_nodes: np.ndarray = field(default_factory=lambda: M_NODES)
     qp2: np.ndarray = field(init=False)
-    grid_array: np.ndarray = field(init=False)
-    vol_nodes: np.ndarray = field(init=False)
 
     def __post_init__(self):
+        super().__post_init__()
         self.qp2 = q2_array(self.q, self.r, self.div)
-        self.grid_array = self.grid.as_array()
-        self.vol_nodes = self.grid.vol_nodes
+
+    @property
+    def kernel_tables(self) -> tuple:
+        raise NotImplementedError("the strategy kernels take one factor yet")
 
     @property
     def nbytes(self) -> int:
@@ -144,35 +143,28 @@ class PricingTables2F:
     def spx_option(self, spot, v, m, days, strike, kind="put"):
         shape, flat = self._flat(spot, v, m, days, strike)
         out = np.empty(flat[0].size)
-        interp2f.spx_option_many_2f(*flat, _is_call(kind), self.spx_iv, self.qp2,
+        interp2f.spx_option_many_2f(*flat, is_call_kind(kind), self.spx_iv, self.qp2,
                                     self.grid_array, self.vol_nodes, self.m_nodes, out)
-        return _shape(out, shape)
+        return with_shape(out, shape)
+
+    def spx_delta(self, *args, **kwargs):
+        raise NotImplementedError("two-factor deltas come with the strategy engine's two "
+                                  "factors")
 
     def vix_future_price(self, v, m, days):
         shape, flat = self._flat(v, m, days)
         out = np.empty(flat[0].size)
         interp2f.vix_future_many_2f(*flat, self.vix_future, self.qp2, self.grid_array,
                                     self.vol_nodes, self.m_nodes, out)
-        return _shape(out, shape)
+        return with_shape(out, shape)
 
     def vix_option(self, v, m, days, strike, kind="call"):
         shape, flat = self._flat(v, m, days, strike)
         out = np.empty(flat[0].size)
-        interp2f.vix_option_many_2f(*flat, _is_call(kind), self.vix_future, self.vix_iv,
+        interp2f.vix_option_many_2f(*flat, is_call_kind(kind), self.vix_future, self.vix_iv,
                                     self.qp2, self.grid_array, self.vol_nodes, self.m_nodes,
                                     out)
-        return _shape(out, shape)
-
-
-def _is_call(kind: str) -> bool:
-    if kind not in ("call", "put"):
-        raise ValueError(f"kind must be 'call' or 'put', got {kind!r}")
-    return kind == "call"
-
-
-def _shape(out, shape):
-    out = out.reshape(shape)
-    return out[()] if out.ndim == 0 else out
+        return with_shape(out, shape)
 
 
 @functools.lru_cache(maxsize=4)
@@ -188,25 +180,11 @@ def load_tables_2f(q: MeasureParams, r: float, div: float, grid: TableGrid | Non
         raise ValueError("a one-factor model: use simulator.pricing.tables")
     grid = grid or TableGrid()
     path = cache_dir() / "tables" / f"{_cache_key(q, grid, m_nodes)}.npz"
-    if use_cache and path.is_file():
-        try:
-            with np.load(path) as data:
-                arrays = {k: data[k] for k in ("spx_iv", "vix_future", "vix_iv")}
-            return PricingTables2F(q, r, div, grid, m_nodes, **arrays, from_cache=True)
-        except (OSError, KeyError, ValueError):
-            pass  # a damaged cache file is rebuilt below
-    _log.info("building two-factor pricing tables (once per Q parameters, about a minute on "
-              "two cores; cached in %s)", path.parent)
-    t0 = time.perf_counter()
-    arrays = build_tables_2f(q, grid, m_nodes)
-    seconds = time.perf_counter() - t0
-    if use_cache:
-        try:
-            with atomic_path(path, fsync=False) as tmp, open(tmp, "wb") as fh:
-                np.savez(fh, **arrays)
-        except OSError:
-            pass
-    return PricingTables2F(q, r, div, grid, m_nodes, **arrays, build_seconds=seconds)
+    arrays, from_cache, seconds = cached_arrays(
+        path, lambda: build_tables_2f(q, grid, m_nodes), use_cache,
+        "two-factor pricing tables (once per Q parameters, about a minute on two cores)")
+    return PricingTables2F(q, r, div, grid, **arrays, from_cache=from_cache,
+                           build_seconds=seconds, m_nodes=m_nodes)
 
 
 __all__ = ["M_NODES", "PricingTables2F", "build_tables_2f", "load_tables_2f",

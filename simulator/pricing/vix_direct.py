@@ -86,22 +86,29 @@ def _vt_density(q: MeasureParams, tau: float, v: float, n_terms: int = VT_COS_TE
         # tail (P(Z_v > 10 mu_v) = e^-10) inside the range
         hi = max(hi, mean + 10 * q.mu_v)
     width = hi - lo
-    k = np.arange(n_terms)
-    w = k * math.pi / width
-    f = variance_transform(1j * w, q, tau, v)
-    coef = 2 / width * np.real(f * np.exp(-1j * w * lo))
-    coef[0] *= 0.5
-    dy = width / n_grid
-    y = lo + (np.arange(n_grid) + 0.5) * dy
-    # sum_k coef_k cos(pi k (j + 1/2) / M) at the midpoints is a DCT-III of length M:
-    # scipy's computes x_0 + 2 sum_{k>0} x_k cos(...), hence the halving of k > 0
-    padded = np.zeros(n_grid)
-    padded[:n_terms] = coef
-    padded[1:] *= 0.5
-    density = fft.dct(padded, type=3)
+    w = np.arange(n_terms) * math.pi / width
+    y, dy, density = cos_density(variance_transform(1j * w, q, tau, v), w, lo, width, n_grid)
     # not clipped at 0: the series oscillates near a singular density (Feller violated), and
     # only the unclipped series integrates payoffs correctly
     return y, dy, density
+
+
+def cos_density(f, w, lo, width: float, n_grid: int):
+    """(midpoints, spacing, density) of a variable on [lo, lo + width] from its characteristic
+    function ``f`` at ``w = k pi / width`` by COS density recovery (Fang & Oosterlee 2008,
+    eq. (11)). ``f`` and ``lo`` may carry a leading axis of states (one density each)."""
+    f = np.asarray(f)
+    lo_arr = np.asarray(lo, dtype=float)
+    coef = 2 / width * np.real(f * np.exp(-1j * w * lo_arr[..., None]))
+    coef[..., 0] *= 0.5
+    dy = width / n_grid
+    # sum_k coef_k cos(pi k (j + 1/2) / M) at the midpoints is a DCT-III of length M:
+    # scipy's computes x_0 + 2 sum_{k>0} x_k cos(...), hence the halving of k > 0
+    padded = np.zeros((*coef.shape[:-1], n_grid))
+    padded[..., :coef.shape[-1]] = coef
+    padded[..., 1:] *= 0.5
+    y = lo_arr[..., None] + (np.arange(n_grid) + 0.5) * dy
+    return y, dy, fft.dct(padded, type=3, axis=-1)
 
 
 def vix_option_prices(v: float, tau: float, strikes, q: MeasureParams, r: float,
