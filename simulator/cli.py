@@ -104,6 +104,14 @@ def _add_scenario_run_options(cmd, paths_default: str, checkpoints_at: str) -> N
     cmd.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
+def _add_summary_options(cmd) -> None:
+    cmd.add_argument("--format", default="text", choices=("text", "csv", "json", "markdown"),
+                     help="summary as text tables (default), CSV or JSON (every column, "
+                          "fractions), or Markdown tables")
+    cmd.add_argument("--wide", action="store_true",
+                     help="text summary with every column and two decimals")
+
+
 def _add_run(sub) -> None:
     run = sub.add_parser(
         "run", help="run a scenario file: results cube (NetCDF) and a summary table",
@@ -120,6 +128,7 @@ def _add_run(sub) -> None:
                      help="results file (default: results/NAME.nc, NAME from the file)")
     _add_scenario_run_options(run, "the file's simulation.paths", "at --out")
     run.add_argument("--no-summary", action="store_true", help="do not print the summary")
+    _add_summary_options(run)
 
 
 def _add_report(sub) -> None:
@@ -130,6 +139,7 @@ def _add_report(sub) -> None:
                     "fan, drawdown distributions, drag-vs-drawdown-cut frontier, P&L attribution "
                     "by layer, and an event study around the largest VIX spikes.")
     rep.add_argument("results", metavar="RESULTS.nc", help="a cube written by 'alvh run'")
+    _add_summary_options(rep)
     rep.add_argument("--out", default=None, metavar="DIR",
                      help="folder for the PNG figures (default: RESULTS_report/ beside the file)")
 
@@ -324,9 +334,10 @@ def _cmd_run(args) -> int:
     if not args.no_summary:
         from simulator.results.summary import format_summary, summarize
 
+        chatter = sys.stdout if args.format in ("text", "markdown") else sys.stderr
         print(f"{plan.name}: {plan.n_paths:,} paths x {plan.n_days} days, seed {plan.seed}"
-              f" -> {out}")
-        print(format_summary(summarize(cube)))
+              f" -> {out}", file=chatter)
+        print(format_summary(summarize(cube), wide=args.wide, fmt=args.format))
     return EXIT_OK
 
 
@@ -350,11 +361,14 @@ def _cmd_report(args) -> int:
                          f"{', '.join(sorted(missing))}); rerun 'alvh run'")
     out = Path(args.out) if args.out else results.with_name(results.stem + "_report")
     table = summarize(cube)
+    # with --format csv/json the standard output is the table alone (for a file or a pipe)
+    chatter = sys.stdout if args.format in ("text", "markdown") else sys.stderr
     print(f"{cube.attrs.get('scenario_name', results.stem)}: {cube.sizes['path']:,} paths x "
-          f"{cube.sizes['day'] - 1} days, seed {cube.attrs.get('seed')}, from {results}")
-    print(format_summary(table))
+          f"{cube.sizes['day'] - 1} days, seed {cube.attrs.get('seed')}, from {results}",
+          file=chatter)
+    print(format_summary(table, wide=args.wide, fmt=args.format))
     paths = write_figures(cube, out, table)
-    print(f"\n{len(paths)} figures in {out}/")
+    print(f"\n{len(paths)} figures in {out}/", file=chatter)
     return EXIT_OK
 
 

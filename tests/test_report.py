@@ -64,8 +64,8 @@ def test_cli_report_prints_the_table_and_writes_the_figures(cube, tmp_path, caps
     out = tmp_path / "figs"
     assert main(["report", str(path), "--out", str(out)]) == 0
     text = capsys.readouterr().out
-    assert "max DD mean" in text and "over cash %/yr" in text and "drag %/yr" in text
-    assert "% of risk capital" in text
+    assert "DD med" in text and "P&L %/yr" in text and "drag %/yr" in text
+    assert "% of risk" in text and max(len(line) for line in text.splitlines()) <= 140
     pngs = sorted(p.name for p in out.iterdir())
     kinds = ("attribution", "drawdowns", "event_study", "fan", "frontier")
     assert pngs == sorted([f"{s}_{k}.png" for s in ("base", "crash") for k in kinds]
@@ -94,3 +94,26 @@ def test_frontier_against_base_reads_the_drag_of_base_and_the_cut_of_crash(cube)
     np.testing.assert_allclose(y, 100 * table.loc["crash"].loc[hedged,
                                                          "drawdown_reduction_median"].values)
     assert "base" in ax.get_xlabel() and "crash" in ax.get_ylabel()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "markdown"])
+def test_the_summary_in_other_formats_keeps_every_figure(cube, fmt):
+    import io
+    import json
+
+    import pandas as pd
+
+    from simulator.results.summary import format_summary, summarize
+
+    table = summarize(cube, n_boot=20)
+    text = format_summary(table, fmt=fmt)
+    if fmt == "csv":
+        back = pd.read_csv(io.StringIO(text)).set_index(["scenario", "strategy"])
+        pd.testing.assert_frame_equal(back, table, check_dtype=False)
+    elif fmt == "json":
+        rows = json.loads(text)
+        assert len(rows) == len(table) and "drag_lo" in rows[-1]
+    else:
+        assert text.startswith("| scenario | strategy |") and "| drag %/yr |" in text
+    wide = format_summary(table, wide=True)
+    assert "DD mean" in wide and "DD mean" not in format_summary(table)

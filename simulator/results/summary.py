@@ -101,48 +101,86 @@ def summarize(cube, *, baseline: str = BASELINE, n_boot: int = 1000, level: floa
     return pd.DataFrame(rows).set_index(["scenario", "strategy"])
 
 
-def format_summary(table, *, level: float = 0.95) -> str:
-    """The summary as two fixed-width text tables (percentages), as ``alvh run`` prints it:
-    each strategy on its own, then each hedged strategy paired against the baseline."""
-    def pct(x):
-        return "" if x is None or np.isnan(x) else f"{100 * x:.2f}"
+SUMMARY_FORMATS = ("text", "csv", "json", "markdown")
 
-    def ci(row, name):
+
+def format_summary(table, *, level: float = 0.95, wide: bool = False, fmt: str = "text") -> str:
+    """The summary as ``alvh run`` prints it: each strategy on its own, then each hedged
+    strategy paired against the baseline (percentages).
+
+    ``fmt``: ``text`` (two fixed-width tables, about 100 columns unless ``wide``), ``markdown``
+    (the same two tables), ``csv`` or ``json`` (every column of ``table``, fractions as
+    fractions, one row per (scenario, strategy))."""
+    if fmt not in SUMMARY_FORMATS:
+        raise ValueError(f"format {fmt!r}: allowed {', '.join(SUMMARY_FORMATS)}")
+    if fmt == "csv":
+        return table.reset_index().to_csv(index=False)
+    if fmt == "json":
+        return table.reset_index().to_json(orient="records", indent=1)
+    own, paired = _summary_rows(table, wide)
+    if fmt == "markdown":
+        parts = [_markdown_table(own)]
+        if len(paired) > 1:
+            parts += ["", _markdown_table(paired)]
+        return "\n".join([*parts, "", *_summary_notes(level, width=1000)])
+    out = [_text_table(own)]
+    if len(paired) > 1:
+        out += ["", _text_table(paired)]
+    return "\n".join([*out, *_summary_notes(level, width=140 if wide else 100)])
+
+
+def _summary_rows(table, wide: bool):
+    digits = 2 if wide else 1
+
+    def pct(x, d=digits):
+        return "" if x is None or np.isnan(x) else f"{100 * x:.{d}f}"
+
+    def ci(row, name, d=digits):
         if name not in row or np.isnan(row.get(name, np.nan)):
             return None
-        return f"{pct(row[name])} [{pct(row[name + '_lo'])}, {pct(row[name + '_hi'])}]"
+        sep = ", " if wide else ","
+        return f"{pct(row[name], d)} [{pct(row[name + '_lo'], d)}{sep}{pct(row[name + '_hi'], d)}]"
 
-    own = [["scenario", "strategy", "account %/yr", "over cash %/yr", "max DD mean",
-            "DD median", "DD p95", "recovery days", "recovered %", "CVaR95 %",
-            "premium %/yr"]]
-    paired = [["scenario", "strategy", "drag %/yr", "DD cut median %", "DD cut p95 %",
-               "recovery faster %", "CVaR95 gain %"]]
+    own = [["scenario", "strategy", "acct %/yr", "P&L %/yr", *(["DD mean"] if wide else []),
+            "DD med", "DD p95", "recov d", "recov %", "CVaR95 %", "prem %/yr"]]
+    paired = [["scenario", "strategy", "drag %/yr", "DD cut med %", "DD cut p95 %",
+               "recov faster %", "CVaR95 gain %"]]
     for (scenario, strategy), row in table.iterrows():
         row = row.to_dict()
         rec = row.get("recovery_days_median", np.nan)
-        own.append([scenario, strategy, pct(row.get("account_return", np.nan)),
-                    pct(row["annualised_return"]),
-                    pct(row.get("max_drawdown_mean", np.nan)), pct(row["max_drawdown_median"]),
-                    pct(row["max_drawdown_p95"]),
+        own.append([scenario, strategy, pct(row.get("account_return", np.nan), 2),
+                    pct(row["annualised_return"], 2),
+                    *([pct(row.get("max_drawdown_mean", np.nan))] if wide else []),
+                    pct(row["max_drawdown_median"]), pct(row["max_drawdown_p95"]),
                     "never" if np.isnan(rec) else f"{rec:.0f}",
-                    pct(row.get("recovered_share", np.nan)),
-                    pct(row["cvar95_total_return"]), pct(row["hedge_premium_per_year"])])
-        cells = [ci(row, n) for n in PAIRED]
+                    pct(row.get("recovered_share", np.nan), 0),
+                    pct(row["cvar95_total_return"], 2), pct(row["hedge_premium_per_year"], 2)])
+        cells = [ci(row, "drag", 2), *(ci(row, n) for n in PAIRED[1:])]
         if cells[0] is not None:  # n/a: e.g. no speed-up when the median path never recovers
             paired.append([scenario, strategy, *(c or "n/a" for c in cells)])
-    out = [_text_table(own),
-           "account: with interest on idle cash; over cash: the trading book's P&L (options and "
-           "costs, no interest). max DD: trading book, % of risk capital (one tranche's risk); "
-           "recovery: median days back to the drawdown's peak (never: not within the run); "
-           "recovered: share of paths back at that peak within the run."]
-    if len(paired) > 1:
-        out += ["", _text_table(paired),
-                f"paired against the baseline on the same paths; [lo, hi] = {100 * level:.0f} %"
-                " bootstrap CI (whole paths resampled).",
-                "drag > 0: trading-book P&L given up per year; DD cut > 0: smaller drawdowns; "
-                "recovery faster > 0: shorter median recovery; CVaR95 gain > 0: a better worst "
-                "5 % of P&L."]
-    return "\n".join(out)
+    return own, paired
+
+
+def _summary_notes(level: float, width: int) -> list[str]:
+    import textwrap
+
+    notes = [
+        "acct: the account, with interest on idle cash; P&L: the trading book's P&L over cash "
+        "(options and costs, no interest). DD: the trading book's max drawdown in % of risk "
+        "capital (one tranche's risk). recov d: median days back to the drawdown's peak (never: "
+        "not within the run); recov %: share of paths back at that peak within the run.",
+        f"Paired against the baseline on the same paths; [lo, hi] = {100 * level:.0f} % "
+        "bootstrap CI (whole paths resampled). drag > 0: trading-book P&L given up per year; "
+        "DD cut > 0: smaller drawdowns; recov faster > 0: shorter median recovery; CVaR95 gain "
+        "> 0: a better worst 5 % of P&L.",
+    ]
+    return [line for note in notes for line in textwrap.wrap(note, width)]
+
+
+def _markdown_table(rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
+    lines += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows[1:]]
+    return "\n".join(lines)
 
 
 def _text_table(rows: list[list[str]]) -> str:
