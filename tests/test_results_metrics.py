@@ -178,3 +178,34 @@ def test_bootstrap_keeps_the_pairing_of_common_random_numbers():
     # paired: the noise of `common` cancels, so the CI is ~100x narrower than unpaired
     assert hi - lo < 4 * 1.96 * 0.01 / math.sqrt(3000) * 1.5
     assert lo < 0.01 < hi + 1e-3
+
+
+def test_risk_measures_against_numpy_and_their_intervals():
+    """Sharpe, Sortino, Calmar and the median worst month written out with numpy on a
+    synthetic book; each bootstrap CI brackets its estimate and narrows like 1/sqrt(n)."""
+    from simulator.results.stats import RISK_STATISTICS, bootstrap_many
+
+    rng = np.random.default_rng(3)
+    n, months = 4000, 12
+    monthly = rng.normal(0.002, 0.01, (n, months))
+    book = {"monthly_pnl": monthly, "annualised_return": monthly.sum(-1),
+            "max_drawdown_equity": rng.uniform(0.01, 0.05, n)}
+    flat = monthly.ravel()
+    expected = {
+        "sharpe": flat.mean() / flat.std() * math.sqrt(12),
+        "sortino": flat.mean() / math.sqrt(np.mean(np.minimum(flat, 0) ** 2)) * math.sqrt(12),
+        "calmar": monthly.sum(-1).mean() / book["max_drawdown_equity"].mean(),
+        "worst_month": np.median(monthly.min(-1)),
+    }
+    wide = bootstrap_many(RISK_STATISTICS, book, n_boot=300, seed=1, vectorized=True)
+    small = {k: v[:n // 4] for k, v in book.items()}
+    narrow = bootstrap_many(RISK_STATISTICS, small, n_boot=300, seed=1, vectorized=True)
+    for name, value in expected.items():
+        est, lo, hi = wide[name]
+        assert est == pytest.approx(value, rel=1e-12)
+        assert lo <= est <= hi
+        # a quarter of the paths: about twice as wide (tolerance for bootstrap noise)
+        ratio = (narrow[name][2] - narrow[name][1]) / (hi - lo)
+        assert 1.5 < ratio < 2.7, (name, ratio)
+    # the Sharpe ratio of N(0.2 %, 1 %) months is 0.2 x sqrt(12) = 0.69 within its CI
+    assert wide["sharpe"][1] < 0.2 * math.sqrt(12) < wide["sharpe"][2]

@@ -17,6 +17,10 @@ axis too:
 * ``recovery_speedup``: 1 - median(recovery_days h) / median(u), over all paths (a path that
   never recovers counts as slower than any that does);
 * ``cvar95_difference``: CVaR 95 % of total return, h minus u (> 0: a better worst 5 %).
+
+**Risk measures** of one strategy's trading book (``RISK_STATISTICS``): Sharpe and Sortino
+ratios of the monthly P&L (over cash; path-months pooled, annualised by sqrt(12)), the Calmar
+ratio (mean annual P&L / mean max drawdown) and the median worst month.
 """
 
 from __future__ import annotations
@@ -30,7 +34,8 @@ from simulator.results.metrics import cvar
 
 DEFAULT_BOOT = 1000
 LEVEL = 0.95
-BOOT_BLOCK = 100  # resamples evaluated together by a vectorized statistic (memory bound)
+BOOT_BLOCK = 100  # resamples evaluated together by a vectorized statistic
+BLOCK_ELEMENTS = 4_000_000  # and at most this many values per array of a block (memory)
 
 
 def nan_last_median(x: np.ndarray, axis: int = -1) -> np.ndarray:
@@ -59,6 +64,37 @@ def cvar95_difference(h: Mapping, u: Mapping):
     return cvar(h["total_return"]) - cvar(u["total_return"])
 
 
+def _pooled_months(b: Mapping):
+    m = b["monthly_pnl"]
+    return m.reshape(*m.shape[:-2], -1)
+
+
+def sharpe(b: Mapping):
+    """Annualised Sharpe ratio of the trading book's monthly P&L (over cash: the book earns
+    no interest), path-months pooled: mean / s.d. x sqrt(12)."""
+    m = _pooled_months(b)
+    return m.mean(-1) / m.std(-1) * math.sqrt(12.0)
+
+
+def sortino(b: Mapping):
+    """As :func:`sharpe` with the downside deviation sqrt(mean(min(P&L, 0)^2))."""
+    m = _pooled_months(b)
+    return m.mean(-1) / np.sqrt(np.mean(np.minimum(m, 0.0) ** 2, -1)) * math.sqrt(12.0)
+
+
+def calmar(b: Mapping):
+    """Mean annual P&L over the mean maximum drawdown (both fractions of starting equity)."""
+    return b["annualised_return"].mean(-1) / b["max_drawdown_equity"].mean(-1)
+
+
+def worst_month(b: Mapping):
+    """Median over paths of each path's worst monthly P&L (fraction of starting equity)."""
+    return np.median(b["monthly_pnl"].min(-1), -1)
+
+
+RISK_STATISTICS: dict[str, Callable] = {"sharpe": sharpe, "sortino": sortino,
+                                         "calmar": calmar, "worst_month": worst_month}
+
 STATISTICS: dict[str, Callable] = {
     "drag": drag,
     "drawdown_reduction_median": drawdown_reduction(0.5),
@@ -83,6 +119,11 @@ def _take(data: Mapping, idx: np.ndarray) -> dict:
     return {k: _take(v, idx) if isinstance(v, Mapping) else v[idx] for k, v in data.items()}
 
 
+def _largest_array(data: Mapping) -> int:
+    return max((_largest_array(v) if isinstance(v, Mapping) else np.size(v))
+               for v in data.values())
+
+
 def _n_paths(data: Mapping) -> int:
     first = next(iter(data.values()))
     return _n_paths(first) if isinstance(first, Mapping) else len(first)
@@ -104,8 +145,10 @@ def bootstrap_many(statistics: Mapping[str, Callable], data: Mapping, *,
         indices = resample_indices(_n_paths(data), n_boot, seed)
     draws: dict[str, list] = {name: [] for name in statistics}
     if vectorized:
-        for b0 in range(0, len(indices), BOOT_BLOCK):
-            block = _take(data, indices[b0:b0 + BOOT_BLOCK])
+        per_resample = max(_largest_array(data), 1)
+        step = max(1, min(BOOT_BLOCK, BLOCK_ELEMENTS // per_resample))
+        for b0 in range(0, len(indices), step):
+            block = _take(data, indices[b0:b0 + step])
             for name, fn in statistics.items():
                 draws[name].append(np.asarray(fn(block), dtype=float))
     else:

@@ -12,7 +12,8 @@ Per (scenario, strategy) row:
   trading-book P&L per year, i.e. the return over cash), mean, median and 95th-percentile max
   drawdown (risk capital), median recovery days (NaN if the median path does not recover) and
   the share of paths that recover, CVaR 95 % of the trading-book P&L, mean hedge premium per
-  year;
+  year; Sharpe, Sortino, Calmar and the median worst month of the trading book, each with
+  ``_lo``/``_hi`` bootstrap bounds (:data:`simulator.results.stats.RISK_STATISTICS`);
 * paired against the baseline (common random numbers, :mod:`simulator.results.stats`):
   ``drag`` (annualised return given up), ``drawdown_reduction_median`` and ``_p95``,
   ``recovery_speedup`` and ``cvar95_difference``, each with ``_lo``/``_hi`` bounds of a
@@ -27,6 +28,7 @@ import numpy as np
 from simulator.common.conventions import BASELINE
 from simulator.results.metrics import annualise, cvar, run_years
 from simulator.results.stats import (
+    RISK_STATISTICS,
     STATISTICS,
     bootstrap_many,
     nan_last_median,
@@ -92,6 +94,15 @@ def summarize(cube, *, baseline: str = BASELINE, n_boot: int = 1000, level: floa
                 "recovery_days_median": float(nan_last_median(h["recovery_days"])),
                 "recovered_share": float(np.mean(~np.isnan(h["recovery_days"]))),
             }
+            # the risk measures need two or more months of the trading book
+            if "trading_monthly_pnl" in sel and sel.sizes.get("month", 0) > 1:
+                risk_book = {"monthly_pnl": sel.trading_monthly_pnl.values,
+                             "annualised_return": h["annualised_return"],
+                             "max_drawdown_equity": sel.trading_max_drawdown.values}
+                cis = bootstrap_many(RISK_STATISTICS, risk_book, indices=idx, level=level,
+                                     vectorized=True)
+                for name, (est, lo, hi) in cis.items():
+                    row |= {name: est, f"{name}_lo": lo, f"{name}_hi": hi}
             if strategy != baseline:
                 cis = bootstrap_many(statistics, {"h": h, "u": base}, indices=idx,
                                      level=level, vectorized=True)
@@ -118,14 +129,12 @@ def format_summary(table, *, level: float = 0.95, wide: bool = False, fmt: str =
     if fmt == "json":
         return table.reset_index().to_json(orient="records", indent=1)
     own, paired = _summary_rows(table, wide)
+    risk = _risk_rows(table)
+    tables = [own, *([risk] if len(risk) > 1 else []), *([paired] if len(paired) > 1 else [])]
     if fmt == "markdown":
-        parts = [_markdown_table(own)]
-        if len(paired) > 1:
-            parts += ["", _markdown_table(paired)]
-        return "\n".join([*parts, "", *_summary_notes(level, width=1000)])
-    out = [_text_table(own)]
-    if len(paired) > 1:
-        out += ["", _text_table(paired)]
+        parts = [x for t in tables for x in (_markdown_table(t), "")]
+        return "\n".join([*parts, *_summary_notes(level, width=1000)])
+    out = [x for t in tables for x in (_text_table(t), "")][:-1]
     return "\n".join([*out, *_summary_notes(level, width=140 if wide else 100)])
 
 
@@ -161,6 +170,23 @@ def _summary_rows(table, wide: bool):
     return own, paired
 
 
+def _risk_rows(table) -> list[list[str]]:
+    rows = [["scenario", "strategy", "Sharpe", "Sortino", "Calmar", "worst month %"]]
+    if "sharpe" not in table.columns:
+        return rows
+
+    def ci(row, name, scale=1.0, d=2):
+        if np.isnan(row.get(name, np.nan)):
+            return "n/a"
+        lo, hi = row[name + "_lo"] * scale, row[name + "_hi"] * scale
+        return f"{row[name] * scale:.{d}f} [{lo:.{d}f},{hi:.{d}f}]"
+    for (scenario, strategy), row in table.iterrows():
+        row = row.to_dict()
+        rows.append([scenario, strategy, ci(row, "sharpe"), ci(row, "sortino"),
+                     ci(row, "calmar"), ci(row, "worst_month", 100.0)])
+    return rows
+
+
 def _summary_notes(level: float, width: int) -> list[str]:
     import textwrap
 
@@ -168,7 +194,10 @@ def _summary_notes(level: float, width: int) -> list[str]:
         "acct: the account, with interest on idle cash; P&L: the trading book's P&L over cash "
         "(options and costs, no interest). DD: the trading book's max drawdown in % of risk "
         "capital (one tranche's risk). recov d: median days back to the drawdown's peak (never: "
-        "not within the run); recov %: share of paths back at that peak within the run.",
+        "not within the run); recov %: share of paths back at that peak within the run. "
+        "Sharpe, Sortino: the trading book's monthly P&L over cash, path-months pooled, "
+        "annualised; Calmar: mean annual P&L / mean max drawdown; worst month: median over "
+        "paths of each path's worst month, % of equity.",
         f"Paired against the baseline on the same paths; [lo, hi] = {100 * level:.0f} % "
         "bootstrap CI (whole paths resampled). drag > 0: trading-book P&L given up per year; "
         "DD cut > 0: smaller drawdowns; recov faster > 0: shorter median recovery; CVaR95 gain "
