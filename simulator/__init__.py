@@ -35,6 +35,7 @@ _LAZY = {
     "summarize": "simulator.results.summary",
     "format_summary": "simulator.results.summary",
     "open_cube": "simulator.results.cube",
+    "to_frame": "simulator.results.cube",
 }
 
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "run",
     "simulate_paths",
     "summarize",
+    "to_frame",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -64,7 +66,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from simulator.model.paths import simulate_paths
     from simulator.model.presets import load_model, preset_names
     from simulator.pricing.pricer import Pricer
-    from simulator.results.cube import open_cube
+    from simulator.results.cube import open_cube, to_frame
     from simulator.results.summary import format_summary, summarize
     from simulator.scenario.errors import ScenarioError
     from simulator.scenario.loader import load_scenario

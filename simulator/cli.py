@@ -35,6 +35,7 @@ examples:
   alvh claims --paths 2000 --out results/claims  the C1-C12 verdict table (claims.md, .csv)
   alvh presets                                   list the shipped models and their sources
   alvh curve                                     models' VIX term structure vs the market
+  alvh export results/quickstart.nc              a tidy CSV, one row per scenario/strategy/path
   alvh simulate --model svcj_default --paths 20000 --days 252 --seed 1
   alvh simulate --model my_model.yaml --measure Q --paths 5000
 """
@@ -78,6 +79,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_claims(sub)
     _add_validate(sub)
     _add_simulate(sub)
+    exp = sub.add_parser(
+        "export", help="a results cube as a tidy table (CSV or Parquet)",
+        description="Write a results cube as a tidy table: one row per (scenario, strategy, "
+                    "path) with every per-path figure, or the summary (one row per scenario "
+                    "and strategy, with bootstrap CIs).")
+    exp.add_argument("results", metavar="RESULTS.nc")
+    exp.add_argument("--per", choices=("path", "summary"), default="path")
+    exp.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    exp.add_argument("--out", metavar="FILE", default=None,
+                     help="output file (default: RESULTS_PER.csv/.parquet beside the cube)")
     curve = sub.add_parser(
         "curve", help="the models' VIX term structure against the market (VX futures, VIX3M)",
         description="Each model in the state that each real day's VIX (and VIX3M) implies, "
@@ -432,6 +443,33 @@ def _cmd_claims(args) -> int:
     return EXIT_OK
 
 
+def _cmd_export(args) -> int:
+    from pathlib import Path
+
+    from simulator.common.files import atomic_path
+    from simulator.results.cube import open_cube, to_frame
+
+    results = Path(args.results)
+    if not results.is_file():
+        raise FileNotFoundError(f"{results}: no such results file (write one with 'alvh run')")
+    if args.format == "parquet":
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise ValueError("--format parquet needs pyarrow (pip install pyarrow); "
+                             "--format csv needs nothing") from None
+    out = Path(args.out) if args.out else results.with_name(
+        f"{results.stem}_{args.per}.{args.format}")
+    frame = to_frame(open_cube(results), per=args.per)
+    with atomic_path(out) as tmp:
+        if args.format == "csv":
+            frame.to_csv(tmp)
+        else:
+            frame.to_parquet(tmp)
+    print(f"wrote {out}: {len(frame):,} rows x {frame.shape[1]} columns")
+    return EXIT_OK
+
+
 def _cmd_curve(args) -> int:
     from simulator.model.presets import load_model
     from simulator.pricing.term_structure import format_comparison
@@ -472,6 +510,8 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_curve(args)
         if args.command == "schema":
             return _cmd_schema()
+        if args.command == "export":
+            return _cmd_export(args)
     except (ValueError, FileNotFoundError) as err:  # ParameterError is a ValueError
         print(f"alvh: error: {err}", file=sys.stderr)
         return EXIT_INVALID_INPUT

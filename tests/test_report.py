@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+import simulator as sim
 from simulator.cli import main
 from simulator.report import figures
 from simulator.results.cube import write_cube
@@ -117,3 +118,24 @@ def test_the_summary_in_other_formats_keeps_every_figure(cube, fmt):
         assert text.startswith("| scenario | strategy |") and "| drag %/yr |" in text
     wide = format_summary(table, wide=True)
     assert "DD mean" in wide and "DD mean" not in format_summary(table)
+
+
+def test_to_frame_is_tidy_and_never_builds_the_cross_product(cube, tmp_path, capsys):
+    import pandas as pd
+
+    frame = sim.to_frame(cube)
+    n = cube.sizes["scenario"] * cube.sizes["strategy"] * cube.sizes["path"]
+    assert len(frame) == n and frame.index.names == ["scenario", "strategy", "path"]
+    assert "month" not in frame.columns and "trading_max_drawdown" in frame.columns
+    row = frame.loc[("crash", "unhedged", 3)]
+    sel = cube.sel(scenario="crash", strategy="unhedged", path=3)
+    assert row["trading_max_drawdown"] == float(sel.trading_max_drawdown)
+    assert row["spx_return"] == float(cube.spx_return.sel(scenario="crash", path=3))
+    with pytest.raises(ValueError, match="not per-path variables"):
+        sim.to_frame(cube, variables=["equity_q"])
+    path = write_cube(cube, tmp_path / "r.nc")
+    assert main(["export", str(path)]) == 0
+    back = pd.read_csv(tmp_path / "r_path.csv", index_col=[0, 1, 2])
+    assert len(back) == n
+    assert main(["export", str(path), "--per", "summary", "--out", str(tmp_path / "s.csv")]) == 0
+    assert "drag_lo" in (tmp_path / "s.csv").read_text().splitlines()[0]

@@ -384,3 +384,33 @@ def open_cube(path: str | Path):
 
     with xr.open_dataset(path, engine=NETCDF_ENGINE) as ds:
         return ds.load()
+
+
+PER_PATH_DIMS = {"scenario", "strategy", "path"}
+
+
+def to_frame(cube, per: str = "path", variables=None, **summary_options):
+    """A tidy pandas table of a cube without building its whole cross product (a cube's
+    ``to_dataframe()`` would broadcast every variable over every dimension).
+
+    ``per="path"``: one row per (scenario, strategy, path) with every per-path variable (or
+    ``variables``), the scenario-level ones (``spx_return``, ``vix_max``, ...) repeated for
+    each strategy. ``per="summary"``: :func:`simulator.results.summary.summarize` (one row per
+    (scenario, strategy), with CIs; ``summary_options`` go to it).
+    """
+    if per == "summary":
+        from simulator.results.summary import summarize
+
+        return summarize(cube, **summary_options)
+    if per != "path":
+        raise ValueError(f"per={per!r}: allowed 'path' or 'summary'")
+    names = [name for name, var in cube.data_vars.items()
+             if "path" in var.dims and set(var.dims) <= PER_PATH_DIMS]
+    if variables is not None:
+        unknown = sorted(set(variables) - set(names))
+        if unknown:
+            raise ValueError(f"not per-path variables of this cube: {', '.join(unknown)}; "
+                             f"per-path ones: {', '.join(names)}")
+        names = list(variables)
+    subset = cube[names]
+    return subset.to_dataframe().reorder_levels(["scenario", "strategy", "path"]).sort_index()
