@@ -185,6 +185,11 @@ class MeasureParams:
         return self.mu_x + self.rho_j * self.mu_v
 
     @property
+    def mean_square_log_jump(self) -> float:
+        """E[Z_x^2] = E[Z_x]^2 + sigma_x^2 + rho_j^2 Var(Z_v), with Var(Z_v) = mu_v^2."""
+        return self.mean_log_jump**2 + self.sigma_x**2 + (self.rho_j * self.mu_v) ** 2
+
+    @property
     def theta_star(self) -> float:
         """Long-run mean of v including variance jumps: theta + lam mu_v / kappa."""
         return self.theta + self.lam * self.mu_v / self.kappa

@@ -114,7 +114,7 @@ def q_array(q: MeasureParams, r: float, div: float) -> np.ndarray:
     qp[interp.QP_SIGMA_V] = q.sigma_v
     qp[interp.QP_LAM] = q.lam
     qp[interp.QP_MU_V] = q.mu_v
-    qp[interp.QP_EZ2] = q.mean_log_jump**2 + q.sigma_x**2 + (q.rho_j * q.mu_v) ** 2
+    qp[interp.QP_EZ2] = q.mean_square_log_jump
     qp[interp.QP_VIX_A] = a
     qp[interp.QP_VIX_B] = b
     qp[interp.QP_R] = r

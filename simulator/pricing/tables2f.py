@@ -57,7 +57,7 @@ def q2_array(q: MeasureParams, r: float, div: float) -> np.ndarray:
     qp2[interp2f.Q2_LAM0] = q.lam
     qp2[interp2f.Q2_LAM1] = q.lam1
     qp2[interp2f.Q2_MU_V] = q.mu_v
-    qp2[interp2f.Q2_EZ2] = q.mean_log_jump**2 + q.sigma_x**2 + (q.rho_j * q.mu_v) ** 2
+    qp2[interp2f.Q2_EZ2] = q.mean_square_log_jump
     qp2[interp2f.Q2_VIX_A] = a
     qp2[interp2f.Q2_VIX_B] = b
     qp2[interp2f.Q2_VIX_C] = c
