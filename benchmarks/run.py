@@ -63,18 +63,34 @@ def bench_paths(n_paths: int, n_days: int, repeats: int) -> dict:
     }
 
 
-def bench_two_factor_paths(n_paths: int, n_days: int, repeats: int) -> dict:
-    """Two-factor path generation (svcj_2f_default) against one-factor (svcj_default), same
-    sizes, same run: the cost of the second factor's QE step and the state-dependent jumps."""
-    one, two = sim.load_model("svcj_default"), sim.load_model("svcj_2f_default")
-    sim.simulate_paths(two, 16, 4, seed=0)  # compile (or load the numba cache)
-    t_one, _ = _measure(lambda: sim.simulate_paths(one, n_paths, n_days, seed=1), repeats)
-    t_two, _ = _measure(lambda: sim.simulate_paths(two, n_paths, n_days, seed=1), repeats)
-    return {"what": "P paths, full daily paths kept (two factors keep m too)",
-            "n_paths": n_paths, "n_days": n_days, "one_factor_seconds": round(t_one, 4),
-            "two_factor_seconds": round(t_two, 4),
-            "two_factor_vs_one_factor": round(t_two / t_one, 2),
-            "strategy_evaluation": "not yet: two-factor pricing tables are the next step"}
+def bench_two_factor(n_paths: int, n_days: int, repeats: int) -> dict:
+    """Two factors (svcj_2f_default) against one (svcj_default), same sizes, same run: path
+    generation (the second factor's QE step, state-dependent jumps) and the evaluation of
+    unhedged + ALVH on those paths (every lookup blends two m slices of the tables)."""
+    from simulator.model.paths import PathGenerator
+    from simulator.strategy import StrategyEngine, strategy
+
+    strategies = {"unhedged": strategy("monthly_16_delta"),
+                  "alvh": strategy("monthly_16_delta", "alvh_40_40_20")}
+    out = {"what": "P paths with full daily paths kept (two factors keep m too); unhedged + "
+                   "ALVH evaluated on them", "n_paths": n_paths, "n_days": n_days}
+    for label, name in (("one_factor", "svcj_default"), ("two_factor", "svcj_2f_default")):
+        model = sim.load_model(name)
+        engine = StrategyEngine(model, strategies)
+        gen = PathGenerator(model, n_paths, n_days, 1, "P", 1, n_paths, 0)
+        warm = gen.chunk(0, min(16, n_paths))  # compile (or load the numba cache)
+        engine.evaluate(warm.spx, warm.v, warm.vix, m=warm.m)
+        t_paths, _ = _measure(lambda g=gen: g.chunk(0, n_paths), repeats)
+        chunk = gen.chunk(0, n_paths)
+        t_eval, _ = _measure(lambda e=engine, c=chunk: e.evaluate(c.spx, c.v, c.vix, m=c.m),
+                             repeats)
+        out[f"{label}_paths_seconds"] = round(t_paths, 4)
+        out[f"{label}_evaluation_seconds"] = round(t_eval, 4)
+    out["paths_two_vs_one_factor"] = round(out["two_factor_paths_seconds"]
+                                           / out["one_factor_paths_seconds"], 2)
+    out["evaluation_two_vs_one_factor"] = round(out["two_factor_evaluation_seconds"]
+                                                / out["one_factor_evaluation_seconds"], 2)
+    return out
 
 
 def _scipy_black_scholes_put(spot, strike, tau, sigma, r, q):
@@ -242,7 +258,7 @@ def main(argv=None) -> int:
                     "numpy": np.__version__, "cpu_count": numba.config.NUMBA_NUM_THREADS,
                     "numba_threads": numba.get_num_threads()},
         "paths": bench_paths(args.paths, args.days, args.repeats),
-        "two_factor_paths": bench_two_factor_paths(args.paths, args.days, args.repeats),
+        "two_factor": bench_two_factor(args.strategy_paths, args.days, args.repeats),
         "pricing": bench_pricing(args.options, args.repeats),
         "strategies": bench_strategies(args.strategy_paths, args.days, args.repeats),
         "runner": bench_runner(args.strategy_paths, args.days, args.repeats),
@@ -258,9 +274,10 @@ def main(argv=None) -> int:
           f"{p['speedup_vs_numpy']}x (target >= {p['target_speedup']}x); peak memory "
           f"{p['project_peak_mib']} MiB vs {p['numpy_baseline_peak_mib']} MiB "
           f"(output {p['output_mib']} MiB)")
-    t = results["two_factor_paths"]
-    print(f"two-factor paths: {t['two_factor_vs_one_factor']}x the one-factor generation "
-          f"({t['two_factor_seconds']} s vs {t['one_factor_seconds']} s)")
+    t = results["two_factor"]
+    print(f"two factors vs one: paths {t['paths_two_vs_one_factor']}x, evaluating unhedged + "
+          f"ALVH {t['evaluation_two_vs_one_factor']}x ({t['two_factor_evaluation_seconds']} s "
+          f"vs {t['one_factor_evaluation_seconds']} s)")
     b = results["pricing"]
     print(f"pricing: table build {b['table_build_seconds']} s; per option SPX "
           f"{b['spx_option_ns']} ns (delta {b['spx_delta_ns']} ns), VIX {b['vix_option_ns']} ns "

@@ -544,7 +544,7 @@ def test_a_first_run_says_it_builds_the_pricing_tables(monkeypatch, tmp_path):
     runner._announce_first_run(plan, runner.Progress(1, stream=stream))
     assert "building pricing tables for svcj_default once" in stream.getvalue()
     stream = io.StringIO()
-    monkeypatch.setattr("simulator.pricing.tables.tables_cached", lambda q: True)
+    monkeypatch.setattr("simulator.pricing.pricer.tables_cached_for_model", lambda model: True)
     runner._announce_first_run(plan, runner.Progress(1, stream=stream))
     assert stream.getvalue() == ""
 

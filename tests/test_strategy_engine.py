@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import simulator as sim
-from simulator.pricing.interp import spx_condor_value
+from simulator.pricing.lookups import condor_value, vix_implied_vol
 from simulator.pricing.pricer import Pricer
 from simulator.strategy import StrategyEngine, evaluate_strategies, strategy
 from simulator.strategy.config import trading_days
@@ -92,7 +92,7 @@ def test_condor_value_is_the_sum_of_its_four_legs(model, tab, days):
     price = Pricer(model).spx_option
     legs = (price(spot, v, days, k[1], "put") - price(spot, v, days, k[0], "put")
             + price(spot, v, days, k[2], "call") - price(spot, v, days, k[3], "call"))
-    got = spx_condor_value(spot, v, days, *k, tab[0], tab[3], tab[4], tab[5])
+    got = condor_value(tab, spot, v, 0.0, days, *k)
     assert got == pytest.approx(legs, abs=1e-10)
 
 
@@ -102,9 +102,9 @@ def test_condor_value_is_the_sum_of_its_four_legs(model, tab, days):
 @pytest.mark.parametrize("v, days", [(0.0163, 31.0), (0.09, 21.0), (0.03, 120.0)])
 def test_grid_strike_is_the_nearest_on_the_grid(tab, mode, target, is_call, v, days):
     spot, step = 5000.0, 5.0
-    k = spx_grid_strike(mode, target, spot, v, days, is_call, step, tab)
+    k = spx_grid_strike(mode, target, spot, v, 0.0, days, is_call, step, tab)
     assert k % step == 0
-    miss = [abs(spx_measure(mode, spot, v, days, x, is_call, tab) - target)
+    miss = [abs(spx_measure(mode, spot, v, 0.0, days, x, is_call, tab) - target)
             for x in (k - step, k, k + step)]
     assert miss[1] <= miss[0] and miss[1] <= miss[2]
 
@@ -114,27 +114,28 @@ def test_probability_rule_matches_monte_carlo_under_q(model, tab):
     against the share of Q-paths ending between the (grid) strikes; tolerance 3 SE + grid."""
     days = 31
     out = np.empty(4)
-    condor_strikes(1, 0.70, 0, 50.0, 0.0, model.spx0, model.v0, float(days), 5.0, tab, out)
+    condor_strikes(1, 0.70, 0, 50.0, 0.0, model.spx0, model.v0, 0.0, float(days), 5.0, tab,
+                   out)
     n = 40_000
     end = sim.simulate_paths(model, n_paths=n, n_days=days, seed=5, measure="Q").spx.values[:, -1]
     share = np.mean((end > out[1]) & (end < out[2]))
-    implied = 1 - (spx_measure(MODE_PROB, model.spx0, model.v0, days, out[1], False, tab)
-                   + spx_measure(MODE_PROB, model.spx0, model.v0, days, out[2], True, tab))
+    implied = 1 - (spx_measure(MODE_PROB, model.spx0, model.v0, 0.0, days, out[1], False, tab)
+                   + spx_measure(MODE_PROB, model.spx0, model.v0, 0.0, days, out[2], True, tab))
     se = math.sqrt(implied * (1 - implied) / n)
     assert abs(share - implied) < 3 * se, (share, implied, se)
     # and the grid strikes are within one step's worth of probability of the 70 % target
-    step_prob = abs(spx_measure(MODE_PROB, model.spx0, model.v0, days, out[1] + 5, False, tab)
-                    - spx_measure(MODE_PROB, model.spx0, model.v0, days, out[1], False, tab))
+    step_prob = abs(spx_measure(MODE_PROB, model.spx0, model.v0, 0.0, days, out[1] + 5, False, tab)
+                    - spx_measure(MODE_PROB, model.spx0, model.v0, 0.0, days, out[1], False, tab))
     assert abs(implied - 0.70) < 2 * step_prob + 1e-3
 
 
 def test_condor_strikes_are_ordered_and_widths_kept(model, tab):
     out = np.empty(4)
-    condor_strikes(0, 0.16, 0, 50.0, 0.0, 5000.0, 0.02, 31.0, 5.0, tab, out)
+    condor_strikes(0, 0.16, 0, 50.0, 0.0, 5000.0, 0.02, 0.0, 31.0, 5.0, tab, out)
     assert out[0] < out[1] < 5000.0 < out[2] < out[3]
     assert out[1] - out[0] == 50.0 and out[3] - out[2] == 50.0
     shifted = np.empty(4)
-    condor_strikes(0, 0.16, 0, 50.0, 1.0, 5000.0, 0.02, 31.0, 5.0, tab, shifted)
+    condor_strikes(0, 0.16, 0, 50.0, 1.0, 5000.0, 0.02, 0.0, 31.0, 5.0, tab, shifted)
     sd = 5000.0 * math.sqrt(0.02 * 31 / 252)
     assert out[1] - shifted[1] == pytest.approx(sd, rel=0.3)  # one SD further out
     assert shifted[1] - shifted[0] == 50.0
@@ -143,9 +144,9 @@ def test_condor_strikes_are_ordered_and_widths_kept(model, tab):
 def test_vix_call_strikes(model, tab):
     v = float(model.variance_from_vix(20.0))
     future = float(Pricer(model).vix_future(v, 21))
-    assert vix_call_strike(1, 0.10, 1.0, v, 21.0, 20.0, tab) == round(future * 1.1)
-    assert vix_call_strike(2, 2.0, 1.0, v, 21.0, 20.0, tab) == 40.0
-    k = vix_call_strike(0, 0.30, 1.0, v, 21.0, 20.0, tab)
+    assert vix_call_strike(1, 0.10, 1.0, v, 0.0, 21.0, 20.0, tab) == round(future * 1.1)
+    assert vix_call_strike(2, 2.0, 1.0, v, 0.0, 21.0, 20.0, tab) == 40.0
+    k = vix_call_strike(0, 0.30, 1.0, v, 0.0, 21.0, 20.0, tab)
     tables = Pricer(model).tables
 
     def delta(strike):  # central difference in the future, independent of the kernel's Black
@@ -164,9 +165,7 @@ def test_vix_call_strikes(model, tab):
 
 
 def _vix_iv(tables, v, strike, future):
-    from simulator.pricing.interp import vix_implied_vol
-    return vix_implied_vol(v, 21.0, strike, future, tables.vix_iv, tables.qp, tables.grid_array,
-                           tables.vol_nodes)
+    return vix_implied_vol(tables.kernel_tables, v, 0.0, 21.0, strike, future)
 
 
 # ---- accounting invariants ----------------------------------------------------------------

@@ -13,7 +13,6 @@ from scipy import integrate
 
 import simulator as sim
 from simulator.model.params import Model, ParameterError
-from simulator.model.paths2f import simulate_paths_2f
 from simulator.model.vix import (
     StateError,
     state_from_vix_pair,
@@ -186,7 +185,7 @@ def test_spx_puts_reduce_to_one_factor_and_satisfy_parity(reduced, tau):
 
 @pytest.fixture(scope="module")
 def q_paths(model):
-    return simulate_paths_2f(model, 40_000, 63, seed=11, measure="Q", substeps=2)
+    return sim.simulate_paths(model, 40_000, 63, seed=11, measure="Q", substeps=2)
 
 
 def test_two_factor_paths_are_a_q_martingale_and_m_has_its_mean(model, q_paths):
@@ -229,15 +228,15 @@ def test_spx_puts_against_monte_carlo(model, q_paths, day):
 
 
 def test_two_factor_paths_do_not_depend_on_the_chunk_size(model):
-    a = simulate_paths_2f(model, 50, 10, seed=5, chunk_size=50)
-    b = simulate_paths_2f(model, 50, 10, seed=5, chunk_size=7)
+    a = sim.simulate_paths(model, 50, 10, seed=5, chunk_size=50)
+    b = sim.simulate_paths(model, 50, 10, seed=5, chunk_size=7)
     for name in ("spx", "v", "m", "vix"):
         np.testing.assert_array_equal(a[name].values, b[name].values)
 
 
-def test_one_factor_models_are_refused_by_the_two_factor_generator():
-    with pytest.raises(ValueError, match="one-factor model"):
-        simulate_paths_2f(sim.load_model("svcj_default"), 10, 5, seed=1)
+def test_one_factor_paths_have_no_central_tendency():
+    paths = sim.simulate_paths(sim.load_model("svcj_default"), 10, 5, seed=1)
+    assert "m" not in paths
 
 
 # ---- pricing tables over m ----------------------------------------------------------------------
@@ -288,7 +287,7 @@ def test_a_two_factor_pricer_needs_m(preset_pricer):
 def test_a_vix_shock_sets_each_paths_vix_through_v_at_its_own_m(model):
     from simulator.model.stress import Shock
 
-    paths = simulate_paths_2f(model, 2000, 20, seed=4, shocks=[
+    paths = sim.simulate_paths(model, 2000, 20, seed=4, shocks=[
         Shock(day=10, spx_return=-0.12, spx_return_mode="set", vix=65.0)])
     spx, vix, m = paths.spx.values, paths.vix.values, paths.m.values
     np.testing.assert_allclose(spx[:, 10] / spx[:, 9], 0.88, rtol=1e-12)
@@ -303,11 +302,11 @@ def test_a_regime_moves_m_towards_its_theta_and_an_identical_regime_changes_noth
 
     from simulator.model.stress import Regime
 
-    plain = simulate_paths_2f(model, 4000, 126, seed=6)
-    same = simulate_paths_2f(model, 4000, 126, seed=6, regimes=[Regime(0, 126, model.P)])
+    plain = sim.simulate_paths(model, 4000, 126, seed=6)
+    same = sim.simulate_paths(model, 4000, 126, seed=6, regimes=[Regime(0, 126, model.P)])
     np.testing.assert_array_equal(plain.spx.values, same.spx.values)
     theta = 0.08
-    high = simulate_paths_2f(model, 4000, 126, seed=6,
+    high = sim.simulate_paths(model, 4000, 126, seed=6,
                              regimes=[Regime(0, 100, dc.replace(model.P, theta=theta))])
     m_100 = high.m.values[:, 100]
     expected = theta + (model.m0 - theta) * math.exp(-model.P.kappa_m * 100 / 252)

@@ -31,7 +31,7 @@ from numba import njit, prange, uint64
 
 from simulator.common.conventions import TRADING_DAYS_PER_YEAR
 from simulator.model.params import Model
-from simulator.model.paths2f import TWO_FACTOR_NOT_YET, simulate_paths_2f
+from simulator.model.paths2f import day_constants_2f, simulate_chunk_2f
 from simulator.model.qe import (
     C_LAM_DT,
     C_P_NO_JUMP,
@@ -50,10 +50,11 @@ from simulator.model.stress import (
     apply_shock,
     shock_table,
 )
-from simulator.model.vix import vix_coefficients
+from simulator.model.vix import vix_coefficients, vix_state_coefficients
 
 DEFAULT_CHUNK_PATHS = 8192
-__all__ = ["PSI_CRITICAL", "TWO_FACTOR_NOT_YET", "Regime", "Shock", "simulate_paths"]
+__all__ = ["PSI_CRITICAL", "PathChunk", "PathGenerator", "Regime", "Shock", "iter_path_chunks",
+           "simulate_paths"]
 
 @njit(cache=True, parallel=True)
 def simulate_chunk(consts, shocks, substeps, x0, v0, vix_a, vix_b, path_start, stream, k0, k1,
@@ -107,7 +108,8 @@ class PathChunk:
     path_start: int
     spx: np.ndarray  # index points
     v: np.ndarray  # instantaneous variance, decimal, annualised
-    vix: np.ndarray  # VIX index points (from v under Q)
+    vix: np.ndarray  # VIX index points (from the state under Q)
+    m: np.ndarray | None = None  # central tendency of v (two-factor models), decimal
 
 
 def day_constants(model: Model, n_days: int, measure: str, substeps: int,
@@ -117,38 +119,52 @@ def day_constants(model: Model, n_days: int, measure: str, substeps: int,
 
 
 class PathGenerator:
-    """Validated arguments and constants of one simulation, shared by all its chunks."""
+    """Validated arguments and constants of one simulation, shared by all its chunks; one or
+    two variance factors (:mod:`simulator.model.paths2f`) as the model has."""
 
     def __init__(self, model, n_paths, n_days, seed, measure, substeps, chunk_size, stream,
                  regimes=(), shocks=()):
         validate_sim_args(n_paths, n_days, seed, measure, substeps, chunk_size, stream)
-        if model.two_factor:
-            raise ValueError(f"{model.name or 'model'}: {TWO_FACTOR_NOT_YET}")
         self.model = model
+        self.two_factor = model.two_factor
         self.n_paths, self.n_days, self.chunk_size = n_paths, n_days, chunk_size
         self.substeps = substeps
-        self.consts = day_constants(model, n_days, measure, substeps, regimes)
         self.shocks = shock_table(model, n_days, shocks)
-        vix_a, vix_b = vix_coefficients(model.Q)
-        self.vix_a = np.full(n_days + 1, vix_a)
-        self.vix_b = np.full(n_days + 1, vix_b)
+        if self.two_factor:
+            self.consts = day_constants_2f(model, n_days, measure, substeps, regimes)
+            self.vix_abc = vix_state_coefficients(model.Q)
+        else:
+            self.consts = day_constants(model, n_days, measure, substeps, regimes)
+            vix_a, vix_b = vix_coefficients(model.Q)
+            self.vix_a = np.full(n_days + 1, vix_a)
+            self.vix_b = np.full(n_days + 1, vix_b)
         k0, k1 = seed_key(seed)
         self.keys = (np.uint64(k0), np.uint64(k1))
         self.stream = np.uint64(stream)
 
-    def fill(self, start: int, spx: np.ndarray, v: np.ndarray, vix: np.ndarray) -> None:
-        simulate_chunk(self.consts, self.shocks, self.substeps, math.log(self.model.spx0),
-                       self.model.v0, self.vix_a, self.vix_b, start, self.stream, *self.keys,
-                       spx, v, vix)
-        spx[:, 0] = self.model.spx0  # exactly, not exp(log(spx0))
+    def fill(self, start: int, spx: np.ndarray, v: np.ndarray, vix: np.ndarray,
+             m: np.ndarray | None = None) -> None:
+        """Paths ``start ..`` into the given (n, days + 1) arrays (``m``: two factors)."""
+        model = self.model
+        if self.two_factor:
+            simulate_chunk_2f(self.consts, self.shocks, self.substeps, math.log(model.spx0),
+                              model.v0, model.m0, *self.vix_abc, start, self.stream,
+                              *self.keys, spx, v, m, vix)
+        else:
+            simulate_chunk(self.consts, self.shocks, self.substeps, math.log(model.spx0),
+                           model.v0, self.vix_a, self.vix_b, start, self.stream, *self.keys,
+                           spx, v, vix)
+        spx[:, 0] = model.spx0  # exactly, not exp(log(spx0))
 
     def chunk(self, start: int, n: int) -> PathChunk:
         """Paths ``start .. start + n - 1`` (any chunk, in any order: resumable runs)."""
         if start < 0 or n < 1 or start + n > self.n_paths:
             raise ValueError(f"paths {start}..{start + n - 1} outside 0..{self.n_paths - 1}")
-        spx, v, vix = (np.empty((n, self.n_days + 1)) for _ in range(3))
-        self.fill(start, spx, v, vix)
-        return PathChunk(start, spx, v, vix)
+        shape = (n, self.n_days + 1)
+        spx, v, vix = (np.empty(shape) for _ in range(3))
+        m = np.empty(shape) if self.two_factor else None
+        self.fill(start, spx, v, vix, m)
+        return PathChunk(start, spx, v, vix, m)
 
 
 def iter_path_chunks(
@@ -194,7 +210,8 @@ def simulate_paths(
     Returns
     -------
     xarray.Dataset with dims (path, day) and variables ``spx`` (index points), ``v``
-    (annualised decimal variance) and ``vix`` (index points, from ``v`` under Q).
+    (annualised decimal variance), ``m`` (its central tendency; two-factor models only) and
+    ``vix`` (index points, from the state under Q).
 
     Examples
     --------
@@ -205,25 +222,30 @@ def simulate_paths(
     """
     import xarray as xr
 
-    if model.two_factor:
-        return simulate_paths_2f(model, n_paths, n_days, seed, measure, substeps,
-                                 chunk_size=chunk_size, stream=stream, regimes=regimes,
-                                 shocks=shocks)
     gen = PathGenerator(model, n_paths, n_days, seed, measure, substeps, chunk_size, stream,
                         regimes, shocks)
+    two = model.two_factor
     spx, v, vix = (np.empty((n_paths, n_days + 1)) for _ in range(3))
+    m = np.empty((n_paths, n_days + 1)) if two else None
     for start in range(0, n_paths, chunk_size):  # chunks write straight into the output
         stop = min(start + chunk_size, n_paths)
-        gen.fill(start, spx[start:stop], v[start:stop], vix[start:stop])
+        gen.fill(start, spx[start:stop], v[start:stop], vix[start:stop],
+                 m[start:stop] if two else None)
     dims = ("path", "day")
-    ds = xr.Dataset(
-        {
-            "spx": (dims, spx, {"long_name": "S&P 500 index", "units": "index points"}),
-            "v": (dims, v, {"long_name": "instantaneous variance",
-                            "units": "annualised decimal variance (0.04 = 20% vol)"}),
-            "vix": (dims, vix, {"long_name": "VIX index (model, 30 calendar days, under Q)",
-                                "units": "index points"}),
-        },
+    data = {
+        "spx": (dims, spx, {"long_name": "S&P 500 index", "units": "index points"}),
+        "v": (dims, v, {"long_name": "instantaneous variance",
+                        "units": "annualised decimal variance (0.04 = 20% vol)"}),
+    }
+    if two:
+        data["m"] = (dims, m, {"long_name": "central tendency of the variance",
+                               "units": "annualised decimal variance"})
+    data["vix"] = (dims, vix, {"long_name": "VIX index (model, 30 calendar days, under Q)",
+                               "units": "index points"})
+    scheme = ("QE for m and v (v towards the step-average m), jumps at step end" if two else
+              "Andersen (2008) QE, martingale-corrected, SVCJ jumps at step end")
+    return xr.Dataset(
+        data,
         coords={
             "path": ("path", np.arange(n_paths), {"long_name": "path index"}),
             "day": ("day", np.arange(n_days + 1),
@@ -231,8 +253,6 @@ def simulate_paths(
         },
         attrs={
             "measure": measure, "seed": int(seed), "stream": int(stream),
-            "substeps": int(substeps), "model": model.name or "custom",
-            "scheme": "Andersen (2008) QE, martingale-corrected, SVCJ jumps at step end",
+            "substeps": int(substeps), "model": model.name or "custom", "scheme": scheme,
         },
     )
-    return ds

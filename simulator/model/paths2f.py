@@ -42,24 +42,15 @@ from simulator.model.qe import (
     poisson_count,
     qe_step,
     step_constants,
-    validate_sim_args,
 )
-from simulator.model.rng import seed_key, step_draws_2f
+from simulator.model.rng import step_draws_2f
 from simulator.model.stress import (
     SH_V_MODE,
     SH_V_VALUE,
     SHOCK_SET_VIX2,
     Regime,
-    Shock,
     apply_shock,
-    shock_table,
 )
-from simulator.model.vix import vix_state_coefficients
-
-TWO_FACTOR_NOT_YET = ("two-factor models are simulated by simulator.model.paths2f and "
-                      "priced by simulator.pricing.affine2 and "
-                      "simulator.pricing.tables2f (Pricer); the strategy engine does not take "
-                      "the second factor yet")
 
 # extra constants of a two-factor step (after the one-factor row)
 (E_S2_CONST_PER_M, E_K0_PER_M, E_DRIFT0, E_LAM1_MBAR_DT, E_LAM0_DT, E_LAM1_DT, E_M_THETA,
@@ -149,36 +140,3 @@ def simulate_chunk_2f(consts, shocks, substeps, x0, v0, m0, vix_a, vix_b, vix_c,
             out_v[i, day + 1] = v
             out_m[i, day + 1] = m
             out_vix[i, day + 1] = 100.0 * math.sqrt(vix_a + vix_b * v + vix_c * m)
-
-
-def simulate_paths_2f(model: Model, n_paths: int, n_days: int, seed: int, measure: str = "P",
-                      substeps: int = 1, *, chunk_size: int = 8192, stream: int = 0,
-                      regimes: Sequence[Regime] = (), shocks: Sequence[Shock] = ()):
-    """Two-factor paths as an xarray Dataset: ``spx``, ``v``, ``m`` and ``vix`` over
-    (path, day); path ``i`` depends only on (seed, stream, i), as for one factor."""
-    import xarray as xr
-
-    if not model.two_factor:
-        raise ValueError(f"{model.name or 'model'} is a one-factor model: use simulate_paths")
-    validate_sim_args(n_paths, n_days, seed, measure, substeps, chunk_size, stream)
-    consts = day_constants_2f(model, n_days, measure, substeps, regimes)
-    shock_rows = shock_table(model, n_days, shocks)
-    a, b, cc = vix_state_coefficients(model.Q)
-    k0, k1 = seed_key(seed)
-    arrays = [np.empty((n_paths, n_days + 1)) for _ in range(4)]
-    for start in range(0, n_paths, chunk_size):
-        stop = min(start + chunk_size, n_paths)
-        simulate_chunk_2f(consts, shock_rows, substeps, math.log(model.spx0), model.v0,
-                          model.m0, a, b, cc, start, np.uint64(stream), np.uint64(k0),
-                          np.uint64(k1), *(x[start:stop] for x in arrays))
-    spx, v, m, vix = arrays
-    dims = ("path", "day")
-    return xr.Dataset(
-        {"spx": (dims, spx, {"long_name": "S&P 500 index", "units": "index points"}),
-         "v": (dims, v, {"long_name": "instantaneous variance", "units": "decimal"}),
-         "m": (dims, m, {"long_name": "central tendency of the variance", "units": "decimal"}),
-         "vix": (dims, vix, {"long_name": "VIX index (model, under Q)", "units": "index points"})},
-        coords={"path": np.arange(n_paths), "day": np.arange(n_days + 1)},
-        attrs={"measure": measure, "seed": int(seed), "stream": int(stream),
-               "substeps": int(substeps), "model": model.name or "custom",
-               "scheme": "QE for m and v (v towards the step-average m), jumps at step end"})

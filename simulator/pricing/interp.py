@@ -1,4 +1,6 @@
-"""Numba lookups into the pricing tables: the only way prices are computed at run time.
+"""Primitives of the numba table lookups: axes, cells, moneyness scales and the smile.
+Prices are assembled from them in :mod:`simulator.pricing.lookups`, the only way prices are
+computed at run time.
 
 Tables hold implied volatilities, so prices come from Black-76 at an interpolated volatility and
 anything outside the grid is extrapolated *in implied volatility* (never in price): flat in the
@@ -21,16 +23,9 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-from numba import njit, prange
+from numba import njit
 
-from simulator.common.conventions import TRADING_DAYS_PER_YEAR
 from simulator.model.moments import cir_jump_integral, cir_jump_mean, cir_jump_variance
-from simulator.pricing.black import (
-    black_forward_delta,
-    black_price,
-    black_vega_total,
-)
 
 # qp layout
 QP_KAPPA, QP_THETA_STAR, QP_SIGMA_V, QP_LAM, QP_MU_V, QP_EZ2, QP_VIX_A, QP_VIX_B, QP_R, QP_DIV = (
@@ -124,14 +119,6 @@ def _blend(table, i, wi, j, wj, k):
 
 
 @njit(cache=True)
-def interp3(table, v, days, z, grid, vol_nodes, z_min, z_step, n_z):
-    """Value and d/dz: bilinear in (vol, days), cubic Hermite (Catmull–Rom) in z."""
-    i, wi = locate_state(v, vol_nodes)
-    j, wj = locate_days(days, grid)
-    return _smile(table, i, wi, j, wj, z, z_min, z_step, n_z)
-
-
-@njit(cache=True)
 def _smile(table, i, wi, j, wj, z, z_min, z_step, n_z):
     """Value and d/dz of the smile in cell (i, wi), (j, wj) of (vol, days) at moneyness z.
 
@@ -161,184 +148,3 @@ def _smile(table, i, wi, j, wj, z, z_min, z_step, n_z):
     slope = ((6 * t2 - 6 * t) * f0 + (3 * t2 - 4 * t + 1) * m0
              + (-6 * t2 + 6 * t) * f1 + (3 * t2 - 2 * t) * m1) / z_step
     return value, slope
-
-
-@njit(cache=True)
-def interp2(table, v, days, grid, vol_nodes):
-    i, wi = locate_state(v, vol_nodes)
-    j, wj = locate_days(days, grid)
-    return ((1 - wi) * ((1 - wj) * table[i, j] + wj * table[i, j + 1])
-            + wi * ((1 - wj) * table[i + 1, j] + wj * table[i + 1, j + 1]))
-
-
-@njit(cache=True)
-def spx_option_price(spot, v, days, strike, is_call, spx_iv, qp, grid, vol_nodes):
-    """Discounted SPX European option price in index points (days: trading days to expiry)."""
-    if days <= 0.0:
-        return max(spot - strike, 0.0) if is_call else max(strike - spot, 0.0)
-    tau = days / TRADING_DAYS_PER_YEAR
-    forward = spot * math.exp((qp[QP_R] - qp[QP_DIV]) * tau)
-    sigma = spx_implied_vol(spot, v, days, strike, spx_iv, qp, grid, vol_nodes)
-    return black_price(forward, strike, sigma * math.sqrt(tau), math.exp(-qp[QP_R] * tau),
-                       is_call)
-
-
-@njit(cache=True)
-def spx_option_delta(spot, v, days, strike, is_call, spx_iv, qp, grid, vol_nodes):
-    """d price / d spot at fixed v, including the smile's move with moneyness."""
-    if days <= 0.0:
-        if is_call:
-            return 1.0 if spot > strike else 0.0
-        return -1.0 if spot < strike else 0.0
-    tau = days / TRADING_DAYS_PER_YEAR
-    growth = math.exp((qp[QP_R] - qp[QP_DIV]) * tau)
-    forward = spot * growth
-    scale = spx_scale(v, tau, qp)
-    z = math.log(strike / forward) / scale
-    sigma, dsigma_dz = interp3(spx_iv, v, days, z, grid, vol_nodes, grid[G_Z_MIN], grid[G_Z_STEP],
-                                grid[G_N_Z])
-    sqrt_tau = math.sqrt(tau)
-    disc = math.exp(-qp[QP_R] * tau)
-    total_sd = sigma * sqrt_tau
-    d_forward = black_forward_delta(forward, strike, total_sd, disc, is_call)
-    vega = black_vega_total(forward, strike, total_sd, disc)
-    dz_dforward = -1.0 / (forward * scale)
-    return growth * (d_forward + vega * sqrt_tau * dsigma_dz * dz_dforward)
-
-
-@njit(cache=True)
-def vix_future_price(v, days, vix_future_table, qp, grid, vol_nodes):
-    """VIX future in index points; at days <= 0 it is spot VIX."""
-    if days <= 0.0:
-        return 100.0 * math.sqrt(qp[QP_VIX_A] + qp[QP_VIX_B] * max(v, 0.0))
-    return interp2(vix_future_table, v, days, grid, vol_nodes)
-
-
-@njit(cache=True)
-def vix_option_price(v, days, strike, is_call, vix_future_table, vix_iv, qp, grid, vol_nodes):
-    """Discounted VIX option price in index points, Black-76 on its own VIX future."""
-    future = vix_future_price(v, days, vix_future_table, qp, grid, vol_nodes)
-    if days <= 0.0:
-        return max(future - strike, 0.0) if is_call else max(strike - future, 0.0)
-    tau = days / TRADING_DAYS_PER_YEAR
-    sigma = vix_implied_vol(v, days, strike, future, vix_iv, qp, grid, vol_nodes)
-    return black_price(future, strike, sigma * math.sqrt(tau), math.exp(-qp[QP_R] * tau),
-                       is_call)
-
-
-@njit(cache=True)
-def spx_implied_vol(spot, v, days, strike, spx_iv, qp, grid, vol_nodes):
-    """Annualised Black implied volatility of an SPX option (days > 0)."""
-    tau = days / TRADING_DAYS_PER_YEAR
-    forward = spot * math.exp((qp[QP_R] - qp[QP_DIV]) * tau)
-    z = math.log(strike / forward) / spx_scale(v, tau, qp)
-    sigma, _ = interp3(spx_iv, v, days, z, grid, vol_nodes, grid[G_Z_MIN], grid[G_Z_STEP],
-                        grid[G_N_Z])
-    return sigma
-
-
-@njit(cache=True)
-def vix_implied_vol(v, days, strike, future, vix_iv, qp, grid, vol_nodes):
-    """Annualised Black implied volatility of a VIX option on ``future`` (days > 0)."""
-    tau = days / TRADING_DAYS_PER_YEAR
-    z = math.log(strike / future) / vix_scale(v, tau, qp)
-    sigma, _ = interp3(vix_iv, v, days, z, grid, vol_nodes, grid[G_ZV_MIN], grid[G_ZV_STEP],
-                        grid[G_N_ZV])
-    return sigma
-
-
-@njit(cache=True)
-def spx_condor_value(spot, v, days, put_long, put_short, call_short, call_long, spx_iv, qp,
-                     grid, vol_nodes):
-    """Value of a long iron condor (short puts/calls at the inner strikes are *bought*):
-    ``P(put_short) - P(put_long) + C(call_short) - C(call_long)``, index points, discounted.
-
-    The same four prices as ``spx_option_price`` leg by leg, with the forward, the moneyness
-    scale and the (vol, days) cell computed once for the four legs.
-    """
-    if days <= 0.0:
-        return (max(put_short - spot, 0.0) - max(put_long - spot, 0.0)
-                + max(spot - call_short, 0.0) - max(spot - call_long, 0.0))
-    i, wi = locate_state(v, vol_nodes)
-    return condor_in_cell(i, wi, spot, v, days, put_long, put_short, call_short, call_long,
-                          spx_iv, qp, grid, np.empty((1, 4)), 0)
-
-
-@njit(cache=True)
-def condor_in_cell(i, wi, spot, v, days, put_long, put_short, call_short, call_long, spx_iv,
-                   qp, grid, legs, row):
-    """``spx_condor_value`` for days > 0 with the state cell (i, wi) of ``v`` given; the four
-    legs' prices go to ``legs[row]`` = (put_long, put_short, call_short, call_long), for the
-    cost model (``legs[row, 1] - legs[row, 0] + legs[row, 2] - legs[row, 3]`` is the value)."""
-    tau = days / TRADING_DAYS_PER_YEAR
-    forward = spot * math.exp((qp[QP_R] - qp[QP_DIV]) * tau)
-    inv_scale = 1.0 / spx_scale(v, tau, qp)
-    disc = math.exp(-qp[QP_R] * tau)
-    sqrt_tau = math.sqrt(tau)
-    j, wj = locate_days(days, grid)
-    z_min = grid[G_Z_MIN]
-    z_step = grid[G_Z_STEP]
-    n_z = grid[G_N_Z]
-    total = 0.0
-    for leg in range(4):  # out order: put_long, put_short, call_short, call_long
-        if leg == 0:
-            strike, sign, is_call = put_long, -1.0, False
-        elif leg == 1:
-            strike, sign, is_call = put_short, 1.0, False
-        elif leg == 2:
-            strike, sign, is_call = call_short, 1.0, True
-        else:
-            strike, sign, is_call = call_long, -1.0, True
-        sigma, _ = _smile(spx_iv, i, wi, j, wj, math.log(strike / forward) * inv_scale, z_min,
-                          z_step, n_z)
-        price = black_price(forward, strike, sigma * sqrt_tau, disc, is_call)
-        legs[row, leg] = price
-        total += sign * price
-    return total
-
-
-@njit(cache=True)
-def state_cell(v, vol_nodes):
-    """(i, wi): the cell of sqrt(v) on the state axis, shared by every lookup of one day."""
-    return locate_state(v, vol_nodes)
-
-
-@njit(cache=True)
-def vix_call_in_cell(i, wi, v, days, strike, vix_future_table, vix_iv, qp, grid):
-    """``vix_option_price(v, days, strike, call)`` with the state cell (i, wi) of ``v`` given:
-    the engine prices every layer of a path-day in one cell. Same numbers, fewer lookups."""
-    j, wj = locate_days(days, grid)
-    future = ((1 - wi) * ((1 - wj) * vix_future_table[i, j] + wj * vix_future_table[i, j + 1])
-              + wi * ((1 - wj) * vix_future_table[i + 1, j]
-                      + wj * vix_future_table[i + 1, j + 1]))
-    tau = days / TRADING_DAYS_PER_YEAR
-    z = math.log(strike / future) / vix_scale(v, tau, qp)
-    sigma, _ = _smile(vix_iv, i, wi, j, wj, z, grid[G_ZV_MIN], grid[G_ZV_STEP], grid[G_N_ZV])
-    return black_price(future, strike, sigma * math.sqrt(tau), math.exp(-qp[QP_R] * tau), True)
-
-
-# ---- array entry points (broadcast in Python, flat loops here) ------------------------------
-
-@njit(cache=True, parallel=True)
-def spx_option_many(spot, v, days, strike, is_call, delta, spx_iv, qp, grid, vol_nodes, out):
-    for n in prange(out.size):
-        if delta:
-            out[n] = spx_option_delta(spot[n], v[n], days[n], strike[n], is_call, spx_iv, qp,
-                                      grid, vol_nodes)
-        else:
-            out[n] = spx_option_price(spot[n], v[n], days[n], strike[n], is_call, spx_iv, qp,
-                                      grid, vol_nodes)
-
-
-@njit(cache=True, parallel=True)
-def vix_future_many(v, days, vix_future_table, qp, grid, vol_nodes, out):
-    for n in prange(out.size):
-        out[n] = vix_future_price(v[n], days[n], vix_future_table, qp, grid, vol_nodes)
-
-
-@njit(cache=True, parallel=True)
-def vix_option_many(v, days, strike, is_call, vix_future_table, vix_iv, qp, grid, vol_nodes,
-                    out):
-    for n in prange(out.size):
-        out[n] = vix_option_price(v[n], days[n], strike[n], is_call, vix_future_table, vix_iv,
-                                  qp, grid, vol_nodes)

@@ -20,7 +20,26 @@ arrays.
 from __future__ import annotations
 
 from simulator.model.params import Model
-from simulator.pricing.tables import tables_for
+from simulator.pricing.tables import PricingTables, tables_cached, tables_for
+
+
+def tables_for_model(model: Model) -> PricingTables:
+    """The pricing tables of ``model``'s Q parameters (one or two factors), from memory, the
+    disk cache, or built."""
+    if model.two_factor:
+        from simulator.pricing.tables2f import tables_2f_for
+
+        return tables_2f_for(model.Q, model.r, model.q)
+    return tables_for(model.Q, model.r, model.q)
+
+
+def tables_cached_for_model(model: Model) -> bool:
+    """Whether ``model``'s tables are on disk already (so a run can say it will build them)."""
+    if model.two_factor:
+        from simulator.pricing.tables2f import tables_2f_cached
+
+        return tables_2f_cached(model.Q)
+    return tables_cached(model.Q)
 
 
 class Pricer:
@@ -34,14 +53,7 @@ class Pricer:
     def __init__(self, model: Model, *, tables=None):
         self.model = model
         self.two_factor = model.two_factor
-        if tables is not None:
-            self.tables = tables
-        elif self.two_factor:
-            from simulator.pricing.tables2f import tables_2f_for
-
-            self.tables = tables_2f_for(model.Q, model.r, model.q)
-        else:
-            self.tables = tables_for(model.Q, model.r, model.q)
+        self.tables = tables if tables is not None else tables_for_model(model)
 
     def _m(self, m):
         if self.two_factor and m is None:
@@ -55,11 +67,11 @@ class Pricer:
             return self.tables.spx_option(spot, v, self._m(m), days, strike, kind)
         return self.tables.spx_option(spot, v, days, strike, kind)
 
-    def spx_delta(self, spot, v, days, strike, kind="put"):
-        """d(spx_option)/d(spot) at fixed variance ``v`` (sticky moneyness; one factor)."""
+    def spx_delta(self, spot, v, days, strike, kind="put", *, m=None):
+        """d(spx_option)/d(spot) at fixed state (sticky moneyness: the smile moves with
+        the spot)."""
         if self.two_factor:
-            raise NotImplementedError("two-factor deltas come with the strategy engine's "
-                                      "two-factor tables")
+            return self.tables.spx_delta(spot, v, self._m(m), days, strike, kind)
         return self.tables.spx_delta(spot, v, days, strike, kind)
 
     def vix_future(self, v, days, *, m=None):

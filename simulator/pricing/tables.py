@@ -34,8 +34,10 @@ from simulator.common.conventions import TRADING_DAYS_PER_YEAR
 from simulator.common.files import atomic_path
 from simulator.model.params import MeasureParams
 from simulator.model.vix import vix_coefficients
-from simulator.pricing import interp
+from simulator.pricing import interp, lookups
 from simulator.pricing.black import implied_total_sd
+from simulator.pricing.interp2f import N_QP2
+from simulator.pricing.lookups import KernelTables
 from simulator.pricing.spx_cos import cos_put_grid
 from simulator.pricing.vix_direct import vix_future, vix_option_prices
 
@@ -235,45 +237,36 @@ class PricingTables:
         self.vol_nodes = self.grid.vol_nodes
 
     @property
-    def kernel_tables(self) -> tuple:
-        """The arrays every numba lookup takes, in the order the kernels expect them
-        (``tab`` in :mod:`simulator.strategy.strikes` and :mod:`simulator.strategy.kernels`)."""
-        return (self.spx_iv, self.vix_future, self.vix_iv, self.qp, self.grid_array,
-                self.vol_nodes)
+    def kernel_tables(self) -> KernelTables:
+        """The arrays every numba lookup takes, by name (:mod:`simulator.pricing.lookups`):
+        the tables with a leading central-tendency axis of one node (one factor)."""
+        return KernelTables(self.spx_iv[None], self.vix_future[None], self.vix_iv[None],
+                            self.qp, np.zeros(N_QP2), self.grid_array, self.vol_nodes,
+                            np.zeros(1))
 
     # -- vectorised public lookups (broadcast over numpy arrays) -----------------------------
-    def _spx(self, spot, v, days, strike, kind, delta):
-        is_call = is_call_kind(kind)
-        arrays = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (spot, v, days,
-                                                                           strike)))
+    def _many(self, kernel, args, *flags):
+        """Broadcast ``args`` (the first is the central tendency's position), flatten, run."""
+        arrays = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in args))
         flat = [np.ascontiguousarray(a).ravel() for a in arrays]
         out = np.empty(flat[0].size)
-        interp.spx_option_many(*flat, is_call, delta, self.spx_iv, self.qp, self.grid_array,
-                               self.vol_nodes, out)
+        kernel(self.kernel_tables, *flat, *flags, out)
         return with_shape(out, arrays[0].shape)
 
     def spx_option(self, spot, v, days, strike, kind="put"):
-        return self._spx(spot, v, days, strike, kind, False)
+        return self._many(lookups.spx_option_many, (spot, v, 0.0, days, strike),
+                          is_call_kind(kind), False)
 
     def spx_delta(self, spot, v, days, strike, kind="put"):
-        return self._spx(spot, v, days, strike, kind, True)
+        """d price / d spot at fixed variance, the smile moving with moneyness."""
+        return self._many(lookups.spx_option_many, (spot, v, 0.0, days, strike),
+                          is_call_kind(kind), True)
 
     def vix_future_price(self, v, days):
-        arrays = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (v, days)))
-        flat = [np.ascontiguousarray(a).ravel() for a in arrays]
-        out = np.empty(flat[0].size)
-        interp.vix_future_many(*flat, self.vix_future, self.qp, self.grid_array,
-                               self.vol_nodes, out)
-        return with_shape(out, arrays[0].shape)
+        return self._many(lookups.vix_future_many, (v, 0.0, days))
 
     def vix_option(self, v, days, strike, kind="call"):
-        is_call = is_call_kind(kind)
-        arrays = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (v, days, strike)))
-        flat = [np.ascontiguousarray(a).ravel() for a in arrays]
-        out = np.empty(flat[0].size)
-        interp.vix_option_many(*flat, is_call, self.vix_future, self.vix_iv, self.qp,
-                               self.grid_array, self.vol_nodes, out)
-        return with_shape(out, arrays[0].shape)
+        return self._many(lookups.vix_option_many, (v, 0.0, days, strike), is_call_kind(kind))
 
 
 def is_call_kind(kind: str) -> bool:
@@ -304,9 +297,8 @@ def load_tables(q: MeasureParams, r: float, div: float, grid: TableGrid | None =
                 use_cache: bool = True) -> PricingTables:
     """Tables for ``q`` from the disk cache, or built (seconds) and cached."""
     if q.two_factor:
-        from simulator.model.paths2f import TWO_FACTOR_NOT_YET
-
-        raise ValueError(TWO_FACTOR_NOT_YET)
+        raise ValueError("a two-factor model: its tables are simulator.pricing.tables2f's "
+                         "(simulator.pricing.pricer.tables_for_model picks the right ones)")
     grid = grid or TableGrid()
     path = cache_dir() / "tables" / f"{_cache_key(q, grid)}.npz"
     arrays, from_cache, seconds = cached_arrays(
@@ -344,7 +336,8 @@ def cached_arrays(path: Path, build, use_cache: bool, what: str):
 
 
 def tables_cached(q: MeasureParams, grid: TableGrid | None = None) -> bool:
-    """Whether the tables of ``q`` are on disk already (a run can say it will build them)."""
+    """Whether the one-factor tables of ``q`` are on disk already (a run can say it will
+    build them; :func:`simulator.pricing.pricer.tables_cached_for_model` for any model)."""
     return (cache_dir() / "tables" / f"{_cache_key(q, grid or TableGrid())}.npz").is_file()
 
 

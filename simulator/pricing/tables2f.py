@@ -25,7 +25,8 @@ import numpy as np
 from simulator.common.conventions import TRADING_DAYS_PER_YEAR
 from simulator.model.params import MeasureParams
 from simulator.model.vix import vix_state_coefficients
-from simulator.pricing import affine2, interp2f
+from simulator.pricing import affine2, interp2f, lookups
+from simulator.pricing.lookups import KernelTables
 from simulator.pricing.tables import (
     PricingTables,
     TableGrid,
@@ -33,7 +34,6 @@ from simulator.pricing.tables import (
     cached_arrays,
     implied_vol_table,
     is_call_kind,
-    with_shape,
 )
 
 TABLE_VERSION_2F = 1
@@ -129,48 +129,41 @@ class PricingTables2F(PricingTables):
         self.qp2 = q2_array(self.q, self.r, self.div)
 
     @property
-    def kernel_tables(self) -> tuple:
-        raise NotImplementedError("the strategy kernels take one factor yet")
+    def kernel_tables(self) -> KernelTables:
+        return KernelTables(self.spx_iv, self.vix_future, self.vix_iv, self.qp, self.qp2,
+                            self.grid_array, self.vol_nodes, self.m_nodes)
 
     @property
     def nbytes(self) -> int:
         return self.spx_iv.nbytes + self.vix_future.nbytes + self.vix_iv.nbytes
 
-    def _flat(self, *xs):
-        arrays = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in xs))
-        return arrays[0].shape, [np.ascontiguousarray(a).ravel() for a in arrays]
-
     def spx_option(self, spot, v, m, days, strike, kind="put"):
-        shape, flat = self._flat(spot, v, m, days, strike)
-        out = np.empty(flat[0].size)
-        interp2f.spx_option_many_2f(*flat, is_call_kind(kind), self.spx_iv, self.qp2,
-                                    self.grid_array, self.vol_nodes, self.m_nodes, out)
-        return with_shape(out, shape)
+        return self._many(lookups.spx_option_many, (spot, v, m, days, strike),
+                          is_call_kind(kind), False)
 
-    def spx_delta(self, *args, **kwargs):
-        raise NotImplementedError("two-factor deltas come with the strategy engine's two "
-                                  "factors")
+    def spx_delta(self, spot, v, m, days, strike, kind="put"):
+        """d price / d spot at fixed (v, m), the smile moving with moneyness."""
+        return self._many(lookups.spx_option_many, (spot, v, m, days, strike),
+                          is_call_kind(kind), True)
 
     def vix_future_price(self, v, m, days):
-        shape, flat = self._flat(v, m, days)
-        out = np.empty(flat[0].size)
-        interp2f.vix_future_many_2f(*flat, self.vix_future, self.qp2, self.grid_array,
-                                    self.vol_nodes, self.m_nodes, out)
-        return with_shape(out, shape)
+        return self._many(lookups.vix_future_many, (v, m, days))
 
     def vix_option(self, v, m, days, strike, kind="call"):
-        shape, flat = self._flat(v, m, days, strike)
-        out = np.empty(flat[0].size)
-        interp2f.vix_option_many_2f(*flat, is_call_kind(kind), self.vix_future, self.vix_iv,
-                                    self.qp2, self.grid_array, self.vol_nodes, self.m_nodes,
-                                    out)
-        return with_shape(out, shape)
+        return self._many(lookups.vix_option_many, (v, m, days, strike), is_call_kind(kind))
 
 
 @functools.lru_cache(maxsize=4)
 def tables_2f_for(q: MeasureParams, r: float, div: float) -> PricingTables2F:
     """Two-factor tables of a model, kept in memory for the process and on disk."""
     return load_tables_2f(q, r, div)
+
+
+def tables_2f_cached(q: MeasureParams, grid: TableGrid | None = None,
+                     m_nodes: np.ndarray = M_NODES) -> bool:
+    """Whether the two-factor tables of ``q`` are on disk already."""
+    return (cache_dir() / "tables" / f"{_cache_key(q, grid or TableGrid(), m_nodes)}.npz"
+            ).is_file()
 
 
 def load_tables_2f(q: MeasureParams, r: float, div: float, grid: TableGrid | None = None,
@@ -188,4 +181,4 @@ def load_tables_2f(q: MeasureParams, r: float, div: float, grid: TableGrid | Non
 
 
 __all__ = ["M_NODES", "PricingTables2F", "build_tables_2f", "load_tables_2f",
-           "tables_2f_for"]
+           "tables_2f_cached", "tables_2f_for"]

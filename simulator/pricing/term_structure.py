@@ -243,16 +243,10 @@ def path_report(model: Model, n_paths: int = 400, years: int = 10, seed: int = 3
     """Facts of stationary P paths (the first ``burn_in_years`` dropped); see the module
     docstring. The market's side is :func:`market_path_facts`."""
     n_days = years * TRADING_DAYS_PER_YEAR
-    if model.two_factor:
-        from simulator.model.paths2f import simulate_paths_2f
+    from simulator.model.paths import simulate_paths
 
-        paths = simulate_paths_2f(model, n_paths, n_days, seed=seed, measure="P")
-        m = paths.m.values[:, burn_in_years * TRADING_DAYS_PER_YEAR:]
-    else:
-        from simulator.model.paths import simulate_paths
-
-        paths = simulate_paths(model, n_paths, n_days, seed=seed, measure="P")
-        m = None
+    paths = simulate_paths(model, n_paths, n_days, seed=seed, measure="P")
+    m = paths.m.values[:, burn_in_years * TRADING_DAYS_PER_YEAR:] if model.two_factor else None
     start = burn_in_years * TRADING_DAYS_PER_YEAR
     v = paths.v.values[:, start:]
     vix = paths.vix.values[:, start:]

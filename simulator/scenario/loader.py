@@ -195,11 +195,6 @@ def _base_model(spec: ModelSpec, base_dir: Path | None, problems: Problems):
     except ParameterError as err:
         problems += [(f"model.overrides.{p}", m) for p, m in err.problems]
         return None
-    if model.two_factor:
-        from simulator.model.paths2f import TWO_FACTOR_NOT_YET
-
-        problems.append(("model.preset", f"{spec.preset!r}: {TWO_FACTOR_NOT_YET}"))
-        return None
     return model
 
 

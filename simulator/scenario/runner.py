@@ -348,12 +348,15 @@ def run_plan(plan: RunPlan, *, out: str | Path | None = None, resume: bool = Fal
 def _announce_first_run(plan: RunPlan, progress: Progress) -> None:
     """Say so before a silent wait: pricing tables that are not cached yet take about 40 s
     per model to build (the numba kernels compile once too, on a fresh installation)."""
-    from simulator.pricing.tables import cache_dir, tables_cached
+    from simulator.pricing.pricer import tables_cached_for_model
+    from simulator.pricing.tables import cache_dir
 
-    missing = {sc.model.name or "model" for sc in plan.scenarios if not tables_cached(sc.model.Q)}
+    missing = {sc.model.name or "model" for sc in plan.scenarios
+               if not tables_cached_for_model(sc.model)}
     if missing:
         progress.note(f"building pricing tables for {', '.join(sorted(missing))} once (about "
-                      f"40 s each on two cores; cached in {cache_dir() / 'tables'}); on a fresh "
+                      "40 s each on two cores, a minute for a two-factor model; cached in "
+                      f"{cache_dir() / 'tables'}); on a fresh "
                       "installation the kernels compile first (a few minutes); later runs "
                       "start in seconds")
 
@@ -372,7 +375,8 @@ def _run_units(plan, workers, folder, starts, out, resume, progress, on_unit, ov
                 progress.skip()
                 continue
             paths = gen.chunk(start, min(chunk, n_paths - start))
-            result = engine.evaluate(paths.spx, paths.v, paths.vix, path_offset=start)
+            result = engine.evaluate(paths.spx, paths.v, paths.vix, m=paths.m,
+                                     path_offset=start)
             record, equity = chunk_record(result, paths.spx, paths.vix, plan.vol_events)
             save_unit(folder, si, ci, record, equity)
             progress.update(sc.name)

@@ -143,8 +143,8 @@ class StrategyEngine:
         self.costs = [c.costs if c.costs is not None else costs for c in self.configs]
         self.capital = float(capital)
         if tables is None:
-            from simulator.pricing.tables import tables_for
-            tables = tables_for(model.Q, model.r, model.q)
+            from simulator.pricing.pricer import tables_for_model
+            tables = tables_for_model(model)
         self.tables = tables
         self.groups, self.specs, self.layers, self.n_slots = encode(
             self.configs, self.costs, self.capital)
@@ -152,11 +152,14 @@ class StrategyEngine:
         self.growth = math.exp(model.r / TRADING_DAYS_PER_YEAR)
 
     def evaluate(self, spx: np.ndarray, v: np.ndarray, vix: np.ndarray | None = None, *,
-                 path_offset: int = 0, log_paths: Iterable[int] = ()) -> EngineResult:
-        """Evaluate all strategies on paths ``spx``, ``v`` (arrays (paths, days + 1)).
+                 m: np.ndarray | None = None, path_offset: int = 0,
+                 log_paths: Iterable[int] = ()) -> EngineResult:
+        """Evaluate all strategies on paths ``spx``, ``v`` (arrays (paths, days + 1)) and,
+        for a two-factor model, the central tendency ``m`` (same shape; ignored with one
+        factor).
 
-        ``vix`` defaults to the model's VIX of ``v``. ``log_paths`` (global path numbers, i.e.
-        row + ``path_offset``) get a trade log.
+        ``vix`` defaults to the model's VIX of the state. ``log_paths`` (global path numbers,
+        i.e. row + ``path_offset``) get a trade log.
         """
         spx = np.ascontiguousarray(spx, dtype=float)
         v = np.ascontiguousarray(v, dtype=float)
@@ -166,7 +169,16 @@ class StrategyEngine:
         if not (np.isfinite(spx).all() and (spx > 0).all() and np.isfinite(v).all()
                 and (v >= 0).all()):
             raise ValueError("spx must be positive and v non-negative and finite")
-        vix = (self.model.vix_index(v) if vix is None
+        if self.model.two_factor:
+            if m is None:
+                raise ValueError(f"{self.model.name or 'model'} has two factors: evaluate "
+                                 "needs the central tendency m of every path-day")
+            m = np.ascontiguousarray(m, dtype=float)
+            if m.shape != v.shape or not (np.isfinite(m).all() and (m >= 0).all()):
+                raise ValueError(f"m must be a non-negative finite {v.shape} array")
+        else:
+            m = np.zeros_like(v)  # read by nothing: one-factor tables have one m node
+        vix = (self.model.vix_index(v, m if self.model.two_factor else None) if vix is None
                else np.ascontiguousarray(vix, dtype=float))
         n_paths, n_cols = spx.shape
         n_strat = len(self.names)
@@ -181,7 +193,7 @@ class StrategyEngine:
         counts = np.zeros((n_strat, n_paths, K.N_CT), dtype=np.int64)
         log = np.zeros((n_strat, len(logged), MAX_LOG_EVENTS, K.N_EF))
         log_n = np.zeros((n_strat, len(logged)), dtype=np.int64)
-        K.evaluate_chunk(spx, v, vix, self.groups, self.specs, self.layers, self.n_slots,
+        K.evaluate_chunk(spx, v, m, vix, self.groups, self.specs, self.layers, self.n_slots,
                          self._tab, self.growth, float(trading_days(FRONT_FUTURE_DTE)),
                          float(trading_days(SECOND_FUTURE_DTE)), log_rows, equity, trading,
                          hedge, pnl, counts, log, log_n)
@@ -238,7 +250,7 @@ def evaluate_strategies(model: Model, strategies: Mapping[str, StrategyConfig | 
     for chunk in iter_path_chunks(model, n_paths, n_days, seed, measure=measure,
                                   substeps=substeps, chunk_size=chunk_size, stream=stream,
                                   regimes=regimes, shocks=shocks):
-        parts.append(engine.evaluate(chunk.spx, chunk.v, chunk.vix,
+        parts.append(engine.evaluate(chunk.spx, chunk.v, chunk.vix, m=chunk.m,
                                      path_offset=chunk.path_start, log_paths=log_paths))
     return EngineResult(
         engine.names,

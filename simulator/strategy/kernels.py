@@ -40,12 +40,12 @@ import numpy as np
 from numba import njit, prange
 
 from simulator.common.conventions import TRADING_DAYS_PER_YEAR
-from simulator.pricing.interp import (
+from simulator.pricing.lookups import (
     condor_in_cell,
-    spx_condor_value,
+    condor_payoff,
     state_cell,
     vix_call_in_cell,
-    vix_future_price,
+    vix_future,
 )
 from simulator.strategy import specs as S
 from simulator.strategy.indicators import macd_histogram, rsi
@@ -92,7 +92,7 @@ def ts_fired(front, second, d, threshold, lookback):
 
 
 @njit(cache=True)
-def condor_track(gs, spx, v, front, second, tab, mark, open_credit, open_max_loss, close_code,
+def condor_track(gs, spx, v, m, front, second, tab, mark, open_credit, open_max_loss, close_code,
                  close_value, strikes, open_legs, close_legs):
     """Per-contract condor track of one group on one path (outputs (days + 1, slots); the
     four legs' prices at each open and close (days + 1, slots, 4), for the cost model)."""
@@ -112,21 +112,20 @@ def condor_track(gs, spx, v, front, second, tab, mark, open_credit, open_max_los
     exit_days = gs[S.GS_EXIT]
     step = gs[S.GS_STEP]
     shift = gs[S.GS_SHIFT_SD]
-    spx_iv, qp, grid, nodes = tab[0], tab[3], tab[4], tab[5]
     for d in range(n_days + 1):
         spot = spx[d]
         var = v[d]
-        i, wi = state_cell(var, nodes)  # one state lookup serves every tranche of the day
+        mvar = m[d]
+        cell = state_cell(tab, var, mvar)  # one state lookup serves every tranche of the day
         for s in range(n_slots):
             if not active[s]:
                 continue
             left = expiry[s] - d
             if left <= 0:
-                value = spx_condor_value(spot, var, 0.0, held[s, 0], held[s, 1], held[s, 2],
-                                         held[s, 3], spx_iv, qp, grid, nodes)
+                value = condor_payoff(spot, held[s, 0], held[s, 1], held[s, 2], held[s, 3])
             else:
-                value = condor_in_cell(i, wi, spot, var, float(left), held[s, 0], held[s, 1],
-                                       held[s, 2], held[s, 3], spx_iv, qp, grid, day_legs, s)
+                value = condor_in_cell(tab, cell, spot, var, mvar, float(left), held[s, 0],
+                                       held[s, 1], held[s, 2], held[s, 3], day_legs, s)
             code = 0
             if left <= 0:
                 code = CLOSE_EXPIRY
@@ -156,26 +155,25 @@ def condor_track(gs, spx, v, front, second, tab, mark, open_credit, open_max_los
                 left = expiry[s] - d
                 close_legs[d, s] = day_legs[s]  # closed at today's mark
                 if left >= 2:  # re-strike further out at the same expiry
-                    _open_tranche(gs, s, d, left, shift, spot, var, step, tab, buf, mark,
+                    _open_tranche(gs, s, d, left, shift, spot, var, mvar, step, tab, buf, mark,
                                   open_credit, open_max_loss, strikes, held, credit, active,
                                   expiry, open_legs)
         if gs[S.GS_ACTIVE] > 0.0 and d < n_days and d >= first and (d - first) % every == 0:
             for s in range(n_slots):
                 if not active[s]:
-                    _open_tranche(gs, s, d, dte, 0.0, spot, var, step, tab, buf, mark,
+                    _open_tranche(gs, s, d, dte, 0.0, spot, var, mvar, step, tab, buf, mark,
                                   open_credit, open_max_loss, strikes, held, credit, active,
                                   expiry, open_legs)
                     break
 
 
 @njit(cache=True)
-def _open_tranche(gs, s, d, days, shift, spot, var, step, tab, buf, mark, open_credit,
+def _open_tranche(gs, s, d, days, shift, spot, var, mvar, step, tab, buf, mark, open_credit,
                   open_max_loss, strikes, held, credit, active, expiry, open_legs):
     condor_strikes(int(gs[S.GS_SHORT_MODE]), gs[S.GS_SHORT_TARGET], int(gs[S.GS_WING_MODE]),
-                   gs[S.GS_WING_VALUE], shift, spot, var, float(days), step, tab, buf)
-    i, wi = state_cell(var, tab[5])
-    value = condor_in_cell(i, wi, spot, var, float(days), buf[0], buf[1], buf[2], buf[3],
-                           tab[0], tab[3], tab[4], open_legs[d], s)
+                   gs[S.GS_WING_VALUE], shift, spot, var, mvar, float(days), step, tab, buf)
+    value = condor_in_cell(tab, state_cell(tab, var, mvar), spot, var, mvar, float(days), buf[0],
+                           buf[1], buf[2], buf[3], open_legs[d], s)
     max_loss = max(buf[1] - buf[0], buf[3] - buf[2]) - value
     if not (value > 0.0 and max_loss > 0.0):
         return
@@ -256,17 +254,16 @@ def vix_option_cost(ss, price, vix):
 
 
 @njit(cache=True)
-def _layer_quote(ls, k, tenor, var, vix_d, tab):
+def _layer_quote(ls, k, tenor, var, mvar, vix_d, tab):
     """(strike, mid price) of layer ``k`` bought today at ``tenor`` trading days."""
     strike = vix_call_strike(int(ls[k, S.LS_STRIKE_RULE]), ls[k, S.LS_STRIKE_VALUE],
-                             ls[k, S.LS_STRIKE_STEP], var, float(tenor), vix_d, tab)
-    i, wi = state_cell(var, tab[5])
-    price = vix_call_in_cell(i, wi, var, float(tenor), strike, tab[1], tab[2], tab[3], tab[4])
+                             ls[k, S.LS_STRIKE_STEP], var, mvar, float(tenor), vix_d, tab)
+    price = vix_call_in_cell(tab, state_cell(tab, var, mvar), var, mvar, float(tenor), strike)
     return strike, price
 
 
 @njit(cache=True)
-def tranche_qty(ss, ls, eq, max_loss, legs, var, vix_d, tab, factor):
+def tranche_qty(ss, ls, eq, max_loss, legs, var, mvar, vix_d, tab, factor):
     """Condor qty (equity per index point) of a new tranche with ``max_loss`` per unit.
 
     ``condor_max_loss``: risk x equity / max loss. ``condor_hedge_costs`` (DESIGN §3): max loss
@@ -285,7 +282,7 @@ def tranche_qty(ss, ls, eq, max_loss, legs, var, vix_d, tab, factor):
         for k in range(3):
             if ls[k, S.LS_ACTIVE] == 0.0 or ls[k, S.LS_PER_CONDOR] <= 0.0:
                 continue
-            _, price = _layer_quote(ls, k, int(ls[k, S.LS_TENOR]), var, vix_d, tab)
+            _, price = _layer_quote(ls, k, int(ls[k, S.LS_TENOR]), var, mvar, vix_d, tab)
             per_unit += ls[k, S.LS_PER_CONDOR] * factor * (price
                                                            + vix_option_cost(ss, price, vix_d))
     return max(risk, 0.0) / per_unit
@@ -303,7 +300,7 @@ def _positions(cash, qty, mark_d, lqty, lprice):
 
 
 @njit(cache=True)
-def run_strategy(ss, ls, spx, v, vix, front, second, macd, rsi_values, mark, open_credit,
+def run_strategy(ss, ls, spx, v, m, vix, front, second, macd, rsi_values, mark, open_credit,
                  open_max_loss, close_code, close_value, strikes, open_legs, close_legs, tab,
                  growth, equity, trading, hedge, pnl, counts, log, log_n):
     """One strategy on one path: fills ``equity``, ``trading`` and ``hedge`` (days + 1),
@@ -317,7 +314,6 @@ def run_strategy(ss, ls, spx, v, vix, front, second, macd, rsi_values, mark, ope
     rearm_vix = ss[S.SS_REARM_VIX]
     rearm_days = int(ss[S.SS_REARM_DAYS])
     rearm_roll = ss[S.SS_REARM_ROLL] > 0.0
-    vix_fut, vix_iv, qp, grid, nodes = tab[1], tab[2], tab[3], tab[4], tab[5]
 
     qty = np.zeros(n_slots)
     unit_qty = 0.0  # contracts (as qty) of the latest condor tranche: the 4/4/2 unit
@@ -343,6 +339,7 @@ def run_strategy(ss, ls, spx, v, vix, front, second, macd, rsi_values, mark, ope
             continue
         spot = spx[d]
         var = v[d]
+        mvar = m[d]
         vix_d = vix[d]
         if d > 0:
             interest = cash * (growth - 1.0)
@@ -366,7 +363,7 @@ def run_strategy(ss, ls, spx, v, vix, front, second, macd, rsi_values, mark, ope
                          vix_d)
                 qty[s] = 0.0
         # -- hedge: expiries, marks, sales, re-arming -----------------------------------
-        cell_i, cell_w = state_cell(var, nodes)
+        cell = state_cell(tab, var, mvar)
         ts_today = (hedge_mode != S.HEDGE_NONE and ss[S.SS_TS_ON] > 0.0
                     and ts_fired(front, second, d, ss[S.SS_TS_THRESHOLD], ss[S.SS_TS_LOOKBACK]))
         for k in range(3):
@@ -379,8 +376,7 @@ def run_strategy(ss, ls, spx, v, vix, front, second, macd, rsi_values, mark, ope
                     price = max(vix_d - lstrike[k], 0.0)  # settles on VIX
                     reason = SELL_EXPIRY
                 else:
-                    price = vix_call_in_cell(cell_i, cell_w, var, float(left), lstrike[k],
-                                             vix_fut, vix_iv, qp, grid)
+                    price = vix_call_in_cell(tab, cell, var, mvar, float(left), lstrike[k])
                     if mon_on:
                         multiple = ss[S.SS_MON_MULTIPLE]
                         if multiple > 0.0 and price >= multiple * lcost[k]:
@@ -433,8 +429,8 @@ def run_strategy(ss, ls, spx, v, vix, front, second, macd, rsi_values, mark, ope
                         # panic prices with all of it
                         spend = min(flow - cost, sold * lentry[k])
                         used = _buy_layer(ss, ls, k, d, int(ss[S.SS_TS_ROLL_DAYS]), -spend,
-                                          var, vix_d, spot, tab, per_contract, capital, pnl,
-                                          lqty, lstrike, lexpiry, lcost, lprice, lentry,
+                                          var, mvar, vix_d, spot, tab, per_contract, capital,
+                                          pnl, lqty, lstrike, lexpiry, lcost, lprice, lentry,
                                           counts, log, log_n)
                         cash -= used
                         hedge_cash -= used
@@ -458,7 +454,8 @@ def run_strategy(ss, ls, spx, v, vix, front, second, macd, rsi_values, mark, ope
                 if math.isnan(c):
                     continue
                 q = _whole(tranche_qty(ss, ls, eq, open_max_loss[d, s], open_legs[d, s], var,
-                                       vix_d, tab, factor), capital, ss[S.SS_WHOLE_CONDOR])
+                                       mvar, vix_d, tab, factor), capital,
+                           ss[S.SS_WHOLE_CONDOR])
                 if q <= 0.0:
                     continue
                 flow = q * c
@@ -508,7 +505,7 @@ def run_strategy(ss, ls, spx, v, vix, front, second, macd, rsi_values, mark, ope
                     size = -spend  # negative: cash to spend, converted in _buy_layer
                 else:
                     size = ls[k, S.LS_PER_CONDOR] * factor * unit_qty
-                used = _buy_layer(ss, ls, k, d, tenor, size, var, vix_d, spot, tab,
+                used = _buy_layer(ss, ls, k, d, tenor, size, var, mvar, vix_d, spot, tab,
                                   per_contract, capital, pnl, lqty, lstrike, lexpiry, lcost,
                                   lprice, lentry, counts, log, log_n)
                 cash -= used
@@ -554,11 +551,11 @@ def run_strategy(ss, ls, spx, v, vix, front, second, macd, rsi_values, mark, ope
 
 
 @njit(cache=True)
-def _buy_layer(ss, ls, k, d, tenor, size, var, vix_d, spot, tab, per_contract, capital, pnl,
-               lqty, lstrike, lexpiry, lcost, lprice, lentry, counts, log, log_n):
+def _buy_layer(ss, ls, k, d, tenor, size, var, mvar, vix_d, spot, tab, per_contract, capital,
+               pnl, lqty, lstrike, lexpiry, lcost, lprice, lentry, counts, log, log_n):
     """Buy layer ``k`` (tenor trading days). ``size`` > 0: quantity (equity per VIX point);
     < 0: cash to spend on premium + costs. Returns the cash used (0 if nothing bought)."""
-    strike, price = _layer_quote(ls, k, tenor, var, vix_d, tab)
+    strike, price = _layer_quote(ls, k, tenor, var, mvar, vix_d, tab)
     if not price > 1e-8:
         return 0.0
     unit_cost = vix_option_cost(ss, price, vix_d)
@@ -585,7 +582,7 @@ def _buy_layer(ss, ls, k, d, tenor, size, var, vix_d, spot, tab, per_contract, c
 
 
 @njit(cache=True, parallel=True)
-def evaluate_chunk(spx, v, vix, group_specs, strat_specs, layer_specs, n_slots, tab, growth,
+def evaluate_chunk(spx, v, m, vix, group_specs, strat_specs, layer_specs, n_slots, tab, growth,
                    front_days, second_days, log_rows, equity, trading, hedge, pnl, counts, log,
                    log_n):
     """All strategies on all paths of a chunk (parallel over paths).
@@ -604,8 +601,8 @@ def evaluate_chunk(spx, v, vix, group_specs, strat_specs, layer_specs, n_slots, 
         front = np.empty(n_days + 1)
         second = np.empty(n_days + 1)
         for d in range(n_days + 1):
-            front[d] = vix_future_price(v[i, d], front_days, tab[1], tab[3], tab[4], tab[5])
-            second[d] = vix_future_price(v[i, d], second_days, tab[1], tab[3], tab[4], tab[5])
+            front[d] = vix_future(tab, v[i, d], m[i, d], front_days)
+            second[d] = vix_future(tab, v[i, d], m[i, d], second_days)
         mark = np.zeros((n_groups, n_days + 1, n_slots))
         open_credit = np.full((n_groups, n_days + 1, n_slots), np.nan)
         close_code = np.zeros((n_groups, n_days + 1, n_slots))
@@ -617,7 +614,7 @@ def evaluate_chunk(spx, v, vix, group_specs, strat_specs, layer_specs, n_slots, 
         close_legs = np.empty((n_groups, n_days + 1, n_slots, 4))
         for g in range(n_groups):
             if group_specs[g, S.GS_ACTIVE] > 0.0:
-                condor_track(group_specs[g], spx[i], v[i], front, second, tab, mark[g],
+                condor_track(group_specs[g], spx[i], v[i], m[i], front, second, tab, mark[g],
                              open_credit[g], open_max_loss[g], close_code[g], close_value[g],
                              strikes[g], open_legs[g], close_legs[g])
         macd = np.full(n_days + 1, np.nan)
@@ -633,7 +630,7 @@ def evaluate_chunk(spx, v, vix, group_specs, strat_specs, layer_specs, n_slots, 
             g = int(ss[S.SS_GROUP])
             path_log = log[k, row] if row >= 0 else empty_log
             path_log_n = log_n[k, row:row + 1] if row >= 0 else np.zeros(1, dtype=np.int64)
-            run_strategy(ss, layer_specs[k], spx[i], v[i], vix[i], front, second, macd,
+            run_strategy(ss, layer_specs[k], spx[i], v[i], m[i], vix[i], front, second, macd,
                          rsi_values, mark[g], open_credit[g], open_max_loss[g], close_code[g],
                          close_value[g], strikes[g], open_legs[g], close_legs[g], tab, growth,
                          equity[k, i], trading[k, i], hedge[k, i], pnl[k, i], counts[k, i],

@@ -1,7 +1,7 @@
 """Strike selection (numba): SPX strikes by delta or by probability, VIX call strikes.
 
-``tab`` is the tuple ``(spx_iv, vix_future, vix_iv, qp, grid, vol_nodes)`` of
-:class:`simulator.pricing.tables.PricingTables`. Days are trading days to expiry (> 0).
+``tab`` is a :class:`simulator.pricing.lookups.KernelTables`; ``v`` and ``m`` are the state
+(``m`` is ignored by one-factor tables). Days are trading days to expiry (> 0).
 
 * Delta is the Black–Scholes delta at the strike's own implied volatility, the number a
   broker shows: ``e^{-q tau} N(d1)`` for a call, ``-e^{-q tau} N(-d1)`` for a put (SPX);
@@ -22,11 +22,11 @@ from numba import njit
 from simulator.common.conventions import TRADING_DAYS_PER_YEAR
 from simulator.model.rng import inverse_normal
 from simulator.pricing.black import black_forward_delta, black_price
-from simulator.pricing.interp import (
-    QP_DIV,
-    QP_R,
+from simulator.pricing.lookups import (
+    dividend_yield,
+    rate,
     spx_implied_vol,
-    vix_future_price,
+    vix_future,
     vix_implied_vol,
 )
 
@@ -35,40 +35,37 @@ MODE_PROB = 1
 
 
 @njit(cache=True)
-def spx_bs_delta(spot, v, days, strike, is_call, tab):
-    qp = tab[3]
+def spx_bs_delta(spot, v, m, days, strike, is_call, tab):
     tau = days / TRADING_DAYS_PER_YEAR
-    growth = math.exp((qp[QP_R] - qp[QP_DIV]) * tau)
-    sigma = spx_implied_vol(spot, v, days, strike, tab[0], qp, tab[4], tab[5])
+    growth = math.exp((rate(tab) - dividend_yield(tab)) * tau)
+    sigma = spx_implied_vol(tab, spot, v, m, days, strike)
     return growth * black_forward_delta(spot * growth, strike, sigma * math.sqrt(tau),
-                                        math.exp(-qp[QP_R] * tau), is_call)
+                                        math.exp(-rate(tab) * tau), is_call)
 
 
 @njit(cache=True)
-def _spx_put(spot, v, days, strike, tab):
-    qp = tab[3]
+def _spx_put(spot, v, m, days, strike, tab):
     tau = days / TRADING_DAYS_PER_YEAR
-    forward = spot * math.exp((qp[QP_R] - qp[QP_DIV]) * tau)
-    sigma = spx_implied_vol(spot, v, days, strike, tab[0], qp, tab[4], tab[5])
-    return black_price(forward, strike, sigma * math.sqrt(tau), math.exp(-qp[QP_R] * tau), False)
+    forward = spot * math.exp((rate(tab) - dividend_yield(tab)) * tau)
+    sigma = spx_implied_vol(tab, spot, v, m, days, strike)
+    return black_price(forward, strike, sigma * math.sqrt(tau), math.exp(-rate(tab) * tau), False)
 
 
 @njit(cache=True)
-def spx_prob_below(spot, v, days, strike, tab):
+def spx_prob_below(spot, v, m, days, strike, tab):
     """Q(S_T < strike) = e^{r tau} dPut/dK by a central difference (h = 1e-4 K)."""
-    qp = tab[3]
     h = 1e-4 * strike
-    slope = (_spx_put(spot, v, days, strike + h, tab)
-             - _spx_put(spot, v, days, strike - h, tab)) / (2.0 * h)
-    return min(max(slope * math.exp(qp[QP_R] * days / TRADING_DAYS_PER_YEAR), 0.0), 1.0)
+    slope = (_spx_put(spot, v, m, days, strike + h, tab)
+             - _spx_put(spot, v, m, days, strike - h, tab)) / (2.0 * h)
+    return min(max(slope * math.exp(rate(tab) * days / TRADING_DAYS_PER_YEAR), 0.0), 1.0)
 
 
 @njit(cache=True)
-def spx_measure(mode, spot, v, days, strike, is_call, tab):
+def spx_measure(mode, spot, v, m, days, strike, is_call, tab):
     """|delta| (mode 0) or tail probability beyond the strike (mode 1)."""
     if mode == MODE_DELTA:
-        return abs(spx_bs_delta(spot, v, days, strike, is_call, tab))
-    below = spx_prob_below(spot, v, days, strike, tab)
+        return abs(spx_bs_delta(spot, v, m, days, strike, is_call, tab))
+    below = spx_prob_below(spot, v, m, days, strike, tab)
     return 1.0 - below if is_call else below
 
 
@@ -89,7 +86,7 @@ def _first_guess(mode, target, log_f, sigma, tau, is_call, carry):
 
 
 @njit(cache=True)
-def spx_grid_strike(mode, target, spot, v, days, is_call, step, tab):
+def spx_grid_strike(mode, target, spot, v, m, days, is_call, step, tab):
     """The strike on the ``step`` grid whose |delta| (mode 0) or tail probability (mode 1)
     is nearest ``target``: how a trader picks "the 16-delta put".
 
@@ -97,37 +94,36 @@ def spx_grid_strike(mode, target, spot, v, days, is_call, step, tab):
     in it) lands within a few grid steps; a walk along the grid then brackets the target.
     Both measures fall monotonically as the strike moves out of the money.
     """
-    qp = tab[3]
     tau = days / TRADING_DAYS_PER_YEAR
-    log_f = math.log(spot) + (qp[QP_R] - qp[QP_DIV]) * tau
-    carry = math.exp(qp[QP_DIV] * tau)
+    log_f = math.log(spot) + (rate(tab) - dividend_yield(tab)) * tau
+    carry = math.exp(dividend_yield(tab) * tau)
     x = log_f
     for _ in range(2):
-        sigma = spx_implied_vol(spot, v, days, math.exp(x), tab[0], qp, tab[4], tab[5])
+        sigma = spx_implied_vol(tab, spot, v, m, days, math.exp(x))
         x = _first_guess(mode, target, log_f, sigma, tau, is_call, carry)
     # two secant steps in ln K on the model's own measure (the guess ignores the skew's
     # effect on probabilities), then the grid walk
     x0 = x
-    m0 = spx_measure(mode, spot, v, days, math.exp(x0), is_call, tab)
-    x1 = x0 + (0.01 if (m0 > target) == is_call else -0.01)
+    meas0 = spx_measure(mode, spot, v, m, days, math.exp(x0), is_call, tab)
+    x1 = x0 + (0.01 if (meas0 > target) == is_call else -0.01)
     for _ in range(2):
-        m1 = spx_measure(mode, spot, v, days, math.exp(x1), is_call, tab)
-        if m1 == m0:
+        meas1 = spx_measure(mode, spot, v, m, days, math.exp(x1), is_call, tab)
+        if meas1 == meas0:
             break
-        x2 = x1 - (m1 - target) * (x1 - x0) / (m1 - m0)
-        x0, m0, x1 = x1, m1, min(max(x2, x1 - 0.5), x1 + 0.5)
+        x2 = x1 - (meas1 - target) * (x1 - x0) / (meas1 - meas0)
+        x0, meas0, x1 = x1, meas1, min(max(x2, x1 - 0.5), x1 + 0.5)
     out = step if is_call else -step
     k = round_to_grid(math.exp(x1), step)
-    m = spx_measure(mode, spot, v, days, k, is_call, tab)
-    direction = 1.0 if m > target else -1.0  # +1: walk out of the money
+    meas = spx_measure(mode, spot, v, m, days, k, is_call, tab)
+    direction = 1.0 if meas > target else -1.0  # +1: walk out of the money
     for _ in range(400):
         k_next = k + direction * out
         if k_next < step:
             break
-        m_next = spx_measure(mode, spot, v, days, k_next, is_call, tab)
-        if (m_next - target) * (m - target) <= 0.0:  # bracketed: keep the nearer one
-            return k_next if abs(m_next - target) < abs(m - target) else k
-        k, m = k_next, m_next
+        meas_next = spx_measure(mode, spot, v, m, days, k_next, is_call, tab)
+        if (meas_next - target) * (meas - target) <= 0.0:  # bracketed: keep the nearer one
+            return k_next if abs(meas_next - target) < abs(meas - target) else k
+        k, meas = k_next, meas_next
     return k
 
 
@@ -137,8 +133,8 @@ def round_to_grid(strike, step):
 
 
 @njit(cache=True)
-def condor_strikes(short_mode, short_target, wing_mode, wing_value, shift_sd, spot, v, days,
-                   step, tab, out):
+def condor_strikes(short_mode, short_target, wing_mode, wing_value, shift_sd, spot, v, m,
+                   days, step, tab, out):
     """Fill ``out`` with (put_long, put_short, call_short, call_long) on the strike grid.
 
     short_mode: 0 = |delta| ``short_target`` each side, 1 = probability ``short_target`` of
@@ -149,20 +145,18 @@ def condor_strikes(short_mode, short_target, wing_mode, wing_value, shift_sd, sp
     """
     mode = MODE_DELTA if short_mode == 0 else MODE_PROB
     target = short_target if short_mode == 0 else 0.5 * (1.0 - short_target)
-    put_short = spx_grid_strike(mode, target, spot, v, days, False, step, tab)
-    call_short = spx_grid_strike(mode, target, spot, v, days, True, step, tab)
+    put_short = spx_grid_strike(mode, target, spot, v, m, days, False, step, tab)
+    call_short = spx_grid_strike(mode, target, spot, v, m, days, True, step, tab)
     if wing_mode == 0:
         put_long = put_short - wing_value
         call_long = call_short + wing_value
     else:
-        put_long = spx_grid_strike(MODE_DELTA, wing_value, spot, v, days, False, step, tab)
-        call_long = spx_grid_strike(MODE_DELTA, wing_value, spot, v, days, True, step, tab)
+        put_long = spx_grid_strike(MODE_DELTA, wing_value, spot, v, m, days, False, step, tab)
+        call_long = spx_grid_strike(MODE_DELTA, wing_value, spot, v, m, days, True, step, tab)
     if shift_sd > 0.0:
-        qp = tab[3]
         tau = days / TRADING_DAYS_PER_YEAR
-        forward = spot * math.exp((qp[QP_R] - qp[QP_DIV]) * tau)
-        sd = spot * spx_implied_vol(spot, v, days, forward, tab[0], qp, tab[4],
-                                    tab[5]) * math.sqrt(tau)
+        forward = spot * math.exp((rate(tab) - dividend_yield(tab)) * tau)
+        sd = spot * spx_implied_vol(tab, spot, v, m, days, forward) * math.sqrt(tau)
         put_width = put_short - put_long
         call_width = call_long - call_short
         put_short -= shift_sd * sd
@@ -182,38 +176,37 @@ def condor_strikes(short_mode, short_target, wing_mode, wing_value, shift_sd, sp
 
 
 @njit(cache=True)
-def vix_call_strike(rule, value, step, v, days, spot_vix, tab):
+def vix_call_strike(rule, value, step, v, m, days, spot_vix, tab):
     """VIX call strike: rule 0 = delta ``value`` on the future of its expiry, 1 = ``value``
     above the future (K = F (1 + value)), 2 = ``value`` x spot VIX; on the ``step`` grid."""
-    qp = tab[3]
-    future = vix_future_price(v, days, tab[1], qp, tab[4], tab[5])
+    future = vix_future(tab, v, m, days)
     if rule == 1:
         return round_to_grid(future * (1.0 + value), step)
     if rule == 2:
         return round_to_grid(spot_vix * value, step)
     tau = days / TRADING_DAYS_PER_YEAR
-    disc = math.exp(-qp[QP_R] * tau)
+    disc = math.exp(-rate(tab) * tau)
     log_f = math.log(future)
     x = log_f
     for _ in range(2):
-        sigma = vix_implied_vol(v, days, math.exp(x), future, tab[2], qp, tab[4], tab[5])
+        sigma = vix_implied_vol(tab, v, m, days, math.exp(x), future)
         x = _first_guess(MODE_DELTA, value, log_f, sigma, tau, True, 1.0 / disc)
     k = round_to_grid(math.exp(x), step)
-    m = _vix_delta(v, days, k, future, tab, disc)
-    direction = 1.0 if m > value else -1.0
+    meas = _vix_delta(v, m, days, k, future, tab, disc)
+    direction = 1.0 if meas > value else -1.0
     for _ in range(400):
         k_next = k + direction * step
         if k_next < step:
             break
-        m_next = _vix_delta(v, days, k_next, future, tab, disc)
-        if (m_next - value) * (m - value) <= 0.0:
-            return k_next if abs(m_next - value) < abs(m - value) else k
-        k, m = k_next, m_next
+        meas_next = _vix_delta(v, m, days, k_next, future, tab, disc)
+        if (meas_next - value) * (meas - value) <= 0.0:
+            return k_next if abs(meas_next - value) < abs(meas - value) else k
+        k, meas = k_next, meas_next
     return k
 
 
 @njit(cache=True)
-def _vix_delta(v, days, strike, future, tab, disc):
-    sigma = vix_implied_vol(v, days, strike, future, tab[2], tab[3], tab[4], tab[5])
+def _vix_delta(v, m, days, strike, future, tab, disc):
+    sigma = vix_implied_vol(tab, v, m, days, strike, future)
     sd = sigma * math.sqrt(days / TRADING_DAYS_PER_YEAR)
     return black_forward_delta(future, strike, sd, disc, True)

@@ -214,7 +214,7 @@ def c10(c: ClaimsCube, pricer):
         return futures_spread(pricer, vix)
     spreads = [(vix, float(spread(vix))) for vix in (15.0, 20.0, 30.0, 40.0, 60.0)]
     model = pricer.model
-    vix0 = float(model.vix_index(model.v0))
+    vix0 = float(model.vix_index(model.v0, model.m0))
     grid = np.arange(vix0, 150.0, 0.25)
     moved = np.flatnonzero(spread(grid) - spread(vix0) > threshold)
     needed = f"about {grid[moved[0]] - vix0:.0f} points (from VIX {vix0:.1f})" if moved.size \

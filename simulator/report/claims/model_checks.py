@@ -124,19 +124,20 @@ def c11(pricer, strategy: dict, n_paths: int, seed: int, *, n_boot: int, boot_se
     layers = strategy["hedge"]["layers"]
     tab = pricer.tables.kernel_tables
     spot, v0 = model.spx0, model.v0
+    m0 = model.m0 if model.two_factor else 0.0  # the central tendency (ignored by 1F tables)
     days = condor.dte_trading_days
     hold = days - condor.exit_trading_days
     strikes = np.empty(4)
-    condor_strikes(0, condor.short_delta, 0, condor.wing_width, 0.0, spot, v0, float(days),
+    condor_strikes(0, condor.short_delta, 0, condor.wing_width, 0.0, spot, v0, m0, float(days),
                    condor.strike_step, tab, strikes)
     pl, ps, cs, cl = strikes
-    credit = float(pricer.spx_option(spot, v0, days, ps, "put") - pricer.spx_option(
-        spot, v0, days, pl, "put") + pricer.spx_option(spot, v0, days, cs, "call")
-        - pricer.spx_option(spot, v0, days, cl, "call"))
+    credit = float(pricer.spx_option(spot, v0, days, ps, "put", m=m0) - pricer.spx_option(
+        spot, v0, days, pl, "put", m=m0) + pricer.spx_option(spot, v0, days, cs, "call", m=m0)
+        - pricer.spx_option(spot, v0, days, cl, "call", m=m0))
     tau = days / TRADING_DAYS_PER_YEAR
     forward = spot * math.exp((model.r - model.q) * tau)
     discount = math.exp(-model.r * tau)
-    atm = float(pricer.spx_option(spot, v0, days, forward, "call"))
+    atm = float(pricer.spx_option(spot, v0, days, forward, "call", m=m0))
     sd = spot * implied_total_sd(atm, forward, forward, discount, True)
     z_be = (ps - credit - spot) / sd
 
@@ -144,16 +145,17 @@ def c11(pricer, strategy: dict, n_paths: int, seed: int, *, n_boot: int, boot_se
                            stream=C11_STREAM)
     s_h = paths.spx.values[:, -1]
     v_h = paths.v.values[:, -1]
+    m_h = paths.m.values[:, -1] if model.two_factor else None
     z = (s_h - spot) / sd
-    vix0 = float(model.vix_index(v0))
+    vix0 = float(model.vix_index(v0, model.m0))
     stack = np.zeros(n_paths)
     for spec in layers.values():
         layer = LayerConfig(**spec)
         t = layer.dte_trading_days
         k = vix_call_strike(STRIKE_RULES[layer.strike.rule], layer.strike.value,
-                            layer.strike.step, v0, float(t), vix0, tab)
-        cost = float(pricer.vix_option(v0, t, k))
-        value = pricer.vix_option(v_h, max(t - hold, 1), k)
+                            layer.strike.step, v0, m0, float(t), vix0, tab)
+        cost = float(pricer.vix_option(v0, t, k, m=m0))
+        value = pricer.vix_option(v_h, max(t - hold, 1), k, m=m_h)
         stack += layer.weight * (value / cost - 1.0)  # return on the premium, budget weights
     data = {"z": z, "r": stack}
     pay = bootstrap(lambda d: median_crossing(d["z"], d["r"]), data, n_boot=n_boot,
