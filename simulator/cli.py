@@ -170,6 +170,9 @@ def _add_claims(sub) -> None:
                      help="output folder (default: results/claims)")
     cla.add_argument("--scenario", default=None, metavar="FILE.yaml",
                      help="another claims file with the same scenario and strategy names")
+    cla.add_argument("--model", default=None, metavar="PRESET",
+                     help="model preset in place of the file's (e.g. svcj_2f_default: the "
+                          "two-factor model); each scenario keeps its overrides")
     cla.add_argument("--boot", type=_positive_int, default=1000,
                      help="bootstrap resamples per CI (default: 1000)")
     _add_scenario_run_options(cla, "20000, the file's simulation.paths", "in --out")
@@ -385,9 +388,12 @@ def _cmd_report(args) -> int:
 
 def run_claims(out_dir, *, n_paths: int | None = None, seed: int | None = None,
                resume: bool = False, progress: bool = True, n_boot: int | None = None,
-               scenario_file=None, overwrite: bool = False):
+               scenario_file=None, overwrite: bool = False, model: str | None = None):
     """Run the claims scenario file into ``out_dir/claims.nc`` (checkpointed, resumable),
-    evaluate C1-C12 and write ``claims.md`` and ``claims.csv`` beside it; the results."""
+    evaluate C1-C12 and write ``claims.md`` and ``claims.csv`` beside it; the results.
+
+    ``model`` replaces the file's model preset (each scenario keeps its overrides), e.g.
+    ``svcj_2f_default`` to put the claims to the two-factor model."""
     from pathlib import Path
 
     from simulator._version import __version__
@@ -399,11 +405,15 @@ def run_claims(out_dir, *, n_paths: int | None = None, seed: int | None = None,
         evaluate_claims,
         write_claims,
     )
-    from simulator.scenario.loader import load_scenario
+    from simulator.scenario.loader import load_scenario, parse_scenario
     from simulator.scenario.runner import run_plan
 
     source = Path(scenario_file) if scenario_file is not None else CLAIMS_FILE
-    plan = load_scenario(source, n_paths=n_paths, seed=seed)
+    if model is None:
+        plan = load_scenario(source, n_paths=n_paths, seed=seed)
+    else:
+        plan = parse_scenario(_with_model_preset(source, model), source=str(source),
+                              base_dir=source.parent, n_paths=n_paths, seed=seed)
     check_names(source, [sc.name for sc in plan.scenarios], list(plan.strategies))
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
@@ -413,8 +423,25 @@ def run_claims(out_dir, *, n_paths: int | None = None, seed: int | None = None,
     results = evaluate_claims(cube, n_boot=n_boot or N_BOOT)
     write_claims(results, out, paths=plan.n_paths, seed=plan.seed, version=__version__,
                  command=claims_command(paths=plan.n_paths, seed=plan.seed, out_dir=out,
-                                        scenario_file=scenario_file))
+                                        scenario_file=scenario_file, model=model),
+                 model=plan.scenarios[0].model.name or "custom")
     return results
+
+
+def _with_model_preset(source, preset: str) -> str:
+    """The scenario file's text with its top-level model preset replaced (overrides kept)."""
+    import yaml
+
+    from simulator.common import safe_yaml
+    from simulator.scenario.errors import ScenarioError
+
+    try:
+        doc = safe_yaml.load(source.read_text())
+    except (OSError, UnicodeDecodeError) as err:
+        raise ScenarioError(str(source), [("", f"cannot read: {err}")]) from None
+    spec = doc.get("model") if isinstance(doc, dict) else None
+    doc["model"] = dict(spec if isinstance(spec, dict) else {}, preset=preset)
+    return yaml.safe_dump(doc, sort_keys=False)
 
 
 def _cmd_claims(args) -> int:
@@ -431,7 +458,7 @@ def _cmd_claims(args) -> int:
         results = run_claims(out, n_paths=args.paths, seed=args.seed, resume=args.resume,
                              overwrite=args.overwrite,
                              progress=not args.quiet, n_boot=args.boot,
-                             scenario_file=args.scenario)
+                             scenario_file=args.scenario, model=args.model)
     except KeyboardInterrupt:
         print(f"\nalvh: interrupted; finished chunks are kept in "
               f"{checkpoint_dir(out / 'claims.nc')}.\nContinue with the same command and "

@@ -303,3 +303,47 @@ def test_c8_condor_returns_per_unit_of_risk_capital_by_numpy(claims_run):
     assert means == sorted(means, reverse=True)
     verdict = next(r for r in results if r.claim == "C8").verdict
     assert "cost" in verdict
+
+
+# ---- the claims put to the two-factor model ------------------------------------------------
+
+def test_the_model_option_swaps_the_preset_and_keeps_each_scenarios_overrides():
+    from simulator.cli import _with_model_preset
+    from simulator.report.claims import CLAIMS_FILE
+    from simulator.scenario.loader import load_scenario, parse_scenario
+
+    text = _with_model_preset(CLAIMS_FILE, "svcj_2f_default")
+    two = parse_scenario(text, source=str(CLAIMS_FILE), base_dir=CLAIMS_FILE.parent,
+                         n_paths=16)
+    one = load_scenario(CLAIMS_FILE, n_paths=16)
+    assert [s.name for s in two.scenarios] == [s.name for s in one.scenarios]
+    assert list(two.strategies) == list(one.strategies)
+    for a, b in zip(two.scenarios, one.scenarios, strict=True):
+        assert a.model.two_factor and not b.model.two_factor
+        assert a.shocks == b.shocks and len(a.regimes) == len(b.regimes)
+        if a.name in ("covid", "volmageddon", "calm", "bear_2022"):
+            assert a.model.v0 == b.model.v0  # the scenario's own override is kept
+    assert two.scenarios[0].model.name == "svcj_2f_default"
+
+
+def test_an_unknown_model_for_the_claims_exits_2_naming_the_field(tmp_path, capsys):
+    from simulator.cli import main
+
+    assert main(["claims", "--model", "no_such_model", "--paths", "16", "--out",
+                 str(tmp_path / "c"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "model.preset" in err and "no_such_model" in err
+    assert not (tmp_path / "c").exists()
+
+
+@pytest.mark.slow
+def test_claims_under_the_two_factor_model(tmp_path):
+    """Every claim gets a verdict under svcj_2f_default, and C10 no longer says the model
+    cannot move the curve apart from VIX."""
+    results = run_claims(tmp_path, n_paths=256, seed=5, progress=False, n_boot=BOOT,
+                         model="svcj_2f_default")
+    assert [r.claim for r in results] == list(CLAIMS)
+    c10 = next(r for r in results if r.claim == "C10")
+    assert "cannot test" not in c10.verdict and "two-factor model" in c10.explanation
+    md = (tmp_path / "claims.md").read_text()
+    assert "model svcj_2f_default" in md and "--model svcj_2f_default" in md

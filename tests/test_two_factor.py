@@ -282,6 +282,30 @@ def test_a_two_factor_pricer_needs_m(preset_pricer):
         preset_pricer.vix_future(0.02, 21)
 
 
+def test_state_from_two_futures_round_trips_and_refuses_impossible_curves(preset_pricer):
+    """VX1/VX2-style inversion: futures of random states (direct pricer, two maturities)
+    give back the states; a front future far above the second one has no state."""
+    from simulator.pricing.term_structure import model_futures, state_from_futures
+
+    model = preset_pricer.model
+    rng = np.random.default_rng(3)
+    v, m = rng.uniform(0.003, 0.15, 12), rng.uniform(0.005, 0.12, 12)
+    d1, d2 = np.full(12, 9), np.full(12, 30)
+    f1, f2 = model_futures(model, v, m, d1), model_futures(model, v, m, d2)
+    v_hat, m_hat = state_from_futures(model, f1, d1, f2, d2)
+    np.testing.assert_allclose(v_hat, v, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(m_hat, m, rtol=1e-6, atol=1e-9)
+    # through the tables (what a run trades), each maturity its own
+    d1 = rng.integers(1, 22, 12)
+    f1 = preset_pricer.vix_future(v, d1, m=m)
+    f2 = preset_pricer.vix_future(v, d1 + 21, m=m)
+    v_t, m_t = state_from_futures(model, f1, d1, f2, d1 + 21, pricer=preset_pricer)
+    np.testing.assert_allclose(preset_pricer.vix_future(v_t, d1, m=m_t), f1, atol=1e-6)
+    np.testing.assert_allclose(preset_pricer.vix_future(v_t, d1 + 21, m=m_t), f2, atol=1e-6)
+    with pytest.raises(StateError, match=r"\(60 at 10 d, 20 at 31 d\)"):
+        state_from_futures(model, 60.0, 10, 20.0, 31, pricer=preset_pricer)
+
+
 # ---- stress on two-factor paths ------------------------------------------------------------------
 
 def test_a_vix_shock_sets_each_paths_vix_through_v_at_its_own_m(model):

@@ -115,6 +115,71 @@ def model_futures(model: Model, v, m, days_left) -> np.ndarray:
     return out
 
 
+def state_from_futures(model: Model, front, front_days, second, second_days, *,
+                       pricer=None, tol_points: float = 1e-6, max_iter: int = 40):
+    """(v, m): the two-factor state in which the model's VIX futures of ``front_days`` and
+    ``second_days`` trading days equal ``front`` and ``second`` (index points; arrays are
+    solved elementwise), e.g. VX1 and VX2 settlements.
+
+    A future is E_Q[VIX_T], not affine in the state, so this is Newton's method on the 2x2
+    system (finite-difference Jacobian), started from the state whose 30-day and 93-day VIX
+    equal the two futures, and kept in v >= 0, m >= 0. Futures come from the direct pricer, or
+    from ``pricer``'s tables when given (what a run trades; about 100x faster). Raises
+    :class:`~simulator.model.vix.StateError` naming the pairs no state reproduces within
+    ``tol_points`` (a curve more inverted or steeper than the model can make).
+    """
+    from simulator.model.vix import StateError
+
+    if not model.two_factor:
+        raise ValueError("one observed point fixes a one-factor model's state: use "
+                         "Model.variance_from_vix")
+    f1, d1, f2, d2 = np.broadcast_arrays(*(np.atleast_1d(np.asarray(x, dtype=float))
+                                          for x in (front, front_days, second, second_days)))
+    v, m, _ = implied_states(model, f1, f2)
+    v, m = np.array(v, dtype=float), np.array(m, dtype=float)
+    target = np.stack([f1, f2])
+
+    def futures(v_, m_, days):
+        if pricer is not None:
+            return np.asarray(pricer.vix_future(v_, days, m=m_), dtype=float)
+        return model_futures(model, v_, m_, days)
+
+    def residual(v_, m_):
+        return np.stack([futures(v_, m_, d1), futures(v_, m_, d2)]) - target
+
+    r = residual(v, m)
+    for _ in range(max_iter):
+        if np.all(np.abs(r) < tol_points):
+            break
+        hv, hm = 1e-6 + 1e-4 * v, 1e-6 + 1e-4 * m
+        jv = (residual(v + hv, m) - r) / hv
+        jm = (residual(v, m + hm) - r) / hm
+        det = jv[0] * jm[1] - jm[0] * jv[1]
+        det = np.where(np.abs(det) < 1e-300, 1e-300, det)
+        dv = -(jm[1] * r[0] - jm[0] * r[1]) / det
+        dm = -(-jv[1] * r[0] + jv[0] * r[1]) / det
+        step = np.ones_like(v)
+        norm = np.abs(r).max(axis=0)
+        for _ in range(8):  # halve the step until the residual falls (or stop trying)
+            v_new, m_new = np.maximum(v + step * dv, 0.0), np.maximum(m + step * dm, 0.0)
+            r_new = residual(v_new, m_new)
+            worse = np.abs(r_new).max(axis=0) > norm
+            if not worse.any():
+                break
+            step = np.where(worse, 0.5 * step, step)
+        v, m, r = v_new, m_new, r_new
+    bad = np.abs(r).max(axis=0) >= tol_points
+    if bad.any():
+        where = np.flatnonzero(bad)[:5]
+        pairs = ", ".join(f"({f1[i]:g} at {d1[i]:g} d, {f2[i]:g} at {d2[i]:g} d)" for i in where)
+        raise StateError(f"no state with v >= 0 and m >= 0 gives the futures {pairs} "
+                         f"({np.count_nonzero(bad)} in all): the curve is steeper or more "
+                         "inverted than this model can make")
+    if np.ndim(front) == 0 and np.ndim(second) == 0:
+        return float(v[0]), float(m[0])
+    return v, m
+
+
 def _slope(dx, dy) -> float:
     ok = np.isfinite(dx) & np.isfinite(dy)
     dx, dy = dx[ok], dy[ok]

@@ -221,7 +221,8 @@ def c10(c: ClaimsCube, pricer):
         else "more than any VIX level below 150"
     helps = [x for x in f if x.consistent]
     hurts = [x for x in f if x.ci_high < 0]
-    limit = "; the model cannot test the term structure apart from the VIX level"
+    two = model.two_factor
+    limit = "" if two else "; the model cannot test the term structure apart from the VIX level"
     if helps and not hurts:
         where = ", ".join(sorted({x.scenario for x in helps}))
         parts = sorted({"the condor re-strike" if x.strategy.startswith(TS_TIGHTEN)
@@ -232,14 +233,25 @@ def c10(c: ClaimsCube, pricer):
     else:
         verdict = ("not supported (no measurable effect)" if not helps else
                    "depends on the event") + limit
+    at_levels = ", ".join(f"VIX {v:.0f}: {s:+.1f}" for v, s in spreads)
+    lookback = trigger["lookback_trading_days"]
+    if two:
+        model_words = (
+            f"In the two-factor model ({model.name or 'model'}) the 30- minus 60-day futures "
+            f"spread moves with VIX and with the central tendency m: at m = m0 {at_levels} "
+            f"points, and a {threshold:g}-point move within {lookback} trading days takes a "
+            f"VIX rise of {needed} with m held, or a fall of m with VIX unchanged. Condor "
+            "re-strikes per path (trigger while a condor is open): ")
+    else:
+        model_words = (
+            f"In a one-factor variance model the 30- minus 60-day futures spread is a function "
+            f"of VIX alone: {at_levels} points. A {threshold:g}-point move within {lookback} "
+            f"trading days therefore needs a VIX rise of {needed}, and the rule is a "
+            "VIX-momentum rule in disguise; a real term structure can invert without such a "
+            "rise (a second factor: `alvh claims --model svcj_2f_default`). Condor re-strikes "
+            "per path (trigger while a condor is open): ")
     explanation = (
-        "In a one-factor variance model the 30- minus 60-day futures spread is a function of "
-        "VIX alone: " + ", ".join(f"VIX {v:.0f}: {s:+.1f}" for v, s in spreads)
-        + f" points. A {threshold:g}-point move within {trigger['lookback_trading_days']} "
-        f"trading days therefore needs a VIX rise of {needed}, "
-        "and the rule is a VIX-momentum rule in disguise; a real term structure can "
-        "invert without such a rise (a second factor, not in this model). Condor re-strikes "
-        "per path (trigger while a condor is open): "
+        model_words
         + ", ".join(f"{s} {n:.2f}" for s, n in fired.items())
         + "; front-layer roll-outs per path: " + ", ".join(f"{s} {n:.3f}" for s, n in
                                                             rolled.items())

@@ -28,12 +28,19 @@ from simulator.strategy.strikes import condor_strikes, vix_call_strike
 C11_STREAM = 0x11C  # the paths of C11 are their own stream, apart from the cube's
 
 
+def held_m(model):
+    """The central tendency a "VIX at level x" check holds fixed: the model's m0 (two factors;
+    a spike moves the fast factor v), None for one factor."""
+    return model.m0 if model.two_factor else None
+
+
 def futures_spread(pricer, vix):
     """Front minus second constant-maturity VIX future (30 and 60 calendar days, as the
-    term-structure trigger reads them) at spot VIX ``vix``, VIX points."""
-    v = pricer.model.variance_from_vix(vix)
-    return np.asarray(pricer.vix_future(v, trading_days(FRONT_FUTURE_DTE))
-                      - pricer.vix_future(v, trading_days(SECOND_FUTURE_DTE)), dtype=float)
+    term-structure trigger reads them) at spot VIX ``vix`` (two factors: at m0), VIX points."""
+    m = held_m(pricer.model)
+    v = pricer.model.variance_from_vix(vix, m=m)
+    return np.asarray(pricer.vix_future(v, trading_days(FRONT_FUTURE_DTE), m=m)
+                      - pricer.vix_future(v, trading_days(SECOND_FUTURE_DTE), m=m), dtype=float)
 
 
 def _strike_rule(layer: LayerConfig):
@@ -49,8 +56,10 @@ def _strike_rule(layer: LayerConfig):
 def c4(pricer, layers: dict) -> ClaimResult:
     """Model prices before and after an instantaneous +10 VIX points (the variance that gives
     VIX + 10), and after the same spike spread over 5 trading days: two 30-DTE calls at twice
-    spot VIX, then each of ``layers`` (the claims strategy's hedge layers) from VIX 15."""
+    spot VIX, then each of ``layers`` (the claims strategy's hedge layers) from VIX 15. With
+    two factors the spike moves v at the model's m0."""
     model = pricer.model
+    m = held_m(model)
     cases = [  # (label, start VIX, calendar DTE, strike from (spot VIX, own future))
         ("30-DTE call struck at 2x spot VIX", 15.0, 30, lambda vix, fut: 2.0 * vix),
         ("30-DTE call struck at 2x spot VIX", 20.0, 30, lambda vix, fut: 2.0 * vix),
@@ -62,12 +71,12 @@ def c4(pricer, layers: dict) -> ClaimResult:
     f, parts = [], []
     for label, vix0, dte, rule in cases:
         days = trading_days(dte)
-        v0 = float(model.variance_from_vix(vix0))
-        strike = round(rule(vix0, float(pricer.vix_future(v0, days))))
-        before = float(pricer.vix_option(v0, days, strike))
-        v1 = float(model.variance_from_vix(vix0 + 10.0))
-        after = float(pricer.vix_option(v1, days, strike))
-        slow = float(pricer.vix_option(v1, days - 5, strike))
+        v0 = float(model.variance_from_vix(vix0, m=m))
+        strike = round(rule(vix0, float(pricer.vix_future(v0, days, m=m))))
+        before = float(pricer.vix_option(v0, days, strike, m=m))
+        v1 = float(model.variance_from_vix(vix0 + 10.0, m=m))
+        after = float(pricer.vix_option(v1, days, strike, m=m))
+        slow = float(pricer.vix_option(v1, days - 5, strike, m=m))
         f.append(Finding("C4", f"{label} (K {strike}, {before:.2f} points), VIX {vix0:.0f} -> "
                          f"{vix0 + 10:.0f} at once (spread over 5 days: "
                          f"{pct(slow / before - 1, 0)})", "model", "",

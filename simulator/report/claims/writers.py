@@ -58,11 +58,12 @@ def verdict_table(results: list[ClaimResult]) -> str:
 
 
 def claims_markdown(results: list[ClaimResult], *, paths: int, seed, version: str,
-                    command: str) -> str:
+                    command: str, model: str = "") -> str:
     lines = [
         "# Claims C1-C12 put to the model",
         "",
-        f"{paths:,} paths per scenario, seed {seed}, alvh-simulator {version}; "
+        f"{paths:,} paths per scenario, seed {seed}, "
+        + (f"model {model}, " if model else "") + f"alvh-simulator {version}; "
         f"scenarios/claims.yaml. Reproduce: `{command}`.",
         "Figures: estimate [95 % bootstrap CI over paths]; \"(exact)\": a model calculation "
         "without sampling error. Risk capital = what the open condor tranche may lose "
@@ -83,21 +84,23 @@ def claims_markdown(results: list[ClaimResult], *, paths: int, seed, version: st
 
 
 def write_claims(results: list[ClaimResult], out_dir: str | Path, *, paths: int, seed,
-                 version: str, command: str) -> tuple[Path, Path]:
+                 version: str, command: str, model: str = "") -> tuple[Path, Path]:
     """Write ``claims.md`` and ``claims.csv`` (each atomically) into ``out_dir``."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     md, csv_path = out / "claims.md", out / "claims.csv"
     write_text(csv_path, claims_csv(results, paths=paths, seed=seed))
     write_text(md, claims_markdown(results, paths=paths, seed=seed, version=version,
-                                   command=command))
+                                   command=command, model=model))
     return md, csv_path
 
 
-def claims_command(*, paths: int, seed, out_dir, scenario_file=None) -> str:
+def claims_command(*, paths: int, seed, out_dir, scenario_file=None, model=None) -> str:
     parts = ["alvh claims", f"--paths {paths}", f"--seed {seed}", f"--out {out_dir}"]
     if scenario_file is not None and Path(scenario_file).resolve() != CLAIMS_FILE:
         parts.append(f"--scenario {scenario_file}")
+    if model is not None:
+        parts.append(f"--model {model}")
     return " ".join(parts)
 
 
