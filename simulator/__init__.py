@@ -1,6 +1,6 @@
 """ALVH simulator: SPX iron condors hedged with layered VIX calls, on SVCJ Monte Carlo paths.
 
-Public names (DESIGN §6)::
+Public names (docs/design.md §6)::
 
     import simulator as sim
     model = sim.load_model("svcj_default")

@@ -15,14 +15,14 @@ from simulator.model.params import (
     ParameterError,
 )
 
-DESIGN_EXAMPLE = {  # DESIGN §6
+DESIGN_EXAMPLE = {  # the example parameter set of the design notes (P and Q)
     "r": 0.04, "q": 0.015, "spx0": 5000.0, "v0": 0.03,
     "P": {"kappa": 5.0, "theta": 0.02, "sigma_v": 0.5, "rho": -0.7, "lam": 1.5,
           "mu_x": -0.02, "sigma_x": 0.03, "mu_v": 0.04, "rho_j": -0.5, "equity_premium": 0.05},
     "Q": {"kappa": 4.0, "theta": 0.03, "lam": 2.5, "mu_x": -0.05, "sigma_x": 0.04,
           "mu_v": 0.06, "rho_j": -0.5},
 }
-FELLER_OK = {  # the DESIGN example with sigma_v lowered so that Feller holds under P and Q
+FELLER_OK = {  # the example with sigma_v lowered so that Feller holds under P and Q
     **DESIGN_EXAMPLE, "P": {**DESIGN_EXAMPLE["P"], "sigma_v": 0.4},
 }
 

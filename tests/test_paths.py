@@ -41,7 +41,7 @@ def test_equity_premium_shows_up_under_p_only():
 
 def _transform_moments(m: MeasureParams, v0: float, t: float):
     """E and Var of v_t from the affine transform E[exp(phi v_t)] (Zhu & Lian 2012 eqs. 10–11,
-    REFERENCES §2.3), by central differences of its log at phi = 0: an independent route to
+    docs/model.md §2.3), by central differences of its log at phi = 0: an independent route to
     the closed forms in simulator.model.moments."""
     k, th, s2, lam, mu = m.kappa, m.theta, m.sigma_v**2, m.lam, m.mu_v
     em1 = math.expm1(-k * t)  # e^{-kt} - 1
@@ -72,7 +72,7 @@ def test_closed_form_moments_match_the_affine_transform(preset, t):
 
 @pytest.mark.parametrize("preset", ["svcj_dps2000", "svcj_default"])
 def test_scheme_moments_converge_to_closed_form_at_first_order(preset):
-    """End-of-step jumps cost an O(dt) bias (REFERENCES §4.4): check it is small and O(dt)."""
+    """End-of-step jumps cost an O(dt) bias (docs/model.md §4.4): check it is small and O(dt)."""
     m = sim.load_model(preset)
     exact = variance_mean(m.P, m.v0, 1.0), variance_var(m.P, m.v0, 1.0)
     errs = []

@@ -15,14 +15,14 @@ from simulator.pricing.vix_direct import variance_transform, vix_future, vix_opt
 
 
 def test_fang_oosterlee_heston_reference_value():
-    # FO 2008 Table 3: S = K = 100, T = 1, r = q = 0 -> 5.785155450 (REFERENCES §3.3)
+    # FO 2008 Table 3: S = K = 100, T = 1, r = q = 0 -> 5.785155450 (docs/model.md §3.3)
     m = sim.load_model("heston_fo2008")
     price = cos_call_prices(100.0, [100.0], m.v0, 1.0, m.Q, 0.0, 0.0)[0]
     assert abs(price - 5.785155450) < 1e-6
 
 
 def test_dps_svjj_reference_value():
-    # Broadie–Kaya / DPS SVJJ: 6.8619 (REFERENCES §3.3; 6.8618755 by two methods there)
+    # Broadie–Kaya / DPS SVJJ: 6.8619 (docs/model.md §3.3; 6.8618755 by two methods there)
     m = sim.load_model("svcj_dps2000")
     price = cos_call_prices(100.0, [100.0], m.v0, 1.0, m.Q, m.r, m.q)[0]
     assert abs(price - 6.8619) < 1e-3
@@ -79,7 +79,7 @@ def test_put_call_parity_monotonicity_and_convexity_in_strike():
 
 
 def test_vix_future_and_transform_reference_values():
-    # REFERENCES §2.3–2.4 [N]: DPS set, T = 0.5, v0 = 0.02: Schürger 13.808 (MC 13.816 ± 0.01);
+    # docs/model.md §2.3–2.4 [N]: DPS set, T = 0.5, v0 = 0.02: Schürger 13.808 (MC 13.816 ± 0.01);
     # no-jump case 9.62772230 (Schürger = noncentral chi-square); E[exp(-30 v_T)] = 0.6835
     m = sim.load_model("svcj_dps2000")
     assert abs(vix_future(0.02, 0.5, m.Q) - 13.808) < 1e-3
@@ -89,7 +89,7 @@ def test_vix_future_and_transform_reference_values():
 
 
 def _ncx2(model):
-    """Law of v_T without jumps: a scaled noncentral chi-square (REFERENCES §2.5)."""
+    """Law of v_T without jumps: a scaled noncentral chi-square (docs/model.md §2.5)."""
     q = model.Q
     a, b = vix_coefficients(q)
 

@@ -1,4 +1,4 @@
-"""VIX^2 = A + B v (DESIGN §2.3) against published numbers and a Monte Carlo log contract."""
+"""VIX^2 = A + B v (docs/model.md §2.2) against published numbers and a Monte Carlo log contract."""
 
 import math
 
@@ -11,7 +11,7 @@ from simulator.model.vix import vix_coefficients
 
 
 def test_dps_svjj_coefficients_match_reference_values():
-    # REFERENCES §2.2 [N]: DPS SVJJ set, v = 0.02, tau = 30/365: a = 0.87038, b = 0.0071238,
+    # docs/model.md §2.2 [N]: DPS SVJJ set, v = 0.02, tau = 30/365: a = 0.87038, b = 0.0071238,
     # a v + b = 0.0245314, computed there from the derivative of the characteristic function.
     m = sim.load_model("svcj_dps2000")
     a, b = vix_coefficients(m.Q)
@@ -19,7 +19,7 @@ def test_dps_svjj_coefficients_match_reference_values():
     assert a == pytest.approx(0.0071238, abs=5e-8)
     assert a + b * 0.02 == pytest.approx(0.0245314, abs=5e-8)
     assert m.vix_index(0.02) == pytest.approx(15.66, abs=0.005)
-    # theta* = theta + lam mu_v / kappa = 0.0148 (REFERENCES §1.2)
+    # theta* = theta + lam mu_v / kappa = 0.0148 (docs/model.md §1.2)
     assert m.Q.theta_star == pytest.approx(0.0148, abs=5e-5)
 
 

@@ -14,8 +14,8 @@ whence, with ``e = exp(-kappa t)``::
                + sigma_v^2 (v0 - theta_star) (e - e^2) / kappa
 
 With ``lam = 0`` this is the CIR variance ``v0 sigma^2 e (1 - e)/kappa + theta sigma^2 (1 - e)^2
-/ (2 kappa)`` (Andersen 2008 eq. (17); REFERENCES §4.1). The tests check these against the
-derivatives of the affine transform of v_t (Zhu & Lian 2012 eqs. 10–11; REFERENCES §2.3).
+/ (2 kappa)`` (Andersen 2008 eq. (17); docs/model.md §4.1). The tests check these against the
+derivatives of the affine transform of v_t (Zhu & Lian 2012 eqs. 10–11; docs/model.md §2.3).
 
 The formulas live once, as numba scalar functions of plain numbers (:func:`cir_jump_mean`,
 :func:`cir_jump_variance`, :func:`cir_jump_integral`), so that the pricing kernels

@@ -4,10 +4,10 @@ Hierarchy::
 
     Model                    r, q, spx0, v0 (shared state and market)
       ├── P: MeasureParams   path measure: kappa, theta, lam, jump sizes, equity_premium
-      └── Q: MeasureParams   pricing measure: same sigma_v and rho as P (DESIGN §2.1),
+      └── Q: MeasureParams   pricing measure: same sigma_v and rho as P (docs/model.md §1.1),
                              its own kappa, theta, lam, jump sizes; equity_premium = 0
 
-Dynamics (annual, decimal; DESIGN §2.1, REFERENCES §1.1; Duffie–Pan–Singleton 2000 eq. 4.1)::
+Dynamics (annual, decimal; docs/model.md §1.1; Duffie–Pan–Singleton 2000 eq. 4.1)::
 
     dx = (r - q + equity_premium - v/2 - lam*mbar) dt + sqrt(v) dW_x + Z_x dN
     dv = kappa (theta - v) dt + sigma_v sqrt(v) dW_v + Z_v dN,   corr(dW_x, dW_v) = rho
@@ -176,7 +176,7 @@ class MeasureParams:
     # --- derived quantities -------------------------------------------------------------
     @property
     def mbar(self) -> float:
-        """E[exp(Z_x)] - 1, the jump compensator per jump (DPS 2000; REFERENCES §1.1)."""
+        """E[exp(Z_x)] - 1, the jump compensator per jump (DPS 2000; docs/model.md §1.1)."""
         return math.exp(self.mu_x + 0.5 * self.sigma_x**2) / (1.0 - self.rho_j * self.mu_v) - 1.0
 
     @property
@@ -235,7 +235,7 @@ def _two_factor_problems(values: Mapping[str, Any], bad: set, prefix: str) -> li
     return problems
 
 
-# one diffusion, two drifts: shared by P and Q (DESIGN §2.1); sigma_m for the second factor
+# one diffusion, two drifts: shared by P and Q (docs/model.md §1.1); sigma_m for the second factor
 _SHARED = ("sigma_v", "rho", "sigma_m")
 
 
@@ -410,12 +410,12 @@ class Model:
             raise ValueError(f"measure must be 'P' or 'Q', got {label!r}")
         return self.P if label == "P" else self.Q
 
-    # --- VIX from the state (DESIGN §2.3) ------------------------------------------------
+    # --- VIX from the state (docs/model.md §2.2) ------------------------------------------------
     def vix_index(self, v, m=None):
         """VIX in index points from instantaneous variance ``v`` (decimal), under Q; a
         two-factor model needs the central tendency ``m`` too.
 
-        ``VIX^2 / 100^2 = A + B v`` (Zhu & Lian 2012 eqs. 5–6; REFERENCES §2.2), ``+ C m`` with
+        ``VIX^2 / 100^2 = A + B v`` (Zhu & Lian 2012 eqs. 5–6; docs/model.md §2.2), ``+ C m`` with
         two factors (:mod:`simulator.model.vix`). Array-friendly.
         """
         from simulator.model.vix import vix_index

@@ -1,6 +1,6 @@
 """SVCJ path generator: Andersen (2008) QE variance, martingale-corrected log price, SVCJ jumps.
 
-One (sub)step of length ``dt`` for one path (REFERENCES §4; Andersen 2008, J. Comp. Finance 11):
+One (sub)step of length ``dt`` for one path (docs/model.md §4; Andersen 2008, J. Comp. Finance 11):
 
 1. Diffusive variance by QE (§4.1): match the exact conditional mean ``m`` and variance ``s^2``
    of the CIR step; quadratic branch ``a (b + Z_v)^2`` if ``psi = s^2/m^2 <= 1.5``, else the

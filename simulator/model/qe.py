@@ -1,5 +1,5 @@
 """The QE step shared by the one- and two-factor path kernels (Andersen 2008, J. Comp.
-Finance 11; REFERENCES §4): per-step constants, the variance step with the martingale-corrected
+Finance 11; docs/model.md §4): per-step constants, the variance step with the martingale-corrected
 log-price increment, the Poisson jump count, and the argument checks of a simulation.
 """
 
@@ -33,10 +33,10 @@ def step_constants(m: MeasureParams, r: float, q: float, dt: float) -> np.ndarra
     out = np.empty(N_STEP_CONSTANTS)
     out[C_THETA] = theta
     out[C_EXP_KDT] = e
-    # conditional variance of the CIR step: s^2 = v * C_S2_V + C_S2_CONST (REFERENCES §4.1)
+    # conditional variance of the CIR step: s^2 = v * C_S2_V + C_S2_CONST (docs/model.md §4.1)
     out[C_S2_V] = sigma**2 * e * one_minus_e / kappa
     out[C_S2_CONST] = theta * sigma**2 * one_minus_e**2 / (2.0 * kappa)
-    # central discretisation gamma1 = gamma2 = 1/2 (REFERENCES §4.2)
+    # central discretisation gamma1 = gamma2 = 1/2 (docs/model.md §4.2)
     half = 0.5 * dt * (kappa * rho / sigma - 0.5)
     out[C_K1] = half - rho / sigma
     out[C_K2] = half + rho / sigma
@@ -79,7 +79,7 @@ def qe_step(c, v, u_v, z_x):
         v_next = a * (b + z_v) * (b + z_v)
         denom = 1.0 - 2.0 * big_a * a
         if denom > 0.0:
-            # log M(A) = A b^2 a / (1 - 2 A a) - ln(1 - 2 A a)/2  (REFERENCES §4.3)
+            # log M(A) = A b^2 a / (1 - 2 A a) - ln(1 - 2 A a)/2  (docs/model.md §4.3)
             k0 = -(big_a * b2 * a / denom - 0.5 * math.log(denom)) - (k1 + 0.5 * k3) * v
         else:  # correction undefined (only for strongly positive rho): plain Andersen K0
             k0 = c[C_K0_PLAIN]

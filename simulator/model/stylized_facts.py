@@ -1,6 +1,6 @@
 """Stylized facts of SPX/VIX, computed the same way from market data and from simulated paths.
 
-Used to choose and check the ``svcj_default`` preset (REFERENCES §5 lists published values; the
+Used to choose and check the ``svcj_default`` preset (docs/model.md §5 lists published values; the
 Cboe/S&P files shipped in ``simulator/data/market`` reproduce them). Definitions:
 
 - ``vix_mean``, ``vix_median``, ``vix_sd``, ``p_vix_above_20``, ``p_vix_above_40``: daily VIX

@@ -1,14 +1,14 @@
-"""VIX as a function of the state (DESIGN §2.3): ``VIX_t^2 / 100^2 = A + B v_t`` (one factor) or
-``A + B v_t + C m_t`` (two factors, m the variance's stochastic central tendency).
+"""VIX as a function of the state (docs/model.md §2.2): ``VIX_t^2 / 100^2 = A + B v_t`` (one
+factor) or ``A + B v_t + C m_t`` (two factors, m the variance's stochastic central tendency).
 
 The VIX squared is the price of the 30-calendar-day log contract,
-``-(2/tau) E_Q[ln(S_{t+tau}/F)]`` (Cboe white paper; REFERENCES §2.1), which for a jump-diffusion
+``-(2/tau) E_Q[ln(S_{t+tau}/F)]`` (Cboe white paper; docs/model.md §2.1), which for a jump-diffusion
 is ``(1/tau) E_Q[int v_s ds] + (2/tau) E_Q[int lam_s ds] xi`` with ``xi = E[e^Z - 1 - Z]`` =
 ``mbar - E[Z_x]`` (the jump term that breaks VIX^2 = E[quadratic variation]/tau). Everything
 is affine in the state.
 
 **One factor** (SVCJ; Zhu & Lian 2012 eqs. 5–6, citing Lin 2007 and Duan & Yeh 2010;
-REFERENCES §2.2)::
+docs/model.md §2.2)::
 
     B = (1 - exp(-kappa tau)) / (kappa tau)
     A = theta_star (1 - B) + 2 lam xi,   theta_star = theta + lam mu_v / kappa

@@ -1,6 +1,6 @@
 """European SPX options under SVCJ (Q): characteristic function of ln S_T and the COS method.
 
-Characteristic function of the log return ``X = ln(S_T / S_t)`` (REFERENCES §3.1; Heston part in
+Characteristic function of the log return ``X = ln(S_T / S_t)`` (docs/model.md §3.1; Heston part in
 the "little Heston trap" form of Albrecher et al. 2007, jump part from Duffie–Pan–Singleton 2000
 §4.1)::
 
@@ -17,7 +17,7 @@ the "little Heston trap" form of Albrecher et al. 2007, jump part from Duffie–
 points of DPS's closed form (u = 0, u = -i). With mu_v = 0 it reduces to Bates,
 ``lam tau (exp(i u mu_x - u^2 sigma_x^2/2) - 1)``; with lam = 0 to Heston.
 
-COS (Fang & Oosterlee 2008, SIAM J. Sci. Comput. 31(2), eqs. (19)–(23); REFERENCES §3.2): puts by
+COS (Fang & Oosterlee 2008, SIAM J. Sci. Comput. 31(2), eqs. (19)–(23); docs/model.md §3.2): puts by
 COS, calls by put–call parity, all strikes of one (v, tau) from one set of CF values.
 """
 

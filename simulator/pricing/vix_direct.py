@@ -1,8 +1,9 @@
 """VIX futures and VIX options under SVCJ (Q), from the affine transform of v_T.
 
-VIX at expiry T is ``100 sqrt(A + B v_T)`` (DESIGN §2.3), so both contracts are expectations of a
-function of ``v_T`` given ``v_t``. The transform (Zhu & Lian 2012 eqs. 10–11 / A1–A6; REFERENCES
-§2.3), for CIR with compound-Poisson exponential jumps and Q parameters::
+VIX at expiry T is ``100 sqrt(A + B v_T)`` (docs/model.md §2.2), so both contracts are
+expectations of a function of ``v_T`` given ``v_t``. The transform (Zhu & Lian 2012
+eqs. 10–11 / A1–A6; docs/model.md §2.3), for CIR with compound-Poisson exponential jumps and
+Q parameters::
 
     E[exp(phi v_T) | v_t = v] = exp(C + D v + A_J)
     D   = 2 kappa phi / (sigma^2 phi + (2 kappa - sigma^2 phi) e^{kappa tau})
@@ -10,7 +11,7 @@ function of ``v_T`` given ``v_t``. The transform (Zhu & Lian 2012 eqs. 10–11 /
     A_J = 2 mu_v lam / (2 mu_v kappa - sigma^2)
           * ln(1 + phi (sigma^2 - 2 mu_v kappa) (e^{-kappa tau} - 1) / (2 kappa (1 - mu_v phi)))
 
-- **Futures** ``F = 100 E[sqrt(A + B v_T)]`` by Schürger's identity (Zhu & Lian eq. 9; REFERENCES
+- **Futures** ``F = 100 E[sqrt(A + B v_T)]`` by Schürger's identity (Zhu & Lian eq. 9; docs/model.md
   §2.4): ``sqrt(x) = (2 sqrt(pi))^{-1} int_0^inf (1 - e^{-s x}) s^{-3/2} ds``, which needs the
   transform only at real negative arguments (no oscillation). With ``s = t^2`` and
   ``t = y / (1 - y)`` the integrand is smooth on [0, 1): Gauss–Legendre in y.

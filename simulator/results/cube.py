@@ -1,4 +1,5 @@
-"""The results cube (DESIGN §4): per-chunk records, assembly into one xarray.Dataset, NetCDF I/O.
+"""The results cube (docs/design.md §4): per-chunk records, assembly into one xarray.Dataset,
+NetCDF I/O.
 
 Variables (fractions of starting equity unless said otherwise; equity starts at 1.0):
 

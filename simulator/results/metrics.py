@@ -1,4 +1,4 @@
-"""Per-path metrics of daily equity curves (DESIGN §4). Arrays: (..., day), equity > 0.
+"""Per-path metrics of daily equity curves (docs/design.md §4). Arrays: (..., day), equity > 0.
 
 * ``max_drawdown``: largest peak-to-trough fall, a positive fraction of the peak (the
   account); ``max_drawdown_points``: the same fall in the curve's own units, not divided by

@@ -99,7 +99,7 @@ class RunPlan:
 
 
 def scenario_stream(name: str) -> int:
-    """The random stream of a scenario: a function of its name (DESIGN §5: draws depend on
+    """The random stream of a scenario: a function of its name (docs/design.md §5: draws depend on
     seed, scenario, path, day, slot), so adding or reordering scenarios changes no paths."""
     return zlib.crc32(name.encode())
 

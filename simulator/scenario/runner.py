@@ -8,7 +8,7 @@ checkpoint files, so a resumed run gives a cube identical to an uninterrupted on
 is written atomically (temporary file + rename) and the checkpoint folder removed afterwards.
 
 Paths of a scenario depend only on (seed, scenario name, path index), never on the chunk size
-or on which strategies run (DESIGN §5).
+or on which strategies run (docs/design.md §5).
 """
 
 from __future__ import annotations
@@ -399,7 +399,7 @@ def _run_units(plan, workers, folder, starts, out, resume, progress, on_unit, ov
 def run(path: str | Path, n_paths: int | None = None, seed: int | None = None, *,
         out: str | Path | None = None, resume: bool = False, progress: bool = False,
         overwrite: bool = False):
-    """Run a scenario file and return its results cube (DESIGN §4).
+    """Run a scenario file and return its results cube (docs/design.md §4).
 
     >>> import simulator as sim
     >>> cube = sim.run("scenarios/quickstart.yaml", n_paths=2_000, seed=1)   # doctest: +SKIP

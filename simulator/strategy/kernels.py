@@ -266,8 +266,8 @@ def _layer_quote(ls, k, tenor, var, mvar, vix_d, tab):
 def tranche_qty(ss, ls, eq, max_loss, legs, var, mvar, vix_d, tab, factor):
     """Condor qty (equity per index point) of a new tranche with ``max_loss`` per unit.
 
-    ``condor_max_loss``: risk x equity / max loss. ``condor_hedge_costs`` (DESIGN §3): max loss
-    + round-trip costs (the opening cost twice) + the hedge stack bought for it = risk x
+    ``condor_max_loss``: risk x equity / max loss. ``condor_hedge_costs`` (docs/design.md §3):
+    max loss + round-trip costs (the opening cost twice) + the hedge stack bought for it = risk x
     equity; a budget hedge's stack is one tranche cycle of the budget (a fraction of equity),
     a per-condor hedge's stack is priced today per unit (``factor``: today's regime scale).
     """

@@ -22,7 +22,7 @@ CONDOR_PRESETS: dict[str, dict] = {
     "prob_70_between": {"every_trading_days": 21, "dte": 45, "prob_between": 0.70,
                         "wing_width": 50.0, "take_profit": 0.5, "stop_multiple": 2.0,
                         "exit_dte": 21},
-    # Cboe CNDR rules (REFERENCES §6): sell 20-delta, buy 5-delta, monthly, held to expiry.
+    # Cboe CNDR rules (docs/model.md §6): sell 20-delta, buy 5-delta, monthly, held to expiry.
     "cndr_like": {"every_trading_days": 21, "dte": 30, "short_delta": 0.20, "wing_delta": 0.05},
 }
 # the name the claims' source material uses; kept so older scenario files still load
@@ -53,7 +53,7 @@ HEDGE_PRESETS: dict[str, dict] = {
         "sizing": "budget", "budget_annual": 0.02,
         "layers": {"front": {**_FRONT, "weight": 1.0}},
     },
-    # Cboe VXTH (REFERENCES §6): one-month 30-delta VIX calls held to expiry and rolled; the
+    # Cboe VXTH (docs/model.md §6): one-month 30-delta VIX calls held to expiry and rolled; the
     # spend at each roll is set by the front future: <=15: 0, 15-30: 1 %, 30-50: 0.5 %, >50: 0.
     # 1 % a month = 12 % a year of budget at factor 1.
     "vxth_like": {

@@ -113,7 +113,7 @@ def strategy_row(strategy: StrategyConfig, group: int, costs: CostsConfig,
         return row
     if c is not None and h.sizing == "budget":
         # the hedge budget spent while one tranche is the open one: a cycle of the condor
-        # schedule, at most the tranche's life (a fraction of equity; DESIGN §3 sizing)
+        # schedule, at most the tranche's life (a fraction of equity; docs/design.md §3 sizing)
         cycle_days = min(c.every_trading_days, c.dte_trading_days)
         row[SS_HEDGE_PER_TRANCHE] = h.budget_annual * cycle_days / TRADING_DAYS_PER_YEAR
     row[SS_HEDGE_MODE] = HEDGE_BUDGET if h.sizing == "budget" else HEDGE_PER_CONDOR

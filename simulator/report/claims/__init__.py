@@ -1,4 +1,4 @@
-"""The claims of DESIGN §1 (C1-C12) put to the model: findings with 95 % CIs and verdicts.
+"""The claims of docs/design.md §1 (C1-C12) put to the model: findings with 95 % CIs and verdicts.
 
 ``alvh claims`` runs ``scenarios/claims.yaml`` (six scenarios, the same paths for every strategy
 of a scenario); :func:`evaluate_claims` turns its cube into :class:`ClaimResult` rows and

@@ -1,5 +1,5 @@
-"""The claims (DESIGN §1, C1-C12) as data: their texts, the names of the claims scenario file
-(``scenarios/claims.yaml``) they read, and the :class:`Finding` / :class:`ClaimResult` records.
+"""The claims (docs/design.md §1, C1-C12) as data: their texts, the names of the claims scenario
+file (``scenarios/claims.yaml``) they read, and the :class:`Finding` / :class:`ClaimResult` records.
 
 Conventions (why they are what they are):
 
