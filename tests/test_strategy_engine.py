@@ -92,7 +92,8 @@ def test_condor_value_is_the_sum_of_its_four_legs(model, tab, days):
     price = Pricer(model).spx_option
     legs = (price(spot, v, days, k[1], "put") - price(spot, v, days, k[0], "put")
             + price(spot, v, days, k[2], "call") - price(spot, v, days, k[3], "call"))
-    got = condor_value(tab, spot, v, 0.0, days, *k)
+    got = condor_value(spot, v, 0.0, days, *k, tab.spx_iv, tab.qp, tab.qp2, tab.grid, tab.vol_nodes,
+                       tab.m_nodes)
     assert got == pytest.approx(legs, abs=1e-10)
 
 
@@ -165,7 +166,9 @@ def test_vix_call_strikes(model, tab):
 
 
 def _vix_iv(tables, v, strike, future):
-    return vix_implied_vol(tables.kernel_tables, v, 0.0, 21.0, strike, future)
+    t = tables.kernel_tables
+    return vix_implied_vol(v, 0.0, 21.0, strike, future, t.vix_iv, t.qp, t.qp2, t.grid,
+                           t.vol_nodes, t.m_nodes)
 
 
 # ---- accounting invariants ----------------------------------------------------------------

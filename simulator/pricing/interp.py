@@ -111,15 +111,15 @@ def locate_days(days, grid):
 
 
 @njit(cache=True, inline="always")
-def _blend(table, i, wi, j, wj, k):
+def _blend(table, im, i, wi, j, wj, k):
     """Bilinear value at z node k (clamped to the table)."""
-    k = min(max(k, 0), table.shape[2] - 1)
-    return ((1.0 - wi) * ((1.0 - wj) * table[i, j, k] + wj * table[i, j + 1, k])
-            + wi * ((1.0 - wj) * table[i + 1, j, k] + wj * table[i + 1, j + 1, k]))
+    k = min(max(k, 0), table.shape[3] - 1)
+    return ((1.0 - wi) * ((1.0 - wj) * table[im, i, j, k] + wj * table[im, i, j + 1, k])
+            + wi * ((1.0 - wj) * table[im, i + 1, j, k] + wj * table[im, i + 1, j + 1, k]))
 
 
 @njit(cache=True)
-def _smile(table, i, wi, j, wj, z, z_min, z_step, n_z):
+def _smile(table, im, i, wi, j, wj, z, z_min, z_step, n_z):
     """Value and d/dz of the smile in cell (i, wi), (j, wj) of (vol, days) at moneyness z.
 
     C1 in z: piecewise-linear smiles put kinks in implied volatility, and each kink is a
@@ -131,11 +131,11 @@ def _smile(table, i, wi, j, wj, z, z_min, z_step, n_z):
     z_max = z_min + (n - 1) * z_step
     z_in = min(max(z, z_min), z_max)
     k, t = _locate(z_in, z_min, z_step, n)
-    f0 = _blend(table, i, wi, j, wj, k)
-    f1 = _blend(table, i, wi, j, wj, k + 1)
+    f0 = _blend(table, im, i, wi, j, wj, k)
+    f1 = _blend(table, im, i, wi, j, wj, k + 1)
     # node slopes (per z cell): central inside, one-sided at the ends
-    fm = _blend(table, i, wi, j, wj, k - 1) if k > 0 else f0 - (f1 - f0)
-    f2 = _blend(table, i, wi, j, wj, k + 2) if k + 2 < n else f1 + (f1 - f0)
+    fm = _blend(table, im, i, wi, j, wj, k - 1) if k > 0 else f0 - (f1 - f0)
+    f2 = _blend(table, im, i, wi, j, wj, k + 2) if k + 2 < n else f1 + (f1 - f0)
     m0 = 0.5 * (f1 - fm)
     m1 = 0.5 * (f2 - f0)
     t2 = t * t

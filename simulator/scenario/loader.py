@@ -19,6 +19,7 @@ from pydantic import TypeAdapter, ValidationError
 from simulator.common import safe_yaml
 from simulator.common.conventions import BASELINE
 from simulator.common.records import short_repr
+from simulator.data import resolve_scenario
 from simulator.results.events import VolEventConfig
 from simulator.scenario.errors import ScenarioError, dedupe, pydantic_problems
 from simulator.scenario.plan import RunPlan, ScenarioPlan, scenario_stream
@@ -42,9 +43,11 @@ def load_scenario(path: str | Path, *, n_paths: int | None = None,
                   seed: int | None = None) -> RunPlan:
     """Read and validate a scenario file; raise :class:`ScenarioError` listing every problem.
 
-    ``n_paths`` and ``seed`` override ``simulation.paths`` and ``simulation.seed``.
+    ``n_paths`` and ``seed`` override ``simulation.paths`` and ``simulation.seed``. A path that
+    does not exist but names a shipped scenario (``quickstart``, ``scenarios/quickstart.yaml``)
+    loads the shipped file, so the README's commands work from any folder.
     """
-    path = Path(path)
+    path = resolve_scenario(path)
     source = str(path)
     try:
         text = path.read_text()

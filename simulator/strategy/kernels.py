@@ -112,11 +112,14 @@ def condor_track(gs, spx, v, m, front, second, tab, mark, open_credit, open_max_
     exit_days = gs[S.GS_EXIT]
     step = gs[S.GS_STEP]
     shift = gs[S.GS_SHIFT_SD]
+    # unpacked once: reading arrays out of the tuple inside the day loop costs a refcount each
+    spx_iv, qp, qp2, grid, nodes, m_nodes = (tab.spx_iv, tab.qp, tab.qp2, tab.grid,
+                                             tab.vol_nodes, tab.m_nodes)
     for d in range(n_days + 1):
         spot = spx[d]
         var = v[d]
         mvar = m[d]
-        cell = state_cell(tab, var, mvar)  # one state lookup serves every tranche of the day
+        cell = state_cell(var, mvar, nodes, m_nodes)  # one lookup serves every tranche today
         for s in range(n_slots):
             if not active[s]:
                 continue
@@ -124,8 +127,9 @@ def condor_track(gs, spx, v, m, front, second, tab, mark, open_credit, open_max_
             if left <= 0:
                 value = condor_payoff(spot, held[s, 0], held[s, 1], held[s, 2], held[s, 3])
             else:
-                value = condor_in_cell(tab, cell, spot, var, mvar, float(left), held[s, 0],
-                                       held[s, 1], held[s, 2], held[s, 3], day_legs, s)
+                value = condor_in_cell(cell, spot, var, mvar, float(left), held[s, 0],
+                                       held[s, 1], held[s, 2], held[s, 3], spx_iv, qp, qp2,
+                                       grid, m_nodes, day_legs, s)
             code = 0
             if left <= 0:
                 code = CLOSE_EXPIRY
@@ -172,8 +176,9 @@ def _open_tranche(gs, s, d, days, shift, spot, var, mvar, step, tab, buf, mark, 
                   open_max_loss, strikes, held, credit, active, expiry, open_legs):
     condor_strikes(int(gs[S.GS_SHORT_MODE]), gs[S.GS_SHORT_TARGET], int(gs[S.GS_WING_MODE]),
                    gs[S.GS_WING_VALUE], shift, spot, var, mvar, float(days), step, tab, buf)
-    value = condor_in_cell(tab, state_cell(tab, var, mvar), spot, var, mvar, float(days), buf[0],
-                           buf[1], buf[2], buf[3], open_legs[d], s)
+    cell = state_cell(var, mvar, tab.vol_nodes, tab.m_nodes)
+    value = condor_in_cell(cell, spot, var, mvar, float(days), buf[0], buf[1], buf[2], buf[3],
+                           tab.spx_iv, tab.qp, tab.qp2, tab.grid, tab.m_nodes, open_legs[d], s)
     max_loss = max(buf[1] - buf[0], buf[3] - buf[2]) - value
     if not (value > 0.0 and max_loss > 0.0):
         return
@@ -258,7 +263,9 @@ def _layer_quote(ls, k, tenor, var, mvar, vix_d, tab):
     """(strike, mid price) of layer ``k`` bought today at ``tenor`` trading days."""
     strike = vix_call_strike(int(ls[k, S.LS_STRIKE_RULE]), ls[k, S.LS_STRIKE_VALUE],
                              ls[k, S.LS_STRIKE_STEP], var, mvar, float(tenor), vix_d, tab)
-    price = vix_call_in_cell(tab, state_cell(tab, var, mvar), var, mvar, float(tenor), strike)
+    cell = state_cell(var, mvar, tab.vol_nodes, tab.m_nodes)
+    price = vix_call_in_cell(cell, var, mvar, float(tenor), strike, tab.vix_future, tab.vix_iv,
+                             tab.qp, tab.qp2, tab.grid, tab.m_nodes)
     return strike, price
 
 
@@ -330,6 +337,8 @@ def run_strategy(ss, ls, spx, v, m, vix, front, second, macd, rsi_values, mark, 
     interest_total = 0.0
     hedge_cash = 0.0  # the layers' cash flows and costs so far
     ruined = False
+    future_table, vix_iv, qp, qp2, grid, nodes, m_nodes = (
+        tab.vix_future, tab.vix_iv, tab.qp, tab.qp2, tab.grid, tab.vol_nodes, tab.m_nodes)
     equity[0] = 1.0
     trading[0] = 1.0
     hedge[0] = 0.0
@@ -363,7 +372,7 @@ def run_strategy(ss, ls, spx, v, m, vix, front, second, macd, rsi_values, mark, 
                          vix_d)
                 qty[s] = 0.0
         # -- hedge: expiries, marks, sales, re-arming -----------------------------------
-        cell = state_cell(tab, var, mvar)
+        cell = state_cell(var, mvar, nodes, m_nodes)
         ts_today = (hedge_mode != S.HEDGE_NONE and ss[S.SS_TS_ON] > 0.0
                     and ts_fired(front, second, d, ss[S.SS_TS_THRESHOLD], ss[S.SS_TS_LOOKBACK]))
         for k in range(3):
@@ -376,7 +385,8 @@ def run_strategy(ss, ls, spx, v, m, vix, front, second, macd, rsi_values, mark, 
                     price = max(vix_d - lstrike[k], 0.0)  # settles on VIX
                     reason = SELL_EXPIRY
                 else:
-                    price = vix_call_in_cell(tab, cell, var, mvar, float(left), lstrike[k])
+                    price = vix_call_in_cell(cell, var, mvar, float(left), lstrike[k],
+                                             future_table, vix_iv, qp, qp2, grid, m_nodes)
                     if mon_on:
                         multiple = ss[S.SS_MON_MULTIPLE]
                         if multiple > 0.0 and price >= multiple * lcost[k]:
@@ -597,12 +607,16 @@ def evaluate_chunk(spx, v, m, vix, group_specs, strat_specs, layer_specs, n_slot
     n_groups = group_specs.shape[0]
     n_strat = strat_specs.shape[0]
     empty_log = np.zeros((0, N_EF))
+    future_table, qp, qp2, grid, nodes, m_nodes = (tab.vix_future, tab.qp, tab.qp2, tab.grid,
+                                                   tab.vol_nodes, tab.m_nodes)
     for i in prange(n_paths):
         front = np.empty(n_days + 1)
         second = np.empty(n_days + 1)
         for d in range(n_days + 1):
-            front[d] = vix_future(tab, v[i, d], m[i, d], front_days)
-            second[d] = vix_future(tab, v[i, d], m[i, d], second_days)
+            front[d] = vix_future(v[i, d], m[i, d], front_days, future_table, qp, qp2, grid,
+                                  nodes, m_nodes)
+            second[d] = vix_future(v[i, d], m[i, d], second_days, future_table, qp, qp2, grid,
+                                   nodes, m_nodes)
         mark = np.zeros((n_groups, n_days + 1, n_slots))
         open_credit = np.full((n_groups, n_days + 1, n_slots), np.nan)
         close_code = np.zeros((n_groups, n_days + 1, n_slots))

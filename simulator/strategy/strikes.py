@@ -22,33 +22,47 @@ from numba import njit
 from simulator.common.conventions import TRADING_DAYS_PER_YEAR
 from simulator.model.rng import inverse_normal
 from simulator.pricing.black import black_forward_delta, black_price
-from simulator.pricing.lookups import (
-    dividend_yield,
-    rate,
-    spx_implied_vol,
-    vix_future,
-    vix_implied_vol,
-)
+from simulator.pricing.interp import QP_DIV, QP_R
+from simulator.pricing.lookups import spx_implied_vol, vix_future, vix_implied_vol
 
 MODE_DELTA = 0
 MODE_PROB = 1
 
 
+@njit(cache=True, inline="always")
+def _spx_iv(tab, spot, v, m, days, strike):
+    return spx_implied_vol(spot, v, m, days, strike, tab.spx_iv, tab.qp, tab.qp2, tab.grid,
+                           tab.vol_nodes, tab.m_nodes)
+
+
+@njit(cache=True, inline="always")
+def _vix_future(tab, v, m, days):
+    return vix_future(v, m, days, tab.vix_future, tab.qp, tab.qp2, tab.grid, tab.vol_nodes,
+                      tab.m_nodes)
+
+
+@njit(cache=True, inline="always")
+def _vix_iv(tab, v, m, days, strike, future):
+    return vix_implied_vol(v, m, days, strike, future, tab.vix_iv, tab.qp, tab.qp2, tab.grid,
+                           tab.vol_nodes, tab.m_nodes)
+
+
 @njit(cache=True)
 def spx_bs_delta(spot, v, m, days, strike, is_call, tab):
     tau = days / TRADING_DAYS_PER_YEAR
-    growth = math.exp((rate(tab) - dividend_yield(tab)) * tau)
-    sigma = spx_implied_vol(tab, spot, v, m, days, strike)
+    growth = math.exp((tab.qp[QP_R] - tab.qp[QP_DIV]) * tau)
+    sigma = _spx_iv(tab, spot, v, m, days, strike)
     return growth * black_forward_delta(spot * growth, strike, sigma * math.sqrt(tau),
-                                        math.exp(-rate(tab) * tau), is_call)
+                                        math.exp(-tab.qp[QP_R] * tau), is_call)
 
 
 @njit(cache=True)
 def _spx_put(spot, v, m, days, strike, tab):
     tau = days / TRADING_DAYS_PER_YEAR
-    forward = spot * math.exp((rate(tab) - dividend_yield(tab)) * tau)
-    sigma = spx_implied_vol(tab, spot, v, m, days, strike)
-    return black_price(forward, strike, sigma * math.sqrt(tau), math.exp(-rate(tab) * tau), False)
+    forward = spot * math.exp((tab.qp[QP_R] - tab.qp[QP_DIV]) * tau)
+    sigma = _spx_iv(tab, spot, v, m, days, strike)
+    return black_price(forward, strike, sigma * math.sqrt(tau), math.exp(-tab.qp[QP_R] * tau),
+                       False)
 
 
 @njit(cache=True)
@@ -57,7 +71,7 @@ def spx_prob_below(spot, v, m, days, strike, tab):
     h = 1e-4 * strike
     slope = (_spx_put(spot, v, m, days, strike + h, tab)
              - _spx_put(spot, v, m, days, strike - h, tab)) / (2.0 * h)
-    return min(max(slope * math.exp(rate(tab) * days / TRADING_DAYS_PER_YEAR), 0.0), 1.0)
+    return min(max(slope * math.exp(tab.qp[QP_R] * days / TRADING_DAYS_PER_YEAR), 0.0), 1.0)
 
 
 @njit(cache=True)
@@ -95,11 +109,11 @@ def spx_grid_strike(mode, target, spot, v, m, days, is_call, step, tab):
     Both measures fall monotonically as the strike moves out of the money.
     """
     tau = days / TRADING_DAYS_PER_YEAR
-    log_f = math.log(spot) + (rate(tab) - dividend_yield(tab)) * tau
-    carry = math.exp(dividend_yield(tab) * tau)
+    log_f = math.log(spot) + (tab.qp[QP_R] - tab.qp[QP_DIV]) * tau
+    carry = math.exp(tab.qp[QP_DIV] * tau)
     x = log_f
     for _ in range(2):
-        sigma = spx_implied_vol(tab, spot, v, m, days, math.exp(x))
+        sigma = _spx_iv(tab, spot, v, m, days, math.exp(x))
         x = _first_guess(mode, target, log_f, sigma, tau, is_call, carry)
     # two secant steps in ln K on the model's own measure (the guess ignores the skew's
     # effect on probabilities), then the grid walk
@@ -155,8 +169,8 @@ def condor_strikes(short_mode, short_target, wing_mode, wing_value, shift_sd, sp
         call_long = spx_grid_strike(MODE_DELTA, wing_value, spot, v, m, days, True, step, tab)
     if shift_sd > 0.0:
         tau = days / TRADING_DAYS_PER_YEAR
-        forward = spot * math.exp((rate(tab) - dividend_yield(tab)) * tau)
-        sd = spot * spx_implied_vol(tab, spot, v, m, days, forward) * math.sqrt(tau)
+        forward = spot * math.exp((tab.qp[QP_R] - tab.qp[QP_DIV]) * tau)
+        sd = spot * _spx_iv(tab, spot, v, m, days, forward) * math.sqrt(tau)
         put_width = put_short - put_long
         call_width = call_long - call_short
         put_short -= shift_sd * sd
@@ -179,17 +193,17 @@ def condor_strikes(short_mode, short_target, wing_mode, wing_value, shift_sd, sp
 def vix_call_strike(rule, value, step, v, m, days, spot_vix, tab):
     """VIX call strike: rule 0 = delta ``value`` on the future of its expiry, 1 = ``value``
     above the future (K = F (1 + value)), 2 = ``value`` x spot VIX; on the ``step`` grid."""
-    future = vix_future(tab, v, m, days)
+    future = _vix_future(tab, v, m, days)
     if rule == 1:
         return round_to_grid(future * (1.0 + value), step)
     if rule == 2:
         return round_to_grid(spot_vix * value, step)
     tau = days / TRADING_DAYS_PER_YEAR
-    disc = math.exp(-rate(tab) * tau)
+    disc = math.exp(-tab.qp[QP_R] * tau)
     log_f = math.log(future)
     x = log_f
     for _ in range(2):
-        sigma = vix_implied_vol(tab, v, m, days, math.exp(x), future)
+        sigma = _vix_iv(tab, v, m, days, math.exp(x), future)
         x = _first_guess(MODE_DELTA, value, log_f, sigma, tau, True, 1.0 / disc)
     k = round_to_grid(math.exp(x), step)
     meas = _vix_delta(v, m, days, k, future, tab, disc)
@@ -207,6 +221,6 @@ def vix_call_strike(rule, value, step, v, m, days, spot_vix, tab):
 
 @njit(cache=True)
 def _vix_delta(v, m, days, strike, future, tab, disc):
-    sigma = vix_implied_vol(tab, v, m, days, strike, future)
+    sigma = _vix_iv(tab, v, m, days, strike, future)
     sd = sigma * math.sqrt(days / TRADING_DAYS_PER_YEAR)
     return black_forward_delta(future, strike, sd, disc, True)

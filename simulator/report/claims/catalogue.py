@@ -25,11 +25,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from simulator.common.conventions import BASELINE
+from simulator.data import bundled_scenarios
 
-CLAIMS_FILE = Path(__file__).resolve().parents[3] / "scenarios" / "claims.yaml"
+CLAIMS_FILE = bundled_scenarios()["claims"].resolve()  # shipped with the package
 
 
 N_BOOT = 1000
