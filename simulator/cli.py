@@ -9,6 +9,7 @@ Exit status: 0 success, 2 invalid input (the message names the file, field and a
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import time
 
@@ -61,15 +62,57 @@ def _seed(text: str) -> int:
     return value
 
 
+def _log_options(default) -> argparse.ArgumentParser:
+    """-v/-q, accepted before or after the command (``alvh -q run x.yaml``, ``alvh run x.yaml
+    -q``); the command's copy has no default so that it never undoes the top-level one."""
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument("-v", "--verbose", action="store_true", default=default,
+                         help="also log details (timings, chunk by chunk)")
+    options.add_argument("-q", "--quiet", action="store_true", default=default,
+                         help="no progress bar and no notices, only warnings and errors")
+    return options
+
+
+_LOG_OPTIONS = _log_options(argparse.SUPPRESS)
+
+
+def _command(sub, name: str, **kwargs) -> argparse.ArgumentParser:
+    """A subcommand; each takes -v/-q too."""
+    return sub.add_parser(name, parents=[_LOG_OPTIONS], **kwargs)
+
+
+def setup_logging(verbose: bool = False, quiet: bool = False) -> None:
+    """The package's messages (``simulator`` logger) on stderr: warnings with -q, details
+    with -v, else what a user should know (table builds, resumed chunks)."""
+    logger = logging.getLogger("simulator")
+    logger.setLevel(logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO)
+    if not any(isinstance(h, _AboveTheBar) for h in logger.handlers):
+        handler = _AboveTheBar()
+        handler.setFormatter(logging.Formatter("alvh: %(message)s"))
+        logger.addHandler(handler)
+
+
+class _AboveTheBar(logging.Handler):
+    """Log records on stderr, written above a progress bar (through tqdm) instead of into it."""
+
+    def emit(self, record):
+        try:
+            from tqdm import tqdm
+
+            tqdm.write(self.format(record), file=sys.stderr)
+        except Exception:  # logging must never raise
+            self.handleError(record)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="alvh", description=_DESCRIPTION, epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=argparse.RawDescriptionHelpFormatter, parents=[_log_options(False)],
     )
     parser.add_argument("-V", "--version", action="store_true",
                         help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    pre = sub.add_parser("presets", help="list the shipped presets: models (with citations), "
+    pre = _command(sub, "presets", help="list the shipped presets: models (with citations), "
                                          "condors, hedges, costs")
     pre.add_argument("kind", nargs="?", default="model",
                      choices=("model", "condor", "hedge", "costs"),
@@ -79,8 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_claims(sub)
     _add_validate(sub)
     _add_simulate(sub)
-    exp = sub.add_parser(
-        "export", help="a results cube as a tidy table (CSV or Parquet)",
+    exp = _command(
+        sub, "export", help="a results cube as a tidy table (CSV or Parquet)",
         description="Write a results cube as a tidy table: one row per (scenario, strategy, "
                     "path) with every per-path figure, or the summary (one row per scenario "
                     "and strategy, with bootstrap CIs).")
@@ -89,8 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--format", choices=("csv", "parquet"), default="csv")
     exp.add_argument("--out", metavar="FILE", default=None,
                      help="output file (default: RESULTS_PER.csv/.parquet beside the cube)")
-    curve = sub.add_parser(
-        "curve", help="the models' VIX term structure against the market (VX futures, VIX3M)",
+    curve = _command(
+        sub, "curve", help="the models' VIX term structure against the market (VX futures, VIX3M)",
         description="Each model in the state that each real day's VIX (and VIX3M) implies, "
                     "against the VX futures that traded that day; then the facts of its own "
                     "P paths (lowest VIX, calm days, spread moves) next to the market's.")
@@ -112,7 +155,6 @@ def _add_scenario_run_options(cmd, paths_default: str, checkpoints_at: str) -> N
                      help="continue an interrupted run from its checkpoints")
     cmd.add_argument("--overwrite", action="store_true",
                      help=f"discard the checkpoints of an interrupted run {checkpoints_at}")
-    cmd.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def _add_summary_options(cmd) -> None:
@@ -124,8 +166,8 @@ def _add_summary_options(cmd) -> None:
 
 
 def _add_run(sub) -> None:
-    run = sub.add_parser(
-        "run", help="run a scenario file: results cube (NetCDF) and a summary table",
+    run = _command(
+        sub, "run", help="run a scenario file: results cube (NetCDF) and a summary table",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Run every strategy of a scenario file on the same Monte Carlo paths of "
                     "each of its scenarios,\nwrite the results cube (NetCDF) and print each "
@@ -138,13 +180,14 @@ def _add_run(sub) -> None:
     run.add_argument("--out", default=None, metavar="FILE.nc",
                      help="results file (default: results/NAME.nc, NAME from the file)")
     _add_scenario_run_options(run, "the file's simulation.paths", "at --out")
-    run.add_argument("--no-summary", action="store_true", help="do not print the summary")
+    run.add_argument("--no-summary", action="store_true",
+                     help="neither compute nor print the summary (alvh report computes it)")
     _add_summary_options(run)
 
 
 def _add_report(sub) -> None:
-    rep = sub.add_parser(
-        "report", help="summary table and figures (PNG) of a results file",
+    rep = _command(
+        sub, "report", help="summary table and figures (PNG) of a results file",
         description="Print the summary table of a results cube (each strategy, and each hedge "
                     "paired against 'unhedged' with bootstrap CIs) and write figures: equity "
                     "fan, drawdown distributions, drag-vs-drawdown-cut frontier, P&L attribution "
@@ -156,8 +199,8 @@ def _add_report(sub) -> None:
 
 
 def _add_claims(sub) -> None:
-    cla = sub.add_parser(
-        "claims", help="put the claims C1-C12 to the model: verdict table (Markdown, CSV)",
+    cla = _command(
+        sub, "claims", help="put the claims C1-C12 to the model: verdict table (Markdown, CSV)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Run scenarios/claims.yaml (six scenarios, nine strategies, the same paths "
                     "for every strategy)\nand write DIR/claims.md and DIR/claims.csv: for each "
@@ -179,19 +222,19 @@ def _add_claims(sub) -> None:
 
 
 def _add_validate(sub) -> None:
-    val = sub.add_parser(
-        "validate", help="check scenario files without running them",
+    val = _command(
+        sub, "validate", help="check scenario files without running them",
         description="Validate scenario files: every problem of each file is listed with its "
                     "field path and the allowed values. Exit status 2 if any file is invalid.")
     val.add_argument("scenarios", nargs="+", metavar="SCENARIO.yaml")
     val.add_argument("--show", action="store_true",
                      help="print each valid file fully expanded (presets, sweeps, models)")
-    sub.add_parser("schema", help="print the JSON Schema of scenario files (for editors)")
+    _command(sub, "schema", help="print the JSON Schema of scenario files (for editors)")
 
 
 def _add_simulate(sub) -> None:
-    sim = sub.add_parser(
-        "simulate", help="simulate SPX/VIX paths and print a summary",
+    sim = _command(
+        sub, "simulate", help="simulate SPX/VIX paths and print a summary",
         description="Simulate SPX, variance and VIX paths and print a summary with the "
                     "stylized facts of the paths next to the market's (Cboe/S&P data).",
     )
@@ -335,7 +378,7 @@ def _cmd_run(args) -> int:
     t0 = time.perf_counter()
     try:
         cube = run_plan(plan, out=out, resume=args.resume, progress=not args.quiet,
-                        overwrite=args.overwrite)
+                        overwrite=args.overwrite, summary=not args.no_summary)
     except KeyboardInterrupt:
         print(f"\nalvh: interrupted; finished chunks are kept in {checkpoint_dir(out)}.\n"
               f"Continue with: alvh run {args.scenario} --out {out} --resume"
@@ -520,6 +563,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_OK
+    setup_logging(args.verbose, args.quiet)
     try:
         if args.command == "presets":
             return _cmd_presets(args.kind)
@@ -542,6 +586,11 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, FileNotFoundError) as err:  # ParameterError is a ValueError
         print(f"alvh: error: {err}", file=sys.stderr)
         return EXIT_INVALID_INPUT
+    except BrokenPipeError:  # `alvh ... | head`: the reader left; stop quietly
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except OSError as err:  # a full disk, a file that cannot be written: no traceback
         where = f" ({err.filename})" if getattr(err, "filename", None) else ""
         print(f"alvh: error: cannot read or write{where}: {err.strerror or err}; finished "

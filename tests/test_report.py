@@ -139,3 +139,29 @@ def test_to_frame_is_tidy_and_never_builds_the_cross_product(cube, tmp_path, cap
     assert len(back) == n
     assert main(["export", str(path), "--per", "summary", "--out", str(tmp_path / "s.csv")]) == 0
     assert "drag_lo" in (tmp_path / "s.csv").read_text().splitlines()[0]
+
+
+def test_a_run_stores_its_summary_and_report_reuses_it(tmp_path, monkeypatch, capsys):
+    import pandas as pd
+
+    from simulator.cli import main
+    from simulator.results import summary
+
+    path = tmp_path / "q.nc"
+    assert main(["run", "quickstart", "--paths", "64", "--out", str(path), "-q"]) == 0
+    printed = capsys.readouterr().out
+    cube = sim.open_cube(path)
+    assert cube.summary.dims == ("scenario", "strategy", "summary_field")
+    assert cube.summary.attrs["n_boot"] == 1000 and cube.summary_field.attrs["long_name"]
+    assert cube.scenario.attrs and cube.strategy.attrs  # the cube's coordinates kept theirs
+    pd.testing.assert_frame_equal(sim.summarize(cube), sim.summarize(cube, recompute=True))
+
+    def no_bootstrap(*args, **kwargs):
+        raise AssertionError("the stored summary should have been used")
+
+    monkeypatch.setattr(summary, "_summarize", no_bootstrap)
+    assert main(["report", str(path), "--out", str(tmp_path / "fig")]) == 0
+    reported = capsys.readouterr().out
+    assert printed.split("\n", 1)[1] in reported  # the same table, without a second bootstrap
+    with pytest.raises(AssertionError, match="stored summary"):
+        sim.summarize(cube, n_boot=200)  # other options: computed afresh

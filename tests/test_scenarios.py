@@ -509,25 +509,34 @@ def test_resume_after_kill_9_of_the_command_line(tmp_path):
     xr.testing.assert_identical(open_cube(out), open_cube(whole))
 
 
-def test_progress_lines_in_a_log_show_share_and_eta():
-    """Not a terminal: a line about every 10 %, each with the count, share, elapsed and ETA;
-    units restored from checkpoints count as done without a line."""
+def test_progress_in_a_log_shows_count_elapsed_and_eta_and_notes_above_the_bar():
+    """Not a terminal: tqdm prints a line at start and at most every 30 s, and the last one
+    with every unit done; units restored from checkpoints count as done; a note goes above
+    the bar; disabled, nothing is written."""
     import io
 
     from simulator.scenario.runner import Progress
 
     buf = io.StringIO()
     bar = Progress(20, stream=buf)
+    bar.note("resuming: 2 finished chunk(s) found")
     bar.skip()
     bar.skip()
-    for _ in range(18):
+    for i in range(18):
         bar.update("base")
-    lines = buf.getvalue().splitlines()
-    assert 8 <= len(lines) <= 10
-    assert lines[-1].startswith("[########################] 20/20 chunks 100%  base")
-    assert "ETA 0:00" in lines[-1] and "elapsed" in lines[0]
+        if i == 4:
+            bar.note("a notice mid-run")
+    text = buf.getvalue().replace("\r", "\n")
+    lines = [x for x in text.splitlines() if x.strip()]
+    assert lines[0] == "resuming: 2 finished chunk(s) found"
+    assert "a notice mid-run" in lines
+    assert len(lines) <= 8  # not one line per unit in a log
+    last = lines[-1]
+    assert "100%" in last and "20/20 chunks" in last and "base" in last and "<00:00" in last
     quiet = io.StringIO()
-    Progress(3, stream=quiet, enabled=False).update("x")
+    silent = Progress(3, stream=quiet, enabled=False)
+    silent.note("x")
+    silent.update("x")
     assert quiet.getvalue() == ""
 
 
@@ -639,3 +648,24 @@ def test_validate_show_prints_the_expanded_file(capsys):
     assert doc["strategies"]["alvh"]["hedge"]["layers"]["front"]["weight"] == 0.4
     assert doc["scenarios"]["crash"]["shocks"][0]["vix"] == 65.0
     assert main(["schema"]) == 0 and '"ALVH scenario file"' in capsys.readouterr().out
+
+
+def test_verbose_logs_each_chunk_and_quiet_prints_nothing_but_errors(tmp_path, capsys):
+    import logging
+
+    from simulator.cli import main
+
+    try:
+        assert main(["run", "quickstart", "--paths", "16", "--out", str(tmp_path / "a.nc"),
+                     "--no-summary", "-v"]) == 0
+        err = capsys.readouterr().err
+        assert "alvh: base, paths 0-15:" in err and "alvh: crash, paths 0-15:" in err
+        assert "chunks" in err  # the progress bar
+        assert main(["-q", "run", "quickstart", "--paths", "16", "--out",
+                     str(tmp_path / "b.nc"), "--no-summary"]) == 0
+        captured = capsys.readouterr()
+        assert captured.err == ""
+        assert main(["run", "no_such_file.yaml", "-q"]) == 2
+        assert "no such file" in capsys.readouterr().err
+    finally:  # leave the package's logger as the other tests expect it
+        logging.getLogger("simulator").setLevel(logging.NOTSET)

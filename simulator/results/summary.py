@@ -61,9 +61,71 @@ def trading_book(cube, scenario, strategy, risk: float = 1.0) -> dict[str, np.nd
             "recovery_days": sel.trading_recovery_days.values}
 
 
+SUMMARY_VARIABLE = "summary"
+
+
 def summarize(cube, *, baseline: str = BASELINE, n_boot: int = 1000, level: float = 0.95,
-              seed: int = 0):
-    """A pandas DataFrame indexed by (scenario, strategy); see the module docstring."""
+              seed: int = 0, recompute: bool = False):
+    """A pandas DataFrame indexed by (scenario, strategy); see the module docstring.
+
+    A cube written by a run carries its summary (``cube.summary``, computed with the default
+    options): it is returned as stored unless other options are asked for or ``recompute``."""
+    stored = None if recompute else stored_summary(cube, baseline, n_boot, level, seed)
+    if stored is not None:
+        return stored
+    return _summarize(cube, baseline=baseline, n_boot=n_boot, level=level, seed=seed)
+
+
+def summary_variable(table, *, baseline: str = BASELINE, n_boot: int = 1000,
+                     level: float = 0.95, seed: int = 0):
+    """The summary table as a cube variable ``summary`` (scenario, strategy, summary_field),
+    with the options that made it in its attributes."""
+    import xarray as xr
+
+    scenarios = list(dict.fromkeys(table.index.get_level_values("scenario")))
+    strategies = list(dict.fromkeys(table.index.get_level_values("strategy")))
+    fields = list(table.columns)
+    values = np.full((len(scenarios), len(strategies), len(fields)), np.nan)
+    for (scenario, strategy), row in table.iterrows():
+        values[scenarios.index(scenario), strategies.index(strategy)] = row.to_numpy(float)
+    return xr.DataArray(
+        values, dims=("scenario", "strategy", "summary_field"),
+        coords={"scenario": scenarios, "strategy": strategies,
+                "summary_field": ("summary_field", fields,
+                                  {"long_name": "field of the summary table (a column of "
+                                                "summarize(cube))"})},
+        attrs={"long_name": "summary of each strategy, paired against the baseline",
+               "units": "1", "description": "the table of simulator.results.summary."
+               "summarize (its module docstring defines every field); fractions, days and "
+               "ratios as named; NaN where a field does not apply (paired fields of the "
+               "baseline)", "baseline": baseline, "n_boot": int(n_boot),
+               "level": float(level), "bootstrap_seed": int(seed)})
+
+
+def stored_summary(cube, baseline: str = BASELINE, n_boot: int = 1000, level: float = 0.95,
+                   seed: int = 0):
+    """The summary stored in ``cube`` if it was made with these options, else None."""
+    import pandas as pd
+
+    if SUMMARY_VARIABLE not in cube.data_vars:
+        return None
+    var = cube[SUMMARY_VARIABLE]
+    made_with = (var.attrs.get("baseline"), int(var.attrs.get("n_boot", -1)),
+                 float(var.attrs.get("level", -1.0)), int(var.attrs.get("bootstrap_seed", -1)))
+    if made_with != (baseline, int(n_boot), float(level), int(seed)):
+        return None
+    if list(var.scenario.values) != list(cube.scenario.values) or \
+            list(var.strategy.values) != list(cube.strategy.values):
+        return None  # a cube sliced after the run: its summary no longer matches it
+    fields = [str(f) for f in var.summary_field.values]
+    rows = [{"scenario": str(sc), "strategy": str(st),
+             **dict(zip(fields, var.sel(scenario=sc, strategy=st).values.tolist(),
+                        strict=True))}
+            for sc in var.scenario.values for st in var.strategy.values]
+    return pd.DataFrame(rows).set_index(["scenario", "strategy"])
+
+
+def _summarize(cube, *, baseline: str, n_boot: int, level: float, seed: int):
     import pandas as pd
 
     if baseline not in cube.strategy.values:

@@ -14,6 +14,7 @@ or on which strategies run (docs/design.md §5).
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import sys
 import tempfile
@@ -24,9 +25,12 @@ from pathlib import Path
 
 import numpy as np
 
+from simulator.common.conventions import BASELINE
 from simulator.common.files import atomic_path
 from simulator.scenario.loader import load_scenario
 from simulator.scenario.plan import RunPlan
+
+_log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
 
@@ -122,12 +126,12 @@ def output_lock(out: Path):
 
 
 class Progress:
-    """A progress line on stderr with the share done, elapsed time and an ETA.
+    """Units done, elapsed time and an ETA (a ``tqdm`` bar on stderr, a notebook widget under
+    Jupyter when ipywidgets is installed), and the run's notices written above the bar.
 
-    On a terminal the line is redrawn in place; otherwise (logs, CI) a line is printed every
-    10 % or 30 s. The ETA uses the average time of the units computed in this process (units
-    restored from checkpoints are skipped, and the first unit, which includes compilation and
-    table building, counts only until a second one is done)."""
+    On a terminal the bar redraws in place; in logs and CI it prints a line at most every 30 s.
+    Units restored from checkpoints move the bar without counting towards the rate, so the ETA
+    reflects the work left."""
 
     def __init__(self, total: int, stream=None, enabled: bool = True):
         self.total = total
@@ -135,58 +139,67 @@ class Progress:
         self.computed = 0
         self.stream = stream or sys.stderr
         self.enabled = enabled
-        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
-        self.t0 = time.perf_counter()
-        self.t_first = None
-        self.last_print = 0.0
-        self.last_share = -1.0
+        self._bar = None
+
+    def _tqdm(self):
+        if self._bar is None:
+            tqdm = _tqdm_class(self.stream)
+            tty = bool(getattr(self.stream, "isatty", lambda: False)())
+            self._bar = tqdm(total=self.total, initial=self.done, unit="chunk",
+                             file=self.stream, dynamic_ncols=True, leave=True,
+                             mininterval=0.1 if tty else 30.0, smoothing=0.1,
+                             bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} "
+                                        "chunks [{elapsed}<{remaining}]")
+        return self._bar
 
     def note(self, text: str) -> None:
-        if self.enabled:
-            self._end_line()
+        """A notice for the user, above the bar (never inside it)."""
+        _log.debug(text)
+        if not self.enabled:
+            return
+        if self._bar is None:
             print(text, file=self.stream, flush=True)
+        else:
+            self._bar.write(text, file=self.stream)
 
     def skip(self) -> None:
+        """A unit restored from a checkpoint."""
         self.done += 1
+        if self._bar is not None:
+            self._bar.n = self.done
+            self._bar.last_print_n = self.done  # not part of the rate
+            self._bar.refresh()
 
     def update(self, label: str) -> None:
         self.done += 1
         self.computed += 1
-        now = time.perf_counter()
-        if self.computed == 1:
-            self.t_first = now
         if not self.enabled:
             return
-        elapsed = now - self.t0
-        left = self.total - self.done
-        if self.computed >= 2:
-            per_unit = (now - self.t_first) / (self.computed - 1)
-        else:
-            per_unit = elapsed
-        eta = per_unit * left
-        share = self.done / self.total
-        bar_width = 24
-        filled = round(bar_width * share)
-        line = (f"[{'#' * filled}{'.' * (bar_width - filled)}] {self.done}/{self.total} chunks "
-                f"{100 * share:3.0f}%  {label}  elapsed {_clock(elapsed)}  ETA {_clock(eta)}")
-        if self.tty:
-            print("\r" + line.ljust(100), end="", file=self.stream, flush=True)
-            if left == 0:
-                print(file=self.stream, flush=True)
-        elif left == 0 or share - self.last_share >= 0.1 or now - self.last_print >= 30:
-            print(line, file=self.stream, flush=True)
-            self.last_share, self.last_print = share, now
+        bar = self._tqdm()
+        bar.set_description_str(label, refresh=False)
+        bar.update(self.done - bar.n)
+        if self.done >= self.total:
+            self.close()
 
-    def _end_line(self):
-        if self.tty and 0 < self.done < self.total:
-            print(file=self.stream, flush=True)
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
 
 
-def _clock(seconds: float) -> str:
-    seconds = round(seconds)
-    h, rest = divmod(seconds, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+def _tqdm_class(stream):
+    """The notebook widget inside a Jupyter kernel with ipywidgets (when writing to stderr),
+    else the terminal bar."""
+    from tqdm import tqdm
+
+    if stream is sys.stderr and "ipykernel" in sys.modules:
+        try:
+            import ipywidgets  # noqa: F401
+            from tqdm.notebook import tqdm as notebook_tqdm
+        except ImportError:
+            return tqdm
+        return notebook_tqdm
+    return tqdm
 
 
 def default_output(plan: RunPlan) -> Path:
@@ -301,8 +314,12 @@ def _prepare_checkpoints(folder: Path, plan: RunPlan, resume: bool, progress: Pr
 
 def run_plan(plan: RunPlan, *, out: str | Path | None = None, resume: bool = False,
              progress: bool | Progress = False,
-             on_unit: Callable[[int, int], None] | None = None, overwrite: bool = False):
+             on_unit: Callable[[int, int], None] | None = None, overwrite: bool = False,
+             summary: bool = False):
     """Run a validated plan; returns the cube and writes it to ``out`` when given.
+
+    ``summary``: also compute the summary table (bootstrap CIs against ``unhedged``) and store
+    it in the cube (``cube.summary``), so ``summarize`` and ``alvh report`` reuse it.
 
     ``on_unit(scenario_index, chunk_index)`` is called after each unit is checkpointed.
     Finished chunks of an earlier, interrupted run at ``out`` are continued with ``resume``
@@ -339,7 +356,7 @@ def run_plan(plan: RunPlan, *, out: str | Path | None = None, resume: bool = Fal
                    for sc in plan.scenarios]
         with output_lock(out) if out is not None else nullcontext():
             return _run_units(plan, workers, folder, starts, out, resume, progress, on_unit,
-                              overwrite)
+                              overwrite, summary)
     finally:
         if tmp_root is not None:
             tmp_root.cleanup()
@@ -361,7 +378,8 @@ def _announce_first_run(plan: RunPlan, progress: Progress) -> None:
                       "start in seconds")
 
 
-def _run_units(plan, workers, folder, starts, out, resume, progress, on_unit, overwrite):
+def _run_units(plan, workers, folder, starts, out, resume, progress, on_unit, overwrite,
+               summary):
     from simulator.results.cube import assemble, chunk_record, equity_quantiles, write_cube
 
     sim_cfg = plan.simulation
@@ -374,11 +392,14 @@ def _run_units(plan, workers, folder, starts, out, resume, progress, on_unit, ov
             if _unit_done(folder, si, ci):
                 progress.skip()
                 continue
+            t0 = time.perf_counter()
             paths = gen.chunk(start, min(chunk, n_paths - start))
             result = engine.evaluate(paths.spx, paths.v, paths.vix, m=paths.m,
                                      path_offset=start)
             record, equity = chunk_record(result, paths.spx, paths.vix, plan.vol_events)
             save_unit(folder, si, ci, record, equity)
+            _log.debug("%s, paths %d-%d: %.2f s", sc.name, start, start + len(paths.spx) - 1,
+                       time.perf_counter() - t0)
             progress.update(sc.name)
             if on_unit is not None:
                 on_unit(si, ci)
@@ -390,6 +411,14 @@ def _run_units(plan, workers, folder, starts, out, resume, progress, on_unit, ov
         quantiles.append(equity_quantiles(parts, sim_cfg.quantiles))
         del parts
     cube = assemble(plan, records, quantiles)
+    if summary and BASELINE in cube.strategy.values:
+        from simulator.results.summary import SUMMARY_VARIABLE, summarize, summary_variable
+
+        progress.note("computing the summary (bootstrap CIs against unhedged)")
+        table = summary_variable(summarize(cube, recompute=True))
+        # values only: the cube's own scenario/strategy coordinates (and their attributes) stay
+        cube = cube.assign_coords(summary_field=table.summary_field)
+        cube[SUMMARY_VARIABLE] = (table.dims, table.values, table.attrs)
     if out is not None:
         write_cube(cube, out)
         shutil.rmtree(folder, ignore_errors=True)
@@ -398,8 +427,9 @@ def _run_units(plan, workers, folder, starts, out, resume, progress, on_unit, ov
 
 def run(path: str | Path, n_paths: int | None = None, seed: int | None = None, *,
         out: str | Path | None = None, resume: bool = False, progress: bool = False,
-        overwrite: bool = False):
-    """Run a scenario file and return its results cube (docs/design.md §4).
+        overwrite: bool = False, summary: bool = True):
+    """Run a scenario file and return its results cube (docs/design.md §4), with its summary
+    table stored in it (``summary=False`` skips the bootstrap).
 
     >>> import simulator as sim
     >>> cube = sim.run("scenarios/quickstart.yaml", n_paths=2_000, seed=1)   # doctest: +SKIP
@@ -410,4 +440,5 @@ def run(path: str | Path, n_paths: int | None = None, seed: int | None = None, *
     interrupted run with the same ``out`` from its checkpoints.
     """
     plan = load_scenario(path, n_paths=n_paths, seed=seed)
-    return run_plan(plan, out=out, resume=resume, progress=progress, overwrite=overwrite)
+    return run_plan(plan, out=out, resume=resume, progress=progress, overwrite=overwrite,
+                    summary=summary)
