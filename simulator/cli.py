@@ -187,7 +187,7 @@ def _add_run(sub) -> None:
 
 def _add_report(sub) -> None:
     rep = _command(
-        sub, "report", help="summary table and figures (PNG) of a results file",
+        sub, "report", help="summary table and figures (PNG, SVG or PDF) of a results file",
         description="Print the summary table of a results cube (each strategy, and each hedge "
                     "paired against 'unhedged' with bootstrap CIs) and write figures: equity "
                     "fan, drawdown distributions, drag-vs-drawdown-cut frontier, P&L attribution "
@@ -195,7 +195,11 @@ def _add_report(sub) -> None:
     rep.add_argument("results", metavar="RESULTS.nc", help="a cube written by 'alvh run'")
     _add_summary_options(rep)
     rep.add_argument("--out", default=None, metavar="DIR",
-                     help="folder for the PNG figures (default: RESULTS_report/ beside the file)")
+                     help="folder for the figures (default: RESULTS_report/ beside the file)")
+    rep.add_argument("--figure-format", default="png", choices=("png", "svg", "pdf"),
+                     help="file format of the figures (default: png)")
+    rep.add_argument("--dpi", type=int, default=150,
+                     help="resolution of PNG figures, 30-1200 (default: 150)")
 
 
 def _add_claims(sub) -> None:
@@ -424,7 +428,7 @@ def _cmd_report(args) -> int:
           f"{cube.sizes['day'] - 1} days, seed {cube.attrs.get('seed')}, from {results}",
           file=chatter)
     print(format_summary(table, wide=args.wide, fmt=args.format))
-    paths = write_figures(cube, out, table)
+    paths = write_figures(cube, out, table, fmt=args.figure_format, dpi=args.dpi)
     print(f"\n{len(paths)} figures in {out}/", file=chatter)
     return EXIT_OK
 

@@ -37,11 +37,13 @@ def test_every_figure_has_labelled_axes_and_names_its_scenario(cube):
             figures.frontier(cube, "crash", table, cost_scenario="base"),
             figures.event_study(cube, "crash")]
     for fig in made:
-        titles = [ax.get_title() for ax in fig.axes] + [fig._suptitle.get_text()
-                                                        if fig._suptitle else ""]
-        assert any("crash" in t for t in titles)
-        for ax in fig.axes:
-            assert ax.get_xlabel() and ax.get_ylabel()
+        title = fig._suptitle.get_text()
+        assert title.split("\n")[1].startswith("crash")  # the scenario (and its description)
+        axes = [ax for ax in fig.axes if ax.get_visible()]
+        assert all(ax.get_xlabel() for ax in axes) and any(ax.get_ylabel() for ax in axes)
+        notes = [t.get_text() for t in fig.texts]
+        assert any("200 paths x 63 trading days; seed 3; model svcj_default" in t
+                   for t in notes), notes
     # the event study finds the shock: every path's largest VIX rise is the day-25 shock
     assert (cube.vix_spike_day.sel(scenario="crash") == 25).all()
 
@@ -165,3 +167,25 @@ def test_a_run_stores_its_summary_and_report_reuses_it(tmp_path, monkeypatch, ca
     assert printed.split("\n", 1)[1] in reported  # the same table, without a second bootstrap
     with pytest.raises(AssertionError, match="stored summary"):
         sim.summarize(cube, n_boot=200)  # other options: computed afresh
+
+
+def test_strategy_labels_read_like_a_trader_would_say_them():
+    assert figures.strategy_label("alvh[budget_annual=0.015]") == "alvh, budget 1.5 %/yr"
+    assert figures.strategy_label("x[hedge.budget_annual=0.03,condor.dte=30]") == \
+        "x, budget 3 %/yr, DTE 30"
+    assert figures.strategy_label("unhedged") == "unhedged"
+
+
+def test_figures_in_svg_and_pdf_and_bad_options(cube, tmp_path):
+    table = summarize(cube, n_boot=20)
+    svg = figures.write_figures(cube.sel(scenario=["crash"]), tmp_path / "s", table, fmt="svg")
+    assert all(p.suffix == ".svg" and p.read_text().lstrip().startswith("<?xml") for p in svg)
+    pdf = figures.write_figures(cube.sel(scenario=["crash"]), tmp_path / "p", table, fmt="pdf")
+    assert all(p.read_bytes()[:5] == b"%PDF-" for p in pdf)
+    with pytest.raises(ValueError, match="allowed png, svg, pdf"):
+        figures.write_figures(cube, tmp_path / "x", table, fmt="jpg")
+    with pytest.raises(ValueError, match="dpi 5"):
+        figures.write_figures(cube, tmp_path / "x", table, dpi=5)
+    low = figures.write_figures(cube.sel(scenario=["crash"]), tmp_path / "lo", table, dpi=60)
+    high = figures.write_figures(cube.sel(scenario=["crash"]), tmp_path / "hi", table, dpi=200)
+    assert high[0].stat().st_size > 2 * low[0].stat().st_size
