@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import time
 import tracemalloc
@@ -242,6 +243,69 @@ strategies:
     }
 
 
+def _best(fn, repeats: int) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def bench_cluster(n_paths: int, n_days: int, repeats: int) -> dict:
+    """The same sweep run here and on a LocalCluster of 1 and 2 worker processes (cluster
+    start excluded, tables cached): wall time and speed-up; the scheduling overhead per unit
+    from many small units; and what shipping the pricing tables with the tasks would cost
+    against each worker loading them from the shared table cache."""
+    import pickle
+
+    from simulator.pricing.pricer import tables_for_model
+    from simulator.pricing.tables import load_tables
+    from simulator.scenario.cluster import connect
+    from simulator.scenario.loader import load_scenario, parse_scenario
+    from simulator.scenario.runner import run_plan
+
+    sweep = load_scenario("scenarios/hedge_ratio_sweep.yaml", n_paths=n_paths)
+    small_text = f"""
+name: units
+simulation: {{paths: 1024, days: {n_days}, seed: 1, chunk_paths: 16}}
+strategies:
+  unhedged: {{condor: {{preset: monthly_16_delta}}, hedge: none}}
+"""
+    small = parse_scenario(small_text)
+    n_units = 1024 // 16
+    run_plan(parse_scenario(small_text.replace("paths: 1024", "paths: 32")))  # warm up
+    out = {"what": f"{sweep.name}: {len(sweep.scenarios)} scenarios x {len(sweep.strategies)} "
+                   f"strategies, {n_paths} paths, chunks of {sweep.simulation.chunk_paths}; "
+                   "cluster start excluded", "n_paths": n_paths,
+           "cores": os.cpu_count(), "local_seconds": round(_best(lambda: run_plan(sweep),
+                                                                 repeats), 3)}
+    t_small_local = _best(lambda: run_plan(small), repeats)
+    for n_workers in (1, 2):
+        client, cluster = connect(workers=n_workers)
+        try:
+            run_plan(parse_scenario(small_text.replace("paths: 1024", "paths: 32")),
+                     client=client)  # each worker compiles (or loads) the kernels once
+            out[f"workers_{n_workers}_seconds"] = round(
+                _best(lambda c=client: run_plan(sweep, client=c), repeats), 3)
+            if n_workers == 1:
+                t_small = _best(lambda c=client: run_plan(small, client=c), repeats)
+                out["overhead_per_unit_ms"] = round(1000 * (t_small - t_small_local)
+                                                    / n_units, 2)
+        finally:
+            client.close()
+            cluster.close()
+    out["speedup_2_vs_1_workers"] = round(out["workers_1_seconds"] / out["workers_2_seconds"],
+                                          2)
+    out["two_workers_vs_local"] = round(out["workers_2_seconds"] / out["local_seconds"], 2)
+    model = sweep.scenarios[0].model
+    tables = tables_for_model(model)
+    out["table_cache_load_seconds"] = round(_best(lambda: load_tables(model.Q, model.r,
+                                                                      model.q), repeats), 4)
+    out["table_pickle_mib"] = round(len(pickle.dumps(tables.kernel_tables)) / 2**20, 2)
+    return out
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -250,6 +314,7 @@ def main(argv=None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--options", type=int, default=1_000_000)
     parser.add_argument("--strategy-paths", type=int, default=16_384)
+    parser.add_argument("--cluster-paths", type=int, default=8192)
     parser.add_argument("--out", default="benchmarks/results/latest.json")
     args = parser.parse_args(argv)
     results = {
@@ -262,6 +327,7 @@ def main(argv=None) -> int:
         "pricing": bench_pricing(args.options, args.repeats),
         "strategies": bench_strategies(args.strategy_paths, args.days, args.repeats),
         "runner": bench_runner(args.strategy_paths, args.days, args.repeats),
+        "cluster": bench_cluster(args.cluster_paths, args.days, args.repeats),
     }
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -292,6 +358,11 @@ def main(argv=None) -> int:
     print(f"runner: alvh run's work costs {r['runner_vs_bare']}x the bare generate + evaluate "
           f"loop (target <= {r['target_runner_vs_bare']}x); peak memory {r['runner_peak_mib']} "
           f"MiB vs {r['bare_peak_mib']} MiB; cube file {r['cube_file_mib']} MiB")
+    c = results["cluster"]
+    print(f"cluster: {c['n_paths']} paths of the sweep take {c['local_seconds']} s here, "
+          f"{c['workers_1_seconds']} s on 1 worker and {c['workers_2_seconds']} s on 2 "
+          f"(speed-up {c['speedup_2_vs_1_workers']}x on {c['cores']} cores); "
+          f"{c['overhead_per_unit_ms']} ms scheduling overhead per unit")
     print(f"results written to {out}")
     return 0
 

@@ -180,6 +180,13 @@ def _add_run(sub) -> None:
     run.add_argument("--out", default=None, metavar="FILE.nc",
                      help="results file (default: results/NAME.nc, NAME from the file)")
     _add_scenario_run_options(run, "the file's simulation.paths", "at --out")
+    where = run.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=_positive_int, default=None, metavar="N",
+                       help="run the chunks on a local Dask cluster of N worker processes "
+                            "(needs the dask extra)")
+    where.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="run the chunks on an existing Dask cluster, e.g. "
+                            "tcp://host:8786 (needs the dask extra)")
     run.add_argument("--no-summary", action="store_true",
                      help="neither compute nor print the summary (alvh report computes it)")
     _add_summary_options(run)
@@ -379,16 +386,31 @@ def _cmd_run(args) -> int:
         print(f"{plan.name}: {len(plan.scenarios)} scenario(s) x {len(plan.strategies)} "
               f"strategies, {plan.n_paths:,} paths x {plan.n_days} days, seed {plan.seed}, "
               f"{n_units} chunk(s)", file=sys.stderr)
+    client = cluster = None
+    if args.workers is not None or args.scheduler is not None:  # before any work starts
+        from simulator.scenario.cluster import check_workers, connect
+
+        client, cluster = connect(scheduler=args.scheduler, workers=args.workers)
+        try:
+            n_workers = check_workers(client)
+        except ValueError:
+            _close_cluster(client, cluster)
+            raise
+        if not args.quiet:
+            print(f"Dask cluster {client.scheduler.address}: {n_workers} worker(s)",
+                  file=sys.stderr)
     t0 = time.perf_counter()
     try:
         cube = run_plan(plan, out=out, resume=args.resume, progress=not args.quiet,
-                        overwrite=args.overwrite, summary=not args.no_summary)
+                        overwrite=args.overwrite, summary=not args.no_summary, client=client)
     except KeyboardInterrupt:
         print(f"\nalvh: interrupted; finished chunks are kept in {checkpoint_dir(out)}.\n"
               f"Continue with: alvh run {args.scenario} --out {out} --resume"
               + (f" --paths {args.paths}" if args.paths else "")
               + (f" --seed {args.seed}" if args.seed is not None else ""), file=sys.stderr)
         return 130
+    finally:
+        _close_cluster(client, cluster)
     elapsed = time.perf_counter() - t0
     if not args.quiet:
         print(f"wrote {out} in {elapsed:.1f} s", file=sys.stderr)
@@ -400,6 +422,12 @@ def _cmd_run(args) -> int:
               f" -> {out}", file=chatter)
         print(format_summary(summarize(cube), wide=args.wide, fmt=args.format))
     return EXIT_OK
+
+
+def _close_cluster(client, cluster) -> None:
+    for thing in (client, cluster):
+        if thing is not None:
+            thing.close()
 
 
 def _cmd_report(args) -> int:

@@ -18,9 +18,9 @@ import logging
 import shutil
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from contextlib import contextmanager, nullcontext
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +29,7 @@ from simulator.common.conventions import BASELINE
 from simulator.common.files import atomic_path
 from simulator.scenario.loader import load_scenario
 from simulator.scenario.plan import RunPlan
+from simulator.scenario.units import compute_unit, scenario_workers
 
 _log = logging.getLogger(__name__)
 
@@ -149,7 +150,7 @@ class Progress:
                              file=self.stream, dynamic_ncols=True, leave=True,
                              mininterval=0.1 if tty else 30.0, smoothing=0.1,
                              bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} "
-                                        "chunks [{elapsed}<{remaining}]")
+                                        "chunks [{elapsed}<{remaining}]{postfix}")
         return self._bar
 
     def note(self, text: str) -> None:
@@ -180,6 +181,11 @@ class Progress:
         bar.update(self.done - bar.n)
         if self.done >= self.total:
             self.close()
+
+    def in_flight(self, n: int) -> None:
+        """Units submitted and not finished yet (cluster runs)."""
+        if self.enabled:
+            self._tqdm().set_postfix_str(f"{n} in flight", refresh=True)
 
     def close(self) -> None:
         if self._bar is not None:
@@ -315,8 +321,11 @@ def _prepare_checkpoints(folder: Path, plan: RunPlan, resume: bool, progress: Pr
 def run_plan(plan: RunPlan, *, out: str | Path | None = None, resume: bool = False,
              progress: bool | Progress = False,
              on_unit: Callable[[int, int], None] | None = None, overwrite: bool = False,
-             summary: bool = False):
+             summary: bool = False, client=None):
     """Run a validated plan; returns the cube and writes it to ``out`` when given.
+
+    ``client``: a ``dask.distributed.Client``; each (scenario, chunk) unit is then a task on
+    its cluster (:mod:`simulator.scenario.cluster`), and the cube is the same as a local run's.
 
     ``summary``: also compute the summary table (bootstrap CIs against ``unhedged``) and store
     it in the cube (``cube.summary``), so ``summarize`` and ``alvh report`` reuse it.
@@ -326,11 +335,8 @@ def run_plan(plan: RunPlan, *, out: str | Path | None = None, resume: bool = Fal
     or discarded with ``overwrite``; with neither the run is refused (nothing is lost by
     accident).
     """
-    from simulator.model.paths import PathGenerator
-    from simulator.strategy.engine import StrategyEngine
-
     sim_cfg = plan.simulation
-    n_paths, n_days, chunk = plan.n_paths, plan.n_days, sim_cfg.chunk_paths
+    n_paths, chunk = plan.n_paths, sim_cfg.chunk_paths
     starts = list(range(0, n_paths, chunk))
     total = len(plan.scenarios) * len(starts)
     if not isinstance(progress, Progress):
@@ -348,14 +354,16 @@ def run_plan(plan: RunPlan, *, out: str | Path | None = None, resume: bool = Fal
     try:
         # everything that can reject the input happens before the checkpoint folder exists
         check_resources(plan, out)
-        _announce_first_run(plan, progress)
-        workers = [(PathGenerator(sc.model, n_paths, n_days, plan.seed, "P", sim_cfg.substeps,
-                                  chunk, sc.stream, sc.regimes, sc.shocks),
-                    StrategyEngine(sc.model, plan.strategies, costs=plan.costs,
-                                   capital=sim_cfg.capital))
-                   for sc in plan.scenarios]
+        if client is None:
+            _announce_first_run(plan, progress)
+            workers = scenario_workers(plan)
+            execute = partial(_run_here, workers=workers)
+        else:
+            from simulator.scenario.cluster import run_on_cluster
+
+            execute = partial(run_on_cluster, client=client)
         with output_lock(out) if out is not None else nullcontext():
-            return _run_units(plan, workers, folder, starts, out, resume, progress, on_unit,
+            return _run_units(plan, execute, folder, starts, out, resume, progress, on_unit,
                               overwrite, summary)
     finally:
         if tmp_root is not None:
@@ -378,31 +386,37 @@ def _announce_first_run(plan: RunPlan, progress: Progress) -> None:
                       "start in seconds")
 
 
-def _run_units(plan, workers, folder, starts, out, resume, progress, on_unit, overwrite,
+def _run_here(plan, units, finish, progress, *, workers):
+    """Compute ``units`` one after another in this process."""
+    for si, ci, start, n in units:
+        finish(si, ci, *compute_unit(plan, workers, si, start, n))
+
+
+def _run_units(plan, execute, folder, starts, out, resume, progress, on_unit, overwrite,
                summary):
-    from simulator.results.cube import assemble, chunk_record, equity_quantiles, write_cube
+    from simulator.results.cube import assemble, equity_quantiles, write_cube
 
     sim_cfg = plan.simulation
     n_paths, chunk = plan.n_paths, sim_cfg.chunk_paths
     _prepare_checkpoints(folder, plan, resume, progress, overwrite)
     if resume:
         _verify_checkpoints(folder, len(plan.scenarios), len(starts), progress)
-    for si, (sc, (gen, engine)) in enumerate(zip(plan.scenarios, workers, strict=True)):
+    units = []  # (scenario, chunk, first path, paths) still to compute
+    for si in range(len(plan.scenarios)):
         for ci, start in enumerate(starts):
             if _unit_done(folder, si, ci):
                 progress.skip()
-                continue
-            t0 = time.perf_counter()
-            paths = gen.chunk(start, min(chunk, n_paths - start))
-            result = engine.evaluate(paths.spx, paths.v, paths.vix, m=paths.m,
-                                     path_offset=start)
-            record, equity = chunk_record(result, paths.spx, paths.vix, plan.vol_events)
-            save_unit(folder, si, ci, record, equity)
-            _log.debug("%s, paths %d-%d: %.2f s", sc.name, start, start + len(paths.spx) - 1,
-                       time.perf_counter() - t0)
-            progress.update(sc.name)
-            if on_unit is not None:
-                on_unit(si, ci)
+            else:
+                units.append((si, ci, start, min(chunk, n_paths - start)))
+
+    def finish(si, ci, record, equity):
+        """A computed unit: checkpointed at once (a crash later loses nothing finished)."""
+        save_unit(folder, si, ci, record, equity)
+        progress.update(plan.scenarios[si].name)
+        if on_unit is not None:
+            on_unit(si, ci)
+
+    execute(plan, units, finish, progress)
     records, quantiles = [], []
     for si in range(len(plan.scenarios)):
         records.append([_load_record(folder, si, ci) for ci in range(len(starts))])
@@ -427,9 +441,10 @@ def _run_units(plan, workers, folder, starts, out, resume, progress, on_unit, ov
 
 def run(path: str | Path, n_paths: int | None = None, seed: int | None = None, *,
         out: str | Path | None = None, resume: bool = False, progress: bool = False,
-        overwrite: bool = False, summary: bool = True):
+        overwrite: bool = False, summary: bool = True, client=None):
     """Run a scenario file and return its results cube (docs/design.md §4), with its summary
-    table stored in it (``summary=False`` skips the bootstrap).
+    table stored in it (``summary=False`` skips the bootstrap). ``client``: a
+    ``dask.distributed.Client`` to run the units on its cluster (the same cube).
 
     >>> import simulator as sim
     >>> cube = sim.run("scenarios/quickstart.yaml", n_paths=2_000, seed=1)   # doctest: +SKIP
@@ -441,4 +456,4 @@ def run(path: str | Path, n_paths: int | None = None, seed: int | None = None, *
     """
     plan = load_scenario(path, n_paths=n_paths, seed=seed)
     return run_plan(plan, out=out, resume=resume, progress=progress, overwrite=overwrite,
-                    summary=summary)
+                    summary=summary, client=client)

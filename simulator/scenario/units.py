@@ -1,0 +1,44 @@
+"""One unit of a run: the paths of one chunk of one scenario, every strategy on them. The
+local runner and cluster workers compute units the same way, so their cubes are identical."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from simulator.scenario.plan import RunPlan
+
+_log = logging.getLogger(__name__)
+
+
+def scenario_workers(plan: RunPlan) -> list:
+    """(PathGenerator, StrategyEngine) of each scenario of ``plan``: what computing a unit
+    needs (the engine loads or builds the model's pricing tables)."""
+    from simulator.model.paths import PathGenerator
+    from simulator.strategy.engine import StrategyEngine
+
+    sim_cfg = plan.simulation
+    return [(PathGenerator(sc.model, plan.n_paths, plan.n_days, plan.seed, "P",
+                           sim_cfg.substeps, sim_cfg.chunk_paths, sc.stream, sc.regimes,
+                           sc.shocks),
+             StrategyEngine(sc.model, plan.strategies, costs=plan.costs,
+                            capital=sim_cfg.capital))
+            for sc in plan.scenarios]
+
+
+def compute_unit(plan: RunPlan, workers, si: int, start: int, n: int):
+    """One unit: paths ``start .. start + n - 1`` of scenario ``si``, every strategy on them;
+    returns the chunk's (record, equity) as :func:`save_unit` stores them."""
+    from simulator.results.cube import chunk_record
+
+    t0 = time.perf_counter()
+    gen, engine = workers[si]
+    paths = gen.chunk(start, n)
+    result = engine.evaluate(paths.spx, paths.v, paths.vix, m=paths.m, path_offset=start)
+    record, equity = chunk_record(result, paths.spx, paths.vix, plan.vol_events)
+    _log.debug("%s, paths %d-%d: %.2f s", plan.scenarios[si].name, start, start + n - 1,
+               time.perf_counter() - t0)
+    return record, equity
+
+
+__all__ = ["compute_unit", "scenario_workers"]
