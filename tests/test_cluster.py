@@ -61,6 +61,17 @@ def test_two_local_workers_give_the_local_cube(client, local_cube):
     _same(run_plan(parse_scenario(DOC), client=client), local_cube)
 
 
+def test_one_worker_gives_the_local_cube_too(local_cube):
+    from simulator.scenario.cluster import connect
+
+    client, cluster = connect(workers=1)
+    try:
+        _same(run_plan(parse_scenario(DOC), client=client), local_cube)
+    finally:
+        client.close()
+        cluster.close()
+
+
 def test_a_worker_killed_mid_run_changes_nothing(client, local_cube, tmp_path):
     """SIGKILL to one worker process after the first unit: its tasks run again elsewhere."""
     killed = []

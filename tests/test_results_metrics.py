@@ -183,18 +183,18 @@ def test_bootstrap_keeps_the_pairing_of_common_random_numbers():
 def test_risk_measures_against_numpy_and_their_intervals():
     """Sharpe, Sortino, Calmar and the median worst month written out with numpy on a
     synthetic book; each bootstrap CI brackets its estimate and narrows like 1/sqrt(n)."""
-    from simulator.results.stats import RISK_STATISTICS, bootstrap_many
+    from simulator.results.stats import RISK_STATISTICS, bootstrap_many, risk_book
 
     rng = np.random.default_rng(3)
     n, months = 4000, 12
     monthly = rng.normal(0.002, 0.01, (n, months))
-    book = {"monthly_pnl": monthly, "annualised_return": monthly.sum(-1),
-            "max_drawdown_equity": rng.uniform(0.01, 0.05, n)}
+    drawdowns = rng.uniform(0.01, 0.05, n)
+    book = risk_book(monthly, monthly.sum(-1), drawdowns)
     flat = monthly.ravel()
     expected = {
         "sharpe": flat.mean() / flat.std() * math.sqrt(12),
         "sortino": flat.mean() / math.sqrt(np.mean(np.minimum(flat, 0) ** 2)) * math.sqrt(12),
-        "calmar": monthly.sum(-1).mean() / book["max_drawdown_equity"].mean(),
+        "calmar": monthly.sum(-1).mean() / drawdowns.mean(),
         "worst_month": np.median(monthly.min(-1)),
     }
     wide = bootstrap_many(RISK_STATISTICS, book, n_boot=300, seed=1, vectorized=True)

@@ -18,15 +18,16 @@ axis too:
   never recovers counts as slower than any that does);
 * ``cvar95_difference``: CVaR 95 % of total return, h minus u (> 0: a better worst 5 %).
 
-**Risk measures** of one strategy's trading book (``RISK_STATISTICS``): Sharpe and Sortino
-ratios of the monthly P&L (over cash; path-months pooled, annualised by sqrt(12)), the Calmar
-ratio (mean annual P&L / mean max drawdown) and the median worst month.
+**Risk measures** of one strategy's trading book (``RISK_STATISTICS``, on a :func:`risk_book`):
+Sharpe and Sortino ratios of the monthly P&L (over cash; path-months pooled, annualised by
+sqrt(12)), the Calmar ratio (mean annual P&L / mean max drawdown) and the median worst month.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -45,41 +46,77 @@ def nan_last_median(x: np.ndarray, axis: int = -1) -> np.ndarray:
     return np.where(np.isinf(med), np.nan, med)
 
 
-def drag(h: Mapping, u: Mapping):
-    return u["annualised_return"].mean(-1) - h["annualised_return"].mean(-1)
+@dataclass(frozen=True)
+class PairedStatistic:
+    """``combine(figure(h), figure(u))``: a figure of each book (one number per resample),
+    combined. Called as ``statistic(h, u)``; the summary computes each strategy's figure once
+    per resample and pairs it with the baseline's, instead of recomputing the baseline's."""
+
+    figure: Callable
+    combine: Callable
+
+    def __call__(self, h: Mapping, u: Mapping):
+        return self.combine(self.figure(h), self.figure(u))
 
 
-def drawdown_reduction(q: float) -> Callable:
+def _mean_annual(b: Mapping):
+    return b["annualised_return"].mean(-1)
+
+
+def _quantile_drawdown(q: float) -> Callable:
+    return lambda b: np.quantile(b["max_drawdown"], q, -1)
+
+
+def _median_recovery(b: Mapping):
+    return nan_last_median(b["recovery_days"])
+
+
+def _cvar95(b: Mapping):
+    return cvar(b["total_return"])
+
+
+drag = PairedStatistic(_mean_annual, lambda fh, fu: fu - fh)
+
+
+def drawdown_reduction(q: float) -> PairedStatistic:
     """1 - quantile_q(max_drawdown h) / quantile_q(max_drawdown u)."""
-    def statistic(h: Mapping, u: Mapping):
-        return 1.0 - np.quantile(h["max_drawdown"], q, -1) / np.quantile(u["max_drawdown"], q, -1)
-    return statistic
+    return PairedStatistic(_quantile_drawdown(q), lambda fh, fu: 1.0 - fh / fu)
 
 
-def recovery_speedup(h: Mapping, u: Mapping):
-    return 1.0 - nan_last_median(h["recovery_days"]) / nan_last_median(u["recovery_days"])
+recovery_speedup = PairedStatistic(_median_recovery, lambda fh, fu: 1.0 - fh / fu)
+cvar95_difference = PairedStatistic(_cvar95, lambda fh, fu: fh - fu)
 
 
-def cvar95_difference(h: Mapping, u: Mapping):
-    return cvar(h["total_return"]) - cvar(u["total_return"])
+def risk_book(monthly_pnl: np.ndarray, annualised_return: np.ndarray,
+              max_drawdown_equity: np.ndarray) -> dict[str, np.ndarray]:
+    """The per-path sums the risk measures need (paths on axis 0): a resample then gathers n
+    numbers per sum instead of n x months, and pooled means and deviations over path-months
+    are ratios of resampled sums (exactly the pooled statistics, in other arithmetic)."""
+    m = np.asarray(monthly_pnl, dtype=float)
+    return {"month_sum": m.sum(-1), "month_sumsq": (m * m).sum(-1),
+            "month_downsq": (np.minimum(m, 0.0) ** 2).sum(-1), "month_worst": m.min(-1),
+            "n_months": np.full(m.shape[0], float(m.shape[-1])),
+            "annualised_return": np.asarray(annualised_return, dtype=float),
+            "max_drawdown_equity": np.asarray(max_drawdown_equity, dtype=float)}
 
 
-def _pooled_months(b: Mapping):
-    m = b["monthly_pnl"]
-    return m.reshape(*m.shape[:-2], -1)
+def _pooled_mean(b: Mapping):
+    count = b["n_months"].sum(-1)
+    return b["month_sum"].sum(-1) / count, count
 
 
 def sharpe(b: Mapping):
     """Annualised Sharpe ratio of the trading book's monthly P&L (over cash: the book earns
-    no interest), path-months pooled: mean / s.d. x sqrt(12)."""
-    m = _pooled_months(b)
-    return m.mean(-1) / m.std(-1) * math.sqrt(12.0)
+    no interest), path-months pooled: mean / s.d. x sqrt(12) (a :func:`risk_book`)."""
+    mean, count = _pooled_mean(b)
+    var = b["month_sumsq"].sum(-1) / count - mean * mean
+    return mean / np.sqrt(np.maximum(var, 0.0)) * math.sqrt(12.0)
 
 
 def sortino(b: Mapping):
     """As :func:`sharpe` with the downside deviation sqrt(mean(min(P&L, 0)^2))."""
-    m = _pooled_months(b)
-    return m.mean(-1) / np.sqrt(np.mean(np.minimum(m, 0.0) ** 2, -1)) * math.sqrt(12.0)
+    mean, count = _pooled_mean(b)
+    return mean / np.sqrt(b["month_downsq"].sum(-1) / count) * math.sqrt(12.0)
 
 
 def calmar(b: Mapping):
@@ -89,7 +126,7 @@ def calmar(b: Mapping):
 
 def worst_month(b: Mapping):
     """Median over paths of each path's worst monthly P&L (fraction of starting equity)."""
-    return np.median(b["monthly_pnl"].min(-1), -1)
+    return np.median(b["month_worst"], -1)
 
 
 RISK_STATISTICS: dict[str, Callable] = {"sharpe": sharpe, "sortino": sortino,
@@ -143,30 +180,48 @@ def bootstrap_many(statistics: Mapping[str, Callable], data: Mapping, *,
         raise ValueError(f"level must be in (0, 1), got {level}")
     if indices is None:
         indices = resample_indices(_n_paths(data), n_boot, seed)
-    draws: dict[str, list] = {name: [] for name in statistics}
     if vectorized:
-        per_resample = max(_largest_array(data), 1)
-        step = max(1, min(BOOT_BLOCK, BLOCK_ELEMENTS // per_resample))
-        for b0 in range(0, len(indices), step):
-            block = _take(data, indices[b0:b0 + step])
-            for name, fn in statistics.items():
-                draws[name].append(np.asarray(fn(block), dtype=float))
+        draws = {k: [v] for k, v in bootstrap_draws(statistics, data, indices).items()}
     else:
+        draws: dict[str, list] = {name: [] for name in statistics}
         for idx in indices:
             sample = _take(data, idx)
             for name, fn in statistics.items():
                 draws[name].append(np.atleast_1d(np.asarray(fn(sample), dtype=float)))
+    return {name: interval(float(fn(data)), np.concatenate(draws[name]), level)
+            for name, fn in statistics.items()}
+
+
+def interval(estimate: float, draws: np.ndarray, level: float = LEVEL):
+    """(estimate, low, high): the percentile interval of the resampled ``draws`` (NaN bounds
+    when every draw is NaN)."""
+    if np.isnan(draws).all():
+        return estimate, math.nan, math.nan
     alpha = (1.0 - level) / 2.0
-    out = {}
-    for name, fn in statistics.items():
-        estimate = float(fn(data))
-        values = np.concatenate(draws[name])
-        if np.isnan(values).all():
-            out[name] = (estimate, math.nan, math.nan)
-        else:
-            low, high = np.nanquantile(values, [alpha, 1.0 - alpha])
-            out[name] = (estimate, float(low), float(high))
-    return out
+    low, high = np.nanquantile(draws, [alpha, 1.0 - alpha])
+    return estimate, float(low), float(high)
+
+
+def figure_draws(figures: Mapping[str, Callable], book: Mapping,
+                 indices: np.ndarray) -> dict[str, tuple[float, np.ndarray]]:
+    """{name: (figure of ``book``, its value on each resample)} for vectorized figures."""
+    data = {"b": book}
+    draws = bootstrap_draws({k: (lambda d, f=f: f(d["b"])) for k, f in figures.items()},
+                            data, indices)
+    return {k: (float(f(book)), draws[k]) for k, f in figures.items()}
+
+
+def bootstrap_draws(statistics: Mapping[str, Callable], data: Mapping,
+                    indices: np.ndarray) -> dict[str, np.ndarray]:
+    """Each vectorized statistic on every resample of ``indices``, in memory-bounded blocks."""
+    per_resample = max(_largest_array(data), 1)
+    step = max(1, min(BOOT_BLOCK, BLOCK_ELEMENTS // per_resample))
+    draws: dict[str, list] = {name: [] for name in statistics}
+    for b0 in range(0, len(indices), step):
+        block = _take(data, indices[b0:b0 + step])
+        for name, fn in statistics.items():
+            draws[name].append(np.asarray(fn(block), dtype=float))
+    return {name: np.concatenate(v) for name, v in draws.items()}
 
 
 def bootstrap(statistic: Callable, data: Mapping, **kwargs) -> tuple[float, float, float]:

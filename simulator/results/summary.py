@@ -31,9 +31,11 @@ from simulator.results.stats import (
     RISK_STATISTICS,
     STATISTICS,
     bootstrap_many,
+    figure_draws,
+    interval,
     nan_last_median,
-    paired,
     resample_indices,
+    risk_book,
 )
 
 PAIRED = tuple(STATISTICS)
@@ -135,12 +137,15 @@ def _summarize(cube, *, baseline: str, n_boot: int, level: float, seed: int):
         raise ValueError(f"level must be in (0, 1) and n_boot >= 10, got {level}, {n_boot}")
     years = run_years(cube)
     risk = risk_capital(cube, baseline)
-    statistics = {name: paired(fn) for name, fn in STATISTICS.items()}
+    # each paired statistic combines a figure of each book: a strategy's figures are computed
+    # once per resample and paired with the baseline's (computed once per scenario)
+    figures = {name: statistic.figure for name, statistic in STATISTICS.items()}
     rows = []
     for si, scenario in enumerate(cube.scenario.values):
         base = trading_book(cube, scenario, baseline, risk)
         # the same resamples for every strategy and statistic of the scenario
         idx = resample_indices(base["total_return"].size, n_boot, [seed, si])
+        base_figures = figure_draws(figures, base, idx)
         for strategy in cube.strategy.values:
             h = trading_book(cube, scenario, strategy, risk)
             sel = cube.sel(scenario=scenario, strategy=strategy)
@@ -158,17 +163,19 @@ def _summarize(cube, *, baseline: str, n_boot: int, level: float, seed: int):
             }
             # the risk measures need two or more months of the trading book
             if "trading_monthly_pnl" in sel and sel.sizes.get("month", 0) > 1:
-                risk_book = {"monthly_pnl": sel.trading_monthly_pnl.values,
-                             "annualised_return": h["annualised_return"],
-                             "max_drawdown_equity": sel.trading_max_drawdown.values}
-                cis = bootstrap_many(RISK_STATISTICS, risk_book, indices=idx, level=level,
+                book = risk_book(sel.trading_monthly_pnl.values, h["annualised_return"],
+                                 sel.trading_max_drawdown.values)
+                cis = bootstrap_many(RISK_STATISTICS, book, indices=idx, level=level,
                                      vectorized=True)
                 for name, (est, lo, hi) in cis.items():
                     row |= {name: est, f"{name}_lo": lo, f"{name}_hi": hi}
             if strategy != baseline:
-                cis = bootstrap_many(statistics, {"h": h, "u": base}, indices=idx,
-                                     level=level, vectorized=True)
-                for name, (est, lo, hi) in cis.items():
+                own = figure_draws(figures, h, idx)
+                for name, statistic in STATISTICS.items():
+                    (est_h, draws_h), (est_u, draws_u) = own[name], base_figures[name]
+                    est, lo, hi = interval(float(statistic.combine(est_h, est_u)),
+                                           np.asarray(statistic.combine(draws_h, draws_u),
+                                                      dtype=float), level)
                     row |= {name: est, f"{name}_lo": lo, f"{name}_hi": hi}
             rows.append(row)
     return pd.DataFrame(rows).set_index(["scenario", "strategy"])

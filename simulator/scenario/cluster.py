@@ -130,7 +130,7 @@ def connect(*, scheduler: str | None = None, workers: int | None = None):
 
     threads = max(1, (os.cpu_count() or 1) // workers)
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                           dashboard_address=None, silence_logs=logging.ERROR,
+                           dashboard_address=":0", silence_logs=logging.ERROR,
                            env={"NUMBA_NUM_THREADS": str(threads),
                                 "ALVH_CACHE_DIR": str(cache_dir())})
     return Client(cluster), cluster
