@@ -259,9 +259,14 @@ def frontier(cube, scenario, table, cost_scenario=None):
                     label=f"{words} drawdown cut (95 % CI)")
         if swept:
             ax.plot(x, y, color=color, alpha=0.4)
+        last = int(np.nanargmax(x)) if x.size else -1
         for k, (xi, yi, text) in enumerate(zip(x, y, labels, strict=True)):
-            ax.annotate(text, (xi, yi), fontsize=7, xytext=(6, 8 if k % 2 == 0 else -12),
-                        textcoords="offset points", clip_on=True)
+            if k == last:  # the rightmost label goes below it, to the left (never off the edge)
+                offset, align = (-6, -15), "right"
+            else:  # the others alternate above and below, to the right
+                offset, align = (6, 8 if k % 2 == 0 else -12), "left"
+            ax.annotate(text, (xi, yi), fontsize=7, xytext=offset, textcoords="offset points",
+                        ha=align, clip_on=True)
         ax.axhline(0, color="0.5", lw=0.8)
         ax.axvline(0, color="0.5", lw=0.8)
         ax.set_xlabel(f"drag{where}: return given up vs unhedged (% per year)")
