@@ -46,45 +46,71 @@ def nan_last_median(x: np.ndarray, axis: int = -1) -> np.ndarray:
     return np.where(np.isinf(med), np.nan, med)
 
 
+FIGURE_KINDS = ("mean", "sum", "quantile", "median", "nan_last_median", "lower_mean")
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One number of a book: the ``kind`` (mean, sum, ``q``-quantile, median, median with NaN
+    ranked last, mean of the worst ``1 - q`` share) of its per-path ``field``.
+
+    Called on a book of arrays: paths on the last axis, resamples (if any) on a leading one."""
+
+    field: str
+    kind: str
+    q: float = 0.5
+
+    def __call__(self, b: Mapping):
+        x = b[self.field]
+        if self.kind == "mean":
+            return x.mean(-1)
+        if self.kind == "sum":
+            return x.sum(-1)
+        if self.kind == "quantile":
+            return np.quantile(x, self.q, -1)
+        if self.kind == "median":
+            return np.median(x, -1)
+        if self.kind == "nan_last_median":
+            return nan_last_median(x)
+        return cvar(x, self.q)
+
+
 @dataclass(frozen=True)
 class PairedStatistic:
-    """``combine(figure(h), figure(u))``: a figure of each book (one number per resample),
-    combined. Called as ``statistic(h, u)``; the summary computes each strategy's figure once
-    per resample and pairs it with the baseline's, instead of recomputing the baseline's."""
+    """``combine(figure(h), figure(u))``: a :class:`Figure` of each book (one number per
+    resample), combined. Called as ``statistic(h, u)``; the summary computes each strategy's
+    figure once per resample and pairs it with the baseline's."""
 
-    figure: Callable
+    figure: Figure
     combine: Callable
 
     def __call__(self, h: Mapping, u: Mapping):
         return self.combine(self.figure(h), self.figure(u))
 
 
-def _mean_annual(b: Mapping):
-    return b["annualised_return"].mean(-1)
+@dataclass(frozen=True)
+class BookStatistic:
+    """``combine(*figures of one book)``: a statistic of one strategy's book."""
+
+    figures: tuple
+    combine: Callable
+
+    def __call__(self, b: Mapping):
+        return self.combine(*(f(b) for f in self.figures))
 
 
-def _quantile_drawdown(q: float) -> Callable:
-    return lambda b: np.quantile(b["max_drawdown"], q, -1)
-
-
-def _median_recovery(b: Mapping):
-    return nan_last_median(b["recovery_days"])
-
-
-def _cvar95(b: Mapping):
-    return cvar(b["total_return"])
-
-
-drag = PairedStatistic(_mean_annual, lambda fh, fu: fu - fh)
+drag = PairedStatistic(Figure("annualised_return", "mean"), lambda fh, fu: fu - fh)
 
 
 def drawdown_reduction(q: float) -> PairedStatistic:
     """1 - quantile_q(max_drawdown h) / quantile_q(max_drawdown u)."""
-    return PairedStatistic(_quantile_drawdown(q), lambda fh, fu: 1.0 - fh / fu)
+    return PairedStatistic(Figure("max_drawdown", "quantile", q), lambda fh, fu: 1.0 - fh / fu)
 
 
-recovery_speedup = PairedStatistic(_median_recovery, lambda fh, fu: 1.0 - fh / fu)
-cvar95_difference = PairedStatistic(_cvar95, lambda fh, fu: fh - fu)
+recovery_speedup = PairedStatistic(Figure("recovery_days", "nan_last_median"),
+                                   lambda fh, fu: 1.0 - fh / fu)
+cvar95_difference = PairedStatistic(Figure("total_return", "lower_mean", 0.95),
+                                    lambda fh, fu: fh - fu)
 
 
 def risk_book(monthly_pnl: np.ndarray, annualised_return: np.ndarray,
@@ -100,39 +126,35 @@ def risk_book(monthly_pnl: np.ndarray, annualised_return: np.ndarray,
             "max_drawdown_equity": np.asarray(max_drawdown_equity, dtype=float)}
 
 
-def _pooled_mean(b: Mapping):
-    count = b["n_months"].sum(-1)
-    return b["month_sum"].sum(-1) / count, count
-
-
-def sharpe(b: Mapping):
-    """Annualised Sharpe ratio of the trading book's monthly P&L (over cash: the book earns
-    no interest), path-months pooled: mean / s.d. x sqrt(12) (a :func:`risk_book`)."""
-    mean, count = _pooled_mean(b)
-    var = b["month_sumsq"].sum(-1) / count - mean * mean
+def _sharpe(total, squares, count):
+    mean = total / count
+    var = squares / count - mean * mean
     return mean / np.sqrt(np.maximum(var, 0.0)) * math.sqrt(12.0)
 
 
-def sortino(b: Mapping):
-    """As :func:`sharpe` with the downside deviation sqrt(mean(min(P&L, 0)^2))."""
-    mean, count = _pooled_mean(b)
-    return mean / np.sqrt(b["month_downsq"].sum(-1) / count) * math.sqrt(12.0)
+def _sortino(total, downside, count):
+    return total / count / np.sqrt(downside / count) * math.sqrt(12.0)
 
 
-def calmar(b: Mapping):
-    """Mean annual P&L over the mean maximum drawdown (both fractions of starting equity)."""
-    return b["annualised_return"].mean(-1) / b["max_drawdown_equity"].mean(-1)
+_COUNT = Figure("n_months", "sum")
+# Annualised Sharpe ratio of the trading book's monthly P&L (over cash: the book earns no
+# interest), path-months pooled: mean / s.d. x sqrt(12) (on a :func:`risk_book`)
+sharpe = BookStatistic((Figure("month_sum", "sum"), Figure("month_sumsq", "sum"), _COUNT),
+                       _sharpe)
+# as sharpe, with the downside deviation sqrt(mean(min(P&L, 0)^2))
+sortino = BookStatistic((Figure("month_sum", "sum"), Figure("month_downsq", "sum"), _COUNT),
+                        _sortino)
+# mean annual P&L over the mean maximum drawdown (both fractions of starting equity)
+calmar = BookStatistic((Figure("annualised_return", "mean"),
+                        Figure("max_drawdown_equity", "mean")), lambda a, d: a / d)
+# median over paths of each path's worst monthly P&L (fraction of starting equity)
+worst_month = BookStatistic((Figure("month_worst", "median"),), lambda m: m)
 
 
-def worst_month(b: Mapping):
-    """Median over paths of each path's worst monthly P&L (fraction of starting equity)."""
-    return np.median(b["month_worst"], -1)
-
-
-RISK_STATISTICS: dict[str, Callable] = {"sharpe": sharpe, "sortino": sortino,
+RISK_STATISTICS: dict[str, BookStatistic] = {"sharpe": sharpe, "sortino": sortino,
                                          "calmar": calmar, "worst_month": worst_month}
 
-STATISTICS: dict[str, Callable] = {
+STATISTICS: dict[str, PairedStatistic] = {
     "drag": drag,
     "drawdown_reduction_median": drawdown_reduction(0.5),
     "drawdown_reduction_p95": drawdown_reduction(0.95),
@@ -202,13 +224,19 @@ def interval(estimate: float, draws: np.ndarray, level: float = LEVEL):
     return estimate, float(low), float(high)
 
 
-def figure_draws(figures: Mapping[str, Callable], book: Mapping,
-                 indices: np.ndarray) -> dict[str, tuple[float, np.ndarray]]:
-    """{name: (figure of ``book``, its value on each resample)} for vectorized figures."""
-    data = {"b": book}
-    draws = bootstrap_draws({k: (lambda d, f=f: f(d["b"])) for k, f in figures.items()},
-                            data, indices)
-    return {k: (float(f(book)), draws[k]) for k, f in figures.items()}
+def figure_draws(figures: Mapping[str, Figure], books: Mapping[str, Mapping],
+                 indices: np.ndarray) -> dict[str, dict[str, tuple[float, np.ndarray]]]:
+    """{book: {figure: (value on the book, values on each resample of ``indices``)}}: every
+    book on the same resamples (paired statistics stay paired), each book gathered once per
+    block of resamples for all its figures."""
+    out = {}
+    for name, book in books.items():
+        fields = {f.field for f in figures.values()}
+        data = {"b": {k: v for k, v in book.items() if k in fields}}
+        draws = bootstrap_draws({k: (lambda d, f=f: f(d["b"])) for k, f in figures.items()},
+                                data, indices)
+        out[name] = {k: (float(f(book)), draws[k]) for k, f in figures.items()}
+    return out
 
 
 def bootstrap_draws(statistics: Mapping[str, Callable], data: Mapping,

@@ -30,7 +30,6 @@ from simulator.results.metrics import annualise, cvar, run_years
 from simulator.results.stats import (
     RISK_STATISTICS,
     STATISTICS,
-    bootstrap_many,
     figure_draws,
     interval,
     nan_last_median,
@@ -137,17 +136,30 @@ def _summarize(cube, *, baseline: str, n_boot: int, level: float, seed: int):
         raise ValueError(f"level must be in (0, 1) and n_boot >= 10, got {level}, {n_boot}")
     years = run_years(cube)
     risk = risk_capital(cube, baseline)
-    # each paired statistic combines a figure of each book: a strategy's figures are computed
-    # once per resample and paired with the baseline's (computed once per scenario)
+    # every statistic is a combination of figures of one book; each strategy's figures are
+    # computed once per resample (from path counts) and the paired ones are combined with
+    # the baseline's
     figures = {name: statistic.figure for name, statistic in STATISTICS.items()}
+    for name, statistic in RISK_STATISTICS.items():
+        figures |= {f"{name}:{k}": f for k, f in enumerate(statistic.figures)}
     rows = []
     for si, scenario in enumerate(cube.scenario.values):
-        base = trading_book(cube, scenario, baseline, risk)
-        # the same resamples for every strategy and statistic of the scenario
-        idx = resample_indices(base["total_return"].size, n_boot, [seed, si])
-        base_figures = figure_draws(figures, base, idx)
+        books = {}
         for strategy in cube.strategy.values:
-            h = trading_book(cube, scenario, strategy, risk)
+            book = trading_book(cube, scenario, strategy, risk)
+            sel = cube.sel(scenario=scenario, strategy=strategy)
+            with_months = "trading_monthly_pnl" in sel and sel.sizes.get("month", 0) > 1
+            if with_months:  # the risk measures need two or more months of the trading book
+                book |= risk_book(sel.trading_monthly_pnl.values, book["annualised_return"],
+                                  sel.trading_max_drawdown.values)
+            books[str(strategy)] = book
+        # the same resamples for every strategy and statistic of the scenario
+        idx = resample_indices(books[baseline]["total_return"].size, n_boot, [seed, si])
+        usable = {k: f for k, f in figures.items()
+                  if ":" not in k or "month_sum" in books[baseline]}
+        draws = figure_draws(usable, books, idx)
+        for strategy in cube.strategy.values:
+            h = books[str(strategy)]
             sel = cube.sel(scenario=scenario, strategy=strategy)
             row = {
                 "scenario": str(scenario), "strategy": str(strategy),
@@ -161,18 +173,17 @@ def _summarize(cube, *, baseline: str, n_boot: int, level: float, seed: int):
                 "recovery_days_median": float(nan_last_median(h["recovery_days"])),
                 "recovered_share": float(np.mean(~np.isnan(h["recovery_days"]))),
             }
-            # the risk measures need two or more months of the trading book
-            if "trading_monthly_pnl" in sel and sel.sizes.get("month", 0) > 1:
-                book = risk_book(sel.trading_monthly_pnl.values, h["annualised_return"],
-                                 sel.trading_max_drawdown.values)
-                cis = bootstrap_many(RISK_STATISTICS, book, indices=idx, level=level,
-                                     vectorized=True)
-                for name, (est, lo, hi) in cis.items():
+            own = draws[str(strategy)]
+            if "month_sum" in h:
+                for name, statistic in RISK_STATISTICS.items():
+                    parts = [own[f"{name}:{k}"] for k in range(len(statistic.figures))]
+                    est = float(statistic.combine(*(p[0] for p in parts)))
+                    values = np.asarray(statistic.combine(*(p[1] for p in parts)), float)
+                    est, lo, hi = interval(est, values, level)
                     row |= {name: est, f"{name}_lo": lo, f"{name}_hi": hi}
             if strategy != baseline:
-                own = figure_draws(figures, h, idx)
                 for name, statistic in STATISTICS.items():
-                    (est_h, draws_h), (est_u, draws_u) = own[name], base_figures[name]
+                    (est_h, draws_h), (est_u, draws_u) = own[name], draws[baseline][name]
                     est, lo, hi = interval(float(statistic.combine(est_h, est_u)),
                                            np.asarray(statistic.combine(draws_h, draws_u),
                                                       dtype=float), level)
