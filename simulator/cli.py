@@ -155,6 +155,9 @@ def _add_scenario_run_options(cmd, paths_default: str, checkpoints_at: str) -> N
                      help="continue an interrupted run from its checkpoints")
     cmd.add_argument("--overwrite", action="store_true",
                      help=f"discard the checkpoints of an interrupted run {checkpoints_at}")
+    cmd.add_argument("--max-memory", default=None, metavar="SIZE",
+                     help="refuse a run whose estimated peak memory is larger, e.g. 2G "
+                          "(default: 80 %% of this machine's memory)")
 
 
 def _add_summary_options(cmd) -> None:
@@ -386,6 +389,10 @@ def _cmd_run(args) -> int:
         print(f"{plan.name}: {len(plan.scenarios)} scenario(s) x {len(plan.strategies)} "
               f"strategies, {plan.n_paths:,} paths x {plan.n_days} days, seed {plan.seed}, "
               f"{n_units} chunk(s)", file=sys.stderr)
+    from simulator.scenario.runner import check_resources, parse_memory
+
+    max_memory = parse_memory(args.max_memory) if args.max_memory is not None else None
+    check_resources(plan, out, max_memory)  # before a cluster starts
     client = cluster = None
     if args.workers is not None or args.scheduler is not None:  # before any work starts
         from simulator.scenario.cluster import check_workers, connect
@@ -402,7 +409,8 @@ def _cmd_run(args) -> int:
     t0 = time.perf_counter()
     try:
         cube = run_plan(plan, out=out, resume=args.resume, progress=not args.quiet,
-                        overwrite=args.overwrite, summary=not args.no_summary, client=client)
+                        overwrite=args.overwrite, summary=not args.no_summary, client=client,
+                        max_memory=max_memory)
     except KeyboardInterrupt:
         print(f"\nalvh: interrupted; finished chunks are kept in {checkpoint_dir(out)}.\n"
               f"Continue with: alvh run {args.scenario} --out {out} --resume"
@@ -463,7 +471,8 @@ def _cmd_report(args) -> int:
 
 def run_claims(out_dir, *, n_paths: int | None = None, seed: int | None = None,
                resume: bool = False, progress: bool = True, n_boot: int | None = None,
-               scenario_file=None, overwrite: bool = False, model: str | None = None):
+               scenario_file=None, overwrite: bool = False, model: str | None = None,
+               max_memory: int | None = None):
     """Run the claims scenario file into ``out_dir/claims.nc`` (checkpointed, resumable),
     evaluate C1-C12 and write ``claims.md`` and ``claims.csv`` beside it; the results.
 
@@ -494,6 +503,7 @@ def run_claims(out_dir, *, n_paths: int | None = None, seed: int | None = None,
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out {out}: exists and is not a folder")
     cube = run_plan(plan, out=out / "claims.nc", resume=resume, progress=progress,
+                    max_memory=max_memory,
                     overwrite=overwrite)
     results = evaluate_claims(cube, n_boot=n_boot or N_BOOT)
     write_claims(results, out, paths=plan.n_paths, seed=plan.seed, version=__version__,
@@ -523,7 +533,7 @@ def _cmd_claims(args) -> int:
     from pathlib import Path
 
     from simulator.report.claims import format_verdicts
-    from simulator.scenario.runner import checkpoint_dir
+    from simulator.scenario.runner import checkpoint_dir, parse_memory
 
     if args.boot < 10:
         raise ValueError(f"--boot {args.boot}: at least 10 resamples are needed")
@@ -533,7 +543,9 @@ def _cmd_claims(args) -> int:
         results = run_claims(out, n_paths=args.paths, seed=args.seed, resume=args.resume,
                              overwrite=args.overwrite,
                              progress=not args.quiet, n_boot=args.boot,
-                             scenario_file=args.scenario, model=args.model)
+                             scenario_file=args.scenario, model=args.model,
+                             max_memory=(parse_memory(args.max_memory)
+                                         if args.max_memory is not None else None))
     except KeyboardInterrupt:
         print(f"\nalvh: interrupted; finished chunks are kept in "
               f"{checkpoint_dir(out / 'claims.nc')}.\nContinue with the same command and "

@@ -486,3 +486,23 @@ def test_an_unwritable_output_folder_exits_2(tmp_path, capsys, monkeypatch):
                  "--quiet"]) == 2
     err = capsys.readouterr().err
     assert "cannot write there (Permission denied)" in err and "Traceback" not in err
+
+
+def test_max_memory_refuses_a_plan_before_any_work(tmp_path, capsys):
+    from simulator.cli import main
+    from simulator.scenario.loader import load_scenario
+    from simulator.scenario.runner import checkpoint_dir, parse_memory, resource_estimate
+
+    assert parse_memory("2G") == 2 * 2**30 and parse_memory("1500M") == 1500 * 2**20
+    assert parse_memory("512k") == 512 * 2**10 and parse_memory("1.5GiB") == int(1.5 * 2**30)
+    small, _ = resource_estimate(load_scenario("quickstart", n_paths=1_000))
+    big, _ = resource_estimate(load_scenario("quickstart", n_paths=1_000_000))
+    assert big > 10 * small  # the assembly of a million paths, not the chunk, sets the peak
+    out = tmp_path / "big.nc"
+    assert main(["run", "quickstart", "--paths", "1000000", "--max-memory", "500M", "--out",
+                 str(out), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert f"about {big / 2**30:.2f} GiB" in err and "--max-memory" in err
+    assert not out.exists() and not checkpoint_dir(out).exists()
+    assert main(["run", "quickstart", "--max-memory", "lots", "-q"]) == 2
+    assert "give a size such as 2G" in capsys.readouterr().err

@@ -45,37 +45,63 @@ class OutputError(ValueError):
 
 
 def resource_estimate(plan: RunPlan) -> tuple[int, int]:
-    """(peak memory, disk) in bytes a run needs, roughly: per chunk, the paths (3 arrays),
-    the engine's three curves per strategy, their float32 copy and the per-path records; on
-    disk, every chunk's float32 equity and records until the cube is written."""
+    """(peak memory, disk) in bytes a run needs, roughly.
+
+    Memory: the larger of a chunk's work (the paths, the engine's three curves per strategy,
+    their float32 copy) and the assembly at the end (every scenario's per-path records held
+    twice while the cube is built, the equity quantiles read from the memory-mapped
+    checkpoints), plus the runtime. Disk: every chunk's float32 equity and records until the
+    cube is written."""
     cols = plan.n_days + 1
     n_strat = len(plan.strategies)
     chunk = min(plan.simulation.chunk_paths, plan.n_paths)
     per_path_day = 3 * 8 + n_strat * (3 * 8 + 4)  # paths, curves, float32 equity
-    memory = chunk * cols * per_path_day + 256 * 2**20  # + quantile blocks and the runtime
+    chunk_work = chunk * cols * per_path_day
     records = n_strat * plan.n_paths * (8 * 12 + 8 * (cols // 21) * 2 + 26 * 4)
+    assembly = 2 * len(plan.scenarios) * records
+    memory = max(chunk_work, assembly) + 256 * 2**20  # + quantile blocks and the runtime
     disk = len(plan.scenarios) * (n_strat * plan.n_paths * cols * 4 + records)
     return memory, disk
 
 
-def check_resources(plan: RunPlan, out: Path | None) -> None:
-    """Refuse a run that cannot fit in memory or on disk, before any work."""
+def physical_memory() -> int | None:
     import os
 
-    memory, disk = resource_estimate(plan)
     try:
-        physical = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError, AttributeError):
-        physical = None
+        return None
+
+
+def parse_memory(text: str) -> int:
+    """``2G``, ``1500M``, ``512k`` or a number of bytes -> bytes."""
+    import re
+
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kKmMgGtT]?)(?:i?[bB])?\s*", str(text))
+    if not match:
+        raise ValueError(f"--max-memory {text!r}: give a size such as 2G, 1500M or 512k")
+    scale = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}[match.group(2).lower()]
+    return int(float(match.group(1)) * scale)
+
+
+def check_resources(plan: RunPlan, out: Path | None, max_memory: int | None = None) -> None:
+    """Refuse a run that cannot fit in memory (``max_memory`` bytes, default 80 % of this
+    machine's memory) or on disk, before any work; the message gives the estimate."""
+    memory, disk = resource_estimate(plan)
+    physical = physical_memory()
+    limit = max_memory if max_memory is not None else (0.8 * physical if physical else None)
     gib = 2**30
     chunk = min(plan.simulation.chunk_paths, plan.n_paths)
     shape = f"{plan.n_days + 1} days x {len(plan.strategies)} strategies"
-    if physical and memory > 0.8 * physical:
+    if limit and memory > limit:
+        where = ("--max-memory" if max_memory is not None else
+                 f"this machine's {physical / gib:.1f} GiB")
         raise ValueError(
-            f"{plan.source}: simulation.chunk_paths: a chunk of {chunk:,} paths x {shape} "
-            f"needs about {memory / gib:.1f} GiB of memory; this machine has "
-            f"{physical / gib:.1f} GiB. Lower simulation.chunk_paths (memory grows with it, "
-            "not with paths).")
+            f"{plan.source}: the run needs about {memory / gib:.2f} GiB of memory (chunks of "
+            f"{chunk:,} paths x {shape}; {plan.n_paths:,} paths x {len(plan.scenarios)} "
+            f"scenario(s) assembled at the end), more than {limit / gib:.2f} GiB allowed by "
+            f"{where}. Lower simulation.chunk_paths (chunk memory) or simulation.paths "
+            "(assembly), or raise --max-memory.")
     if out is not None:
         import shutil as _shutil
 
@@ -321,8 +347,11 @@ def _prepare_checkpoints(folder: Path, plan: RunPlan, resume: bool, progress: Pr
 def run_plan(plan: RunPlan, *, out: str | Path | None = None, resume: bool = False,
              progress: bool | Progress = False,
              on_unit: Callable[[int, int], None] | None = None, overwrite: bool = False,
-             summary: bool = False, client=None):
+             summary: bool = False, client=None, max_memory: int | None = None):
     """Run a validated plan; returns the cube and writes it to ``out`` when given.
+
+    ``max_memory`` (bytes): refuse, before any work, a plan whose estimated peak memory is
+    larger (default: 80 % of this machine's memory).
 
     ``client``: a ``dask.distributed.Client``; each (scenario, chunk) unit is then a task on
     its cluster (:mod:`simulator.scenario.cluster`), and the cube is the same as a local run's.
@@ -353,7 +382,7 @@ def run_plan(plan: RunPlan, *, out: str | Path | None = None, resume: bool = Fal
         folder = checkpoint_dir(out)
     try:
         # everything that can reject the input happens before the checkpoint folder exists
-        check_resources(plan, out)
+        check_resources(plan, out, max_memory)
         if client is None:
             _announce_first_run(plan, progress)
             workers = scenario_workers(plan)
