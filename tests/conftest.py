@@ -25,11 +25,29 @@ def threads():
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _private_table_cache(tmp_path_factory):
-    """Tests build pricing tables into a private cache, never the user's ~/.cache/alvh."""
-    import os
+def _private_table_cache():
+    """Tests build pricing tables into their own cache, never the user's ~/.cache/alvh.
 
-    folder = tmp_path_factory.mktemp("alvh_cache")
+    The cache lives in ``tests/.table_cache/<digest>``, where the digest covers every source
+    file of the model and pricing layers: a warm ``make test`` reuses tables built by an
+    earlier run of the same code, and any change to that code starts a fresh cache (a fresh
+    clone, as in CI, always builds them)."""
+    import hashlib
+    import os
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parents[1] / "simulator"
+    digest = hashlib.sha256()
+    for source in sorted([*package.glob("model/*.py"), *package.glob("pricing/*.py"),
+                          *package.glob("common/*.py")]):
+        digest.update(source.name.encode() + source.read_bytes())
+    folder = Path(__file__).resolve().parent / ".table_cache" / digest.hexdigest()[:16]
+    for stale in folder.parent.glob("*"):  # tables of code that has changed since
+        if stale != folder and stale.is_dir():
+            import shutil
+
+            shutil.rmtree(stale, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
     before = os.environ.get("ALVH_CACHE_DIR")
     os.environ["ALVH_CACHE_DIR"] = str(folder)
     yield folder
