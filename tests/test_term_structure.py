@@ -51,10 +51,9 @@ def test_implied_states_reproduce_vix_and_vix3m(curve):
     assert clipped.mean() < 0.05
     ok = ~clipped
     np.testing.assert_allclose(model.vix_index(v[ok], m[ok]), curve.vix[ok], rtol=1e-9)
-    from simulator.model.vix import vix_index
-    from simulator.pricing.term_structure import VIX3M_YEARS
+    from simulator.model.vix import VIX3M_WINDOW_YEARS, vix_index
 
-    np.testing.assert_allclose(vix_index(model.Q, v[ok], VIX3M_YEARS, m=m[ok]),
+    np.testing.assert_allclose(vix_index(model.Q, v[ok], VIX3M_WINDOW_YEARS, m=m[ok]),
                                curve.vix3m[ok], rtol=1e-9)
     # on the edge, spot VIX is still matched
     np.testing.assert_allclose(model.vix_index(v[~ok], m[~ok]), curve.vix[~ok], rtol=1e-9)

@@ -153,3 +153,37 @@ def state_from_vix_pair(q: MeasureParams, vix_short, vix_long, short_years: floa
                          "inverted than this model can make")
     v, m = np.maximum(v, 0.0), np.maximum(m, 0.0)
     return (v[()], m[()]) if np.ndim(v) == 0 else (v, m)
+
+
+VIX3M_WINDOW_YEARS = 93 / 365  # Cboe VIX3M: 93 calendar days
+
+
+def states_from_vix_curve(q: MeasureParams, vix, vix3m=None):
+    """(v, m, clipped): the state each day's closes imply, using that day's numbers only.
+
+    One factor: v from spot VIX (m is None). Two factors: (v, m) from VIX and VIX3M
+    (:func:`state_from_vix_pair`); a pair no state gives (a curve steeper or more inverted than
+    the model can make) is put on the nearest edge, v = 0 or m = 0, fitting spot VIX exactly.
+    ``clipped`` marks the days the model cannot represent exactly (such pairs, or a VIX below a
+    one-factor model's floor)."""
+    vix = np.asarray(vix, dtype=float)
+    if not q.two_factor:
+        floor = float(vix_index(q, 0.0))
+        return np.asarray(variance_from_vix(q, vix)), None, vix < floor
+    if vix3m is None:
+        raise ValueError("a two-factor model's state needs VIX3M (or another curve point)")
+    a1, b1, c1 = vix_state_coefficients(q)
+    a2, b2, c2 = vix_state_coefficients(q, VIX3M_WINDOW_YEARS)
+    y1 = (vix / 100.0) ** 2 - a1
+    y2 = (np.asarray(vix3m, dtype=float) / 100.0) ** 2 - a2
+    det = b1 * c2 - b2 * c1
+    v = (y1 * c2 - y2 * c1) / det
+    m = (b1 * y2 - b2 * y1) / det
+    clipped = (v < 0) | (m < 0)
+    v_edge = v < 0
+    v = np.where(v_edge, 0.0, v)
+    m = np.where(v_edge, np.maximum(y1 / c1, 0.0), m)
+    m_edge = m < 0
+    m = np.where(m_edge, 0.0, m)
+    v = np.where(m_edge, np.maximum(y1 / b1, 0.0), v)
+    return v, m, clipped

@@ -32,9 +32,7 @@ import numpy as np
 from simulator.common.conventions import TRADING_DAYS_PER_YEAR
 from simulator.model.params import Model
 from simulator.model.stylized_facts import load_market_series
-from simulator.model.vix import vix_state_coefficients
 
-VIX3M_YEARS = 93 / 365  # Cboe VIX3M: 93 calendar days
 SENSITIVITY_BUCKETS = ((30, 50), (50, 75))  # trading days to expiry
 BIG_MOVE_POINTS = 5.0
 SPREAD_MOVE_POINTS, SPREAD_MOVE_DAYS = 3.0, 5
@@ -74,27 +72,11 @@ def market_curve(start: str = "2009-09-18", end: str = "2025-12-31") -> MarketCu
 
 
 def implied_states(model: Model, vix, vix3m):
-    """(v, m, clipped): the state each day's VIX (and VIX3M, two factors) implies. A pair no
-    state gives (a curve steeper or more inverted than the model can make) is put on the
-    nearest edge, v = 0 or m = 0, fitting spot VIX exactly; ``clipped`` marks those days."""
-    q = model.Q
-    if not model.two_factor:
-        return np.asarray(model.variance_from_vix(vix)), None, np.zeros(len(vix), bool)
-    a1, b1, c1 = vix_state_coefficients(q)
-    a2, b2, c2 = vix_state_coefficients(q, VIX3M_YEARS)
-    y1 = (np.asarray(vix) / 100.0) ** 2 - a1
-    y2 = (np.asarray(vix3m) / 100.0) ** 2 - a2
-    det = b1 * c2 - b2 * c1
-    v = (y1 * c2 - y2 * c1) / det
-    m = (b1 * y2 - b2 * y1) / det
-    clipped = (v < 0) | (m < 0)
-    v_edge = v < 0
-    v = np.where(v_edge, 0.0, v)
-    m = np.where(v_edge, np.maximum(y1 / c1, 0.0), m)
-    m_edge = m < 0
-    m = np.where(m_edge, 0.0, m)
-    v = np.where(m_edge, np.maximum(y1 / b1, 0.0), v)
-    return v, m, clipped
+    """(v, m, clipped): the state each day's VIX (and VIX3M, two factors) implies
+    (:func:`simulator.model.vix.states_from_vix_curve`)."""
+    from simulator.model.vix import states_from_vix_curve
+
+    return states_from_vix_curve(model.Q, vix, vix3m)
 
 
 def model_futures(model: Model, v, m, days_left) -> np.ndarray:

@@ -5,7 +5,8 @@
 * :mod:`.indicators` - MACD and RSI of VIX (numba)
 * :mod:`.specs`   - configurations encoded as arrays for the kernels
 * :mod:`.kernels` - the day loop (numba)
-* :mod:`.engine`  - Python entry points: :class:`StrategyEngine`, :func:`evaluate_strategies`
+* :mod:`.engine`  - Python entry points: :class:`StrategyEngine`, :func:`evaluate_strategies`,
+  :func:`replay_history` (the real S&P 500 path, model prices)
 """
 
 from simulator.strategy.config import (
@@ -17,7 +18,13 @@ from simulator.strategy.config import (
     StrategyConfig,
     strategy,
 )
-from simulator.strategy.engine import EngineResult, StrategyEngine, evaluate_strategies
+from simulator.strategy.engine import (
+    EngineResult,
+    StrategyEngine,
+    evaluate_strategies,
+    replay_history,
+)
 
 __all__ = ["CONDOR_PRESETS", "HEDGE_PRESETS", "CondorConfig", "CostsConfig", "EngineResult",
-           "HedgeConfig", "StrategyConfig", "StrategyEngine", "evaluate_strategies", "strategy"]
+           "HedgeConfig", "StrategyConfig", "StrategyEngine", "evaluate_strategies",
+           "replay_history", "strategy"]
