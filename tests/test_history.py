@@ -66,3 +66,17 @@ def test_strategies_replayed_on_2020_balance_their_books():
     buys = [t for t in result.trades if t.action == "VIX call buy"]
     assert buys and all(t.vix == pytest.approx(path.vix[t.day]) for t in buys)
     assert not np.array_equal(result.equity[0], result.equity[1])
+
+
+def test_alvh_replay_prints_each_strategy_on_the_real_window(capsys):
+    from simulator.cli import main
+
+    assert main(["replay", "quickstart", "--start", "2020-01-02", "--end", "2020-06-30",
+                 "--trades"]) == 0
+    out = capsys.readouterr().out
+    assert "2020-01-02 .. 2020-06-30" in out and "not historical quotes" in out
+    for name in ("unhedged", "alvh", "single_front"):
+        assert f"\n{name} " in out
+    assert "2020-03-16" in out  # a dated trade log (the monetisation and rolls of March)
+    assert main(["replay", "quickstart", "--start", "2020/01/02", "--end", "2020-06-30"]) == 2
+    assert "YYYY-MM-DD" in capsys.readouterr().err
