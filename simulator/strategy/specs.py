@@ -16,36 +16,60 @@ import numpy as np
 from simulator.common.conventions import TRADING_DAYS_PER_YEAR
 from simulator.strategy.config import LAYER_NAMES, CostsConfig, StrategyConfig, trading_days
 
-# condor group columns
-(GS_ACTIVE, GS_EVERY, GS_FIRST, GS_DTE, GS_SHORT_MODE, GS_SHORT_TARGET, GS_WING_MODE,
- GS_WING_VALUE, GS_TAKE_PROFIT, GS_STOP, GS_EXIT, GS_STEP, GS_SHIFT_SD, GS_TS_THRESHOLD,
- GS_TS_LOOKBACK) = range(15)
-N_GS = 15
+MAX_EDGES = 6  # regime schedule: up to 6 VIX edges, so 7 budget factors
 
-# strategy columns
-(SS_GROUP, SS_RISK, SS_WHOLE_CONDOR, SS_CAPITAL, SS_SPX_COMMISSION, SS_SPX_HALF_SPREAD,
- SS_VIX_COMMISSION, SS_VIX_HALF_SPREAD, SS_HEDGE_MODE, SS_BUDGET, SS_WHOLE_HEDGE, SS_REGIME_ON,
- SS_N_EDGES) = range(13)
-SS_EDGES = 13  # 6 slots
-SS_FACTORS = 19  # 7 slots
-(SS_TS_ON, SS_TS_THRESHOLD, SS_TS_LOOKBACK, SS_TS_ROLL_DAYS, SS_MACD_ON, SS_MACD_FAST,
- SS_MACD_SLOW, SS_MACD_SIGNAL, SS_MACD_SIGN, SS_RSI_ON, SS_RSI_PERIOD, SS_RSI_BELOW, SS_MON_ON,
- SS_MON_MULTIPLE, SS_MON_VIX, SS_REARM_VIX) = range(26, 42)
-# cost model (CostsConfig), monetisation and sizing
-(SS_SPX_FRACTION, SS_SPX_CAP, SS_COMBO, SS_COMBO_SHARE, SS_COMBO_MIN, SS_VIX_FRACTION,
- SS_VIX_CAP, SS_WIDEN_BASE, SS_WIDEN_EXP, SS_MON_FRACTION, SS_REARM_DAYS, SS_SIZING,
- SS_HEDGE_PER_TRANCHE, SS_REARM_ROLL) = range(42, 56)
-N_SS = 56
+
+def columns(fields) -> tuple[tuple[int, ...], int]:
+    """(first column of each field, row width) for an ordered field list: a name takes one
+    column, a (name, width) pair ``width`` columns. The column numbers come from the list, so
+    adding or moving a field never means recounting offsets (tests/test_strategy_specs.py holds
+    the names below to the lists)."""
+    starts, col = [], 0
+    for field in fields:
+        starts.append(col)
+        col += 1 if isinstance(field, str) else field[1]
+    return tuple(starts), col
+
+
+# condor group columns
+GROUP_FIELDS = ("ACTIVE", "EVERY", "FIRST", "DTE", "SHORT_MODE", "SHORT_TARGET", "WING_MODE",
+                "WING_VALUE", "TAKE_PROFIT", "STOP", "EXIT", "STEP", "SHIFT_SD", "TS_THRESHOLD",
+                "TS_LOOKBACK")
+((GS_ACTIVE, GS_EVERY, GS_FIRST, GS_DTE, GS_SHORT_MODE, GS_SHORT_TARGET, GS_WING_MODE,
+  GS_WING_VALUE, GS_TAKE_PROFIT, GS_STOP, GS_EXIT, GS_STEP, GS_SHIFT_SD, GS_TS_THRESHOLD,
+  GS_TS_LOOKBACK), N_GS) = columns(GROUP_FIELDS)
+
+# strategy columns: sizing and costs, hedge sizing, the regime schedule, adaptive rules, the
+# cost model, monetisation and sizing
+STRATEGY_FIELDS = (
+    "GROUP", "RISK", "WHOLE_CONDOR", "CAPITAL", "SPX_COMMISSION", "SPX_HALF_SPREAD",
+    "VIX_COMMISSION", "VIX_HALF_SPREAD", "HEDGE_MODE", "BUDGET", "WHOLE_HEDGE", "REGIME_ON",
+    "N_EDGES", ("EDGES", MAX_EDGES), ("FACTORS", MAX_EDGES + 1),
+    "TS_ON", "TS_THRESHOLD", "TS_LOOKBACK", "TS_ROLL_DAYS", "MACD_ON", "MACD_FAST", "MACD_SLOW",
+    "MACD_SIGNAL", "MACD_SIGN", "RSI_ON", "RSI_PERIOD", "RSI_BELOW", "MON_ON", "MON_MULTIPLE",
+    "MON_VIX", "REARM_VIX",
+    "SPX_FRACTION", "SPX_CAP", "COMBO", "COMBO_SHARE", "COMBO_MIN", "VIX_FRACTION", "VIX_CAP",
+    "WIDEN_BASE", "WIDEN_EXP", "MON_FRACTION", "REARM_DAYS", "SIZING", "HEDGE_PER_TRANCHE",
+    "REARM_ROLL")
+((SS_GROUP, SS_RISK, SS_WHOLE_CONDOR, SS_CAPITAL, SS_SPX_COMMISSION, SS_SPX_HALF_SPREAD,
+  SS_VIX_COMMISSION, SS_VIX_HALF_SPREAD, SS_HEDGE_MODE, SS_BUDGET, SS_WHOLE_HEDGE, SS_REGIME_ON,
+  SS_N_EDGES, SS_EDGES, SS_FACTORS,
+  SS_TS_ON, SS_TS_THRESHOLD, SS_TS_LOOKBACK, SS_TS_ROLL_DAYS, SS_MACD_ON, SS_MACD_FAST,
+  SS_MACD_SLOW, SS_MACD_SIGNAL, SS_MACD_SIGN, SS_RSI_ON, SS_RSI_PERIOD, SS_RSI_BELOW, SS_MON_ON,
+  SS_MON_MULTIPLE, SS_MON_VIX, SS_REARM_VIX,
+  SS_SPX_FRACTION, SS_SPX_CAP, SS_COMBO, SS_COMBO_SHARE, SS_COMBO_MIN, SS_VIX_FRACTION,
+  SS_VIX_CAP, SS_WIDEN_BASE, SS_WIDEN_EXP, SS_MON_FRACTION, SS_REARM_DAYS, SS_SIZING,
+  SS_HEDGE_PER_TRANCHE, SS_REARM_ROLL), N_SS) = columns(STRATEGY_FIELDS)
 SIZING_MAX_LOSS, SIZING_HEDGE_COSTS = 0, 1
-MAX_EDGES = 6
 
 HEDGE_NONE, HEDGE_BUDGET, HEDGE_PER_CONDOR = 0, 1, 2
 REGIME_OFF, REGIME_VIX, REGIME_FRONT = 0, 1, 2
 
 # layer columns
-(LS_ACTIVE, LS_WEIGHT, LS_PER_CONDOR, LS_TENOR, LS_ROLL, LS_STRIKE_RULE, LS_STRIKE_VALUE,
- LS_STRIKE_STEP) = range(8)
-N_LS = 8
+LAYER_FIELDS = ("ACTIVE", "WEIGHT", "PER_CONDOR", "TENOR", "ROLL", "STRIKE_RULE",
+                "STRIKE_VALUE", "STRIKE_STEP")
+((LS_ACTIVE, LS_WEIGHT, LS_PER_CONDOR, LS_TENOR, LS_ROLL, LS_STRIKE_RULE, LS_STRIKE_VALUE,
+  LS_STRIKE_STEP), N_LS) = columns(LAYER_FIELDS)
 STRIKE_RULES = {"delta": 0, "pct_above_future": 1, "spot_multiple": 2}
 
 # constant maturities of the "front" and "second" VIX futures used by the term-structure rule
