@@ -59,9 +59,11 @@ def history_path(model: Model, start: str, end: str) -> HistoryPath:
     window = dates[(dates >= start) & (dates <= end)]
     if window.size < MIN_DAYS:
         names = "S&P 500, VIX" + (" and VIX3M" if model.two_factor else "")
+        hint = ("; a one-factor model needs spot VIX only (from 1990), e.g. svcj_default"
+                if model.two_factor else "")
         raise ValueError(f"history {start} to {end}: {window.size} trading day(s) with "
                          f"{names} closes; at least {MIN_DAYS} are needed, and the data run "
-                         f"from {first} to {last}")
+                         f"from {first} to {last}{hint}")
     closes = [c[np.searchsorted(d, window)] for d, c in series]
     spx, vix = closes[0], closes[1]
     vix3m = closes[2] if model.two_factor else None
