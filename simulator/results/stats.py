@@ -229,14 +229,20 @@ def figure_draws(figures: Mapping[str, Figure], books: Mapping[str, Mapping],
     """{book: {figure: (value on the book, values on each resample of ``indices``)}}: every
     book on the same resamples (paired statistics stay paired), each book gathered once per
     block of resamples for all its figures."""
-    out = {}
-    for name, book in books.items():
-        fields = {f.field for f in figures.values()}
-        data = {"b": {k: v for k, v in book.items() if k in fields}}
-        draws = bootstrap_draws({k: (lambda d, f=f: f(d["b"])) for k, f in figures.items()},
-                                data, indices)
-        out[name] = {k: (float(f(book)), draws[k]) for k, f in figures.items()}
-    return out
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    fields = {f.field for f in figures.values()}
+    statistics = {k: (lambda d, f=f: f(d["b"])) for k, f in figures.items()}
+
+    def one(book):
+        draws = bootstrap_draws(statistics, {"b": {k: v for k, v in book.items()
+                                                   if k in fields}}, indices)
+        return {k: (float(f(book)), draws[k]) for k, f in figures.items()}
+
+    # books are independent and numpy's partitions release the GIL: one thread per core
+    with ThreadPoolExecutor(max(1, min(len(books), os.cpu_count() or 1))) as pool:
+        return dict(zip(books, pool.map(one, books.values()), strict=True))
 
 
 def bootstrap_draws(statistics: Mapping[str, Callable], data: Mapping,
