@@ -42,6 +42,16 @@ def test_a_day_never_sees_a_later_day():
         np.testing.assert_array_equal(getattr(short, field), getattr(long, field)[:n])
 
 
+@pytest.mark.parametrize("start, end, fragment", [
+    ("2020-1-2", "2020-12-31", "start '2020-1-2': give a date as YYYY-MM-DD"),
+    ("2020-01-02", "2020/12/31", "end '2020/12/31'"),
+    ("2020-12-31", "2020-01-02", "the end is before the start")])
+def test_dates_must_be_full_iso_dates_in_order(start, end, fragment):
+    """A short date like 2020-1-2 would compare as a string, wrongly: refused."""
+    with pytest.raises(ValueError, match=fragment):
+        history_path(sim.load_model("svcj_default"), start, end)
+
+
 def test_windows_without_enough_data_are_refused_with_the_data_range():
     with pytest.raises(ValueError, match=r"data run from 1990-01-02 to 2025-10-0\d"):
         history_path(sim.load_model("svcj_default"), "1985-01-01", "1985-12-31")

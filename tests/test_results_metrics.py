@@ -209,3 +209,12 @@ def test_risk_measures_against_numpy_and_their_intervals():
         assert 1.5 < ratio < 2.7, (name, ratio)
     # the Sharpe ratio of N(0.2 %, 1 %) months is 0.2 x sqrt(12) = 0.69 within its CI
     assert wide["sharpe"][1] < 0.2 * math.sqrt(12) < wide["sharpe"][2]
+
+
+def test_a_figure_of_an_unknown_kind_is_refused():
+    from simulator.results.stats import Figure
+
+    with pytest.raises(ValueError, match="figure kind 'mode'"):
+        Figure("max_drawdown", "mode")
+    with pytest.raises(ValueError, match="allowed 0 <= q <= 1"):
+        Figure("max_drawdown", "quantile", 95)

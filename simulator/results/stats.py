@@ -60,6 +60,12 @@ class Figure:
     kind: str
     q: float = 0.5
 
+    def __post_init__(self):
+        if self.kind not in FIGURE_KINDS:
+            raise ValueError(f"figure kind {self.kind!r}: allowed {', '.join(FIGURE_KINDS)}")
+        if not 0.0 <= self.q <= 1.0:
+            raise ValueError(f"figure q {self.q!r}: allowed 0 <= q <= 1")
+
     def __call__(self, b: Mapping):
         x = b[self.field]
         if self.kind == "mean":
@@ -72,7 +78,7 @@ class Figure:
             return np.median(x, -1)
         if self.kind == "nan_last_median":
             return nan_last_median(x)
-        return cvar(x, self.q)
+        return cvar(x, self.q)  # "lower_mean" (kinds are checked when the figure is made)
 
 
 @dataclass(frozen=True)
