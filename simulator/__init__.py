@@ -8,6 +8,7 @@ Public names (docs/design.md §6)::
     pricer = sim.Pricer(model)   # prices under Q (builds the pricing tables once)
     cube = sim.run("scenarios/quickstart.yaml", n_paths=2_000, seed=1)
     print(sim.format_summary(sim.summarize(cube)))
+    fit = sim.calibrate("svcj2", "2017-01-03", "2017-12-29")   # docs/calibration.md
 
 Heavy modules (numba kernels, xarray) are imported on first use so that ``alvh --help`` and
 ``import simulator`` stay instant.
@@ -36,6 +37,7 @@ _LAZY = {
     "format_summary": "simulator.results.summary",
     "open_cube": "simulator.results.cube",
     "to_frame": "simulator.results.cube",
+    "calibrate": "simulator.calibration",
 }
 
 __all__ = [
@@ -45,6 +47,7 @@ __all__ = [
     "ParameterError",
     "Pricer",
     "ScenarioError",
+    "calibrate",
     "format_summary",
     "load_model",
     "load_scenario",
@@ -57,6 +60,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
+    from simulator.calibration import calibrate
     from simulator.model.params import (
         FellerConditionWarning,
         MeasureParams,

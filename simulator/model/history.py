@@ -45,20 +45,26 @@ def _closes(name: str) -> tuple[np.ndarray, np.ndarray]:
     return data["date"][ok], data["close"][ok]
 
 
+def check_window(start: str, end: str, what: str) -> None:
+    """Both dates written in full (YYYY-MM-DD: ISO strings compare as dates only then) and the
+    end not before the start; ``what`` names the caller in the message."""
+    import datetime
+
+    for name, value in (("start", start), ("end", end)):
+        try:
+            if datetime.date.fromisoformat(str(value)).isoformat() != value:
+                raise ValueError
+        except ValueError:
+            raise ValueError(f"{what} {name} {value!r}: give a date as YYYY-MM-DD") from None
+    if end < start:
+        raise ValueError(f"{what} {start} to {end}: the end is before the start")
+
+
 def history_path(model: Model, start: str, end: str) -> HistoryPath:
     """The trading days from ``start`` to ``end`` (ISO dates, inclusive) that have an S&P 500
     close and a VIX close (and a VIX3M close for a two-factor model), with the state each
     day's closes imply under ``model``'s Q parameters."""
-    import datetime
-
-    for name, value in (("start", start), ("end", end)):
-        try:  # ISO strings compare as dates only when written in full (2020-01-02)
-            if datetime.date.fromisoformat(str(value)).isoformat() != value:
-                raise ValueError
-        except ValueError:
-            raise ValueError(f"history {name} {value!r}: give a date as YYYY-MM-DD") from None
-    if end < start:
-        raise ValueError(f"history {start} to {end}: the end is before the start")
+    check_window(start, end, "history")
     series = [_closes("spx_daily"), _closes("vix_daily")]
     if model.two_factor:
         series.append(_closes("vix3m_daily"))
@@ -83,4 +89,4 @@ def history_path(model: Model, start: str, end: str) -> HistoryPath:
                        np.asarray(clipped, dtype=bool))
 
 
-__all__ = ["MIN_DAYS", "HistoryPath", "history_path"]
+__all__ = ["MIN_DAYS", "HistoryPath", "check_window", "history_path"]

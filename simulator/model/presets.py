@@ -11,6 +11,7 @@ from simulator.common import safe_yaml
 from simulator.model.params import Model, ParameterError
 
 _PRESET_KEYS = {"name", "description", "citation", "notes", "feller_violation_acknowledged",
+                "calibration",
                 "model"}
 
 

@@ -26,7 +26,7 @@ from simulator.common.conventions import TRADING_DAYS_PER_YEAR
 REALISED_WINDOW_DAYS = 21
 
 
-def _facts(spx: np.ndarray, vix: np.ndarray) -> dict[str, float]:
+def facts_from_closes(spx: np.ndarray, vix: np.ndarray) -> dict[str, float]:
     """Facts from aligned (..., day) arrays of SPX and VIX closes (paths on the first axes)."""
     spx = np.atleast_2d(spx)
     vix = np.atleast_2d(vix)
@@ -57,7 +57,7 @@ def _facts(spx: np.ndarray, vix: np.ndarray) -> dict[str, float]:
 
 def simulated_facts(paths) -> dict[str, float]:
     """Facts of a ``simulate_paths`` Dataset (pooled over paths and days)."""
-    return _facts(paths["spx"].values, paths["vix"].values)
+    return facts_from_closes(paths["spx"].values, paths["vix"].values)
 
 
 @cache
@@ -87,7 +87,7 @@ def market_facts(start: str = "1990-01-02", end: str = "9999-12-31") -> dict[str
     spx = load_market_series("spx_daily")
     common, iv, isx = np.intersect1d(vix["date"], spx["date"], return_indices=True)
     keep = (common >= start) & (common <= end)
-    facts = _facts(spx["close"][isx][keep], vix["close"][iv][keep])
+    facts = facts_from_closes(spx["close"][isx][keep], vix["close"][iv][keep])
     fut = load_market_series("vix_futures_vx1_vx2")
     ok = ~np.isnan(fut["vx1"]) & ~np.isnan(fut["vx2"])
     ok &= (fut["date"] >= start) & (fut["date"] <= end)

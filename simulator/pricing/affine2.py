@@ -64,13 +64,8 @@ def _jump_mgf(q: MeasureParams, a, b):
     return psi, psi * q.mu_v / denom
 
 
-def riccati(q: MeasureParams, tau: float, a=0.0, u_v=0.0, u_m=0.0):
-    """(alpha, beta, gamma) at time to maturity ``tau`` (years) for arguments ``a`` (on the log
-    price), ``u_v`` and ``u_m`` (complex arrays, broadcast together). ``alpha`` excludes the
-    ``a (r - q) tau`` of the drift."""
-    a, beta, gamma = np.broadcast_arrays(*(np.asarray(x, dtype=complex) for x in (a, u_v, u_m)))
-    beta, gamma = beta.copy(), gamma.copy()
-    alpha = np.zeros_like(beta)
+def _riccati_system(q: MeasureParams, a):
+    """The right-hand side of the Riccati equations and their stiffness, for arguments ``a``."""
     k, km, s2v, s2m = q.kappa, q.kappa_m, q.sigma_v**2, q.sigma_m**2
     drift_b = a * q.rho * q.sigma_v - k
     quad_a = 0.5 * (a * a - a)
@@ -89,22 +84,64 @@ def riccati(q: MeasureParams, tau: float, a=0.0, u_v=0.0, u_m=0.0):
         jg = np.abs(s2m * g - km)
         return float(max(np.max(jb, initial=0.0), np.max(jg, initial=0.0), k))
 
+    return rhs, stiffness
+
+
+def _rk4_step(rhs, h, alpha, beta, gamma):
+    b1, g1, a1 = rhs(beta, gamma)
+    b2, g2, a2 = rhs(beta + 0.5 * h * b1, gamma + 0.5 * h * g1)
+    b3, g3, a3 = rhs(beta + 0.5 * h * b2, gamma + 0.5 * h * g2)
+    b4, g4, a4 = rhs(beta + h * b3, gamma + h * g3)
+    return (alpha + h / 6 * (a1 + 2 * a2 + 2 * a3 + a4),
+            beta + h / 6 * (b1 + 2 * b2 + 2 * b3 + b4),
+            gamma + h / 6 * (g1 + 2 * g2 + 2 * g3 + g4))
+
+
+def riccati(q: MeasureParams, tau: float, a=0.0, u_v=0.0, u_m=0.0):
+    """(alpha, beta, gamma) at time to maturity ``tau`` (years) for arguments ``a`` (on the log
+    price), ``u_v`` and ``u_m`` (complex arrays, broadcast together). ``alpha`` excludes the
+    ``a (r - q) tau`` of the drift."""
+    a, beta, gamma = np.broadcast_arrays(*(np.asarray(x, dtype=complex) for x in (a, u_v, u_m)))
+    beta, gamma = beta.copy(), gamma.copy()
+    alpha = np.zeros_like(beta)
+    rhs, stiffness = _riccati_system(q, a)
     t, steps = 0.0, 0
     h_max = tau * MAX_STEP_SHARE
     while t < tau * (1 - 1e-12):
         h = min(h_max, STEP_FACTOR / stiffness(beta, gamma), tau - t)
-        b1, g1, a1 = rhs(beta, gamma)
-        b2, g2, a2 = rhs(beta + 0.5 * h * b1, gamma + 0.5 * h * g1)
-        b3, g3, a3 = rhs(beta + 0.5 * h * b2, gamma + 0.5 * h * g2)
-        b4, g4, a4 = rhs(beta + h * b3, gamma + h * g3)
-        beta = beta + h / 6 * (b1 + 2 * b2 + 2 * b3 + b4)
-        gamma = gamma + h / 6 * (g1 + 2 * g2 + 2 * g3 + g4)
-        alpha = alpha + h / 6 * (a1 + 2 * a2 + 2 * a3 + a4)
+        alpha, beta, gamma = _rk4_step(rhs, h, alpha, beta, gamma)
         t += h
         steps += 1
         if steps > MAX_STEPS:
             raise RuntimeError(f"Riccati equations too stiff at tau {tau}: {steps} steps")
     return alpha, beta, gamma
+
+
+def riccati_at(q: MeasureParams, taus, a=0.0, u_v=0.0, u_m=0.0):
+    """(alpha, beta, gamma) at every maturity of ``taus`` (years, increasing), each of shape
+    (len(taus), *arguments), from one integration: the equations do not depend on calendar
+    time, so the solution at a longer maturity continues the one at a shorter. The step is
+    capped as in :func:`riccati` for the longest maturity and never steps over a maturity."""
+    taus = np.asarray(taus, dtype=float)
+    if taus.ndim != 1 or taus.size == 0 or np.any(np.diff(taus) <= 0) or taus[0] <= 0:
+        raise ValueError("taus must be a non-empty increasing sequence of positive maturities")
+    a, beta, gamma = np.broadcast_arrays(*(np.asarray(x, dtype=complex) for x in (a, u_v, u_m)))
+    beta, gamma = beta.copy(), gamma.copy()
+    alpha = np.zeros_like(beta)
+    rhs, stiffness = _riccati_system(q, a)
+    out = np.empty((3, taus.size, *beta.shape), dtype=complex)
+    h_max = min(taus[-1] * MAX_STEP_SHARE, taus[0])
+    t, steps = 0.0, 0
+    for i, tau in enumerate(taus):
+        while t < tau * (1 - 1e-12):
+            h = min(h_max, STEP_FACTOR / stiffness(beta, gamma), tau - t)
+            alpha, beta, gamma = _rk4_step(rhs, h, alpha, beta, gamma)
+            t += h
+            steps += 1
+            if steps > MAX_STEPS:
+                raise RuntimeError(f"Riccati equations too stiff at tau {tau}: {steps} steps")
+        out[0, i], out[1, i], out[2, i] = alpha, beta, gamma
+    return out[0], out[1], out[2]
 
 
 def state_transform(q: MeasureParams, tau: float, v, m, u_v, u_m) -> np.ndarray:
@@ -128,6 +165,40 @@ def vix_future(v, m, tau: float, q: MeasureParams) -> np.ndarray:
     transform = state_transform(q, tau, v, m, -s * b, -s * c).real
     integrand = (1 - np.exp(-s * a) * transform) * 2 / (t * t) / (1 - _SCHURGER_Y) ** 2
     return 100 / (2 * math.sqrt(math.pi)) * (integrand @ _SCHURGER_W)
+
+
+class FutureCurve:
+    """VIX futures of one Q parameter set at a fixed set of maturities, for any states: the
+    Schürger integrand's Riccati coefficients come from one pass (:func:`riccati_at`), so
+    pricing a whole history of VX settlements costs one ODE solve plus one exponential per
+    node and observation. ``nodes`` Gauss-Legendre nodes (160 as :func:`vix_future`)."""
+
+    def __init__(self, q: MeasureParams, taus, nodes: int = len(_SCHURGER_Y)):
+        self.taus = np.asarray(taus, dtype=float)
+        y, w = np.polynomial.legendre.leggauss(nodes)
+        y, w = 0.5 * (y + 1.0), 0.5 * w
+        t = y / (1 - y)
+        s = t * t
+        self.a, b, c = vix_state_coefficients(q)
+        alpha, beta, gamma = riccati_at(q, self.taus, 0.0, -s * b, -s * c)
+        # F(v, m) = sum_j weight_j (1 - exp(alpha_kj + beta_kj v + gamma_kj m)) at maturity
+        # k; the transform at real negative arguments is real up to rounding
+        self.alpha = alpha.real - s * self.a
+        self.beta, self.gamma = beta.real, gamma.real
+        self.weight = (100 / (2 * math.sqrt(math.pi))) * w * 2 / (t * t) / (1 - y) ** 2
+
+    def price(self, v, m, tau_index, gradient: bool = False):
+        """Futures (index points) in states ``v``, ``m`` at maturities ``taus[tau_index]``
+        (arrays broadcast together); with ``gradient``, also their derivatives in v and m."""
+        v = np.maximum(np.asarray(v, dtype=float), 0.0)[..., None]
+        m = np.maximum(np.asarray(m, dtype=float), 0.0)[..., None]
+        k = np.asarray(tau_index)
+        e = np.exp(self.alpha[k] + self.beta[k] * v + self.gamma[k] * m)
+        price = (1.0 - e) @ self.weight
+        if not gradient:
+            return price
+        we = e * self.weight
+        return price, -np.sum(we * self.beta[k], axis=-1), -np.sum(we * self.gamma[k], axis=-1)
 
 
 def _x_moments(q: MeasureParams, tau: float, v: float, m: float) -> tuple[float, float]:
