@@ -59,6 +59,7 @@ class Calibration:
     start_q_fit: QFit
     equity_premium_source: str
     seconds: float
+    regime: bool = False
     data: dict = field(default_factory=data_ranges)
 
     def target_table(self) -> list[dict]:
@@ -73,9 +74,14 @@ class Calibration:
         obs = self.q_fit.obs
         rows = [{k: (round(float(v), 5) if isinstance(v, float | np.floating) else v)
                  for k, v in r.items() if k != "meaning"} for r in self.target_table()]
+        regime = (f" --regime --base {self.start_model.name}" if self.regime else "")
+        d, default = self.p_fit.design, SimulationDesign()
+        regime += "".join(f" --{k} {getattr(d, a)}" for k, a in (
+            ("paths", "n_paths"), ("years", "years"), ("seed", "seed"))
+            if getattr(d, a) != getattr(default, a))
         notes = [
             f"Calibrated by `alvh calibrate --family {self.family} --start {self.start} "
-            f"--end {self.end}` (version {__version__}, {self.seconds:.0f} s).",
+            f"--end {self.end}{regime}` (version {__version__}, {self.seconds:.0f} s).",
             f"Q: {obs.n_obs:,} curve points on {obs.dates.size:,} days "
             f"({obs.dates[0]} to {obs.dates[-1]}); RMSE VX1 {q_rmse.get('VX1', math.nan):.2f}, "
             f"VX2 {q_rmse.get('VX2', math.nan):.2f} points (start model "
@@ -83,9 +89,15 @@ class Calibration:
             f"{start_rmse.get('VX2', math.nan):.2f}).",
             f"P: {len(rows)} moments by simulated method of moments on "
             f"{self.p_fit.design.kept_years} path-years; objective {self.p_fit.objective:.2f}.",
-            "Fact-table bands of the default model (market, model on the fit's paths, band): "
-            + "; ".join(f"{k} {self.p_fit.market[k]:.3g}, {self.p_fit.fitted[k]:.3g}, "
-                        f"[{lo:g}, {hi:g}]" for k, (lo, hi) in FACT_BANDS.items()) + ".",
+            *([] if self.regime else [
+                "Fact-table bands of the default model (market, model on the fit's paths, "
+                "band): " + "; ".join(f"{k} {self.p_fit.market[k]:.3g}, "
+                                      f"{self.p_fit.fitted[k]:.3g}, [{lo:g}, {hi:g}]"
+                                      for k, (lo, hi) in FACT_BANDS.items()) + "."]),
+            *([f"A regime of {self.start_model.name}: its Q and shared diffusion (sigma_v, "
+               "sigma_m, rho) unchanged, P's own drift and jumps fitted to the window's "
+               "moments less the VIX autocorrelations; the state (v0, m0) is the window's "
+               "median fitted state."] if self.regime else []),
             "Targets (market, model): " + "; ".join(
                 f"{r['target']} {r['market']:.3g}, {r['model']:.3g}" for r in rows
                 if np.isfinite(r["market"])) + ".",
@@ -94,7 +106,9 @@ class Calibration:
             "name": name,
             "description": f"{'Two' if self.model.two_factor else 'One'}-factor SVCJ "
                            f"calibrated to the shipped Cboe/S&P data, {self.start} to "
-                           f"{self.end} (docs/calibration.md).",
+                           f"{self.end}" + (f", as a regime of {self.start_model.name}"
+                                            if self.regime else "")
+                           + " (docs/calibration.md).",
             "citation": "Calibration: docs/calibration.md (Q on daily VIX curves with daily "
                         "states; P by simulated method of moments, Duffie & Singleton 1993, "
                         "Econometrica 61(4)). Data: simulator/data/market/SOURCES.md.",
@@ -102,6 +116,7 @@ class Calibration:
             "feller_violation_acknowledged": True,
             "calibration": {
                 "family": self.family,
+                "regime_of": self.start_model.name if self.regime else None,
                 "window": {"start": self.start, "end": self.end},
                 "data": {k: list(v) for k, v in self.data.items()},
                 "q_fit": {"free": list(self.q_fit.free), "days": int(obs.dates.size),
@@ -140,16 +155,41 @@ def _start_model(family: str, base: Model | None) -> Model:
     return model
 
 
+def _regime(family, start, end, model, obs, market, ep, source, design, start_fit,
+            p_evaluations, stage, t0, has_base) -> Calibration:
+    from simulator.calibration.real_world import P_REGIME_FREE, REGIME_EXCLUDED
+
+    if not has_base:
+        raise CalibrationInputError("a regime calibration needs the model it is a regime of "
+                                    "(base, e.g. svcj_2f_calibrated)")
+    state = {"v0": float(np.median(start_fit.v))}
+    if model.two_factor:
+        state["m0"] = float(np.median(start_fit.m))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FellerConditionWarning)
+        p_start = model.merged({"P": {"equity_premium": ep}, **state})
+    p = fit_p(p_start, market, P_REGIME_FREE[family], design=design,
+              max_evaluations=p_evaluations, excluded=REGIME_EXCLUDED, progress=stage("P"))
+    q_fit = start_fit
+    q_fit.free = ()
+    return Calibration(family, start, end, p.model, q_fit, p, model, start_fit,
+                       source + "; a regime of " + str(model.name),
+                       time.perf_counter() - t0, regime=True)
+
+
 def calibrate(family: str = "svcj2", start: str = DEFAULT_START, end: str = DEFAULT_END, *,
               base: Model | None = None, equity_premium: float | str = "fixed",
               design: SimulationDesign | None = None, q_evaluations: int = 200,
               p_evaluations: int = 250, joint_evaluations: int = 300,
-              progress=None) -> Calibration:
+              regime: bool = False, progress=None) -> Calibration:
     """Calibrate ``family`` ("svcj" one factor, "svcj2" two factors) to the window
     [start, end], starting from ``base`` (default: the family's hand-fit preset).
 
     ``equity_premium``: "fixed" keeps the start model's, "window" takes the window's excess
     return (:func:`~simulator.calibration.targets.equity_premium_of`), a number sets it.
+    ``regime``: a regime of ``base`` (required): Q and the shared diffusion stay, each day's
+    state is fitted to the window's curves, and P's own parameters are fitted to the
+    window's moments less the autocorrelations (:data:`.real_world.REGIME_EXCLUDED`).
     ``progress(stage, evaluations, objective)`` is called after each trial.
     Raises :class:`CalibrationInputError` for a window the data cannot serve.
     """
@@ -175,6 +215,9 @@ def calibrate(family: str = "svcj2", start: str = DEFAULT_START, end: str = DEFA
     def stage(name):
         return None if progress is None else (lambda n, obj: progress(name, n, obj))
 
+    if regime:
+        return _regime(family, start, end, model, obs, market, ep, source, design, start_fit,
+                       p_evaluations, stage, t0, base is not None)
     q1 = fit_q(model, obs, max_evaluations=q_evaluations, progress=stage("Q"))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FellerConditionWarning)

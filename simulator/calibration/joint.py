@@ -73,6 +73,8 @@ def fit_joint(start: Model, obs: CurveObservations, market: dict, q_free: tuple[
     lo_p, hi_p = p_space.bounds()
     lo, hi = np.r_[lo_q, lo_p], np.r_[hi_q, hi_p]
     x0 = np.clip(np.r_[q_space.start_x(), p_space.start_x()], lo, hi)
+    # max_nfev counts steps: the Jacobian's finite differences (one evaluation per free
+    # parameter) come on top
     result = least_squares(residuals, x0, bounds=(lo, hi), method="trf", diff_step=0.01,
                            x_scale=1.0, ftol=1e-5, xtol=1e-5, max_nfev=max_evaluations)
     model = model_of(result.x)

@@ -26,6 +26,14 @@ from simulator.pricing.affine2 import FutureCurve
 
 # The shared diffusion (sigma_v, sigma_m, rho) is set here: the real-world dynamics of VIX
 # decide the drawdowns the tool measures; the second Q fit then prices the curve given them.
+# A regime preset (``calibrate(..., regime=True)``) keeps its base model's Q and shared
+# diffusion and moves only P's own drift and jumps; a year's autocorrelations of the VIX level
+# measure that year, not the regime's persistence, so they are left out of its objective.
+P_REGIME_FREE = {
+    "svcj": ("kappa", "theta", "lam", "mu_v"),
+    "svcj2": ("kappa", "theta", "kappa_m", "jump_share", "mu_v"),
+}
+REGIME_EXCLUDED = ("vix_acf_1", "vix_acf_21", "vix_acf_63")
 P_FREE = {
     "svcj": ("kappa", "theta", "sigma_v", "rho", "lam", "mu_v"),
     "svcj2": ("kappa", "theta", "kappa_m", "sigma_v", "sigma_m", "rho", "jump_share", "mu_v"),
@@ -83,11 +91,13 @@ class PFit:
     objective: float
     evaluations: int
     design: SimulationDesign
+    excluded: tuple[str, ...] = ()
 
     @property
     def free_targets(self) -> tuple[str, ...]:
-        """The targets the market has over the window (those in the objective)."""
-        return tuple(n for n in TARGETS if np.isfinite(self.market.get(n, np.nan)))
+        """The targets in the objective: those the market has over the window, less the
+        excluded ones."""
+        return objective_targets(self.market, self.excluded)
 
     def table(self) -> list[dict]:
         """One row per target: name, meaning, market, model, difference, scale."""
@@ -95,8 +105,13 @@ class PFit:
         for name, (meaning, scale) in TARGETS.items():
             mk, md = self.market.get(name, np.nan), self.fitted.get(name, np.nan)
             rows.append({"target": name, "meaning": meaning, "market": mk, "model": md,
-                         "difference": md - mk, "scale": scale})
+                         "difference": md - mk, "scale": scale,
+                         "in_objective": name in self.free_targets})
         return rows
+
+
+def objective_targets(market: dict, excluded=()) -> tuple[str, ...]:
+    return tuple(n for n in TARGETS if np.isfinite(market.get(n, np.nan)) and n not in excluded)
 
 
 def scaled_differences(model_m: dict, market_m: dict, names=tuple(TARGETS)) -> np.ndarray:
@@ -107,7 +122,7 @@ def scaled_differences(model_m: dict, market_m: dict, names=tuple(TARGETS)) -> n
 
 def fit_p(start: Model, market: dict, free: tuple[str, ...] | None = None, *,
           design: SimulationDesign = SimulationDesign(), max_evaluations: int = 250,
-          progress=None) -> PFit:
+          excluded: tuple[str, ...] = (), progress=None) -> PFit:
     """Fit the P parameters ``free`` (default :data:`P_FREE`) of ``start`` (whose Q, shared
     diffusion and equity premium stay) to the ``market`` moments."""
     from scipy.optimize import least_squares
@@ -115,20 +130,23 @@ def fit_p(start: Model, market: dict, free: tuple[str, ...] | None = None, *,
     free = tuple(free or P_FREE["svcj2" if start.two_factor else "svcj"])
     space = Space("P", free, start)
     count = {"n": 0}
-    names = tuple(n for n in TARGETS if np.isfinite(market.get(n, np.nan)))
+    names = objective_targets(market, excluded)
 
     def residuals(x):
-        diff = scaled_differences(path_moments(space.model(x), design), market, names)
+        diff = np.nan_to_num(scaled_differences(path_moments(space.model(x), design), market,
+                                                names), nan=10.0)
         count["n"] += 1
         if progress is not None:
             progress(count["n"], float(np.sum(diff**2)))
-        return np.nan_to_num(diff, nan=10.0)
+        return diff
 
     lo, hi = space.bounds()
     x0 = np.clip(space.start_x(), lo, hi)
+    # max_nfev counts steps: the Jacobian's finite differences (one evaluation per free
+    # parameter) come on top
     result = least_squares(residuals, x0, bounds=(lo, hi), method="trf", diff_step=DIFF_STEP,
                            x_scale=1.0, ftol=1e-5, xtol=1e-5, max_nfev=max_evaluations)
     model = space.model(result.x)
     fitted = path_moments(model, design)
     objective = float(np.sum(scaled_differences(fitted, market, names) ** 2))
-    return PFit(model, free, market, fitted, objective, count["n"], design)
+    return PFit(model, free, market, fitted, objective, count["n"], design, tuple(excluded))

@@ -215,6 +215,8 @@ def fit_q(start: Model, obs: CurveObservations, free: tuple[str, ...] | None = N
 
     lo, hi = space.bounds()
     x0 = np.clip(space.start_x(), lo, hi)
+    # max_nfev counts steps: the Jacobian's finite differences (one evaluation per free
+    # parameter) come on top
     result = least_squares(residuals, x0, bounds=(lo, hi), method="trf", diff_step=1e-4,
                            x_scale=1.0, ftol=1e-6, xtol=1e-6, gtol=1e-8,
                            max_nfev=max_evaluations)

@@ -40,12 +40,12 @@ TARGETS: dict[str, tuple[str, float]] = {
     "vix_acf_21": ("autocorrelation of VIX, 21 days", 0.04),
     "vix_acf_63": ("autocorrelation of VIX, 63 days", 0.08),
     "vix_log_change_vol": ("annualised vol of daily VIX log changes", 0.08),
-    "realised_vol_mean": ("mean 21-day realised SPX vol, points", 1.0),
+    "realised_vol_mean": ("mean 21-day realised SPX vol, points", 0.6),
     "corr_return_dvix": ("corr(SPX log return, VIX change)", 0.03),
-    "implied_minus_realised": ("mean VIX minus next-21-day realised vol, points", 0.5),
+    "implied_minus_realised": ("mean VIX minus next-21-day realised vol, points", 0.3),
     "share_implied_above_realised": ("share of days VIX > next realised vol", 0.04),
-    "share_contango": ("share of days with VX2 > VX1", 0.025),
-    "mean_vx2_minus_vx1": ("mean VX2 - VX1, points", 0.2),
+    "share_contango": ("share of days with VX2 > VX1", 0.01),
+    "mean_vx2_minus_vx1": ("mean VX2 - VX1, points", 0.15),
     "vx2_sensitivity": ("slope of daily VX2 change on VIX change", 0.05),
 }
 

@@ -28,9 +28,12 @@ def targets_figure(cal):
     fig, ax = plt.subplots(figsize=(8, 0.32 * len(rows) + 1.5))
     z = [r["difference"] / r["scale"] for r in rows]
     y = np.arange(len(rows))[::-1]
-    ax.barh(y, z, color=["tab:red" if abs(v) > 1 else "tab:blue" for v in z])
+    ax.barh(y, z, color=["0.7" if not r["in_objective"] else
+                         "tab:red" if abs(v) > 1 else "tab:blue" for r, v in zip(rows, z,
+                                                                                 strict=True)])
     ax.axvspan(-1, 1, color="0.9", zorder=0)
-    ax.set_yticks(y, [f"{r['target']}  ({r['market']:.3g} vs {r['model']:.3g})" for r in rows],
+    ax.set_yticks(y, [f"{r['target']}  ({r['market']:.3g} vs {r['model']:.3g})"
+                      + ("" if r["in_objective"] else ", not fitted") for r in rows],
                   fontsize=8)
     ax.set_xlabel("(model - market) / scale   (market vs model in brackets)")
     ax.set_title(f"P moments, {cal.family} calibrated to {cal.start} .. {cal.end}", fontsize=10)
