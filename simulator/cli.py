@@ -37,7 +37,7 @@ examples:
   alvh presets                                   list the shipped models and their sources
   alvh curve                                     models' VIX term structure vs the market
   alvh export results/quickstart.nc              a tidy CSV, one row per scenario/strategy/path
-  alvh simulate --model svcj_default --paths 20000 --days 252 --seed 1
+  alvh simulate --model svcj_2f_calibrated --paths 20000 --days 252 --seed 1
   alvh simulate --model my_model.yaml --measure Q --paths 5000
 """
 
@@ -140,8 +140,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "against the VX futures that traded that day; then the facts of its own "
                     "P paths (lowest VIX, calm days, spread moves) next to the market's.")
     curve.add_argument("--model", action="append", default=None, metavar="NAME",
-                       help="preset or model file; repeat to compare (default: svcj_default "
-                            "and svcj_2f_default)")
+                       help="preset or model file; repeat to compare (default: svcj_default, "
+                            "svcj_2f_default and svcj_2f_calibrated)")
     curve.add_argument("--paths", type=int, default=400,
                        help="P paths for the path facts, 0 to skip them (default: 400)")
     return parser
@@ -230,8 +230,9 @@ def _add_claims(sub) -> None:
     cla.add_argument("--scenario", default=None, metavar="FILE.yaml",
                      help="another claims file with the same scenario and strategy names")
     cla.add_argument("--model", default=None, metavar="PRESET",
-                     help="model preset in place of the file's (e.g. svcj_2f_default: the "
-                          "two-factor model); each scenario keeps its overrides")
+                     help="model preset in place of the file's (e.g. svcj_default: the "
+                          "one-factor hand fit); each scenario keeps its overrides, and those "
+                          "on their own preset (calm, bear_2022) keep it")
     cla.add_argument("--boot", type=_positive_int, default=1000,
                      help="bootstrap resamples per CI (default: 1000)")
     _add_scenario_run_options(cla, "20000, the file's simulation.paths", "in --out")
@@ -263,8 +264,8 @@ def _add_replay(sub) -> None:
                      help="scenario file whose strategies and costs are replayed")
     rep.add_argument("--start", required=True, help="first date, YYYY-MM-DD")
     rep.add_argument("--end", required=True, help="last date, YYYY-MM-DD")
-    rep.add_argument("--model", default="svcj_2f_default",
-                     help="model preset (default: svcj_2f_default, the state from VIX and "
+    rep.add_argument("--model", default="svcj_2f_calibrated",
+                     help="model preset (default: svcj_2f_calibrated, the state from VIX and "
                           "VIX3M; one-factor presets use spot VIX alone)")
     rep.add_argument("--trades", action="store_true", help="also print every trade, dated")
 
@@ -341,6 +342,9 @@ def _add_calibrate(sub) -> None:
     cal.add_argument("--equity-premium", default="fixed", metavar="fixed|window|X",
                      help="keep the start model's (fixed, default), the window's excess "
                           "return (window), or a number")
+    cal.add_argument("--regime", action="store_true",
+                     help="a regime of --base: keep its Q and shared diffusion, fit P's own "
+                          "drift and jumps to the window (e.g. a calm or a stressed year)")
     cal.add_argument("--paths", type=_positive_int, default=64,
                      help="simulated paths per trial of the P fit (default 64)")
     cal.add_argument("--years", type=_positive_int, default=6,
@@ -397,7 +401,8 @@ def _cmd_calibrate(args) -> int:
 
     cal = calibrate(args.family, args.start, args.end, base=base, equity_premium=premium,
                     design=SimulationDesign(n_paths=args.paths, years=args.years,
-                                            seed=args.seed), progress=progress)
+                                            seed=args.seed), regime=args.regime,
+                    progress=progress)
     for bar in bars.values():
         bar.close()
     q_rmse, s_rmse = cal.q_fit.rmse_by(), cal.start_q_fit.rmse_by()
@@ -412,8 +417,9 @@ def _cmd_calibrate(args) -> int:
           "path-years")
     print(f"  {'target':<30}{'market':>9}{'model':>9}{'diff/scale':>11}")
     for r in cal.target_table():
+        note = "" if r["in_objective"] else "  (not in the objective)"
         print(f"  {r['target']:<30}{r['market']:>9.3f}{r['model']:>9.3f}"
-              f"{r['difference'] / r['scale']:>11.2f}")
+              f"{r['difference'] / r['scale']:>11.2f}{note}")
     name = args.name or (out.stem if out else f"{args.family}_calibrated")
     doc = cal.preset(name)
     print(yaml.safe_dump({"model": doc["model"]}, sort_keys=False, width=100), end="")
@@ -421,6 +427,9 @@ def _cmd_calibrate(args) -> int:
         fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             yaml.safe_dump(doc, f, sort_keys=False, width=100)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; a preset is for sharing
         os.replace(tmp, out)
         print(f"preset written to {out}")
     if args.report:
@@ -437,8 +446,8 @@ def _add_simulate(sub) -> None:
         description="Simulate SPX, variance and VIX paths and print a summary with the "
                     "stylized facts of the paths next to the market's (Cboe/S&P data).",
     )
-    sim.add_argument("--model", default="svcj_default",
-                     help="preset name or model YAML file (default: svcj_default)")
+    sim.add_argument("--model", default="svcj_2f_calibrated",
+                     help="preset name or model YAML file (default: svcj_2f_calibrated)")
     sim.add_argument("--paths", type=_positive_int, default=20_000,
                      help="number of paths (default: 20000)")
     sim.add_argument("--days", type=_positive_int, default=252,
@@ -662,7 +671,7 @@ def run_claims(out_dir, *, n_paths: int | None = None, seed: int | None = None,
     evaluate C1-C12 and write ``claims.md`` and ``claims.csv`` beside it; the results.
 
     ``model`` replaces the file's model preset (each scenario keeps its overrides), e.g.
-    ``svcj_2f_default`` to put the claims to the two-factor model."""
+    ``svcj_default`` to put the claims to the one-factor hand fit."""
     from pathlib import Path
 
     from simulator._version import __version__
@@ -699,7 +708,8 @@ def run_claims(out_dir, *, n_paths: int | None = None, seed: int | None = None,
 
 
 def _with_model_preset(source, preset: str) -> str:
-    """The scenario file's text with its top-level model preset replaced (overrides kept)."""
+    """The scenario file's text with its top-level model preset replaced (overrides kept;
+    scenarios on their own preset keep it; m0 overrides go for a one-factor preset)."""
     import yaml
 
     from simulator.common import safe_yaml
@@ -709,8 +719,19 @@ def _with_model_preset(source, preset: str) -> str:
         doc = safe_yaml.load(source.read_text())
     except (OSError, UnicodeDecodeError) as err:
         raise ScenarioError(str(source), [("", f"cannot read: {err}")]) from None
+    from simulator.model.presets import load_model
+
     spec = doc.get("model") if isinstance(doc, dict) else None
     doc["model"] = dict(spec if isinstance(spec, dict) else {}, preset=preset)
+    try:
+        one_factor = not load_model(preset).two_factor
+    except (FileNotFoundError, ValueError):  # the loader names the field and the presets
+        one_factor = False
+    if one_factor:  # a one-factor model has no m0 (its m is theta)
+        for variant in (doc.get("scenarios") or {}).values():
+            model = variant.get("model") if isinstance(variant, dict) else None
+            if isinstance(model, dict) and "preset" not in model:
+                model.pop("m0", None)
     return yaml.safe_dump(doc, sort_keys=False)
 
 
@@ -773,7 +794,7 @@ def _cmd_curve(args) -> int:
     from simulator.model.presets import load_model
     from simulator.pricing.term_structure import format_comparison
 
-    names = args.model or ["svcj_default", "svcj_2f_default"]
+    names = args.model or ["svcj_default", "svcj_2f_default", "svcj_2f_calibrated"]
     if args.paths < 0:
         raise ValueError(f"--paths {args.paths}: give 0 (no path facts) or more")
     print(format_comparison([load_model(n) for n in names], path_facts=args.paths > 0,

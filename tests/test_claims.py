@@ -173,10 +173,15 @@ def test_c4_gains_agree_with_direct_cos_pricing(claims_run):
     f = next(r for r in results if r.claim == "C4").findings[0]  # 30 DTE, K 30, VIX 15 -> 25
     assert "K 30" in f.what and f.exact
     tau = 21 / 252
-    before = vix_option_prices(float(model.variance_from_vix(15.0)), tau, [30.0], model.Q,
-                               model.r)[0]
-    after = vix_option_prices(float(model.variance_from_vix(25.0)), tau, [30.0], model.Q,
-                              model.r)[0]
+    if model.two_factor:  # C4 moves v at the model's m0
+        from simulator.pricing.affine2 import vix_option_prices as prices_2f
+
+        m0 = model.m0
+        before, after = (prices_2f(float(model.variance_from_vix(x, m=m0)), m0, tau, [30.0],
+                                   model.Q, model.r)[0] for x in (15.0, 25.0))
+    else:
+        before, after = (vix_option_prices(float(model.variance_from_vix(x)), tau, [30.0],
+                                           model.Q, model.r)[0] for x in (15.0, 25.0))
     assert f.estimate == pytest.approx(after / before - 1.0, rel=0.03)
 
 
@@ -195,7 +200,8 @@ def test_c11_break_even_and_sd_are_those_of_the_16_delta_condor(claims_run):
     from scipy.optimize import brentq
     from scipy.stats import norm
     spot, tau, r, q = model.spx0, days / 252, model.r, model.q
-    price = float(Pricer(model).spx_option(spot, model.v0, days, short, kind="put"))
+    price = float(Pricer(model).spx_option(spot, model.v0, days, short, kind="put",
+                                           m=model.m0))
 
     def bs_put(sigma):
         d1 = (math.log(spot / short) + (r - q + sigma**2 / 2) * tau) / (sigma * math.sqrt(tau))
@@ -207,7 +213,8 @@ def test_c11_break_even_and_sd_are_those_of_the_16_delta_condor(claims_run):
     delta = -math.exp(-q * tau) * norm.cdf(-d1)
     assert abs(abs(delta) - 0.16) < 0.015  # the 5-point strike nearest 16 delta
     # SD = spot x ATM vol x sqrt(tau): within 20 % of the VIX-implied 31-day move
-    vix_move = model.spx0 * float(model.vix_index(model.v0)) / 100 * math.sqrt(days / 252)
+    vix_move = model.spx0 * float(model.vix_index(model.v0, m=model.m0)) / 100 \
+        * math.sqrt(days / 252)
     assert sd == pytest.approx(vix_move, rel=0.2)
     assert be.estimate == pytest.approx((short - credit - model.spx0) / sd, abs=0.01)
     gap = _find(results, "C11", "gap")
@@ -308,22 +315,28 @@ def test_c8_condor_returns_per_unit_of_risk_capital_by_numpy(claims_run):
 # ---- the claims put to the two-factor model ------------------------------------------------
 
 def test_the_model_option_swaps_the_preset_and_keeps_each_scenarios_overrides():
+    """--model svcj_default (one factor) replaces the file's preset; the scenarios on their own
+    preset (calm, bear_2022) keep it; the replays keep their v0 and lose m0 (a one-factor
+    model has none)."""
     from simulator.cli import _with_model_preset
     from simulator.report.claims import CLAIMS_FILE
     from simulator.scenario.loader import load_scenario, parse_scenario
 
-    text = _with_model_preset(CLAIMS_FILE, "svcj_2f_default")
-    two = parse_scenario(text, source=str(CLAIMS_FILE), base_dir=CLAIMS_FILE.parent,
+    text = _with_model_preset(CLAIMS_FILE, "svcj_default")
+    one = parse_scenario(text, source=str(CLAIMS_FILE), base_dir=CLAIMS_FILE.parent,
                          n_paths=16)
-    one = load_scenario(CLAIMS_FILE, n_paths=16)
-    assert [s.name for s in two.scenarios] == [s.name for s in one.scenarios]
-    assert list(two.strategies) == list(one.strategies)
-    for a, b in zip(two.scenarios, one.scenarios, strict=True):
-        assert a.model.two_factor and not b.model.two_factor
+    two = load_scenario(CLAIMS_FILE, n_paths=16)
+    assert [s.name for s in one.scenarios] == [s.name for s in two.scenarios]
+    assert list(one.strategies) == list(two.strategies)
+    for a, b in zip(one.scenarios, two.scenarios, strict=True):
         assert a.shocks == b.shocks and len(a.regimes) == len(b.regimes)
-        if a.name in ("covid", "volmageddon", "calm", "bear_2022"):
-            assert a.model.v0 == b.model.v0  # the scenario's own override is kept
-    assert two.scenarios[0].model.name == "svcj_2f_default"
+        if a.name in ("calm", "bear_2022"):
+            assert a.model == b.model and a.model.two_factor  # their own preset
+        else:
+            assert not a.model.two_factor and b.model.two_factor
+        if a.name in ("covid", "volmageddon"):
+            assert a.model.v0 == b.model.v0 and a.model.m0 is None
+    assert one.scenarios[0].model.name == "svcj_default"
 
 
 def test_an_unknown_model_for_the_claims_exits_2_naming_the_field(tmp_path, capsys):
@@ -337,13 +350,13 @@ def test_an_unknown_model_for_the_claims_exits_2_naming_the_field(tmp_path, caps
 
 
 @pytest.mark.slow
-def test_claims_under_the_two_factor_model(tmp_path):
-    """Every claim gets a verdict under svcj_2f_default, and C10 no longer says the model
-    cannot move the curve apart from VIX."""
+def test_claims_under_the_one_factor_hand_fit(tmp_path):
+    """Every claim gets a verdict under the old default svcj_default, C10 with the one-factor
+    caveat (the model cannot move the curve apart from VIX)."""
     results = run_claims(tmp_path, n_paths=256, seed=5, progress=False, n_boot=BOOT,
-                         model="svcj_2f_default")
+                         model="svcj_default")
     assert [r.claim for r in results] == list(CLAIMS)
     c10 = next(r for r in results if r.claim == "C10")
-    assert "cannot test" not in c10.verdict and "two-factor model" in c10.explanation
+    assert "cannot test" in c10.verdict
     md = (tmp_path / "claims.md").read_text()
-    assert "model svcj_2f_default" in md and "--model svcj_2f_default" in md
+    assert "model svcj_default" in md and "--model svcj_default" in md

@@ -141,7 +141,7 @@ def _scenario_plans(values: dict, doc: dict, base_dir: Path | None,
         if base_model is None:
             continue
         plan = _scenario_plan(name, variant or ScenarioVariant(), base_model,
-                              sim.days if sim is not None else None, loc, problems)
+                              sim.days if sim is not None else None, loc, problems, base_dir)
         if plan is not None:
             plans.append(plan)
     return plans
@@ -213,8 +213,10 @@ def _quiet_merge(model, overrides):
 
 
 def _scenario_plan(name: str, variant: ScenarioVariant, base_model, n_days: int | None,
-                   loc: str, problems: Problems) -> ScenarioPlan | None:
-    """One variant: its model, its shocks and regimes (checked by the model layer's
+                   loc: str, problems: Problems, base_dir: Path | None = None
+                   ) -> ScenarioPlan | None:
+    """One variant: its model (the file's, or its own ``preset``, then its overrides), its
+    shocks and regimes (checked by the model layer's
     :func:`~simulator.model.stress.stress_problems`, field paths prefixed with ``loc``)."""
     import dataclasses
 
@@ -222,9 +224,16 @@ def _scenario_plan(name: str, variant: ScenarioVariant, base_model, n_days: int 
     from simulator.model.stress import Regime, Shock, stress_problems
 
     model = base_model
-    if variant.model:
+    overrides = dict(variant.model)
+    if "preset" in overrides:  # a scenario on another preset, e.g. a calibrated calm regime
+        own: Problems = []
+        model = _base_model(ModelSpec(preset=str(overrides.pop("preset"))), base_dir, own)
+        problems += [(f"{loc}.{p}", m) for p, m in own]
+        if model is None:
+            return None
+    if overrides:
         try:
-            model = _quiet_merge(base_model, variant.model)
+            model = _quiet_merge(model, overrides)
         except ParameterError as err:
             problems += [(f"{loc}.model.{p}", m) for p, m in err.problems]
             return None

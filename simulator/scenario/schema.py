@@ -54,7 +54,7 @@ class ModelSpec(StrictModel):
     """A shipped preset name (``alvh presets``) or a model YAML path relative to the scenario
     file, with parameter overrides merged in (``{v0: 0.02, P: {theta: 0.03}}``)."""
 
-    preset: str = "svcj_default"
+    preset: str = "svcj_2f_calibrated"
     overrides: dict[str, Any] = Field(default_factory=dict)
 
 
