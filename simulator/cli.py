@@ -254,24 +254,31 @@ def _add_replay(sub) -> None:
         sub, "replay", help="the strategies of a scenario file on a real S&P 500 / VIX window",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Run the strategies of a scenario file on the real S&P 500 closes from "
-                    "--start to --end,\nthe model's state set each day from that day's VIX "
-                    "(and VIX3M) closes only.\nOptions are priced by the model at that state: "
-                    "model prices around real levels,\nnot historical quotes. A first step: "
-                    "DTEs at 252 trading days a year (not the\nexchange calendar), VIX layers "
-                    "off the model's futures (not the listed VX contracts).",
-        epilog="example: alvh replay quickstart --start 2020-01-02 --end 2020-12-31 --trades")
+                    "--start to --end\n(default: the file's own path: {source: history} "
+                    "window), the model's state fitted each\nday to that day's VIX curve "
+                    "only (VIX, VIX3M, VIX6M, listed VX futures; spot VIX alone\nfor a "
+                    "one-factor model). Options are priced by the model at that state: model "
+                    "prices\naround real levels, not historical quotes. DTEs at 252 trading "
+                    "days a year (not the\nexchange calendar); VIX layers off the model's "
+                    "futures (not the listed VX contracts).",
+        epilog="examples:\n  alvh replay history_covid --figure covid.png\n"
+               "  alvh replay quickstart --start 2020-01-02 --end 2020-12-31 --trades")
     rep.add_argument("scenario", metavar="SCENARIO.yaml",
                      help="scenario file whose strategies and costs are replayed")
-    rep.add_argument("--start", required=True, help="first date, YYYY-MM-DD")
-    rep.add_argument("--end", required=True, help="last date, YYYY-MM-DD")
-    rep.add_argument("--model", default="svcj_2f_calibrated",
-                     help="model preset (default: svcj_2f_calibrated, the state from VIX and "
-                          "VIX3M; one-factor presets use spot VIX alone)")
+    rep.add_argument("--start", help="first date, YYYY-MM-DD (default: the file's path.start)")
+    rep.add_argument("--end", help="last date, YYYY-MM-DD (default: the file's path.end)")
+    rep.add_argument("--model", default=None,
+                     help="model preset (default: the file's first scenario's model, else "
+                          "svcj_2f_calibrated; one-factor presets use spot VIX alone)")
+    rep.add_argument("--figure", metavar="FILE.png",
+                     help="also draw the S&P 500, VIX with the real and model futures, and each "
+                          "book with its VIX call trades marked (png, svg or pdf)")
     rep.add_argument("--trades", action="store_true", help="also print every trade, dated")
 
 
 def _cmd_replay(args) -> int:
     import re
+    from pathlib import Path
 
     import numpy as np
 
@@ -280,11 +287,22 @@ def _cmd_replay(args) -> int:
     from simulator.scenario.loader import load_scenario
     from simulator.strategy import replay_history
 
+    plan = load_scenario(args.scenario)
+    own = plan.path.source == "history"
     for name in ("start", "end"):
+        if getattr(args, name) is None:
+            if not own:
+                raise ValueError(f"--{name}: give a date as YYYY-MM-DD ({args.scenario} has no "
+                                 "path: {source: history} window of its own)")
+            setattr(args, name, getattr(plan.path, name).isoformat())
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", getattr(args, name)):
             raise ValueError(f"--{name} {getattr(args, name)!r}: give a date as YYYY-MM-DD")
-    plan = load_scenario(args.scenario, n_paths=1)
-    model = load_model(args.model)
+    if args.figure is not None and Path(args.figure).suffix.lstrip(".") not in (
+            "png", "svg", "pdf"):
+        raise ValueError(f"--figure {args.figure}: give a file ending in .png, .svg or .pdf")
+    model = load_model(args.model) if args.model else (
+        plan.scenarios[0].model if own else load_model("svcj_2f_calibrated"))
+    args.model = model.name or "the file's model"
     result, path = replay_history(model, plan.strategies, args.start, args.end,
                                   costs=plan.costs, capital=plan.simulation.capital)
     dates = path.dates
@@ -310,6 +328,17 @@ def _cmd_replay(args) -> int:
         premium = result.pnl_of(name, "hedge_premium")[0]
         print(f"{name:<18}{100 * (book[-1] - 1):>8.2f}{100 * worst[0] / risk:>15.1f}  "
               f"{dates[top] + ' -> ' + dates[trough]:<25}{back:<14}{100 * premium:>14.2f}")
+    if args.figure is not None:
+        from simulator.common.files import atomic_path
+        from simulator.report.history import history_figure
+
+        fig = history_figure(result, path, model, title=f"{plan.name}: {dates[0]} to "
+                                                         f"{dates[-1]}")
+        target = Path(args.figure)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(target) as tmp:
+            fig.savefig(tmp, dpi=130, format=target.suffix.lstrip("."))
+        print(f"\nwrote {target}")
     if args.trades:
         print(f"\n{'date':<12}{'strategy':<18}{'action':<16}{'detail':<42}{'contracts':>10}"
               f"{'price':>9}{'SPX':>9}{'VIX':>7}")
@@ -581,8 +610,7 @@ def _cmd_run(args) -> int:
     n_units = len(plan.scenarios) * -(-plan.n_paths // plan.simulation.chunk_paths)
     if not args.quiet:
         print(f"{plan.name}: {len(plan.scenarios)} scenario(s) x {len(plan.strategies)} "
-              f"strategies, {plan.n_paths:,} paths x {plan.n_days} days, seed {plan.seed}, "
-              f"{n_units} chunk(s)", file=sys.stderr)
+              f"strategies, {plan.describe_paths()}, {n_units} chunk(s)", file=sys.stderr)
     from simulator.scenario.runner import check_resources, parse_memory
 
     max_memory = parse_memory(args.max_memory) if args.max_memory is not None else None
@@ -620,8 +648,7 @@ def _cmd_run(args) -> int:
         from simulator.results.summary import format_summary, summarize
 
         chatter = sys.stdout if args.format in ("text", "markdown") else sys.stderr
-        print(f"{plan.name}: {plan.n_paths:,} paths x {plan.n_days} days, seed {plan.seed}"
-              f" -> {out}", file=chatter)
+        print(f"{plan.name}: {plan.describe_paths()} -> {out}", file=chatter)
         print(format_summary(summarize(cube), wide=args.wide, fmt=args.format))
     return EXIT_OK
 

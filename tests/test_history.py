@@ -90,3 +90,297 @@ def test_alvh_replay_prints_each_strategy_on_the_real_window(capsys):
     assert "2020-03-16" in out  # a dated trade log (the monetisation and rolls of March)
     assert main(["replay", "quickstart", "--start", "2020/01/02", "--end", "2020-06-30"]) == 2
     assert "YYYY-MM-DD" in capsys.readouterr().err
+
+
+# ---- history as a scenario's path source (issue 15) ----------------------------------------
+
+import xarray as xr  # noqa: E402
+
+from simulator.calibration.states import curve_history  # noqa: E402
+from simulator.pricing.pricer import Pricer  # noqa: E402
+from simulator.strategy.config import trading_days  # noqa: E402
+
+CALIBRATED = "svcj_2f_calibrated"
+HELD = {"every_trading_days": 200, "dte": 45, "short_delta": 0.16, "wing_width": 50.0}
+ONE_CALL = {"sizing": "budget", "budget_annual": 0.02,
+            "layers": {"front": {"dte": 30, "roll_dte": 7, "weight": 1.0,
+                                 "strike": {"rule": "pct_above_future", "value": 0.10}}},
+            "term_structure": {"enabled": False}, "monetize": {"enabled": False}}
+
+
+def _history_file(tmp_path, path_line, strategies=None, extra="", name="hist"):
+    strategies = strategies or (
+        "  unhedged: {condor: {preset: monthly_16_delta}, hedge: none}\n"
+        "  alvh: {condor: {preset: monthly_16_delta}, hedge: {preset: alvh_40_40_20}}\n")
+    text = (f"name: {name}\npath: {path_line}\nsimulation: {{seed: 0, chunk_paths: 16}}\n"
+            f"model: {{preset: {CALIBRATED}}}\n{extra}strategies:\n{strategies}")
+    file = tmp_path / f"{name}.yaml"
+    file.write_text(text)
+    return file
+
+
+def test_a_replay_priced_by_hand_gives_the_engines_pnl():
+    """Four weeks of February 2020: one condor opened on day 0 and held, one VIX call bought
+    on day 0 and sold at its roll date, no costs. Each price is the model's at that day's
+    fitted state (Pricer, the public pricing API), each settlement the real data; the engine's
+    P&L buckets agree to 1e-10 of equity."""
+    model = sim.load_model(CALIBRATED)
+    s = {"s": strategy(HELD, ONE_CALL, costs="none")}
+    result, path = replay_history(model, s, "2020-02-03", "2020-03-06")
+    n = path.dates.size - 1
+    price = Pricer(model)
+    per_contract = 100.0 / 1_000_000.0
+
+    (opened,) = [t for t in result.trades if t.action == "condor open"]
+    dte = trading_days(45)
+    assert opened.day == 0
+
+    def condor(d, left):
+        k = opened.strikes
+        def leg(strike, kind):
+            return price.spx_option(path.spx[d], path.v[d], left, strike, kind, m=path.m[d])
+
+        return leg(k[1], "put") - leg(k[0], "put") + leg(k[2], "call") - leg(k[3], "call")
+
+    credit = condor(0, float(dte))
+    assert opened.price == pytest.approx(credit, abs=1e-10)
+    qty = opened.contracts * per_contract
+    mark_end = condor(n, float(dte - n))  # still open at the end: marked at the model price
+    assert result.pnl_of("s", "condor")[0] == pytest.approx(qty * (credit - mark_end), abs=1e-10)
+
+    buys = [t for t in result.trades if t.action == "VIX call buy"]
+    sells = [t for t in result.trades if t.action == "VIX call sell"]
+    tenor, roll = trading_days(30), trading_days(7)
+    # bought on day 0, sold at the roll date, bought again that day and held to the end
+    assert [t.day for t in buys] == [0, tenor - roll] and [t.day for t in sells] == [tenor - roll]
+    assert "roll" in sells[0].detail
+    layer = 0.0
+    for buy in buys:
+        d = buy.day
+        future = price.vix_future(path.v[d], float(tenor), m=path.m[d])
+        strike = buy.strikes[0]
+        assert strike == round(1.10 * future)  # 10 % above the model's future of its expiry
+        paid = price.vix_option(path.v[d], float(tenor), strike, m=path.m[d])
+        assert buy.price == pytest.approx(paid, abs=1e-10)
+        left = d + tenor - n
+        if d == 0:
+            r = tenor - roll
+            got = price.vix_option(path.v[r], float(roll), strike, m=path.m[r])
+            assert sells[0].price == pytest.approx(got, abs=1e-10)
+        else:  # open at the end: marked at the model's price
+            got = price.vix_option(path.v[n], float(left), strike, m=path.m[n])
+        layer += buy.contracts * per_contract * (got - paid)
+    assert result.pnl_of("s", "layer_front")[0] == pytest.approx(layer, abs=1e-10)
+    # the books balance: every bucket together is the account's return
+    assert result.pnl_of("s", "interest")[0] > 0
+    np.testing.assert_allclose(result.pnl[0, 0, :9].sum(), result.total_return("s")[0],
+                               atol=1e-12)
+
+
+def test_changing_the_data_after_a_day_changes_nothing_up_to_it(monkeypatch):
+    """No look-ahead: every close after 2020-03-02 (the S&P 500 down 30 %, VIX, VIX3M, VIX6M
+    and every VX settlement doubled) leaves every state, decision, trade and mark up to that
+    day exactly as it was."""
+    from simulator.model import history as history_module
+    from simulator.model import stylized_facts
+
+    model = sim.load_model(CALIBRATED)
+    s = {"unhedged": strategy("monthly_16_delta"),
+         "alvh": strategy("monthly_16_delta", "alvh_40_40_20")}
+    before, path = replay_history(model, s, "2020-01-02", "2020-06-30")
+    cut = "2020-03-02"
+    d = int(np.flatnonzero(path.dates == cut)[0])
+    original = stylized_facts.load_market_series
+
+    def changed(name):
+        data = original(name)
+        later = data["date"] > cut
+        for col in ("close", "settle"):
+            if col in data:
+                data[col] = np.where(later, data[col] * (0.7 if name == "spx_daily" else 2.0),
+                                     data[col])
+        return data
+
+    for module in (stylized_facts, history_module, "simulator.calibration.market"):
+        monkeypatch.setattr(module if not isinstance(module, str) else
+                            __import__(module, fromlist=["x"]), "load_market_series", changed)
+    after, path2 = replay_history(model, s, "2020-01-02", "2020-06-30")
+    assert not np.array_equal(path.spx, path2.spx)  # the change took
+    for field in ("spx", "vix", "v", "m"):
+        np.testing.assert_array_equal(getattr(path, field)[:d + 1],
+                                      getattr(path2, field)[:d + 1])
+    for name in ("equity", "trading", "hedge"):
+        np.testing.assert_array_equal(getattr(before, name)[..., :d + 1],
+                                      getattr(after, name)[..., :d + 1])
+    early = [(t.strategy, t.day, t.action, t.detail, t.contracts, t.price)
+             for t in before.trades if t.day <= d]
+    assert early and early == [(t.strategy, t.day, t.action, t.detail, t.contracts, t.price)
+                               for t in after.trades if t.day <= d]
+    assert not np.array_equal(before.equity[..., -1], after.equity[..., -1])
+
+
+def test_a_scenario_on_history_is_the_replay_and_names_its_dates(tmp_path):
+    from simulator.scenario.loader import load_scenario
+    from simulator.scenario.runner import run_plan
+
+    file = _history_file(tmp_path, "{source: history, start: 2022-01-03, end: 2022-03-31}")
+    plan = load_scenario(file)
+    cube = run_plan(plan, summary=True)
+    result, path = replay_history(sim.load_model(CALIBRATED), plan.strategies, "2022-01-03",
+                                  "2022-03-31")
+    assert cube.sizes["path"] == 1 and cube.sizes["day"] == path.dates.size
+    np.testing.assert_array_equal(cube.date.values, path.dates)
+    assert cube.window_start.values[0] == "2022-01-03" and cube.attrs["path_source"] == "history"
+    assert "not historical quotes" in cube.attrs["path_note"]
+    for name in result.strategies:
+        assert float(cube.total_return.sel(strategy=name).item()) == pytest.approx(
+            result.total_return(name)[0], abs=1e-12)
+    # one real path: numbers without confidence intervals, and the summary says why
+    from simulator.results.summary import format_summary, summarize
+
+    table = summarize(cube)
+    assert np.isnan(table["drag_lo"]).all() and np.isfinite(table.loc[(slice(None), "alvh"),
+                                                                        "drag"]).all()
+    text = format_summary(table)
+    assert "one real path: no sampling CI" in " ".join(text.split())
+    assert "[" not in text.split("drag %/yr")[1].split("acct:")[0]
+
+
+def test_the_first_rolling_window_is_the_single_window_replay(tmp_path):
+    from simulator.scenario.loader import load_scenario
+    from simulator.scenario.runner import run_plan
+
+    windows = load_scenario(_history_file(
+        tmp_path, "{source: history_windows, start: 2018-01-02, end: 2019-12-31, "
+                  "length_days: 63, step_days: 21}", name="win"))
+    w = windows.history
+    assert w.n_paths == (w.dates.size - 1 - 63) // 21 + 1 and windows.n_days == 63
+    first = load_scenario(_history_file(
+        tmp_path, f"{{source: history, start: {w.dates[0]}, end: {w.dates[63]}}}", name="one"))
+    a = run_plan(windows, summary=False)
+    b = run_plan(first, summary=False)
+    assert a.window_start.values[0] == b.window_start.values[0] == w.dates[0]
+    assert a.window_end.values[0] == b.window_end.values[0] == w.dates[63]
+    per_path = [name for name, var in b.data_vars.items() if "path" in var.dims]
+    assert len(per_path) > 10
+    coords = ["window_start", "window_end", "date"]
+    left = a[per_path].isel(path=[0]).drop_vars(coords, errors="ignore")
+    right = b[per_path].drop_vars(coords, errors="ignore")
+    left.attrs = right.attrs = {}  # the runs' own provenance differs (file, span, source)
+    xr.testing.assert_identical(left, right)
+    # window i starts 21 i trading days later, and its days' states are the same days' states
+    assert list(a.window_start.values[:3]) == list(w.dates[[0, 21, 42]])
+    assert a.attrs["window_block"] == 3  # 63-day windows every 21 days: 3 share each day
+
+
+@pytest.mark.parametrize("path_line, field, fragment", [
+    ("{source: history, start: 1985-01-02, end: 1985-12-31}", "path.start",
+     r"data run from|from the first VX futures"),
+    ("{source: history, start: 2020-06-30, end: 2020-01-02}", "path", "before start"),
+    ("{source: history_windows, start: 2020-01-02, end: 2020-12-31, length_days: 2000}",
+     "path.length_days", "longer than the data's"),
+    ("{source: history, start: 2020-01-02}", "path", "needs end"),
+    ("{source: history_windows, start: 2020-01-02, end: 2020-12-31}", "path",
+     "needs length_days"),
+    ("{source: model, start: 2020-01-02}", "path", "only for a history source"),
+    ("{source: history, start: 2020-13-02, end: 2020-12-31}", "path.start", "date")])
+def test_bad_history_input_exits_2_naming_the_field_and_writes_nothing(
+        tmp_path, capsys, path_line, field, fragment):
+    from simulator.cli import main
+
+    file = _history_file(tmp_path, path_line)
+    out = tmp_path / "out.nc"
+    code = main(["run", str(file), "--out", str(out), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert str(file) in err and field in err and "Traceback" not in err
+    import re
+
+    assert re.search(fragment, err), err
+    assert not out.exists() and not list(tmp_path.glob(".out.nc*"))
+
+
+def test_history_refuses_paths_days_shocks_and_a_missing_data_file(tmp_path, capsys,
+                                                                    monkeypatch):
+    from simulator.cli import main
+
+    line = "{source: history, start: 2020-01-02, end: 2020-03-31}"
+    file = _history_file(tmp_path, line)
+    assert main(["run", str(file), "--paths", "100", "--quiet",
+                 "--out", str(tmp_path / "a.nc")]) == 2
+    assert "one path per window" in capsys.readouterr().err
+    shocked = _history_file(tmp_path, line, extra="scenarios:\n  s: {shocks: [{day: 3, "
+                                                   "vix: 40}]}\n", name="shocked")
+    assert main(["validate", str(shocked)]) == 2
+    assert "scenarios.s.shocks" in capsys.readouterr().err
+    days = tmp_path / "days.yaml"
+    days.write_text(file.read_text().replace("{seed: 0,", "{seed: 0, days: 30,"))
+    assert main(["validate", str(days)]) == 2
+    assert "simulation.days" in capsys.readouterr().err
+
+    from simulator.calibration import market
+    from simulator.model import history as history_module
+    from simulator.model import stylized_facts
+
+    def missing(name):
+        raise FileNotFoundError(f"no market data file {name}.csv in simulator/data/market")
+
+    for module in (stylized_facts, history_module, market):
+        monkeypatch.setattr(module, "load_market_series", missing)
+    out = tmp_path / "b.nc"
+    assert main(["run", str(file), "--quiet", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "path" in err and "market data missing" in err and not out.exists()
+
+
+def test_block_bootstrap_keeps_neighbours_together_and_widens_dependent_cis():
+    from simulator.results.stats import block_resample_indices, resample_indices
+
+    idx = block_resample_indices(100, 50, 7, 10)
+    assert idx.shape == (50, 100) and idx.min() >= 0 and idx.max() < 100
+    steps = np.diff(idx, axis=1)[:, :9]  # within the first block: consecutive paths
+    assert (steps == 1).all()
+    np.testing.assert_array_equal(block_resample_indices(100, 5, 3, 1),
+                                  resample_indices(100, 5, 3))
+    # an AR(1) sequence with phi 0.9: the mean's true SE is sqrt((1 + phi) / (1 - phi)) =
+    # 4.4 times the iid formula's; blocks of 30 recover most of that, single paths none
+    rng = np.random.default_rng(11)
+    x = np.zeros(3000)
+    for t in range(1, x.size):
+        x[t] = 0.9 * x[t - 1] + rng.standard_normal()
+    se_iid = x[resample_indices(x.size, 400, 1)].mean(axis=1).std()
+    se_block = x[block_resample_indices(x.size, 400, 1, 30)].mean(axis=1).std()
+    assert se_block / se_iid > 3.0
+
+
+def test_curve_states_match_vix_and_do_not_depend_on_the_window():
+    model = sim.load_model(CALIBRATED)
+    long = curve_history(model, "2019-06-03", "2020-12-31")
+    short = curve_history(model, "2020-02-03", "2020-03-20")
+    idx = np.searchsorted(long.dates, short.dates)
+    for field in ("v", "m", "spx", "vix"):
+        np.testing.assert_array_equal(getattr(short, field), getattr(long, field)[idx])
+    vix = model.vix_index(long.v, long.m)
+    inner = ~long.clipped
+    assert np.abs(vix[inner] - long.vix[inner]).max() < 0.05  # spot VIX all but matched
+    # two-factor history before VIX3M (Sep 2009): from the VX futures
+    crisis = curve_history(model, "2008-09-02", "2009-03-31")
+    assert crisis.dates[0] == "2008-09-02" and np.isnan(crisis.vix3m).all()
+
+
+def test_alvh_replay_takes_the_files_window_and_draws_the_replay(tmp_path, capsys):
+    from simulator.cli import main
+
+    file = _history_file(tmp_path, "{source: history, start: 2018-01-02, end: 2018-03-29}")
+    figure = tmp_path / "replay.png"
+    assert main(["replay", str(file), "--figure", str(figure)]) == 0
+    out = capsys.readouterr().out
+    assert "2018-01-02 .. 2018-03-29" in out and "not historical quotes" in out
+    assert figure.stat().st_size > 20_000 and figure.read_bytes()[:4] == b"\x89PNG"
+    # a file without a window of its own needs --start and --end
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(file.read_text().replace(
+        "path: {source: history, start: 2018-01-02, end: 2018-03-29}\n", "").replace(
+        "{seed: 0,", "{paths: 10, seed: 0,"))
+    assert main(["replay", str(plain)]) == 2
+    assert "--start" in capsys.readouterr().err

@@ -49,6 +49,14 @@ class CurvePricer:
     model: Model
     obs: CurveObservations
     nodes: int = FUTURE_NODES
+    # the futures' maturities to integrate the Riccati equations on (years; default: those
+    # of ``obs``). A fixed grid makes a day's prices independent of the other days' contracts
+    # (the integration steps depend on the set of maturities, at the 1e-9 level)
+    future_taus: np.ndarray | None = None
+    # weights of index residuals in the daily solve, e.g. {"VIX": 1e4}: a weighted index row
+    # w (100 sqrt(x) - value)^2 is the row 100 sqrt(w x) - sqrt(w) value, so the kernel needs
+    # no weights of its own
+    index_weights: dict | None = None
     _future: FutureCurve = field(init=False, repr=False)
 
     def __post_init__(self):
@@ -57,6 +65,13 @@ class CurvePricer:
         self._fut_rows = np.flatnonzero(fut)
         self._idx_rows = np.flatnonzero(~fut)
         taus, self._tau_index = np.unique(self.obs.tenor_years[fut], return_inverse=True)
+        if self.future_taus is not None and taus.size:
+            grid = np.asarray(self.future_taus, dtype=float)
+            self._tau_index = np.searchsorted(grid, self.obs.tenor_years[fut])
+            if (self._tau_index >= grid.size).any() or not np.array_equal(
+                    grid[self._tau_index], self.obs.tenor_years[fut]):
+                raise ValueError("future_taus must hold every futures maturity of obs")
+            taus = grid
         self._future = FutureCurve(q, taus, nodes=self.nodes) if taus.size else None
         tenors = self.obs.tenor_years[~fut]
         coef = {t: vix_state_coefficients(q, t) for t in np.unique(tenors)}
@@ -133,10 +148,15 @@ class CurvePricer:
             if not self.model.two_factor:
                 alpha = alpha + gamma * self._theta
                 gamma = np.zeros_like(gamma)
+        value = self.obs.value
+        if self.index_weights:
+            w = np.ones(n)
+            for label, weight_of_label in self.index_weights.items():
+                w[self.obs.label == label] = float(weight_of_label)
+            a, b, c, value = a * w, b * w, c * w, value * np.sqrt(w)
         first = day_bounds(self.obs.day, self.obs.dates.size)
         return (first, a, b, c, tau_index, np.ascontiguousarray(alpha),
-                np.ascontiguousarray(beta), np.ascontiguousarray(gamma), weight,
-                self.obs.value)
+                np.ascontiguousarray(beta), np.ascontiguousarray(gamma), weight, value)
 
 
 @dataclass

@@ -35,6 +35,12 @@ class _Loader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+# Dates stay text: YAML would turn 2020-01-02 into a date but 2020-13-02 into an error
+# without a field path; the schema parses them and names the field.
+_Loader.add_constructor("tag:yaml.org,2002:timestamp",
+                        lambda loader, node: loader.construct_scalar(node))
+
+
 def _check_size(root) -> None:
     """Walk the composed graph (aliases are shared nodes, so a shared node counts each time it
     is reached, as it would be built), without recursion."""

@@ -7,8 +7,17 @@ Options are then priced by the model at that state: model prices around real lev
 historical quotes. Days are the trading days of the data (its holidays included); day 0 is
 the first day of the window.
 
-This is the path source of history replays (issue 15 builds the scenario files, real VX
-contracts for the layers, the exchange calendar and rolling windows on it).
+Two path sources are built on it (a scenario file's ``path`` section):
+
+- ``history``: one window, one path (:func:`history_path`);
+- ``history_windows``: every window of ``length_days`` trading days starting each
+  ``step_days`` in a span, one path each (:class:`HistoryWindows`), a model-free sample of
+  real-world years. Overlapping windows are not independent: statistics over them use a
+  moving-block bootstrap (:func:`simulator.results.stats.block_resample_indices`).
+
+Not yet modelled (documented in ``docs/history.md``): the exchange's expiry calendar (DTEs
+are counted in the data's trading days, 252 a year) and the listed VX contracts (the VIX
+layers are priced off the model's futures at the inferred state).
 """
 
 from __future__ import annotations
@@ -60,33 +69,142 @@ def check_window(start: str, end: str, what: str) -> None:
         raise ValueError(f"{what} {start} to {end}: the end is before the start")
 
 
-def history_path(model: Model, start: str, end: str) -> HistoryPath:
-    """The trading days from ``start`` to ``end`` (ISO dates, inclusive) that have an S&P 500
-    close and a VIX close (and a VIX3M close for a two-factor model), with the state each
-    day's closes imply under ``model``'s Q parameters."""
-    check_window(start, end, "history")
+def _series(two_factor: bool) -> list[tuple[np.ndarray, np.ndarray]]:
     series = [_closes("spx_daily"), _closes("vix_daily")]
-    if model.two_factor:
+    if two_factor:
         series.append(_closes("vix3m_daily"))
+    return series
+
+
+def _common_dates(series) -> np.ndarray:
     dates = series[0][0]
     for d, _ in series[1:]:
         dates = np.intersect1d(dates, d)
-    first, last = dates[0], dates[-1]
+    return dates
+
+
+def _names(two_factor: bool) -> str:
+    return "S&P 500, VIX" + (" and VIX3M" if two_factor else "")
+
+
+def _hint(two_factor: bool) -> str:
+    return ("; a one-factor model needs spot VIX only (from 1990), e.g. svcj_default"
+            if two_factor else "")
+
+
+def history_dates(start: str, end: str, two_factor: bool, what: str = "history",
+                  min_days: int = MIN_DAYS) -> np.ndarray:
+    """The trading days from ``start`` to ``end`` (ISO dates, inclusive) with an S&P 500 and a
+    VIX close (and a VIX3M close when ``two_factor``); at least ``min_days`` of them, else a
+    ValueError naming the window and the data's range."""
+    check_window(start, end, what)
+    dates = _common_dates(_series(two_factor))
     window = dates[(dates >= start) & (dates <= end)]
-    if window.size < MIN_DAYS:
-        names = "S&P 500, VIX" + (" and VIX3M" if model.two_factor else "")
-        hint = ("; a one-factor model needs spot VIX only (from 1990), e.g. svcj_default"
-                if model.two_factor else "")
-        raise ValueError(f"history {start} to {end}: {window.size} trading day(s) with "
-                         f"{names} closes; at least {MIN_DAYS} are needed, and the data run "
-                         f"from {first} to {last}{hint}")
-    closes = [c[np.searchsorted(d, window)] for d, c in series]
+    if window.size < min_days:
+        raise ValueError(f"{what} {start} to {end}: {window.size} trading day(s) with "
+                         f"{_names(two_factor)} closes; at least {min_days} are needed, and "
+                         f"the data run from {dates[0]} to {dates[-1]}{_hint(two_factor)}")
+    return window
+
+
+def history_on(model: Model, dates: np.ndarray) -> HistoryPath:
+    """The real path on ``dates`` (days that have every close ``model`` needs), with the state
+    each day's closes imply under ``model``'s Q parameters."""
+    series = _series(model.two_factor)
+    closes = []
+    for d, c in series:
+        idx = np.minimum(np.searchsorted(d, dates), d.size - 1)
+        if not (d[idx] == dates).all():
+            raise ValueError("history: a date without every close the model needs")
+        closes.append(c[idx])
     spx, vix = closes[0], closes[1]
     vix3m = closes[2] if model.two_factor else None
     v, m, clipped = states_from_vix_curve(model.Q, vix, vix3m)
-    return HistoryPath(window, spx, vix, vix3m, np.asarray(v, dtype=float),
+    return HistoryPath(np.asarray(dates), spx, vix, vix3m, np.asarray(v, dtype=float),
                        None if m is None else np.asarray(m, dtype=float),
                        np.asarray(clipped, dtype=bool))
 
 
-__all__ = ["MIN_DAYS", "HistoryPath", "check_window", "history_path"]
+def history_path(model: Model, start: str, end: str) -> HistoryPath:
+    """The trading days from ``start`` to ``end`` (ISO dates, inclusive) that have an S&P 500
+    close and a VIX close (and a VIX3M close for a two-factor model), with the state each
+    day's closes imply under ``model``'s Q parameters."""
+    return history_on(model, history_dates(start, end, model.two_factor))
+
+
+@dataclass(frozen=True)
+class HistoryWindows:
+    """Windows of real history as paths: window ``i`` is ``dates[starts[i] : starts[i] +
+    n_days + 1]`` (``n_days`` moves). One window spanning every date is a single replay."""
+
+    dates: np.ndarray
+    starts: np.ndarray
+    n_days: int
+
+    @property
+    def n_paths(self) -> int:
+        return int(self.starts.size)
+
+    def first_dates(self) -> np.ndarray:
+        return self.dates[self.starts]
+
+    def last_dates(self) -> np.ndarray:
+        return self.dates[self.starts + self.n_days]
+
+
+def single_window(dates: np.ndarray) -> HistoryWindows:
+    """All of ``dates`` as one path (``path.source: history``)."""
+    return HistoryWindows(np.asarray(dates), np.array([0]), len(dates) - 1)
+
+
+def rolling_windows(dates: np.ndarray, length_days: int, step_days: int) -> HistoryWindows:
+    """Every window of ``length_days`` moves whose first day is a multiple of ``step_days``
+    trading days after ``dates[0]`` and whose last day is in ``dates`` (``path.source:
+    history_windows``)."""
+    dates = np.asarray(dates)
+    if length_days < MIN_DAYS - 1:
+        raise ValueError(f"path.length_days {length_days}: at least {MIN_DAYS - 1} trading "
+                         "days (a month) are needed")
+    if step_days < 1:
+        raise ValueError(f"path.step_days {step_days}: at least 1")
+    if dates.size < length_days + 1:
+        raise ValueError(f"path.length_days {length_days}: longer than the data's "
+                         f"{dates.size - 1} trading-day moves from {dates[0]} to {dates[-1]}")
+    starts = np.arange(0, dates.size - length_days, step_days)
+    return HistoryWindows(dates, starts, int(length_days))
+
+
+class HistorySource:
+    """Windows of one real path as a path source for the runner: ``chunk(start, n)`` gives
+    windows ``start .. start + n - 1`` as a :class:`~simulator.model.paths.PathChunk`. A day
+    has the same state in every window it belongs to: its own closes' state."""
+
+    def __init__(self, path: HistoryPath, windows: HistoryWindows):
+        if not np.array_equal(path.dates, windows.dates):
+            raise ValueError("the windows and the path must be on the same dates")
+        self.windows = windows
+        self.path = path
+
+    def chunk(self, start: int, n: int):
+        from simulator.model.paths import PathChunk
+
+        w = self.windows
+        rows = w.starts[start:start + n, None] + np.arange(w.n_days + 1)[None, :]
+        p = self.path
+        return PathChunk(start, p.spx[rows], p.v[rows], p.vix[rows],
+                         None if p.m is None else p.m[rows])
+
+
+def restricted(path: HistoryPath, dates: np.ndarray) -> HistoryPath:
+    """``path`` on a subset ``dates`` of its days."""
+    idx = np.searchsorted(path.dates, dates)
+    if not (idx < path.dates.size).all() or not np.array_equal(path.dates[idx], dates):
+        raise ValueError("history: dates outside the path")
+    return HistoryPath(path.dates[idx], path.spx[idx], path.vix[idx],
+                       None if path.vix3m is None else path.vix3m[idx], path.v[idx],
+                       None if path.m is None else path.m[idx], path.clipped[idx])
+
+
+__all__ = ["MIN_DAYS", "HistoryPath", "HistorySource", "HistoryWindows", "check_window",
+           "history_dates", "history_on", "history_path", "restricted", "rolling_windows",
+           "single_window"]

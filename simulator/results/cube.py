@@ -304,6 +304,15 @@ def _coords(plan, n_months: int) -> dict:
     }
     for name, values in plan.sweep_coords.items():
         coords[name] = ("strategy", values, {"long_name": f"swept value of {name}"})
+    windows = plan.history
+    if windows is not None:  # real history: each path is a window of dates
+        coords["window_start"] = ("path", windows.first_dates().astype(str),
+                                  {"long_name": "first date of the path's real window"})
+        coords["window_end"] = ("path", windows.last_dates().astype(str),
+                                {"long_name": "last date of the path's real window"})
+        if windows.n_paths == 1:
+            coords["date"] = ("day", windows.dates.astype(str),
+                              {"long_name": "trading date of the real window"})
     return coords
 
 
@@ -316,7 +325,9 @@ def _attrs(plan) -> dict:
     return {
         "Conventions": CF_CONVENTIONS,
         "title": f"ALVH simulator results: {plan.name}",
-        "source": f"alvh-simulator {__version__}: Monte Carlo paths under P, prices under Q",
+        "source": (f"alvh-simulator {__version__}: Monte Carlo paths under P, prices under Q"
+                   if plan.history is None else f"alvh-simulator {__version__}: real S&P 500 "
+                   "/ VIX history, prices under Q at the implied state"),
         "scenario_name": plan.name,
         "description": plan.description,
         "scenario_file": plan.source,
@@ -346,11 +357,43 @@ def _attrs(plan) -> dict:
         "table_grid": json.dumps(vars(TableGrid()), sort_keys=True),
         "table_version": TABLE_VERSION,
         "simulation": json.dumps(plan.simulation.model_dump(mode="json"), sort_keys=True),
+        **_path_attrs(plan),
         "comment": "P paths, Q prices; 252 trading days a year; equity 1.0 at day 0; "
                    "DTE in calendar days; drawdowns of the trading book are in units of "
                    "starting equity (divide by risk_per_tranche for risk capital)",
         **_flat_settings(plan),
     }
+
+
+HISTORY_NOTE = ("real history: the S&P 500's closes and real VIX (rules, costs, settlements); "
+                "options are priced by the model at each day's state, fitted to that day's "
+                "VIX curve (model prices around real levels, not historical quotes); DTEs in "
+                "the data's trading days at 252 a year; VIX layers off the model's futures, "
+                "not the listed VX contracts (docs/history.md)")
+
+
+def _path_attrs(plan) -> dict:
+    """Where the paths came from: the model, or real windows (with the data used)."""
+    windows = plan.history
+    if windows is None:
+        return {"path_source": "model"}
+    data = "S&P 500 and Cboe VIX closes" + (
+        "; Cboe VIX3M, VIX6M and VX futures settlements (two-factor states)"
+        if any(s.model.two_factor for s in plan.scenarios) else "")
+    out = {"path_source": plan.path.source, "path_note": HISTORY_NOTE,
+           "history_span": f"{windows.dates[0]} to {windows.dates[-1]}",
+           "history_data": data + " (simulator/data/market, SOURCES.md)"}
+    if plan.path.source == "history_windows":
+        out |= {"window_length_days": windows.n_days,
+                "window_step_days": int(plan.path.step_days or 21),
+                "window_block": window_block(windows.n_days, int(plan.path.step_days or 21))}
+    return out
+
+
+def window_block(length_days: int, step_days: int) -> int:
+    """Overlapping windows: consecutive windows share days for ceil(length / step) steps,
+    the block length of the moving-block bootstrap over windows."""
+    return max(1, -(-int(length_days) // int(step_days)))
 
 
 def _flat_settings(plan) -> dict:

@@ -180,6 +180,20 @@ def resample_indices(n: int, n_boot: int, seed) -> np.ndarray:
     return np.random.default_rng(seed).integers(0, n, size=(n_boot, n))
 
 
+def block_resample_indices(n: int, n_boot: int, seed, block: int) -> np.ndarray:
+    """(n_boot, n) indices of a moving-block bootstrap (Kunsch 1989, Ann. Statist. 17(3)):
+    each resample strings together blocks of ``block`` consecutive paths, their starts drawn
+    uniformly from 0 .. n - block, cut to n. For dependent paths in a sequence (overlapping
+    rolling windows of history); ``block`` 1 is the ordinary bootstrap."""
+    block = int(min(max(block, 1), n))
+    if block == 1:
+        return resample_indices(n, n_boot, seed)
+    n_blocks = -(-n // block)
+    starts = np.random.default_rng(seed).integers(0, n - block + 1, size=(n_boot, n_blocks))
+    idx = (starts[:, :, None] + np.arange(block)[None, None, :]).reshape(n_boot, -1)
+    return idx[:, :n]
+
+
 def _take(data: Mapping, idx: np.ndarray) -> dict:
     return {k: _take(v, idx) if isinstance(v, Mapping) else v[idx] for k, v in data.items()}
 

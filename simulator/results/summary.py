@@ -30,10 +30,10 @@ from simulator.results.metrics import annualise, cvar, run_years
 from simulator.results.stats import (
     RISK_STATISTICS,
     STATISTICS,
+    block_resample_indices,
     figure_draws,
     interval,
     nan_last_median,
-    resample_indices,
     risk_book,
 )
 
@@ -123,7 +123,9 @@ def stored_summary(cube, baseline: str = BASELINE, n_boot: int = 1000, level: fl
              **dict(zip(fields, var.sel(scenario=sc, strategy=st).values.tolist(),
                         strict=True))}
             for sc in var.scenario.values for st in var.strategy.values]
-    return pd.DataFrame(rows).set_index(["scenario", "strategy"])
+    table = pd.DataFrame(rows).set_index(["scenario", "strategy"])
+    table.attrs["resampling"] = resampling(cube)
+    return table
 
 
 def _summarize(cube, *, baseline: str, n_boot: int, level: float, seed: int):
@@ -153,8 +155,10 @@ def _summarize(cube, *, baseline: str, n_boot: int, level: float, seed: int):
                 book |= risk_book(sel.trading_monthly_pnl.values, book["annualised_return"],
                                   sel.trading_max_drawdown.values)
             books[str(strategy)] = book
-        # the same resamples for every strategy and statistic of the scenario
-        idx = resample_indices(books[baseline]["total_return"].size, n_boot, [seed, si])
+        # the same resamples for every strategy and statistic of the scenario; overlapping
+        # windows of history are resampled in moving blocks
+        idx = block_resample_indices(books[baseline]["total_return"].size, n_boot, [seed, si],
+                                     int(cube.attrs.get("window_block", 1)))
         usable = {k: f for k, f in figures.items()
                   if ":" not in k or "month_sum" in books[baseline]}
         draws = figure_draws(usable, books, idx)
@@ -189,7 +193,22 @@ def _summarize(cube, *, baseline: str, n_boot: int, level: float, seed: int):
                                                       dtype=float), level)
                     row |= {name: est, f"{name}_lo": lo, f"{name}_hi": hi}
             rows.append(row)
-    return pd.DataFrame(rows).set_index(["scenario", "strategy"])
+    table = pd.DataFrame(rows).set_index(["scenario", "strategy"])
+    if cube.sizes["path"] == 1:  # one real path: no sampling distribution to give a CI
+        table.loc[:, [c for c in table.columns if c.endswith(("_lo", "_hi"))]] = np.nan
+    table.attrs["resampling"] = resampling(cube)
+    return table
+
+
+def resampling(cube) -> str:
+    """How the summary's CIs resample the cube's paths (said under the table)."""
+    if cube.sizes["path"] == 1:
+        return "one real path: no sampling CI"
+    block = int(cube.attrs.get("window_block", 1))
+    if block > 1:
+        return (f"moving blocks of {block} windows resampled: overlapping windows of real "
+                "history are not independent")
+    return "whole paths resampled"
 
 
 SUMMARY_FORMATS = ("text", "csv", "json", "markdown")
@@ -208,14 +227,15 @@ def format_summary(table, *, level: float = 0.95, wide: bool = False, fmt: str =
         return table.reset_index().to_csv(index=False)
     if fmt == "json":
         return table.reset_index().to_json(orient="records", indent=1)
+    how = table.attrs.get("resampling", "whole paths resampled")
     own, paired = _summary_rows(table, wide)
     risk = _risk_rows(table)
     tables = [own, *([risk] if len(risk) > 1 else []), *([paired] if len(paired) > 1 else [])]
     if fmt == "markdown":
         parts = [x for t in tables for x in (_markdown_table(t), "")]
-        return "\n".join([*parts, *_summary_notes(level, width=1000)])
+        return "\n".join([*parts, *_summary_notes(level, 1000, how)])
     out = [x for t in tables for x in (_text_table(t), "")][:-1]
-    return "\n".join([*out, *_summary_notes(level, width=140 if wide else 100)])
+    return "\n".join([*out, *_summary_notes(level, 140 if wide else 100, how)])
 
 
 def _summary_rows(table, wide: bool):
@@ -227,6 +247,8 @@ def _summary_rows(table, wide: bool):
     def ci(row, name, d=digits):
         if name not in row or np.isnan(row.get(name, np.nan)):
             return None
+        if np.isnan(row.get(name + "_lo", np.nan)):  # no CI (one real path)
+            return pct(row[name], d)
         sep = ", " if wide else ","
         return f"{pct(row[name], d)} [{pct(row[name + '_lo'], d)}{sep}{pct(row[name + '_hi'], d)}]"
 
@@ -258,6 +280,8 @@ def _risk_rows(table) -> list[list[str]]:
     def ci(row, name, scale=1.0, d=2):
         if np.isnan(row.get(name, np.nan)):
             return "n/a"
+        if np.isnan(row.get(name + "_lo", np.nan)):
+            return f"{row[name] * scale:.{d}f}"
         lo, hi = row[name + "_lo"] * scale, row[name + "_hi"] * scale
         return f"{row[name] * scale:.{d}f} [{lo:.{d}f},{hi:.{d}f}]"
     for (scenario, strategy), row in table.iterrows():
@@ -267,7 +291,8 @@ def _risk_rows(table) -> list[list[str]]:
     return rows
 
 
-def _summary_notes(level: float, width: int) -> list[str]:
+def _summary_notes(level: float, width: int,
+                   how: str = "whole paths resampled") -> list[str]:
     import textwrap
 
     notes = [
@@ -279,7 +304,7 @@ def _summary_notes(level: float, width: int) -> list[str]:
         "annualised; Calmar: mean annual P&L / mean max drawdown; worst month: median over "
         "paths of each path's worst month, % of equity.",
         f"Paired against the baseline on the same paths; [lo, hi] = {100 * level:.0f} % "
-        "bootstrap CI (whole paths resampled). drag > 0: trading-book P&L given up per year; "
+        f"bootstrap CI ({how}). drag > 0: trading-book P&L given up per year; "
         "DD cut > 0: smaller drawdowns; recov faster > 0: shorter median recovery; CVaR95 gain "
         "> 0: a better worst 5 % of P&L.",
     ]

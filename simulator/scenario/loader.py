@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
 from pydantic import TypeAdapter, ValidationError
 
@@ -30,6 +31,7 @@ from simulator.scenario.schema import (
     REQUIRED,
     SECTIONS,
     ModelSpec,
+    PathConfig,
     ScenarioVariant,
 )
 from simulator.scenario.sweep import expand_sweep
@@ -64,7 +66,9 @@ def parse_scenario(text: str, *, source: str = "<string>", base_dir: Path | None
     doc = _read_document(text, source)
     problems: Problems = []
     values = _validate_sections(doc, n_paths, seed, problems)
+    _path_source(values, doc, n_paths, problems)
     plans = _scenario_plans(values, doc, base_dir, problems)
+    plans = _history_plans(values, plans, problems)
     strategies, sweep_coords = _strategies(values, doc, problems)
     if problems:
         order = {k: i for i, k in enumerate(SECTIONS)}
@@ -76,7 +80,8 @@ def parse_scenario(text: str, *, source: str = "<string>", base_dir: Path | None
                    strategies=strategies,
                    costs=values.get("costs", CostsConfig.named(DEFAULT_COSTS)),
                    sweep_coords=sweep_coords,
-                   vol_events=values.get("vol_events", VolEventConfig()))
+                   vol_events=values.get("vol_events", VolEventConfig()),
+                   path=values.get("path", PathConfig()))
 
 
 def _read_document(text: str, source: str) -> dict:
@@ -116,6 +121,72 @@ def _validate_sections(doc: dict, n_paths, seed, problems: Problems) -> dict[str
         problems.append(("name", f"{short_repr(name)} must {_NAME_RULE} (it names the output "
                                  "file)"))
     return values
+
+
+def _path_source(values: dict, doc: dict, n_paths, problems: Problems) -> None:
+    """A model source needs ``simulation.paths``; a history source sets paths and days itself
+    (one path per window), so the file (or ``--paths``) must not give them."""
+    if "path" in doc and "path" not in values:
+        return  # the path section itself is wrong: reported already
+    source = values.get("path", PathConfig()).source
+    sim = values.get("simulation")
+    raw = doc.get("simulation") if isinstance(doc.get("simulation"), dict) else {}
+    if source == "model":
+        if sim is not None and sim.paths is None:
+            problems.append(("simulation.paths", "missing (required): Monte Carlo paths per "
+                                                 "scenario, 1 .. 10,000,000"))
+        return
+    if n_paths is not None:
+        problems.append(("simulation.paths", f"--paths {n_paths}: a history run has one path "
+                                             f"per window (path.source: {source})"))
+    for key, what in (("paths", "one path per window"), ("days", "the window's trading days")):
+        if key in raw:
+            problems.append((f"simulation.{key}", f"leave it out: path.source {source} sets it "
+                                                  f"({what})"))
+
+
+def _history_plans(values: dict, plans: list[ScenarioPlan],
+                   problems: Problems) -> list[ScenarioPlan]:
+    """With a history source: the windows (their dates from the shipped data) on every
+    scenario, and ``simulation.paths``/``days`` set from them. Shocks and regimes belong to
+    simulated paths only."""
+    import dataclasses
+
+    from simulator.calibration.states import curve_history
+    from simulator.model.history import restricted, rolling_windows, single_window
+
+    cfg = values.get("path", PathConfig())
+    sim = values.get("simulation")
+    if cfg.source == "model" or not plans or sim is None:
+        return plans
+    for sc in plans:
+        for key in ("shocks", "regimes"):
+            if getattr(sc, key):
+                problems.append((f"scenarios.{sc.name}.{key}", f"not with path.source "
+                                 f"{cfg.source}: real history has its own moves"))
+    start, end = cfg.start.isoformat(), cfg.end.isoformat()
+    try:
+        # each scenario's states under its own model; the days every scenario has
+        real = [curve_history(sc.model, start, end, "path") for sc in plans]
+        dates = real[0].dates
+        for path in real[1:]:
+            dates = np.intersect1d(dates, path.dates)
+        if cfg.source == "history":
+            windows = single_window(dates)
+        else:
+            windows = rolling_windows(dates, cfg.length_days, cfg.step_days or 21)
+    except FileNotFoundError as err:
+        problems.append(("path", f"market data missing: {err}"))
+        return plans
+    except ValueError as err:
+        text = str(err)
+        field = "path.length_days" if text.startswith("path.length_days") else "path.start"
+        problems.append((field, text.removeprefix(f"{field} ")))
+        return plans
+    values["simulation"] = sim.model_copy(update={"paths": windows.n_paths,
+                                                  "days": windows.n_days})
+    return [dataclasses.replace(sc, history=windows, real_path=restricted(path, dates))
+            for sc, path in zip(plans, real, strict=True)]
 
 
 def _scenario_plans(values: dict, doc: dict, base_dir: Path | None,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from simulator.results.events import VolEventConfig
-from simulator.scenario.schema import SimulationConfig
+from simulator.scenario.schema import PathConfig, SimulationConfig
 from simulator.strategy.config import CostsConfig, StrategyConfig
 
 
@@ -25,6 +25,8 @@ class ScenarioPlan:
     shocks: tuple = ()  # simulator.model.paths.Shock
     regimes: tuple = ()  # simulator.model.paths.Regime
     stream: int = 0
+    history: Any = None  # simulator.model.history.HistoryWindows: real paths, not the model's
+    real_path: Any = None  # simulator.model.history.HistoryPath: the days' closes and states
 
     def path_kwargs(self) -> dict:
         return {"shocks": self.shocks, "regimes": self.regimes, "stream": self.stream}
@@ -44,6 +46,27 @@ class RunPlan:
     costs: CostsConfig
     sweep_coords: dict[str, list] = field(default_factory=dict)
     vol_events: VolEventConfig = field(default_factory=VolEventConfig)
+    path: PathConfig = field(default_factory=PathConfig)
+
+    @property
+    def history(self):
+        """The real windows every scenario runs on (``path.source`` history or
+        history_windows), else None."""
+        return self.scenarios[0].history if self.scenarios else None
+
+    def describe_paths(self) -> str:
+        """What the paths are, for the run's first and last lines."""
+        w = self.history
+        if w is None:
+            return f"{self.n_paths:,} paths x {self.n_days} days, seed {self.seed}"
+        state = ("state fitted to each day's VIX curve" if any(
+            s.model.two_factor for s in self.scenarios) else "state from each day's VIX")
+        if self.path.source == "history":
+            return (f"real history {w.dates[0]} to {w.dates[-1]} ({self.n_days} trading days; "
+                    f"S&P 500 closes, {state}; options priced by the model)")
+        return (f"real history: {w.n_paths} windows of {w.n_days} trading days every "
+                f"{self.path.step_days or 21}, {w.dates[0]} to {w.dates[-1]} (S&P 500 closes, "
+                f"{state}; options priced by the model; windows overlap)")
 
     @property
     def warnings(self) -> list[str]:
@@ -93,7 +116,11 @@ class RunPlan:
             "text": self.text, "simulation": self.simulation.model_dump(),
             "version": __version__, "table_version": TABLE_VERSION, "scenarios": resolved,
             "strategies": {k: v.model_dump() for k, v in self.strategies.items()},
-            "costs": self.costs.model_dump(), "vol_events": self.vol_events.model_dump()},
+            "costs": self.costs.model_dump(), "vol_events": self.vol_events.model_dump(),
+            "path": self.path.model_dump(mode="json"),
+            "windows": None if self.history is None else [
+                str(self.history.dates[0]), str(self.history.dates[-1]),
+                self.history.starts.tolist()]},
             sort_keys=True, default=str)
         return hashlib.sha256(payload.encode()).hexdigest()[:24]
 
@@ -111,6 +138,7 @@ def expanded(plan: RunPlan) -> dict:
     return {
         "name": plan.name, "description": plan.description,
         "simulation": plan.simulation.model_dump(mode="json"),
+        "path": plan.path.model_dump(mode="json", exclude_none=True),
         "scenarios": {sc.name: {"description": sc.description, "model": sc.model.to_dict(),
                                 "shocks": [vars(x) for x in sc.shocks],
                                 "regimes": [{"start_day": r.start_day, "end_day": r.end_day,

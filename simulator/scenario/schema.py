@@ -11,6 +11,7 @@ start); ``vix`` in index points; ``variance_jump`` and model variances in decima
 
 from __future__ import annotations
 
+import datetime
 import itertools
 from typing import Any, Literal
 
@@ -31,8 +32,11 @@ REGIME_KEYS = ("kappa", "theta", "lam", "mu_x", "sigma_x", "mu_v", "rho_j", "equ
 class SimulationConfig(StrictModel):
     """How many paths and days, which seed, and the run's accounting."""
 
-    paths: int = Field(ge=1, le=10_000_000, description="Monte Carlo paths per scenario")
-    days: int = Field(252, ge=1, le=2520, description="trading days (252 = 1 year)")
+    paths: int | None = Field(None, ge=1, le=10_000_000,
+                              description="Monte Carlo paths per scenario (required with a "
+                                          "model path source; history sets it)")
+    days: int = Field(252, ge=1, le=2520, description="trading days (252 = 1 year; history "
+                                                      "sets it)")
     seed: int = Field(0, ge=0, lt=2**64, description="random seed (0 .. 2**64 - 1)")
     capital: float = Field(1_000_000.0, gt=0.0, le=1e12, description="starting equity, USD")
     chunk_paths: int = Field(2048, ge=16, le=1_000_000,
@@ -48,6 +52,45 @@ class SimulationConfig(StrictModel):
             shown = list(q) if len(q) <= 8 else [*list(q)[:8], "..."]
             raise ValueError(f"quantiles must increase strictly within [0, 1], got {shown}")
         return q
+
+
+PATH_SOURCES = ("model", "history", "history_windows")
+
+
+class PathConfig(StrictModel):
+    """Where a run's paths come from: the model (Monte Carlo under P, the default), one real
+    window (``history``: the S&P 500's closes, the model state each day's VIX curve implies),
+    or every rolling window of a span (``history_windows``: one path per window). History
+    prices options with the model at the inferred state: model prices around real levels."""
+
+    source: Literal[PATH_SOURCES] = "model"  # type: ignore[valid-type]
+    start: datetime.date | None = Field(None, description="first date (history), YYYY-MM-DD")
+    end: datetime.date | None = Field(None, description="last date (history), YYYY-MM-DD")
+    length_days: int | None = Field(None, ge=21, le=2520,
+                                    description="trading days per window (history_windows)")
+    step_days: int | None = Field(None, ge=1, le=2520,
+                                  description="trading days between window starts "
+                                              "(history_windows; default 21)")
+
+    @model_validator(mode="after")
+    def _fields_of_source(self):
+        history = self.source != "model"
+        given = [k for k in ("start", "end", "length_days", "step_days")
+                 if getattr(self, k) is not None]
+        if not history and given:
+            raise ValueError(f"{', '.join(given)}: only for a history source "
+                             "(source: history or history_windows)")
+        if history:
+            missing = [k for k in ("start", "end") if getattr(self, k) is None]
+            if self.source == "history_windows" and self.length_days is None:
+                missing.append("length_days")
+            if missing:
+                raise ValueError(f"source {self.source} needs {', '.join(missing)}")
+            if self.source == "history" and (self.length_days or self.step_days):
+                raise ValueError("length_days and step_days are for source history_windows")
+            if self.end < self.start:
+                raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
 
 
 class ModelSpec(StrictModel):
@@ -113,6 +156,7 @@ SECTIONS: dict[str, Any] = {
     "description": str,
     "simulation": SimulationConfig,
     "model": ModelSpec,
+    "path": PathConfig,
     "scenarios": dict[str, ScenarioVariant | None],
     "costs": CostsConfig,
     "vol_events": VolEventConfig,

@@ -14,15 +14,21 @@ _log = logging.getLogger(__name__)
 def scenario_workers(plan: RunPlan) -> list:
     """(PathGenerator, StrategyEngine) of each scenario of ``plan``: what computing a unit
     needs (the engine loads or builds the model's pricing tables)."""
+    from simulator.model.history import HistorySource
     from simulator.model.paths import PathGenerator
     from simulator.strategy.engine import StrategyEngine
 
     sim_cfg = plan.simulation
-    return [(PathGenerator(sc.model, plan.n_paths, plan.n_days, plan.seed, "P",
-                           sim_cfg.substeps, sim_cfg.chunk_paths, sc.stream, sc.regimes,
-                           sc.shocks),
-             StrategyEngine(sc.model, plan.strategies, costs=plan.costs,
-                            capital=sim_cfg.capital))
+
+    def paths(sc):
+        if sc.history is not None:  # real windows: the same for every scenario of the file
+            return HistorySource(sc.real_path, sc.history)
+        return PathGenerator(sc.model, plan.n_paths, plan.n_days, plan.seed, "P",
+                             sim_cfg.substeps, sim_cfg.chunk_paths, sc.stream, sc.regimes,
+                             sc.shocks)
+
+    return [(paths(sc), StrategyEngine(sc.model, plan.strategies, costs=plan.costs,
+                                       capital=sim_cfg.capital))
             for sc in plan.scenarios]
 
 

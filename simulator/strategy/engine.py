@@ -266,18 +266,19 @@ def evaluate_strategies(model: Model, strategies: Mapping[str, StrategyConfig | 
 def replay_history(model: Model, strategies: Mapping[str, StrategyConfig | Mapping],
                    start: str, end: str, *, costs=None, capital: float = DEFAULT_CAPITAL):
     """Every strategy on the real S&P 500 path from ``start`` to ``end`` (ISO dates), the
-    model's state implied each day by that day's VIX closes
-    (:func:`simulator.model.history.history_path`): model prices around real levels, not
-    historical quotes; the real VIX drives the rules, costs and settlements. Returns the
-    (one-path) :class:`EngineResult`, every trade logged, and the :class:`HistoryPath` (its
-    ``dates`` name the days).
+    model's state each day fitted to that day's VIX curve
+    (:func:`simulator.calibration.states.curve_history`): model prices around real levels,
+    not historical quotes; the real VIX drives the rules, costs and settlements. Returns the
+    (one-path) :class:`EngineResult`, every trade logged, and the
+    :class:`~simulator.model.history.HistoryPath` (its ``dates`` name the days). The same path
+    as a scenario file's ``path: {source: history}``.
 
-    A first step of history replays: days are the data's trading days with DTEs converted at
-    252 a year (not the exchange's expiry calendar), and the VIX layers are priced off the
-    model's futures, not the listed VX contracts."""
-    from simulator.model.history import history_path
+    Days are the data's trading days with DTEs converted at 252 a year (not the exchange's
+    expiry calendar), and the VIX layers are priced off the model's futures at the fitted
+    state, not the listed VX contracts (docs/history.md)."""
+    from simulator.calibration.states import curve_history
 
-    path = history_path(model, start, end)
+    path = curve_history(model, start, end)
     engine = StrategyEngine(model, strategies, costs=costs, capital=capital)
     result = engine.evaluate(path.spx[None], path.v[None], path.vix[None],
                              m=None if path.m is None else path.m[None], log_paths=[0])

@@ -1,0 +1,93 @@
+"""The model state of each real day, fitted to that day's whole VIX curve: the path source of
+history runs for two-factor models.
+
+A two-factor state (v, m) needs two points of the curve. VIX and VIX3M pin it exactly
+(:func:`simulator.model.history.history_path`), but VIX3M starts in September 2009 and misses
+the futures the hedge trades. Here each day's state is the least-squares fit to every point
+the data has that day (VIX, VIX3M, VIX6M and each listed VX contract up to 126 trading days
+from expiry, :func:`~simulator.calibration.market.curve_observations`), by the same
+per-day Gauss-Newton solve the calibration uses. Each day is solved from its own closes and a
+start computed from its own spot VIX: a day's state never depends on another day (no
+look-ahead). The VX contracts start in 2004-2006, so two-factor history runs from then; a
+one-factor model takes its state from spot VIX alone (from 1990).
+
+Spot VIX carries a large weight (:data:`VIX_WEIGHT`): the 30-day variance that prices the
+condor's options is the real one, and the rest of the curve sets the second factor. A curve
+the model cannot make (March 2020: VIX 82, futures in the 40s-50s) leaves the futures off; the
+real VIX drives the rules, costs and settlements of a replay either way.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulator.model.history import MIN_DAYS, HistoryPath, check_window, history_dates
+from simulator.model.params import Model
+
+# Spot VIX's weight in a day's least squares (other points: 1): VIX is all but matched (the
+# 30-day variance that prices the condor's options), and the rest of the curve (VIX3M, VIX6M,
+# the listed futures the hedge trades) sets the second factor. Measured on 2007-2025 with
+# svcj_2f_calibrated: see docs/history.md.
+VIX_WEIGHT = 1e4
+
+
+def curve_history(model: Model, start: str, end: str, what: str = "history") -> HistoryPath:
+    """The real path from ``start`` to ``end``: S&P 500 and VIX closes, and each day's state.
+
+    Two-factor models: days with an S&P 500 close, a VIX close and at least one more point of
+    the curve, the state fitted to the day's curve (``clipped``: the best state sits on the
+    edge v = 0 or m = 0). One-factor models: :func:`~simulator.model.history.history_path`'s
+    days and states (spot VIX)."""
+    from simulator.model.history import history_on
+
+    if not model.two_factor:
+        return history_on(model, history_dates(start, end, False, what))
+    from simulator.calibration.market import MAX_DAYS_LEFT, curve_observations
+    from simulator.calibration.risk_neutral import CurvePricer
+    from simulator.common.conventions import TRADING_DAYS_PER_YEAR
+
+    check_window(start, end, what)
+    spx_days = history_dates("1900-01-01", "9999-12-31", False, what)  # S&P 500 and VIX
+    try:
+        obs = curve_observations(start, end, min_points=2)
+    except ValueError:
+        obs = None
+    days = np.array([], dtype=spx_days.dtype) if obs is None else obs.dates
+    keep = np.flatnonzero(np.isin(days, spx_days))
+    if keep.size < MIN_DAYS:
+        raise ValueError(
+            f"{what} {start} to {end}: {keep.size} trading day(s) with an S&P 500 close, a VIX "
+            f"close and a second point of the VIX curve (VIX3M, VIX6M or a VX future); at "
+            f"least {MIN_DAYS} are needed. A two-factor model's history runs from the first "
+            "VX futures (2004-2006) to the data's last day "
+            f"({spx_days[-1]}); a one-factor model needs spot VIX only (from {spx_days[0]}), "
+            "e.g. svcj_default")
+    obs = obs.select(keep)
+    # every maturity a contract can have, whatever the window holds: a day's state is then
+    # the same in any window that contains it, to the last bit
+    taus = np.arange(1, MAX_DAYS_LEFT + 1) / TRADING_DAYS_PER_YEAR
+    pricer = CurvePricer(model, obs, future_taus=taus, index_weights={"VIX": VIX_WEIGHT})
+    v, m, at_edge = pricer.fit_states()
+    dates = obs.dates
+    base = history_on_closes(dates)
+    return HistoryPath(dates, base["spx"], base["vix"], base["vix3m"], v, m, at_edge)
+
+
+def history_on_closes(dates: np.ndarray) -> dict[str, np.ndarray]:
+    """S&P 500 and VIX closes on ``dates`` (days that have both), and VIX3M (NaN before it)."""
+    from simulator.model.stylized_facts import load_market_series
+
+    out = {}
+    for key, name in (("spx", "spx_daily"), ("vix", "vix_daily"), ("vix3m", "vix3m_daily")):
+        data = load_market_series(name)
+        ok = np.isfinite(data["close"])
+        d, c = data["date"][ok], data["close"][ok]
+        idx = np.minimum(np.searchsorted(d, dates), d.size - 1)
+        found = d[idx] == dates
+        if key != "vix3m" and not found.all():
+            raise ValueError(f"history: {dates[~found][0]} has no {name} close")
+        out[key] = np.where(found, c[idx], np.nan)
+    return out
+
+
+__all__ = ["curve_history", "history_on_closes"]

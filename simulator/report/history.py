@@ -1,0 +1,79 @@
+"""The figure of a history replay: what the market did and what each book did with it.
+
+Three panels on the real dates of the window: the S&P 500 close; Cboe VIX with the listed
+front and second VX futures (settlements) beside the model's futures at each day's fitted
+state (so a reader sees where the model's hedge prices sit against the real curve); and each
+strategy's trading book (1 + options P&L and costs, no interest) with its VIX call purchases
+(up triangles) and sales (down triangles) marked. Prices in a replay are the model's around
+real levels, not historical quotes; the footnote says so.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulator.report.figures import PALETTE, _plt, strategy_label
+
+
+def _listed_futures(dates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The real VX1 and VX2 settlements on ``dates`` (NaN where there are none)."""
+    from simulator.model.stylized_facts import load_market_series
+
+    fut = load_market_series("vix_futures_vx1_vx2")
+    idx = np.minimum(np.searchsorted(fut["date"], dates), fut["date"].size - 1)
+    found = fut["date"][idx] == dates
+    return (np.where(found, fut["vx1"][idx], np.nan), np.where(found, fut["vx2"][idx], np.nan))
+
+
+def history_figure(result, path, model, *, title: str = ""):
+    """A matplotlib Figure of a replay (:func:`simulator.strategy.replay_history`'s result and
+    path) under ``model``."""
+    from simulator.pricing.pricer import Pricer
+    from simulator.strategy.config import trading_days
+    from simulator.strategy.specs import FRONT_FUTURE_DTE, SECOND_FUTURE_DTE
+
+    plt = _plt()
+    dates = np.asarray(path.dates, dtype="datetime64[D]")
+    fig, axes = plt.subplots(3, 1, figsize=(11, 9), sharex=True,
+                             gridspec_kw={"height_ratios": [1, 1, 1.4]})
+    ax_spx, ax_vix, ax_book = axes
+    ax_spx.plot(dates, path.spx, color="black", lw=1.2)
+    ax_spx.set_ylabel("S&P 500")
+    vx1, vx2 = _listed_futures(path.dates)
+    pricer = Pricer(model)
+    m = None if path.m is None else path.m
+    model_f1 = pricer.vix_future(path.v, float(trading_days(FRONT_FUTURE_DTE)), m=m)
+    model_f2 = pricer.vix_future(path.v, float(trading_days(SECOND_FUTURE_DTE)), m=m)
+    ax_vix.plot(dates, path.vix, color="black", lw=1.2, label="VIX (Cboe)")
+    ax_vix.plot(dates, vx1, color="tab:red", lw=1.0, label="VX1 settlement")
+    ax_vix.plot(dates, vx2, color="tab:blue", lw=1.0, label="VX2 settlement")
+    ax_vix.plot(dates, model_f1, color="tab:red", lw=1.0, ls="--",
+                label=f"model future, {FRONT_FUTURE_DTE} days")
+    ax_vix.plot(dates, model_f2, color="tab:blue", lw=1.0, ls="--",
+                label=f"model future, {SECOND_FUTURE_DTE} days")
+    ax_vix.set_ylabel("VIX points")
+    ax_vix.legend(loc="upper right", fontsize=8, ncol=2)
+    for k, name in enumerate(result.strategies):
+        color = "0.25" if k == 0 else PALETTE[(k - 1) % len(PALETTE)]
+        book = 100.0 * (result.trading[k, 0] - 1.0)
+        ax_book.plot(dates, book, color=color, lw=1.3, label=strategy_label(name))
+        for action, marker in (("VIX call buy", "^"), ("VIX call sell", "v")):
+            days = [t.day for t in result.trades if t.strategy == name and t.action == action]
+            if days:
+                ax_book.scatter(dates[days], book[days], marker=marker, s=28, color=color,
+                                zorder=3)
+    ax_book.axhline(0.0, color="0.6", lw=0.8)
+    ax_book.set_ylabel("trading book P&L, % of equity")
+    ax_book.legend(loc="lower left", fontsize=8)
+    ax_book.text(0.995, 0.02, "^ VIX calls bought, v sold", transform=ax_book.transAxes,
+                 ha="right", va="bottom", fontsize=8, color="0.3")
+    fig.suptitle(title or f"Replay {path.dates[0]} to {path.dates[-1]}", fontsize=12)
+    fig.text(0.01, 0.005, f"Real S&P 500 and VIX closes, VX settlements (Cboe). Options priced "
+             f"by {model.name or 'the model'} at each day's state fitted to that day's VIX curve: "
+             "model prices around real levels, not historical quotes.", fontsize=7, color="0.3")
+    fig.autofmt_xdate()
+    fig.tight_layout(rect=(0, 0.02, 1, 0.97))
+    return fig
+
+
+__all__ = ["history_figure"]
