@@ -631,8 +631,10 @@ def test_every_shipped_scenario_passes_the_json_schema_and_it_refuses_bad_ones()
     from simulator.scenario.schema import json_schema
 
     schema = json_schema()
-    for path in SCENARIOS:
-        jsonschema.validate(yaml.safe_load(path.read_text()), schema)
+    from simulator.common import safe_yaml
+
+    for path in SCENARIOS:  # read as the loader reads it (dates stay text, as editors see them)
+        jsonschema.validate(safe_yaml.load(path.read_text()), schema)
     bad = ROOT / "tests" / "data" / "bad_scenarios"
     for name in ("unknown_section", "condor_unknown", "costs_commission_string", "events_max",
                  "hedge_budget_two", "missing_strategies"):

@@ -60,8 +60,14 @@ def simulated_facts(paths) -> dict[str, float]:
     return facts_from_closes(paths["spx"].values, paths["vix"].values)
 
 
-@cache
 def load_market_series(name: str) -> dict[str, np.ndarray]:
+    """A shipped market CSV as column arrays (:func:`_market_series`): a new dict each call,
+    its arrays read-only (they are shared by every caller; a copy is one ``.copy()`` away)."""
+    return dict(_market_series(name))
+
+
+@cache
+def _market_series(name: str) -> dict[str, np.ndarray]:
     """A shipped market CSV (see ``simulator/data/market/SOURCES.md``) as column arrays.
 
     Dates stay ISO strings; every other column is float (blank -> NaN).
@@ -78,6 +84,8 @@ def load_market_series(name: str) -> dict[str, np.ndarray]:
             out[col] = np.array(vals)
         else:
             out[col] = np.array([float(x) if x else np.nan for x in vals])
+    for values in out.values():
+        values.flags.writeable = False
     return out
 
 
