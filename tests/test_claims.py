@@ -4,6 +4,7 @@ re-computed from the cube by an independent route (summarize, numpy, direct pric
 from __future__ import annotations
 
 import csv
+import json
 import math
 from pathlib import Path
 
@@ -360,3 +361,31 @@ def test_claims_under_the_one_factor_hand_fit(tmp_path):
     assert "cannot test" in c10.verdict
     md = (tmp_path / "claims.md").read_text()
     assert "model svcj_default" in md and "--model svcj_default" in md
+
+
+def test_c1_and_c2_also_read_the_real_episode_they_name(claims_run):
+    """C1 (2022) and C2 (2020) carry the real year's figures beside the simulated scenario:
+    the replay of the claims' own unhedged and ALVH strategies, one path, no CI, and the
+    verdict still rests on the simulated year."""
+    from simulator.report.claims import REAL_EPISODES
+    from simulator.results.metrics import drawdown_and_recovery
+    from simulator.strategy import replay_history
+
+    out, results, cube = claims_run
+    strategies = json.loads(cube.attrs["strategies"])
+    model = sim.load_model(json.loads(cube.attrs["model_preset"])["base"])
+    for claim in ("C1", "C2"):
+        start, end, words = REAL_EPISODES[claim]
+        r = next(r for r in results if r.claim == claim)
+        real = [f for f in r.findings if f.scenario.startswith("history ")]
+        assert len(real) == 3 and all(math.isnan(f.ci_low) for f in real)
+        assert f"On the real {words}" in r.explanation
+        result, _ = replay_history(model, {k: strategies[k] for k in ("unhedged", "alvh_40_40_20")},
+                                   start, end, costs=json.loads(cube.attrs["costs"]))
+        for f, k in zip(real[:2], (0, 1), strict=True):
+            worst, _ = drawdown_and_recovery(result.trading[k, 0][None], absolute=True)
+            risk = strategies[result.strategies[k]]["condor"]["risk_per_tranche"]
+            assert f.estimate == pytest.approx(worst[0] / risk, rel=1e-12)
+        assert real[2].estimate == pytest.approx(1 - real[1].estimate / real[0].estimate)
+    md = (out / "claims.md").read_text()
+    assert "history 2022-01-03..2022-12-30" in md and "history 2020-01-02..2020-12-31" in md

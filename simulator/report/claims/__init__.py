@@ -52,6 +52,9 @@ __all__ = [
 ]
 
 C11_MIN_PATHS = 2000
+# the real episodes the claims name, replayed beside their simulated scenarios (docs/history.md)
+REAL_EPISODES = {"C1": ("2022-01-03", "2022-12-30", "2022"),
+                 "C2": ("2020-01-02", "2020-12-31", "2020")}
 C11_BOOT = 200  # each resample re-bins the SPX moves: the slowest statistic of the table
 
 
@@ -72,8 +75,9 @@ def evaluate_claims(cube, *, n_boot: int = N_BOOT, seed: int = 0,
     alvh = c.strategies[ALVH]
     return [
         c1_c2(c.for_claim("C1"), "C1", "bear_2022", (0.35, math.nan), (0.12, 0.18),
-              "2022-shaped grind"),
-        c1_c2(c.for_claim("C2"), "C2", "covid", (0.45, 0.55), (0.12, 0.18), "2020 replay"),
+              "2022-shaped grind", REAL_EPISODES["C1"], pricer.model),
+        c1_c2(c.for_claim("C2"), "C2", "covid", (0.45, 0.55), (0.12, 0.18), "2020 replay",
+              REAL_EPISODES["C2"], pricer.model),
         c3(c.for_claim("C3")),
         c4(pricer, alvh["hedge"]["layers"]),
         c5(c.for_claim("C5")),

@@ -37,7 +37,11 @@ from simulator.report.claims.evidence import (
 from simulator.report.claims.model_checks import futures_spread
 
 
-def c1_c2(c: ClaimsCube, claim, scenario, unhedged_range, hedged_range, event):
+def c1_c2(c: ClaimsCube, claim, scenario, unhedged_range, hedged_range, event,
+          history=None, model=None):
+    """C1/C2 on the simulated scenario; with ``history`` ((start, end, words)) and ``model``
+    also on that real window (one path: the figures carry no CI and do not enter the
+    verdict, which rests on the simulated year; the explanation sets them side by side)."""
     u = median_dd(c, scenario, UNHEDGED, True)
     h = median_dd(c, scenario, ALVH, True)
     cut = dd_cut(c, scenario, ALVH)
@@ -74,6 +78,27 @@ def c1_c2(c: ClaimsCube, claim, scenario, unhedged_range, hedged_range, event):
         f"{pct(cut[0])} [{pct(cut[1])}, {pct(cut[2])}], against the "
         f"{100 * implied_low:.0f}-{100 * implied_high:.0f} % the claim's two levels imply. "
         f"A drawdown over the year can exceed one tranche's risk (several losing months in a row).")
+    if history is not None and model is not None:
+        start, end, words = history
+        real, (first, last) = c.real_drawdowns(model, start, end)
+        label = f"history {first}..{last}"
+        real_cut = 1.0 - real[ALVH] / real[UNHEDGED] if real[UNHEDGED] > 0 else math.nan
+        nan = (math.nan, math.nan)
+        findings += [
+            finding(claim, f"max drawdown, unhedged, real {words} (one path, no CI)", label,
+                    UNHEDGED, (real[UNHEDGED], *nan), claimed_u + " of risk capital",
+                    *unhedged_range, unit="% of risk capital"),
+            finding(claim, f"max drawdown, {hedge_label(c, ALVH)}, real {words} (one path, no "
+                    "CI)", label, ALVH, (real[ALVH], *nan),
+                    f"{100 * hedged_range[0]:.0f}-{100 * hedged_range[1]:.0f} % of risk "
+                    "capital", *hedged_range, unit="% of risk capital"),
+            finding(claim, f"drawdown cut, ALVH vs unhedged, real {words}", label, ALVH,
+                    (real_cut, *nan), f"{100 * implied_low:.0f}-{100 * implied_high:.0f} %",
+                    implied_low, implied_high)]
+        explanation += (
+            f" On the real {words} ({first} to {last}; model prices around real levels, "
+            f"docs/history.md) the unhedged drawdown was {pct(real[UNHEDGED], 0)} of risk "
+            f"capital and ALVH's {pct(real[ALVH], 0)}, a cut of {pct(real_cut)}.")
     return ClaimResult(claim, verdict, explanation, findings, (0, 1))
 
 

@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from simulator.report.claims.catalogue import (
+    ALVH,
     ALVH_070,
     CLAIMS,
     UNHEDGED,
@@ -54,6 +55,24 @@ class ClaimsCube:
         """The trading book's per-path figures (:func:`simulator.results.summary.trading_book`;
         drawdowns as fractions of starting equity)."""
         return trading_book(self.cube, scenario, strategy)
+
+    def real_drawdowns(self, model, start: str, end: str, strategies=(UNHEDGED, ALVH)):
+        """{strategy: trading-book max drawdown in units of risk capital} of ``strategies``
+        replayed on the real window ``start`` to ``end`` under ``model``
+        (:func:`simulator.strategy.replay_history`), with the cube's costs and capital; and
+        the dates of the window's first and last day. One real path: no CI."""
+        from simulator.results.metrics import drawdown_and_recovery
+        from simulator.strategy import replay_history
+
+        configs = {name: self.strategies[name] for name in strategies}
+        costs = json.loads(self.cube.attrs["costs"])
+        result, path = replay_history(model, configs, start, end, costs=costs,
+                                      capital=float(self.cube.attrs["capital_usd"]))
+        out = {}
+        for k, name in enumerate(result.strategies):
+            worst, _ = drawdown_and_recovery(result.trading[k, 0][None], absolute=True)
+            out[name] = float(worst[0]) / self.risk(name)
+        return out, (str(path.dates[0]), str(path.dates[-1]))
 
     def annual(self, scenario, strategy):
         """Trading-book P&L per year (the return over cash), per path."""
