@@ -574,7 +574,8 @@ def _cmd_validate(args) -> int:
             print(f"warning: {warning}", file=sys.stderr)
         print(f"{path}: ok ({plan.name}: {len(plan.scenarios)} scenario(s) x "
               f"{len(plan.strategies)} strateg{'y' if len(plan.strategies) == 1 else 'ies'}, "
-              f"{plan.n_paths:,} paths x {plan.n_days} days)")
+              + (f"{plan.n_paths:,} paths x {plan.n_days} days)" if plan.history is None
+                 else f"{plan.describe_paths()})"))
         if args.show:
             import yaml
 

@@ -10,7 +10,7 @@ import simulator as sim
 from simulator.model.history import history_path
 from simulator.model.stylized_facts import load_market_series
 from simulator.strategy import replay_history, strategy
-from simulator.strategy.engine import PNL_NAMES
+from simulator.strategy.engine import PNL_NAMES, PNL_PARTS
 
 
 @pytest.mark.parametrize("name", ["svcj_default", "svcj_2f_default"])
@@ -66,7 +66,7 @@ def test_strategies_replayed_on_2020_balance_their_books():
                                                            "alvh_40_40_20")},
                                   "2020-01-02", "2020-12-31")
     assert result.equity.shape == (2, 1, path.dates.size)
-    buckets = [PNL_NAMES.index(b) for b in PNL_NAMES[:9]]
+    buckets = [PNL_NAMES.index(b) for b in PNL_PARTS]
     for k, name in enumerate(result.strategies):
         np.testing.assert_allclose(result.pnl[k, 0, buckets].sum(), result.total_return(name),
                                    atol=1e-12)
@@ -173,7 +173,7 @@ def test_a_replay_priced_by_hand_gives_the_engines_pnl():
     assert result.pnl_of("s", "layer_front")[0] == pytest.approx(layer, abs=1e-10)
     # the books balance: every bucket together is the account's return
     assert result.pnl_of("s", "interest")[0] > 0
-    np.testing.assert_allclose(result.pnl[0, 0, :9].sum(), result.total_return("s")[0],
+    np.testing.assert_allclose(result.pnl[0, 0, :10].sum(), result.total_return("s")[0],
                                atol=1e-12)
 
 

@@ -184,7 +184,8 @@ def test_shipped_scenarios_run_small_and_the_books_balance(path):
         "day": plan.n_days + 1, "quantile": len(plan.simulation.quantiles),
         "month": plan.n_days // 21, "layer": 3, "event": cube.sizes["event"], "lag": 26,
         "vol_event": plan.vol_events.max_per_path}
-    parts = cube.condor_pnl + cube.layer_pnl.sum("layer") + cube.spx_costs + cube.interest
+    parts = (cube.condor_pnl + cube.layer_pnl.sum("layer") + cube.spx_costs + cube.interest
+             + cube.index_pnl)
     np.testing.assert_allclose(parts.values, cube.total_return.values, atol=1e-10)
     np.testing.assert_allclose(cube.equity_q.isel(day=0).values, 1.0)
     assert (cube.equity_q.diff("quantile") >= 0).all()

@@ -12,7 +12,7 @@ from simulator.pricing.lookups import condor_value, vix_implied_vol
 from simulator.pricing.pricer import Pricer
 from simulator.strategy import StrategyEngine, evaluate_strategies, strategy
 from simulator.strategy.config import trading_days
-from simulator.strategy.engine import COUNT_NAMES, PNL_NAMES
+from simulator.strategy.engine import COUNT_NAMES, PNL_NAMES, PNL_PARTS
 from simulator.strategy.indicators import macd_histogram, rsi
 from simulator.strategy.specs import FRONT_FUTURE_DTE, SECOND_FUTURE_DTE
 from simulator.strategy.strikes import (
@@ -24,7 +24,7 @@ from simulator.strategy.strikes import (
     vix_call_strike,
 )
 
-BUCKETS = PNL_NAMES[:9]  # the buckets that add up to the total P&L (hedge_premium is a memo)
+BUCKETS = PNL_PARTS  # the buckets that add up to the total P&L (hedge_premium is a memo)
 
 
 @pytest.fixture(scope="module")
@@ -479,3 +479,46 @@ def test_macd_filter_buys_only_on_days_the_histogram_allows(model, paths, when):
         assert np.isnan(hist[t.day]) or sign * hist[t.day] > 0, (t.path, t.day)
         buys += 1
     assert buys > 100 and r.count_of("s", "hedge_filter_blocked_days").sum() > 100
+
+
+# ---- a long S&P 500 core (VXTH's portfolio) ------------------------------------------------
+
+def test_an_index_core_is_the_total_return_of_the_sp500(model, paths):
+    """weight 0.6 of equity in the S&P 500 at the day-0 close, dividends at 2 %/yr paid daily
+    into cash, cash at r: the account by a plain loop, to 1e-12, and the buckets add up."""
+    spx, v, vix = paths
+    e = StrategyEngine(model, {"sp": {"index": {"weight": 0.6, "dividend_yield": 0.02}},
+                               "sp_q": {"index": "sp500"}})
+    r = e.evaluate(spx[:5], v[:5], vix[:5])
+    g = math.exp(model.r / 252)
+    for k, q in ((0, 0.02), (1, model.q)):
+        w = 0.6 if k == 0 else 1.0
+        for p in range(5):
+            units = w / spx[p, 0]
+            cash = 1.0 - w
+            expected = [1.0]
+            for d in range(1, spx.shape[1]):
+                cash = cash * g + units * spx[p, d - 1] * (math.exp(q / 252) - 1.0)
+                expected.append(cash + units * spx[p, d])
+            np.testing.assert_allclose(r.equity[k, p], expected, rtol=0, atol=1e-12)
+        parts = r.pnl[k][:, [PNL_NAMES.index(b) for b in PNL_PARTS]].sum(axis=1)
+        np.testing.assert_allclose(parts, r.equity[k, :, -1] - 1.0, atol=1e-12)
+        assert (r.pnl_of(e.names[k], "condor") == 0).all()
+    with pytest.raises(ValueError, match="weight"):
+        StrategyEngine(model, {"x": {"index": {"weight": 1.5}}})
+
+
+def test_vxth_spends_one_percent_of_the_portfolio_a_month_on_30_delta_calls(model):
+    """The Cboe VXTH rule on an S&P 500 core: with the front future between 15 and 30, each
+    roll buys one-month 30-delta VIX calls for 1 % of the portfolio (12 %/yr x 21/252)."""
+    spx, v = _flat(model, 70, 20.0)
+    e = StrategyEngine(model, {"vxth": {"index": {}, "hedge": {"preset": "vxth_like"}}},
+                       costs="none")
+    r = _one(e, spx, v)
+    buys = [t for t in r.trades if t.action == "VIX call buy"]
+    assert [t.day for t in buys][:3] == [0, 21, 42]
+    holding = trading_days(30)
+    assert 0.12 * holding / 252 == pytest.approx(0.01)
+    for t in buys:  # without costs a purchase at mid leaves the day's equity as it was
+        assert -t.cash_flow == pytest.approx(0.12 * holding / 252 * r.equity[0, 0, t.day],
+                                             rel=1e-9)

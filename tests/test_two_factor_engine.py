@@ -11,10 +11,10 @@ import pytest
 import simulator as sim
 from simulator.strategy import StrategyEngine, evaluate_strategies, strategy
 from simulator.strategy.config import trading_days
-from simulator.strategy.engine import PNL_NAMES
+from simulator.strategy.engine import PNL_NAMES, PNL_PARTS
 from simulator.strategy.specs import FRONT_FUTURE_DTE, SECOND_FUTURE_DTE
 
-BUCKETS = PNL_NAMES[:9]
+BUCKETS = PNL_PARTS
 
 
 @pytest.fixture(scope="module")

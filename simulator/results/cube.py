@@ -58,7 +58,8 @@ Vol events are defined by the scenario file's ``vol_events`` rule
 are NaN past a path's last event. The event window (``lag`` = -5 .. 20 trading days around
 each path's largest one-day VIX rise) supports the event study figure of ``alvh report``.
 
-``total_return = condor_pnl + sum(layer_pnl) + spx_costs + interest`` on every path.
+``total_return = condor_pnl + sum(layer_pnl) + spx_costs + interest + index_pnl`` on every
+path (``index_pnl`` is 0 but for strategies with a long S&P 500 core).
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ from simulator.results import metrics
 
 PER_PATH = ("max_drawdown", "recovery_days", "total_return", "trading_max_drawdown",
             "trading_recovery_days", "trading_return", "hedge_premium", "condor_pnl",
-            "spx_costs", "interest")
+            "spx_costs", "interest", "index_pnl")
 PER_EVENT = ("event_drawdown", "event_regain_days", "event_hedge_pnl")
 EVENT_DAYS = ("vol_event_start", "vol_event_peak", "vol_event_end", "vol_event_rise")
 NETCDF_ENGINE = "h5netcdf"
@@ -126,6 +127,8 @@ _ATTRS = {
     "spx_costs": ("SPX option commissions and half-spreads (negative)",
                   "fraction of starting equity"),
     "interest": ("interest earned on cash at r", "fraction of starting equity"),
+    "index_pnl": ("the long S&P 500 core (strategies with index): price change and dividends "
+                  "(0 without a core)", "fraction of starting equity"),
     "trades_per_path": ("mean number of each trade event per path", "count"),
     "spx_return": ("SPX total return of the path, spx[last] / spx[0] - 1", "fraction"),
     "vix_max": ("highest daily VIX of the path", "VIX index points"),
@@ -202,6 +205,7 @@ def chunk_record(result, spx: np.ndarray, vix: np.ndarray,
         "condor_pnl": bucket("condor"),
         "spx_costs": bucket("spx_costs"),
         "interest": bucket("interest"),
+        "index_pnl": bucket("index"),
         "trade_counts": result.counts.sum(axis=1),  # (strategy, event), summed over paths
         "spx_return": spx[:, -1] / spx[:, 0] - 1.0,
         "vix_max": vix.max(axis=1),

@@ -181,9 +181,10 @@ def json_schema() -> dict:
         for record in ("CondorConfig", "HedgeConfig", "CostsConfig"):
             section_defs.get(record, {}).pop("required", None)
         strategy = section_defs.get("StrategyConfig", {}).get("properties", {})
-        for key in ("condor", "hedge", "costs"):
+        for key in ("condor", "hedge", "costs", "index"):
             if key in strategy:
-                strategy[key] = {"anyOf": [strategy[key], {"type": "string"}]}
+                strategy[key] = {"anyOf": [strategy[key], {"type": "string"},
+                                           *([{"type": "boolean"}] if key == "index" else [])]}
     properties["costs"] = {"anyOf": [properties["costs"], {"type": "string"}]}
     # references point at the root: hoist each section's definitions there
     defs = {}

@@ -380,11 +380,25 @@ def _none_or(value):
     return None if value in ("none", "None", None) else value
 
 
+class IndexConfig(StrictModel):
+    """A long S&P 500 core held from day 0 (total return: dividends paid into cash), e.g. for
+    the Cboe VXTH index's portfolio (the S&P 500 plus one-month VIX calls; ``hedge:
+    vxth_like``). Bought at the day-0 close without costs and never traded."""
+
+    weight: float = Field(1.0, gt=0.0, le=1.0,
+                          description="share of starting equity in the S&P 500 (0 < w <= 1)")
+    dividend_yield: float | None = Field(
+        None, ge=0.0, le=0.2, description="per year, continuously compounded, paid daily into "
+                                          "cash; null: the model's q")
+
+
 class StrategyConfig(StrictModel):
-    """A condor (or none) plus a hedge (or none); ``costs`` overrides the scenario's costs."""
+    """A condor (or none) plus a hedge (or none), optionally on a long S&P 500 core
+    (``index``); ``costs`` overrides the scenario's costs."""
 
     condor: CondorConfig | None = None
     hedge: HedgeConfig | None = None
+    index: IndexConfig | None = None
     costs: CostsConfig | None = None
 
     @field_validator("condor", "hedge", mode="before")
@@ -393,6 +407,12 @@ class StrategyConfig(StrictModel):
         value = _none_or(value)
         # a preset's name alone, as with "none": ``hedge: alvh_40_40_20``
         return {"preset": value} if isinstance(value, str) else value
+
+    @field_validator("index", mode="before")
+    @classmethod
+    def _index_word(cls, value):
+        value = _none_or(value)
+        return {} if value is True or value == "sp500" else value
 
     @field_validator("costs", mode="before")
     @classmethod
@@ -403,8 +423,8 @@ class StrategyConfig(StrictModel):
 
     @model_validator(mode="after")
     def _something(self):
-        if self.condor is None and self.hedge is None:
-            raise ValueError("a strategy needs a condor, a hedge, or both")
+        if self.condor is None and self.hedge is None and self.index is None:
+            raise ValueError("a strategy needs a condor, a hedge or an index core")
         if self.hedge is not None and self.hedge.sizing == "contracts_per_condor" \
                 and self.condor is None:
             raise ValueError("contracts_per_condor hedge sizing needs a condor")

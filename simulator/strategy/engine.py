@@ -37,8 +37,9 @@ DEFAULT_CAPITAL = 1_000_000.0
 MAX_LOG_EVENTS = 512
 
 PNL_NAMES = ("condor", "layer_front", "layer_middle", "layer_tail", "spx_costs",
-             "vix_costs_front", "vix_costs_middle", "vix_costs_tail", "interest",
+             "vix_costs_front", "vix_costs_middle", "vix_costs_tail", "interest", "index",
              "hedge_premium")
+PNL_PARTS = PNL_NAMES[:-1]  # they add up to the account's return; hedge_premium is a memo
 COUNT_NAMES = ("condor_opened", "condor_take_profit", "condor_stop", "condor_exit_dte",
                "condor_expired", "condor_restruck", "hedge_bought", "hedge_rolled",
                "hedge_expired", "hedge_monetized", "hedge_ts_rolled", "hedge_filter_blocked_days",
@@ -148,6 +149,10 @@ class StrategyEngine:
         self.tables = tables
         self.groups, self.specs, self.layers, self.n_slots = encode(
             self.configs, self.costs, self.capital)
+        from simulator.strategy.specs import SS_INDEX_YIELD
+
+        model_yield = np.isnan(self.specs[:, SS_INDEX_YIELD])
+        self.specs[model_yield, SS_INDEX_YIELD] = model.q  # an index core's default dividends
         self._tab = tables.kernel_tables
         self.growth = math.exp(model.r / TRADING_DAYS_PER_YEAR)
 

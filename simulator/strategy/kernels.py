@@ -56,10 +56,11 @@ CLOSE_TAKE_PROFIT, CLOSE_STOP, CLOSE_EXIT_DTE, CLOSE_EXPIRY, CLOSE_ADJUST = 1, 2
 # hedge sale reasons
 SELL_ROLL, SELL_PROFIT, SELL_VIX_LEVEL, SELL_TS_ROLL, SELL_EXPIRY = 1, 2, 3, 4, 5
 
-# P&L buckets, fractions of starting equity; the first 8 add up to equity[-1] - 1 exactly
+# P&L buckets, fractions of starting equity; the first 10 (all but the premium, a memo) add
+# up to equity[-1] - 1 exactly
 (BK_CONDOR, BK_LAYER0, BK_LAYER1, BK_LAYER2, BK_SPX_COST, BK_VIX_COST0, BK_VIX_COST1,
- BK_VIX_COST2, BK_INTEREST, BK_PREMIUM) = range(10)
-N_BK = 10
+ BK_VIX_COST2, BK_INTEREST, BK_INDEX, BK_PREMIUM) = range(11)
+N_BK = 11
 
 # trade counts
 (CT_CONDOR_OPEN, CT_TAKE_PROFIT, CT_STOP, CT_EXIT_DTE, CT_CONDOR_EXPIRY, CT_ADJUST,
@@ -334,6 +335,12 @@ def run_strategy(ss, ls, spx, v, m, vix, front, second, macd, rsi_values, mark, 
     sold_on = np.zeros(3, dtype=np.int64)
     next_buy = np.zeros(3, dtype=np.int64)
     cash = 1.0
+    # a long S&P 500 core (VXTH's portfolio): bought at the day-0 close, dividends into cash
+    index_units = ss[S.SS_INDEX_WEIGHT] / spx[0]
+    index_paid = index_units * spx[0]
+    cash -= index_paid
+    dividend_factor = math.exp(ss[S.SS_INDEX_YIELD] / TRADING_DAYS_PER_YEAR) - 1.0 \
+        if index_units > 0.0 else 0.0
     interest_total = 0.0
     hedge_cash = 0.0  # the layers' cash flows and costs so far
     ruined = False
@@ -355,6 +362,10 @@ def run_strategy(ss, ls, spx, v, m, vix, front, second, macd, rsi_values, mark, 
             cash += interest
             interest_total += interest
             pnl[BK_INTEREST] += interest
+            if index_units > 0.0:
+                dividend = index_units * spx[d - 1] * dividend_factor
+                cash += dividend
+                pnl[BK_INDEX] += dividend
         # -- condor closes (decided on the shared track) --------------------------------
         for s in range(n_slots):
             code = close_code[d, s]
@@ -454,7 +465,7 @@ def run_strategy(ss, ls, spx, v, m, vix, front, second, macd, rsi_values, mark, 
             if not math.isnan(open_credit[d, s]):
                 opening = True
         if opening:
-            eq = _positions(cash, qty, mark[d], lqty, lprice)
+            eq = _positions(cash + index_units * spot, qty, mark[d], lqty, lprice)
             factor = 1.0
             if ss[S.SS_REGIME_ON] > 0.0:
                 factor = regime_factor(ss, vix_d if ss[S.SS_REGIME_ON] == S.REGIME_VIX
@@ -509,7 +520,7 @@ def run_strategy(ss, ls, spx, v, m, vix, front, second, macd, rsi_values, mark, 
                     next_buy[k] = d + holding  # sit this cycle out (VXTH: weight 0 this month)
                     continue
                 if hedge_mode == S.HEDGE_BUDGET:
-                    eq = _positions(cash, qty, mark[d], lqty, lprice)
+                    eq = _positions(cash + index_units * spot, qty, mark[d], lqty, lprice)
                     spend = (ss[S.SS_BUDGET] * ls[k, S.LS_WEIGHT] * factor * holding
                              / TRADING_DAYS_PER_YEAR * eq)
                     size = -spend  # negative: cash to spend, converted in _buy_layer
@@ -527,7 +538,7 @@ def run_strategy(ss, ls, spx, v, m, vix, front, second, macd, rsi_values, mark, 
             held = 0.0
             for k in range(3):
                 held += lqty[k] * lprice[k]
-            eq = cash + held
+            eq = cash + held + index_units * spot
             for s in range(n_slots):
                 eq -= qty[s] * mark[d, s]
             if eq <= 0.0:
@@ -546,6 +557,10 @@ def run_strategy(ss, ls, spx, v, m, vix, front, second, macd, rsi_values, mark, 
                         hedge_cash += flow
                         pnl[BK_LAYER0 + k] += flow
                         lqty[k] = 0.0
+                if index_units > 0.0:
+                    cash += index_units * spot
+                    pnl[BK_INDEX] += index_units * spot - index_paid
+                    index_units = 0.0
                 held = 0.0
                 eq = cash
                 ruined = True
@@ -558,6 +573,8 @@ def run_strategy(ss, ls, spx, v, m, vix, front, second, macd, rsi_values, mark, 
         pnl[BK_CONDOR] -= qty[s] * mark[n_days, s]
     for k in range(3):
         pnl[BK_LAYER0 + k] += lqty[k] * lprice[k]
+    if index_units > 0.0:
+        pnl[BK_INDEX] += index_units * spx[n_days] - index_paid
 
 
 @njit(cache=True)
