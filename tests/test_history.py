@@ -232,6 +232,10 @@ def test_a_scenario_on_history_is_the_replay_and_names_its_dates(tmp_path):
     np.testing.assert_array_equal(cube.date.values, path.dates)
     assert cube.window_start.values[0] == "2022-01-03" and cube.attrs["path_source"] == "history"
     assert "not historical quotes" in cube.attrs["path_note"]
+    from simulator.report.figures import footnote
+
+    assert "real history 2022-01-03 to 2022-03-31" in footnote(cube)
+    assert "not historical quotes" in footnote(cube) and "seed" not in footnote(cube)
     for name in result.strategies:
         assert float(cube.total_return.sel(strategy=name).item()) == pytest.approx(
             result.total_return(name)[0], abs=1e-12)

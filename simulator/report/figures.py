@@ -97,13 +97,17 @@ def footnote(cube) -> str:
         models = sorted(set(json.loads(attrs.get("model_preset", "{}")).values()))
     except (TypeError, ValueError):
         models = []
-    parts = [f"{cube.sizes.get('path', 0):,} paths x {cube.sizes.get('day', 1) - 1} trading days",
-             f"seed {attrs.get('seed', '?')}",
+    history = attrs.get("path_source", "model") != "model"
+    paths = (f"real history {attrs.get('history_span', '')}, {cube.sizes.get('path', 0):,} "
+             f"window(s) of {cube.sizes.get('day', 1) - 1} trading days" if history else
+             f"{cube.sizes.get('path', 0):,} paths x {cube.sizes.get('day', 1) - 1} trading days")
+    parts = [paths, *([] if history else [f"seed {attrs.get('seed', '?')}"]),
              f"model {', '.join(models) if models else '?'}",
              f"costs {attrs.get('costs_preset', '?')}",
              f"{attrs.get('scenario_name', '')} ({attrs.get('package', 'alvh-simulator')} "
              f"{attrs.get('package_version', '?')})"]
-    return "; ".join(parts) + ". Prices under Q, paths under P."
+    return "; ".join(parts) + (". Model prices around real levels, not historical quotes."
+                               if history else ". Prices under Q, paths under P.")
 
 
 def _finish(fig, cube, scenario, what: str, bottom: float = 0.10):
