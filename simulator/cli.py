@@ -258,9 +258,9 @@ def _add_replay(sub) -> None:
                     "window), the model's state fitted each\nday to that day's VIX curve "
                     "only (VIX, VIX3M, VIX6M, listed VX futures; spot VIX alone\nfor a "
                     "one-factor model). Options are priced by the model at that state: model "
-                    "prices\naround real levels, not historical quotes. DTEs at 252 trading "
-                    "days a year (not the\nexchange calendar); VIX layers off the model's "
-                    "futures (not the listed VX contracts).",
+                    "prices\naround real levels, not historical quotes. Trades take the "
+                    "exchange's expiries; VIX layers\nare priced off the listed VX contract "
+                    "of their expiry (docs/history.md).",
         epilog="examples:\n  alvh replay history_covid --figure covid.png\n"
                "  alvh replay quickstart --start 2020-01-02 --end 2020-12-31 --trades")
     rep.add_argument("scenario", metavar="SCENARIO.yaml",

@@ -98,7 +98,6 @@ import xarray as xr  # noqa: E402
 
 from simulator.calibration.states import curve_history  # noqa: E402
 from simulator.pricing.pricer import Pricer  # noqa: E402
-from simulator.strategy.config import trading_days  # noqa: E402
 
 CALIBRATED = "svcj_2f_calibrated"
 HELD = {"every_trading_days": 200, "dte": 45, "short_delta": 0.16, "wing_width": 50.0}
@@ -119,24 +118,38 @@ def _history_file(tmp_path, path_line, strategies=None, extra="", name="hist"):
     return file
 
 
+def _listed(expiry: str, date: str) -> float:
+    vx = load_market_series("vix_futures_contracts_cboe")
+    (row,) = np.flatnonzero((vx["expiry"] == expiry) & (vx["date"] == date))
+    return float(vx["settle"][row])
+
+
 def test_a_replay_priced_by_hand_gives_the_engines_pnl():
     """Four weeks of February 2020: one condor opened on day 0 and held, one VIX call bought
-    on day 0 and sold at its roll date, no costs. Each price is the model's at that day's
-    fitted state (Pricer, the public pricing API), each settlement the real data; the engine's
-    P&L buckets agree to 1e-10 of equity."""
+    on day 0, no costs. The condor takes the monthly SPX expiry nearest 45 days (Friday 20
+    March 2020), the call the VIX expiry nearest 30 days (18 March; 19 February is as near,
+    the later wins), both counted in real trading days. Each SPX price is the model's at that
+    day's fitted state (Pricer, the public pricing API); the call is priced off the listed
+    March contract's settlement with the model's smile around it. The engine's P&L buckets
+    agree to 1e-10 of equity."""
     model = sim.load_model(CALIBRATED)
     s = {"s": strategy(HELD, ONE_CALL, costs="none")}
     result, path = replay_history(model, s, "2020-02-03", "2020-03-06")
     n = path.dates.size - 1
     price = Pricer(model)
     per_contract = 100.0 / 1_000_000.0
+    spx_days = load_market_series("spx_daily")["date"]
+
+    def trading_days_to(expiry):
+        return int(np.sum((spx_days > "2020-02-03") & (spx_days <= expiry)))
 
     (opened,) = [t for t in result.trades if t.action == "condor open"]
-    dte = trading_days(45)
-    assert opened.day == 0
+    dte = trading_days_to("2020-03-20")
+    assert opened.day == 0 and dte == 33  # 18 days in February (17th a holiday), 15 in March
 
     def condor(d, left):
         k = opened.strikes
+
         def leg(strike, kind):
             return price.spx_option(path.spx[d], path.v[d], left, strike, kind, m=path.m[d])
 
@@ -148,29 +161,21 @@ def test_a_replay_priced_by_hand_gives_the_engines_pnl():
     mark_end = condor(n, float(dte - n))  # still open at the end: marked at the model price
     assert result.pnl_of("s", "condor")[0] == pytest.approx(qty * (credit - mark_end), abs=1e-10)
 
-    buys = [t for t in result.trades if t.action == "VIX call buy"]
-    sells = [t for t in result.trades if t.action == "VIX call sell"]
-    tenor, roll = trading_days(30), trading_days(7)
-    # bought on day 0, sold at the roll date, bought again that day and held to the end
-    assert [t.day for t in buys] == [0, tenor - roll] and [t.day for t in sells] == [tenor - roll]
-    assert "roll" in sells[0].detail
-    layer = 0.0
-    for buy in buys:
-        d = buy.day
-        future = price.vix_future(path.v[d], float(tenor), m=path.m[d])
-        strike = buy.strikes[0]
-        assert strike == round(1.10 * future)  # 10 % above the model's future of its expiry
-        paid = price.vix_option(path.v[d], float(tenor), strike, m=path.m[d])
-        assert buy.price == pytest.approx(paid, abs=1e-10)
-        left = d + tenor - n
-        if d == 0:
-            r = tenor - roll
-            got = price.vix_option(path.v[r], float(roll), strike, m=path.m[r])
-            assert sells[0].price == pytest.approx(got, abs=1e-10)
-        else:  # open at the end: marked at the model's price
-            got = price.vix_option(path.v[n], float(left), strike, m=path.m[n])
-        layer += buy.contracts * per_contract * (got - paid)
-    assert result.pnl_of("s", "layer_front")[0] == pytest.approx(layer, abs=1e-10)
+    (buy,) = [t for t in result.trades if t.action == "VIX call buy"]
+    assert buy.day == 0 and not [t for t in result.trades if t.action == "VIX call sell"]
+    tenor = trading_days_to("2020-03-18")
+    future = _listed("2020-03-18", "2020-02-03")
+    strike = buy.strikes[0]
+    assert strike == round(1.10 * future)  # 10 % above the listed future of its expiry
+    paid = price.vix_option_on_future(future, path.v[0], float(tenor), strike, m=path.m[0])
+    assert buy.price == pytest.approx(paid, abs=1e-10)
+    end_future = _listed("2020-03-18", "2020-03-06")
+    got = price.vix_option_on_future(end_future, path.v[n], float(tenor - n), strike,
+                                     m=path.m[n])
+    calls = buy.contracts * per_contract
+    assert result.pnl_of("s", "layer_front")[0] == pytest.approx(calls * (got - paid), abs=1e-10)
+    assert result.count_of("s", "hedge_marks_listed")[0] == n  # every day after the purchase
+    assert result.count_of("s", "hedge_marks_model")[0] == 0
     # the books balance: every bucket together is the account's return
     assert result.pnl_of("s", "interest")[0] > 0
     np.testing.assert_allclose(result.pnl[0, 0, :10].sum(), result.total_return("s")[0],
@@ -388,3 +393,58 @@ def test_alvh_replay_takes_the_files_window_and_draws_the_replay(tmp_path, capsy
         "{seed: 0,", "{paths: 10, seed: 0,"))
     assert main(["replay", str(plain)]) == 2
     assert "--start" in capsys.readouterr().err
+
+
+# ---- the exchange calendar -----------------------------------------------------------------
+
+def test_expiry_calendar_third_fridays_good_fridays_and_vix_wednesdays():
+    from simulator.model.expiries import (
+        spx_expiries,
+        third_friday,
+        vix_expiries,
+        vix_rule_expiry,
+    )
+
+    days = load_market_series("spx_daily")["date"]
+    assert str(third_friday(2020, 3)) == "2020-03-20" and str(third_friday(2021, 1)) == "2021-01-15"
+    # Good Friday 2008 (21 March) and 2014 (18 April): the Thursday before
+    assert list(spx_expiries("2008-03-01", "2008-04-30", days)) == ["2008-03-20", "2008-04-18"]
+    assert list(spx_expiries("2014-04-01", "2014-04-30", days)) == ["2014-04-17"]
+    # the rule (30 days before the next month's third Friday) agrees with every listed expiry
+    vx = np.unique(load_market_series("vix_futures_contracts_cboe")["expiry"])
+    ruled = [str(vix_rule_expiry(int(e[:4]), int(e[5:7]))) for e in vx]
+    agree = np.mean([a == b for a, b in zip(ruled, vx, strict=True)])
+    assert agree > 0.95  # holidays move a few (e.g. Juneteenth 2024: Tuesday 18 June)
+    assert list(vix_expiries("2020-01-01", "2020-04-30")) == [
+        "2020-01-22", "2020-02-19", "2020-03-18", "2020-04-15"]
+    assert list(vix_expiries("2030-01-01", "2030-02-28")) == [
+        str(vix_rule_expiry(2030, 1)), str(vix_rule_expiry(2030, 2))]
+
+
+def test_nearest_expiry_counts_trading_days_and_breaks_ties_later():
+    from simulator.strategy.calendar import _days_to, _nearest
+
+    exp = np.array(["2020-02-19", "2020-03-18"], dtype="datetime64[D]")
+    d = np.array(["2020-02-03", "2020-02-04"], dtype="datetime64[D]")
+    # 3 Feb + 30 = 4 Mar: 14 days from either expiry -> the later; 4 Feb + 30: March (13)
+    np.testing.assert_array_equal(_nearest(exp, d, 30), [1, 1])
+    np.testing.assert_array_equal(_nearest(exp, d, 10), [0, 0])
+    row = np.array(["2020-02-03", "2020-02-04", "2020-02-05"], dtype="datetime64[D]")
+    # beyond the path's last day, Monday to Friday: 6 Feb .. 19 Feb with no holiday = 10
+    assert _days_to(row, np.array(["2020-02-19"] * 3, dtype="datetime64[D]"))[0] == 12
+
+
+def test_a_history_cube_records_how_the_layers_were_priced(tmp_path):
+    """2008-2009: the listed contracts price the layers; the cube counts listed and model
+    marks for each strategy (the hedge's marks, summed over the window)."""
+    from simulator.scenario.loader import load_scenario
+    from simulator.scenario.runner import run_plan
+
+    cube = run_plan(load_scenario(_history_file(
+        tmp_path, "{source: history, start: 2008-09-02, end: 2008-12-31}")), summary=False)
+    counts = cube.trades_per_path.sel(strategy="alvh")  # one path: the counts themselves
+    listed = int(counts.sel(event="hedge_marks_listed").sum())
+    model = int(counts.sel(event="hedge_marks_model").sum())
+    assert listed > 100 and listed > 10 * model
+    assert int(cube.trades_per_path.sel(strategy="unhedged",
+                                        event="hedge_marks_listed").sum()) == 0

@@ -192,7 +192,7 @@ class HistorySource:
         rows = w.starts[start:start + n, None] + np.arange(w.n_days + 1)[None, :]
         p = self.path
         return PathChunk(start, p.spx[rows], p.v[rows], p.vix[rows],
-                         None if p.m is None else p.m[rows])
+                         None if p.m is None else p.m[rows], p.dates[rows])
 
 
 def restricted(path: HistoryPath, dates: np.ndarray) -> HistoryPath:

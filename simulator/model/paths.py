@@ -110,6 +110,7 @@ class PathChunk:
     v: np.ndarray  # instantaneous variance, decimal, annualised
     vix: np.ndarray  # VIX index points (from the state under Q)
     m: np.ndarray | None = None  # central tendency of v (two-factor models), decimal
+    dates: np.ndarray | None = None  # ISO dates of each path-day (real history only)
 
 
 def day_constants(model: Model, n_days: int, measure: str, substeps: int,

@@ -148,6 +148,15 @@ def vix_call_in_cell(cell, v, m, days, strike, future_table, vix_iv, qp, qp2, gr
     its own expiry: the engine prices every layer of a path-day in one cell."""
     j, wj = locate_days(days, grid)
     future = _future_in_cell(cell, j, wj, future_table)
+    return vix_call_on_future(cell, v, m, days, strike, future, vix_iv, qp, qp2, grid, m_nodes)
+
+
+@njit(cache=True)
+def vix_call_on_future(cell, v, m, days, strike, future, vix_iv, qp, qp2, grid, m_nodes):
+    """Discounted VIX call (days > 0) on a given ``future`` (e.g. a listed settlement) with the
+    model's smile in the state cell of (v, m) around it: the implied vol at the strike's
+    log-moneyness against that future (sticky moneyness)."""
+    j, wj = locate_days(days, grid)
     tau = days / TRADING_DAYS_PER_YEAR
     z = math.log(strike / future) / vix_scale_of(v, m, tau, qp, qp2, m_nodes)
     sigma, _ = _smile_in_cell(vix_iv, cell, j, wj, z, grid[G_ZV_MIN], grid[G_ZV_STEP],

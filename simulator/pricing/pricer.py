@@ -86,6 +86,25 @@ class Pricer:
             return self.tables.vix_option(v, self._m(m), days, strike, kind)
         return self.tables.vix_option(v, days, strike, kind)
 
+    def vix_option_on_future(self, future: float, v: float, days: float, strike: float,
+                             kind: str = "call", *, m: float | None = None) -> float:
+        """Discounted VIX option on a given ``future`` (e.g. the listed contract's settlement),
+        with the model's smile in state (v, m) around it (sticky moneyness); scalars."""
+        import math
+
+        from simulator.common.conventions import TRADING_DAYS_PER_YEAR
+        from simulator.pricing.black import black_price
+        from simulator.pricing.lookups import QP_R, vix_implied_vol
+        from simulator.pricing.tables import is_call_kind
+
+        t = self.tables.kernel_tables
+        mm = float(self._m(m)) if self.two_factor else 0.0
+        sigma = vix_implied_vol(float(v), mm, float(days), float(strike), float(future),
+                                t.vix_iv, t.qp, t.qp2, t.grid, t.vol_nodes, t.m_nodes)
+        tau = float(days) / TRADING_DAYS_PER_YEAR
+        return float(black_price(float(future), float(strike), sigma * math.sqrt(tau),
+                                 math.exp(-t.qp[QP_R] * tau), is_call_kind(kind)))
+
     def __repr__(self) -> str:
         source = "cache" if self.tables.from_cache else \
             f"built in {self.tables.build_seconds:.0f} s"

@@ -370,10 +370,11 @@ def _attrs(plan) -> dict:
 
 
 HISTORY_NOTE = ("real history: the S&P 500's closes and real VIX (rules, costs, settlements); "
-                "options are priced by the model at each day's state, fitted to that day's "
-                "VIX curve (model prices around real levels, not historical quotes); DTEs in "
-                "the data's trading days at 252 a year; VIX layers off the model's futures, "
-                "not the listed VX contracts (docs/history.md)")
+                "SPX options priced by the model at each day's state, fitted to that day's VIX "
+                "curve (model prices around real levels, not historical quotes); the exchange's "
+                "expiries; VIX calls off the listed VX contract of their expiry with the "
+                "model's smile (trades_per_path: hedge_marks_listed / hedge_marks_model); "
+                "docs/history.md")
 
 
 def _path_attrs(plan) -> dict:

@@ -40,7 +40,8 @@ def compute_unit(plan: RunPlan, workers, si: int, start: int, n: int):
     t0 = time.perf_counter()
     gen, engine = workers[si]
     paths = gen.chunk(start, n)
-    result = engine.evaluate(paths.spx, paths.v, paths.vix, m=paths.m, path_offset=start)
+    result = engine.evaluate(paths.spx, paths.v, paths.vix, m=paths.m, path_offset=start,
+                             dates=paths.dates)
     record, equity = chunk_record(result, paths.spx, paths.vix, plan.vol_events)
     _log.debug("%s, paths %d-%d: %.2f s", plan.scenarios[si].name, start, start + n - 1,
                time.perf_counter() - t0)

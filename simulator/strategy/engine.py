@@ -43,7 +43,7 @@ PNL_PARTS = PNL_NAMES[:-1]  # they add up to the account's return; hedge_premium
 COUNT_NAMES = ("condor_opened", "condor_take_profit", "condor_stop", "condor_exit_dte",
                "condor_expired", "condor_restruck", "hedge_bought", "hedge_rolled",
                "hedge_expired", "hedge_monetized", "hedge_ts_rolled", "hedge_filter_blocked_days",
-               "hedge_regime_skipped", "ruined")
+               "hedge_regime_skipped", "ruined", "hedge_marks_listed", "hedge_marks_model")
 _CLOSE_REASONS = {K.CLOSE_TAKE_PROFIT: "take profit", K.CLOSE_STOP: "stop",
                   K.CLOSE_EXIT_DTE: "exit DTE", K.CLOSE_EXPIRY: "expiry",
                   K.CLOSE_ADJUST: "re-strike (term structure)"}
@@ -158,13 +158,16 @@ class StrategyEngine:
 
     def evaluate(self, spx: np.ndarray, v: np.ndarray, vix: np.ndarray | None = None, *,
                  m: np.ndarray | None = None, path_offset: int = 0,
-                 log_paths: Iterable[int] = ()) -> EngineResult:
+                 log_paths: Iterable[int] = (), dates: np.ndarray | None = None
+                 ) -> EngineResult:
         """Evaluate all strategies on paths ``spx``, ``v`` (arrays (paths, days + 1)) and,
         for a two-factor model, the central tendency ``m`` (same shape; ignored with one
         factor).
 
         ``vix`` defaults to the model's VIX of the state. ``log_paths`` (global path numbers,
-        i.e. row + ``path_offset``) get a trade log.
+        i.e. row + ``path_offset``) get a trade log. ``dates`` (paths, days + 1; ISO strings,
+        real history): trades take the exchange's expiries and the VIX layers the listed
+        contracts' settlements (:mod:`simulator.strategy.calendar`).
         """
         spx = np.ascontiguousarray(spx, dtype=float)
         v = np.ascontiguousarray(v, dtype=float)
@@ -198,12 +201,41 @@ class StrategyEngine:
         counts = np.zeros((n_strat, n_paths, K.N_CT), dtype=np.int64)
         log = np.zeros((n_strat, len(logged), MAX_LOG_EVENTS, K.N_EF))
         log_n = np.zeros((n_strat, len(logged)), dtype=np.int64)
+        cal = self.schedule(dates, n_paths, n_cols)
         K.evaluate_chunk(spx, v, m, vix, self.groups, self.specs, self.layers, self.n_slots,
                          self._tab, self.growth, float(trading_days(FRONT_FUTURE_DTE)),
                          float(trading_days(SECOND_FUTURE_DTE)), log_rows, equity, trading,
-                         hedge, pnl, counts, log, log_n)
+                         hedge, pnl, counts, log, log_n, cal.condor_days, cal.layer_days,
+                         cal.layer_col, cal.listed)
         trades = self._events(log, log_n, logged)
         return EngineResult(list(self.names), equity, pnl, counts, trades, trading, hedge)
+
+    def schedule(self, dates, n_paths: int, n_cols: int):
+        """The exchange calendar of paths on real ``dates`` (or an empty one)."""
+        from simulator.strategy.calendar import ExpirySchedule, expiry_schedule
+
+        if dates is None:
+            return ExpirySchedule.empty(n_paths, self.groups.shape[0], len(self.names))
+        dates = np.asarray(dates)
+        if dates.shape != (n_paths, n_cols):
+            raise ValueError(f"dates must be ({n_paths}, {n_cols}), got {dates.shape}")
+        from simulator.strategy.specs import LS_ACTIVE, SS_GROUP
+
+        condor_dte: list[int | None] = [None] * self.groups.shape[0]
+        layer_dte = []
+        for k, cfg in enumerate(self.configs):
+            if cfg.condor is not None:
+                condor_dte[int(self.specs[k, SS_GROUP])] = cfg.condor.dte
+            h = cfg.hedge
+            dtes: list[int | None] = [None] * 4
+            if h is not None:
+                for j, name in enumerate(LAYER_NAMES):
+                    if self.layers[k, j, LS_ACTIVE] > 0.0:
+                        dtes[j] = h.layers[name].dte
+                if h.term_structure.enabled:
+                    dtes[3] = h.term_structure.roll_out_dte
+            layer_dte.append(dtes)
+        return expiry_schedule(dates, condor_dte, layer_dte)
 
     def _events(self, log, log_n, logged) -> list[TradeEvent]:
         out = []
@@ -278,13 +310,15 @@ def replay_history(model: Model, strategies: Mapping[str, StrategyConfig | Mappi
     :class:`~simulator.model.history.HistoryPath` (its ``dates`` name the days). The same path
     as a scenario file's ``path: {source: history}``.
 
-    Days are the data's trading days with DTEs converted at 252 a year (not the exchange's
-    expiry calendar), and the VIX layers are priced off the model's futures at the fitted
-    state, not the listed VX contracts (docs/history.md)."""
+    Days are the data's trading days. Condor tranches take the monthly SPX expiry nearest
+    their DTE, VIX layers the VIX expiry nearest theirs, and each layer is bought and marked
+    off its listed contract's settlement where the data has one, with the model's smile
+    around it (docs/history.md)."""
     from simulator.calibration.states import curve_history
 
     path = curve_history(model, start, end)
     engine = StrategyEngine(model, strategies, costs=costs, capital=capital)
     result = engine.evaluate(path.spx[None], path.v[None], path.vix[None],
-                             m=None if path.m is None else path.m[None], log_paths=[0])
+                             m=None if path.m is None else path.m[None], log_paths=[0],
+                             dates=path.dates[None])
     return result, path

@@ -45,6 +45,7 @@ from simulator.pricing.lookups import (
     condor_payoff,
     state_cell,
     vix_call_in_cell,
+    vix_call_on_future,
     vix_future,
 )
 from simulator.strategy import specs as S
@@ -65,8 +66,8 @@ N_BK = 11
 # trade counts
 (CT_CONDOR_OPEN, CT_TAKE_PROFIT, CT_STOP, CT_EXIT_DTE, CT_CONDOR_EXPIRY, CT_ADJUST,
  CT_HEDGE_BUY, CT_HEDGE_ROLL, CT_HEDGE_EXPIRY, CT_MONETIZE, CT_TS_ROLL, CT_FILTER_BLOCKED,
- CT_REGIME_SKIP, CT_RUINED) = range(14)
-N_CT = 14
+ CT_REGIME_SKIP, CT_RUINED, CT_LISTED_MARKS, CT_MODEL_MARKS) = range(16)
+N_CT = 16
 
 # trade log: one row per event
 EV_CONDOR_OPEN, EV_CONDOR_CLOSE, EV_HEDGE_BUY, EV_HEDGE_SELL = 1, 2, 3, 4
@@ -94,9 +95,11 @@ def ts_fired(front, second, d, threshold, lookback):
 
 @njit(cache=True)
 def condor_track(gs, spx, v, m, front, second, tab, mark, open_credit, open_max_loss, close_code,
-                 close_value, strikes, open_legs, close_legs):
+                 close_value, strikes, open_legs, close_legs, expiry_days):
     """Per-contract condor track of one group on one path (outputs (days + 1, slots); the
-    four legs' prices at each open and close (days + 1, slots, 4), for the cost model)."""
+    four legs' prices at each open and close (days + 1, slots, 4), for the cost model).
+    ``expiry_days`` (days + 1,): trading days to the listed SPX expiry a tranche opened that
+    day takes (history runs), or empty: the group's DTE."""
     n_days = spx.size - 1
     n_slots = mark.shape[1]
     expiry = np.full(n_slots, -1, dtype=np.int64)
@@ -164,9 +167,10 @@ def condor_track(gs, spx, v, m, front, second, tab, mark, open_credit, open_max_
                                   open_credit, open_max_loss, strikes, held, credit, active,
                                   expiry, open_legs)
         if gs[S.GS_ACTIVE] > 0.0 and d < n_days and d >= first and (d - first) % every == 0:
+            days_open = dte if expiry_days.size == 0 else int(expiry_days[d])
             for s in range(n_slots):
                 if not active[s]:
-                    _open_tranche(gs, s, d, dte, 0.0, spot, var, mvar, step, tab, buf, mark,
+                    _open_tranche(gs, s, d, days_open, 0.0, spot, var, mvar, step, tab, buf, mark,
                                   open_credit, open_max_loss, strikes, held, credit, active,
                                   expiry, open_legs)
                     break
@@ -260,13 +264,20 @@ def vix_option_cost(ss, price, vix):
 
 
 @njit(cache=True)
-def _layer_quote(ls, k, tenor, var, mvar, vix_d, tab):
-    """(strike, mid price) of layer ``k`` bought today at ``tenor`` trading days."""
+def _layer_quote(ls, k, tenor, var, mvar, vix_d, tab, listed=np.nan):
+    """(strike, mid price) of layer ``k`` bought today at ``tenor`` trading days: off the
+    model's future of that expiry, or off ``listed`` (the listed contract's settlement) with
+    the model's smile around it."""
     strike = vix_call_strike(int(ls[k, S.LS_STRIKE_RULE]), ls[k, S.LS_STRIKE_VALUE],
-                             ls[k, S.LS_STRIKE_STEP], var, mvar, float(tenor), vix_d, tab)
+                             ls[k, S.LS_STRIKE_STEP], var, mvar, float(tenor), vix_d, tab,
+                             listed)
     cell = state_cell(var, mvar, tab.vol_nodes, tab.m_nodes)
-    price = vix_call_in_cell(cell, var, mvar, float(tenor), strike, tab.vix_future, tab.vix_iv,
-                             tab.qp, tab.qp2, tab.grid, tab.m_nodes)
+    if math.isnan(listed):
+        price = vix_call_in_cell(cell, var, mvar, float(tenor), strike, tab.vix_future,
+                                 tab.vix_iv, tab.qp, tab.qp2, tab.grid, tab.m_nodes)
+    else:
+        price = vix_call_on_future(cell, var, mvar, float(tenor), strike, listed, tab.vix_iv,
+                                   tab.qp, tab.qp2, tab.grid, tab.m_nodes)
     return strike, price
 
 
@@ -310,9 +321,16 @@ def _positions(cash, qty, mark_d, lqty, lprice):
 @njit(cache=True)
 def run_strategy(ss, ls, spx, v, m, vix, front, second, macd, rsi_values, mark, open_credit,
                  open_max_loss, close_code, close_value, strikes, open_legs, close_legs, tab,
-                 growth, equity, trading, hedge, pnl, counts, log, log_n):
+                 growth, equity, trading, hedge, pnl, counts, log, log_n, layer_days,
+                 layer_col, listed):
     """One strategy on one path: fills ``equity``, ``trading`` and ``hedge`` (days + 1),
-    ``pnl`` (N_BK) and ``counts`` (N_CT)."""
+    ``pnl`` (N_BK) and ``counts`` (N_CT).
+
+    History runs (``layer_days`` not empty): a layer bought on day d takes the listed VIX
+    expiry ``layer_days[k, d]`` trading days away (k = 3: the term-structure roll-out),
+    whose settlements are row ``layer_col[k, d]`` of ``listed`` (NaN where none): the layer
+    is bought and marked off that settlement, with the model's smile around it, and off the
+    model's future where there is none (counted in CT_LISTED_MARKS / CT_MODEL_MARKS)."""
     n_days = spx.size - 1
     n_slots = mark.shape[1]
     capital = ss[S.SS_CAPITAL]
@@ -334,6 +352,8 @@ def run_strategy(ss, ls, spx, v, m, vix, front, second, macd, rsi_values, mark, 
     armed = np.ones(3, dtype=np.bool_)
     sold_on = np.zeros(3, dtype=np.int64)
     next_buy = np.zeros(3, dtype=np.int64)
+    lcol = np.full(3, -1, dtype=np.int64)  # the held layer's row of ``listed`` (-1: none)
+    calendar = layer_days.shape[1] > 0
     cash = 1.0
     # a long S&P 500 core (VXTH's portfolio): bought at the day-0 close, dividends into cash
     index_units = ss[S.SS_INDEX_WEIGHT] / spx[0]
@@ -396,8 +416,16 @@ def run_strategy(ss, ls, spx, v, m, vix, front, second, macd, rsi_values, mark, 
                     price = max(vix_d - lstrike[k], 0.0)  # settles on VIX
                     reason = SELL_EXPIRY
                 else:
-                    price = vix_call_in_cell(cell, var, mvar, float(left), lstrike[k],
-                                             future_table, vix_iv, qp, qp2, grid, m_nodes)
+                    settle = listed[lcol[k], d] if lcol[k] >= 0 else np.nan
+                    if math.isnan(settle):
+                        price = vix_call_in_cell(cell, var, mvar, float(left), lstrike[k],
+                                                 future_table, vix_iv, qp, qp2, grid, m_nodes)
+                        if calendar:
+                            counts[CT_MODEL_MARKS] += 1
+                    else:
+                        price = vix_call_on_future(cell, var, mvar, float(left), lstrike[k],
+                                                   settle, vix_iv, qp, qp2, grid, m_nodes)
+                        counts[CT_LISTED_MARKS] += 1
                     if mon_on:
                         multiple = ss[S.SS_MON_MULTIPLE]
                         if multiple > 0.0 and price >= multiple * lcost[k]:
@@ -449,10 +477,16 @@ def run_strategy(ss, ls, spx, v, m, vix, front, second, macd, rsi_values, mark, 
                         # layer that has gained banks the gain instead of buying calls at
                         # panic prices with all of it
                         spend = min(flow - cost, sold * lentry[k])
-                        used = _buy_layer(ss, ls, k, d, int(ss[S.SS_TS_ROLL_DAYS]), -spend,
+                        roll_days, col, settle = int(ss[S.SS_TS_ROLL_DAYS]), -1, np.nan
+                        if calendar:
+                            roll_days, col = int(layer_days[3, d]), int(layer_col[3, d])
+                            settle = listed[col, d] if col >= 0 else np.nan
+                        used = _buy_layer(ss, ls, k, d, roll_days, -spend,
                                           var, mvar, vix_d, spot, tab, per_contract, capital,
                                           pnl, lqty, lstrike, lexpiry, lcost, lprice, lentry,
-                                          counts, log, log_n)
+                                          counts, log, log_n, settle)
+                        if lqty[k] > 0.0:
+                            lcol[k] = col
                         cash -= used
                         hedge_cash -= used
             if not armed[k] and ((rearm_vix > 0.0 and vix_d < rearm_vix)
@@ -510,7 +544,11 @@ def run_strategy(ss, ls, spx, v, m, vix, front, second, macd, rsi_values, mark, 
                     counts[CT_FILTER_BLOCKED] += 1
                     continue
                 tenor = int(ls[k, S.LS_TENOR])
-                holding = tenor - int(ls[k, S.LS_ROLL])
+                col, settle = -1, np.nan
+                if calendar:  # the listed expiry nearest the layer's DTE
+                    tenor, col = int(layer_days[k, d]), int(layer_col[k, d])
+                    settle = listed[col, d] if col >= 0 else np.nan
+                holding = max(tenor - int(ls[k, S.LS_ROLL]), 1)
                 factor = 1.0
                 if ss[S.SS_REGIME_ON] > 0.0:
                     level = vix_d if ss[S.SS_REGIME_ON] == S.REGIME_VIX else front[d]
@@ -528,11 +566,13 @@ def run_strategy(ss, ls, spx, v, m, vix, front, second, macd, rsi_values, mark, 
                     size = ls[k, S.LS_PER_CONDOR] * factor * unit_qty
                 used = _buy_layer(ss, ls, k, d, tenor, size, var, mvar, vix_d, spot, tab,
                                   per_contract, capital, pnl, lqty, lstrike, lexpiry, lcost,
-                                  lprice, lentry, counts, log, log_n)
+                                  lprice, lentry, counts, log, log_n, settle)
                 cash -= used
                 hedge_cash -= used
                 if lqty[k] <= 0.0:
                     next_buy[k] = d + holding
+                else:
+                    lcol[k] = col
         # -- the three curves at the close ----------------------------------------------
         if d > 0:
             held = 0.0
@@ -579,10 +619,11 @@ def run_strategy(ss, ls, spx, v, m, vix, front, second, macd, rsi_values, mark, 
 
 @njit(cache=True)
 def _buy_layer(ss, ls, k, d, tenor, size, var, mvar, vix_d, spot, tab, per_contract, capital,
-               pnl, lqty, lstrike, lexpiry, lcost, lprice, lentry, counts, log, log_n):
-    """Buy layer ``k`` (tenor trading days). ``size`` > 0: quantity (equity per VIX point);
-    < 0: cash to spend on premium + costs. Returns the cash used (0 if nothing bought)."""
-    strike, price = _layer_quote(ls, k, tenor, var, mvar, vix_d, tab)
+               pnl, lqty, lstrike, lexpiry, lcost, lprice, lentry, counts, log, log_n, listed):
+    """Buy layer ``k`` (tenor trading days; ``listed``: its contract's settlement, or NaN for
+    the model's future). ``size`` > 0: quantity (equity per VIX point); < 0: cash to spend
+    on premium + costs. Returns the cash used (0 if nothing bought)."""
+    strike, price = _layer_quote(ls, k, tenor, var, mvar, vix_d, tab, listed)
     if not price > 1e-8:
         return 0.0
     unit_cost = vix_option_cost(ss, price, vix_d)
@@ -611,13 +652,18 @@ def _buy_layer(ss, ls, k, d, tenor, size, var, mvar, vix_d, spot, tab, per_contr
 @njit(cache=True, parallel=True)
 def evaluate_chunk(spx, v, m, vix, group_specs, strat_specs, layer_specs, n_slots, tab, growth,
                    front_days, second_days, log_rows, equity, trading, hedge, pnl, counts, log,
-                   log_n):
+                   log_n, condor_days, layer_days, layer_col, listed):
     """All strategies on all paths of a chunk (parallel over paths).
 
     Outputs: ``equity``, ``trading``, ``hedge`` (strategies, paths, days + 1), ``pnl``
     (strategies, paths, N_BK),
     ``counts`` (strategies, paths, N_CT), ``log`` (strategies, logged paths, events, N_EF) and
     ``log_n`` (strategies, logged paths) for the rows with ``log_rows[path] >= 0``.
+
+    The exchange calendar of history runs (:mod:`simulator.strategy.calendar`), each with a
+    last axis of length 0 for simulated paths: ``condor_days`` (paths, groups, days + 1),
+    ``layer_days`` and ``layer_col`` (paths, strategies, 4, days + 1), ``listed`` (paths,
+    contracts, days + 1).
     """
     n_paths = spx.shape[0]
     n_days = spx.shape[1] - 1
@@ -647,7 +693,7 @@ def evaluate_chunk(spx, v, m, vix, group_specs, strat_specs, layer_specs, n_slot
             if group_specs[g, S.GS_ACTIVE] > 0.0:
                 condor_track(group_specs[g], spx[i], v[i], m[i], front, second, tab, mark[g],
                              open_credit[g], open_max_loss[g], close_code[g], close_value[g],
-                             strikes[g], open_legs[g], close_legs[g])
+                             strikes[g], open_legs[g], close_legs[g], condor_days[i, g])
         macd = np.full(n_days + 1, np.nan)
         rsi_values = np.full(n_days + 1, np.nan)
         row = log_rows[i]
@@ -665,4 +711,4 @@ def evaluate_chunk(spx, v, m, vix, group_specs, strat_specs, layer_specs, n_slot
                          rsi_values, mark[g], open_credit[g], open_max_loss[g], close_code[g],
                          close_value[g], strikes[g], open_legs[g], close_legs[g], tab, growth,
                          equity[k, i], trading[k, i], hedge[k, i], pnl[k, i], counts[k, i],
-                         path_log, path_log_n)
+                         path_log, path_log_n, layer_days[i, k], layer_col[i, k], listed[i])

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from numba import njit
 
 from simulator.common.conventions import TRADING_DAYS_PER_YEAR
@@ -190,10 +191,11 @@ def condor_strikes(short_mode, short_target, wing_mode, wing_value, shift_sd, sp
 
 
 @njit(cache=True)
-def vix_call_strike(rule, value, step, v, m, days, spot_vix, tab):
+def vix_call_strike(rule, value, step, v, m, days, spot_vix, tab, listed=np.nan):
     """VIX call strike: rule 0 = delta ``value`` on the future of its expiry, 1 = ``value``
-    above the future (K = F (1 + value)), 2 = ``value`` x spot VIX; on the ``step`` grid."""
-    future = _vix_future(tab, v, m, days)
+    above the future (K = F (1 + value)), 2 = ``value`` x spot VIX; on the ``step`` grid. The
+    future is the model's, or ``listed`` (a listed contract's settlement) when given."""
+    future = _vix_future(tab, v, m, days) if math.isnan(listed) else listed
     if rule == 1:
         return round_to_grid(future * (1.0 + value), step)
     if rule == 2:

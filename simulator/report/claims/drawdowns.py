@@ -99,6 +99,7 @@ def c1_c2(c: ClaimsCube, claim, scenario, unhedged_range, hedged_range, event,
             f" On the real {words} ({first} to {last}; model prices around real levels, "
             f"docs/history.md) the unhedged drawdown was {pct(real[UNHEDGED], 0)} of risk "
             f"capital and ALVH's {pct(real[ALVH], 0)}, a cut of {pct(real_cut)}.")
+        return ClaimResult(claim, verdict, explanation, findings, (0, 1, 3, 4))
     return ClaimResult(claim, verdict, explanation, findings, (0, 1))
 
 
