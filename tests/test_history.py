@@ -448,3 +448,19 @@ def test_a_history_cube_records_how_the_layers_were_priced(tmp_path):
     assert listed > 100 and listed > 10 * model
     assert int(cube.trades_per_path.sel(strategy="unhedged",
                                         event="hedge_marks_listed").sum()) == 0
+
+
+def test_one_factor_windows_reach_1990_and_flag_model_priced_layers(tmp_path):
+    """Before the VX futures (2004-2006) there are no listed contracts: a one-factor model
+    runs from 1990 on spot VIX, and every layer mark is counted as model-priced."""
+    from simulator.scenario.loader import load_scenario
+    from simulator.scenario.runner import run_plan
+
+    file = _history_file(tmp_path, "{source: history_windows, start: 1990-01-02, "
+                                    "end: 1991-12-31, length_days: 126, step_days: 63}")
+    file.write_text(file.read_text().replace(CALIBRATED, "svcj_default"))
+    cube = run_plan(load_scenario(file), summary=False)
+    assert cube.window_start.values[0] == "1990-01-02" and cube.sizes["path"] >= 5
+    counts = cube.trades_per_path.sel(strategy="alvh")
+    assert float(counts.sel(event="hedge_marks_listed").sum()) == 0
+    assert float(counts.sel(event="hedge_marks_model").sum()) > 100
