@@ -23,6 +23,7 @@ from simulator.common.conventions import BASELINE
 
 MAX_LINES = 6
 EVENT_TOP_SHARE = 0.10  # the event study follows the paths with the largest VIX spikes
+MIN_DISTRIBUTION_PATHS = 20  # fewer paths (a single real window) have no drawdown tail to draw
 FIGURE_FORMATS = ("png", "svg", "pdf")
 DEFAULT_DPI = 150
 BASELINE_COLOR = "0.25"
@@ -347,6 +348,17 @@ def _regain_words(days: float) -> str:
     return f"median {days:.0f} trading days to regain the pre-event peak"
 
 
+def _band(x):
+    """25th, 50th and 75th percentiles over paths (axis 0). Lags past the end of every path
+    are NaN (a spike near the end of a real window) and stay undrawn, without numpy's
+    all-NaN warning."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "All-NaN slice", RuntimeWarning)
+        return np.nanpercentile(x, [25, 50, 75], axis=0)
+
+
 def event_study(cube, scenario):
     """Around each path's largest one-day VIX rise (the top 10 % of paths by that rise): the
     account's change since the day before, median and 25-75 % band, unhedged and hedged; and
@@ -364,12 +376,12 @@ def event_study(cube, scenario):
     for i, name in enumerate([BASELINE, *_hedged(cube, 3)]):
         ev = sel.event_return.sel(strategy=name).values[paths] * 100
         style = _style(i, name)
-        lo, med, hi = np.nanpercentile(ev, [25, 50, 75], axis=0)
+        lo, med, hi = _band(ev)
         ax.plot(lag, med, **style, label=f"{strategy_label(name)} ("
                 f"{_regain_words(median_regain_days(sel, name))})")
         ax.fill_between(lag, lo, hi, color=style["color"], alpha=0.12, lw=0)
         if name != BASELINE:
-            lo, med, hi = np.nanpercentile(ev - base, [25, 50, 75], axis=0)
+            lo, med, hi = _band(ev - base)
             ax2.plot(lag, med, **style, label=strategy_label(name))
             ax2.fill_between(lag, lo, hi, color=style["color"], alpha=0.15, lw=0)
     for a in (ax, ax2):
@@ -387,6 +399,26 @@ def event_study(cube, scenario):
     return _finish(fig, cube, scenario, f"Around the VIX spike: the {paths.sum():,} paths "
                                         f"with a one-day VIX rise of {cut:.1f} points or more",
                    bottom=0.2)
+
+
+def _replay_figure(cube, scenario: str):
+    """A single-window history cube's scenario replayed with its trades
+    (:func:`simulator.report.history.history_figure`): the run is rebuilt from the scenario
+    text the cube carries, on the cube's own dates."""
+    from simulator.report.history import history_figure
+    from simulator.scenario.loader import parse_scenario
+    from simulator.strategy import replay_history
+
+    source = Path(str(cube.attrs.get("scenario_file", "")))
+    plan = parse_scenario(cube.attrs["scenario_text"], source=str(source),
+                          base_dir=source.parent if source.parent.is_dir() else None)
+    sc = next(s for s in plan.scenarios if s.name == scenario)
+    start, end = str(cube.window_start.values[0]), str(cube.window_end.values[0])
+    result, path = replay_history(sc.model, plan.strategies, start, end, costs=plan.costs,
+                                  capital=plan.simulation.capital)
+    return history_figure(result, path, sc.model,
+                          title=f"{cube.attrs.get('scenario_name', '')}, {scenario}: the real "
+                                f"window {start} to {end} with each book's trades")
 
 
 def write_figures(cube, out_dir: str | Path, table=None, *, fmt: str = "png",
@@ -407,14 +439,17 @@ def write_figures(cube, out_dir: str | Path, table=None, *, fmt: str = "png",
     written = []
     n_hedged = len(_hedged(cube, 10**6))
     for scenario in (str(s) for s in cube.scenario.values):
-        figures = {"fan": fan_chart(cube, scenario),
-                   "drawdowns": drawdown_distributions(cube, scenario),
-                   "attribution": layer_attribution(cube, scenario),
-                   "event_study": event_study(cube, scenario)}
+        figures = {"fan": fan_chart(cube, scenario)}
+        if cube.sizes["path"] >= MIN_DISTRIBUTION_PATHS:  # a tail needs paths to show
+            figures["drawdowns"] = drawdown_distributions(cube, scenario)
+        figures |= {"attribution": layer_attribution(cube, scenario),
+                    "event_study": event_study(cube, scenario)}
         if n_hedged >= 1:
             figures["frontier"] = frontier(cube, scenario, table)
             if scenario != "base" and "base" in cube.scenario.values:
                 figures["frontier_vs_base"] = frontier(cube, scenario, table, "base")
+        if cube.attrs.get("path_source") == "history":  # one window: its dated replay
+            figures["replay"] = _replay_figure(cube, scenario)
         for kind, fig in figures.items():
             path = out_dir / f"{scenario}_{kind}.{fmt}"
             fig.savefig(path, dpi=dpi, metadata=None if fmt != "png" else

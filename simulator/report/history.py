@@ -68,9 +68,11 @@ def history_figure(result, path, model, *, title: str = ""):
     ax_book.text(0.995, 0.02, "^ VIX calls bought, v sold", transform=ax_book.transAxes,
                  ha="right", va="bottom", fontsize=8, color="0.3")
     fig.suptitle(title or f"Replay {path.dates[0]} to {path.dates[-1]}", fontsize=12)
-    fig.text(0.01, 0.005, f"Real S&P 500 and VIX closes, VX settlements (Cboe). Options priced "
-             f"by {model.name or 'the model'} at each day's state fitted to that day's VIX curve: "
-             "model prices around real levels, not historical quotes.", fontsize=7, color="0.3")
+    fig.text(0.01, 0.005, f"Real S&P 500 and VIX closes, VX settlements (Cboe). SPX options "
+             f"priced by {model.name or 'the model'} at each day's state fitted to that day's "
+             "VIX curve, VIX calls off the listed contract of their expiry with the model's "
+             "smile: model prices around real levels, not historical quotes.", fontsize=7,
+             color="0.3")
     fig.autofmt_xdate()
     fig.tight_layout(rect=(0, 0.02, 1, 0.97))
     return fig
