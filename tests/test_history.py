@@ -433,6 +433,8 @@ def test_nearest_expiry_counts_trading_days_and_breaks_ties_later():
     # 3 Feb + 30 = 4 Mar: 14 days from either expiry -> the later; 4 Feb + 30: March (13)
     np.testing.assert_array_equal(_nearest(exp, d, 30), [1, 1])
     np.testing.assert_array_equal(_nearest(exp, d, 10), [0, 0])
+    # never inside the layer's own roll window: 19 Feb is within 20 days of 3 Feb
+    np.testing.assert_array_equal(_nearest(exp, d, 10, beyond_days=20), [1, 1])
     row = np.array(["2020-02-03", "2020-02-04", "2020-02-05"], dtype="datetime64[D]")
     # beyond the path's last day, Monday to Friday: 6 Feb .. 19 Feb with no holiday = 10
     assert _days_to(row, np.array(["2020-02-19"] * 3, dtype="datetime64[D]"))[0] == 12

@@ -40,11 +40,14 @@ class ExpirySchedule:
                               np.zeros((n_paths, 1, 0)), np.zeros((n_paths, 1), dtype="U10"))
 
 
-def _nearest(expiries64: np.ndarray, dates64: np.ndarray, calendar_days: int) -> np.ndarray:
-    """For each date, the index of the expiry after it nearest date + calendar_days (the
-    later one on a tie)."""
+def _nearest(expiries64: np.ndarray, dates64: np.ndarray, calendar_days: int,
+             beyond_days: int = 0) -> np.ndarray:
+    """For each date, the index of the expiry nearest date + ``calendar_days`` (the later one
+    on a tie) among those more than ``beyond_days`` calendar days after it (a layer is not
+    bought inside its own roll window)."""
     target = dates64 + np.timedelta64(int(calendar_days), "D")
-    after = np.searchsorted(expiries64, dates64, side="right")
+    after = np.searchsorted(expiries64, dates64 + np.timedelta64(int(beyond_days), "D"),
+                            side="right")
     hi = np.searchsorted(expiries64, target)
     lo = hi - 1
     n = expiries64.size
@@ -75,10 +78,11 @@ def _settlements() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def expiry_schedule(dates: np.ndarray, condor_dte: list[int | None],
-                    layer_dte: list[list[int | None]]) -> ExpirySchedule:
+                    layer_dte: list[list[tuple[int, int] | None]]) -> ExpirySchedule:
     """The calendar of paths on ``dates`` (paths, days + 1) ISO strings: ``condor_dte``
     (calendar days, per condor group; None: no condor) and ``layer_dte`` (per strategy, the
-    calendar DTE of its three layers and of its term-structure roll-out; None: unused)."""
+    (DTE, roll DTE) in calendar days of its three layers and of its term-structure roll-out;
+    None: unused)."""
     dates = np.asarray(dates)
     n_paths, n_cols = dates.shape
     s_date, s_expiry, s_settle = _settlements()
@@ -100,7 +104,7 @@ def expiry_schedule(dates: np.ndarray, condor_dte: list[int | None],
         for k, dtes in enumerate(layer_dte):
             for j, dte in enumerate(dtes):
                 if dte is not None:
-                    idx = _nearest(vix64, d64, dte)
+                    idx = _nearest(vix64, d64, *dte)
                     days[k, j] = _days_to(d64, vix64[idx])
                     col[k, j] = idx
         listed = np.full((vix.size, n_cols), np.nan)

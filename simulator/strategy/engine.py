@@ -227,13 +227,14 @@ class StrategyEngine:
             if cfg.condor is not None:
                 condor_dte[int(self.specs[k, SS_GROUP])] = cfg.condor.dte
             h = cfg.hedge
-            dtes: list[int | None] = [None] * 4
+            dtes: list[tuple[int, int] | None] = [None] * 4
             if h is not None:
                 for j, name in enumerate(LAYER_NAMES):
                     if self.layers[k, j, LS_ACTIVE] > 0.0:
-                        dtes[j] = h.layers[name].dte
-                if h.term_structure.enabled:
-                    dtes[3] = h.term_structure.roll_out_dte
+                        dtes[j] = (h.layers[name].dte, h.layers[name].roll_dte)
+                if h.term_structure.enabled:  # rolled-out calls keep the front's roll date
+                    dtes[3] = (h.term_structure.roll_out_dte, h.layers["front"].roll_dte
+                               if "front" in h.layers else 0)
             layer_dte.append(dtes)
         return expiry_schedule(dates, condor_dte, layer_dte)
 
