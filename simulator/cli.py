@@ -687,6 +687,9 @@ def _cmd_report(args) -> int:
           file=chatter)
     print(format_summary(table, wide=args.wide, fmt=args.format))
     paths = write_figures(cube, out, table, fmt=args.figure_format, dpi=args.dpi)
+    from simulator.report.history import write_replay_figures
+
+    paths += write_replay_figures(cube, out, fmt=args.figure_format, dpi=args.dpi)
     print(f"\n{len(paths)} figures in {out}/", file=chatter)
     return EXIT_OK
 

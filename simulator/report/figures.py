@@ -401,26 +401,6 @@ def event_study(cube, scenario):
                    bottom=0.2)
 
 
-def _replay_figure(cube, scenario: str):
-    """A single-window history cube's scenario replayed with its trades
-    (:func:`simulator.report.history.history_figure`): the run is rebuilt from the scenario
-    text the cube carries, on the cube's own dates."""
-    from simulator.report.history import history_figure
-    from simulator.scenario.loader import parse_scenario
-    from simulator.strategy import replay_history
-
-    source = Path(str(cube.attrs.get("scenario_file", "")))
-    plan = parse_scenario(cube.attrs["scenario_text"], source=str(source),
-                          base_dir=source.parent if source.parent.is_dir() else None)
-    sc = next(s for s in plan.scenarios if s.name == scenario)
-    start, end = str(cube.window_start.values[0]), str(cube.window_end.values[0])
-    result, path = replay_history(sc.model, plan.strategies, start, end, costs=plan.costs,
-                                  capital=plan.simulation.capital)
-    return history_figure(result, path, sc.model,
-                          title=f"{cube.attrs.get('scenario_name', '')}, {scenario}: the real "
-                                f"window {start} to {end} with each book's trades")
-
-
 def write_figures(cube, out_dir: str | Path, table=None, *, fmt: str = "png",
                   dpi: int = DEFAULT_DPI) -> list[Path]:
     """All figures of every scenario in ``out_dir`` as ``fmt`` (png, svg or pdf; ``dpi``
@@ -448,8 +428,6 @@ def write_figures(cube, out_dir: str | Path, table=None, *, fmt: str = "png",
             figures["frontier"] = frontier(cube, scenario, table)
             if scenario != "base" and "base" in cube.scenario.values:
                 figures["frontier_vs_base"] = frontier(cube, scenario, table, "base")
-        if cube.attrs.get("path_source") == "history":  # one window: its dated replay
-            figures["replay"] = _replay_figure(cube, scenario)
         for kind, fig in figures.items():
             path = out_dir / f"{scenario}_{kind}.{fmt}"
             fig.savefig(path, dpi=dpi, metadata=None if fmt != "png" else

@@ -78,4 +78,43 @@ def history_figure(result, path, model, *, title: str = ""):
     return fig
 
 
-__all__ = ["history_figure"]
+def replay_figure(cube, scenario: str):
+    """A single-window history cube's scenario replayed with its trades
+    (:func:`history_figure`): the run is rebuilt from the scenario text the cube carries, on
+    the cube's own dates."""
+    from pathlib import Path
+
+    from simulator.scenario.loader import parse_scenario
+    from simulator.strategy import replay_history
+
+    source = Path(str(cube.attrs.get("scenario_file", "")))
+    plan = parse_scenario(cube.attrs["scenario_text"], source=str(source),
+                          base_dir=source.parent if source.parent.is_dir() else None)
+    sc = next(s for s in plan.scenarios if s.name == scenario)
+    start, end = str(cube.window_start.values[0]), str(cube.window_end.values[0])
+    result, path = replay_history(sc.model, plan.strategies, start, end, costs=plan.costs,
+                                  capital=plan.simulation.capital)
+    return history_figure(result, path, sc.model,
+                          title=f"{cube.attrs.get('scenario_name', '')}, {scenario}: the real "
+                                f"window {start} to {end} with each book's trades")
+
+
+def write_replay_figures(cube, out_dir, *, fmt: str = "png", dpi: int = 150) -> list:
+    """``<scenario>_replay.<fmt>`` for each scenario of a single-window history cube (none
+    for simulated or rolling-window cubes); returns their paths."""
+    from pathlib import Path
+
+    if cube.attrs.get("path_source") != "history" or cube.sizes.get("path") != 1:
+        return []
+    plt = _plt()
+    written = []
+    for scenario in (str(s) for s in cube.scenario.values):
+        fig = replay_figure(cube, scenario)
+        path = Path(out_dir) / f"{scenario}_replay.{fmt}"
+        fig.savefig(path, dpi=dpi)
+        plt.close(fig)
+        written.append(path)
+    return written
+
+
+__all__ = ["history_figure", "replay_figure", "write_replay_figures"]
