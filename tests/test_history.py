@@ -182,6 +182,18 @@ def test_a_replay_priced_by_hand_gives_the_engines_pnl():
                                atol=1e-12)
 
 
+@pytest.mark.parametrize("v, m, days, moneyness", [(0.02, 0.03, 14.0, 1.1), (0.09, 0.04, 40.0, 1.5),
+                                                   (0.01, 0.02, 90.0, 0.9)])
+def test_a_call_on_the_models_own_future_is_the_models_call(v, m, days, moneyness):
+    """Invariant of pricing on a given (listed) future: handed the model's own future of that
+    expiry, the price is the model's VIX call (a second code path: the table's option)."""
+    price = Pricer(sim.load_model(CALIBRATED))
+    future = float(price.vix_future(v, days, m=m))
+    strike = round(moneyness * future, 1)
+    assert price.vix_option_on_future(future, v, days, strike, m=m) == pytest.approx(
+        float(price.vix_option(v, days, strike, m=m)), rel=1e-12, abs=1e-12)
+
+
 def test_changing_the_data_after_a_day_changes_nothing_up_to_it(monkeypatch):
     """No look-ahead: every close after 2020-03-02 (the S&P 500 down 30 %, VIX, VIX3M, VIX6M
     and every VX settlement doubled) leaves every state, decision, trade and mark up to that

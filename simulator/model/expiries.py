@@ -7,8 +7,7 @@
   the following month (Cboe VX contract specifications). Where the shipped VX settlements
   list a contract, its listed expiry is used; beyond them the rule gives the date.
 
-Days to expiry are counted in the model's units: trading days of the data from a day to the
-expiry (Monday to Friday beyond the data's last day), as the engine counts DTE everywhere.
+Choosing an expiry and counting the trading days to it is :mod:`simulator.strategy.calendar`'s.
 """
 
 from __future__ import annotations
@@ -66,33 +65,4 @@ def vix_expiries(first: str, last: str) -> np.ndarray:
     return dates[(dates >= first) & (dates <= last)]
 
 
-def trading_days_between(trading_dates: np.ndarray, day: int, expiry: str) -> int:
-    """Trading days from ``trading_dates[day]`` to ``expiry``: the data's days after it up to
-    the expiry, and Monday to Friday beyond the data's last day."""
-    inside = int(np.searchsorted(trading_dates, expiry, side="right")) - day - 1
-    last = trading_dates[-1]
-    if expiry <= last:
-        return inside
-    beyond = int(np.busday_count(np.datetime64(last) + 1, np.datetime64(expiry) + 1))
-    return inside + beyond
-
-
-def nearest_expiry(expiries: np.ndarray, date: str, calendar_days: int) -> int:
-    """Index in ``expiries`` of the expiry nearest ``date`` + ``calendar_days`` (the later one
-    on a tie), among those after ``date``."""
-    target = (datetime.date.fromisoformat(date)
-              + datetime.timedelta(days=int(calendar_days))).isoformat()
-    after = int(np.searchsorted(expiries, date, side="right"))
-    i = int(np.searchsorted(expiries, target))
-    candidates = [j for j in (i - 1, i) if after <= j < expiries.size]
-    if not candidates:
-        raise ValueError(f"no expiry after {date} in the calendar")
-
-    def gap(j):
-        return abs((datetime.date.fromisoformat(expiries[j])
-                    - datetime.date.fromisoformat(target)).days)
-    return min(candidates, key=lambda j: (gap(j), -j))
-
-
-__all__ = ["nearest_expiry", "spx_expiries", "third_friday", "trading_days_between",
-           "vix_expiries", "vix_rule_expiry"]
+__all__ = ["spx_expiries", "third_friday", "vix_expiries", "vix_rule_expiry"]

@@ -23,21 +23,19 @@ LOOK_AHEAD_DAYS = 400  # expiries listed beyond a window's end: the longest DTE 
 class ExpirySchedule:
     """Per path: ``condor_days`` (paths, groups, days + 1), ``layer_days`` and ``layer_col``
     (paths, strategies, 4, days + 1; slots 0-2 the layers, 3 the term-structure roll-out),
-    ``listed`` (paths, contracts, days + 1) VX settlements (NaN where none), and the expiry
-    date of each contract row, ``contracts`` (paths, contracts)."""
+    ``listed`` (paths, contracts, days + 1) VX settlements (NaN where none)."""
 
     condor_days: np.ndarray
     layer_days: np.ndarray
     layer_col: np.ndarray
     listed: np.ndarray
-    contracts: np.ndarray
 
     @staticmethod
     def empty(n_paths: int, n_groups: int, n_strategies: int) -> ExpirySchedule:
         return ExpirySchedule(np.zeros((n_paths, n_groups, 0), dtype=np.int64),
                               np.zeros((n_paths, n_strategies, 4, 0), dtype=np.int64),
                               np.zeros((n_paths, n_strategies, 4, 0), dtype=np.int64),
-                              np.zeros((n_paths, 1, 0)), np.zeros((n_paths, 1), dtype="U10"))
+                              np.zeros((n_paths, 1, 0)))
 
 
 def _nearest(expiries64: np.ndarray, dates64: np.ndarray, calendar_days: int,
@@ -114,15 +112,13 @@ def expiry_schedule(dates: np.ndarray, condor_dte: list[int | None],
         good = (r < vix.size) & (c < n_cols)
         good[good] &= (vix[r[good]] == s_expiry[keep][good]) & (row[c[good]] == s_date[keep][good])
         listed[r[good], c[good]] = s_settle[keep][good]
-        rows.append((condor, days, col, listed, vix))
+        rows.append((condor, days, col, listed))
     width = max(x[3].shape[0] for x in rows)
     listed = np.full((n_paths, width, n_cols), np.nan)
-    contracts = np.full((n_paths, width), "", dtype="U10")
     for i, x in enumerate(rows):
         listed[i, :x[3].shape[0]] = x[3]
-        contracts[i, :x[4].size] = x[4]
     return ExpirySchedule(np.stack([x[0] for x in rows]), np.stack([x[1] for x in rows]),
-                          np.stack([x[2] for x in rows]), listed, contracts)
+                          np.stack([x[2] for x in rows]), listed)
 
 
 __all__ = ["ExpirySchedule", "expiry_schedule"]
