@@ -1,21 +1,25 @@
-"""The kernels' column constants come from one ordered field list per table: every name is
-at the column its list gives it, and no constant of a table is missing from its list."""
+"""The kernels' column constants (spec tables, and the day loop's path, track, account and
+layer book) come from one ordered field list per table: every name is at the column its list
+gives it, and no constant of a table is missing from its list."""
 
 import pytest
 
+from simulator.strategy import kernels as K
 from simulator.strategy import specs as S
 
 
-@pytest.mark.parametrize("prefix, fields, width", [
-    ("GS", S.GROUP_FIELDS, S.N_GS), ("SS", S.STRATEGY_FIELDS, S.N_SS),
-    ("LS", S.LAYER_FIELDS, S.N_LS)])
-def test_column_constants_follow_their_field_list(prefix, fields, width):
+@pytest.mark.parametrize("module, prefix, fields, width", [
+    (S, "GS", S.GROUP_FIELDS, S.N_GS), (S, "SS", S.STRATEGY_FIELDS, S.N_SS),
+    (S, "LS", S.LAYER_FIELDS, S.N_LS), (K, "PF", K.PATH_FIELDS, K.N_PF),
+    (K, "TF", K.TRACK_FIELDS, K.N_TF), (K, "AC", K.ACCOUNT_FIELDS, K.N_AC),
+    (K, "LB", K.LAYER_BOOK_FIELDS, K.N_LB)])
+def test_column_constants_follow_their_field_list(module, prefix, fields, width):
     starts, total = S.columns(fields)
     assert total == width
     names = [f if isinstance(f, str) else f[0] for f in fields]
     for name, start in zip(names, starts, strict=True):
-        assert getattr(S, f"{prefix}_{name}") == start, name
-    declared = {k for k in vars(S) if k.startswith(f"{prefix}_")}
+        assert getattr(module, f"{prefix}_{name}") == start, name
+    declared = {k for k in vars(module) if k.startswith(f"{prefix}_")}
     assert declared == {f"{prefix}_{n}" for n in names}
 
 

@@ -24,12 +24,18 @@ structure roll-out) -> condor entries (sized on equity) -> hedge purchases -> eq
 A path whose account closes at or below zero is *ruined*: its positions are closed at that
 close's marks, it stops trading and accruing, and ``counts[CT_RUINED]`` records it.
 
-Why one long module and a long :func:`run_strategy`: a numba kernel's state lives in local
-variables and scratch arrays that every step of the day reads and writes; the steps are
-functions where they have a clear contract (strikes, sizing, layer quotes and purchases,
-condor tracks), and the day's sequence stays in one place so that its order, which decides
-every P&L figure, reads top to bottom. Splitting the day loop further belongs with the
-speed work on the kernels.
+Each step of the day is a kernel with a name (:func:`accrue`, :func:`settle_condors`,
+:func:`manage_layers`, :func:`open_condors`, :func:`buy_layers`, :func:`book_close`) and
+:func:`run_strategy` calls them in that order, so the order, which decides every P&L figure,
+reads in ten lines. The state they share lives in float arrays with named rows or columns
+(``path``, ``track``, ``acct``, ``book``: the ``*_FIELDS`` lists below). A plain-Python twin of
+one strategy on one path (:mod:`simulator.strategy.reference`) is held equal to this module by
+tests/test_reference.py.
+
+Speed notes (measured; docs/performance.md): a numba call passes every array argument as a
+struct, and an array read out of a named tuple or passed into an inlined function is
+reference-counted, so the large steps are plain calls made only on days they have work, the
+small ones are inlined, and no tuple of arrays is read inside the day loop.
 """
 
 from __future__ import annotations
@@ -93,15 +99,64 @@ def ts_fired(front, second, d, threshold, lookback):
     return now > threshold and before <= threshold
 
 
+# ---- named layouts --------------------------------------------------------------------------
+# The day loop's state lives in a few float arrays whose rows or columns are named by ordered
+# field lists (specs.columns, as the spec tables): no hand-counted offsets, and no named tuples
+# of arrays in the loop (numba reference-counts every array read out of a tuple, which made a
+# tuple-passing version of this loop 1.6x slower; measured).
+
+# one path, rows of ``path`` (N_PF, days + 1)
+PATH_FIELDS = ("SPX", "V", "M", "VIX", "FRONT", "SECOND", "MACD", "RSI", "TS_FIRED")
+((PF_SPX, PF_V, PF_M, PF_VIX, PF_FRONT, PF_SECOND, PF_MACD, PF_RSI, PF_TS_FIRED), N_PF) = \
+    S.columns(PATH_FIELDS)
+# FRONT, SECOND: constant-maturity VIX futures (specs.FRONT/SECOND_FUTURE_DTE); the strategy's
+# MACD and RSI filter series (NaN where off) and its term-structure signal (1 on the days it
+# fires, 0 else), written per strategy before its book runs
+
+# one condor group's per-contract track, planes ``track`` (N_TF, days + 1, slots): OPEN_CREDIT NaN
+# and CLOSE_CODE 0 where no tranche opened or closed; OPEN_MAX_LOSS, CLOSE_VALUE, STRIKES and the
+# legs' prices are read only where those say a trade happened (not cleared)
+TRACK_FIELDS = ("MARK", "OPEN_CREDIT", "OPEN_MAX_LOSS", "CLOSE_CODE", "CLOSE_VALUE",
+                ("STRIKES", 4), ("OPEN_LEGS", 4), ("CLOSE_LEGS", 4))
+((TF_MARK, TF_OPEN_CREDIT, TF_OPEN_MAX_LOSS, TF_CLOSE_CODE, TF_CLOSE_VALUE, TF_STRIKES,
+  TF_OPEN_LEGS, TF_CLOSE_LEGS), N_TF) = S.columns(TRACK_FIELDS)
+
+# one strategy's account on one path, ``acct`` (N_AC,)
+ACCOUNT_FIELDS = ("CASH", "INTEREST_TOTAL", "HEDGE_CASH", "INDEX_UNITS", "INDEX_PAID",
+                  "DIVIDEND_FACTOR", "UNIT_QTY", "RUINED")
+((AC_CASH, AC_INTEREST_TOTAL, AC_HEDGE_CASH, AC_INDEX_UNITS, AC_INDEX_PAID, AC_DIVIDEND_FACTOR,
+  AC_UNIT_QTY, AC_RUINED), N_AC) = S.columns(ACCOUNT_FIELDS)
+# HEDGE_CASH: the layers' cash flows and costs so far; UNIT_QTY: contracts (as qty) of the
+# latest condor tranche, the per-condor hedge's unit; RUINED: 1 once the account is gone
+
+# its VIX call layers, ``book`` (3, N_LB), front, middle, tail (day numbers and flags as floats,
+# exact below 2**53): QTY equity per VIX point held; COST what the next profit-multiple sale is
+# measured against; ENTRY a call's price when bought, costs included; PRICE today's mark;
+# ARMED may buy; COL the held contract's row of ``listed`` (-1: none)
+LAYER_BOOK_FIELDS = ("QTY", "STRIKE", "EXPIRY", "COST", "ENTRY", "PRICE", "ARMED", "SOLD_ON",
+                     "NEXT_BUY", "COL")
+((LB_QTY, LB_STRIKE, LB_EXPIRY, LB_COST, LB_ENTRY, LB_PRICE, LB_ARMED, LB_SOLD_ON, LB_NEXT_BUY,
+  LB_COL), N_LB) = S.columns(LAYER_BOOK_FIELDS)
+
+
 @njit(cache=True)
-def condor_track(gs, spx, v, m, front, second, tab, mark, open_credit, open_max_loss, close_code,
-                 close_value, strikes, open_legs, close_legs, expiry_days):
-    """Per-contract condor track of one group on one path (outputs (days + 1, slots); the
-    four legs' prices at each open and close (days + 1, slots, 4), for the cost model).
-    ``expiry_days`` (days + 1,): trading days to the listed SPX expiry a tranche opened that
-    day takes (history runs), or empty: the group's DTE."""
+def clear_track(track):
+    """Make ``track`` an empty condor track: no marks, no trades."""
+    track[TF_MARK] = 0.0
+    track[TF_OPEN_CREDIT] = np.nan
+    track[TF_CLOSE_CODE] = 0.0
+
+
+@njit(cache=True)
+def condor_track(gs, path, tab, track, expiry_days):
+    """Per-contract condor track of one group on one path (``path`` (N_PF, days + 1), fills
+    ``track`` (N_TF, days + 1, slots), the four legs' prices at each open and close for the
+    cost model). ``expiry_days`` (days + 1,): trading days to the listed SPX expiry a tranche
+    opened that day takes (history runs), or empty: the group's DTE."""
+    spx, v, m, front, second = (path[PF_SPX], path[PF_V], path[PF_M], path[PF_FRONT],
+                                path[PF_SECOND])
     n_days = spx.size - 1
-    n_slots = mark.shape[1]
+    n_slots = track.shape[2]
     expiry = np.full(n_slots, -1, dtype=np.int64)
     credit = np.zeros(n_slots)
     held = np.zeros((n_slots, 4))
@@ -144,55 +199,56 @@ def condor_track(gs, spx, v, m, front, second, tab, mark, open_credit, open_max_
             elif exit_days > 0.0 and left <= exit_days:
                 code = CLOSE_EXIT_DTE
             if code != 0:
-                close_code[d, s] = code
-                close_value[d, s] = value
+                track[TF_CLOSE_CODE, d, s] = code
+                track[TF_CLOSE_VALUE, d, s] = value
                 active[s] = False
                 if code != CLOSE_EXPIRY:  # settlement is free; a closing trade pays spreads
-                    close_legs[d, s] = day_legs[s]
+                    track[TF_CLOSE_LEGS:TF_CLOSE_LEGS + 4, d, s] = day_legs[s]
             else:
-                mark[d, s] = value
+                track[TF_MARK, d, s] = value
         if shift > 0.0 and ts_fired(front, second, d, gs[S.GS_TS_THRESHOLD],
                                     gs[S.GS_TS_LOOKBACK]):
             for s in range(n_slots):
                 if not active[s]:
                     continue
-                close_code[d, s] = CLOSE_ADJUST
-                close_value[d, s] = mark[d, s]
-                mark[d, s] = 0.0
+                track[TF_CLOSE_CODE, d, s] = CLOSE_ADJUST
+                track[TF_CLOSE_VALUE, d, s] = track[TF_MARK, d, s]
+                track[TF_MARK, d, s] = 0.0
                 active[s] = False
                 left = expiry[s] - d
-                close_legs[d, s] = day_legs[s]  # closed at today's mark
+                track[TF_CLOSE_LEGS:TF_CLOSE_LEGS + 4, d, s] = day_legs[s]  # at today's mark
                 if left >= 2:  # re-strike further out at the same expiry
-                    _open_tranche(gs, s, d, left, shift, spot, var, mvar, step, tab, buf, mark,
-                                  open_credit, open_max_loss, strikes, held, credit, active,
-                                  expiry, open_legs)
+                    _open_tranche(gs, s, d, left, shift, spot, var, mvar, step, tab, buf,
+                                  day_legs, track, held, credit, active, expiry)
         if gs[S.GS_ACTIVE] > 0.0 and d < n_days and d >= first and (d - first) % every == 0:
             days_open = dte if expiry_days.size == 0 else int(expiry_days[d])
             for s in range(n_slots):
                 if not active[s]:
-                    _open_tranche(gs, s, d, days_open, 0.0, spot, var, mvar, step, tab, buf, mark,
-                                  open_credit, open_max_loss, strikes, held, credit, active,
-                                  expiry, open_legs)
+                    _open_tranche(gs, s, d, days_open, 0.0, spot, var, mvar, step, tab, buf,
+                                  day_legs, track, held, credit, active, expiry)
                     break
 
 
 @njit(cache=True)
-def _open_tranche(gs, s, d, days, shift, spot, var, mvar, step, tab, buf, mark, open_credit,
-                  open_max_loss, strikes, held, credit, active, expiry, open_legs):
+def _open_tranche(gs, s, d, days, shift, spot, var, mvar, step, tab, buf, legs, track, held,
+                  credit, active, expiry):
+    """Strike and price a new tranche in slot ``s`` (``legs``: scratch for its legs' prices);
+    nothing opens unless it takes a credit with a positive maximum loss."""
     condor_strikes(int(gs[S.GS_SHORT_MODE]), gs[S.GS_SHORT_TARGET], int(gs[S.GS_WING_MODE]),
                    gs[S.GS_WING_VALUE], shift, spot, var, mvar, float(days), step, tab, buf)
     cell = state_cell(var, mvar, tab.vol_nodes, tab.m_nodes)
     value = condor_in_cell(cell, spot, var, mvar, float(days), buf[0], buf[1], buf[2], buf[3],
-                           tab.spx_iv, tab.qp, tab.qp2, tab.grid, tab.m_nodes, open_legs[d], s)
+                           tab.spx_iv, tab.qp, tab.qp2, tab.grid, tab.m_nodes, legs, s)
+    track[TF_OPEN_LEGS:TF_OPEN_LEGS + 4, d, s] = legs[s]
     max_loss = max(buf[1] - buf[0], buf[3] - buf[2]) - value
     if not (value > 0.0 and max_loss > 0.0):
         return
-    open_credit[d, s] = value
-    open_max_loss[d, s] = max_loss
+    track[TF_OPEN_CREDIT, d, s] = value
+    track[TF_OPEN_MAX_LOSS, d, s] = max_loss
     for k in range(4):
-        strikes[d, s, k] = buf[k]
+        track[TF_STRIKES + k, d, s] = buf[k]
         held[s, k] = buf[k]
-    mark[d, s] = value
+    track[TF_MARK, d, s] = value
     credit[s] = value
     active[s] = True
     expiry[s] = d + days
@@ -307,325 +363,306 @@ def tranche_qty(ss, ls, eq, max_loss, legs, var, mvar, vix_d, tab, factor):
     return max(risk, 0.0) / per_unit
 
 
+# ---- one strategy's book on one path: the day's steps -------------------------------------
+
+
 @njit(cache=True)
-def _positions(cash, qty, mark_d, lqty, lprice):
-    """Account equity: cash, less the condors' marks (short), plus the layers' marks."""
-    eq = cash
+def term_structure_signal(ss, path):
+    """Row TS_FIRED of ``path``: the days the strategy's term-structure rule fires (a hedged
+    strategy with the rule on; :func:`ts_fired`)."""
+    on = ss[S.SS_HEDGE_MODE] != S.HEDGE_NONE and ss[S.SS_TS_ON] > 0.0
+    front, second = path[PF_FRONT], path[PF_SECOND]
+    for d in range(path.shape[1]):
+        path[PF_TS_FIRED, d] = 1.0 if on and ts_fired(front, second, d, ss[S.SS_TS_THRESHOLD],
+                                                       ss[S.SS_TS_LOOKBACK]) else 0.0
+
+
+@njit(cache=True)
+def open_book(ss, spx0, n_slots):
+    """(acct, condor qty per slot, layer book) at the start: all cash, and an index core
+    (VXTH's portfolio) bought at the day-0 close."""
+    acct = np.zeros(N_AC)
+    qty = np.zeros(n_slots)
+    book = np.zeros((3, N_LB))
+    book[:, LB_ARMED] = 1.0
+    book[:, LB_COL] = -1.0
+    units = ss[S.SS_INDEX_WEIGHT] / spx0
+    acct[AC_INDEX_UNITS] = units
+    acct[AC_INDEX_PAID] = units * spx0
+    acct[AC_CASH] = 1.0 - units * spx0
+    if units > 0.0:
+        acct[AC_DIVIDEND_FACTOR] = math.exp(ss[S.SS_INDEX_YIELD] / TRADING_DAYS_PER_YEAR) - 1.0
+    return acct, qty, book
+
+
+@njit(cache=True, inline="always")
+def account_equity(acct, qty, track, book, d, spot):
+    """The account at day ``d``'s marks: cash and the index core, less the condors (short),
+    plus the layers."""
+    eq = acct[AC_CASH] + acct[AC_INDEX_UNITS] * spot
     for s in range(qty.size):
-        eq -= qty[s] * mark_d[s]
+        eq -= qty[s] * track[TF_MARK, d, s]
     for k in range(3):
-        eq += lqty[k] * lprice[k]
+        eq += book[k, LB_QTY] * book[k, LB_PRICE]
     return eq
 
 
-@njit(cache=True)
-def run_strategy(ss, ls, spx, v, m, vix, front, second, macd, rsi_values, mark, open_credit,
-                 open_max_loss, close_code, close_value, strikes, open_legs, close_legs, tab,
-                 growth, equity, trading, hedge, pnl, counts, log, log_n, layer_days,
-                 layer_col, listed):
-    """One strategy on one path: fills ``equity``, ``trading`` and ``hedge`` (days + 1),
-    ``pnl`` (N_BK) and ``counts`` (N_CT).
+@njit(cache=True, inline="always")
+def accrue(acct, spx_before, growth, pnl):
+    """Overnight: interest on cash at r, and the index core's dividends into cash."""
+    interest = acct[AC_CASH] * (growth - 1.0)
+    acct[AC_CASH] += interest
+    acct[AC_INTEREST_TOTAL] += interest
+    pnl[BK_INTEREST] += interest
+    if acct[AC_INDEX_UNITS] > 0.0:
+        dividend = acct[AC_INDEX_UNITS] * spx_before * acct[AC_DIVIDEND_FACTOR]
+        acct[AC_CASH] += dividend
+        pnl[BK_INDEX] += dividend
 
-    History runs (``layer_days`` not empty): a layer bought on day d takes the listed VIX
-    expiry ``layer_days[k, d]`` trading days away (k = 3: the term-structure roll-out),
-    whose settlements are row ``layer_col[k, d]`` of ``listed`` (NaN where none): the layer
-    is bought and marked off that settlement, with the model's smile around it, and off the
-    model's future where there is none (counted in CT_LISTED_MARKS / CT_MODEL_MARKS)."""
-    n_days = spx.size - 1
-    n_slots = mark.shape[1]
-    capital = ss[S.SS_CAPITAL]
-    per_contract = 100.0 / capital  # qty (equity per index point) of one contract
-    hedge_mode = int(ss[S.SS_HEDGE_MODE])
-    mon_on = ss[S.SS_MON_ON] > 0.0
+
+@njit(cache=True, inline="always")
+def settle_condors(ss, acct, qty, track, d, spot, vix_d, pnl, counts, log, log_n):
+    """Close what the shared track closes today: settlement is free, any other close pays
+    the spreads."""
+    for s in range(qty.size):
+        code = track[TF_CLOSE_CODE, d, s]
+        if code != 0 and qty[s] > 0.0:
+            value = track[TF_CLOSE_VALUE, d, s]
+            flow = -qty[s] * value
+            cost = 0.0 if code == CLOSE_EXPIRY else qty[s] * condor_cost(
+                ss, track[TF_CLOSE_LEGS:TF_CLOSE_LEGS + 4, d, s], vix_d)
+            acct[AC_CASH] += flow - cost
+            pnl[BK_CONDOR] += flow
+            pnl[BK_SPX_COST] -= cost
+            counts[CT_TAKE_PROFIT + int(code) - 1] += 1
+            if log.shape[0] > 0:
+                _log(log, log_n, EV_CONDOR_CLOSE, code, s, d, np.nan, np.nan, np.nan, np.nan,
+                     qty[s] / (100.0 / ss[S.SS_CAPITAL]), value, flow, cost, spot, vix_d)
+            qty[s] = 0.0
+
+
+@njit(cache=True, inline="always")
+def _sale_reason(ss, ls, k, book, d, price, vix_d, ts_today):
+    """Why held layer ``k`` is sold today at ``price`` before its expiry (0: kept):
+    monetisation first, then the roll window, then (front layer) the term-structure
+    roll-out."""
+    if ss[S.SS_MON_ON] > 0.0:
+        multiple = ss[S.SS_MON_MULTIPLE]
+        if multiple > 0.0 and price >= multiple * book[k, LB_COST]:
+            return SELL_PROFIT
+        if ss[S.SS_MON_VIX] > 0.0 and vix_d >= ss[S.SS_MON_VIX] and book[k, LB_ARMED] > 0.0:
+            return SELL_VIX_LEVEL
+    if ls[k, S.LS_ROLL] > 0.0 and book[k, LB_EXPIRY] - d <= ls[k, S.LS_ROLL]:
+        return SELL_ROLL
+    if k == 0 and ts_today:
+        return SELL_TS_ROLL
+    return 0
+
+
+@njit(cache=True)
+def manage_layers(ss, ls, acct, book, path, d, layer_days, layer_col, listed, tab, pnl, counts,
+                  log, log_n):
+    """Each held VIX call layer: settle at expiry on VIX, else mark it (off its listed
+    contract's settlement where there is one, else off the model's future of its expiry) and
+    apply the sale rules; then re-arm layers whose wait is over."""
+    n_days = path.shape[1] - 1
+    vix_d, var, mvar = path[PF_VIX, d], path[PF_V, d], path[PF_M, d]
+    calendar = layer_days.shape[1] > 0
+    vix_future_t, vix_iv, qp, qp2, grid, m_nodes = (tab.vix_future, tab.vix_iv, tab.qp, tab.qp2,
+                                                    tab.grid, tab.m_nodes)
+    cell = state_cell(var, mvar, tab.vol_nodes, m_nodes)
+    ts_today = path[PF_TS_FIRED, d] > 0.0
     rearm_vix = ss[S.SS_REARM_VIX]
     rearm_days = int(ss[S.SS_REARM_DAYS])
-    rearm_roll = ss[S.SS_REARM_ROLL] > 0.0
-
-    qty = np.zeros(n_slots)
-    unit_qty = 0.0  # contracts (as qty) of the latest condor tranche: the 4/4/2 unit
-    lqty = np.zeros(3)
-    lstrike = np.zeros(3)
-    lexpiry = np.zeros(3, dtype=np.int64)
-    lcost = np.zeros(3)  # what the next profit-multiple sale is measured against
-    lentry = np.zeros(3)  # what a call of the layer cost when bought, costs included
-    lprice = np.zeros(3)
-    armed = np.ones(3, dtype=np.bool_)
-    sold_on = np.zeros(3, dtype=np.int64)
-    next_buy = np.zeros(3, dtype=np.int64)
-    lcol = np.full(3, -1, dtype=np.int64)  # the held layer's row of ``listed`` (-1: none)
-    calendar = layer_days.shape[1] > 0
-    cash = 1.0
-    # a long S&P 500 core (VXTH's portfolio): bought at the day-0 close, dividends into cash
-    index_units = ss[S.SS_INDEX_WEIGHT] / spx[0]
-    index_paid = index_units * spx[0]
-    cash -= index_paid
-    dividend_factor = math.exp(ss[S.SS_INDEX_YIELD] / TRADING_DAYS_PER_YEAR) - 1.0 \
-        if index_units > 0.0 else 0.0
-    interest_total = 0.0
-    hedge_cash = 0.0  # the layers' cash flows and costs so far
-    ruined = False
-    future_table, vix_iv, qp, qp2, grid, nodes, m_nodes = (
-        tab.vix_future, tab.vix_iv, tab.qp, tab.qp2, tab.grid, tab.vol_nodes, tab.m_nodes)
-    equity[0] = 1.0
-    trading[0] = 1.0
-    hedge[0] = 0.0
-    for d in range(n_days + 1):
-        if ruined:  # the account is gone: nothing trades, nothing accrues
-            equity[d], trading[d], hedge[d] = equity[d - 1], trading[d - 1], hedge[d - 1]
-            continue
-        spot = spx[d]
-        var = v[d]
-        mvar = m[d]
-        vix_d = vix[d]
-        if d > 0:
-            interest = cash * (growth - 1.0)
-            cash += interest
-            interest_total += interest
-            pnl[BK_INTEREST] += interest
-            if index_units > 0.0:
-                dividend = index_units * spx[d - 1] * dividend_factor
-                cash += dividend
-                pnl[BK_INDEX] += dividend
-        # -- condor closes (decided on the shared track) --------------------------------
-        for s in range(n_slots):
-            code = close_code[d, s]
-            if code != 0 and qty[s] > 0.0:
-                flow = -qty[s] * close_value[d, s]
-                cost = 0.0 if code == CLOSE_EXPIRY else qty[s] * condor_cost(
-                    ss, close_legs[d, s], vix_d)
-                cash += flow - cost
-                pnl[BK_CONDOR] += flow
-                pnl[BK_SPX_COST] -= cost
-                counts[CT_TAKE_PROFIT + int(code) - 1] += 1
-                if log.shape[0] > 0:
-                    _log(log, log_n, EV_CONDOR_CLOSE, code, s, d, np.nan, np.nan, np.nan,
-                         np.nan, qty[s] / per_contract, close_value[d, s], flow, cost, spot,
-                         vix_d)
-                qty[s] = 0.0
-        # -- hedge: expiries, marks, sales, re-arming -----------------------------------
-        cell = state_cell(var, mvar, nodes, m_nodes)
-        ts_today = (hedge_mode != S.HEDGE_NONE and ss[S.SS_TS_ON] > 0.0
-                    and ts_fired(front, second, d, ss[S.SS_TS_THRESHOLD], ss[S.SS_TS_LOOKBACK]))
-        for k in range(3):
-            if ls[k, S.LS_ACTIVE] == 0.0:
-                continue
-            if lqty[k] > 0.0:
-                left = lexpiry[k] - d
-                reason = 0
-                if left <= 0:
-                    price = max(vix_d - lstrike[k], 0.0)  # settles on VIX
-                    reason = SELL_EXPIRY
-                else:
-                    settle = listed[lcol[k], d] if lcol[k] >= 0 else np.nan
-                    if math.isnan(settle):
-                        price = vix_call_in_cell(cell, var, mvar, float(left), lstrike[k],
-                                                 future_table, vix_iv, qp, qp2, grid, m_nodes)
-                        if calendar:
-                            counts[CT_MODEL_MARKS] += 1
-                    else:
-                        price = vix_call_on_future(cell, var, mvar, float(left), lstrike[k],
-                                                   settle, vix_iv, qp, qp2, grid, m_nodes)
-                        counts[CT_LISTED_MARKS] += 1
-                    if mon_on:
-                        multiple = ss[S.SS_MON_MULTIPLE]
-                        if multiple > 0.0 and price >= multiple * lcost[k]:
-                            reason = SELL_PROFIT
-                        elif ss[S.SS_MON_VIX] > 0.0 and vix_d >= ss[S.SS_MON_VIX] and armed[k]:
-                            reason = SELL_VIX_LEVEL
-                    if reason == 0 and ls[k, S.LS_ROLL] > 0.0 and left <= ls[k, S.LS_ROLL]:
-                        reason = SELL_ROLL
-                    if reason == 0 and k == 0 and ts_today:
-                        reason = SELL_TS_ROLL
-                lprice[k] = price
-                if reason != 0:
-                    monetised = reason == SELL_PROFIT or reason == SELL_VIX_LEVEL
-                    sold = lqty[k]
-                    if monetised and ss[S.SS_MON_FRACTION] < 1.0:
-                        sold = lqty[k] * ss[S.SS_MON_FRACTION]
-                    flow = sold * price
-                    cost = 0.0 if reason == SELL_EXPIRY else sold * vix_option_cost(ss, price,
-                                                                                    vix_d)
-                    cash += flow - cost
-                    hedge_cash += flow - cost
-                    pnl[BK_LAYER0 + k] += flow
-                    pnl[BK_VIX_COST0 + k] -= cost
-                    if log.shape[0] > 0:
-                        _log(log, log_n, EV_HEDGE_SELL, reason, k, d, lstrike[k], np.nan,
-                             np.nan, np.nan, sold / per_contract, price, flow, cost, spot,
-                             vix_d)
-                    if (reason == SELL_EXPIRY or reason == SELL_ROLL) and rearm_roll:
-                        armed[k] = True
-                    if reason == SELL_EXPIRY:
-                        counts[CT_HEDGE_EXPIRY] += 1
-                    elif reason == SELL_ROLL:
-                        counts[CT_HEDGE_ROLL] += 1
-                    elif reason == SELL_TS_ROLL:
-                        counts[CT_TS_ROLL] += 1
-                    else:
-                        counts[CT_MONETIZE] += 1
-                        lcost[k] = price  # a remainder is sold again at multiple x this price
-                        if rearm_vix > 0.0 or rearm_days > 0 or rearm_roll:
-                            armed[k] = False
-                            sold_on[k] = d
-                    lqty[k] -= sold
-                    if lqty[k] <= 1e-15:
-                        lqty[k] = 0.0
-                        lprice[k] = 0.0
-                        next_buy[k] = d
-                    if reason == SELL_TS_ROLL and d < n_days:
-                        # roll further out with the proceeds, at most what the calls cost: a
-                        # layer that has gained banks the gain instead of buying calls at
-                        # panic prices with all of it
-                        spend = min(flow - cost, sold * lentry[k])
-                        roll_days, col, settle = int(ss[S.SS_TS_ROLL_DAYS]), -1, np.nan
-                        if calendar:
-                            roll_days, col = int(layer_days[3, d]), int(layer_col[3, d])
-                            settle = listed[col, d] if col >= 0 else np.nan
-                        used = _buy_layer(ss, ls, k, d, roll_days, -spend,
-                                          var, mvar, vix_d, spot, tab, per_contract, capital,
-                                          pnl, lqty, lstrike, lexpiry, lcost, lprice, lentry,
-                                          counts, log, log_n, settle)
-                        if lqty[k] > 0.0:
-                            lcol[k] = col
-                        cash -= used
-                        hedge_cash -= used
-            if not armed[k] and ((rearm_vix > 0.0 and vix_d < rearm_vix)
-                                 or (rearm_days > 0 and d - sold_on[k] >= rearm_days)):
-                armed[k] = True
-                next_buy[k] = d
-        # -- condor entries, sized on the day's equity ----------------------------------
-        opening = False
-        for s in range(n_slots):
-            if not math.isnan(open_credit[d, s]):
-                opening = True
-        if opening:
-            eq = _positions(cash + index_units * spot, qty, mark[d], lqty, lprice)
-            factor = 1.0
-            if ss[S.SS_REGIME_ON] > 0.0:
-                factor = regime_factor(ss, vix_d if ss[S.SS_REGIME_ON] == S.REGIME_VIX
-                                       else front[d])
-            for s in range(n_slots):
-                c = open_credit[d, s]
-                if math.isnan(c):
-                    continue
-                q = _whole(tranche_qty(ss, ls, eq, open_max_loss[d, s], open_legs[d, s], var,
-                                       mvar, vix_d, tab, factor), capital,
-                           ss[S.SS_WHOLE_CONDOR])
-                if q <= 0.0:
-                    continue
-                flow = q * c
-                cost = q * condor_cost(ss, open_legs[d, s], vix_d)
-                cash += flow - cost
-                pnl[BK_CONDOR] += flow
-                pnl[BK_SPX_COST] -= cost
-                qty[s] = q
-                unit_qty = q
-                counts[CT_CONDOR_OPEN] += 1
-                if log.shape[0] > 0:
-                    _log(log, log_n, EV_CONDOR_OPEN, 0, s, d, strikes[d, s, 0], strikes[d, s, 1],
-                         strikes[d, s, 2], strikes[d, s, 3], q / per_contract, c, flow, cost,
-                         spot, vix_d, eq)
-        # -- hedge purchases ------------------------------------------------------------
-        if hedge_mode != S.HEDGE_NONE and d < n_days:
-            for k in range(3):
-                if (ls[k, S.LS_ACTIVE] == 0.0 or lqty[k] > 0.0 or not armed[k]
-                        or d < next_buy[k]):
-                    continue
-                if hedge_mode == S.HEDGE_BUDGET and ss[S.SS_BUDGET] * ls[k, S.LS_WEIGHT] <= 0.0:
-                    continue
-                if hedge_mode == S.HEDGE_PER_CONDOR and unit_qty <= 0.0:
-                    continue
-                blocked = False
-                if ss[S.SS_MACD_ON] > 0.0 and not math.isnan(macd[d]):
-                    blocked = ss[S.SS_MACD_SIGN] * macd[d] <= 0.0
-                if ss[S.SS_RSI_ON] > 0.0 and not math.isnan(rsi_values[d]):
-                    blocked = blocked or rsi_values[d] > ss[S.SS_RSI_BELOW]
-                if blocked:
-                    counts[CT_FILTER_BLOCKED] += 1
-                    continue
-                tenor = int(ls[k, S.LS_TENOR])
-                col, settle = -1, np.nan
-                if calendar:  # the listed expiry nearest the layer's DTE
-                    tenor, col = int(layer_days[k, d]), int(layer_col[k, d])
-                    settle = listed[col, d] if col >= 0 else np.nan
-                holding = max(tenor - int(ls[k, S.LS_ROLL]), 1)
-                factor = 1.0
-                if ss[S.SS_REGIME_ON] > 0.0:
-                    level = vix_d if ss[S.SS_REGIME_ON] == S.REGIME_VIX else front[d]
-                    factor = regime_factor(ss, level)
-                if factor <= 0.0:
-                    counts[CT_REGIME_SKIP] += 1
-                    next_buy[k] = d + holding  # sit this cycle out (VXTH: weight 0 this month)
-                    continue
-                if hedge_mode == S.HEDGE_BUDGET:
-                    eq = _positions(cash + index_units * spot, qty, mark[d], lqty, lprice)
-                    spend = (ss[S.SS_BUDGET] * ls[k, S.LS_WEIGHT] * factor * holding
-                             / TRADING_DAYS_PER_YEAR * eq)
-                    size = -spend  # negative: cash to spend, converted in _buy_layer
-                else:
-                    size = ls[k, S.LS_PER_CONDOR] * factor * unit_qty
-                used = _buy_layer(ss, ls, k, d, tenor, size, var, mvar, vix_d, spot, tab,
-                                  per_contract, capital, pnl, lqty, lstrike, lexpiry, lcost,
-                                  lprice, lentry, counts, log, log_n, settle)
-                cash -= used
-                hedge_cash -= used
-                if lqty[k] <= 0.0:
-                    next_buy[k] = d + holding
-                else:
-                    lcol[k] = col
-        # -- the three curves at the close ----------------------------------------------
-        if d > 0:
-            held = 0.0
-            for k in range(3):
-                held += lqty[k] * lprice[k]
-            eq = cash + held + index_units * spot
-            for s in range(n_slots):
-                eq -= qty[s] * mark[d, s]
-            if eq <= 0.0:
-                # ruin: every position is closed at the close's marks (no costs: the account
-                # cannot pay them) and the path stops trading; counted in CT_RUINED
-                for s in range(n_slots):
-                    if qty[s] > 0.0:
-                        flow = -qty[s] * mark[d, s]
-                        cash += flow
-                        pnl[BK_CONDOR] += flow
-                        qty[s] = 0.0
-                for k in range(3):
-                    if lqty[k] > 0.0:
-                        flow = lqty[k] * lprice[k]
-                        cash += flow
-                        hedge_cash += flow
-                        pnl[BK_LAYER0 + k] += flow
-                        lqty[k] = 0.0
-                if index_units > 0.0:
-                    cash += index_units * spot
-                    pnl[BK_INDEX] += index_units * spot - index_paid
-                    index_units = 0.0
-                held = 0.0
-                eq = cash
-                ruined = True
-                counts[CT_RUINED] += 1
-            equity[d] = eq
-            trading[d] = eq - interest_total
-            hedge[d] = hedge_cash + held
-    # open positions at the horizon are marked, and their marks belong to their buckets
-    for s in range(n_slots):
-        pnl[BK_CONDOR] -= qty[s] * mark[n_days, s]
     for k in range(3):
-        pnl[BK_LAYER0 + k] += lqty[k] * lprice[k]
-    if index_units > 0.0:
-        pnl[BK_INDEX] += index_units * spx[n_days] - index_paid
+        if ls[k, S.LS_ACTIVE] == 0.0:
+            continue
+        if book[k, LB_QTY] > 0.0:
+            left = book[k, LB_EXPIRY] - d
+            if left <= 0:
+                price = max(vix_d - book[k, LB_STRIKE], 0.0)  # settles on VIX
+                reason = SELL_EXPIRY
+            else:
+                col = int(book[k, LB_COL])
+                settle = listed[col, d] if col >= 0 else np.nan
+                if math.isnan(settle):
+                    price = vix_call_in_cell(cell, var, mvar, left, book[k, LB_STRIKE],
+                                             vix_future_t, vix_iv, qp, qp2, grid, m_nodes)
+                    if calendar:
+                        counts[CT_MODEL_MARKS] += 1
+                else:
+                    price = vix_call_on_future(cell, var, mvar, left, book[k, LB_STRIKE],
+                                               settle, vix_iv, qp, qp2, grid, m_nodes)
+                    counts[CT_LISTED_MARKS] += 1
+                reason = _sale_reason(ss, ls, k, book, d, price, vix_d, ts_today)
+            book[k, LB_PRICE] = price
+            if reason != 0:
+                sell_layer(ss, ls, k, reason, price, acct, book, path, d, n_days, layer_days,
+                           layer_col, listed, tab, pnl, counts, log, log_n)
+        if book[k, LB_ARMED] == 0.0 and (
+                (rearm_vix > 0.0 and vix_d < rearm_vix)
+                or (rearm_days > 0 and d - book[k, LB_SOLD_ON] >= rearm_days)):
+            book[k, LB_ARMED] = 1.0
+            book[k, LB_NEXT_BUY] = d
 
 
 @njit(cache=True)
-def _buy_layer(ss, ls, k, d, tenor, size, var, mvar, vix_d, spot, tab, per_contract, capital,
-               pnl, lqty, lstrike, lexpiry, lcost, lprice, lentry, counts, log, log_n, listed):
+def sell_layer(ss, ls, k, reason, price, acct, book, path, d, n_days, layer_days, layer_col,
+               listed, tab, pnl, counts, log, log_n):
+    """Sell layer ``k`` (all, or the monetised fraction) at ``price``; a term-structure
+    roll-out buys further out with the proceeds."""
+    vix_d = path[PF_VIX, d]
+    monetised = reason == SELL_PROFIT or reason == SELL_VIX_LEVEL
+    rearm_roll = ss[S.SS_REARM_ROLL] > 0.0
+    sold = book[k, LB_QTY]
+    if monetised and ss[S.SS_MON_FRACTION] < 1.0:
+        sold = book[k, LB_QTY] * ss[S.SS_MON_FRACTION]
+    flow = sold * price
+    cost = 0.0 if reason == SELL_EXPIRY else sold * vix_option_cost(ss, price, vix_d)
+    acct[AC_CASH] += flow - cost
+    acct[AC_HEDGE_CASH] += flow - cost
+    pnl[BK_LAYER0 + k] += flow
+    pnl[BK_VIX_COST0 + k] -= cost
+    if log.shape[0] > 0:
+        _log(log, log_n, EV_HEDGE_SELL, reason, k, d, book[k, LB_STRIKE], np.nan, np.nan,
+             np.nan, sold / (100.0 / ss[S.SS_CAPITAL]), price, flow, cost, path[PF_SPX, d],
+             vix_d)
+    if (reason == SELL_EXPIRY or reason == SELL_ROLL) and rearm_roll:
+        book[k, LB_ARMED] = 1.0
+    if reason == SELL_EXPIRY:
+        counts[CT_HEDGE_EXPIRY] += 1
+    elif reason == SELL_ROLL:
+        counts[CT_HEDGE_ROLL] += 1
+    elif reason == SELL_TS_ROLL:
+        counts[CT_TS_ROLL] += 1
+    else:
+        counts[CT_MONETIZE] += 1
+        book[k, LB_COST] = price  # a remainder is sold again at multiple x this price
+        if ss[S.SS_REARM_VIX] > 0.0 or int(ss[S.SS_REARM_DAYS]) > 0 or rearm_roll:
+            book[k, LB_ARMED] = 0.0
+            book[k, LB_SOLD_ON] = d
+    book[k, LB_QTY] -= sold
+    if book[k, LB_QTY] <= 1e-15:
+        book[k, LB_QTY] = 0.0
+        book[k, LB_PRICE] = 0.0
+        book[k, LB_NEXT_BUY] = d
+    if reason == SELL_TS_ROLL and d < n_days:
+        # roll further out with the proceeds, at most what the calls cost: a layer that has
+        # gained banks the gain instead of buying calls at panic prices with all of it
+        spend = min(flow - cost, sold * book[k, LB_ENTRY])
+        roll_days, col, settle = int(ss[S.SS_TS_ROLL_DAYS]), -1, np.nan
+        if layer_days.shape[1] > 0:
+            roll_days, col = int(layer_days[3, d]), int(layer_col[3, d])
+            settle = listed[col, d] if col >= 0 else np.nan
+        used = buy_layer(ss, ls, k, d, roll_days, -spend, path, tab, book, pnl, counts, log,
+                         log_n, settle)
+        if book[k, LB_QTY] > 0.0:
+            book[k, LB_COL] = col
+        acct[AC_CASH] -= used
+        acct[AC_HEDGE_CASH] -= used
+
+
+@njit(cache=True)
+def open_condors(ss, ls, acct, qty, book, track, path, d, tab, pnl, counts, log, log_n):
+    """Enter the tranches the shared track opens today, sized on the day's equity."""
+    spot, vix_d = path[PF_SPX, d], path[PF_VIX, d]
+    capital = ss[S.SS_CAPITAL]
+    eq = account_equity(acct, qty, track, book, d, spot)
+    factor = 1.0
+    if ss[S.SS_REGIME_ON] > 0.0:
+        factor = regime_factor(ss, vix_d if ss[S.SS_REGIME_ON] == S.REGIME_VIX
+                               else path[PF_FRONT, d])
+    for s in range(qty.size):
+        c = track[TF_OPEN_CREDIT, d, s]
+        if math.isnan(c):
+            continue
+        legs = track[TF_OPEN_LEGS:TF_OPEN_LEGS + 4, d, s]
+        q = _whole(tranche_qty(ss, ls, eq, track[TF_OPEN_MAX_LOSS, d, s], legs,
+                               path[PF_V, d], path[PF_M, d], vix_d, tab, factor), capital,
+                   ss[S.SS_WHOLE_CONDOR])
+        if q <= 0.0:
+            continue
+        flow = q * c
+        cost = q * condor_cost(ss, legs, vix_d)
+        acct[AC_CASH] += flow - cost
+        pnl[BK_CONDOR] += flow
+        pnl[BK_SPX_COST] -= cost
+        qty[s] = q
+        acct[AC_UNIT_QTY] = q
+        counts[CT_CONDOR_OPEN] += 1
+        if log.shape[0] > 0:
+            k0 = TF_STRIKES
+            _log(log, log_n, EV_CONDOR_OPEN, 0, s, d, track[k0, d, s], track[k0 + 1, d, s],
+                 track[k0 + 2, d, s], track[k0 + 3, d, s], q / (100.0 / capital), c, flow,
+                 cost, spot, vix_d, eq)
+
+
+@njit(cache=True)
+def buy_layers(ss, ls, acct, qty, book, track, path, d, layer_days, layer_col, listed, tab,
+               pnl, counts, log, log_n):
+    """Buy each empty, armed layer whose wait is over: the budget's share of equity for the
+    holding period, or contracts per condor; the filters and the regime scale decide first."""
+    hedge_mode = int(ss[S.SS_HEDGE_MODE])
+    spot, vix_d = path[PF_SPX, d], path[PF_VIX, d]
+    for k in range(3):
+        if (ls[k, S.LS_ACTIVE] == 0.0 or book[k, LB_QTY] > 0.0 or book[k, LB_ARMED] == 0.0
+                or d < book[k, LB_NEXT_BUY]):
+            continue
+        if hedge_mode == S.HEDGE_BUDGET and ss[S.SS_BUDGET] * ls[k, S.LS_WEIGHT] <= 0.0:
+            continue
+        if hedge_mode == S.HEDGE_PER_CONDOR and acct[AC_UNIT_QTY] <= 0.0:
+            continue
+        blocked = False
+        macd, rsi_value = path[PF_MACD, d], path[PF_RSI, d]
+        if ss[S.SS_MACD_ON] > 0.0 and not math.isnan(macd):
+            blocked = ss[S.SS_MACD_SIGN] * macd <= 0.0
+        if ss[S.SS_RSI_ON] > 0.0 and not math.isnan(rsi_value):
+            blocked = blocked or rsi_value > ss[S.SS_RSI_BELOW]
+        if blocked:
+            counts[CT_FILTER_BLOCKED] += 1
+            continue
+        tenor = int(ls[k, S.LS_TENOR])
+        col, settle = -1, np.nan
+        if layer_days.shape[1] > 0:  # the listed expiry nearest the layer's DTE
+            tenor, col = int(layer_days[k, d]), int(layer_col[k, d])
+            settle = listed[col, d] if col >= 0 else np.nan
+        holding = max(tenor - int(ls[k, S.LS_ROLL]), 1)
+        factor = 1.0
+        if ss[S.SS_REGIME_ON] > 0.0:
+            factor = regime_factor(ss, vix_d if ss[S.SS_REGIME_ON] == S.REGIME_VIX
+                                   else path[PF_FRONT, d])
+        if factor <= 0.0:
+            counts[CT_REGIME_SKIP] += 1
+            book[k, LB_NEXT_BUY] = d + holding  # sit this cycle out (VXTH: weight 0 this month)
+            continue
+        if hedge_mode == S.HEDGE_BUDGET:
+            eq = account_equity(acct, qty, track, book, d, spot)
+            spend = (ss[S.SS_BUDGET] * ls[k, S.LS_WEIGHT] * factor * holding
+                     / TRADING_DAYS_PER_YEAR * eq)
+            size = -spend  # negative: cash to spend, converted in buy_layer
+        else:
+            size = ls[k, S.LS_PER_CONDOR] * factor * acct[AC_UNIT_QTY]
+        used = buy_layer(ss, ls, k, d, tenor, size, path, tab, book, pnl, counts, log, log_n,
+                         settle)
+        acct[AC_CASH] -= used
+        acct[AC_HEDGE_CASH] -= used
+        if book[k, LB_QTY] <= 0.0:
+            book[k, LB_NEXT_BUY] = d + holding
+        else:
+            book[k, LB_COL] = col
+
+
+@njit(cache=True)
+def buy_layer(ss, ls, k, d, tenor, size, path, tab, book, pnl, counts, log, log_n, listed):
     """Buy layer ``k`` (tenor trading days; ``listed``: its contract's settlement, or NaN for
     the model's future). ``size`` > 0: quantity (equity per VIX point); < 0: cash to spend
     on premium + costs. Returns the cash used (0 if nothing bought)."""
-    strike, price = _layer_quote(ls, k, tenor, var, mvar, vix_d, tab, listed)
+    vix_d = path[PF_VIX, d]
+    strike, price = _layer_quote(ls, k, tenor, path[PF_V, d], path[PF_M, d], vix_d, tab,
+                                 listed)
     if not price > 1e-8:
         return 0.0
+    capital = ss[S.SS_CAPITAL]
     unit_cost = vix_option_cost(ss, price, vix_d)
     q = size if size > 0.0 else -size / (price + unit_cost)
     q = _whole(q, capital, ss[S.SS_WHOLE_HEDGE])
@@ -636,17 +673,133 @@ def _buy_layer(ss, ls, k, d, tenor, size, var, mvar, vix_d, spot, tab, per_contr
     pnl[BK_LAYER0 + k] += flow
     pnl[BK_VIX_COST0 + k] -= cost
     pnl[BK_PREMIUM] += q * price
-    lqty[k] = q
-    lstrike[k] = strike
-    lexpiry[k] = d + tenor
-    lcost[k] = price
-    lentry[k] = price + unit_cost
-    lprice[k] = price
+    book[k, LB_QTY] = q
+    book[k, LB_STRIKE] = strike
+    book[k, LB_EXPIRY] = d + tenor
+    book[k, LB_COST] = price
+    book[k, LB_ENTRY] = price + unit_cost
+    book[k, LB_PRICE] = price
     counts[CT_HEDGE_BUY] += 1
     if log.shape[0] > 0:
-        _log(log, log_n, EV_HEDGE_BUY, 0, k, d, strike, np.nan, np.nan, np.nan, q / per_contract,
-             price, flow, cost, spot, vix_d)
+        _log(log, log_n, EV_HEDGE_BUY, 0, k, d, strike, np.nan, np.nan, np.nan,
+             q / (100.0 / capital), price, flow, cost, path[PF_SPX, d], vix_d)
     return q * price + cost
+
+
+@njit(cache=True, inline="always")
+def book_close(acct, qty, book, track, d, spot, pnl, counts):
+    """(equity, layers held) at the close. An account at or below zero is ruined: every
+    position is closed at the close's marks (no costs: the account cannot pay them) and the
+    path stops trading (CT_RUINED)."""
+    held = 0.0
+    for k in range(3):
+        held += book[k, LB_QTY] * book[k, LB_PRICE]
+    eq = acct[AC_CASH] + held + acct[AC_INDEX_UNITS] * spot
+    for s in range(qty.size):
+        eq -= qty[s] * track[TF_MARK, d, s]
+    if eq > 0.0:
+        return eq, held
+    for s in range(qty.size):
+        if qty[s] > 0.0:
+            flow = -qty[s] * track[TF_MARK, d, s]
+            acct[AC_CASH] += flow
+            pnl[BK_CONDOR] += flow
+            qty[s] = 0.0
+    for k in range(3):
+        if book[k, LB_QTY] > 0.0:
+            flow = book[k, LB_QTY] * book[k, LB_PRICE]
+            acct[AC_CASH] += flow
+            acct[AC_HEDGE_CASH] += flow
+            pnl[BK_LAYER0 + k] += flow
+            book[k, LB_QTY] = 0.0
+    units = acct[AC_INDEX_UNITS]
+    if units > 0.0:
+        acct[AC_CASH] += units * spot
+        pnl[BK_INDEX] += units * spot - acct[AC_INDEX_PAID]
+        acct[AC_INDEX_UNITS] = 0.0
+    acct[AC_RUINED] = 1.0
+    counts[CT_RUINED] += 1
+    return acct[AC_CASH], 0.0
+
+
+@njit(cache=True, inline="always")
+def _layers_to_manage(ls, book):
+    """A layer is held, or waits to be re-armed."""
+    for k in range(3):
+        if ls[k, S.LS_ACTIVE] > 0.0 and (book[k, LB_QTY] > 0.0 or book[k, LB_ARMED] == 0.0):
+            return True
+    return False
+
+
+@njit(cache=True, inline="always")
+def _opening(track, d):
+    """The track opens a tranche today."""
+    for s in range(track.shape[2]):
+        if not math.isnan(track[TF_OPEN_CREDIT, d, s]):
+            return True
+    return False
+
+
+@njit(cache=True, inline="always")
+def _layers_due(ls, book, d):
+    """A layer is empty, armed and past its wait."""
+    for k in range(3):
+        if (ls[k, S.LS_ACTIVE] > 0.0 and book[k, LB_QTY] <= 0.0 and book[k, LB_ARMED] > 0.0
+                and d >= book[k, LB_NEXT_BUY]):
+            return True
+    return False
+
+
+@njit(cache=True)
+def run_strategy(ss, ls, path, track, layer_days, layer_col, listed, tab, growth, equity,
+                 trading, hedge, pnl, counts, log, log_n):
+    """One strategy on one path: fills ``equity``, ``trading`` and ``hedge`` (days + 1),
+    ``pnl`` (N_BK), ``counts`` (N_CT) and the trade log.
+
+    Every day, at its closing prices: accrue -> settle_condors -> manage_layers ->
+    open_condors -> buy_layers -> book_close. ``path`` (N_PF, days + 1); ``track`` the
+    strategy's condor group (N_TF, days + 1, slots). History runs (``layer_days`` not
+    empty): a layer bought on day d takes the listed VIX expiry ``layer_days[k, d]`` trading
+    days away (k = 3: the term-structure roll-out), whose settlements are row
+    ``layer_col[k, d]`` of ``listed`` (NaN where none): the layer is bought and marked off
+    that settlement, with the model's smile around it, and off the model's future where there
+    is none (counted in CT_LISTED_MARKS / CT_MODEL_MARKS)."""
+    n_days = path.shape[1] - 1
+    acct, qty, book = open_book(ss, path[PF_SPX, 0], track.shape[2])
+    hedged = ss[S.SS_HEDGE_MODE] != S.HEDGE_NONE
+    equity[0] = 1.0
+    trading[0] = 1.0
+    hedge[0] = 0.0
+    for d in range(n_days + 1):
+        if acct[AC_RUINED] > 0.0:  # the account is gone: nothing trades, nothing accrues
+            equity[d], trading[d], hedge[d] = equity[d - 1], trading[d - 1], hedge[d - 1]
+            continue
+        spot = path[PF_SPX, d]
+        if d > 0:
+            accrue(acct, path[PF_SPX, d - 1], growth, pnl)
+        settle_condors(ss, acct, qty, track, d, spot, path[PF_VIX, d], pnl, counts, log,
+                       log_n)
+        # the steps below are called only when they have work: a call passes many arrays
+        if _layers_to_manage(ls, book):
+            manage_layers(ss, ls, acct, book, path, d, layer_days, layer_col, listed, tab, pnl,
+                          counts, log, log_n)
+        if _opening(track, d):
+            open_condors(ss, ls, acct, qty, book, track, path, d, tab, pnl, counts, log, log_n)
+        if hedged and d < n_days and _layers_due(ls, book, d):
+            buy_layers(ss, ls, acct, qty, book, track, path, d, layer_days, layer_col, listed,
+                       tab, pnl, counts, log, log_n)
+        if d > 0:
+            eq, held = book_close(acct, qty, book, track, d, spot, pnl, counts)
+            equity[d] = eq
+            trading[d] = eq - acct[AC_INTEREST_TOTAL]
+            hedge[d] = acct[AC_HEDGE_CASH] + held
+    # open positions at the horizon are marked, and their marks belong to their buckets
+    for s in range(qty.size):
+        pnl[BK_CONDOR] -= qty[s] * track[TF_MARK, n_days, s]
+    for k in range(3):
+        pnl[BK_LAYER0 + k] += book[k, LB_QTY] * book[k, LB_PRICE]
+    if acct[AC_INDEX_UNITS] > 0.0:
+        pnl[BK_INDEX] += acct[AC_INDEX_UNITS] * path[PF_SPX, n_days] - acct[AC_INDEX_PAID]
 
 
 @njit(cache=True, parallel=True)
@@ -656,9 +809,9 @@ def evaluate_chunk(spx, v, m, vix, group_specs, strat_specs, layer_specs, n_slot
     """All strategies on all paths of a chunk (parallel over paths).
 
     Outputs: ``equity``, ``trading``, ``hedge`` (strategies, paths, days + 1), ``pnl``
-    (strategies, paths, N_BK),
-    ``counts`` (strategies, paths, N_CT), ``log`` (strategies, logged paths, events, N_EF) and
-    ``log_n`` (strategies, logged paths) for the rows with ``log_rows[path] >= 0``.
+    (strategies, paths, N_BK), ``counts`` (strategies, paths, N_CT), ``log`` (strategies,
+    logged paths, events, N_EF) and ``log_n`` (strategies, logged paths) for the rows with
+    ``log_rows[path] >= 0``.
 
     The exchange calendar of history runs (:mod:`simulator.strategy.calendar`), each with a
     last axis of length 0 for simulated paths: ``condor_days`` (paths, groups, days + 1),
@@ -673,42 +826,34 @@ def evaluate_chunk(spx, v, m, vix, group_specs, strat_specs, layer_specs, n_slot
     future_table, qp, qp2, grid, nodes, m_nodes = (tab.vix_future, tab.qp, tab.qp2, tab.grid,
                                                    tab.vol_nodes, tab.m_nodes)
     for i in prange(n_paths):
-        front = np.empty(n_days + 1)
-        second = np.empty(n_days + 1)
+        path = np.empty((N_PF, n_days + 1))
+        path[PF_SPX] = spx[i]
+        path[PF_V] = v[i]
+        path[PF_M] = m[i]
+        path[PF_VIX] = vix[i]
+        path[PF_MACD] = np.nan
+        path[PF_RSI] = np.nan
         for d in range(n_days + 1):
-            front[d] = vix_future(v[i, d], m[i, d], front_days, future_table, qp, qp2, grid,
-                                  nodes, m_nodes)
-            second[d] = vix_future(v[i, d], m[i, d], second_days, future_table, qp, qp2, grid,
-                                   nodes, m_nodes)
-        mark = np.zeros((n_groups, n_days + 1, n_slots))
-        open_credit = np.full((n_groups, n_days + 1, n_slots), np.nan)
-        close_code = np.zeros((n_groups, n_days + 1, n_slots))
-        # read only where open_credit / close_code say a trade was written: not cleared
-        open_max_loss = np.empty((n_groups, n_days + 1, n_slots))
-        close_value = np.empty((n_groups, n_days + 1, n_slots))
-        strikes = np.empty((n_groups, n_days + 1, n_slots, 4))
-        open_legs = np.empty((n_groups, n_days + 1, n_slots, 4))
-        close_legs = np.empty((n_groups, n_days + 1, n_slots, 4))
+            path[PF_FRONT, d] = vix_future(v[i, d], m[i, d], front_days, future_table, qp, qp2,
+                                           grid, nodes, m_nodes)
+            path[PF_SECOND, d] = vix_future(v[i, d], m[i, d], second_days, future_table, qp,
+                                            qp2, grid, nodes, m_nodes)
+        tracks = np.empty((n_groups, N_TF, n_days + 1, n_slots))
         for g in range(n_groups):
+            clear_track(tracks[g])
             if group_specs[g, S.GS_ACTIVE] > 0.0:
-                condor_track(group_specs[g], spx[i], v[i], m[i], front, second, tab, mark[g],
-                             open_credit[g], open_max_loss[g], close_code[g], close_value[g],
-                             strikes[g], open_legs[g], close_legs[g], condor_days[i, g])
-        macd = np.full(n_days + 1, np.nan)
-        rsi_values = np.full(n_days + 1, np.nan)
+                condor_track(group_specs[g], path, tab, tracks[g], condor_days[i, g])
         row = log_rows[i]
         for k in range(n_strat):
             ss = strat_specs[k]
             if ss[S.SS_MACD_ON] > 0.0:
                 macd_histogram(vix[i], int(ss[S.SS_MACD_FAST]), int(ss[S.SS_MACD_SLOW]),
-                               int(ss[S.SS_MACD_SIGNAL]), macd)
+                               int(ss[S.SS_MACD_SIGNAL]), path[PF_MACD])
             if ss[S.SS_RSI_ON] > 0.0:
-                rsi(vix[i], int(ss[S.SS_RSI_PERIOD]), rsi_values)
-            g = int(ss[S.SS_GROUP])
-            path_log = log[k, row] if row >= 0 else empty_log
-            path_log_n = log_n[k, row:row + 1] if row >= 0 else np.zeros(1, dtype=np.int64)
-            run_strategy(ss, layer_specs[k], spx[i], v[i], m[i], vix[i], front, second, macd,
-                         rsi_values, mark[g], open_credit[g], open_max_loss[g], close_code[g],
-                         close_value[g], strikes[g], open_legs[g], close_legs[g], tab, growth,
-                         equity[k, i], trading[k, i], hedge[k, i], pnl[k, i], counts[k, i],
-                         path_log, path_log_n, layer_days[i, k], layer_col[i, k], listed[i])
+                rsi(vix[i], int(ss[S.SS_RSI_PERIOD]), path[PF_RSI])
+            term_structure_signal(ss, path)
+            run_strategy(ss, layer_specs[k], path, tracks[int(ss[S.SS_GROUP])], layer_days[i, k],
+                         layer_col[i, k], listed[i], tab, growth, equity[k, i], trading[k, i],
+                         hedge[k, i], pnl[k, i], counts[k, i],
+                         log[k, row] if row >= 0 else empty_log,
+                         log_n[k, row:row + 1] if row >= 0 else np.zeros(1, dtype=np.int64))
