@@ -218,3 +218,37 @@ def test_a_figure_of_an_unknown_kind_is_refused():
         Figure("max_drawdown", "mode")
     with pytest.raises(ValueError, match="allowed 0 <= q <= 1"):
         Figure("max_drawdown", "quantile", 95)
+
+
+def test_the_cube_is_filled_from_checkpoints_one_chunk_at_a_time(tmp_path):
+    """Records saved per (scenario, chunk) and read back lazily land in their own scenario and
+    path rows, equal to concatenating them (the assembly never holds a second copy)."""
+    from types import SimpleNamespace
+
+    from simulator.results.cube import _PATH_AXIS, _data_vars
+    from simulator.scenario.runner import _records_of, save_unit
+
+    rng = np.random.default_rng(3)
+    sizes = (3, 2)  # paths per chunk
+    saved = {}
+    for si in range(2):
+        for ci, n in enumerate(sizes):
+            rec = {}
+            for name, axis in _PATH_AXIS.items():
+                shape = [2] * axis + [n] + ([4] if name in ("monthly_return",
+                                                            "event_return") else [])
+                rec[name] = rng.normal(size=shape).astype(
+                    np.float32 if name.startswith("vol_event_") else np.float64)
+            rec["trade_counts"] = rng.integers(0, 9, size=(2, 5))
+            save_unit(tmp_path, si, ci, rec, np.zeros((2, n, 3), dtype=np.float32))
+            saved[si, ci] = rec
+    data = _data_vars(SimpleNamespace(n_paths=sum(sizes)),
+                      [_records_of(tmp_path, si, len(sizes)) for si in range(2)], [0, 0])
+    for si in range(2):
+        for name, axis in _PATH_AXIS.items():
+            expected = np.concatenate([saved[si, ci][name] for ci in range(2)], axis=axis)
+            values = data[name][1][si]
+            assert values.dtype == expected.dtype, name
+            np.testing.assert_array_equal(values, expected, err_msg=f"{name}, scenario {si}")
+        counts = saved[si, 0]["trade_counts"] + saved[si, 1]["trade_counts"]
+        np.testing.assert_array_equal(data["trades_per_path"][1][si], counts / sum(sizes))

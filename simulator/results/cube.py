@@ -244,8 +244,9 @@ def equity_quantiles(equity_parts: list[np.ndarray], quantiles, memory_bytes=256
     return out
 
 
-def assemble(plan, records: list[list[dict]], equity_q: list[np.ndarray]):
-    """The cube from per-scenario lists of chunk records and (strategy, quantile, day) arrays."""
+def assemble(plan, records, equity_q: list[np.ndarray]):
+    """The cube from per-scenario iterables of chunk records (in path order, e.g. generators
+    reading checkpoint files) and (strategy, quantile, day) arrays."""
     import xarray as xr
 
     data = _data_vars(plan, records, equity_q)
@@ -253,30 +254,60 @@ def assemble(plan, records: list[list[dict]], equity_q: list[np.ndarray]):
     return xr.Dataset(data, coords=coords, attrs=_attrs(plan))
 
 
-def _data_vars(plan, records: list[list[dict]], equity_q: list[np.ndarray]) -> dict:
-    """Each variable with its dimensions and its ``long_name``/``units`` (``_ATTRS``)."""
-    def cat(name, axis):
-        return np.stack([np.concatenate([r[name] for r in recs], axis=axis)
-                         for recs in records])
+# the path axis of each per-path variable in a chunk record (the cube prepends "scenario")
+_PATH_AXIS = {**{name: 1 for name in (*PER_PATH, "monthly_return", "trading_monthly_pnl",
+                                      *PER_EVENT, "event_return")},
+              **{name: 0 for name in ("vol_events", *EVENT_DAYS, "spx_return", "vix_max",
+                                      "vix_month_start", "vix_spike_day", "vix_spike_points")},
+              "layer_pnl": 2}
 
-    data = {name: (("scenario", "strategy", "path"), cat(name, 1)) for name in PER_PATH}
+
+def _data_vars(plan, records, equity_q: list[np.ndarray]) -> dict:
+    """Each variable with its dimensions and its ``long_name``/``units`` (``_ATTRS``).
+
+    ``records``: per scenario, an iterable of its chunk records in path order, read once.
+    Each variable is allocated whole and filled chunk by chunk, so a run whose records come
+    from checkpoint files (a generator) holds the cube once plus one chunk's record, never a
+    second copy of every record (measured: docs/performance.md)."""
+    full: dict[str, np.ndarray] = {}
+    counts = None
+    for si, recs in enumerate(records):
+        start = 0
+        for rec in recs:
+            n = rec["spx_return"].shape[0]
+            for name, axis in _PATH_AXIS.items():
+                part = rec[name]
+                if name not in full:
+                    shape = list(part.shape)
+                    shape[axis] = plan.n_paths
+                    full[name] = np.empty((len(records), *shape), dtype=part.dtype)
+                where = [si] + [slice(None)] * part.ndim
+                where[1 + axis] = slice(start, start + n)
+                full[name][tuple(where)] = part
+            if counts is None:
+                counts = np.zeros((len(records), *rec["trade_counts"].shape),
+                                  dtype=rec["trade_counts"].dtype)
+            counts[si] += rec["trade_counts"]
+            start += n
+        if start != plan.n_paths:
+            raise ValueError(f"scenario {si}: the chunk records hold {start} paths, the plan "
+                             f"{plan.n_paths}")
+
+    data = {name: (("scenario", "strategy", "path"), full[name]) for name in PER_PATH}
     for name in ("monthly_return", "trading_monthly_pnl"):
-        data[name] = (("scenario", "strategy", "path", "month"), cat(name, 1))
+        data[name] = (("scenario", "strategy", "path", "month"), full[name])
     for name in PER_EVENT:
-        data[name] = (("scenario", "strategy", "path", "vol_event"), cat(name, 1))
-    data["vol_events"] = (("scenario", "path"), cat("vol_events", 0))
+        data[name] = (("scenario", "strategy", "path", "vol_event"), full[name])
+    data["vol_events"] = (("scenario", "path"), full["vol_events"])
     for name in EVENT_DAYS:
-        data[name] = (("scenario", "path", "vol_event"), cat(name, 0))
-    data["layer_pnl"] = (("scenario", "strategy", "layer", "path"), cat("layer_pnl", 2))
+        data[name] = (("scenario", "path", "vol_event"), full[name])
+    data["layer_pnl"] = (("scenario", "strategy", "layer", "path"), full["layer_pnl"])
     data["equity_q"] = (("scenario", "strategy", "quantile", "day"), np.stack(equity_q))
-    counts = np.stack([sum(r["trade_counts"] for r in recs) for recs in records])
     data["trades_per_path"] = (("scenario", "strategy", "event"), counts / plan.n_paths)
-    data["spx_return"] = (("scenario", "path"), cat("spx_return", 0))
-    data["vix_max"] = (("scenario", "path"), cat("vix_max", 0))
-    data["vix_month_start"] = (("scenario", "path", "month"), cat("vix_month_start", 0))
-    data["vix_spike_day"] = (("scenario", "path"), cat("vix_spike_day", 0))
-    data["vix_spike_points"] = (("scenario", "path"), cat("vix_spike_points", 0))
-    data["event_return"] = (("scenario", "strategy", "path", "lag"), cat("event_return", 1))
+    for name in ("spx_return", "vix_max", "vix_spike_day", "vix_spike_points"):
+        data[name] = (("scenario", "path"), full[name])
+    data["vix_month_start"] = (("scenario", "path", "month"), full["vix_month_start"])
+    data["event_return"] = (("scenario", "strategy", "path", "lag"), full["event_return"])
     return {k: (dims, values, _variable_attrs(k)) for k, (dims, values) in data.items()}
 
 

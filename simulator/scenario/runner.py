@@ -275,6 +275,12 @@ def _load_record(folder: Path, si: int, ci: int) -> dict:
         return {k: data[k] for k in data.files if not k.startswith("_")}
 
 
+def _records_of(folder: Path, si: int, n_chunks: int):
+    """Scenario ``si``'s chunk records in path order, each read from disk when asked for."""
+    for ci in range(n_chunks):
+        yield _load_record(folder, si, ci)
+
+
 def _unit_done(folder: Path, si: int, ci: int) -> bool:
     stem = _unit_name(si, ci)
     return (folder / f"{stem}.npz").is_file() and (folder / f"{stem}_equity.npy").is_file()
@@ -447,13 +453,14 @@ def _run_units(plan, execute, folder, starts, out, resume, progress, on_unit, ov
             on_unit(si, ci)
 
     execute(plan, units, finish, progress)
-    records, quantiles = [], []
+    quantiles = []
     for si in range(len(plan.scenarios)):
-        records.append([_load_record(folder, si, ci) for ci in range(len(starts))])
         parts = [np.load(folder / f"{_unit_name(si, ci)}_equity.npy", mmap_mode="r")
                  for ci in range(len(starts))]
         quantiles.append(equity_quantiles(parts, sim_cfg.quantiles))
         del parts
+    # records are read one chunk at a time while the cube is filled (memory: the cube once)
+    records = [_records_of(folder, si, len(starts)) for si in range(len(plan.scenarios))]
     cube = assemble(plan, records, quantiles)
     if summary and BASELINE in cube.strategy.values:
         from simulator.results.summary import SUMMARY_VARIABLE, summarize, summary_variable
