@@ -117,17 +117,23 @@ def test_event_window_against_a_plain_loop():
                     assert np.isnan(event[k, i, j])
 
 
-def test_equity_quantiles_in_day_blocks_equal_numpy_on_all_paths():
+def test_equity_quantiles_in_day_blocks_equal_numpy_on_all_paths(tmp_path):
     """A tiny memory budget forces one day per block and many parts; the result must equal
     np.quantile over all paths at once."""
     from simulator.results.cube import equity_quantiles
 
     rng = np.random.default_rng(8)
-    parts = [rng.lognormal(0, 0.1, (3, n, 30)) for n in (7, 50, 13)]
+    parts = [rng.lognormal(0, 0.1, (3, n, 30)) for n in (7, 50, 13)]  # (strategy, path, day)
     q = [0.01, 0.5, 0.9]
     expected = np.moveaxis(np.quantile(np.concatenate(parts, axis=1), q, axis=1), 0, 1)
-    np.testing.assert_array_equal(equity_quantiles(parts, q, memory_bytes=1), expected)
-    np.testing.assert_array_equal(equity_quantiles(parts, q, memory_bytes=8 * 70 * 4), expected)
+    by_day = [np.ascontiguousarray(p.transpose(0, 2, 1)) for p in parts]  # the files' layout
+    np.testing.assert_array_equal(equity_quantiles(by_day, q, memory_bytes=1), expected)
+    np.testing.assert_array_equal(equity_quantiles(by_day, q, memory_bytes=8 * 70 * 4), expected)
+    files = []
+    for i, p in enumerate(by_day):  # checkpoint files, opened a block at a time
+        files.append(tmp_path / f"part{i}.npy")
+        np.save(files[-1], p)
+    np.testing.assert_array_equal(equity_quantiles(files, q, memory_bytes=8 * 70 * 4), expected)
 
 
 def test_drawdown_in_points_and_its_recovery_against_a_plain_loop():

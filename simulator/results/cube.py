@@ -181,7 +181,8 @@ def event_window(equity: np.ndarray, vix: np.ndarray):
 def chunk_record(result, spx: np.ndarray, vix: np.ndarray,
                  event_rule: vol_events.VolEventConfig | None = None
                  ) -> tuple[dict, np.ndarray]:
-    """Per-path metrics of one evaluated chunk, and its equity as float32 (for quantiles)."""
+    """Per-path metrics of one evaluated chunk, and its equity as float32 (strategy, day,
+    path) for the quantiles by day (:func:`equity_quantiles` reads a block of days at once)."""
     from simulator.strategy.engine import PNL_NAMES
 
     eq = result.equity  # (strategy, path, day)
@@ -224,23 +225,32 @@ def chunk_record(result, spx: np.ndarray, vix: np.ndarray,
     per_event = vol_events.book_metrics(book, result.hedge, found, rec["vol_events"])
     for name, values in zip(PER_EVENT, per_event, strict=True):
         rec[name] = values.astype(np.float32)
-    return rec, eq.astype(np.float32)
+    return rec, np.ascontiguousarray(eq.transpose(0, 2, 1), dtype=np.float32)
 
 
-def equity_quantiles(equity_parts: list[np.ndarray], quantiles, memory_bytes=256 * 2**20):
-    """(strategy, quantile, day) quantiles over the paths of all parts (each (strategy, path,
-    day), e.g. memory-mapped checkpoint files), a block of days at a time so that memory stays
-    bounded whatever the number of paths."""
-    n_strat, _, n_cols = equity_parts[0].shape
-    n_paths = sum(p.shape[1] for p in equity_parts)
+def equity_quantiles(equity_parts, quantiles, memory_bytes=128 * 2**20):
+    """(strategy, quantile, day) quantiles over the paths of all parts, each (strategy, day,
+    path): an array, or a ``.npy`` file (a checkpoint) memory-mapped only while one block of
+    days is read from it, so that memory, the files' resident pages included, stays bounded
+    (about twice ``memory_bytes``) whatever the number of paths. A block of days is contiguous
+    in every part, so each file is read once per strategy."""
+    def opened(part):
+        return np.load(part, mmap_mode="r") if isinstance(part, str | Path) else part
+
+    shapes = [opened(p).shape for p in equity_parts]
+    n_strat, n_cols = shapes[0][:2]
+    n_paths = sum(shape[2] for shape in shapes)
     block = max(1, min(n_cols, memory_bytes // (8 * max(n_paths, 1))))
     out = np.empty((n_strat, len(quantiles), n_cols))
+    values = np.empty((block, n_paths))
     for k in range(n_strat):
         for d0 in range(0, n_cols, block):
             d1 = min(n_cols, d0 + block)
-            values = np.concatenate([np.asarray(p[k, :, d0:d1], dtype=np.float64)
-                                     for p in equity_parts], axis=0)
-            out[k, :, d0:d1] = np.quantile(values, quantiles, axis=0)
+            start = 0
+            for part, shape in zip(equity_parts, shapes, strict=True):
+                values[:d1 - d0, start:start + shape[2]] = opened(part)[k, d0:d1]
+                start += shape[2]
+            out[k, :, d0:d1] = np.quantile(values[:d1 - d0], quantiles, axis=1)
     return out
 
 

@@ -257,6 +257,9 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+EQUITY_LAYOUT = "strategy,day,path"  # of a checkpoint's float32 equity file
+
+
 def save_unit(folder: Path, si: int, ci: int, record: dict, equity: np.ndarray) -> None:
     """Equity first, then the record: a unit is complete once its record file exists. The
     record carries the unit's identity and the equity file's checksum, so a resume can tell
@@ -266,7 +269,7 @@ def save_unit(folder: Path, si: int, ci: int, record: dict, equity: np.ndarray) 
     with atomic_path(folder / f"{stem}_equity.npy", fsync=False) as tmp, open(tmp, "wb") as fh:
         np.save(fh, equity)
     with atomic_path(folder / f"{stem}.npz", fsync=False) as tmp, open(tmp, "wb") as fh:
-        np.savez(fh, **record, _unit=np.array([si, ci]),
+        np.savez(fh, **record, _unit=np.array([si, ci]), _equity_layout=np.array(EQUITY_LAYOUT),
                  _equity_sha256=np.array(_sha256(folder / f"{stem}_equity.npy")))
 
 
@@ -287,13 +290,15 @@ def _unit_done(folder: Path, si: int, ci: int) -> bool:
 
 
 def _unit_intact(folder: Path, si: int, ci: int) -> bool:
-    """The unit's record opens, names this unit, and its equity file has the recorded
-    checksum."""
+    """The unit's record opens, names this unit, its equity file has the recorded checksum
+    and this version's layout (checkpoints of an older version are computed again)."""
     stem = _unit_name(si, ci)
     try:
         with open(folder / f"{stem}.npz", "rb") as fh, np.load(fh) as data:
             unit = tuple(int(x) for x in data["_unit"])
             checksum = str(data["_equity_sha256"])
+            if str(data["_equity_layout"]) != EQUITY_LAYOUT:
+                return False
             for key in data.files:  # every array decompresses (a truncated file fails here)
                 data[key]
         return unit == (si, ci) and checksum == _sha256(folder / f"{stem}_equity.npy")
@@ -455,10 +460,8 @@ def _run_units(plan, execute, folder, starts, out, resume, progress, on_unit, ov
     execute(plan, units, finish, progress)
     quantiles = []
     for si in range(len(plan.scenarios)):
-        parts = [np.load(folder / f"{_unit_name(si, ci)}_equity.npy", mmap_mode="r")
-                 for ci in range(len(starts))]
-        quantiles.append(equity_quantiles(parts, sim_cfg.quantiles))
-        del parts
+        files = [folder / f"{_unit_name(si, ci)}_equity.npy" for ci in range(len(starts))]
+        quantiles.append(equity_quantiles(files, sim_cfg.quantiles))
     # records are read one chunk at a time while the cube is filled (memory: the cube once)
     records = [_records_of(folder, si, len(starts)) for si in range(len(plan.scenarios))]
     cube = assemble(plan, records, quantiles)
