@@ -258,3 +258,47 @@ def test_the_cube_is_filled_from_checkpoints_one_chunk_at_a_time(tmp_path):
             np.testing.assert_array_equal(values, expected, err_msg=f"{name}, scenario {si}")
         counts = saved[si, 0]["trade_counts"] + saved[si, 1]["trade_counts"]
         np.testing.assert_array_equal(data["trades_per_path"][1][si], counts / sum(sizes))
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 50, 201])
+def test_figures_from_path_counts_equal_numpy_on_the_gathered_resample(n):
+    """The bootstrap kernel (path counts, one sorted walk) against numpy on the gathered
+    resample: order statistics exactly, means and sums to rounding; NaN handled as numpy does
+    (NaN in a quantile or median, ranked last by the nan-last median and the lower mean)."""
+    from simulator.results.stats import Figure, figure_draws, nan_last_median
+
+    rng = np.random.default_rng(n)
+    x = rng.normal(size=n)
+    y = np.round(rng.exponential(size=n), 1)  # ties
+    z = np.where(rng.random(n) < 0.3, np.nan, rng.normal(size=n))  # recovery-like NaN
+    books = {"a": {"x": x, "y": y, "z": z}, "b": {"x": -x, "y": y[::-1].copy(), "z": z}}
+    figures = {"mean": Figure("x", "mean"), "sum": Figure("y", "sum"),
+               "q0": Figure("x", "quantile", 0.0), "q37": Figure("y", "quantile", 0.37),
+               "q95": Figure("x", "quantile", 0.95), "q1": Figure("y", "quantile", 1.0),
+               "median": Figure("y", "median"), "zmed": Figure("z", "nan_last_median"),
+               "znan": Figure("z", "median"), "cvar": Figure("x", "lower_mean", 0.95),
+               "zcvar": Figure("z", "lower_mean", 0.5)}
+    idx = rng.integers(0, n, size=(40, n))
+    draws = figure_draws(figures, books, [idx[:13], idx[13:]])  # blocks of resamples
+    numpy_figure = {"zmed": lambda v: nan_last_median(v[None])[0]}
+    for b, book in books.items():
+        for name, f in figures.items():
+            value, got = draws[b][name]
+            assert value == pytest.approx(float(f(book)), nan_ok=True)
+            expected = np.array([numpy_figure.get(name, lambda v, f=f: f({f.field: v}))(
+                book[f.field][i]) for i in idx], dtype=float)
+            if f.kind in ("mean", "sum", "lower_mean"):  # summation order differs
+                np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15,
+                                           err_msg=name)
+            else:
+                np.testing.assert_array_equal(got, expected, err_msg=name)
+
+
+def test_resample_blocks_are_the_rows_of_the_whole_draw():
+    from simulator.results.stats import block_resample_indices, resample_blocks
+
+    for block in (1, 4):
+        whole = block_resample_indices(103, 57, [5, 1], block)
+        parts = list(resample_blocks(103, 57, [5, 1], block, elements=103 * 10))
+        assert len(parts) == 6
+        np.testing.assert_array_equal(np.concatenate(parts), whole)

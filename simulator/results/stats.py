@@ -245,24 +245,69 @@ def interval(estimate: float, draws: np.ndarray, level: float = LEVEL):
 
 
 def figure_draws(figures: Mapping[str, Figure], books: Mapping[str, Mapping],
-                 indices: np.ndarray) -> dict[str, dict[str, tuple[float, np.ndarray]]]:
+                 indices) -> dict[str, dict[str, tuple[float, np.ndarray]]]:
     """{book: {figure: (value on the book, values on each resample of ``indices``)}}: every
-    book on the same resamples (paired statistics stay paired), each book gathered once per
-    block of resamples for all its figures."""
-    import os
-    from concurrent.futures import ThreadPoolExecutor
+    book on the same resamples (paired statistics stay paired).
 
-    fields = {f.field for f in figures.values()}
-    statistics = {k: (lambda d, f=f: f(d["b"])) for k, f in figures.items()}
+    ``indices``: (n_boot, n) path indices, or an iterable of row blocks of them (e.g.
+    :func:`resample_blocks`, which never holds all n_boot x n indices). The resampled
+    figures come from path counts in one numba pass over the resamples for every book and
+    figure (:mod:`simulator.results.resample`)."""
+    from simulator.results.resample import KIND_CODES, figures_on_resamples
 
-    def one(book):
-        draws = bootstrap_draws(statistics, {"b": {k: v for k, v in book.items()
-                                                   if k in fields}}, indices)
-        return {k: (float(f(book)), draws[k]) for k, f in figures.items()}
+    rows, order_rows, specs, slots = {}, {}, [], []
+    for b in books:
+        for name, f in figures.items():
+            key = (b, f.field)
+            rows.setdefault(key, len(rows))
+            ordered = -1
+            if f.kind not in ("mean", "sum"):
+                ordered = order_rows.setdefault(key, len(order_rows))
+            specs.append((rows[key], KIND_CODES[f.kind], f.q, ordered))
+            slots.append((b, name))
+    n = _n_paths(next(iter(books.values())))
+    values = np.empty((len(rows), n))
+    for (b, field), r in rows.items():
+        values[r] = books[b][field]
+    order = np.zeros((max(len(order_rows), 1), n), dtype=np.int64)
+    ranked = np.zeros((max(len(order_rows), 1), n))
+    n_nan = np.zeros(max(len(order_rows), 1), dtype=np.int64)
+    for key, r in order_rows.items():
+        order[r] = np.argsort(values[rows[key]], kind="stable")  # NaN last
+        ranked[r] = values[rows[key]][order[r]]
+        n_nan[r] = np.count_nonzero(np.isnan(ranked[r]))
+    spec_table = np.array(specs, dtype=float).reshape(-1, 4)
+    blocks = [indices] if isinstance(indices, np.ndarray) else indices
+    parts = []
+    for block in blocks:
+        out = np.empty((len(block), len(specs)))
+        figures_on_resamples(np.ascontiguousarray(block, dtype=np.int64), values, order, ranked,
+                             n_nan, spec_table, out)
+        parts.append(out)
+    draws = np.concatenate(parts) if parts else np.empty((0, len(specs)))
+    result: dict[str, dict[str, tuple[float, np.ndarray]]] = {b: {} for b in books}
+    for j, (b, name) in enumerate(slots):
+        result[b][name] = (float(figures[name](books[b])), draws[:, j])
+    return result
 
-    # books are independent and numpy's partitions release the GIL: one thread per core
-    with ThreadPoolExecutor(max(1, min(len(books), os.cpu_count() or 1))) as pool:
-        return dict(zip(books, pool.map(one, books.values()), strict=True))
+
+def resample_blocks(n: int, n_boot: int, seed, block: int = 1,
+                    elements: int = BLOCK_ELEMENTS):
+    """The rows of :func:`block_resample_indices` ``(n, n_boot, seed, block)`` in blocks of
+    at most ``elements`` indices (the same numbers: numpy's generator draws rows in sequence),
+    so that a bootstrap over a million paths never holds n_boot x n indices."""
+    block = int(min(max(block, 1), n))
+    rows = max(1, min(n_boot, elements // max(n, 1)))
+    rng = np.random.default_rng(seed)
+    n_blocks = -(-n // block)
+    for r0 in range(0, n_boot, rows):
+        r1 = min(n_boot, r0 + rows)
+        if block == 1:
+            yield rng.integers(0, n, size=(r1 - r0, n))
+        else:
+            starts = rng.integers(0, n - block + 1, size=(r1 - r0, n_blocks))
+            idx = (starts[:, :, None] + np.arange(block)[None, None, :]).reshape(r1 - r0, -1)
+            yield idx[:, :n]
 
 
 def bootstrap_draws(statistics: Mapping[str, Callable], data: Mapping,

@@ -30,10 +30,10 @@ from simulator.results.metrics import annualise, cvar, run_years
 from simulator.results.stats import (
     RISK_STATISTICS,
     STATISTICS,
-    block_resample_indices,
     figure_draws,
     interval,
     nan_last_median,
+    resample_blocks,
     risk_book,
 )
 
@@ -157,8 +157,8 @@ def _summarize(cube, *, baseline: str, n_boot: int, level: float, seed: int):
             books[str(strategy)] = book
         # the same resamples for every strategy and statistic of the scenario; overlapping
         # windows of history are resampled in moving blocks
-        idx = block_resample_indices(books[baseline]["total_return"].size, n_boot, [seed, si],
-                                     int(cube.attrs.get("window_block", 1)))
+        idx = resample_blocks(books[baseline]["total_return"].size, n_boot, [seed, si],
+                              int(cube.attrs.get("window_block", 1)))
         usable = {k: f for k, f in figures.items()
                   if ":" not in k or "month_sum" in books[baseline]}
         draws = figure_draws(usable, books, idx)
