@@ -6,7 +6,7 @@ STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
 PYTEST_ARGS ?=
 
-.PHONY: run test test-slow bench lint claims notebooks lab strip-notebooks clean
+.PHONY: run test test-slow bench bench-memory lint claims notebooks lab strip-notebooks clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ test-slow: $(STAMP_DEV)
 ## bench: benchmarks, results written to benchmarks/results/
 bench: $(STAMP_DEV)
 	$(BIN)/python -m benchmarks.run
+
+## bench-memory: peak memory of alvh run at 1,000,000 paths (about 15 min on 2 cores)
+bench-memory: $(STAMP_DEV)
+	$(BIN)/python -m benchmarks.memory
 
 lint: $(STAMP_DEV)
 	$(BIN)/ruff check .

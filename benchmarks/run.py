@@ -243,6 +243,65 @@ strategies:
     }
 
 
+def bench_summary(n_paths: int, n_books: int, repeats: int, n_boot: int = 1000) -> dict:
+    """The summary's bootstrap (every figure of every book on the same 1,000 resamples): the
+    path-count kernel against numpy gathering each resample and partitioning it (the previous
+    implementation, kept as ``stats.bootstrap_draws``), same indices."""
+    from simulator.results.stats import (
+        RISK_STATISTICS,
+        STATISTICS,
+        bootstrap_draws,
+        figure_draws,
+        resample_indices,
+    )
+
+    rng = np.random.default_rng(16)
+    figures = {name: st.figure for name, st in STATISTICS.items()}
+    for name, st in RISK_STATISTICS.items():
+        figures |= {f"{name}:{k}": f for k, f in enumerate(st.figures)}
+    fields = {f.field for f in figures.values()}
+    books = {}
+    for b in range(n_books):  # the summary's fields with realistic ties and NaN shares
+        book = {field: rng.normal(size=n_paths) for field in fields}
+        book["max_drawdown"] = np.round(rng.gamma(2.0, 0.03, n_paths), 6)
+        book["recovery_days"] = np.where(rng.random(n_paths) < 0.4, np.nan,
+                                         rng.integers(1, 252, n_paths).astype(float))
+        book["n_months"] = np.full(n_paths, 12.0)
+        books[f"book{b}"] = book
+    idx = resample_indices(n_paths, n_boot, 7)
+    figure_draws(figures, {"book0": books["book0"]}, idx[:2])  # compile or load the cache
+
+    def numpy_gather():
+        statistics = {k: (lambda d, f=f: f(d["b"])) for k, f in figures.items()}
+        for book in books.values():
+            bootstrap_draws(statistics, {"b": book}, idx)
+
+    t_kernel = _best(lambda: figure_draws(figures, books, idx), repeats)
+    t_numpy = _best(numpy_gather, 1)
+    return {
+        "what": f"summary bootstrap: {len(figures)} figures of each of {n_books} books "
+                f"(15 pairs + the baseline) on {n_boot} resamples of {n_paths} paths",
+        "n_paths": n_paths, "n_books": n_books, "n_boot": n_boot,
+        "kernel_seconds": round(t_kernel, 3), "numpy_gather_seconds": round(t_numpy, 3),
+        "kernel_vs_numpy": round(t_kernel / t_numpy, 3), "target_kernel_seconds": 5.0,
+    }
+
+
+def bench_claims(n_paths: int) -> dict:
+    """``alvh claims --paths N`` end to end (6 scenarios x 9 strategies, bootstrap CIs)."""
+    import subprocess
+    import sys
+    import tempfile
+
+    out = tempfile.mkdtemp(prefix="alvh-claims-")
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "simulator.cli", "claims", "--paths", str(n_paths),
+                    "--out", out, "-q"], check=True, stdout=subprocess.DEVNULL)
+    return {"what": "alvh claims: 6 scenarios x 9 strategies, every claim's bootstrap CIs",
+            "n_paths": n_paths, "seconds": round(time.perf_counter() - t0, 1),
+            "target_seconds_at_20000_paths": 60.0}
+
+
 def _best(fn, repeats: int) -> float:
     best = float("inf")
     for _ in range(repeats):
@@ -315,6 +374,9 @@ def main(argv=None) -> int:
     parser.add_argument("--options", type=int, default=1_000_000)
     parser.add_argument("--strategy-paths", type=int, default=16_384)
     parser.add_argument("--cluster-paths", type=int, default=8192)
+    parser.add_argument("--summary-paths", type=int, default=20_000)
+    parser.add_argument("--claims-paths", type=int, default=20_000,
+                        help="0: leave the claims run out")
     parser.add_argument("--out", default="benchmarks/results/latest.json")
     args = parser.parse_args(argv)
     results = {
@@ -328,7 +390,10 @@ def main(argv=None) -> int:
         "strategies": bench_strategies(args.strategy_paths, args.days, args.repeats),
         "runner": bench_runner(args.strategy_paths, args.days, args.repeats),
         "cluster": bench_cluster(args.cluster_paths, args.days, args.repeats),
+        "summary": bench_summary(args.summary_paths, 16, args.repeats),
     }
+    if args.claims_paths:
+        results["claims"] = bench_claims(args.claims_paths)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".tmp")
@@ -363,6 +428,14 @@ def main(argv=None) -> int:
           f"{c['workers_1_seconds']} s on 1 worker and {c['workers_2_seconds']} s on 2 "
           f"(speed-up {c['speedup_2_vs_1_workers']}x on {c['cores']} cores); "
           f"{c['overhead_per_unit_ms']} ms scheduling overhead per unit")
+    m = results["summary"]
+    print(f"summary bootstrap: {m['n_books']} books x {m['n_paths']} paths take "
+          f"{m['kernel_seconds']} s (target <= {m['target_kernel_seconds']} s), "
+          f"{m['kernel_vs_numpy']}x numpy gathering each resample")
+    if "claims" in results:
+        print(f"claims: {results['claims']['seconds']} s at {results['claims']['n_paths']} "
+              f"paths (target <= {results['claims']['target_seconds_at_20000_paths']} s at "
+              f"20,000)")
     print(f"results written to {out}")
     return 0
 

@@ -39,6 +39,23 @@ def _kth(counts, order, ranked, k):
 
 
 @njit(cache=True)
+def _kth_pair(counts, order, ranked, k):
+    """The k-th and (k + 1)-th smallest values (0-based) of the resample, in one walk."""
+    seen = 0
+    n = order.size
+    for j in range(n):
+        seen += counts[order[j]]
+        if seen > k:
+            if seen > k + 1:
+                return ranked[j], ranked[j]
+            for j2 in range(j + 1, n):
+                if counts[order[j2]] > 0:
+                    return ranked[j], ranked[j2]
+            return ranked[j], ranked[j]
+    return ranked[n - 1], ranked[n - 1]
+
+
+@njit(cache=True)
 def _lerp(a, b, t):
     """numpy's interpolation of quantiles (numpy.lib._function_base_impl._lerp)."""
     diff = b - a
@@ -81,13 +98,13 @@ def _figure(kind, q, values, counts, order, ranked, n_nan):
         if virtual >= n - 1:
             return _kth(counts, order, ranked, n - 1)
         below = math.floor(virtual)
-        a = _kth(counts, order, ranked, int(below))
-        b = _kth(counts, order, ranked, int(below) + 1)
+        a, b = _kth_pair(counts, order, ranked, int(below))
         return _lerp(a, b, virtual - below)
     half = n // 2  # np.median
     if n % 2 == 1:
         return _kth(counts, order, ranked, half)
-    return (_kth(counts, order, ranked, half - 1) + _kth(counts, order, ranked, half)) / 2.0
+    a, b = _kth_pair(counts, order, ranked, half - 1)
+    return (a + b) / 2.0
 
 
 @njit(cache=True, parallel=True)

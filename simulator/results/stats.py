@@ -263,8 +263,10 @@ def figure_draws(figures: Mapping[str, Figure], books: Mapping[str, Mapping],
             ordered = -1
             if f.kind not in ("mean", "sum"):
                 ordered = order_rows.setdefault(key, len(order_rows))
-            specs.append((rows[key], KIND_CODES[f.kind], f.q, ordered))
-            slots.append((b, name))
+            spec = (rows[key], KIND_CODES[f.kind], f.q, ordered)
+            if spec not in specs:  # a figure two statistics share is computed once
+                specs.append(spec)
+            slots.append((b, name, specs.index(spec)))
     n = _n_paths(next(iter(books.values())))
     values = np.empty((len(rows), n))
     for (b, field), r in rows.items():
@@ -286,7 +288,7 @@ def figure_draws(figures: Mapping[str, Figure], books: Mapping[str, Mapping],
         parts.append(out)
     draws = np.concatenate(parts) if parts else np.empty((0, len(specs)))
     result: dict[str, dict[str, tuple[float, np.ndarray]]] = {b: {} for b in books}
-    for j, (b, name) in enumerate(slots):
+    for b, name, j in slots:
         result[b][name] = (float(figures[name](books[b])), draws[:, j])
     return result
 
