@@ -168,7 +168,7 @@ def bench_strategies(n_paths: int, n_days: int, repeats: int) -> dict:
 
     def evaluate(engine):
         for c in chunks:
-            engine.evaluate(c.spx, c.v, c.vix)
+            engine.evaluate(c.spx, c.v, c.vix, m=c.m)
 
     def separate():  # 8 independent runs: each generates its paths and evaluates one strategy
         for e in single_engines:
@@ -224,7 +224,7 @@ strategies:
     def bare():
         for start in range(0, n_paths, 2048):
             c = gen.chunk(start, min(2048, n_paths - start))
-            engine.evaluate(c.spx, c.v, c.vix)
+            engine.evaluate(c.spx, c.v, c.vix, m=c.m)
 
     folder = Path(tempfile.mkdtemp(prefix="alvh-bench-"))
     run_plan(parse_scenario(text.replace(f"paths: {n_paths}", "paths: 64")))  # warm up
@@ -359,6 +359,8 @@ strategies:
     out["two_workers_vs_local"] = round(out["workers_2_seconds"] / out["local_seconds"], 2)
     model = sweep.scenarios[0].model
     tables = tables_for_model(model)
+    if model.two_factor:
+        from simulator.pricing.tables2f import load_tables_2f as load_tables
     out["table_cache_load_seconds"] = round(_best(lambda: load_tables(model.Q, model.r,
                                                                       model.q), repeats), 4)
     out["table_pickle_mib"] = round(len(pickle.dumps(tables.kernel_tables)) / 2**20, 2)

@@ -9,8 +9,9 @@ of :mod:`simulator.pricing.lookups` and :mod:`simulator.strategy.strikes`, each 
 its own references) and re-implements everything the day loop decides: entries, marks,
 closes, sizing, costs, the hedge layers and their rules, interest, ruin and the P&L buckets.
 
-Simulated paths only (the exchange calendar of history runs is not covered), and slow (about
-a second per path-year): for tests and for reading.
+Simulated paths only (the exchange calendar of history runs is not covered), and slow (some
+tens of milliseconds per path-year, about a hundred times the kernel): for tests and for
+reading.
 
 >>> out = reference_strategy(engine, "alvh", spx[0], v[0], m[0], vix[0])   # doctest: +SKIP
 >>> out.equity, out.pnl, out.counts                                        # doctest: +SKIP
