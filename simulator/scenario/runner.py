@@ -48,19 +48,22 @@ def resource_estimate(plan: RunPlan) -> tuple[int, int]:
     """(peak memory, disk) in bytes a run needs, roughly.
 
     Memory: the runtime (interpreter, numba, pricing tables: about 384 MiB), the blocks of
-    the equity quantiles (512 MiB at most), and the larger of a chunk's work (the paths, the
-    engine's three curves per strategy, their float32 copy) and the assembly at the end
-    (every scenario's per-path records, held twice while the cube is built). Measured: the
-    quickstart at 100,000 paths peaks at 1.30 GiB resident; this gives 1.35 GiB. Disk: every
-    chunk's float32 equity and records until the cube is written."""
+    the equity quantiles (256 MiB at most), and the larger of a chunk's work (the paths, the
+    engine's three curves per strategy, their float32 copy) and the end of the run: the cube,
+    filled once from the checkpoints, plus the summary's per-field arrays (value, order and
+    rank of about 8 fields per strategy). Measured (docs/performance.md): 1 scenario x 2
+    strategies at 1,000,000 paths, summary included, peaks at 1.74 GiB resident; this gives
+    1.91 GiB. Disk: every chunk's float32 equity and records until the cube is written."""
     cols = plan.n_days + 1
     n_strat = len(plan.strategies)
     chunk = min(plan.simulation.chunk_paths, plan.n_paths)
     per_path_day = 3 * 8 + n_strat * (3 * 8 + 4)  # paths, curves, float32 equity
     chunk_work = chunk * cols * per_path_day
-    records = n_strat * plan.n_paths * (8 * 12 + 8 * (cols // 21) * 2 + 26 * 4)
-    assembly = 2 * len(plan.scenarios) * records
-    memory = max(chunk_work, assembly) + (384 + 512) * 2**20
+    records = plan.n_paths * (n_strat * (8 * 12 + 8 * (cols // 21) * 2 + 26 * 4)
+                              + 8 * 5 + 8 * (cols // 21) + 4 * 4 * 5)  # + the path's own
+    summary = n_strat * plan.n_paths * 8 * 24
+    end_of_run = len(plan.scenarios) * records + summary
+    memory = max(chunk_work, end_of_run) + (384 + 256) * 2**20
     disk = len(plan.scenarios) * (n_strat * plan.n_paths * cols * 4 + records)
     return memory, disk
 
