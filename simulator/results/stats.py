@@ -185,13 +185,7 @@ def block_resample_indices(n: int, n_boot: int, seed, block: int) -> np.ndarray:
     each resample strings together blocks of ``block`` consecutive paths, their starts drawn
     uniformly from 0 .. n - block, cut to n. For dependent paths in a sequence (overlapping
     rolling windows of history); ``block`` 1 is the ordinary bootstrap."""
-    block = int(min(max(block, 1), n))
-    if block == 1:
-        return resample_indices(n, n_boot, seed)
-    n_blocks = -(-n // block)
-    starts = np.random.default_rng(seed).integers(0, n - block + 1, size=(n_boot, n_blocks))
-    idx = (starts[:, :, None] + np.arange(block)[None, None, :]).reshape(n_boot, -1)
-    return idx[:, :n]
+    return next(resample_blocks(n, n_boot, seed, block, elements=n_boot * n))
 
 
 def _take(data: Mapping, idx: np.ndarray) -> dict:
@@ -296,8 +290,9 @@ def figure_draws(figures: Mapping[str, Figure], books: Mapping[str, Mapping],
 def resample_blocks(n: int, n_boot: int, seed, block: int = 1,
                     elements: int = BLOCK_ELEMENTS):
     """The rows of :func:`block_resample_indices` ``(n, n_boot, seed, block)`` in blocks of
-    at most ``elements`` indices (the same numbers: numpy's generator draws rows in sequence),
-    so that a bootstrap over a million paths never holds n_boot x n indices."""
+    at most ``elements`` indices (the same numbers whatever the blocks: numpy's generator
+    draws rows in sequence, tested), so that a bootstrap over a million paths never holds
+    n_boot x n indices. ``block`` 1: :func:`resample_indices`'s draws."""
     block = int(min(max(block, 1), n))
     rows = max(1, min(n_boot, elements // max(n, 1)))
     rng = np.random.default_rng(seed)
