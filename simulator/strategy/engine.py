@@ -36,14 +36,9 @@ from simulator.strategy.specs import FRONT_FUTURE_DTE, SECOND_FUTURE_DTE, encode
 DEFAULT_CAPITAL = 1_000_000.0
 MAX_LOG_EVENTS = 512
 
-PNL_NAMES = ("condor", "layer_front", "layer_middle", "layer_tail", "spx_costs",
-             "vix_costs_front", "vix_costs_middle", "vix_costs_tail", "interest", "index",
-             "hedge_premium")
+PNL_NAMES = tuple(name for _, name in K.PNL_BUCKETS)  # the kernel's bucket columns, in order
 PNL_PARTS = PNL_NAMES[:-1]  # they add up to the account's return; hedge_premium is a memo
-COUNT_NAMES = ("condor_opened", "condor_take_profit", "condor_stop", "condor_exit_dte",
-               "condor_expired", "condor_restruck", "hedge_bought", "hedge_rolled",
-               "hedge_expired", "hedge_monetized", "hedge_ts_rolled", "hedge_filter_blocked_days",
-               "hedge_regime_skipped", "ruined", "hedge_marks_listed", "hedge_marks_model")
+COUNT_NAMES = tuple(name for _, name in K.TRADE_COUNTS)
 _CLOSE_REASONS = {K.CLOSE_TAKE_PROFIT: "take profit", K.CLOSE_STOP: "stop",
                   K.CLOSE_EXIT_DTE: "exit DTE", K.CLOSE_EXPIRY: "expiry",
                   K.CLOSE_ADJUST: "re-strike (term structure)"}
@@ -202,11 +197,15 @@ class StrategyEngine:
         log = np.zeros((n_strat, len(logged), MAX_LOG_EVENTS, K.N_EF))
         log_n = np.zeros((n_strat, len(logged)), dtype=np.int64)
         cal = self.schedule(dates, n_paths, n_cols)
-        K.evaluate_chunk(spx, v, m, vix, self.groups, self.specs, self.layers, self.n_slots,
-                         self._tab, self.growth, float(trading_days(FRONT_FUTURE_DTE)),
-                         float(trading_days(SECOND_FUTURE_DTE)), log_rows, equity, trading,
-                         hedge, pnl, counts, log, log_n, cal.condor_days, cal.layer_days,
-                         cal.layer_col, cal.listed)
+        # by keyword: two arrays of one shape swapped by position would compile and run
+        K.evaluate_chunk(
+            spx=spx, v=v, m=m, vix=vix, group_specs=self.groups, strat_specs=self.specs,
+            layer_specs=self.layers, n_slots=self.n_slots, tab=self._tab, growth=self.growth,
+            front_days=float(trading_days(FRONT_FUTURE_DTE)),
+            second_days=float(trading_days(SECOND_FUTURE_DTE)), log_rows=log_rows,
+            equity=equity, trading=trading, hedge=hedge, pnl=pnl, counts=counts, log=log,
+            log_n=log_n, condor_days=cal.condor_days, layer_days=cal.layer_days,
+            layer_col=cal.layer_col, listed=cal.listed)
         trades = self._events(log, log_n, logged)
         return EngineResult(list(self.names), equity, pnl, counts, trades, trading, hedge)
 

@@ -63,23 +63,38 @@ CLOSE_TAKE_PROFIT, CLOSE_STOP, CLOSE_EXIT_DTE, CLOSE_EXPIRY, CLOSE_ADJUST = 1, 2
 # hedge sale reasons
 SELL_ROLL, SELL_PROFIT, SELL_VIX_LEVEL, SELL_TS_ROLL, SELL_EXPIRY = 1, 2, 3, 4, 5
 
-# P&L buckets, fractions of starting equity; the first 10 (all but the premium, a memo) add
-# up to equity[-1] - 1 exactly
-(BK_CONDOR, BK_LAYER0, BK_LAYER1, BK_LAYER2, BK_SPX_COST, BK_VIX_COST0, BK_VIX_COST1,
- BK_VIX_COST2, BK_INTEREST, BK_INDEX, BK_PREMIUM) = range(11)
-N_BK = 11
+# P&L buckets, fractions of starting equity: (column name, public name) in column order. The
+# first 10 (all but the premium, a memo) add up to equity[-1] - 1 exactly. The public names are
+# the cube's (strategy.engine.PNL_NAMES); both come from this one list.
+PNL_BUCKETS = (("CONDOR", "condor"), ("LAYER0", "layer_front"), ("LAYER1", "layer_middle"),
+               ("LAYER2", "layer_tail"), ("SPX_COST", "spx_costs"),
+               ("VIX_COST0", "vix_costs_front"), ("VIX_COST1", "vix_costs_middle"),
+               ("VIX_COST2", "vix_costs_tail"), ("INTEREST", "interest"), ("INDEX", "index"),
+               ("PREMIUM", "hedge_premium"))
+PNL_FIELDS = tuple(field for field, _ in PNL_BUCKETS)
+((BK_CONDOR, BK_LAYER0, BK_LAYER1, BK_LAYER2, BK_SPX_COST, BK_VIX_COST0, BK_VIX_COST1,
+  BK_VIX_COST2, BK_INTEREST, BK_INDEX, BK_PREMIUM), N_BK) = S.columns(PNL_FIELDS)
 
-# trade counts
-(CT_CONDOR_OPEN, CT_TAKE_PROFIT, CT_STOP, CT_EXIT_DTE, CT_CONDOR_EXPIRY, CT_ADJUST,
- CT_HEDGE_BUY, CT_HEDGE_ROLL, CT_HEDGE_EXPIRY, CT_MONETIZE, CT_TS_ROLL, CT_FILTER_BLOCKED,
- CT_REGIME_SKIP, CT_RUINED, CT_LISTED_MARKS, CT_MODEL_MARKS) = range(16)
-N_CT = 16
+# trade counts: (column name, public name), as the P&L buckets
+TRADE_COUNTS = (("CONDOR_OPEN", "condor_opened"), ("TAKE_PROFIT", "condor_take_profit"),
+                ("STOP", "condor_stop"), ("EXIT_DTE", "condor_exit_dte"),
+                ("CONDOR_EXPIRY", "condor_expired"), ("ADJUST", "condor_restruck"),
+                ("HEDGE_BUY", "hedge_bought"), ("HEDGE_ROLL", "hedge_rolled"),
+                ("HEDGE_EXPIRY", "hedge_expired"), ("MONETIZE", "hedge_monetized"),
+                ("TS_ROLL", "hedge_ts_rolled"), ("FILTER_BLOCKED", "hedge_filter_blocked_days"),
+                ("REGIME_SKIP", "hedge_regime_skipped"), ("RUINED", "ruined"),
+                ("LISTED_MARKS", "hedge_marks_listed"), ("MODEL_MARKS", "hedge_marks_model"))
+COUNT_FIELDS = tuple(field for field, _ in TRADE_COUNTS)
+((CT_CONDOR_OPEN, CT_TAKE_PROFIT, CT_STOP, CT_EXIT_DTE, CT_CONDOR_EXPIRY, CT_ADJUST,
+  CT_HEDGE_BUY, CT_HEDGE_ROLL, CT_HEDGE_EXPIRY, CT_MONETIZE, CT_TS_ROLL, CT_FILTER_BLOCKED,
+  CT_REGIME_SKIP, CT_RUINED, CT_LISTED_MARKS, CT_MODEL_MARKS), N_CT) = S.columns(COUNT_FIELDS)
 
 # trade log: one row per event
 EV_CONDOR_OPEN, EV_CONDOR_CLOSE, EV_HEDGE_BUY, EV_HEDGE_SELL = 1, 2, 3, 4
-(EF_DAY, EF_KIND, EF_REASON, EF_SLOT, EF_K1, EF_K2, EF_K3, EF_K4, EF_CONTRACTS, EF_PRICE,
- EF_CASH, EF_COST, EF_SPX, EF_VIX, EF_EQUITY) = range(15)
-N_EF = 15
+EVENT_FIELDS = ("DAY", "KIND", "REASON", "SLOT", "K1", "K2", "K3", "K4", "CONTRACTS", "PRICE",
+                "CASH", "COST", "SPX", "VIX", "EQUITY")
+((EF_DAY, EF_KIND, EF_REASON, EF_SLOT, EF_K1, EF_K2, EF_K3, EF_K4, EF_CONTRACTS, EF_PRICE,
+  EF_CASH, EF_COST, EF_SPX, EF_VIX, EF_EQUITY), N_EF) = S.columns(EVENT_FIELDS)
 
 
 @njit(cache=True)
