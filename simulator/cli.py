@@ -144,6 +144,21 @@ def build_parser() -> argparse.ArgumentParser:
                             "svcj_2f_default and svcj_2f_calibrated)")
     curve.add_argument("--paths", type=int, default=400,
                        help="P paths for the path facts, 0 to skip them (default: 400)")
+    facts = _command(
+        sub, "facts", help="facts given the VIX level, market beside model (conditional fit)",
+        description="Realised vol, VIX minus realised vol, VIX-option vol, VIX3M/VIX, VIX9D/VIX "
+                    "and SKEW by VIX bucket; big VIX days, the long future's response to VIX "
+                    "and the co-movement of the two factors: the shipped market data beside "
+                    "the model's stationary P paths, each banded figure marked ok or MISS.")
+    facts.add_argument("preset", nargs="?", default="svcj_2f_calibrated",
+                       help="model preset or file (default: svcj_2f_calibrated)")
+    facts.add_argument("--paths", type=_positive_int, default=1000,
+                       help="P paths (default: 1000)")
+    facts.add_argument("--years", type=_positive_int, default=11,
+                       help="years per path, the first dropped as burn-in (default: 11)")
+    facts.add_argument("--seed", type=int, default=20261204, help="seed of the P paths")
+    facts.add_argument("--figure", metavar="FILE.png", default=None,
+                       help="also draw realised vol, VIX minus it and VIX-option vol by bucket")
     return parser
 
 
@@ -833,6 +848,27 @@ def _cmd_curve(args) -> int:
     return EXIT_OK
 
 
+def _cmd_facts(args) -> int:
+    from simulator.calibration import conditional
+    from simulator.model.presets import load_model
+
+    if args.years < 2:
+        raise ValueError(f"--years {args.years}: give 2 or more (the first is burn-in)")
+    from pathlib import Path
+
+    if args.figure is not None and not Path(args.figure).resolve().parent.is_dir():
+        raise ValueError(f"--figure {args.figure}: no such folder")
+    model = load_model(args.preset)
+    market = conditional.market_facts(state_model=model if model.two_factor else None)
+    simulated = conditional.model_facts(model, n_paths=args.paths, years=args.years,
+                                        seed=args.seed)
+    print(conditional.format_table(market, simulated))
+    if args.figure is not None:
+        conditional.figure(market, simulated, args.figure)
+        print(f"wrote {args.figure}")
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -862,6 +898,8 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_replay(args)
         if args.command == "curve":
             return _cmd_curve(args)
+        if args.command == "facts":
+            return _cmd_facts(args)
         if args.command == "calibrate":
             return _cmd_calibrate(args)
         if args.command == "schema":
