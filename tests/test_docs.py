@@ -39,3 +39,28 @@ def test_nothing_cites_files_outside_the_repository():
             continue
         hits = outside.findall(path.read_text(errors="replace"))
         assert not hits, f"{path.relative_to(ROOT)} cites {hits[0]!r}"
+
+
+def _cli_commands() -> list[str]:
+    import argparse
+
+    from simulator.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return sorted(sub.choices)
+
+
+def test_every_cli_command_is_in_the_design_doc_and_the_readme():
+    """docs/design.md §6 lists every command of the parser, and the README shows each one."""
+    root = Path(__file__).resolve().parents[1]
+    design = (root / "docs" / "design.md").read_text(encoding="utf-8")
+    section = design[design.index("## 6. Public interface"):]
+    if "\n## " in section:
+        section = section[:section.index("\n## ")]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    commands = _cli_commands()
+    assert len(commands) >= 12
+    assert [c for c in commands if f"`alvh {c}`" not in section] == []
+    assert [c for c in commands if f"alvh {c}" not in readme] == []
+    listed = set(re.findall(r"`alvh (\w+)`", section))
+    assert listed <= set(commands), listed - set(commands)  # no command the parser lacks

@@ -15,9 +15,11 @@ Two path sources are built on it (a scenario file's ``path`` section):
   real-world years. Overlapping windows are not independent: statistics over them use a
   moving-block bootstrap (:func:`simulator.results.stats.block_resample_indices`).
 
-Not yet modelled (documented in ``docs/history.md``): the exchange's expiry calendar (DTEs
-are counted in the data's trading days, 252 a year) and the listed VX contracts (the VIX
-layers are priced off the model's futures at the inferred state).
+This module gives the path only. The trading rules put on it follow the exchange's calendar
+(:mod:`simulator.strategy.calendar`: condors take the monthly SPX expiry nearest their DTE,
+VIX layers the VIX expiry nearest theirs) and buy and mark the layers off the listed VX
+contract's settlement where one is listed (the model's smile around it), the model's future
+elsewhere; ``docs/history.md`` has the rules and what is still model-priced.
 """
 
 from __future__ import annotations

@@ -63,7 +63,3 @@ def variance_var(m: MeasureParams, v0: float, t_years: float) -> float:
     return float(cir_jump_variance(v0, t_years, m.kappa, m.theta_star, m.sigma_v, m.lam,
                                    m.mu_v))
 
-
-def variance_integral(m: MeasureParams, v0: float, t_years: float) -> float:
-    """E[int_0^t v_s ds | v_0] in decimal variance x years."""
-    return float(cir_jump_integral(v0, t_years, m.kappa, m.theta_star))

@@ -31,8 +31,9 @@ SHARED_WITH_Q = ("sigma_v", "rho", "sigma_m")
 # The table the path kernels read: one row per step, row d is the move from day d to d + 1.
 (SH_LOG_RETURN, SH_RETURN_MODE, SH_V_MODE, SH_V_VALUE) = range(4)
 N_SHOCK_COLUMNS = 4
-# SHOCK_SET_VIX2: a two-factor path sets v so that VIX^2/100^2 is the value at the path's own m
-SHOCK_NONE, SHOCK_ADD, SHOCK_SET, SHOCK_SET_VIX2 = 0, 1, 2, 3
+# v modes (0: no shock). SHOCK_SET_VIX2: a two-factor path sets v so that VIX^2/100^2 is the
+# value at the path's own m
+SHOCK_ADD, SHOCK_SET, SHOCK_SET_VIX2 = 1, 2, 3
 
 
 @dataclass(frozen=True)

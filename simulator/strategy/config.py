@@ -49,13 +49,6 @@ def _apply_preset(data: Any, presets: dict[str, dict], kind: str) -> Any:
 # Iron condor
 # ------------------------------------------------------------------------------------------
 
-# How a tranche is sized (docs/design.md §3). ``condor_hedge_costs``: the condor's max loss at mid,
-# plus the hedge stack bought for it, plus the round-trip trading costs, is
-# ``risk_per_tranche`` x equity. ``condor_max_loss``: the condor's max loss at mid alone (the
-# rule of versions <= 0.1; the hedge and the costs then come on top of the stated risk).
-SIZING_RULES = ("condor_hedge_costs", "condor_max_loss")
-
-
 class CondorConfig(StrictModel):
     """Short SPX iron condor (European, cash-settled, multiplier 100), entered in tranches."""
 

@@ -74,10 +74,6 @@ class ClaimsCube:
             out[name] = float(worst[0]) / self.risk(name)
         return out, (str(path.dates[0]), str(path.dates[-1]))
 
-    def annual(self, scenario, strategy):
-        """Trading-book P&L per year (the return over cash), per path."""
-        return self.book(scenario, strategy)["annualised_return"]
-
     def premium_per_year(self, scenario, strategy) -> float:
         """Mean hedge premium bought per year, a fraction of starting equity."""
         return float(self.var("hedge_premium", scenario, strategy).mean() / self.years)
