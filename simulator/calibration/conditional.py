@@ -9,11 +9,9 @@ pays in a spike. The facts here condition on the VIX level of the day (buckets
 - ``realised_vol``: the realised volatility of the next 21 trading days,
   ``100 sqrt(252/21 sum r^2)`` with daily log returns (vol points), averaged over the days of
   each VIX bucket; ``vix_minus_realised``: VIX that day minus it.
-- ``vix_option_vol``: the market's VVIX (Cboe's 30-day VIX-option variance index); the model's
-  ATM proxy: the Black implied vol of the at-the-money 21-trading-day VIX call on its own future
-  (:func:`simulator.pricing.term_structure.atm_vix_option_vol`), averaged over states sampled in
-  each bucket. VVIX is a strip (log contract) figure and runs a few points above ATM vol; the
-  comparison is by shape (does VIX-option vol rise with VIX?) as much as by level.
+- ``vix_option_vol``: VVIX, Cboe's 30-day VIX-option variance index: the market's published
+  index, and the model's computed the same way on its own VIX options at each path state
+  (:mod:`simulator.pricing.vvix`, the continuous-strike limit of Cboe's strip formula).
 - ``vix3m_over_vix``, ``vix9d_over_vix``: the 93- and 9-day VIX-style indices over VIX (the
   model's from its affine VIX formula at those windows, docs/two_factor.md "VIX").
 - ``skew_index``: Cboe SKEW, ``100 - 10 x`` the 30-day risk-neutral skewness of the log return
@@ -24,8 +22,8 @@ pays in a spike. The facts here condition on the VIX level of the day (buckets
   daily change of VIX. Market: every listed contract 30-50 trading (week) days from expiry, its
   settlement change on consecutive sessions; model: the future of 40 trading days to expiry at
   each path state, so a daily change is the move of the state alone.
-- ``vix_option_vol_rise``: VIX-option vol on days with VIX above 40 minus that on days with VIX
-  13-20 (an affine model makes it negative, Drimus 2012, Quantitative Finance 12(11)).
+- ``vix_option_vol_rise``: VVIX on days with VIX above 40 minus that on days with VIX 13-20 (an
+  affine model makes it negative, Drimus 2012, Quantitative Finance 12(11)).
 - ``corr_dv_dm``: the correlation of daily changes of the two factors, v and m. Market: the
   states fitted to each real day's VIX curve (:func:`simulator.calibration.states.curve_history`,
   two-factor models only, from 2007); model: the path states.
@@ -63,7 +61,7 @@ LABELS = {
     "share_of_days": "share of days",
     "realised_vol": "realised vol, next 21 days",
     "vix_minus_realised": "VIX minus that realised vol",
-    "vix_option_vol": "VIX-option vol (VVIX; model: ATM 21-day)",
+    "vix_option_vol": "VVIX (VIX-option variance index)",
     "vix3m_over_vix": "VIX3M / VIX",
     "vix9d_over_vix": "VIX9D / VIX",
     "skew_index": "SKEW (100 - 10 x 30-day Q skewness)",
@@ -71,7 +69,7 @@ LABELS = {
     "days_rise_over_30pct": "days a year with VIX up > 30 %",
     "days_10_point_rise_in_5": "days a year with VIX 10+ points above 5 days before",
     "long_future_slope": "40-day VIX future's daily change per VIX point",
-    "vix_option_vol_rise": "VIX-option vol at VIX > 40 minus at VIX 13-20",
+    "vix_option_vol_rise": "VVIX at VIX > 40 minus at VIX 13-20",
     "corr_dv_dm": "corr(daily change of v, of m)",
 }
 
@@ -291,14 +289,15 @@ def _sampled_states(buckets: np.ndarray, v: np.ndarray, m: np.ndarray | None, pe
 
 
 def model_facts(model: Model, *, n_paths: int = 1000, years: int = 11, burn_in_years: int = 1,
-                seed: int = 20261204, options_per_bucket: int = 8,
+                seed: int = 20261204, options_per_bucket: int = 32,
                 slope_paths: int = 200) -> ConditionalFacts:
     """The same facts on ``n_paths`` stationary P paths of ``model`` (``years`` long, the first
-    ``burn_in_years`` dropped). Option-based figures (VIX-option vol, SKEW) are averaged over
-    ``options_per_bucket`` states drawn per VIX bucket; the long future's slope uses the first
-    ``slope_paths`` paths (a pricing call per state)."""
+    ``burn_in_years`` dropped). VVIX is read at every path state from the model's VVIX table;
+    SKEW is averaged over ``options_per_bucket`` states drawn per VIX bucket; the long
+    future's slope uses the first ``slope_paths`` paths (a pricing call per state)."""
     from simulator.model.paths import simulate_paths
-    from simulator.pricing.term_structure import atm_vix_option_vol, model_futures
+    from simulator.pricing.term_structure import model_futures
+    from simulator.pricing.vvix import VvixTable
 
     if years <= burn_in_years:
         raise ValueError(f"years {years}: must exceed burn_in_years {burn_in_years}")
@@ -325,27 +324,18 @@ def model_facts(model: Model, *, n_paths: int = 1000, years: int = 11, burn_in_y
     picks = _sampled_states(buckets, v, m, options_per_bucket, rng)
     flat_v = v.ravel()
     flat_m = None if m is None else m.ravel()
-    option_vol, skew = np.full(len(BUCKET_LABELS), np.nan), np.full(len(BUCKET_LABELS), np.nan)
+    skew = np.full(len(BUCKET_LABELS), np.nan)
     for b, pick in enumerate(picks):
-        if pick.size == 0:
-            continue
-        pv = flat_v[pick]
-        pm = None if flat_m is None else flat_m[pick]
-        option_vol[b] = np.mean([atm_vix_option_vol(model, float(pv[i]),
-                                                    None if pm is None else float(pm[i]))
-                                 for i in range(pick.size)])
-        skew[b] = np.mean(100.0 - 10.0 * q_skewness(model, pv, pm))
-    facts.bucketed["vix_option_vol"] = option_vol
+        if pick.size:
+            skew[b] = np.mean(100.0 - 10.0 * q_skewness(model, flat_v[pick], None
+                                                        if flat_m is None else flat_m[pick]))
     facts.bucketed["skew_index"] = skew
-    flat_vix = vix.ravel()
-    sides = []
-    for sel in ((flat_vix >= RISE_LOW[0]) & (flat_vix < RISE_LOW[1]), flat_vix > RISE_HIGH):
-        where = np.flatnonzero(sel)
-        pick = rng.choice(where, size=min(options_per_bucket, where.size), replace=False)
-        sides.append(np.mean([atm_vix_option_vol(model, float(flat_v[i]), None if flat_m is None
-                                                 else float(flat_m[i])) for i in pick])
-                     if pick.size else math.nan)
-    facts.scalars["vix_option_vol_rise"] = float(sides[1] - sides[0])
+    vvix = VvixTable(model)(v, m)
+    facts.bucketed["vix_option_vol"] = _bucket_means(vvix.ravel(), buckets.ravel())
+    low = (vix >= RISE_LOW[0]) & (vix < RISE_LOW[1])
+    high = vix > RISE_HIGH
+    facts.scalars["vix_option_vol_rise"] = float(vvix[high].mean() - vvix[low].mean()) \
+        if high.any() and low.any() else math.nan
     facts.scalars.update(big_move_counts(vix))
     k = min(slope_paths, n_paths)
     sv = v[:k].ravel()
