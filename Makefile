@@ -4,19 +4,21 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
+# every install is pinned to the versions CI last passed with (make lock rewrites the file)
+CONSTRAINTS := constraints.txt
 PYTEST_ARGS ?=
 
-.PHONY: run test test-slow bench bench-memory lint claims notebooks lab strip-notebooks clean
+.PHONY: run test test-slow bench bench-memory lint lock claims notebooks lab strip-notebooks clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP_RUN): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+$(STAMP_RUN): pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e .
 	touch $@
 
-$(STAMP_DEV): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+$(STAMP_DEV): pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[dev]'
 	touch $@ $(STAMP_RUN)
 
 ## run: install, run the quickstart scenario and print its summary (results/quickstart.nc)
@@ -43,6 +45,13 @@ bench-memory: $(STAMP_DEV)
 lint: $(STAMP_DEV)
 	$(BIN)/ruff check .
 
+## lock: upgrade every dependency within pyproject's ranges and pin the result in constraints.txt
+## (then run make test: the pins are what CI and a fresh clone install)
+lock: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade -e '.[dev,dask,parquet]'
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e ' > $(CONSTRAINTS).tmp
+	mv $(CONSTRAINTS).tmp $(CONSTRAINTS)
+
 ## claims: the C1-C12 verdict table at 20,000 paths per scenario (results/claims/, ~3 min)
 claims: $(STAMP_RUN)
 	$(BIN)/alvh claims --out results/claims
@@ -53,7 +62,7 @@ notebooks: $(STAMP_DEV)
 
 ## lab: JupyterLab on the notebooks (installs the notebook extra)
 lab: $(STAMP_DEV)
-	$(BIN)/python -m pip install --quiet -e '.[dev,notebook]'
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[dev,notebook]'
 	$(BIN)/jupyter lab notebooks/
 
 ## strip-notebooks: remove outputs and execution counts (the tests require stripped notebooks)
