@@ -38,9 +38,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from simulator.common.conventions import TRADING_DAYS_PER_YEAR
+from simulator.common.conventions import (
+    CALENDAR_DAYS_PER_YEAR,
+    TRADING_DAYS_PER_YEAR,
+    VIX_WINDOW_YEARS,
+)
 from simulator.model.params import MeasureParams, Model
 from simulator.model.stylized_facts import REALISED_WINDOW_DAYS, load_market_series
+from simulator.model.vix import VIX3M_WINDOW_YEARS as VIX3M_YEARS
 
 # VIX buckets (lower edges inclusive): calm, normal, elevated, stressed, panic
 VIX_BUCKETS = (0.0, 13.0, 20.0, 30.0, 45.0, math.inf)
@@ -50,7 +55,8 @@ BIG_RISE_FRACTION = 0.30
 RISE_POINTS, RISE_DAYS = 10.0, 5
 LONG_FUTURE_DAYS = (30, 50)  # market: listed contracts this many trading days from expiry
 LONG_FUTURE_TRADING_DAYS = 40  # model: the constant-maturity future in their middle
-VIX9D_YEARS, VIX3M_YEARS, SKEW_YEARS = 9 / 365, 93 / 365, 30 / 365
+VIX9D_YEARS = 9 / CALENDAR_DAYS_PER_YEAR  # Cboe VIX9D: 9 calendar days
+SKEW_YEARS = VIX_WINDOW_YEARS  # Cboe SKEW: 30 calendar days, as VIX
 
 BUCKETED = ("share_of_days", "realised_vol", "vix_minus_realised", "vix_option_vol",
             "vix3m_over_vix", "vix9d_over_vix", "skew_index")
@@ -197,7 +203,7 @@ def q_skewness(model: Model, v, m=None, tau_years: float = SKEW_YEARS) -> np.nda
     return c3 / c2**1.5
 
 
-def vix_index_at(model: Model, v, m=None, tau_years: float = 30 / 365) -> np.ndarray:
+def vix_index_at(model: Model, v, m=None, tau_years: float = VIX_WINDOW_YEARS) -> np.ndarray:
     """The model's VIX-style index (points) over a window of ``tau_years`` at states (v, m):
     ``100 sqrt(A + B v + C m)`` (docs/two_factor.md "VIX")."""
     from simulator.model.vix import vix_index

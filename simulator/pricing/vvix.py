@@ -31,9 +31,10 @@ import math
 
 import numpy as np
 
+from simulator.common.conventions import VIX_WINDOW_YEARS
 from simulator.model.params import Model
 
-VVIX_WINDOW_YEARS = 30 / 365
+VVIX_WINDOW_YEARS = VIX_WINDOW_YEARS  # 30 calendar days, as VIX
 # Frullani nodes: s = e^u, u from -28 (the integrand is s (E X - 1) there, < 1e-12) to where
 # e^{-s A} has died (s A > 60 at the smallest VIX floor a model may have, A >= 1e-4)
 _U_STEP = 0.04

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from simulator.common.conventions import TRADING_DAYS_PER_YEAR
 from simulator.report.figures import DEFAULT_DPI, FIGURE_FORMATS, _plt
 
 SAMPLE_DAYS = ("2008-10-24", "2017-11-03", "2020-03-16", "2022-06-16")
@@ -69,12 +70,12 @@ def curves_figure(cal, days=SAMPLE_DAYS):
 
         n = grid_days.size
         grid = CurveObservations(obs.dates[[i]], np.zeros(n, int), np.ones(n, int),
-                                 np.full(n, "VX"), grid_days / 252, grid_days,
+                                 np.full(n, "VX"), grid_days / TRADING_DAYS_PER_YEAR, grid_days,
                                  np.full(n, ""), np.zeros(n))
         m = None if fit.m is None else fit.m[[i]]
         line = CurvePricer(cal.model, grid).prices(fit.v[[i]], m)
         ax.plot(grid_days, line, "-", color="tab:red", lw=1)
-        tenor_days = np.round(obs.tenor_years[idx] * 252).astype(int)
+        tenor_days = np.round(obs.tenor_years[idx] * TRADING_DAYS_PER_YEAR).astype(int)
         ax.plot(tenor_days, obs.value[idx], "s", mfc="none", color="tab:blue", ms=6,
                 label="VIX, VIX3M, VIX6M")
         ax.plot(tenor_days, fit.fitted[idx], "+", color="tab:blue", ms=7)
@@ -156,8 +157,9 @@ def write_report(cal, out_dir, *, fmt: str = "png", dpi: int = DEFAULT_DPI) -> l
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     d = cal.p_fit.design
-    paths = simulate_paths(cal.model, d.n_paths, d.years * 252, seed=d.seed, measure="P")
-    model_vix = paths["vix"].values[:, d.burn_in_years * 252:]
+    paths = simulate_paths(cal.model, d.n_paths, d.years * TRADING_DAYS_PER_YEAR, seed=d.seed,
+                           measure="P")
+    model_vix = paths["vix"].values[:, d.burn_in_years * TRADING_DAYS_PER_YEAR:]
     market = market_window(cal.start, cal.end)
     figures = {"targets": targets_figure(cal), "curves": curves_figure(cal),
                "vix_distribution": vix_distribution_figure(cal, model_vix, market.vix)}
