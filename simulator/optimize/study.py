@@ -117,7 +117,7 @@ class SearchSettings:
 
 
 def _done(study) -> int:
-    return sum(t.state.name in DONE_STATES or t.user_attrs.get("invalid")
+    return sum(t.state.name in DONE_STATES or bool(t.user_attrs.get("invalid"))
                for t in study.get_trials(deepcopy=False))
 
 
