@@ -13,6 +13,18 @@ preset file). Optuna is imported only when a search runs.
 ...                        n_trials=8, n_paths=500)                     # doctest: +SKIP
 """
 
-from simulator.optimize.runner import OptimizeResult, optimize_file, optimize_plan
+from simulator.optimize.report import write_outputs
+from simulator.optimize.runner import OptimizeResult, optimize_plan
 
-__all__ = ["OptimizeResult", "optimize_file", "optimize_plan"]
+
+def optimize_file(path, out_dir, **kwargs) -> OptimizeResult:
+    """Load a scenario file, run its search (:func:`optimize_plan`'s options) and write the
+    outputs into ``out_dir``; returns the result."""
+    from simulator.scenario.loader import load_scenario
+
+    result = optimize_plan(load_scenario(path), out_dir, **kwargs)
+    write_outputs(result, out_dir)
+    return result
+
+
+__all__ = ["OptimizeResult", "optimize_file", "optimize_plan", "write_outputs"]

@@ -305,14 +305,3 @@ def recommend(result: OptimizeResult) -> int | None:
 def _history_p95_key(result: OptimizeResult) -> str:
     any_row = next(iter(result.history.values()), {})
     return next((k for k in any_row if k.startswith("drawdown_cut.p95@")), "")
-
-
-def optimize_file(path, out_dir, **kwargs) -> OptimizeResult:
-    """Load a scenario file, search, write the outputs; the result (module doc)."""
-    from simulator.optimize.report import write_outputs
-    from simulator.scenario.loader import load_scenario
-
-    plan = load_scenario(path)
-    result = optimize_plan(plan, out_dir, **kwargs)
-    write_outputs(result, out_dir)
-    return result
