@@ -542,6 +542,12 @@ def _cmd_optimize(args) -> int:
     finally:
         _close_cluster(client, cluster)
     written = write_outputs(result, out)
+    from simulator.optimize.study import complete_trials, feasible
+
+    if result.spec.constraints and not any(feasible(t) for t in complete_trials(result.study)):
+        print(f"warning: {args.scenario}: optimize.objective.subject_to: no trial met the "
+              "constraints; the recommendation is the design closest to them",
+              file=sys.stderr)
     if result.recommended is not None:
         print(f"recommended: trial {result.recommended} -> {out / 'recommended_hedge.yaml'}")
     print(f"{len(result.study.trials)} trials in {result.seconds:.0f} s; wrote "
