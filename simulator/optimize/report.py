@@ -134,6 +134,14 @@ def front_figure(result: OptimizeResult):
                     yerr=[[100 * abs(v[y.text][0] - v[y.text][1])],
                           [100 * abs(v[y.text][2] - v[y.text][0])]],
                     fmt=marker, color="black", ms=7, capsize=2, label=words, zorder=4)
+    for m, conditions in spec.constraints:  # the bounds of a constrained axis, dashed
+        for op, bound in conditions:
+            if m.text == x.text:
+                ax.axvline(100 * bound, color="0.4", ls="--", lw=0.8,
+                           label=f"constraint: {x.text} {op} {bound:g}")
+            elif m.text == y.text:
+                ax.axhline(100 * bound, color="0.4", ls="--", lw=0.8,
+                           label=f"constraint: {y.text} {op} {bound:g}")
     ax.set_xlabel(f"{x.words()} ({x.units})")
     ax.set_ylabel(f"{y.words()}")
     _percent_axis(ax.xaxis)
@@ -142,10 +150,11 @@ def front_figure(result: OptimizeResult):
     ax.legend(fontsize=8, loc="best")
     fig.suptitle(f"Hedge designs searched: {x.words()} against {y.words()}\n"
                  f"{result.plan.name}: strategy {spec.strategy}, "
-                 f"{len(spec.dims)} searched field(s)", fontsize=11, x=0.01, ha="left")
+                 f"{len(spec.dims)} searched field(s)", fontsize=11, x=0.01, y=0.985,
+                 ha="left", va="top")
     fig.text(0.01, 0.01, footnote(result), fontsize=7, color="0.4", ha="left", va="bottom",
              wrap=True)
-    fig.tight_layout(rect=(0, 0.06, 1, 0.92))
+    fig.subplots_adjust(left=0.10, right=0.98, top=0.86, bottom=0.17)
     return fig
 
 

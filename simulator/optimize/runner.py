@@ -66,9 +66,9 @@ class OptimizeResult:
     history: dict = field(default_factory=dict)  # trial number or preset -> {metric: ...}
     history_info: str = ""
     recommended: int | None = None
-    seconds: float = 0.0
-    eval_seconds: float = 0.0
-    path_days: float = 0.0  # path-days x strategies simulated (the cost measure)
+    seconds: float = 0.0  # wall time, every session of the study together
+    eval_seconds: float = 0.0  # of which evaluating trials
+    path_days: float = 0.0  # path-days x strategies simulated for trials (the cost measure)
     fresh_seeds: tuple = ()
 
 
@@ -157,9 +157,14 @@ def optimize_plan(plan, out_dir, *, n_trials: int | None = None, n_paths: int | 
                             top_candidates(study, spec, cfg.validate_.top_k))
     _out_of_sample(result, client, n_workers, progress)
     result.recommended = recommend(result)
-    result.seconds = time.perf_counter() - t_start
-    result.eval_seconds = clock["eval"]
-    result.path_days = clock["path_days"]
+    # totals over every session of the study (a resumed search counts its first part too)
+    totals = {"seconds": time.perf_counter() - t_start, "eval_seconds": clock["eval"],
+              "path_days": clock["path_days"]}
+    for k, v in totals.items():
+        study.set_user_attr(k, float(study.user_attrs.get(k, 0.0)) + v)
+    result.seconds = study.user_attrs["seconds"]
+    result.eval_seconds = study.user_attrs["eval_seconds"]
+    result.path_days = study.user_attrs["path_days"]
     return result
 
 
