@@ -257,6 +257,27 @@ def test_the_same_seed_gives_the_same_study(tmp_path):
     assert runs[0][2] == runs[1][2]
 
 
+@pytest.mark.slow  # starts a cluster of two processes: about 16 s
+def test_a_local_dask_cluster_gives_the_same_study(tmp_path):
+    """--workers 2: each batch's units run on two processes; the trials, their metrics and
+    the recommendation are those of the local run (the paths depend on the path index
+    alone, and the sampler sees the same results in the same order)."""
+    pytest.importorskip("distributed")
+    import xarray as xr
+
+    path = _small_copy(tmp_path, validate={"seeds": 1, "history": None}, batch=4)
+    runs = []
+    for k, extra in enumerate(([], ["--workers", "2"])):
+        out = tmp_path / f"run{k}"
+        assert main(["optimize", str(path), "--trials", "4", "--paths", "64", "--days", "35",
+                     "--out", str(out), "-q", *extra]) == 0
+        with xr.open_dataset(out / "optimize.nc") as ds:
+            runs.append(ds.load())
+    for var in ("param", "value", "oos_value", "preset_value"):
+        np.testing.assert_array_equal(runs[0][var].values, runs[1][var].values)
+    assert runs[0].attrs["recommended_trial"] == runs[1].attrs["recommended_trial"]
+
+
 # ---- bad input --------------------------------------------------------------------------
 
 BAD = [
