@@ -134,6 +134,54 @@ def test_an_interrupted_search_resumes_from_its_sqlite_file(tmp_path):
                    make_pruner(True, (100,)), "a different search", resume=True)
 
 
+def test_successive_halving_prunes_only_the_worse_half_at_the_rung():
+    """Rungs at 25 and 100 "paths": a trial is pruned at the rung only if it is not in the
+    better half of the trials that reached the rung before it (reduction factor 2), so a
+    pruned trial is never the best rung value so far; kept trials are told their full
+    value."""
+    settings = SearchSettings([("quad", "minimize")], [], 40, 5, (25, 100))
+    study = open_study(None, ["minimize"], make_sampler("tpe", 2, False, 40, 5),
+                       make_pruner(True, (25, 100)), "rungs")
+    seen = []
+
+    def evaluate(designs, n_paths):
+        seen.append((n_paths, len(designs)))
+        return _synthetic(designs, n_paths)
+
+    run_search(study, _dims(), evaluate, settings)
+    states = [t.state.name for t in study.trials]
+    assert states.count("PRUNED") > 0 and states.count("COMPLETE") > 0
+    assert len(study.trials) == 40
+    rung = {t.number: t.intermediate_values[25] for t in study.trials}
+    for t in study.trials:
+        earlier = [rung[n] for n in rung if n < t.number]
+        if t.state.name == "PRUNED" and earlier:
+            assert rung[t.number] > min(earlier)
+        if t.state.name == "COMPLETE":
+            assert t.values[0] == pytest.approx(_quadratic(t.params))
+    # each batch: every trial at the rung, then only the survivors on all paths
+    assert all(n == 5 for p, n in seen if p == 25) and all(n <= 5 for p, n in seen if p == 100)
+
+
+def test_nsga2_finds_a_front_of_two_objectives():
+    """Two objectives (the quadratic and the budget, both minimised) trade off: the front
+    runs from the quadratic's optimum (budget 0.025) to the lowest budget. No pruning with
+    several objectives (Optuna's rule)."""
+    settings = SearchSettings([("quad", "minimize"), ("budget", "minimize")], [], 60, 10,
+                              (100,))
+    study = open_study(None, ["minimize", "minimize"],
+                       make_sampler("nsga2", 4, False, 60, 10), make_pruner(False, (100,)),
+                       "nsga2")
+    run_search(study, _dims(), _synthetic, settings)
+    front = study.best_trials
+    assert len(front) >= 3
+    budgets = sorted(t.params["hedge.budget_annual"] for t in front)
+    assert budgets[0] < 0.012 and budgets[-1] > 0.018  # both ends of the trade-off
+    for a in front:  # no trial dominates a front member
+        assert not any(all(b.values[k] <= a.values[k] for k in range(2)) and
+                       b.values != a.values for b in complete_trials(study))
+
+
 # ---- metrics -------------------------------------------------------------------------------
 
 def test_conditions_and_feasible_sets():
@@ -329,6 +377,27 @@ def test_bad_optimize_section_exits_2_naming_the_field(tmp_path, capsys, change,
     assert str(path) in err and field in err and words in err, err
     assert main(["optimize", str(path), "--out", str(out), "-q"]) == 2
     assert not out.exists()  # no partial output
+
+
+def test_the_issue_example_validates_and_unknown_keys_list_the_allowed(tmp_path, capsys):
+    doc = yaml.safe_load(SHIPPED.read_text())
+    doc["optimize"] = yaml.safe_load("""
+      strategy: alvh
+      space: {hedge.budget_annual: [0.005, 0.03], hedge.split: simplex,
+              hedge.layers.tail.dte: [90, 180], hedge.monetize.profit_multiple: [2, 6]}
+      objective: {minimize: trading_max_drawdown.p95@crash,
+                  subject_to: {drag@base: "<= 0.01"}}
+      trials: 200
+      validate: {seeds: 2, history: history_windows}
+    """)
+    path = tmp_path / "issue.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    assert main(["validate", str(path)]) == 0
+    doc["optimize"]["validate"]["foo"] = 1
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    assert main(["validate", str(path)]) == 2
+    assert "optimize.validate.foo: unknown key; allowed: seeds, top_k, history" in \
+        capsys.readouterr().err
 
 
 def test_a_layer_the_hedge_lacks_is_named(tmp_path, capsys):
