@@ -305,6 +305,35 @@ def test_the_same_seed_gives_the_same_study(tmp_path):
     assert runs[0][2] == runs[1][2]
 
 
+def test_alvh_optimize_interrupted_then_resumed(tmp_path, monkeypatch, capsys):
+    import xarray as xr
+
+    import simulator.optimize.runner as runner
+
+    path = _small_copy(tmp_path, validate={"seeds": 0, "history": None}, batch=3)
+    out = tmp_path / "out"
+    args = ["optimize", str(path), "--trials", "6", "--paths", "64", "--days", "35",
+            "--out", str(out), "-q"]
+    real, calls = runner.run_designs, {"n": 0}
+
+    def interrupted(*a, **k):
+        calls["n"] += 1
+        if calls["n"] == 2:  # the second batch
+            raise KeyboardInterrupt
+        return real(*a, **k)
+
+    monkeypatch.setattr(runner, "run_designs", interrupted)
+    assert main(args) == 130
+    assert "--resume" in capsys.readouterr().err
+    assert (out / "optimize.db").is_file() and not (out / "optimize.nc").exists()
+    monkeypatch.setattr(runner, "run_designs", real)
+    assert main([*args, "--resume"]) == 0
+    with xr.open_dataset(out / "optimize.nc") as ds:
+        states = list(ds.state.values)
+    assert states[:3] == ["COMPLETE"] * 3  # the first batch, kept
+    assert states.count("COMPLETE") == 6 and states.count("FAIL") == 3
+
+
 @pytest.mark.slow  # starts a cluster of two processes: about 16 s
 def test_a_local_dask_cluster_gives_the_same_study(tmp_path):
     """--workers 2: each batch's units run on two processes; the trials, their metrics and
