@@ -183,7 +183,9 @@ def run_search(study, dims, evaluate: Callable, settings: SearchSettings, *,
                 values = objective_values(metrics, settings.objectives)
                 if all(math.isfinite(v) for v in values):
                     study.tell(trials[i], values)
-                else:
+                else:  # e.g. a drawdown cut where no unhedged path drew down: counted, so
+                    # that a space of such designs cannot keep the search going for ever
+                    trials[i].set_user_attr("invalid", f"objective not finite: {values}")
                     study.tell(trials[i], state=TrialState.FAIL)
         if progress is not None:
             progress(_done(study), settings.n_trials)
