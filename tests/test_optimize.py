@@ -163,6 +163,16 @@ def test_successive_halving_prunes_only_the_worse_half_at_the_rung():
     assert all(n == 5 for p, n in seen if p == 25) and all(n <= 5 for p, n in seen if p == 100)
 
 
+def test_designs_without_a_finite_objective_end_the_search_as_failed_trials():
+    def nothing_draws_down(designs, n_paths):
+        return [{"quad": (math.nan, math.nan, math.nan), "budget": (0.01, 0.01, 0.01)}
+                for _ in designs]
+
+    study = _search(seed=1, n_trials=8, evaluate=nothing_draws_down)
+    assert [t.state.name for t in study.trials] == ["FAIL"] * 8
+    assert all("not finite" in t.user_attrs["invalid"] for t in study.trials)
+
+
 def test_nsga2_finds_a_front_of_two_objectives():
     """Two objectives (the quadratic and the budget, both minimised) trade off: the front
     runs from the quadratic's optimum (budget 0.025) to the lowest budget. No pruning with
