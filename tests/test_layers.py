@@ -2,8 +2,8 @@
 to the module's own layer or below, and no set of modules imports itself round in a cycle.
 
 Layers, lowest first: common (and the version), data (the shipped market files) -> model ->
-pricing -> calibration -> strategy -> results -> scenario -> report -> cli -> the ``simulator``
-facade.
+pricing -> calibration -> strategy -> results -> scenario -> report -> optimize -> cli -> the
+``simulator`` facade.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "simulator"
 LAYERS = ("common", "data", "model", "pricing", "calibration", "strategy", "results", "scenario",
-          "report", "cli")
+          "report", "optimize", "cli")
 
 
 def _module_name(path: Path) -> str:

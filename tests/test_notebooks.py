@@ -10,10 +10,11 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.i
 PATHS = "200"  # every cell runs; the figures are not meant to be read at this size
 
 
-def test_the_three_notebooks_exist():
+def test_the_four_notebooks_exist():
     assert [p.name for p in NOTEBOOKS] == ["01_quickstart.ipynb",
                                           "02_hedge_ratio_benchmark.ipynb",
-                                          "03_stress_scenarios.ipynb"]
+                                          "03_stress_scenarios.ipynb",
+                                          "04_optimize_hedge.ipynb"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

@@ -44,9 +44,10 @@ def _allowed_keys(tp, loc: tuple) -> list[str] | None:
     for part in loc:
         origin = typing.get_origin(tp)
         if isinstance(tp, type) and issubclass(tp, BaseModel):
-            if part not in tp.model_fields:
+            fields = _by_key(tp)  # a field is written by its alias where it has one
+            if part not in fields:
                 return None
-            tp = _unwrap(tp.model_fields[part].annotation)
+            tp = _unwrap(fields[part].annotation)
         elif origin is dict:
             _key_tp, tp = typing.get_args(tp)
             tp = _unwrap(tp)
@@ -55,8 +56,13 @@ def _allowed_keys(tp, loc: tuple) -> list[str] | None:
         else:
             return None
     if isinstance(tp, type) and issubclass(tp, BaseModel):
-        return list(tp.model_fields)
+        return list(_by_key(tp))
     return None
+
+
+def _by_key(tp) -> dict:
+    """A record's fields by the key a file gives them (``validate`` for ``validate_``)."""
+    return {info.alias or name: info for name, info in tp.model_fields.items()}
 
 
 def _field_info(tp, loc: tuple):

@@ -65,6 +65,7 @@ def parse_scenario(text: str, *, source: str = "<string>", base_dir: Path | None
     """Like :func:`load_scenario` for a YAML document given as text."""
     doc = _read_document(text, source)
     problems: Problems = []
+    doc = _hedge_files(doc, base_dir, problems)
     values = _validate_sections(doc, n_paths, seed, problems)
     _path_source(values, doc, n_paths, problems)
     plans = _scenario_plans(values, doc, base_dir, problems)
@@ -81,7 +82,55 @@ def parse_scenario(text: str, *, source: str = "<string>", base_dir: Path | None
                    costs=values.get("costs", CostsConfig.named(DEFAULT_COSTS)),
                    sweep_coords=sweep_coords,
                    vol_events=values.get("vol_events", VolEventConfig()),
-                   path=values.get("path", PathConfig()))
+                   path=values.get("path", PathConfig()),
+                   optimize=values.get("optimize"), base_dir=base_dir)
+
+
+HEDGE_FILE_SUFFIXES = (".yaml", ".yml")
+
+
+def _hedge_files(doc: dict, base_dir: Path | None, problems: Problems) -> dict:
+    """``hedge: {preset: my_hedge.yaml}``: a hedge preset from a file beside the scenario file
+    (``alvh optimize`` writes its recommended design as one), the other keys beside it merged
+    over it as over a shipped preset. The file is a mapping with a ``hedge`` section (and an
+    optional ``description``), validated like a strategy's hedge."""
+    from simulator.common.records import deep_merge
+    from simulator.strategy.config import HedgeConfig
+
+    strategies = doc.get("strategies")
+    if not isinstance(strategies, dict):
+        return doc
+    out = dict(strategies)
+    for name, strat in strategies.items():
+        hedge = strat.get("hedge") if isinstance(strat, dict) else None
+        ref = hedge.get("preset") if isinstance(hedge, dict) else hedge
+        if not isinstance(ref, str) or not ref.endswith(HEDGE_FILE_SUFFIXES):
+            continue
+        loc = f"strategies.{name}.hedge.preset"
+        path = Path(ref) if Path(ref).is_absolute() or base_dir is None else base_dir / ref
+        try:
+            preset = safe_yaml.load(path.read_text())
+        except (OSError, UnicodeDecodeError) as err:
+            problems.append((loc, f"{ref}: cannot read the hedge preset file "
+                                  f"({getattr(err, 'strerror', None) or err})"))
+            continue
+        except (yaml.YAMLError, safe_yaml.YamlLimitError) as err:
+            problems.append((loc, f"{ref}: not valid YAML: {' '.join(str(err).split())}"))
+            continue
+        if not isinstance(preset, dict) or not isinstance(preset.get("hedge"), dict) or \
+                set(preset) - {"hedge", "description"}:
+            problems.append((loc, f"{ref}: a hedge preset file is a mapping with a 'hedge' "
+                                  "section (and an optional 'description')"))
+            continue
+        try:
+            HedgeConfig.model_validate(preset["hedge"])
+        except ValidationError as err:
+            problems += pydantic_problems(err, f"{loc} ({ref}): hedge", HedgeConfig)
+            continue
+        rest = {k: v for k, v in hedge.items() if k != "preset"} if isinstance(hedge, dict) \
+            else {}
+        out[name] = {**strat, "hedge": deep_merge(preset["hedge"], rest)}
+    return {**doc, "strategies": out}
 
 
 def _read_document(text: str, source: str) -> dict:

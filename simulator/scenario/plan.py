@@ -47,6 +47,8 @@ class RunPlan:
     sweep_coords: dict[str, list] = field(default_factory=dict)
     vol_events: VolEventConfig = field(default_factory=VolEventConfig)
     path: PathConfig = field(default_factory=PathConfig)
+    optimize: Any = None  # simulator.scenario.schema.OptimizeConfig: `alvh optimize`'s search
+    base_dir: Any = None  # pathlib.Path of the file's folder (files it names are beside it)
 
     @property
     def history(self):

@@ -151,6 +151,60 @@ class ScenarioVariant(StrictModel):
     regimes: list[RegimeConfig] = Field(default_factory=list)
 
 
+OPTIMIZE_SAMPLERS = ("tpe", "nsga2")
+
+
+class OptimizeObjective(StrictModel):
+    """What the search optimises: metric strings ``NAME@SCENARIO`` (``drag@base``,
+    ``trading_max_drawdown.p95@crash``; simulator/optimize/metrics.py lists the names and units),
+    one or several (several: multi-objective, a Pareto front), and constraints such as
+    ``{drag@base: "<= 0.01"}`` (several conditions comma-separated: ``">= 0.002, <= 0.01"``)."""
+
+    minimize: str | list[str] | None = None
+    maximize: str | list[str] | None = None
+    subject_to: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _something(self):
+        if not self.minimize and not self.maximize:
+            raise ValueError("give minimize or maximize (a metric such as "
+                             "trading_max_drawdown.p95@crash)")
+        return self
+
+
+class OptimizeValidation(StrictModel):
+    """Out of sample: the best ``top_k`` designs re-run on ``seeds`` fresh seeds, and on every
+    real rolling window of the ``history`` scenario file (a shipped name or a path beside this
+    file; null: no history check)."""
+
+    seeds: int = Field(2, ge=0, le=20, description="fresh seeds per candidate design")
+    top_k: int = Field(5, ge=1, le=20, description="candidate designs checked out of sample")
+    history: str | None = Field("history_windows", description="scenario file of real windows")
+
+
+class OptimizeConfig(StrictModel):
+    """``alvh optimize``: search the hedge of one strategy (docs/optimize.md). ``space`` maps
+    a field path of the strategy (``hedge.budget_annual``, ``hedge.layers.tail.dte``) to a
+    range ``[low, high]`` (the field's own type: int or float), ``{low, high, log}``,
+    ``{choices: [...]}``, or ``hedge.split: simplex`` (the layers' budget weights)."""
+
+    strategy: str = Field(description="the strategy whose hedge is searched")
+    space: dict[str, Any] = Field(min_length=1, max_length=32)
+    objective: OptimizeObjective
+    trials: int = Field(100, ge=1, le=100_000, description="completed or pruned trials")
+    batch: int = Field(8, ge=1, le=256, description="trials evaluated together, on the same "
+                                                     "paths (the unit of parallel work)")
+    sampler: Literal[OPTIMIZE_SAMPLERS] = "tpe"  # type: ignore[valid-type]
+    pruning: bool = Field(True, description="successive halving on path counts (one "
+                                            "objective only)")
+    prune_paths: float = Field(0.25, gt=0.0, lt=1.0,
+                               description="share of the paths of the first rung")
+    presets: list[str] = Field(default_factory=lambda: ["alvh_40_40_20", "single_front",
+                                                        "alvh_4_4_2"],
+                               description="shipped hedge presets marked on the front")
+    validate_: OptimizeValidation = Field(OptimizeValidation(), alias="validate")
+
+
 SECTIONS: dict[str, Any] = {
     "name": str,
     "description": str,
@@ -162,6 +216,7 @@ SECTIONS: dict[str, Any] = {
     "vol_events": VolEventConfig,
     "strategies": dict[str, StrategyConfig],
     "sweep": dict[str, list[Any]],
+    "optimize": OptimizeConfig,
 }
 REQUIRED = ("name", "simulation", "strategies")
 
