@@ -10,7 +10,8 @@ One (sub)step of length ``dt``, reusing the one-factor QE step of :mod:`simulato
    conditional mean and variance of a CIR step whose long-run level is that average, i.e. the
    QE constants with ``theta`` replaced by it (a trapezoid rule for ``int m ds``, second order
    in dt like the central log-price scheme). The log price as in the one-factor scheme, with
-   its martingale correction K0*.
+   its martingale correction K0*. With m at 0 on both ends of the step and v = 0 the step has
+   mean and variance 0 and stays at v = 0 (the QE step's point-mass case; 0/0 before).
 3. **Jumps** at the end of the step, ``N ~ Poisson((lam + lam1 v) dt)`` with v at the start of
    the step; the compensator ``(lam + lam1 v) mbar dt`` is in the drift, so the discounted
    price stays a martingale under Q.

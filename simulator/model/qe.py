@@ -63,12 +63,20 @@ def qe_step(c, v, u_v, z_x):
     e = c[C_EXP_KDT]
     m = theta + (v - theta) * e
     s2 = v * c[C_S2_V] + c[C_S2_CONST]
-    psi = s2 / (m * m)
+    mm = m * m
+    psi = s2 / mm if mm > 0.0 else math.inf
     k1 = c[C_K1]
     k2 = c[C_K2]
     k3 = c[C_K3]
     k4 = c[C_K4]
     big_a = k2 + 0.5 * k4
+    if not psi < math.inf:
+        # Mean 0 (v = 0 with long-run level 0: the two-factor v step when m sits at 0 on both
+        # ends of the step, psi = 0/0) or s^2/m^2 overflowing (m ~ 1e-160): the step's law is
+        # the point mass at 0, the exponential branch's limit p -> 1 (Andersen 2008 eq. (29)).
+        # Then E[exp(k2 v' + k4 v'/2)] = 1, so K0* = -(k1 + k3/2) v exactly. A finite psi
+        # never comes here: the scheme is unchanged wherever it was defined.
+        return 0.0, c[C_DRIFT] - 0.5 * k3 * v + math.sqrt(k3 * v) * z_x
     if psi <= PSI_CRITICAL:
         # quadratic branch: v' = a (b + Z)^2, Andersen eqs. (27)-(28)
         inv_psi2 = 2.0 / psi
