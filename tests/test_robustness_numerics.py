@@ -109,3 +109,44 @@ def test_boundary_fix_keeps_the_means(boundary_paths):
         assert abs(v_mean[day] - closed) < 0.01 * closed
         ratio = paths.spx.values[:, day] * math.exp(-(model.r - model.q) * t) / model.spx0
         assert abs(ratio.mean() - 1) < 4 * se_mean(ratio)
+
+
+def _preset_text_with(tmp_path, old, new):
+    from importlib import resources
+
+    text = (resources.files("simulator.model") / "presets" / "svcj_2f_default.yaml").read_text()
+    assert old in text
+    path = tmp_path / "two_factor_sigma_m.yaml"
+    path.write_text(text.replace(old, new))
+    return path
+
+
+def test_simulate_at_sigma_m_0_4_prints_finite_numbers(tmp_path, capsys):
+    """The attack as filed: ``alvh simulate`` printed "mean nan" with exit 0."""
+    from simulator.cli import main
+
+    model = _preset_text_with(tmp_path, "sigma_m: 0.06", "sigma_m: 0.4")
+    code = main(["simulate", "--model", str(model), "--paths", "2000", "--days", "252",
+                 "--seed", "1"])
+    out = capsys.readouterr().out
+    assert code == 0 and "nan" not in out.lower() and "mean" in out
+
+
+def test_simulate_refuses_to_summarise_non_finite_paths(tmp_path, capsys, monkeypatch):
+    """Should a scheme ever produce NaN again, ``alvh simulate`` says so and exits 2 instead of
+    printing a summary of NaN (the scheme is patched to poison one path)."""
+    import simulator.model.paths as paths_module
+    from simulator.cli import main
+
+    real = paths_module.simulate_paths
+
+    def poisoned(*args, **kwargs):
+        paths = real(*args, **kwargs)
+        paths.vix.values[3, 5:] = np.nan
+        return paths
+
+    monkeypatch.setattr(paths_module, "simulate_paths", poisoned)
+    code = main(["simulate", "--model", "svcj_2f_default", "--paths", "16", "--days", "10"])
+    captured = capsys.readouterr()
+    assert code == 2 and "1 of 16 paths" in captured.err and "svcj_2f_default" in captured.err
+    assert "mean" not in captured.out
