@@ -6,6 +6,7 @@ and fails on the code before its fix."""
 from __future__ import annotations
 
 import itertools
+import logging
 import math
 import warnings
 
@@ -150,3 +151,131 @@ def test_simulate_refuses_to_summarise_non_finite_paths(tmp_path, capsys, monkey
     captured = capsys.readouterr()
     assert code == 2 and "1 of 16 paths" in captured.err and "svcj_2f_default" in captured.err
     assert "mean" not in captured.out
+
+
+# ---- item 10: a damaged pricing-table cache is rebuilt, never trusted -------------------------
+
+# a small grid: a build takes about a second
+SMALL_GRID = {"vol_max": 0.4, "daily_until": 5, "days_max": 40.0, "n_days": 8, "n_z": 9,
+              "n_zv": 7}
+
+
+class _Records(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+@pytest.fixture
+def table_warnings():
+    handler = _Records()
+    logger = logging.getLogger("simulator.pricing.tables")
+    logger.addHandler(handler)
+    yield handler.messages
+    logger.removeHandler(handler)
+
+
+def _rewrite(path, change):
+    """Rewrite the cache file with ``change`` applied to its tables and a checksum that matches
+    the changed tables: only the shape or finiteness check can refuse it."""
+    from simulator.pricing.tables import CHECKSUM_NAME, TABLE_NAMES, tables_checksum
+
+    with np.load(path) as data:
+        arrays = {k: data[k].copy() for k in TABLE_NAMES}
+    arrays = change(arrays)
+    np.savez(path, **arrays, **{CHECKSUM_NAME: np.array(tables_checksum(arrays))})
+
+
+def _truncate(path):
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+def _flip_byte(path):
+    data = bytearray(path.read_bytes())
+    data[len(data) // 3] ^= 0x40
+    path.write_bytes(bytes(data))
+
+
+def _nan_table(path):
+    def change(arrays):
+        arrays["vix_iv"][2, 5, 3] = np.nan
+        return arrays
+    _rewrite(path, change)
+
+
+def _wrong_shape(path):
+    def change(arrays):
+        arrays["spx_iv"] = arrays["spx_iv"][:, :-4, :]  # fewer day nodes than the grid's
+        return arrays
+    _rewrite(path, change)
+
+
+@pytest.fixture(scope="module")
+def clean_tables(tmp_path_factory):
+    """One clean build of the small tables: (Q, grid, the tables, the cache file's bytes)."""
+    from simulator.pricing.tables import TableGrid, load_tables
+
+    folder = tmp_path_factory.mktemp("clean_cache")
+    q = sim.load_model("svcj_default").Q
+    grid = TableGrid(**SMALL_GRID)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ALVH_CACHE_DIR", str(folder))
+        tables = load_tables(q, 0.04, 0.015, grid)
+    assert not tables.from_cache
+    (path,) = (folder / "tables").glob("*.npz")
+    return q, grid, tables, path.name, path.read_bytes()
+
+
+@pytest.mark.parametrize("attack", [_truncate, _flip_byte, _nan_table, _wrong_shape])
+def test_a_damaged_table_cache_is_rebuilt_with_a_warning(tmp_path, monkeypatch, attack,
+                                                         clean_tables, table_warnings):
+    """Truncated (BadZipFile before), one flipped byte (BadZipFile/CRC before), a NaN in a table
+    (trusted before: the condor never opened) and a table of the wrong shape (trusted before:
+    numba read out of bounds): each is rebuilt with a warning naming the file, the rebuild
+    equals a clean build bit for bit (so do its prices), and the repaired file is used next."""
+    from simulator.pricing.tables import load_tables
+
+    q, grid, clean, name, data = clean_tables
+    monkeypatch.setenv("ALVH_CACHE_DIR", str(tmp_path))
+    path = tmp_path / "tables" / name
+    path.parent.mkdir()
+    path.write_bytes(data)
+    assert load_tables(q, 0.04, 0.015, grid).from_cache  # the clean file is trusted
+    attack(path)
+    rebuilt = load_tables(q, 0.04, 0.015, grid)
+    assert not rebuilt.from_cache
+    assert len(table_warnings) == 1 and str(path) in table_warnings[0]
+    for table in ("spx_iv", "vix_future", "vix_iv"):
+        np.testing.assert_array_equal(getattr(rebuilt, table), getattr(clean, table))
+    v, days, strikes = 0.04, 20.0, np.array([3500.0, 4000.0, 4500.0])
+    np.testing.assert_array_equal(rebuilt.spx_option(4000.0, v, days, strikes),
+                                  clean.spx_option(4000.0, v, days, strikes))
+    again = load_tables(q, 0.04, 0.015, grid)
+    assert again.from_cache and len(table_warnings) == 1
+
+
+def test_a_two_factor_table_of_the_wrong_shape_is_rebuilt(tmp_path, monkeypatch,
+                                                          table_warnings):
+    """The two-factor cache checks its leading m axis as well (fewer m nodes than the grid)."""
+    from simulator.pricing.tables import TableGrid
+    from simulator.pricing.tables2f import load_tables_2f
+
+    monkeypatch.setenv("ALVH_CACHE_DIR", str(tmp_path))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        q = sim.load_model("svcj_2f_default").Q
+    grid = TableGrid(**SMALL_GRID)
+    m_nodes = np.array([0.0, 0.1, 0.2, 0.4])
+    clean = load_tables_2f(q, 0.04, 0.015, grid, m_nodes)
+    (path,) = (tmp_path / "tables").glob("*.npz")
+
+    def change(arrays):
+        return {k: a[:-1] for k, a in arrays.items()}
+    _rewrite(path, change)
+    rebuilt = load_tables_2f(q, 0.04, 0.015, grid, m_nodes)
+    assert not rebuilt.from_cache and len(table_warnings) == 1
+    np.testing.assert_array_equal(rebuilt.spx_iv, clean.spx_iv)
