@@ -279,3 +279,65 @@ def test_a_two_factor_table_of_the_wrong_shape_is_rebuilt(tmp_path, monkeypatch,
     rebuilt = load_tables_2f(q, 0.04, 0.015, grid, m_nodes)
     assert not rebuilt.from_cache and len(table_warnings) == 1
     np.testing.assert_array_equal(rebuilt.spx_iv, clean.spx_iv)
+
+
+# ---- item 6: a lone history window shorter than its span -------------------------------------
+
+SHORT_WINDOW = """name: one_short_window
+path: {source: history_windows, start: 2020-01-02, end: 2020-12-31, length_days: 200,
+       step_days: 63}
+simulation: {seed: 0, chunk_paths: 64}
+model: {preset: svcj_default}
+strategies:
+  unhedged: {condor: {preset: monthly_16_delta}, hedge: none}
+"""
+
+
+def test_window_dates_are_the_windows_own():
+    """Each window's dates run from its first to its last date, n_days + 1 of them."""
+    from simulator.model.history import history_dates, rolling_windows
+
+    windows = rolling_windows(history_dates("2020-01-02", "2020-12-31", False), 200, 63)
+    assert windows.n_paths == 1 and windows.dates.size > 201  # one window, shorter than span
+    for i in range(windows.n_paths):
+        own = windows.window_dates(i)
+        assert own.size == 201
+        assert (own[0], own[-1]) == (windows.first_dates()[i], windows.last_dates()[i])
+
+
+def test_a_lone_window_shorter_than_its_span_assembles_and_resumes(tmp_path):
+    """2020 with length 200 and step 63 is one window of 201 days in a span of 253: the cube
+    assembly gave the day axis the span's dates ("conflicting sizes for dimension 'day'") after
+    computing, and every --resume failed the same way. Now the cube's dates are the window's,
+    from a fresh run and from a resume of its checkpoints."""
+    from simulator.scenario.loader import load_scenario
+    from simulator.scenario.runner import run_plan
+
+    scenario = tmp_path / "short.yaml"
+    scenario.write_text(SHORT_WINDOW)
+    out = tmp_path / "short.nc"
+    _interrupt(scenario, out, after=1)  # every unit checkpointed, the assembly not reached
+    cube = run_plan(load_scenario(scenario), out=out, resume=True)
+    assert cube.sizes["day"] == 201 and cube.sizes["path"] == 1
+    assert cube.date.values[0] == cube.window_start.values[0] == "2020-01-02"
+    assert cube.date.values[-1] == cube.window_end.values[0]
+    assert np.isfinite(cube.total_return.values).all()
+
+
+class _Stop(Exception):
+    """Raised from ``on_unit`` to interrupt a run after some units, as a kill would."""
+
+
+def _interrupt(scenario, out, after):
+    from simulator.scenario.loader import load_scenario
+    from simulator.scenario.runner import run_plan
+
+    done = []
+
+    def on_unit(si, ci):
+        done.append(ci)
+        if len(done) == after:
+            raise _Stop
+
+    with pytest.raises(_Stop):
+        run_plan(load_scenario(scenario), out=out, on_unit=on_unit)
