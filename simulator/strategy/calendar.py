@@ -22,20 +22,30 @@ LOOK_AHEAD_DAYS = 400  # expiries listed beyond a window's end: the longest DTE 
 @dataclass(frozen=True)
 class ExpirySchedule:
     """Per path: ``condor_days`` (paths, groups, days + 1), ``layer_days`` and ``layer_col``
-    (paths, strategies, 4, days + 1; slots 0-2 the layers, 3 the term-structure roll-out),
-    ``listed`` (paths, contracts, days + 1) VX settlements (NaN where none)."""
+    (paths, strategies, 4, days + 1; slots 0-2 the layers, 3 the term-structure roll-out).
+    ``listed`` (contracts, span days) the VX settlements (NaN where none) of every contract
+    on every date of the chunk's span, shared by its paths: path i's day d is span column
+    ``listed_day0[i] + d`` and ``layer_col`` indexes its rows. One array for the chunk, not
+    one per path: overlapping windows of a long span would otherwise repeat it (paths x
+    contracts x days: 12.7 GB for 2,520-day windows every day, issue 34)."""
 
     condor_days: np.ndarray
     layer_days: np.ndarray
     layer_col: np.ndarray
     listed: np.ndarray
+    listed_day0: np.ndarray
 
     @staticmethod
     def empty(n_paths: int, n_groups: int, n_strategies: int) -> ExpirySchedule:
         return ExpirySchedule(np.zeros((n_paths, n_groups, 0), dtype=np.int64),
                               np.zeros((n_paths, n_strategies, 4, 0), dtype=np.int64),
                               np.zeros((n_paths, n_strategies, 4, 0), dtype=np.int64),
-                              np.zeros((n_paths, 1, 0)))
+                              np.zeros((1, 0)), np.zeros(n_paths, dtype=np.int64))
+
+    @property
+    def nbytes(self) -> int:
+        return sum(a.nbytes for a in (self.condor_days, self.layer_days, self.layer_col,
+                                      self.listed, self.listed_day0))
 
 
 def _nearest(expiries64: np.ndarray, dates64: np.ndarray, calendar_days: int,
@@ -75,50 +85,61 @@ def _settlements() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return vx["date"][ok], vx["expiry"][ok], vx["settle"][ok]
 
 
+def _span(dates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(span, day0): the sorted dates of all paths, and where each path starts in it; every
+    path must be consecutive dates of the span (windows of one calendar)."""
+    span = np.unique(dates)
+    day0 = np.searchsorted(span, dates[:, 0])
+    n_cols = dates.shape[1]
+    if (day0 + n_cols > span.size).any() or not all(
+            np.array_equal(span[s:s + n_cols], row) for s, row in zip(day0, dates, strict=True)):
+        raise ValueError("history paths must be windows of one calendar of trading dates")
+    return span, day0.astype(np.int64)
+
+
 def expiry_schedule(dates: np.ndarray, condor_dte: list[int | None],
                     layer_dte: list[list[tuple[int, int] | None]]) -> ExpirySchedule:
     """The calendar of paths on ``dates`` (paths, days + 1) ISO strings: ``condor_dte``
     (calendar days, per condor group; None: no condor) and ``layer_dte`` (per strategy, the
     (DTE, roll DTE) in calendar days of its three layers and of its term-structure roll-out;
-    None: unused)."""
+    None: unused).
+
+    Each path picks its expiries among those listed from its first day to LOOK_AHEAD_DAYS
+    after its last (as a lone path would), numbered in the chunk's list of expiries."""
     dates = np.asarray(dates)
     n_paths, n_cols = dates.shape
+    span, day0 = _span(dates)
     s_date, s_expiry, s_settle = _settlements()
-    rows = []
-    for row in dates:
-        first, last = str(row[0]), str(row[-1])
-        horizon = (datetime.date.fromisoformat(last)
-                   + datetime.timedelta(days=LOOK_AHEAD_DAYS)).isoformat()
+    horizon_of = [(datetime.date.fromisoformat(str(row[-1]))
+                   + datetime.timedelta(days=LOOK_AHEAD_DAYS)).isoformat() for row in dates]
+    vix_all = vix_expiries(str(span[0]), max(horizon_of))
+    condor = np.zeros((n_paths, len(condor_dte), n_cols), dtype=np.int64)
+    days = np.zeros((n_paths, len(layer_dte), 4, n_cols), dtype=np.int64)
+    col = np.full((n_paths, len(layer_dte), 4, n_cols), -1, dtype=np.int64)
+    for i, row in enumerate(dates):
+        first, horizon = str(row[0]), horizon_of[i]
         d64 = row.astype("datetime64[D]")
         spx = spx_expiries(first, horizon, row).astype("datetime64[D]")
-        vix = vix_expiries(first, horizon)
-        vix64 = vix.astype("datetime64[D]")
-        condor = np.zeros((len(condor_dte), n_cols), dtype=np.int64)
+        # the path's own expiries: a contiguous run of the chunk's list
+        lo, hi = np.searchsorted(vix_all, first), np.searchsorted(vix_all, horizon, "right")
+        vix64 = vix_all[lo:hi].astype("datetime64[D]")
         for g, dte in enumerate(condor_dte):
             if dte is not None:
-                condor[g] = _days_to(d64, spx[_nearest(spx, d64, dte)])
-        days = np.zeros((len(layer_dte), 4, n_cols), dtype=np.int64)
-        col = np.full((len(layer_dte), 4, n_cols), -1, dtype=np.int64)
+                condor[i, g] = _days_to(d64, spx[_nearest(spx, d64, dte)])
         for k, dtes in enumerate(layer_dte):
             for j, dte in enumerate(dtes):
                 if dte is not None:
                     idx = _nearest(vix64, d64, *dte)
-                    days[k, j] = _days_to(d64, vix64[idx])
-                    col[k, j] = idx
-        listed = np.full((vix.size, n_cols), np.nan)
-        keep = (s_date >= first) & (s_date <= last)
-        r = np.searchsorted(vix, s_expiry[keep])
-        c = np.searchsorted(row, s_date[keep])
-        good = (r < vix.size) & (c < n_cols)
-        good[good] &= (vix[r[good]] == s_expiry[keep][good]) & (row[c[good]] == s_date[keep][good])
-        listed[r[good], c[good]] = s_settle[keep][good]
-        rows.append((condor, days, col, listed))
-    width = max(x[3].shape[0] for x in rows)
-    listed = np.full((n_paths, width, n_cols), np.nan)
-    for i, x in enumerate(rows):
-        listed[i, :x[3].shape[0]] = x[3]
-    return ExpirySchedule(np.stack([x[0] for x in rows]), np.stack([x[1] for x in rows]),
-                          np.stack([x[2] for x in rows]), listed)
+                    days[i, k, j] = _days_to(d64, vix64[idx])
+                    col[i, k, j] = lo + idx
+    listed = np.full((vix_all.size, span.size), np.nan)
+    keep = (s_date >= span[0]) & (s_date <= span[-1])
+    r = np.searchsorted(vix_all, s_expiry[keep])
+    c = np.searchsorted(span, s_date[keep])
+    good = (r < vix_all.size) & (c < span.size)
+    good[good] &= (vix_all[r[good]] == s_expiry[keep][good]) & (span[c[good]] == s_date[keep][good])
+    listed[r[good], c[good]] = s_settle[keep][good]
+    return ExpirySchedule(condor, days, col, listed, day0)
 
 
 __all__ = ["ExpirySchedule", "expiry_schedule"]

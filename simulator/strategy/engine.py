@@ -206,7 +206,7 @@ class StrategyEngine:
                          self._tab, self.growth, float(trading_days(FRONT_FUTURE_DTE)),
                          float(trading_days(SECOND_FUTURE_DTE)), log_rows, equity, trading,
                          hedge, pnl, counts, log, log_n, cal.condor_days, cal.layer_days,
-                         cal.layer_col, cal.listed)
+                         cal.layer_col, cal.listed, cal.listed_day0)
         trades = self._events(log, log_n, logged)
         return EngineResult(list(self.names), equity, pnl, counts, trades, trading, hedge)
 
