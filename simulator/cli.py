@@ -887,6 +887,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"alvh: error: cannot read or write{where}: {err.strerror or err}; finished "
               "chunks, if any, are kept for --resume", file=sys.stderr)
         return EXIT_INVALID_INPUT
+    except MemoryError:  # outside a run's own refusal (simulator.scenario.runner.OutOfMemory)
+        print(f"alvh {args.command}: error: out of memory; use fewer paths or days, or free "
+              "memory", file=sys.stderr)
+        return EXIT_INVALID_INPUT
     except KeyboardInterrupt:
         print("alvh: interrupted", file=sys.stderr)
         return 130

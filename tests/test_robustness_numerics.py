@@ -341,3 +341,126 @@ def _interrupt(scenario, out, after):
 
     with pytest.raises(_Stop):
         run_plan(load_scenario(scenario), out=out, on_unit=on_unit)
+
+
+# ---- item 5: history windows' memory ----------------------------------------------------------
+
+WINDOWS = """name: windows_memory
+path: {source: history_windows, start: 2015-01-02, end: 2021-12-31, length_days: 252,
+       step_days: 21}
+simulation: {seed: 0, chunk_paths: 64}
+model: {preset: svcj_default}
+strategies:
+  unhedged: {condor: {preset: monthly_16_delta}, hedge: none}
+  alvh_40_40_20: {condor: {preset: monthly_16_delta},
+                  hedge: {preset: alvh_40_40_20, budget_annual: 0.02}}
+  single_front: {condor: {preset: monthly_16_delta},
+                 hedge: {preset: single_front, budget_annual: 0.02}}
+"""
+
+
+def _dense_listed(row):
+    """The schedule's settlements of one path as the code before issue 34 built them, by its
+    own expiry list (a second construction): (contracts of the path, days + 1)."""
+    import datetime
+
+    from simulator.model.expiries import vix_expiries
+    from simulator.model.stylized_facts import load_market_series
+    from simulator.strategy.calendar import LOOK_AHEAD_DAYS
+
+    horizon = (datetime.date.fromisoformat(row[-1])
+               + datetime.timedelta(days=LOOK_AHEAD_DAYS)).isoformat()
+    vix = vix_expiries(row[0], horizon)
+    vx = load_market_series("vix_futures_contracts_cboe")
+    out = np.full((vix.size, row.size), np.nan)
+    for date, expiry, settle in zip(vx["date"], vx["expiry"], vx["settle"], strict=True):
+        if row[0] <= date <= row[-1] and np.isfinite(settle) and expiry in vix:
+            out[np.searchsorted(vix, expiry), np.searchsorted(row, date)] = settle
+    return vix, out
+
+
+def test_the_expiry_schedule_does_not_scale_with_paths_contracts_and_days():
+    """64 windows of 2,520 days a day apart (the filed attack's shape): the settlements are one
+    (contracts, span) array, not (paths, contracts, days + 1) (built twice: 12.7 GB at 2,048
+    paths); each path's view of it equals the per-path construction of before."""
+    from simulator.model.history import history_dates, rolling_windows
+    from simulator.strategy.calendar import expiry_schedule
+
+    windows = rolling_windows(history_dates("2007-01-03", "2025-12-31", False), 2520, 1)
+    n = 64
+    rows = windows.starts[:n, None] + np.arange(windows.n_days + 1)
+    dates = windows.dates[rows]
+    layers = [[(30, 7), (75, 21), (150, 30), None]]  # one hedged strategy
+    cal = expiry_schedule(dates, [45], layers)
+    n_cols = windows.n_days + 1
+    n_contracts = cal.listed.shape[0]
+    assert cal.listed.shape == (n_contracts, n_cols + n - 1)  # the span, once
+    per_path = n * n_cols * 4 * (1 + 2 * 4)  # int32 condor days, layer days and rows
+    assert cal.nbytes <= per_path + cal.listed.nbytes + 8 * n
+    dense = n * n_contracts * n_cols * 8  # one (paths, contracts, days + 1) float64 copy
+    assert cal.nbytes < dense / 20
+    everything = np.unique(np.concatenate([_dense_listed(dates[i])[0] for i in (0, n - 1)]))
+    assert n_contracts == everything.size  # the chunk's contracts, each once
+    for i in (0, 37, n - 1):
+        vix, own = _dense_listed(dates[i])
+        lo = int(np.searchsorted(everything, vix[0]))
+        np.testing.assert_array_equal(everything[lo:lo + vix.size], vix)
+        view = cal.listed[:, cal.listed_day0[i]:cal.listed_day0[i] + n_cols]
+        np.testing.assert_array_equal(view[lo:lo + vix.size], own)
+        held = cal.layer_col[i, 0, :3]
+        assert ((held >= lo) & (held < lo + vix.size)).all()  # rows of the path's contracts
+
+
+def test_the_memory_estimate_covers_a_history_chunk(tmp_path):
+    """The chunk part of the run's memory estimate against tracemalloc's peak of computing one
+    unit (64 windows of 252 days, 3 strategies): at least the measured peak, at most 1.5 times
+    it. tracemalloc sees numpy's allocations, not numba's per-thread scratch (a path's arrays,
+    kilobytes). Before the fix the estimate counted no schedule (3.6 MiB against a peak of
+    about 27 MiB: the dense settlements, twice)."""
+    import tracemalloc
+
+    from simulator.scenario.loader import load_scenario
+    from simulator.scenario.runner import chunk_memory
+    from simulator.scenario.units import compute_unit, scenario_workers
+
+    scenario = tmp_path / "windows.yaml"
+    scenario.write_text(WINDOWS)
+    plan = load_scenario(scenario)
+    assert plan.n_paths > 64 and plan.simulation.chunk_paths == 64
+    workers = scenario_workers(plan)
+    compute_unit(plan, workers, 0, 0, 16)  # compiled, tables and market data loaded
+    tracemalloc.start()
+    try:
+        compute_unit(plan, workers, 0, 0, 64)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    estimate = chunk_memory(plan)
+    assert peak <= estimate <= 1.5 * peak, (peak / 2**20, estimate / 2**20)
+
+
+def test_out_of_memory_exits_2_without_traceback_or_partial(tmp_path, capsys, monkeypatch):
+    """A MemoryError in the middle of a run (the second chunk's arrays) is a refusal: exit 2,
+    the message names the file and chunk_paths, no traceback, no .partial, no output."""
+    import simulator.scenario.runner as runner
+    from simulator.cli import main
+
+    scenario = tmp_path / "windows.yaml"
+    scenario.write_text(WINDOWS.replace("chunk_paths: 64", "chunk_paths: 16"))
+    real = runner.compute_unit
+    calls = []
+
+    def starved(plan, workers, si, start, n):
+        calls.append(start)
+        if len(calls) == 2:
+            raise MemoryError("Unable to allocate 12.7 GiB")
+        return real(plan, workers, si, start, n)
+
+    monkeypatch.setattr(runner, "compute_unit", starved)
+    out = tmp_path / "out.nc"
+    code = main(["run", str(scenario), "--out", str(out), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and len(calls) == 2
+    assert "Traceback" not in err and str(scenario) in err and "out of memory" in err
+    assert "chunk_paths" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["windows.yaml"]
