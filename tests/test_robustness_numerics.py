@@ -464,3 +464,37 @@ def test_out_of_memory_exits_2_without_traceback_or_partial(tmp_path, capsys, mo
     assert "Traceback" not in err and str(scenario) in err and "out of memory" in err
     assert "chunk_paths" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["windows.yaml"]
+
+
+def test_run_refuses_non_finite_paths_before_building_tables(tmp_path, capsys, monkeypatch):
+    """Should the scheme ever give NaN again, ``alvh run`` refuses before any pricing table is
+    built (the engine is never made) with the scenario and the model's fields named, exit 2,
+    nothing written; before, it failed after the tables with a message naming no field."""
+    import simulator.model.paths as paths_module
+    import simulator.strategy.engine as engine_module
+    from simulator.cli import main
+
+    real = paths_module.PathGenerator.chunk
+
+    def poisoned(self, start, n):
+        chunk = real(self, start, n)
+        chunk.v[5, 7:] = np.nan
+        return chunk
+
+    def no_tables(*args, **kwargs):
+        raise AssertionError("pricing tables loaded before the paths were checked")
+
+    monkeypatch.setattr(paths_module.PathGenerator, "chunk", poisoned)
+    monkeypatch.setattr(engine_module.StrategyEngine, "__init__", no_tables)
+    scenario = tmp_path / "two_factor.yaml"
+    scenario.write_text("""name: nan_paths
+simulation: {paths: 32, days: 21, chunk_paths: 16}
+model: {preset: svcj_2f_default, overrides: {P: {sigma_m: 0.4}}}
+strategies:
+  unhedged: {condor: {preset: monthly_16_delta}, hedge: none}
+""")
+    code = main(["run", str(scenario), "--out", str(tmp_path / "out.nc"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err, err
+    assert str(scenario) in err and "1 of 32 pilot paths" in err and "sigma_m" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["two_factor.yaml"]
