@@ -60,6 +60,24 @@ def test_two_factor_paths_stay_finite_over_the_schema_range(calibrated_2f):
     assert failures == []
 
 
+@pytest.mark.parametrize("change", [
+    {"sigma_m": 1e-200},  # m's variance underflows against its mean: psi = 0 (NaN before)
+    {"kappa_m": 1e-300, "sigma_m": 2.0},  # 1 - e^{-kappa_m dt} rounded to 0: psi = 0 (NaN)
+    {"theta": 1e-300, "sigma_m": 2.0},  # m's mean ~ 1e-300: s^2/m^2 overflows
+])
+def test_two_factor_paths_stay_finite_at_the_schema_edges(calibrated_2f, change):
+    """The open ends of the schema's intervals, where psi is 0, 0/0 or overflows; a slow m
+    (kappa_m -> 0) still moves, its variance sigma_m^2 m dt (expm1, not 1 - e)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = calibrated_2f.merged({"P": change})
+    paths = sim.simulate_paths(model, 300, 63, seed=5)
+    for name in ("spx", "v", "m", "vix"):
+        assert np.isfinite(paths[name].values).all(), name
+    if "kappa_m" in change:
+        assert paths.m.values[:, -1].std() > 0.0
+
+
 def test_the_default_preset_at_sigma_m_0_3_is_finite(calibrated_2f):
     """The attack as filed: svcj_2f_default with sigma_m 0.3 and 0.4, 2,000 paths x 252 days."""
     for sigma_m in (0.3, 0.4):

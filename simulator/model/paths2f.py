@@ -73,10 +73,13 @@ def step_constants_2f(p: MeasureParams, r: float, q: float, dt: float) -> np.nda
     out[E_LAM0_DT] = p.lam * dt
     out[E_LAM1_DT] = p.lam1 * dt
     e_m = math.exp(-p.kappa_m * dt)
+    # 1 - e by expm1: a slow m (kappa_m dt below 1e-16) would otherwise round its variance
+    # to 0 (then m never moves, or the step is 0/0); (1 - e)/kappa_m -> dt as kappa_m -> 0
+    one_minus_e = -math.expm1(-p.kappa_m * dt)
     out[E_M_THETA] = theta
     out[E_M_EXP] = e_m
-    out[E_M_S2_M] = p.sigma_m**2 * e_m * (1 - e_m) / p.kappa_m
-    out[E_M_S2_CONST] = theta * p.sigma_m**2 * (1 - e_m) ** 2 / (2 * p.kappa_m)
+    out[E_M_S2_M] = p.sigma_m**2 * e_m * one_minus_e / p.kappa_m
+    out[E_M_S2_CONST] = theta * p.sigma_m**2 * one_minus_e**2 / (2 * p.kappa_m)
     out[E_SIGMA_M] = p.sigma_m
     return out
 
