@@ -632,6 +632,12 @@ def _cmd_simulate(args) -> int:
     paths = simulate_paths(model, args.paths, args.days, args.seed, measure=args.measure,
                            substeps=args.substeps)
     elapsed = time.perf_counter() - t0
+    finite = np.isfinite(paths.spx.values).all(axis=1) & np.isfinite(paths.vix.values).all(axis=1)
+    if not finite.all():  # a summary of NaN would read as a result (issue 34 item 4)
+        print(f"alvh simulate: {int((~finite).sum())} of {args.paths} paths of model "
+              f"{model.name} are not finite (NaN or inf); the scheme failed for these "
+              "parameters: please report the model file", file=sys.stderr)
+        return EXIT_INVALID_INPUT
     steps = args.paths * args.days * args.substeps
     spx_end = paths.spx.values[:, -1]
     years = years_of(args.days)
@@ -1015,6 +1021,10 @@ def main(argv: list[str] | None = None) -> int:
         where = f" ({err.filename})" if getattr(err, "filename", None) else ""
         print(f"alvh: error: cannot read or write{where}: {err.strerror or err}; finished "
               "chunks, if any, are kept for --resume", file=sys.stderr)
+        return EXIT_INVALID_INPUT
+    except MemoryError:  # outside a run's own refusal (simulator.scenario.runner.OutOfMemory)
+        print(f"alvh {args.command}: error: out of memory; use fewer paths or days, or free "
+              "memory", file=sys.stderr)
         return EXIT_INVALID_INPUT
     except KeyboardInterrupt:
         print("alvh: interrupted", file=sys.stderr)

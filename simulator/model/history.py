@@ -153,6 +153,11 @@ class HistoryWindows:
     def last_dates(self) -> np.ndarray:
         return self.dates[self.starts + self.n_days]
 
+    def window_dates(self, i: int) -> np.ndarray:
+        """The ``n_days + 1`` dates of window ``i`` (a lone rolling window can be shorter
+        than the span it was cut from: not ``dates``)."""
+        return self.dates[self.starts[i]:self.starts[i] + self.n_days + 1]
+
 
 def single_window(dates: np.ndarray) -> HistoryWindows:
     """All of ``dates`` as one path (``path.source: history``)."""

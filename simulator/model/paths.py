@@ -5,7 +5,8 @@ One (sub)step of length ``dt`` for one path (docs/model.md §4; Andersen 2008, J
 1. Diffusive variance by QE (§4.1): match the exact conditional mean ``m`` and variance ``s^2``
    of the CIR step; quadratic branch ``a (b + Z_v)^2`` if ``psi = s^2/m^2 <= 1.5``, else the
    exponential branch (point mass at zero + exponential tail). Never negative, robust when the
-   Feller condition fails.
+   Feller condition fails; where psi is 0/0, infinite or underflows to 0 the step is the point
+   mass its branch tends to (``simulator.model.qe.qe_step``).
 2. Log price by the central (gamma1 = gamma2 = 1/2) scheme (§4.2) with Andersen's martingale
    correction ``K0*`` (§4.3), so ``E[exp(dx_diffusive)] = 1`` holds exactly per step.
 3. SVCJ jumps at the end of the step (§4.4): ``N ~ Poisson(lam dt)``; for each jump

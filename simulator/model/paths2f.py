@@ -10,7 +10,8 @@ One (sub)step of length ``dt``, reusing the one-factor QE step of :mod:`simulato
    conditional mean and variance of a CIR step whose long-run level is that average, i.e. the
    QE constants with ``theta`` replaced by it (a trapezoid rule for ``int m ds``, second order
    in dt like the central log-price scheme). The log price as in the one-factor scheme, with
-   its martingale correction K0*.
+   its martingale correction K0*. With m at 0 on both ends of the step and v = 0 the step has
+   mean and variance 0 and stays at v = 0 (the QE step's point-mass case; 0/0 before).
 3. **Jumps** at the end of the step, ``N ~ Poisson((lam + lam1 v) dt)`` with v at the start of
    the step; the compensator ``(lam + lam1 v) mbar dt`` is in the drift, so the discounted
    price stays a martingale under Q.
@@ -72,10 +73,13 @@ def step_constants_2f(p: MeasureParams, r: float, q: float, dt: float) -> np.nda
     out[E_LAM0_DT] = p.lam * dt
     out[E_LAM1_DT] = p.lam1 * dt
     e_m = math.exp(-p.kappa_m * dt)
+    # 1 - e by expm1: a slow m (kappa_m dt below 1e-16) would otherwise round its variance
+    # to 0 (then m never moves, or the step is 0/0); (1 - e)/kappa_m -> dt as kappa_m -> 0
+    one_minus_e = -math.expm1(-p.kappa_m * dt)
     out[E_M_THETA] = theta
     out[E_M_EXP] = e_m
-    out[E_M_S2_M] = p.sigma_m**2 * e_m * (1 - e_m) / p.kappa_m
-    out[E_M_S2_CONST] = theta * p.sigma_m**2 * (1 - e_m) ** 2 / (2 * p.kappa_m)
+    out[E_M_S2_M] = p.sigma_m**2 * e_m * one_minus_e / p.kappa_m
+    out[E_M_S2_CONST] = theta * p.sigma_m**2 * one_minus_e**2 / (2 * p.kappa_m)
     out[E_SIGMA_M] = p.sigma_m
     return out
 

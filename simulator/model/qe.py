@@ -57,32 +57,49 @@ def step_constants(m: MeasureParams, r: float, q: float, dt: float) -> np.ndarra
 def qe_step(c, v, u_v, z_x):
     """One diffusive QE step: returns (v_next, dx) with the martingale-corrected K0*.
 
-    ``u_v`` drives both branches, as in Andersen (2008): Z_v = inverse normal of u_v.
+    ``u_v`` drives both branches, as in Andersen (2008): Z_v = inverse normal of u_v. Where
+    psi = s^2/m^2 is 0/0, infinite or underflows to 0 the step is the exact point mass the
+    branches tend to (at 0, or at the mean); a finite psi takes the branches as before.
     """
     theta = c[C_THETA]
     e = c[C_EXP_KDT]
     m = theta + (v - theta) * e
     s2 = v * c[C_S2_V] + c[C_S2_CONST]
-    psi = s2 / (m * m)
+    mm = m * m
+    psi = s2 / mm if mm > 0.0 else math.inf
     k1 = c[C_K1]
     k2 = c[C_K2]
     k3 = c[C_K3]
     k4 = c[C_K4]
     big_a = k2 + 0.5 * k4
-    if psi <= PSI_CRITICAL:
+    if not psi < math.inf:
+        # Mean 0 (v = 0 with long-run level 0: the two-factor v step when m sits at 0 on both
+        # ends of the step, psi = 0/0) or s^2/m^2 overflowing (m ~ 1e-160): the step's law is
+        # the point mass at 0, the exponential branch's limit p -> 1 (Andersen 2008 eq. (29)).
+        # Then E[exp(A v')] = 1, so K0* = -(k1 + k3/2) v exactly.
+        v_next = 0.0
+        k0 = -(k1 + 0.5 * k3) * v
+    elif psi <= PSI_CRITICAL:
         # quadratic branch: v' = a (b + Z)^2, Andersen eqs. (27)-(28)
-        inv_psi2 = 2.0 / psi
+        inv_psi2 = 2.0 / psi if psi > 0.0 else math.inf
         b2 = inv_psi2 - 1.0 + math.sqrt(inv_psi2 * (inv_psi2 - 1.0))
-        a = m / (1.0 + b2)
-        b = math.sqrt(b2)
-        z_v = inverse_normal(u_v)
-        v_next = a * (b + z_v) * (b + z_v)
-        denom = 1.0 - 2.0 * big_a * a
-        if denom > 0.0:
-            # log M(A) = A b^2 a / (1 - 2 A a) - ln(1 - 2 A a)/2  (docs/model.md §4.3)
-            k0 = -(big_a * b2 * a / denom - 0.5 * math.log(denom)) - (k1 + 0.5 * k3) * v
-        else:  # correction undefined (only for strongly positive rho): plain Andersen K0
-            k0 = c[C_K0_PLAIN]
+        if b2 < math.inf:
+            a = m / (1.0 + b2)
+            b = math.sqrt(b2)
+            z_v = inverse_normal(u_v)
+            v_next = a * (b + z_v) * (b + z_v)
+            denom = 1.0 - 2.0 * big_a * a
+            if denom > 0.0:
+                # log M(A) = A b^2 a / (1 - 2 A a) - ln(1 - 2 A a)/2  (docs/model.md §4.3)
+                k0 = -(big_a * b2 * a / denom - 0.5 * math.log(denom)) - (k1 + 0.5 * k3) * v
+            else:  # correction undefined (only for strongly positive rho): plain Andersen K0
+                k0 = c[C_K0_PLAIN]
+        else:
+            # psi ~ 0 (below 1e-154: a variance that underflows against the mean, e.g.
+            # sigma_m = 1e-200): the branch's limit b -> inf, a b^2 -> m is the point mass at
+            # the mean, M(A) = exp(A m), so K0* = -A m - (k1 + k3/2) v.
+            v_next = m
+            k0 = -big_a * m - (k1 + 0.5 * k3) * v
     else:
         # exponential branch: v' = 0 w.p. p, else Exp with rate beta, Andersen eqs. (29)-(30)
         p = (psi - 1.0) / (psi + 1.0)

@@ -11,8 +11,11 @@ Implied volatilities are inverted from out-of-the-money prices. Where an OTM pri
 to carry a volatility (below ``MIN_OTM_PRICE`` of the forward), the nearest reliable volatility
 along the strike axis is used: flat extrapolation in implied volatility.
 
-The cache key is a hash of the Q parameters, the grid and ``TABLE_VERSION``; the cache folder is
-``$ALVH_CACHE_DIR`` or ``~/.cache/alvh``. Files are written atomically (temp + rename).
+The cache key is a hash of the Q parameters, the grid, ``TABLE_VERSION`` and ``CACHE_FORMAT``;
+the cache folder is ``$ALVH_CACHE_DIR`` or ``~/.cache/alvh``. Files are written atomically (temp +
+rename) with a SHA-256 of the tables; a file that cannot be read, fails its checksum, has a table
+of another shape than the grid's or a non-finite value is built again (with a warning): the
+numba lookups index the tables by the grid without bounds checks.
 """
 
 from __future__ import annotations
@@ -42,6 +45,10 @@ from simulator.pricing.spx_cos import cos_put_grid
 from simulator.pricing.vix_direct import vix_future, vix_option_prices
 
 TABLE_VERSION = 6
+# the layout of a cache file (the tables plus CHECKSUM_NAME); not in run fingerprints: a new
+# format changes how tables are stored, never their values
+CACHE_FORMAT = 2
+CHECKSUM_NAME = "sha256"
 _log = logging.getLogger(__name__)
 MIN_OTM_PRICE = 1e-10
 
@@ -209,8 +216,8 @@ def cache_dir() -> Path:
 
 
 def _cache_key(q: MeasureParams, grid: TableGrid) -> str:
-    payload = json.dumps({"version": TABLE_VERSION, "Q": q.to_dict(), "grid": vars(grid)},
-                         sort_keys=True)
+    payload = json.dumps({"version": TABLE_VERSION, "format": CACHE_FORMAT, "Q": q.to_dict(),
+                          "grid": vars(grid)}, sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()[:20]
 
 
@@ -303,7 +310,8 @@ def load_tables(q: MeasureParams, r: float, div: float, grid: TableGrid | None =
     path = cache_dir() / "tables" / f"{_cache_key(q, grid)}.npz"
     arrays, from_cache, seconds = cached_arrays(
         path, lambda: build_tables(q, grid), use_cache,
-        f"pricing tables for Q {_short_q(q)} (once per Q parameters, about 40 s on two cores)")
+        f"pricing tables for Q {_short_q(q)} (once per Q parameters, about 40 s on two cores)",
+        table_shapes(grid))
     return PricingTables(q, r, div, grid, **arrays, from_cache=from_cache,
                          build_seconds=seconds)
 
@@ -311,16 +319,61 @@ def load_tables(q: MeasureParams, r: float, div: float, grid: TableGrid | None =
 TABLE_NAMES = ("spx_iv", "vix_future", "vix_iv")
 
 
-def cached_arrays(path: Path, build, use_cache: bool, what: str):
+def table_shapes(grid: TableGrid, n_m: int | None = None) -> dict[str, tuple[int, ...]]:
+    """The shape of each table on ``grid`` (``n_m``: central-tendency nodes, two factors)."""
+    lead = () if n_m is None else (n_m,)
+    return {"spx_iv": (*lead, grid.n_vol, grid.n_days, grid.n_z),
+            "vix_future": (*lead, grid.n_vol, grid.n_days),
+            "vix_iv": (*lead, grid.n_vol, grid.n_days, grid.n_zv)}
+
+
+def tables_checksum(arrays: dict[str, np.ndarray]) -> str:
+    """SHA-256 over each table's name, dtype, shape and bytes."""
+    digest = hashlib.sha256()
+    for name in TABLE_NAMES:
+        a = np.ascontiguousarray(arrays[name])
+        digest.update(f"{name} {a.dtype.str} {a.shape}\n".encode())
+        digest.update(memoryview(a).cast("B"))
+    return digest.hexdigest()
+
+
+def _read_verified(path: Path, shapes: dict[str, tuple[int, ...]]):
+    """(arrays, None) from a sound cache file, or (None, why it cannot be used)."""
+    try:
+        # our own handle: np.load leaks its file when the zip directory is unreadable
+        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as data:
+            missing = [k for k in (*TABLE_NAMES, CHECKSUM_NAME) if k not in data.files]
+            if missing:
+                return None, f"no {', '.join(missing)}"
+            arrays = {k: data[k] for k in TABLE_NAMES}
+            stored = str(data[CHECKSUM_NAME])
+    except Exception as err:  # any reader error (BadZipFile, EOFError, zlib.error...): rebuild
+        return None, f"unreadable: {type(err).__name__}: {err}"
+    for name, shape in shapes.items():
+        a = arrays[name]
+        if a.dtype != np.float64 or a.shape != shape:
+            return None, f"{name} is {a.dtype} {a.shape}, the grid needs float64 {shape}"
+    if tables_checksum(arrays) != stored:
+        return None, "checksum mismatch"
+    for name, a in arrays.items():
+        if not np.isfinite(a).all():
+            return None, f"{name} has {int((~np.isfinite(a)).sum())} non-finite values"
+    return arrays, None
+
+
+def cached_arrays(path: Path, build, use_cache: bool, what: str,
+                  shapes: dict[str, tuple[int, ...]]):
     """(arrays, from_cache, build seconds): the tables at ``path`` on disk, or ``build()``
-    (announced on the logger, then saved atomically; a damaged file is built again, and a
-    read-only cache is no reason to fail: the tables stay in memory)."""
+    (announced on the logger, then saved atomically with their checksum). A file that cannot
+    be read, fails its checksum, or holds a table of another shape than ``shapes`` or a
+    non-finite value is built again with a warning: the numba lookups trust the tables'
+    shapes and values. A read-only cache is no reason to fail: the tables stay in memory."""
     if use_cache and path.is_file():
-        try:
-            with np.load(path) as data:
-                return {k: data[k] for k in TABLE_NAMES}, True, 0.0
-        except (OSError, KeyError, ValueError):
-            pass
+        arrays, why = _read_verified(path, shapes)
+        if arrays is not None:
+            return arrays, True, 0.0
+        _log.warning("the cached pricing tables %s cannot be used (%s); building them again",
+                     path, why)
     _log.info("building %s; cached in %s", what, path.parent)
     t0 = time.perf_counter()
     arrays = build()
@@ -329,7 +382,7 @@ def cached_arrays(path: Path, build, use_cache: bool, what: str):
     if use_cache:
         try:
             with atomic_path(path, fsync=False) as tmp, open(tmp, "wb") as fh:
-                np.savez(fh, **arrays)
+                np.savez(fh, **arrays, **{CHECKSUM_NAME: np.array(tables_checksum(arrays))})
         except OSError:
             pass
     return arrays, False, seconds

@@ -28,12 +28,14 @@ from simulator.model.vix import vix_state_coefficients
 from simulator.pricing import affine2, interp2f, lookups
 from simulator.pricing.lookups import KernelTables
 from simulator.pricing.tables import (
+    CACHE_FORMAT,
     PricingTables,
     TableGrid,
     cache_dir,
     cached_arrays,
     implied_vol_table,
     is_call_kind,
+    table_shapes,
 )
 
 TABLE_VERSION_2F = 1
@@ -111,8 +113,8 @@ def build_tables_2f(q: MeasureParams, grid: TableGrid | None = None,
 
 
 def _cache_key(q: MeasureParams, grid: TableGrid, m_nodes: np.ndarray) -> str:
-    payload = json.dumps({"version": TABLE_VERSION_2F, "Q": q.to_dict(), "grid": vars(grid),
-                          "m_nodes": m_nodes.tolist()}, sort_keys=True)
+    payload = json.dumps({"version": TABLE_VERSION_2F, "format": CACHE_FORMAT, "Q": q.to_dict(),
+                          "grid": vars(grid), "m_nodes": m_nodes.tolist()}, sort_keys=True)
     return "2f-" + hashlib.sha256(payload.encode()).hexdigest()[:20]
 
 
@@ -175,7 +177,8 @@ def load_tables_2f(q: MeasureParams, r: float, div: float, grid: TableGrid | Non
     path = cache_dir() / "tables" / f"{_cache_key(q, grid, m_nodes)}.npz"
     arrays, from_cache, seconds = cached_arrays(
         path, lambda: build_tables_2f(q, grid, m_nodes), use_cache,
-        "two-factor pricing tables (once per Q parameters, about a minute on two cores)")
+        "two-factor pricing tables (once per Q parameters, about a minute on two cores)",
+        table_shapes(grid, m_nodes.size))
     return PricingTables2F(q, r, div, grid, **arrays, from_cache=from_cache,
                            build_seconds=seconds, m_nodes=m_nodes)
 

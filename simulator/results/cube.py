@@ -356,7 +356,7 @@ def _coords(plan, n_months: int) -> dict:
         coords["window_end"] = ("path", windows.last_dates().astype(str),
                                 {"long_name": "last date of the path's real window"})
         if windows.n_paths == 1:
-            coords["date"] = ("day", windows.dates.astype(str),
+            coords["date"] = ("day", windows.window_dates(0).astype(str),
                               {"long_name": "trading date of the real window"})
     return coords
 

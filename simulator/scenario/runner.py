@@ -44,21 +44,42 @@ class OutputError(ValueError):
     """The output cannot be written: locked by another run, not a folder, not writable."""
 
 
+def chunk_memory(plan: RunPlan) -> int:
+    """Bytes of the large arrays of one chunk's work: the paths (spx, v, m, vix), the engine's
+    three curves per strategy and their float32 copy; on real history also each path-day's
+    gather index and ISO date, the expiry schedule's int32 days and contract rows (a condor
+    group per strategy at most, four layer slots each), the chunk's VX settlements (one
+    (contracts, span days) float64 array: about 12 monthly contracts per 252 days plus the
+    listing horizon) and 2 MiB for the expiry list read from the market data per chunk.
+    tests/test_robustness_numerics.py checks it against tracemalloc's peak of a unit."""
+    cols = plan.n_days + 1
+    n_strat = len(plan.strategies)
+    chunk = min(plan.simulation.chunk_paths, plan.n_paths)
+    per_path_day = 4 * 8 + n_strat * (3 * 8 + 4)
+    extra = 0
+    windows = plan.history
+    if windows is not None:
+        per_path_day += 8 + windows.dates.itemsize + 4 * n_strat + 2 * 4 * 4 * n_strat
+        step = int(windows.starts[1] - windows.starts[0]) if windows.n_paths > 1 else 1
+        span = min(windows.dates.size, cols + (chunk - 1) * step)
+        extra = (span // 21 + 20) * span * 8 + 2 * 2**20
+    return chunk * cols * per_path_day + extra
+
+
 def resource_estimate(plan: RunPlan) -> tuple[int, int]:
     """(peak memory, disk) in bytes a run needs, roughly.
 
     Memory: the runtime (interpreter, numba, pricing tables: about 384 MiB), the blocks of
     the equity quantiles (256 MiB at most), and the larger of a chunk's work (the paths, the
-    engine's three curves per strategy, their float32 copy) and the end of the run: the cube,
+    engine's three curves per strategy, their float32 copy; the history calendar:
+    :func:`chunk_memory`) and the end of the run: the cube,
     filled once from the checkpoints, plus the summary's per-field arrays (value, order and
     rank of about 8 fields per strategy). Measured (docs/performance.md): 1 scenario x 2
     strategies at 1,000,000 paths, summary included, peaks at 1.74 GiB resident; this gives
     1.91 GiB. Disk: every chunk's float32 equity and records until the cube is written."""
     cols = plan.n_days + 1
     n_strat = len(plan.strategies)
-    chunk = min(plan.simulation.chunk_paths, plan.n_paths)
-    per_path_day = 3 * 8 + n_strat * (3 * 8 + 4)  # paths, curves, float32 equity
-    chunk_work = chunk * cols * per_path_day
+    chunk_work = chunk_memory(plan)
     records = plan.n_paths * (n_strat * (8 * 12 + 8 * (cols // 21) * 2 + 26 * 4)
                               + 8 * 5 + 8 * (cols // 21) + 4 * 4 * 5)  # + the path's own
     summary = n_strat * plan.n_paths * 8 * 24
@@ -387,6 +408,7 @@ def run_plan(plan: RunPlan, *, out: str | Path | None = None, resume: bool = Fal
         progress = Progress(total, enabled=bool(progress))
 
     tmp_root = None
+    out_of_memory = False
     if out is None:
         if resume:
             raise ValueError("resume needs an output path (the checkpoints live beside it)")
@@ -409,9 +431,31 @@ def run_plan(plan: RunPlan, *, out: str | Path | None = None, resume: bool = Fal
         with output_lock(out) if out is not None else nullcontext():
             return _run_units(plan, execute, folder, starts, out, resume, progress, on_unit,
                               overwrite, summary)
+    except MemoryError:
+        out_of_memory = True  # raised below, after this frame lets go of the chunk's arrays
     finally:
         if tmp_root is not None:
             tmp_root.cleanup()
+    if out_of_memory:
+        _refuse_out_of_memory(plan, folder, resume)
+
+
+class OutOfMemory(ValueError):
+    """The run needed more memory than the machine (or its limit) gave it."""
+
+
+def _refuse_out_of_memory(plan: RunPlan, folder: Path, resume: bool) -> None:
+    """A MemoryError is a refusal like the estimate's, not a crash: no traceback, and no
+    checkpoint folder left by this run (one resumed keeps the chunks it had)."""
+    if not resume:
+        shutil.rmtree(folder, ignore_errors=True)
+    memory, _ = resource_estimate(plan)
+    gib = 2**30
+    raise OutOfMemory(
+        f"{plan.source}: out of memory (the run was estimated at {memory / gib:.2f} GiB with "
+        f"chunks of {min(plan.simulation.chunk_paths, plan.n_paths):,} paths x "
+        f"{plan.n_days + 1} days x {len(plan.strategies)} strategies). Lower "
+        "simulation.chunk_paths or simulation.paths, or free memory.")
 
 
 def _announce_first_run(plan: RunPlan, progress: Progress) -> None:

@@ -27,9 +27,35 @@ def scenario_workers(plan: RunPlan) -> list:
                              sim_cfg.substeps, sim_cfg.chunk_paths, sc.stream, sc.regimes,
                              sc.shocks)
 
-    return [(paths(sc), StrategyEngine(sc.model, plan.strategies, costs=plan.costs,
-                                       capital=sim_cfg.capital))
-            for sc in plan.scenarios]
+    generators = [paths(sc) for sc in plan.scenarios]
+    for sc, gen in zip(plan.scenarios, generators, strict=True):
+        if sc.history is None:
+            check_pilot_paths(plan, sc, gen)
+    # the engines load (or build, about a minute each) the pricing tables: after the pilots
+    return [(gen, StrategyEngine(sc.model, plan.strategies, costs=plan.costs,
+                                 capital=sim_cfg.capital))
+            for sc, gen in zip(plan.scenarios, generators, strict=True)]
+
+
+PILOT_PATHS = 64
+
+
+def check_pilot_paths(plan: RunPlan, sc, gen) -> None:
+    """Simulate the scenario's first PILOT_PATHS paths (the run's own, counter-based) and refuse
+    the run, before any pricing table is built, if one is not finite: a scheme failure would
+    otherwise surface after the tables as an engine error naming no field (issue 34)."""
+    import numpy as np
+
+    chunk = gen.chunk(0, min(PILOT_PATHS, plan.n_paths))
+    arrays = [chunk.spx, chunk.v, chunk.vix] + ([] if chunk.m is None else [chunk.m])
+    bad = ~np.logical_and.reduce([np.isfinite(a).all(axis=1) for a in arrays])
+    if bad.any():
+        fields = ("theta, sigma_v, kappa_m, sigma_m (model.P, or the scenario's model "
+                  "overrides)" if sc.model.two_factor else "theta, sigma_v (model.P)")
+        raise ValueError(
+            f"{plan.source}: scenarios.{sc.name}: model {sc.model.name or ''}: "
+            f"{int(bad.sum())} of {bad.size} pilot paths are not finite (NaN or inf): the "
+            f"path scheme fails for these parameters; check {fields}, and please report it")
 
 
 def compute_unit(plan: RunPlan, workers, si: int, start: int, n: int):
@@ -48,4 +74,4 @@ def compute_unit(plan: RunPlan, workers, si: int, start: int, n: int):
     return record, equity
 
 
-__all__ = ["compute_unit", "scenario_workers"]
+__all__ = ["check_pilot_paths", "compute_unit", "scenario_workers"]

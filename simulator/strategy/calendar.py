@@ -9,6 +9,7 @@ path from the day of the trade (the engine's clock).
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,21 +22,32 @@ LOOK_AHEAD_DAYS = 400  # expiries listed beyond a window's end: the longest DTE 
 
 @dataclass(frozen=True)
 class ExpirySchedule:
-    """Per path: ``condor_days`` (paths, groups, days + 1), ``layer_days`` and ``layer_col``
-    (paths, strategies, 4, days + 1; slots 0-2 the layers, 3 the term-structure roll-out),
-    ``listed`` (paths, contracts, days + 1) VX settlements (NaN where none)."""
+    """Per path (int32): ``condor_days`` (paths, groups, days + 1), ``layer_days`` and
+    ``layer_col`` (paths, strategies, 4, days + 1; slots 0-2 the layers, 3 the term-structure
+    roll-out).
+    ``listed`` (contracts, span days) the VX settlements (NaN where none) of every contract
+    on every date of the chunk's span, shared by its paths: path i's day d is span column
+    ``listed_day0[i] + d`` and ``layer_col`` indexes its rows. One array for the chunk, not
+    one per path: overlapping windows of a long span would otherwise repeat it (paths x
+    contracts x days: 12.7 GB for 2,520-day windows every day, issue 34)."""
 
     condor_days: np.ndarray
     layer_days: np.ndarray
     layer_col: np.ndarray
     listed: np.ndarray
+    listed_day0: np.ndarray
 
     @staticmethod
     def empty(n_paths: int, n_groups: int, n_strategies: int) -> ExpirySchedule:
-        return ExpirySchedule(np.zeros((n_paths, n_groups, 0), dtype=np.int64),
-                              np.zeros((n_paths, n_strategies, 4, 0), dtype=np.int64),
-                              np.zeros((n_paths, n_strategies, 4, 0), dtype=np.int64),
-                              np.zeros((n_paths, 1, 0)))
+        return ExpirySchedule(np.zeros((n_paths, n_groups, 0), dtype=np.int32),
+                              np.zeros((n_paths, n_strategies, 4, 0), dtype=np.int32),
+                              np.zeros((n_paths, n_strategies, 4, 0), dtype=np.int32),
+                              np.zeros((1, 0)), np.zeros(n_paths, dtype=np.int64))
+
+    @property
+    def nbytes(self) -> int:
+        return sum(a.nbytes for a in (self.condor_days, self.layer_days, self.layer_col,
+                                      self.listed, self.listed_day0))
 
 
 def _nearest(expiries64: np.ndarray, dates64: np.ndarray, calendar_days: int,
@@ -69,10 +81,35 @@ def _days_to(dates64: np.ndarray, expiry64: np.ndarray) -> np.ndarray:
     return np.maximum(inside + beyond, 1).astype(np.int64)
 
 
+@functools.cache
 def _settlements() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(date, expiry, settle) of every VX settlement the data has, once per process (read
+    only, sorted by date: a chunk's schedule takes a slice of its span's rows)."""
     vx = load_market_series("vix_futures_contracts_cboe")
-    ok = np.isfinite(vx["settle"])
-    return vx["date"][ok], vx["expiry"][ok], vx["settle"][ok]
+    rows = np.flatnonzero(np.isfinite(vx["settle"]))
+    rows = rows[np.argsort(vx["date"][rows], kind="stable")]
+    out = vx["date"][rows], vx["expiry"][rows], vx["settle"][rows]
+    for a in out:
+        a.flags.writeable = False
+    return out
+
+
+def _span(dates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(span, day0): the sorted dates of all paths, and where each path starts in it; every
+    path must be consecutive dates of the span (windows of one calendar)."""
+    n_cols = dates.shape[1]
+    parts, end = [], None
+    for i in np.argsort(dates[:, 0], kind="stable"):
+        row = dates[i]
+        # each window adds its dates after the span's end (np.unique would sort every path-day)
+        parts.append(row if end is None else row[np.searchsorted(row, end, side="right"):])
+        end = max(row[-1], end) if end is not None else row[-1]
+    span = np.concatenate(parts)
+    day0 = np.searchsorted(span, dates[:, 0])
+    if (day0 + n_cols > span.size).any() or not all(
+            np.array_equal(span[s:s + n_cols], row) for s, row in zip(day0, dates, strict=True)):
+        raise ValueError("history paths must be windows of one calendar of trading dates")
+    return span, day0.astype(np.int64)
 
 
 def expiry_schedule(dates: np.ndarray, condor_dte: list[int | None],
@@ -80,45 +117,46 @@ def expiry_schedule(dates: np.ndarray, condor_dte: list[int | None],
     """The calendar of paths on ``dates`` (paths, days + 1) ISO strings: ``condor_dte``
     (calendar days, per condor group; None: no condor) and ``layer_dte`` (per strategy, the
     (DTE, roll DTE) in calendar days of its three layers and of its term-structure roll-out;
-    None: unused)."""
+    None: unused).
+
+    Each path picks its expiries among those listed from its first day to LOOK_AHEAD_DAYS
+    after its last (as a lone path would), numbered in the chunk's list of expiries."""
     dates = np.asarray(dates)
     n_paths, n_cols = dates.shape
+    span, day0 = _span(dates)
     s_date, s_expiry, s_settle = _settlements()
-    rows = []
-    for row in dates:
-        first, last = str(row[0]), str(row[-1])
-        horizon = (datetime.date.fromisoformat(last)
-                   + datetime.timedelta(days=LOOK_AHEAD_DAYS)).isoformat()
+    horizon_of = [(datetime.date.fromisoformat(str(row[-1]))
+                   + datetime.timedelta(days=LOOK_AHEAD_DAYS)).isoformat() for row in dates]
+    vix_all = vix_expiries(str(span[0]), max(horizon_of))
+    # int32: trading days and contract rows are small; these arrays are per path-day
+    condor = np.zeros((n_paths, len(condor_dte), n_cols), dtype=np.int32)
+    days = np.zeros((n_paths, len(layer_dte), 4, n_cols), dtype=np.int32)
+    col = np.full((n_paths, len(layer_dte), 4, n_cols), -1, dtype=np.int32)
+    for i, row in enumerate(dates):
+        first, horizon = str(row[0]), horizon_of[i]
         d64 = row.astype("datetime64[D]")
         spx = spx_expiries(first, horizon, row).astype("datetime64[D]")
-        vix = vix_expiries(first, horizon)
-        vix64 = vix.astype("datetime64[D]")
-        condor = np.zeros((len(condor_dte), n_cols), dtype=np.int64)
+        # the path's own expiries: a contiguous run of the chunk's list
+        lo, hi = np.searchsorted(vix_all, first), np.searchsorted(vix_all, horizon, "right")
+        vix64 = vix_all[lo:hi].astype("datetime64[D]")
         for g, dte in enumerate(condor_dte):
             if dte is not None:
-                condor[g] = _days_to(d64, spx[_nearest(spx, d64, dte)])
-        days = np.zeros((len(layer_dte), 4, n_cols), dtype=np.int64)
-        col = np.full((len(layer_dte), 4, n_cols), -1, dtype=np.int64)
+                condor[i, g] = _days_to(d64, spx[_nearest(spx, d64, dte)])
         for k, dtes in enumerate(layer_dte):
             for j, dte in enumerate(dtes):
                 if dte is not None:
                     idx = _nearest(vix64, d64, *dte)
-                    days[k, j] = _days_to(d64, vix64[idx])
-                    col[k, j] = idx
-        listed = np.full((vix.size, n_cols), np.nan)
-        keep = (s_date >= first) & (s_date <= last)
-        r = np.searchsorted(vix, s_expiry[keep])
-        c = np.searchsorted(row, s_date[keep])
-        good = (r < vix.size) & (c < n_cols)
-        good[good] &= (vix[r[good]] == s_expiry[keep][good]) & (row[c[good]] == s_date[keep][good])
-        listed[r[good], c[good]] = s_settle[keep][good]
-        rows.append((condor, days, col, listed))
-    width = max(x[3].shape[0] for x in rows)
-    listed = np.full((n_paths, width, n_cols), np.nan)
-    for i, x in enumerate(rows):
-        listed[i, :x[3].shape[0]] = x[3]
-    return ExpirySchedule(np.stack([x[0] for x in rows]), np.stack([x[1] for x in rows]),
-                          np.stack([x[2] for x in rows]), listed)
+                    days[i, k, j] = _days_to(d64, vix64[idx])
+                    col[i, k, j] = lo + idx
+    listed = np.full((vix_all.size, span.size), np.nan)
+    keep = slice(np.searchsorted(s_date, span[0]), np.searchsorted(s_date, span[-1], "right"))
+    expiry, day, settle = s_expiry[keep], s_date[keep], s_settle[keep]  # views
+    r = np.searchsorted(vix_all, expiry)
+    c = np.searchsorted(span, day)
+    good = (r < vix_all.size) & (c < span.size)
+    good[good] &= (vix_all[r[good]] == expiry[good]) & (span[c[good]] == day[good])
+    listed[r[good], c[good]] = settle[good]
+    return ExpirySchedule(condor, days, col, listed, day0)
 
 
 __all__ = ["ExpirySchedule", "expiry_schedule"]

@@ -205,7 +205,8 @@ class StrategyEngine:
             second_days=float(trading_days(SECOND_FUTURE_DTE)), log_rows=log_rows,
             equity=equity, trading=trading, hedge=hedge, pnl=pnl, counts=counts, log=log,
             log_n=log_n, condor_days=cal.condor_days, layer_days=cal.layer_days,
-            layer_col=cal.layer_col, listed=cal.listed)
+            layer_col=cal.layer_col, listed=cal.listed,
+            listed_day0=cal.listed_day0)
         trades = self._events(log, log_n, logged)
         return EngineResult(list(self.names), equity, pnl, counts, trades, trading, hedge)
 

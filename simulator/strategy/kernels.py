@@ -820,7 +820,7 @@ def run_strategy(ss, ls, path, track, layer_days, layer_col, listed, tab, growth
 @njit(cache=True, parallel=True)
 def evaluate_chunk(spx, v, m, vix, group_specs, strat_specs, layer_specs, n_slots, tab, growth,
                    front_days, second_days, log_rows, equity, trading, hedge, pnl, counts, log,
-                   log_n, condor_days, layer_days, layer_col, listed):
+                   log_n, condor_days, layer_days, layer_col, listed, listed_day0):
     """All strategies on all paths of a chunk (parallel over paths).
 
     Outputs: ``equity``, ``trading``, ``hedge`` (strategies, paths, days + 1), ``pnl``
@@ -830,8 +830,8 @@ def evaluate_chunk(spx, v, m, vix, group_specs, strat_specs, layer_specs, n_slot
 
     The exchange calendar of history runs (:mod:`simulator.strategy.calendar`), each with a
     last axis of length 0 for simulated paths: ``condor_days`` (paths, groups, days + 1),
-    ``layer_days`` and ``layer_col`` (paths, strategies, 4, days + 1), ``listed`` (paths,
-    contracts, days + 1).
+    ``layer_days`` and ``layer_col`` (paths, strategies, 4, days + 1), ``listed`` (contracts,
+    span days; shared by the paths) with path i's day 0 at column ``listed_day0[i]``.
     """
     n_paths = spx.shape[0]
     n_days = spx.shape[1] - 1
@@ -859,6 +859,7 @@ def evaluate_chunk(spx, v, m, vix, group_specs, strat_specs, layer_specs, n_slot
             if group_specs[g, S.GS_ACTIVE] > 0.0:
                 condor_track(group_specs[g], path, tab, tracks[g], condor_days[i, g])
         row = log_rows[i]
+        path_listed = listed[:, listed_day0[i]:listed_day0[i] + n_days + 1]  # a view
         for k in range(n_strat):
             ss = strat_specs[k]
             if ss[S.SS_MACD_ON] > 0.0:
@@ -868,7 +869,7 @@ def evaluate_chunk(spx, v, m, vix, group_specs, strat_specs, layer_specs, n_slot
                 rsi(vix[i], int(ss[S.SS_RSI_PERIOD]), path[PF_RSI])
             term_structure_signal(ss, path)
             run_strategy(ss, layer_specs[k], path, tracks[int(ss[S.SS_GROUP])], layer_days[i, k],
-                         layer_col[i, k], listed[i], tab, growth, equity[k, i], trading[k, i],
+                         layer_col[i, k], path_listed, tab, growth, equity[k, i], trading[k, i],
                          hedge[k, i], pnl[k, i], counts[k, i],
                          log[k, row] if row >= 0 else empty_log,
                          log_n[k, row:row + 1] if row >= 0 else np.zeros(1, dtype=np.int64))
