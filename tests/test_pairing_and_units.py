@@ -224,3 +224,21 @@ def test_an_index_only_scenario_runs_without_an_unhedged_condor(tmp_path, capsys
     assert np.isnan(cube.risk_capital.values).all()
     printed = capsys.readouterr().out
     assert "vxth_like" in printed and "hedge_budget_per_year" in printed
+
+
+def test_the_replay_finds_each_book_back_at_its_peak_only_after_its_trough(capsys):
+    """2008: the cndr_like book sat flat at its September peak and used to read "back at peak
+    2008-09-22" with its trough on 2008-11-20; a book without a condor says its unit."""
+    assert main(["replay", "history_2008"]) == 0
+    rows = {}
+    for line in capsys.readouterr().out.splitlines():
+        parts = line.split()
+        if len(parts) >= 10 and parts[6] == "->" and parts[0] != "strategy":
+            rows[parts[0]] = parts
+    assert {"unhedged", "cndr_like", "sp500", "vxth_like"} <= set(rows)
+    for name, parts in rows.items():
+        trough, back = parts[7], parts[8]
+        assert back in ("never", "-") or back > trough, (name, trough, back)
+    assert rows["cndr_like"][8] == "never"
+    assert rows["sp500"][3] == "%" and rows["sp500"][4] == "eq"
+    assert rows["unhedged"][4] == "risk"
