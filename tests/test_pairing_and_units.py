@@ -242,3 +242,20 @@ def test_the_replay_finds_each_book_back_at_its_peak_only_after_its_trough(capsy
     assert rows["cndr_like"][8] == "never"
     assert rows["sp500"][3] == "%" and rows["sp500"][4] == "eq"
     assert rows["unhedged"][4] == "risk"
+
+
+def test_two_swept_condors_get_a_baseline_each():
+    """alvh on the 16-delta condor and single on cndr_like, both swept over the short delta:
+    the same sweep values on two different condors name two baselines, not one."""
+    plan = _plan({"strategies": {
+        "unhedged": {"condor": {"preset": "monthly_16_delta"}, "hedge": "none"},
+        "alvh": {"condor": {"preset": "monthly_16_delta"}, "hedge": {"preset": "alvh_40_40_20"}},
+        "single": {"condor": {"preset": "cndr_like"}, "hedge": {"preset": "single_front"}}},
+        "sweep": {"alvh.condor.short_delta": [0.1], "single.condor.short_delta": [0.1]}})
+    a, b = plan.paired_with["alvh[condor_short_delta=0.1]"], \
+        plan.paired_with["single[condor_short_delta=0.1]"]
+    assert a != b
+    for label, base in (("alvh[condor_short_delta=0.1]", a),
+                        ("single[condor_short_delta=0.1]", b)):
+        assert book_key(plan.strategies[base], plan.costs) == \
+            book_key(plan.strategies[label], plan.costs)

@@ -51,6 +51,8 @@ def pair_baselines(strategies: dict[str, StrategyConfig], costs: CostsConfig,
         if key not in baselines:
             hint, coords = sweep_hints.get(label, ("", {}))
             name = f"{BASELINE}[{hint or f'for={label}'}]"
+            if name in strategies or name in added:  # two swept condors, the same values
+                name = f"{BASELINE}[{hint},for={label}]"
             added[name] = StrategyConfig(condor=s.condor, index=s.index, costs=s.costs)
             added_coords[name] = coords
             baselines[key] = name
