@@ -261,11 +261,12 @@ SUMMARY_FORMATS = ("text", "csv", "json", "markdown")
 
 
 def format_summary(table, *, level: float = 0.95, wide: bool = False, fmt: str = "text") -> str:
-    """The summary as ``alvh run`` prints it: each strategy on its own, then each hedged
-    strategy paired against the baseline (percentages).
+    """The summary as ``alvh run`` prints it: each strategy on its own (condor books, then
+    books without a condor), the risk measures, then each hedged strategy paired against its
+    baseline (percentages).
 
-    ``fmt``: ``text`` (two fixed-width tables, about 100 columns unless ``wide``), ``markdown``
-    (the same two tables), ``csv`` or ``json`` (every column of ``table``, fractions as
+    ``fmt``: ``text`` (fixed-width tables, about 110 columns unless ``wide``), ``markdown``
+    (the same tables), ``csv`` or ``json`` (every column of ``table``, fractions as
     fractions, one row per (scenario, strategy))."""
     if fmt not in SUMMARY_FORMATS:
         raise ValueError(f"format {fmt!r}: allowed {', '.join(SUMMARY_FORMATS)}")

@@ -468,7 +468,7 @@ def _run_units(plan, execute, folder, starts, out, resume, progress, on_unit, ov
     # records are read one chunk at a time while the cube is filled (memory: the cube once)
     records = [_records_of(folder, si, len(starts)) for si in range(len(plan.scenarios))]
     cube = assemble(plan, records, quantiles)
-    if summary and (BASELINE in cube.strategy.values or any(plan.paired_with.values())):
+    if summary and (BASELINE in cube.strategy.values or plan.paired_with):
         from simulator.results.summary import SUMMARY_VARIABLE, summarize, summary_variable
 
         progress.note("computing the summary (bootstrap CIs, each hedged book against its "
