@@ -328,14 +328,17 @@ def _cmd_replay(args) -> int:
           f"{path.vix.min():.1f}-{path.vix.max():.1f}; {path.clipped.mean():.0%} of days "
           "off the model's range (state on its edge)")
     print("Model prices around real levels, not historical quotes.\n")
-    head = (f"{'strategy':<18}{'P&L %':>8}{'max DD % risk':>15}  {'peak -> trough':<25}"
+    # max DD in % of the condor's risk capital; a book without a condor (an S&P 500 core)
+    # has none: % of equity, said in the cell (issue 32: one unit per name)
+    head = (f"{'strategy':<18}{'P&L %':>8}{'max DD':>15}  {'peak -> trough':<25}"
             f"{'back at peak':<14}{'hedge prem. %':>14}")
     print(head)
     print("-" * len(head))
     for k, name in enumerate(result.strategies):
         book = result.trading[k, 0]
         condor = plan.strategies[name].condor
-        risk = condor.risk_per_tranche if condor is not None else 1.0
+        risk, unit = (condor.risk_per_tranche, "% risk") if condor is not None else \
+            (1.0, "% eq")
         worst, days_back = drawdown_and_recovery(book[None], absolute=True)
         peak = np.maximum.accumulate(book)
         trough = int(np.argmax(peak - book))
@@ -343,7 +346,8 @@ def _cmd_replay(args) -> int:
         back = ("never" if np.isnan(days_back[0]) else
                 "-" if worst[0] == 0 else dates[top + int(days_back[0])])
         premium = result.pnl_of(name, "hedge_premium")[0]
-        print(f"{name:<18}{100 * (book[-1] - 1):>8.2f}{100 * worst[0] / risk:>15.1f}  "
+        print(f"{name:<18}{100 * (book[-1] - 1):>8.2f}"
+              f"{f'{100 * worst[0] / risk:.1f} {unit}':>15}  "
               f"{dates[top] + ' -> ' + dates[trough]:<25}{back:<14}{100 * premium:>14.2f}")
     if args.figure is not None:
         from simulator.common.files import atomic_path

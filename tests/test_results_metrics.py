@@ -8,6 +8,7 @@ import pytest
 from simulator.results.metrics import (
     annualised_return,
     cvar,
+    drawdown_and_recovery,
     max_drawdown,
     max_drawdown_points,
     monthly_returns,
@@ -302,3 +303,64 @@ def test_resample_blocks_are_the_rows_of_the_whole_draw():
         parts = list(resample_blocks(103, 57, [5, 1], block, elements=103 * 10))
         assert len(parts) == 6
         np.testing.assert_array_equal(np.concatenate(parts), whole)
+
+
+# ---- recovery is counted after the trough (issue 32) ----------------------------------------
+
+def _recovery_reference(e, absolute):
+    """Plain-Python recovery over every (peak, trough) pair: the largest fall, its trough the
+    first day that fall is reached, its peak the first day the running high was set; recovery
+    is the first day after the trough back at or above that peak, counted from the peak."""
+    e = [float(x) for x in e]
+    worst, trough = 0.0, None
+    for t in range(len(e)):
+        high = max(e[: t + 1])
+        fall = high - e[t] if absolute else 1.0 - e[t] / high
+        if fall > worst:
+            worst, trough = fall, t
+    if trough is None:
+        return 0.0, 0.0
+    high = max(e[: trough + 1])
+    peak = e.index(high)
+    back = next((d for d in range(trough + 1, len(e)) if e[d] >= high), None)
+    return worst, math.nan if back is None else float(back - peak)
+
+
+def test_a_book_flat_at_its_peak_has_not_recovered_before_its_trough():
+    """Issue 32's example: the peak is held for three days, then the book falls to .90 and
+    ends at .97, below the peak: it never recovered (it used to read 'recovered in 1 day')."""
+    eq = np.array([1, 1.01, 1.01, 1.01, .95, .90, .93, .97])
+    assert math.isnan(recovery_days(eq[None])[0])
+    assert math.isnan(recovery_days(eq[None], absolute=True)[0])
+
+
+def test_recovery_of_a_hand_computed_plateau_curve():
+    """Peak 1.02 first set on day 2 and held to day 4; trough .96 on day 6 (fall .06 points,
+    1 - .96/1.02 = 5.88 %); back at 1.02 on day 9: 9 - 2 = 7 days. A later smaller dip (day
+    11) does not count."""
+    eq = np.array([1.0, 1.01, 1.02, 1.02, 1.02, 0.99, 0.96, 0.98, 1.01, 1.02, 1.03, 1.0, 1.04])
+    dd, rec = drawdown_and_recovery(eq[None])
+    assert dd[0] == pytest.approx(1 - 0.96 / 1.02, abs=1e-15)
+    assert rec[0] == 7.0
+    dd, rec = drawdown_and_recovery(eq[None], absolute=True)
+    assert dd[0] == pytest.approx(0.06, abs=1e-15)
+    assert rec[0] == 7.0
+
+
+def test_recovery_matches_a_plain_python_reference_on_curves_with_plateaus():
+    """Property test: curves drawn from a few levels (so the peak is often held flat and
+    falls tie), in both units, against ``_recovery_reference``."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    levels = st.sampled_from([0.90, 0.95, 0.97, 1.0, 1.01, 1.02])
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(levels, min_size=2, max_size=14), st.booleans())
+    def check(curve, absolute):
+        dd, rec = drawdown_and_recovery(np.array(curve)[None], absolute=absolute)
+        worst, days = _recovery_reference(curve, absolute)
+        assert dd[0] == pytest.approx(worst, abs=1e-15)
+        assert (math.isnan(days) and math.isnan(rec[0])) or rec[0] == days, (curve, rec[0], days)
+
+    check()

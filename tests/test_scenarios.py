@@ -333,9 +333,11 @@ def test_summary_statistics_on_a_synthetic_cube_with_known_answer():
         assert row[name] == pytest.approx(truth, abs=1e-12)
         assert row[f"{name}_lo"] - 1e-12 <= truth <= row[f"{name}_hi"] + 1e-12
     assert row["hedge_premium_per_year"] == pytest.approx(0.02)
-    # drawdowns in units of risk capital (2.5 % of equity), returns over cash
+    # drawdowns as fractions of equity, and in units of risk capital (2.5 % of equity);
+    # returns over cash
     base = sim.summarize(cube, n_boot=20).loc[("s", "unhedged")]
-    assert base["max_drawdown_median"] == pytest.approx(np.median(dd_u) / 0.025)
+    assert base["max_drawdown_median"] == pytest.approx(np.median(dd_u))
+    assert base["max_drawdown_risk_capital_median"] == pytest.approx(np.median(dd_u) / 0.025)
     assert base["annualised_return"] == pytest.approx(tr_u.mean())
     assert base["account_return"] == pytest.approx((tr_u + 0.04).mean())
     assert base["recovered_share"] == 1.0

@@ -349,6 +349,11 @@ def _coords(plan, n_months: int) -> dict:
     }
     for name, values in plan.sweep_coords.items():
         coords[name] = ("strategy", values, {"long_name": f"swept value of {name}"})
+    coords["risk_capital"] = (  # simulator.results.units.to_risk_capital divides by it
+        "strategy", [s.condor.risk_per_tranche if s.condor is not None else np.nan
+                     for s in plan.strategies.values()],
+        {"long_name": "risk capital: the strategy's condor risk per tranche (NaN: no condor)",
+         "units": "1", "description": "fraction of starting equity"})
     windows = plan.history
     if windows is not None:  # real history: each path is a window of dates
         coords["window_start"] = ("path", windows.first_dates().astype(str),
@@ -384,6 +389,8 @@ def _attrs(plan) -> dict:
         "package": "alvh-simulator",
         "package_version": __version__,
         "baseline": BASELINE,
+        # each strategy's own baseline (same condor, index core and costs; null: it is one)
+        "paired_with": json.dumps(getattr(plan, "paired_with", None) or {}),
         "model_parameters": json.dumps({s.name: s.model.to_dict() for s in plan.scenarios},
                                        sort_keys=True),
         "model_preset": json.dumps({s.name: s.model.name for s in plan.scenarios}),

@@ -3,8 +3,9 @@
 * ``max_drawdown``: largest peak-to-trough fall, a positive fraction of the peak (the
   account); ``max_drawdown_points``: the same fall in the curve's own units, not divided by
   the peak (the trading book, whose drawdowns are read in units of risk capital).
-* ``recovery_days``: trading days from the peak of that largest drawdown until equity is back
-  at or above that peak; NaN if it never is within the horizon; 0 when there is no drawdown
+* ``recovery_days``: trading days from the peak of that largest drawdown (the first day that
+  peak value is reached) until the first day *after its trough* on which equity is back at or
+  above that peak; NaN if it never is within the horizon; 0 when there is no drawdown
   (``absolute=True``: the largest drawdown in points, as ``max_drawdown_points``).
 * ``monthly_returns``: returns over consecutive 21-trading-day months (full months only).
 * ``annualised_return``: ``(1 + total)^(252 / days) - 1``.
@@ -55,6 +56,7 @@ def _recovery(equity, absolute, out, worst_out):
         worst = 0.0
         worst_peak_day = 0
         worst_peak_value = e[0]
+        worst_day = 0  # the trough: the first day the largest drawdown is reached
         for d in range(1, e.size):
             if e[d] > peak_value:
                 peak_value = e[d]
@@ -64,16 +66,16 @@ def _recovery(equity, absolute, out, worst_out):
                 worst = dd
                 worst_peak_day = peak_day
                 worst_peak_value = peak_value
+                worst_day = d
         worst_out[i] = worst
         if worst == 0.0:
             out[i] = 0.0
             continue
         out[i] = np.nan
-        trough = worst_peak_day
-        for d in range(worst_peak_day, e.size):  # the trough of the largest drawdown
-            if e[d] < e[trough]:
-                trough = d
-            if e[d] >= worst_peak_value and d > trough:
+        # Recovery is searched only after the trough: a book that sits flat at its peak
+        # between the peak and the fall has not "recovered" on those flat days (issue 32).
+        for d in range(worst_day + 1, e.size):
+            if e[d] >= worst_peak_value:
                 out[i] = d - worst_peak_day
                 break
 

@@ -1,20 +1,29 @@
-"""``summarize(cube)``: each strategy against ``unhedged`` on the same paths, with bootstrap CIs.
+"""``summarize(cube)``: each hedged strategy against its baseline on the same paths, with
+bootstrap CIs.
 
 Drawdowns, recoveries and returns are those of the **trading book** (the account less the
-interest earned on idle cash, :mod:`simulator.results.cube`), drawdowns in units of **risk
-capital** (the baseline condor's ``risk_per_tranche`` x starting equity): at r = 4 % the idle
-cash earns about 1.6 tranches of risk capital a year, which would otherwise hide the losses.
-The account's return (with interest) is shown beside it.
+interest earned on idle cash, :mod:`simulator.results.cube`): at r = 4 % the idle cash earns
+about 1.6 tranches of risk capital a year, which would otherwise hide the losses. The
+account's return (with interest) is shown beside it. Units (:mod:`simulator.results.units`):
+``max_drawdown_*`` are fractions of starting equity, as in the cube;
+``max_drawdown_risk_capital_*`` the same in units of the strategy's **risk capital** (its condor's
+``risk_per_tranche`` x starting equity; NaN without a condor), the unit of the text table.
 
 Per (scenario, strategy) row:
 
 * absolute: ``account_return`` (mean annualised, with interest), ``annualised_return`` (mean
   trading-book P&L per year, i.e. the return over cash), mean, median and 95th-percentile max
-  drawdown (risk capital), median recovery days (NaN if the median path does not recover) and
-  the share of paths that recover, CVaR 95 % of the trading-book P&L, mean hedge premium per
-  year; Sharpe, Sortino, Calmar and the median worst month of the trading book, each with
+  drawdown (both units), median recovery days (NaN if the median path does not recover) and
+  the share of paths that recover, CVaR 95 % of the trading-book P&L, the hedge's realised
+  spend ``hedge_premium_per_year`` (mean premium paid per year, fraction of starting equity)
+  beside its ``hedge_budget_per_year`` (``budget_annual``; NaN when not budget-sized: the
+  regime scaling and the filters move the spend off the budget); Sharpe, Sortino, Calmar and
+  the median worst month of the trading book, each with
   ``_lo``/``_hi`` bootstrap bounds (:data:`simulator.results.stats.RISK_STATISTICS`);
-* paired against the baseline (common random numbers, :mod:`simulator.results.stats`):
+* paired against the strategy's baseline (common random numbers,
+  :mod:`simulator.results.stats`; each hedged strategy against the book without the hedge,
+  same condor, index core and costs, as recorded in the cube's ``paired_with`` attribute,
+  :mod:`simulator.scenario.pairing`; a cube without it: every strategy against ``unhedged``):
   ``drag`` (annualised return given up), ``drawdown_reduction_median`` and ``_p95``,
   ``recovery_speedup`` and ``cvar95_difference``, each with ``_lo``/``_hi`` bounds of a
   percentile-bootstrap confidence interval that resamples whole paths (both strategies
@@ -36,6 +45,7 @@ from simulator.results.stats import (
     resample_blocks,
     risk_book,
 )
+from simulator.results.units import risk_capital_of
 
 PAIRED = tuple(STATISTICS)
 
@@ -50,10 +60,38 @@ def risk_capital(cube, baseline: str = BASELINE) -> float:
     return float(condor.get("risk_per_tranche", 1.0))
 
 
+def paired_with(cube, baseline: str = BASELINE) -> dict[str, str | None]:
+    """{strategy: the baseline it is paired against, None for a baseline}: the cube's record
+    (``paired_with``) when ``baseline`` is the default, else (or for a cube written before
+    the record) every other strategy against ``baseline``."""
+    import json
+
+    names = [str(s) for s in cube.strategy.values]
+    recorded = json.loads(cube.attrs.get("paired_with") or "{}")
+    if baseline == BASELINE and recorded and set(names) <= set(recorded):
+        return {n: recorded[n] if recorded[n] in names else None for n in names}
+    if baseline not in names:
+        raise ValueError(f"the cube has no {baseline!r} strategy to pair against; strategies: "
+                         f"{names}")
+    return {n: None if n == baseline else baseline for n in names}
+
+
+def hedge_budgets(cube) -> dict[str, float]:
+    """{strategy: its hedge's budget_annual, NaN when the hedge is not budget-sized or none}."""
+    import json
+
+    out = {}
+    for label, settings in json.loads(cube.attrs.get("strategies", "{}")).items():
+        hedge = (settings or {}).get("hedge") or {}
+        out[label] = float(hedge.get("budget_annual", np.nan)) \
+            if hedge.get("sizing", "budget") == "budget" and hedge else np.nan
+    return out
+
+
 def trading_book(cube, scenario, strategy, risk: float = 1.0) -> dict[str, np.ndarray]:
     """Per-path trading-book figures of one strategy (the inputs of every paired statistic):
     P&L over cash in total and per year (``total_return``, ``annualised_return``), the max
-    drawdown in units of ``risk`` (a fraction of starting equity) and the recovery days."""
+    drawdown divided by ``risk`` (1: a fraction of starting equity) and the recovery days."""
     sel = cube.sel(scenario=scenario, strategy=strategy)
     pnl = sel.trading_return.values
     return {"total_return": pnl,
@@ -119,25 +157,27 @@ def stored_summary(cube, baseline: str = BASELINE, n_boot: int = 1000, level: fl
             list(var.strategy.values) != list(cube.strategy.values):
         return None  # a cube sliced after the run: its summary no longer matches it
     fields = [str(f) for f in var.summary_field.values]
+    if "max_drawdown_risk_capital_median" not in fields:
+        return None  # stored before max_drawdown_* were fractions of equity (issue 32)
     rows = [{"scenario": str(sc), "strategy": str(st),
              **dict(zip(fields, var.sel(scenario=sc, strategy=st).values.tolist(),
                         strict=True))}
             for sc in var.scenario.values for st in var.strategy.values]
     table = pd.DataFrame(rows).set_index(["scenario", "strategy"])
     table.attrs["resampling"] = resampling(cube)
+    table.attrs["paired_with"] = paired_with(cube, baseline)
     return table
 
 
 def _summarize(cube, *, baseline: str, n_boot: int, level: float, seed: int):
     import pandas as pd
 
-    if baseline not in cube.strategy.values:
-        raise ValueError(f"the cube has no {baseline!r} strategy to pair against; strategies: "
-                         f"{list(cube.strategy.values)}")
+    pairs = paired_with(cube, baseline)
     if not 0.0 < level < 1.0 or n_boot < 10:
         raise ValueError(f"level must be in (0, 1) and n_boot >= 10, got {level}, {n_boot}")
     years = run_years(cube)
-    risk = risk_capital(cube, baseline)
+    risk = risk_capital_of(cube)
+    budgets = hedge_budgets(cube)
     # every statistic is a combination of figures of one book; each strategy's figures are
     # computed once per resample (from path counts) and the paired ones are combined with
     # the baseline's
@@ -148,7 +188,7 @@ def _summarize(cube, *, baseline: str, n_boot: int, level: float, seed: int):
     for si, scenario in enumerate(cube.scenario.values):
         books = {}
         for strategy in cube.strategy.values:
-            book = trading_book(cube, scenario, strategy, risk)
+            book = trading_book(cube, scenario, strategy)  # drawdowns: fractions of equity
             sel = cube.sel(scenario=scenario, strategy=strategy)
             with_months = "trading_monthly_pnl" in sel and sel.sizes.get("month", 0) > 1
             if with_months:  # the risk measures need two or more months of the trading book
@@ -157,10 +197,10 @@ def _summarize(cube, *, baseline: str, n_boot: int, level: float, seed: int):
             books[str(strategy)] = book
         # the same resamples for every strategy and statistic of the scenario; overlapping
         # windows of history are resampled in moving blocks
-        idx = resample_blocks(books[baseline]["total_return"].size, n_boot, [seed, si],
+        first = next(iter(books.values()))
+        idx = resample_blocks(first["total_return"].size, n_boot, [seed, si],
                               int(cube.attrs.get("window_block", 1)))
-        usable = {k: f for k, f in figures.items()
-                  if ":" not in k or "month_sum" in books[baseline]}
+        usable = {k: f for k, f in figures.items() if ":" not in k or "month_sum" in first}
         draws = figure_draws(usable, books, idx)
         for strategy in cube.strategy.values:
             h = books[str(strategy)]
@@ -174,9 +214,13 @@ def _summarize(cube, *, baseline: str, n_boot: int, level: float, seed: int):
                 "max_drawdown_p95": float(np.quantile(h["max_drawdown"], 0.95)),
                 "cvar95_total_return": float(cvar(h["total_return"])),
                 "hedge_premium_per_year": float(sel.hedge_premium.values.mean() / years),
+                "hedge_budget_per_year": budgets.get(str(strategy), np.nan),
                 "recovery_days_median": float(nan_last_median(h["recovery_days"])),
                 "recovered_share": float(np.mean(~np.isnan(h["recovery_days"]))),
             }
+            rc = risk.get(str(strategy), np.nan)
+            for stat in ("mean", "median", "p95"):
+                row[f"max_drawdown_risk_capital_{stat}"] = row[f"max_drawdown_{stat}"] / rc
             own = draws[str(strategy)]
             if "month_sum" in h:
                 for name, statistic in RISK_STATISTICS.items():
@@ -185,9 +229,10 @@ def _summarize(cube, *, baseline: str, n_boot: int, level: float, seed: int):
                     values = np.asarray(statistic.combine(*(p[1] for p in parts)), float)
                     est, lo, hi = interval(est, values, level)
                     row |= {name: est, f"{name}_lo": lo, f"{name}_hi": hi}
-            if strategy != baseline:
+            against = pairs.get(str(strategy))
+            if against is not None:
                 for name, statistic in STATISTICS.items():
-                    (est_h, draws_h), (est_u, draws_u) = own[name], draws[baseline][name]
+                    (est_h, draws_h), (est_u, draws_u) = own[name], draws[against][name]
                     est, lo, hi = interval(float(statistic.combine(est_h, est_u)),
                                            np.asarray(statistic.combine(draws_h, draws_u),
                                                       dtype=float), level)
@@ -197,6 +242,7 @@ def _summarize(cube, *, baseline: str, n_boot: int, level: float, seed: int):
     if cube.sizes["path"] == 1:  # one real path: no sampling distribution to give a CI
         table.loc[:, [c for c in table.columns if c.endswith(("_lo", "_hi"))]] = np.nan
     table.attrs["resampling"] = resampling(cube)
+    table.attrs["paired_with"] = pairs
     return table
 
 
@@ -215,11 +261,12 @@ SUMMARY_FORMATS = ("text", "csv", "json", "markdown")
 
 
 def format_summary(table, *, level: float = 0.95, wide: bool = False, fmt: str = "text") -> str:
-    """The summary as ``alvh run`` prints it: each strategy on its own, then each hedged
-    strategy paired against the baseline (percentages).
+    """The summary as ``alvh run`` prints it: each strategy on its own (condor books, then
+    books without a condor), the risk measures, then each hedged strategy paired against its
+    baseline (percentages).
 
-    ``fmt``: ``text`` (two fixed-width tables, about 100 columns unless ``wide``), ``markdown``
-    (the same two tables), ``csv`` or ``json`` (every column of ``table``, fractions as
+    ``fmt``: ``text`` (fixed-width tables, about 110 columns unless ``wide``), ``markdown``
+    (the same tables), ``csv`` or ``json`` (every column of ``table``, fractions as
     fractions, one row per (scenario, strategy))."""
     if fmt not in SUMMARY_FORMATS:
         raise ValueError(f"format {fmt!r}: allowed {', '.join(SUMMARY_FORMATS)}")
@@ -228,9 +275,9 @@ def format_summary(table, *, level: float = 0.95, wide: bool = False, fmt: str =
     if fmt == "json":
         return table.reset_index().to_json(orient="records", indent=1)
     how = table.attrs.get("resampling", "whole paths resampled")
-    own, paired = _summary_rows(table, wide)
+    own, index, paired = _summary_rows(table, wide)
     risk = _risk_rows(table)
-    tables = [own, *([risk] if len(risk) > 1 else []), *([paired] if len(paired) > 1 else [])]
+    tables = [t for t in (own, index, risk, paired) if len(t) > 1]
     if fmt == "markdown":
         parts = [x for t in tables for x in (_markdown_table(t), "")]
         return "\n".join([*parts, *_summary_notes(level, 1000, how)])
@@ -239,6 +286,10 @@ def format_summary(table, *, level: float = 0.95, wide: bool = False, fmt: str =
 
 
 def _summary_rows(table, wide: bool):
+    """(condor books, books without a condor, paired) rows. Condor books' drawdowns are in %
+    of their risk capital; a book without a condor (an S&P 500 core) has none, so it has its
+    own table in % of equity. The paired table names each row's baseline when any is not
+    ``unhedged`` (issue 32: no S&P 500 row paired against the condor)."""
     digits = 2 if wide else 1
 
     def pct(x, d=digits):
@@ -252,24 +303,33 @@ def _summary_rows(table, wide: bool):
         sep = ", " if wide else ","
         return f"{pct(row[name], d)} [{pct(row[name + '_lo'], d)}{sep}{pct(row[name + '_hi'], d)}]"
 
-    own = [["scenario", "strategy", "acct %/yr", "P&L %/yr", *(["DD mean"] if wide else []),
-            "DD med", "DD p95", "recov d", "recov %", "CVaR95 %", "prem %/yr"]]
-    paired = [["scenario", "strategy", "drag %/yr", "DD cut med %", "DD cut p95 %",
-               "recov faster %", "CVaR95 gain %"]]
+    pairs = table.attrs.get("paired_with") or {}
+    named = any(v not in (None, BASELINE) for v in pairs.values())
+    columns = ["acct %/yr", "P&L %/yr", *(["DD mean"] if wide else []), "DD med", "DD p95",
+               "recov d", "recov %", "CVaR95 %", "budget %/yr", "spend %/yr"]
+    own = [["scenario", "strategy", *columns]]
+    index = [["scenario", "index core", *(c.replace("DD", "DD eq") for c in columns)]]
+    paired = [["scenario", "strategy", *(["vs"] if named else []), "drag %/yr",
+               "DD cut med %", "DD cut p95 %", "recov faster %", "CVaR95 gain %"]]
     for (scenario, strategy), row in table.iterrows():
         row = row.to_dict()
         rec = row.get("recovery_days_median", np.nan)
-        own.append([scenario, strategy, pct(row.get("account_return", np.nan), 2),
-                    pct(row["annualised_return"], 2),
-                    *([pct(row.get("max_drawdown_mean", np.nan))] if wide else []),
-                    pct(row["max_drawdown_median"]), pct(row["max_drawdown_p95"]),
-                    "never" if np.isnan(rec) else f"{rec:.0f}",
-                    pct(row.get("recovered_share", np.nan), 0),
-                    pct(row["cvar95_total_return"], 2), pct(row["hedge_premium_per_year"], 2)])
+        in_risk = not np.isnan(row.get("max_drawdown_risk_capital_median", np.nan))
+        dd = "max_drawdown_risk_capital_" if in_risk else "max_drawdown_"
+        cells = [pct(row.get("account_return", np.nan), 2), pct(row["annualised_return"], 2),
+                 *([pct(row.get(dd + "mean", np.nan))] if wide else []),
+                 pct(row[dd + "median"]), pct(row[dd + "p95"]),
+                 "never" if np.isnan(rec) else f"{rec:.0f}",
+                 pct(row.get("recovered_share", np.nan), 0),
+                 pct(row["cvar95_total_return"], 2),
+                 pct(row.get("hedge_budget_per_year", np.nan), 2),
+                 pct(row["hedge_premium_per_year"], 2)]
+        (own if in_risk else index).append([scenario, strategy, *cells])
         cells = [ci(row, "drag", 2), *(ci(row, n) for n in PAIRED[1:])]
         if cells[0] is not None:  # n/a: e.g. no speed-up when the median path never recovers
-            paired.append([scenario, strategy, *(c or "n/a" for c in cells)])
-    return own, paired
+            vs = [pairs.get(strategy) or ""] if named else []
+            paired.append([scenario, strategy, *vs, *(c or "n/a" for c in cells)])
+    return own, index, paired
 
 
 def _risk_rows(table) -> list[list[str]]:
@@ -298,13 +358,17 @@ def _summary_notes(level: float, width: int,
     notes = [
         "acct: the account, with interest on idle cash; P&L: the trading book's P&L over cash "
         "(options and costs, no interest). DD: the trading book's max drawdown in % of risk "
-        "capital (one tranche's risk). recov d: median days back to the drawdown's peak (never: "
-        "not within the run); recov %: share of paths back at that peak within the run. "
+        "capital (one tranche's risk); DD eq (books without a condor): in % of starting "
+        "equity. budget: the hedge's budget_annual; spend: the premium it paid, % of starting "
+        "equity a year (regime scaling and filters move it off the budget). recov d: median "
+        "days from the drawdown's peak back to it after its trough (never: not within the "
+        "run); recov %: share of paths back at that peak within the run. "
         "Sharpe, Sortino: the trading book's monthly P&L over cash, path-months pooled, "
         "annualised; Calmar: mean annual P&L / mean max drawdown; worst month: median over "
         "paths of each path's worst month, % of equity.",
-        f"Paired against the baseline on the same paths; [lo, hi] = {100 * level:.0f} % "
-        f"bootstrap CI ({how}). drag > 0: trading-book P&L given up per year; "
+        "Paired against the baseline (the same book without the hedge) on the same paths; "
+        f"[lo, hi] = {100 * level:.0f} % bootstrap CI ({how}). drag > 0: trading-book P&L "
+        "given up per year; "
         "DD cut > 0: smaller drawdowns; recov faster > 0: shorter median recovery; CVaR95 gain "
         "> 0: a better worst 5 % of P&L.",
     ]

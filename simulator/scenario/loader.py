@@ -23,6 +23,7 @@ from simulator.common.records import short_repr
 from simulator.data import resolve_scenario
 from simulator.results.events import VolEventConfig
 from simulator.scenario.errors import ScenarioError, dedupe, pydantic_problems
+from simulator.scenario.pairing import pair_baselines
 from simulator.scenario.plan import RunPlan, ScenarioPlan, scenario_stream
 from simulator.scenario.schema import (
     MAX_SCENARIOS,
@@ -34,7 +35,7 @@ from simulator.scenario.schema import (
     PathConfig,
     ScenarioVariant,
 )
-from simulator.scenario.sweep import expand_sweep
+from simulator.scenario.sweep import coordinates, expand_sweep
 from simulator.strategy.config import DEFAULT_COSTS, CostsConfig, StrategyConfig
 
 Problems = list[tuple[str, str]]
@@ -70,7 +71,7 @@ def parse_scenario(text: str, *, source: str = "<string>", base_dir: Path | None
     _path_source(values, doc, n_paths, problems)
     plans = _scenario_plans(values, doc, base_dir, problems)
     plans = _history_plans(values, plans, problems)
-    strategies, sweep_coords = _strategies(values, doc, problems)
+    strategies, sweep_coords, paired = _strategies(values, doc, problems)
     if problems:
         order = {k: i for i, k in enumerate(SECTIONS)}
         problems.sort(key=lambda p: order.get(p[0].split(".")[0].split(" ")[0], len(order)))
@@ -80,7 +81,7 @@ def parse_scenario(text: str, *, source: str = "<string>", base_dir: Path | None
                    simulation=values["simulation"], scenarios=tuple(plans),
                    strategies=strategies,
                    costs=values.get("costs", CostsConfig.named(DEFAULT_COSTS)),
-                   sweep_coords=sweep_coords,
+                   sweep_coords=sweep_coords, paired_with=paired,
                    vol_events=values.get("vol_events", VolEventConfig()),
                    path=values.get("path", PathConfig()),
                    optimize=values.get("optimize"), base_dir=base_dir)
@@ -268,18 +269,22 @@ def _scenario_plans(values: dict, doc: dict, base_dir: Path | None,
 
 
 def _strategies(values: dict, doc: dict, problems: Problems):
-    """The strategies with sweeps expanded and the baseline added when it is implied."""
+    """The strategies with sweeps expanded, the baseline added when it is implied and each
+    hedged strategy paired with a baseline of the same book (:mod:`.pairing`)."""
     strategies = dict(values.get("strategies") or {})
     if "strategies" in values and not strategies:
         problems.append(("strategies", "at least one strategy is needed"))
     problems += [(f"strategies.{name}", f"strategy names {_NAME_RULE}")
                  for name in strategies if not re.match(NAME_PATTERN, name)]
     sweep_coords: dict[str, list] = {}
+    hints: dict = {}
     if "sweep" in values and isinstance(doc.get("strategies"), dict):
         # keys are checked even when a strategy is invalid (all problems at once)
-        strategies, sweep_coords = expand_sweep(values["sweep"], doc["strategies"],
-                                                strategies, problems)
-    if strategies and BASELINE not in strategies:
+        strategies, sweep_coords, hints = expand_sweep(values["sweep"], doc["strategies"],
+                                                       strategies, problems)
+    with_condor = [s for s in strategies.values() if s.condor is not None]
+    # index baselines alone (sp500, vxth_like) are paired among themselves: no condor needed
+    if with_condor and BASELINE not in strategies:
         condors = {json.dumps(s.condor.model_dump(), sort_keys=True) if s.condor else None
                    for s in strategies.values()}
         if len(condors) == 1 and None not in condors:
@@ -290,10 +295,32 @@ def _strategies(values: dict, doc: dict, problems: Problems):
             problems.append(("strategies", f"add a strategy named {BASELINE!r} (the condor "
                                            "without a hedge): results are paired against it, "
                                            "and the strategies use different condors"))
+    _entry_days(strategies, values.get("simulation"), problems)
+    paired: dict = {}
+    if strategies:
+        labels = list(strategies)
+        strategies, paired, added = pair_baselines(
+            strategies, values.get("costs", CostsConfig.named(DEFAULT_COSTS)), hints)
+        if added and sweep_coords:
+            by_label = {label: {c: v[i] for c, v in sweep_coords.items()}
+                        for i, label in enumerate(labels)}
+            sweep_coords = coordinates(list(sweep_coords), {**by_label, **added}, strategies)
     if len(strategies) > MAX_STRATEGIES:
-        problems.append(("strategies", f"{len(strategies)} strategies after the sweep; at "
-                                       f"most {MAX_STRATEGIES}"))
-    return strategies, sweep_coords
+        problems.append(("strategies", f"{len(strategies)} strategies after the sweep and the "
+                                       f"baselines paired with them; at most {MAX_STRATEGIES}"))
+    return strategies, sweep_coords, paired
+
+
+def _entry_days(strategies: dict, sim, problems: Problems) -> None:
+    """A condor whose first entry is not before the last day would never trade."""
+    if sim is None:
+        return
+    for label, s in strategies.items():
+        if s.condor is not None and s.condor.first_entry_day >= sim.days:
+            problems.append((f"strategies.{label}.condor.first_entry_day",
+                             f"{s.condor.first_entry_day} is not within the run: allowed 0 .. "
+                             f"{sim.days - 1} (simulation.days is {sim.days}; entries are made "
+                             "at a day's close before the last), else the condor never trades"))
 
 
 def _base_model(spec: ModelSpec, base_dir: Path | None, problems: Problems):

@@ -45,6 +45,8 @@ class RunPlan:
     strategies: dict[str, StrategyConfig]
     costs: CostsConfig
     sweep_coords: dict[str, list] = field(default_factory=dict)
+    # {strategy: the baseline it is paired against, or None} (simulator.scenario.pairing)
+    paired_with: dict[str, str | None] = field(default_factory=dict)
     vol_events: VolEventConfig = field(default_factory=VolEventConfig)
     path: PathConfig = field(default_factory=PathConfig)
     optimize: Any = None  # simulator.scenario.schema.OptimizeConfig: `alvh optimize`'s search

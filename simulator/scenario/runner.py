@@ -512,10 +512,11 @@ def _run_units(plan, execute, folder, starts, out, resume, progress, on_unit, ov
     # records are read one chunk at a time while the cube is filled (memory: the cube once)
     records = [_records_of(folder, si, len(starts)) for si in range(len(plan.scenarios))]
     cube = assemble(plan, records, quantiles)
-    if summary and BASELINE in cube.strategy.values:
+    if summary and (BASELINE in cube.strategy.values or plan.paired_with):
         from simulator.results.summary import SUMMARY_VARIABLE, summarize, summary_variable
 
-        progress.note("computing the summary (bootstrap CIs against unhedged)")
+        progress.note("computing the summary (bootstrap CIs, each hedged book against its "
+                      "baseline)")
         table = summary_variable(summarize(cube, recompute=True))
         # values only: the cube's own scenario/strategy coordinates (and their attributes) stay
         cube = cube.assign_coords(summary_field=table.summary_field)

@@ -35,8 +35,14 @@ def _set_dotted(doc: dict, keys: list[str], value) -> None:
     node[keys[-1]] = value
 
 
+# swept keys under these change the book a hedge is judged against (simulator.scenario.pairing)
+BOOK_SECTIONS = ("condor", "costs", "index")
+
+
 def expand_sweep(sweep: dict[str, list], raw_strategies: dict, strategies: dict, problems):
-    """Expand each swept strategy over the grid of its keys. Returns (strategies, coords)."""
+    """Expand each swept strategy over the grid of its keys. Returns (strategies, coords,
+    hints): ``hints[label]`` is the variant's swept condor/cost/index values as a label part
+    (``short_delta=0.1``) and as coordinates, which name the baseline paired with it."""
     by_strategy: dict[str, list[tuple[str, list[str], list]]] = {}
     for key, values in sweep.items():
         parts = key.split(".")
@@ -57,7 +63,7 @@ def expand_sweep(sweep: dict[str, list], raw_strategies: dict, strategies: dict,
             continue
         by_strategy.setdefault(parts[0], []).append((key, parts[1:], values))
     if not by_strategy:
-        return strategies, {}
+        return strategies, {}, {}
     leaf_names = [k.split(".")[-1] for entries in by_strategy.values() for k, _, _ in entries]
     coords_names = {}
     for entries in by_strategy.values():
@@ -66,6 +72,7 @@ def expand_sweep(sweep: dict[str, list], raw_strategies: dict, strategies: dict,
             coords_names[key] = leaf if leaf_names.count(leaf) == 1 else "_".join(sub)
     out: dict[str, StrategyConfig] = {}
     labels_coords: dict[str, dict[str, Any]] = {}
+    hints: dict[str, tuple[str, dict[str, Any]]] = {}
     for sname, strat in strategies.items():
         if sname not in by_strategy:
             out[sname] = strat
@@ -86,11 +93,20 @@ def expand_sweep(sweep: dict[str, list], raw_strategies: dict, strategies: dict,
                 continue
             labels_coords[label] = {coords_names[k]: v for (k, _, _), v
                                     in zip(entries, combo, strict=True)}
+            book = [(coords_names[k], v) for (k, sub, _), v in zip(entries, combo, strict=True)
+                    if sub[0] in BOOK_SECTIONS]
+            hints[label] = (",".join(f"{c}={_format_value(v)}" for c, v in book), dict(book))
+    return out, coordinates(list(dict.fromkeys(coords_names.values())), labels_coords, out), hints
+
+
+def coordinates(names: list[str], labels_coords: dict[str, dict[str, Any]], labels) -> dict:
+    """The sweep's coordinates along the strategy axis (``labels`` in order): a strategy that
+    was not swept over a key gets NaN (numbers) or "" (words)."""
     coords: dict[str, list] = {}
-    for cname in dict.fromkeys(coords_names.values()):
-        vals = [labels_coords.get(label, {}).get(cname) for label in out]
+    for cname in names:
+        vals = [labels_coords.get(label, {}).get(cname) for label in labels]
         numeric = all(v is None or (isinstance(v, int | float) and not isinstance(v, bool))
                       for v in vals)
         coords[cname] = ([math.nan if v is None else float(v) for v in vals] if numeric
                          else ["" if v is None else str(v) for v in vals])
-    return out, coords
+    return coords

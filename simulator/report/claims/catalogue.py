@@ -154,6 +154,38 @@ def finding(claim, what, scenario, strategy, est_ci, claimed="", low=math.nan,
                    strict=strict)
 
 
+def judge(part: str, f: Finding, better: str) -> tuple[str, str]:
+    """Where one part of a claim stands: ("within" | "better" | "worse" | "unclear", words).
+
+    ``better``: "higher" (a drawdown cut), "lower" (a drag, a cost) or "neither" (a level
+    the claim states, e.g. the unhedged book's drawdown). A figure whose CI lies
+    wholly on the good side of the claimed range is *better* than claimed (a cheaper hedge
+    does not fail a claim, issue 32); wholly on the bad side, *worse*; overlapping, within."""
+    lo, hi = (f.estimate, f.estimate) if f.exact or math.isnan(f.ci_low) else (f.ci_low,
+                                                                             f.ci_high)
+    claimed = f.claimed or "the claim"
+    if math.isnan(lo):
+        return "unclear", f"{part} not measured"
+    above = not math.isnan(f.claimed_high) and lo > f.claimed_high
+    below = not math.isnan(f.claimed_low) and hi < f.claimed_low
+    if not (above or below):
+        return "within", f"{part} {pct(f.estimate)} within {claimed}"
+    good = above if better == "higher" else below if better == "lower" else False
+    side = "above" if above else "below"
+    return ("better" if good else "worse"), f"{part} {pct(f.estimate)} {side} {claimed}"
+
+
+def verdict_of(parts: list[tuple[str, str]], better_words: str = "better than claimed") -> str:
+    """A verdict from the parts' judgements (:func:`judge`): "not supported: <each part that
+    fails, and by how much>" if any part is worse than claimed; else "supported", with what
+    is better than claimed."""
+    worse = [words for state, words in parts if state in ("worse", "unclear")]
+    if worse:
+        return f"{NOT_SUPPORTED}: " + "; ".join(worse)
+    better = [words for state, words in parts if state == "better"]
+    return f"{SUPPORTED}, {better_words} ({'; '.join(better)})" if better else SUPPORTED
+
+
 def pct(x, digits=1):
     return "n/a" if x is None or math.isnan(x) else f"{100 * x:.{digits}f} %"
 

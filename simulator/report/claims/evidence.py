@@ -237,8 +237,13 @@ def budget(c: ClaimsCube, strategy) -> float:
     return float(c.strategies[strategy]["hedge"]["budget_annual"])
 
 
-def hedge_label(c: ClaimsCube, strategy) -> str:
-    """"ALVH 40/40/20 at 2 %/yr": the layer weights and budget of ``strategy``'s hedge."""
+def hedge_label(c: ClaimsCube, strategy, scenario=None) -> str:
+    """"ALVH 40/40/20 at 2 %/yr": the layer weights and budget of ``strategy``'s hedge; with
+    ``scenario``, also what it spent there ("2 %/yr budget, 2.43 %/yr spent"): the regime
+    scaling and the filters move the spend off the budget (issue 32)."""
     layers = c.strategies[strategy]["hedge"]["layers"]
     weights = "/".join(f"{100 * layer['weight']:.0f}" for layer in layers.values())
-    return f"ALVH {weights} at {pct(budget(c, strategy), 0)}/yr"
+    if scenario is None:
+        return f"ALVH {weights} at {pct(budget(c, strategy), 0)}/yr"
+    return (f"ALVH {weights}, {pct(budget(c, strategy), 0)}/yr budget, "
+            f"{pct(c.premium_per_year(scenario, strategy), 2)}/yr spent")

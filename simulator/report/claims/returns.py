@@ -42,7 +42,8 @@ def c8(c: ClaimsCube):
     high, high_share = monthly_drag(c, normal, ALVH, UNHEDGED, vix_low=20.0)
     literal, _ = monthly_drag(c, ("base",), LITERAL_442, UNHEDGED)
     f = [
-        finding("C8", f"monthly drag, {hedge_label(c, ALVH)}, all months", "base", ALVH,
+        finding("C8", f"monthly drag, {hedge_label(c, ALVH, 'base')}, all months", "base",
+                ALVH,
                 overall, "0.4-1.2 %/month", 0.004, 0.012, unit="%/month"),
         finding("C8", f"monthly drag in months starting with VIX < 15 ({pct(low_share, 0)} of "
                 f"path-months)", "base+calm+bear_2022", ALVH, low, "0.4-0.6 %/month", 0.004,
@@ -93,7 +94,8 @@ def c8(c: ClaimsCube):
     costs_of = {p: pct(-float(c.var("spx_costs", "base", u).mean())
                         / (c.risk(u) * c.months), 2) for p, (u, _) in sens.items()}
     explanation = (
-        f"At a {pct(budget(c, ALVH), 0)}/yr budget the drag is {pct(overall[0], 3)} a month "
+        f"At a {pct(budget(c, ALVH), 0)}/yr budget ({pct(c.premium_per_year('base', ALVH), 2)}"
+        f"/yr spent in base) the drag is {pct(overall[0], 3)} a month "
         f"({pct(12 * overall[0], 2)}/yr), {versus(overall[0], 0.004, 0.012)} C8's "
         f"0.4-1.2 %/month; the literal 4/4/2 spends {pct(premium)}/yr of premium and drags "
         f"{pct(literal[0], 2)}/month. Drag is {pct(low[0], 3)}/month when VIX < 15 and "

@@ -27,6 +27,12 @@ def figure(f: Finding) -> str:
     return f"{fmt(f.estimate)}{unit} [{fmt(f.ci_low)}, {fmt(f.ci_high)}]"
 
 
+def csv_unit(f: Finding) -> str:
+    """The unit of the numbers claims.csv holds: fractions where the text shows % ("% of risk
+    capital" is shown as 85 but stored as 0.85: "fraction of risk capital", issue 32)."""
+    return "fraction" + f.unit[1:] if f.percent else f.unit
+
+
 CSV_COLUMNS = ("claim", "claim_text", "verdict", "what", "scenario", "strategy", "estimate",
                "ci_low", "ci_high", "unit", "claimed", "claimed_low", "claimed_high",
                "consistent", "exact", "paths", "seed")
@@ -39,7 +45,7 @@ def claims_csv(results: list[ClaimResult], *, paths: int, seed) -> str:
     for r in results:
         for f in r.findings:
             row = asdict(f)
-            row |= {"claim_text": CLAIMS[r.claim], "verdict": r.verdict,
+            row |= {"claim_text": CLAIMS[r.claim], "verdict": r.verdict, "unit": csv_unit(f),
                     "consistent": f.consistent, "paths": paths, "seed": seed}
             writer.writerow({k: ("" if isinstance(row[k], float) and math.isnan(row[k])
                                  else row[k]) for k in CSV_COLUMNS})
