@@ -244,7 +244,7 @@ def test_metrics_match_the_summary_table(small_plan):
         assert values[name]["drawdown_cut.median@crash"][0] == pytest.approx(
             table.loc[("crash", name), "drawdown_reduction_median"], rel=1e-9)
         assert values[name]["trading_max_drawdown.p95@crash"][0] == pytest.approx(
-            table.loc[("crash", name), "max_drawdown_p95"], rel=1e-9)
+            table.loc[("crash", name), "max_drawdown_risk_capital_p95"], rel=1e-9)
         est, lo, hi = values[name]["drag@base"]
         assert lo <= est <= hi
 
