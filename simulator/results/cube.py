@@ -259,9 +259,14 @@ def assemble(plan, records, equity_q: list[np.ndarray]):
     reading checkpoint files) and (strategy, quantile, day) arrays."""
     import xarray as xr
 
-    data = _data_vars(plan, records, equity_q)
+    from simulator.results.blotter import cube_variables
+
+    extras: list[list[dict]] = [[] for _ in plan.scenarios]
+    data = _data_vars(plan, records, equity_q, extras)
     coords = _coords(plan, n_months=data["monthly_return"][1].shape[-1])
-    return xr.Dataset(data, coords=coords, attrs=_attrs(plan))
+    # the trade blotter and the sampled paths (simulation.trade_log_paths, keep_paths)
+    more_data, more_coords = cube_variables(plan, extras)
+    return xr.Dataset(data | more_data, coords=coords | more_coords, attrs=_attrs(plan))
 
 
 # the path axis of each per-path variable in a chunk record (the cube prepends "scenario")
@@ -272,7 +277,7 @@ _PATH_AXIS = {**{name: 1 for name in (*PER_PATH, "monthly_return", "trading_mont
               "layer_pnl": 2}
 
 
-def _data_vars(plan, records, equity_q: list[np.ndarray]) -> dict:
+def _data_vars(plan, records, equity_q: list[np.ndarray], extras=None) -> dict:
     """Each variable with its dimensions and its ``long_name``/``units`` (``_ATTRS``).
 
     ``records``: per scenario, an iterable of its chunk records in path order, read once.
@@ -298,6 +303,9 @@ def _data_vars(plan, records, equity_q: list[np.ndarray]) -> dict:
                 counts = np.zeros((len(records), *rec["trade_counts"].shape),
                                   dtype=rec["trade_counts"].dtype)
             counts[si] += rec["trade_counts"]
+            if extras is not None:  # blotter rows and sampled paths: small, kept as they are
+                extras[si].append({k: v for k, v in rec.items()
+                                   if k.startswith(("blotter_", "kept_"))})
             start += n
         if start != plan.n_paths:
             raise ValueError(f"scenario {si}: the chunk records hold {start} paths, the plan "

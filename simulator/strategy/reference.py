@@ -177,9 +177,18 @@ def condor_track(gs, spx, v, m, front, second, tab):
     return events, marks
 
 
-def reference_strategy(engine, name: str, spx, v, m, vix) -> ReferenceResult:
+def reference_strategy(engine, name: str, spx, v, m, vix, trades: list | None = None
+                       ) -> ReferenceResult:
     """Strategy ``name`` of ``engine`` (a :class:`~simulator.strategy.engine.StrategyEngine`)
-    on one simulated path (arrays (days + 1,)): what ``engine.evaluate`` computes for it."""
+    on one simulated path (arrays (days + 1,)): what ``engine.evaluate`` computes for it.
+
+    ``trades``: a list to which every trade is appended as a dict (``day``, ``kind``:
+    condor_open / condor_close / hedge_buy / hedge_sell, ``slot`` (tranche slot or layer),
+    ``reason``, ``contracts``, ``price``, ``cash`` (premium, + received), ``cost``), the
+    forced closes of a ruined path (kind ``ruin_close``, no costs) and, last, the marks of the
+    positions open at the horizon (kind ``mark``, ``cash`` their value): their cash adds up to
+    the P&L buckets (tests/test_blotter.py)."""
+    log = trades.append if trades is not None else (lambda row: None)
     k_strat = engine.names.index(name)
     ss, ls = engine.specs[k_strat], engine.layers[k_strat]
     gs = engine.groups[int(ss[S.SS_GROUP])]
@@ -260,6 +269,9 @@ def reference_strategy(engine, name: str, spx, v, m, vix) -> ReferenceResult:
         layers[j] = {"qty": q, "strike": strike, "expiry": d + tenor, "cost": price,
                      "entry": price + unit_cost, "price": price}
         counts[K.CT_HEDGE_BUY] += 1
+        log({"day": d, "kind": "hedge_buy", "slot": j, "reason": 0, "strike": strike,
+             "contracts": q * capital / 100, "price": price, "cash": -q * price,
+             "cost": q * unit_cost})
         return q * price + q * unit_cost
 
     def tranche_qty(eq, t, d, factor):
@@ -306,6 +318,9 @@ def reference_strategy(engine, name: str, spx, v, m, vix) -> ReferenceResult:
                 pnl[K.BK_CONDOR] -= q * t["value"]
                 pnl[K.BK_SPX_COST] -= cost
                 counts[K.CT_TAKE_PROFIT + t["reason"] - 1] += 1
+                log({"day": d, "kind": "condor_close", "slot": t["slot"], "reason": t["reason"],
+                     "contracts": q * capital / 100, "price": t["value"],
+                     "cash": -q * t["value"], "cost": cost})
             elif kind == "close":
                 condors.pop(t["id"], None)
         # hedge layers: expiry, marks, sales, re-arming
@@ -343,6 +358,9 @@ def reference_strategy(engine, name: str, spx, v, m, vix) -> ReferenceResult:
                     hedge_cash += flow - cost
                     pnl[K.BK_LAYER0 + j] += flow
                     pnl[K.BK_VIX_COST0 + j] -= cost
+                    log({"day": d, "kind": "hedge_sell", "slot": j, "reason": reason,
+                         "strike": L["strike"], "contracts": sold * capital / 100,
+                         "price": price, "cash": flow, "cost": cost})
                     if reason in (K.SELL_EXPIRY, K.SELL_ROLL) and ss[S.SS_REARM_ROLL] > 0:
                         armed[j] = True
                     counts[{K.SELL_EXPIRY: K.CT_HEDGE_EXPIRY, K.SELL_ROLL: K.CT_HEDGE_ROLL,
@@ -380,6 +398,9 @@ def reference_strategy(engine, name: str, spx, v, m, vix) -> ReferenceResult:
                 cash += q * t["credit"] - cost
                 pnl[K.BK_CONDOR] += q * t["credit"]
                 pnl[K.BK_SPX_COST] -= cost
+                log({"day": d, "kind": "condor_open", "slot": t["slot"], "reason": 0,
+                     "strikes": tuple(t["strikes"]), "contracts": q * capital / 100,
+                     "price": t["credit"], "cash": q * t["credit"], "cost": cost})
                 condors[t["id"]] = q
                 unit_qty = q
                 counts[K.CT_CONDOR_OPEN] += 1
@@ -425,9 +446,15 @@ def reference_strategy(engine, name: str, spx, v, m, vix) -> ReferenceResult:
                 for t, q in condors.items():
                     cash -= q * marks[d][t]
                     pnl[K.BK_CONDOR] -= q * marks[d][t]
+                    log({"day": d, "kind": "ruin_close", "slot": -1, "reason": 0,
+                         "book": "condor", "contracts": q * capital / 100,
+                         "price": marks[d][t], "cash": -q * marks[d][t], "cost": 0.0})
                 condors.clear()
                 for j, L in enumerate(layers):
                     if L is not None:
+                        log({"day": d, "kind": "ruin_close", "slot": j, "reason": 0,
+                             "book": "layer", "contracts": L["qty"] * capital / 100,
+                             "price": L["price"], "cash": L["qty"] * L["price"], "cost": 0.0})
                         cash += L["qty"] * L["price"]
                         hedge_cash += L["qty"] * L["price"]
                         pnl[K.BK_LAYER0 + j] += L["qty"] * L["price"]
@@ -443,9 +470,16 @@ def reference_strategy(engine, name: str, spx, v, m, vix) -> ReferenceResult:
             trading[d] = eq - interest_total
             hedge[d] = hedge_cash + layer_marks()
     pnl[K.BK_CONDOR] -= condor_marks(n_days)
+    for t, q in condors.items():
+        log({"day": n_days, "kind": "mark", "slot": -1, "reason": 0, "book": "condor",
+             "contracts": q * capital / 100, "price": marks[n_days][t],
+             "cash": -q * marks[n_days][t], "cost": 0.0})
     for j, L in enumerate(layers):
         if L is not None:
             pnl[K.BK_LAYER0 + j] += L["qty"] * L["price"]
+            log({"day": n_days, "kind": "mark", "slot": j, "reason": 0, "book": "layer",
+                 "contracts": L["qty"] * capital / 100, "price": L["price"],
+                 "cash": L["qty"] * L["price"], "cost": 0.0})
     if index_units > 0:
         pnl[K.BK_INDEX] += index_units * spx[n_days] - index_paid
     return ReferenceResult(equity, trading, hedge, pnl, counts)

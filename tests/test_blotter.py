@@ -1,0 +1,206 @@
+"""The trade blotter and the sampled paths of a run (simulator/results/blotter.py).
+
+The blotter is the kernel's own trade log; here it is held to the plain-Python twin
+(simulator/strategy/reference.py), trade by trade, and the twin's trades plus its marks at the
+horizon must add up to the kernel's P&L buckets. In a cube, the blotter and the sampled paths
+must agree with the cube's per-path variables, which are computed from the full daily curves.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import xarray as xr
+
+import simulator as sim
+from simulator.results import blotter
+from simulator.scenario.loader import parse_scenario
+from simulator.scenario.runner import run_plan
+from simulator.strategy import StrategyEngine
+from simulator.strategy.engine import COUNT_NAMES, PNL_NAMES
+from simulator.strategy.reference import reference_strategy
+from tests.test_reference import STRATEGIES, _paths
+
+TOL = 1e-11  # the twin adds the same numbers in another order (tests/test_reference.py)
+KIND = {"condor open": "condor_open", "condor close": "condor_close",
+        "VIX call buy": "hedge_buy", "VIX call sell": "hedge_sell"}
+
+
+def _key(row):
+    return (row["day"], row["kind"], round(row["contracts"], 6))
+
+
+def test_twin_trades_match_the_kernel_log_and_add_up_to_its_pnl():
+    model = sim.load_model("svcj_default")
+    engine = StrategyEngine(model, STRATEGIES)
+    chunk = _paths(model, seed=16)
+    n = 6
+    res = engine.evaluate(chunk.spx[:n], chunk.v[:n], chunk.vix[:n], log_paths=range(n))
+    m = np.zeros_like(chunk.v)
+    kinds_seen = set()
+    for k, name in enumerate(engine.names):
+        for i in range(n):
+            where = f"{name}, path {i}"
+            twin: list[dict] = []
+            ref = reference_strategy(engine, name, chunk.spx[i], chunk.v[i], m[i], chunk.vix[i],
+                                     trades=twin)
+            kernel = [{"day": e.day, "kind": KIND[e.action], "contracts": e.contracts,
+                       "price": e.price, "cash": e.cash_flow, "cost": e.cost}
+                      for e in res.trades if e.strategy == name and e.path == i]
+            traded = [t for t in twin if t["kind"] not in ("mark", "ruin_close")]
+            assert len(kernel) == len(traded) < engine_max_log(), where
+            for a, b in zip(sorted(kernel, key=_key), sorted(traded, key=_key), strict=True):
+                assert (a["day"], a["kind"]) == (b["day"], b["kind"]), where
+                for field in ("contracts", "price", "cash", "cost"):
+                    assert a[field] == pytest.approx(b[field], rel=1e-9, abs=TOL), (where,
+                                                                                    field)
+            kinds_seen |= {t["kind"] for t in twin}
+            # trades + horizon marks (+ a ruined path's forced closes) = the kernel's buckets
+            pnl = res.pnl[k, i]
+            condor = [t for t in twin if t["kind"].startswith("condor")
+                      or t.get("book") == "condor"]
+            assert sum(t["cash"] for t in condor) == pytest.approx(
+                pnl[PNL_NAMES.index("condor")], abs=TOL), where
+            assert -sum(t["cost"] for t in condor) == pytest.approx(
+                pnl[PNL_NAMES.index("spx_costs")], abs=TOL), where
+            for j, layer in enumerate(("front", "middle", "tail")):
+                mine = [t for t in twin if (t["kind"].startswith("hedge")
+                                            or t.get("book") == "layer") and t["slot"] == j]
+                assert sum(t["cash"] for t in mine) == pytest.approx(
+                    pnl[PNL_NAMES.index(f"layer_{layer}")], abs=TOL), where
+                assert -sum(t["cost"] for t in mine) == pytest.approx(
+                    pnl[PNL_NAMES.index(f"vix_costs_{layer}")], abs=TOL), where
+            assert -sum(t["cash"] for t in twin if t["kind"] == "hedge_buy") == pytest.approx(
+                pnl[PNL_NAMES.index("hedge_premium")], abs=TOL), where
+            # and the kernel's counts
+            counts = dict(zip(COUNT_NAMES, res.counts[k, i], strict=True))
+            assert counts["condor_opened"] == sum(t["kind"] == "condor_open" for t in kernel)
+            assert counts["hedge_bought"] == sum(t["kind"] == "hedge_buy" for t in kernel)
+            closes = sum(counts[c] for c in ("condor_take_profit", "condor_stop",
+                                             "condor_exit_dte", "condor_expired",
+                                             "condor_restruck"))
+            assert closes == sum(t["kind"] == "condor_close" for t in kernel), where
+            sells = sum(counts[c] for c in ("hedge_rolled", "hedge_expired", "hedge_monetized",
+                                            "hedge_ts_rolled"))
+            assert sells == sum(t["kind"] == "hedge_sell" for t in kernel), where
+            np.testing.assert_array_equal(res.counts[k, i], ref.counts, err_msg=where)
+    # the comparison saw every kind of trade and positions open at the horizon
+    assert kinds_seen >= {"condor_open", "condor_close", "hedge_buy", "hedge_sell", "mark"}
+
+
+def engine_max_log() -> int:
+    from simulator.strategy.engine import MAX_LOG_EVENTS
+
+    return MAX_LOG_EVENTS
+
+
+DOC = """
+name: blotter_test
+simulation: {paths: 20, days: 63, seed: 5, chunk_paths: 16, trade_log_paths: 18,
+             keep_paths: 17}
+scenarios:
+  crash: {shocks: [{day: 25, spx_return: -0.1, vix: 60}]}
+strategies:
+  unhedged: {condor: {preset: monthly_16_delta}, hedge: none}
+  alvh: {condor: {preset: monthly_16_delta, take_profit: 0.5},
+         hedge: {preset: alvh_40_40_20}}
+"""
+
+
+@pytest.fixture(scope="module")
+def cube(tmp_path_factory):
+    from simulator.results.cube import open_cube, write_cube
+
+    path = write_cube(run_plan(parse_scenario(DOC)), tmp_path_factory.mktemp("b") / "b.nc")
+    return open_cube(path)  # through NetCDF: the string columns survive the file
+
+
+def test_the_cube_keeps_the_sampled_paths_and_they_agree_with_its_metrics(cube):
+    """Across a chunk boundary (16 paths a chunk): each kept path's last equity is its
+    total_return, its trading book its trading_return, its SPX its spx_return."""
+    assert cube.sizes["kept_path"] == 17
+    sel = cube.sel(scenario="crash")
+    kept = sel.path.values[:17]
+    np.testing.assert_allclose(sel.kept_equity.values[..., -1] - 1,
+                               sel.total_return.values[:, kept], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(sel.kept_trading.values[..., -1] - 1,
+                               sel.trading_return.values[:, kept], rtol=0, atol=1e-12)
+    spx = sel.kept_spx.values
+    np.testing.assert_allclose(spx[:, -1] / spx[:, 0] - 1, sel.spx_return.values[kept],
+                               rtol=0, atol=1e-12)
+    np.testing.assert_allclose(sel.kept_vix.max("day").values, sel.vix_max.values[kept],
+                               rtol=0, atol=1e-12)
+    assert (sel.kept_vix.values[:, 25] == 60).all()  # the shock
+
+
+def test_the_blotter_adds_up_to_the_cubes_pnl(cube):
+    frame = blotter.blotter_frame(cube)
+    assert sorted(frame.path.unique()) == list(range(18))  # both chunks
+    assert set(frame.strategy) == {"unhedged", "alvh"} and (frame.date == "").all()
+    trips = blotter.round_trips(frame)
+    sel = cube.sel(scenario="crash")
+    checked = 0
+    for (strategy, path), trades in frame.groupby(["strategy", "path"]):
+        row = sel.sel(strategy=strategy, path=path)
+        buys = trades[trades.action == "buy"]
+        # premium paid is the cube's hedge_premium, path by path (no marks involved)
+        assert -buys.cash_flow.sum() == pytest.approx(float(row.hedge_premium), abs=1e-12)
+        condor = trades[trades.instrument == blotter.CONDOR]
+        mine = trips[(trips.strategy == strategy) & (trips.path == path)
+                     & (trips.instrument == blotter.CONDOR)]
+        if mine.closed.all():  # no condor marked at the horizon: its trades are its P&L
+            assert condor.cash_flow.sum() == pytest.approx(float(row.condor_pnl), abs=1e-12)
+            assert -condor.cost.sum() == pytest.approx(float(row.spx_costs), abs=1e-12)
+            checked += 1
+        # quantities: every condor sold at open is bought back once, at its expiry or before
+        opened = condor[condor.action == "open"]
+        assert (opened.quantity < 0).all() and (opened.expiry_day > opened.day).all()
+        assert (condor.day <= condor.expiry_day).all()
+    assert checked >= 10
+    # a take-profit close happened and is counted in the statistics
+    stats = blotter.trade_statistics(cube)
+    tp = stats[(stats.strategy == "alvh") & (stats.exit_reason == "take profit")]
+    assert len(tp) == 1 and tp.win_rate.iloc[0] == 1.0  # bought back below the credit
+    total = stats[(stats.exit_reason == "all")]
+    assert (total.round_trips > 0).all()
+
+
+def test_trade_statistics_of_a_hand_made_blotter():
+    """Two condor round trips (+3, -1) and one VIX call still held: win rate 1/2, mean +1."""
+    rows = [  # path, day, instrument, action, reason, position, quantity, cash, cost
+        (0, 0, blotter.CONDOR, "open", "entry", 0, -2.0, 4.0, 0.5),
+        (0, 5, blotter.CONDOR, "close", "take profit", 0, 2.0, -0.4, 0.1),
+        (0, 6, blotter.CONDOR, "open", "entry", 1, -2.0, 4.0, 0.5),
+        (0, 9, blotter.CONDOR, "close", "stop", 1, 2.0, -4.2, 0.3),
+        (0, 9, "VIX call front", "buy", "entry", 2, 5.0, -1.0, 0.1),
+    ]
+    cols = list(zip(*rows, strict=True))
+    n = len(rows)
+    ds = xr.Dataset({
+        "trade_scenario": ("trade", np.array(["s"] * n, dtype=object)),
+        "trade_strategy": ("trade", np.array(["a"] * n, dtype=object)),
+        "trade_path": ("trade", np.array(cols[0])), "trade_day": ("trade", np.array(cols[1])),
+        "trade_instrument": ("trade", np.array(cols[2], dtype=object)),
+        "trade_action": ("trade", np.array(cols[3], dtype=object)),
+        "trade_reason": ("trade", np.array(cols[4], dtype=object)),
+        "trade_position": ("trade", np.array(cols[5])),
+        "trade_quantity": ("trade", np.array(cols[6])),
+        "trade_cash_flow": ("trade", np.array(cols[7])),
+        "trade_cost": ("trade", np.array(cols[8])),
+        "trade_strikes": (("trade", "leg"), np.full((n, 4), np.nan))})
+    stats = blotter.trade_statistics(ds).set_index(["instrument", "exit_reason"])
+    allc = stats.loc[(blotter.CONDOR, "all")]
+    assert allc.round_trips == 2 and allc.win_rate == 0.5
+    assert allc.total_pnl == pytest.approx(3.0 - 1.0) and allc.mean_pnl == pytest.approx(1.0)
+    assert stats.loc[(blotter.CONDOR, "stop")].total_pnl == pytest.approx(-1.0)
+    vix = stats.loc[("VIX call", "all")]
+    assert vix.round_trips == 0 and vix.open_at_horizon == 1 and np.isnan(vix.win_rate)
+
+
+def test_trade_log_paths_out_of_range_is_refused():
+    bad = DOC.replace("trade_log_paths: 18", "trade_log_paths: -1")
+    with pytest.raises(sim.ScenarioError, match="simulation.trade_log_paths"):
+        parse_scenario(bad)
+
+
+
