@@ -212,6 +212,10 @@ def _add_report(sub) -> None:
                      help="file format of the figures (default: png)")
     rep.add_argument("--dpi", type=int, default=150,
                      help="resolution of PNG figures, 30-1200 (default: 150)")
+    rep.add_argument("--html", nargs="?", const="", default=None, metavar="FILE.html",
+                     help="also write one self-contained HTML page (summary, trades, every "
+                          "figure inlined, claims if a claims.csv lies beside the cube, "
+                          "settings); default file: RESULTS_report.html beside the results")
 
 
 def _add_claims(sub) -> None:
@@ -332,12 +336,12 @@ def _cmd_replay(args) -> int:
         from simulator.common.files import atomic_path
         from simulator.report.history import history_figure
 
-        fig = history_figure(result, path, model, title=f"{plan.name}: {dates[0]} to "
-                                                         f"{dates[-1]}")
+        fig = history_figure(result, path, model, strategies=plan.strategies,
+                             title=f"{plan.name}: {dates[0]} to {dates[-1]}")
         target = Path(args.figure)
         target.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(target) as tmp:
-            fig.savefig(tmp, dpi=130, format=target.suffix.lstrip("."))
+            fig.savefig(tmp, dpi=130, format=target.suffix.lstrip("."), bbox_inches="tight")
         print(f"\nwrote {target}")
     if args.trades:
         print(f"\n{'date':<12}{'strategy':<18}{'action':<16}{'detail':<42}{'contracts':>10}"
@@ -691,6 +695,20 @@ def _cmd_report(args) -> int:
 
     paths += write_replay_figures(cube, out, fmt=args.figure_format, dpi=args.dpi)
     print(f"\n{len(paths)} figures in {out}/", file=chatter)
+    if "trade_day" in cube:  # simulation.trade_log_paths: the round trips of the blotter
+        from simulator.results.blotter import format_trade_statistics, trade_statistics
+
+        print("\n" + format_trade_statistics(trade_statistics(cube), int(
+            cube.attrs.get("simulation_trade_log_paths", 0))), file=chatter)
+    if args.html is not None:
+        from simulator.report.html import write_html
+
+        page = Path(args.html) if args.html else results.with_name(
+            results.stem + "_report.html")
+        if page.suffix.lower() not in (".html", ".htm"):
+            raise ValueError(f"--html {page}: give a file ending in .html")
+        write_html(cube, page, table, claims_csv=results.parent / "claims.csv")
+        print(f"wrote {page}", file=chatter)
     return EXIT_OK
 
 

@@ -342,13 +342,15 @@ def trade_statistics(cube):
 def format_trade_statistics(stats, n_paths: int) -> str:
     """The trade statistics as a text table (P&L in % of starting equity)."""
     head = (f"Trades of the blotter's {n_paths} path(s) per scenario: closed round trips "
-            "(premiums and costs); P&L in % of starting equity")
-    lines = [head, f"{'scenario':<14}{'strategy':<22}{'instrument':<17}{'exit':<28}"
+            "(premiums and costs); P&L in % of starting equity; open: held at the horizon")
+    ws = max([len("scenario"), *(len(x) for x in stats.scenario)]) + 2
+    wt = max([len("strategy"), *(len(x) for x in stats.strategy)]) + 2
+    lines = [head, f"{'scenario':<{ws}}{'strategy':<{wt}}{'instrument':<17}{'exit':<28}"
                    f"{'trips':>6}{'win %':>7}{'mean %':>9}{'total %':>9}{'open':>6}"]
     for r in stats.itertuples():
         win = "" if np.isnan(r.win_rate) else f"{100 * r.win_rate:.0f}"
         mean = "" if np.isnan(r.mean_pnl) else f"{100 * r.mean_pnl:.3f}"
-        lines.append(f"{r.scenario[:13]:<14}{r.strategy[:21]:<22}{r.instrument:<17}"
+        lines.append(f"{r.scenario:<{ws}}{r.strategy:<{wt}}{r.instrument:<17}"
                      f"{r.exit_reason[:27]:<28}{r.round_trips:>6}{win:>7}{mean:>9}"
                      f"{100 * r.total_pnl:>9.3f}{r.open_at_horizon or '':>6}")
     return "\n".join(lines)

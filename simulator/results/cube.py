@@ -27,6 +27,7 @@ trading_return         scenario, strategy, path           trading book P&L = tot
                                                           interest
 trading_monthly_pnl    scenario, strategy, path, month    trading book P&L of each month
 equity_q           scenario, strategy, quantile, day      quantiles of equity over paths
+trading_q          scenario, strategy, quantile, day      trading book: its quantiles
 layer_pnl          scenario, strategy, layer, path        VIX layer P&L incl. its costs
 hedge_premium      scenario, strategy, path               premium paid for VIX calls
 condor_pnl         scenario, strategy, path               condor P&L before costs
@@ -118,6 +119,8 @@ _ATTRS = {
                         "its end", "fraction of starting equity"),
     "equity_q": ("quantiles over paths of daily equity (1.0 at the start)",
                  "fraction of starting equity"),
+    "trading_q": (f"{_TRADING}; quantiles over paths of it by day (1.0 at the start)",
+                  "fraction of starting equity"),
     "layer_pnl": ("P&L of each VIX call layer: premium paid, sale and settlement proceeds, "
                   "commissions and half-spreads", "fraction of starting equity"),
     "hedge_premium": ("premium paid for VIX calls over the run (before costs)",
@@ -181,8 +184,9 @@ def event_window(equity: np.ndarray, vix: np.ndarray):
 def chunk_record(result, spx: np.ndarray, vix: np.ndarray,
                  event_rule: vol_events.VolEventConfig | None = None
                  ) -> tuple[dict, np.ndarray]:
-    """Per-path metrics of one evaluated chunk, and its equity as float32 (strategy, day,
-    path) for the quantiles by day (:func:`equity_quantiles` reads a block of days at once)."""
+    """Per-path metrics of one evaluated chunk, and its daily books as float32 (2 x strategy,
+    day, path: every strategy's account, then every strategy's trading book) for the quantiles
+    by day (:func:`equity_quantiles` reads a block of days at once)."""
     from simulator.strategy.engine import PNL_NAMES
 
     eq = result.equity  # (strategy, path, day)
@@ -225,7 +229,9 @@ def chunk_record(result, spx: np.ndarray, vix: np.ndarray,
     per_event = vol_events.book_metrics(book, result.hedge, found, rec["vol_events"])
     for name, values in zip(PER_EVENT, per_event, strict=True):
         rec[name] = values.astype(np.float32)
-    return rec, np.ascontiguousarray(eq.transpose(0, 2, 1), dtype=np.float32)
+    # account and trading book stacked (2 x strategy, day, path): the fans of both books
+    return rec, np.ascontiguousarray(np.concatenate([eq, book]).transpose(0, 2, 1),
+                                     dtype=np.float32)
 
 
 def equity_quantiles(equity_parts, quantiles, memory_bytes=128 * 2**20):
@@ -254,9 +260,10 @@ def equity_quantiles(equity_parts, quantiles, memory_bytes=128 * 2**20):
     return out
 
 
-def assemble(plan, records, equity_q: list[np.ndarray]):
+def assemble(plan, records, equity_q: list[np.ndarray], trading_q: list | None = None):
     """The cube from per-scenario iterables of chunk records (in path order, e.g. generators
-    reading checkpoint files) and (strategy, quantile, day) arrays."""
+    reading checkpoint files) and (strategy, quantile, day) arrays of the account's quantiles
+    (and of the trading book's, ``trading_q``)."""
     import xarray as xr
 
     from simulator.results.blotter import cube_variables
@@ -266,6 +273,9 @@ def assemble(plan, records, equity_q: list[np.ndarray]):
     coords = _coords(plan, n_months=data["monthly_return"][1].shape[-1])
     # the trade blotter and the sampled paths (simulation.trade_log_paths, keep_paths)
     more_data, more_coords = cube_variables(plan, extras)
+    if trading_q is not None:
+        more_data["trading_q"] = (("scenario", "strategy", "quantile", "day"),
+                                  np.stack(trading_q), _variable_attrs("trading_q"))
     return xr.Dataset(data | more_data, coords=coords | more_coords, attrs=_attrs(plan))
 
 

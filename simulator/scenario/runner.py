@@ -53,18 +53,19 @@ def resource_estimate(plan: RunPlan) -> tuple[int, int]:
     filled once from the checkpoints, plus the summary's per-field arrays (value, order and
     rank of about 8 fields per strategy). Measured (docs/performance.md): 1 scenario x 2
     strategies at 1,000,000 paths, summary included, peaks at 1.74 GiB resident; this gives
-    1.91 GiB. Disk: every chunk's float32 equity and records until the cube is written."""
+    1.91 GiB. Disk: every chunk's float32 books (account and trading) and records until
+    the cube is written."""
     cols = plan.n_days + 1
     n_strat = len(plan.strategies)
     chunk = min(plan.simulation.chunk_paths, plan.n_paths)
-    per_path_day = 3 * 8 + n_strat * (3 * 8 + 4)  # paths, curves, float32 equity
+    per_path_day = 3 * 8 + n_strat * (3 * 8 + 8)  # paths, curves, float32 books (two)
     chunk_work = chunk * cols * per_path_day
     records = plan.n_paths * (n_strat * (8 * 12 + 8 * (cols // 21) * 2 + 26 * 4)
                               + 8 * 5 + 8 * (cols // 21) + 4 * 4 * 5)  # + the path's own
     summary = n_strat * plan.n_paths * 8 * 24
     end_of_run = len(plan.scenarios) * records + summary
     memory = max(chunk_work, end_of_run) + (384 + 256) * 2**20
-    disk = len(plan.scenarios) * (n_strat * plan.n_paths * cols * 4 + records)
+    disk = len(plan.scenarios) * (n_strat * plan.n_paths * cols * 8 + records)
     return memory, disk
 
 
@@ -260,7 +261,7 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-EQUITY_LAYOUT = "strategy,day,path"  # of a checkpoint's float32 equity file
+EQUITY_LAYOUT = "book,strategy,day,path"  # of a checkpoint's float32 file: account, trading
 
 
 def save_unit(folder: Path, si: int, ci: int, record: dict, equity: np.ndarray) -> None:
@@ -461,13 +462,16 @@ def _run_units(plan, execute, folder, starts, out, resume, progress, on_unit, ov
             on_unit(si, ci)
 
     execute(plan, units, finish, progress)
-    quantiles = []
+    quantiles, trading_q = [], []
+    n_strat = len(plan.strategies)
     for si in range(len(plan.scenarios)):
         files = [folder / f"{_unit_name(si, ci)}_equity.npy" for ci in range(len(starts))]
-        quantiles.append(equity_quantiles(files, sim_cfg.quantiles))
+        both = equity_quantiles(files, sim_cfg.quantiles)  # accounts, then trading books
+        quantiles.append(both[:n_strat])
+        trading_q.append(both[n_strat:])
     # records are read one chunk at a time while the cube is filled (memory: the cube once)
     records = [_records_of(folder, si, len(starts)) for si in range(len(plan.scenarios))]
-    cube = assemble(plan, records, quantiles)
+    cube = assemble(plan, records, quantiles, trading_q)
     if summary and BASELINE in cube.strategy.values:
         from simulator.results.summary import SUMMARY_VARIABLE, summarize, summary_variable
 
