@@ -130,7 +130,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "path) with every per-path figure, or the summary (one row per scenario "
                     "and strategy, with bootstrap CIs).")
     exp.add_argument("results", metavar="RESULTS.nc")
-    exp.add_argument("--per", choices=("path", "summary"), default="path")
+    exp.add_argument("--per", choices=("path", "summary", "trades"), default="path",
+                     help="path (default), summary, or trades: the blotter of a run with "
+                          "simulation.trade_log_paths")
     exp.add_argument("--format", choices=("csv", "parquet"), default="csv")
     exp.add_argument("--out", metavar="FILE", default=None,
                      help="output file (default: RESULTS_PER.csv/.parquet beside the cube)")
@@ -825,7 +827,8 @@ def _cmd_export(args) -> int:
         try:
             import pyarrow  # noqa: F401
         except ImportError:
-            raise ValueError("--format parquet needs pyarrow (pip install pyarrow); "
+            raise ValueError("--format parquet needs pyarrow (pip install "
+                             "'alvh-simulator[parquet]', or pip install pyarrow); "
                              "--format csv needs nothing") from None
     out = Path(args.out) if args.out else results.with_name(
         f"{results.stem}_{args.per}.{args.format}")

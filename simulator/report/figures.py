@@ -333,7 +333,7 @@ def _place_labels(ax, texts, x, y) -> None:
 
     ax.figure.canvas.draw()  # final limits and tick labels before the labels are placed
     adjust_text(texts, x=np.asarray(x, float), y=np.asarray(y, float), ax=ax,
-                expand=(1.2, 1.4), min_arrow_len=8,
+                expand=(1.3, 1.7), min_arrow_len=8,
                 arrowprops={"arrowstyle": "-", "color": "0.5", "lw": 0.5})
 
 
@@ -466,8 +466,8 @@ def event_study(cube, scenario):
 
 def sampled_paths(cube, scenario, max_paths: int = 5):
     """The paths kept whole (``simulation.keep_paths``): S&P 500 and VIX, and each strategy's
-    trading book on the same paths (one colour per path), so a reader sees single paths, not
-    only quantiles."""
+    trading book and its VIX layers' P&L on the same paths (one colour per path), so a reader
+    sees single paths, not only quantiles."""
     plt = _plt()
     sel = cube.sel(scenario=scenario)
     n = min(sel.sizes["kept_path"], max_paths)
@@ -482,16 +482,16 @@ def sampled_paths(cube, scenario, max_paths: int = 5):
         axes[1, 0].plot(day, sel.kept_vix.values[i], color=colors[i], lw=1)
         for j, name in enumerate(names):
             book = (sel.kept_trading.sel(strategy=name).values[i] - 1) * 100
-            acct = (sel.kept_equity.sel(strategy=name).values[i] - 1) * 100
+            layers = sel.kept_hedge.sel(strategy=name).values[i] * 100
             axes[0, 1 + j].plot(day, book, color=colors[i], lw=1)
-            axes[1, 1 + j].plot(day, acct - book, color=colors[i], lw=1)
+            axes[1, 1 + j].plot(day, layers, color=colors[i], lw=1)
     axes[0, 0].set_ylabel("S&P 500")
     axes[1, 0].set_ylabel("VIX")
     axes[0, 0].legend(fontsize=7)
+    axes[0, 1].set_ylabel("trading book P&L (% of equity)")
+    axes[1, 1].set_ylabel("VIX layers' P&L, costs in (% of equity)")
     for j, name in enumerate(names):
         axes[0, 1 + j].set_title(strategy_label(name), fontsize=10)
-        axes[0, 1 + j].set_ylabel("trading book P&L (% of equity)")
-        axes[1, 1 + j].set_ylabel("interest earned (% of equity)")
         for ax in axes[:, 1 + j]:
             _percent_axis(ax.yaxis)
     for ax in axes.ravel():

@@ -50,7 +50,7 @@ def _markdown_tables(text: str) -> str:
     """The summary's Markdown (``format_summary(fmt="markdown")``: tables, then notes) as
     HTML."""
     parts, rows, notes = [], [], []
-    for line in text.splitlines() + [""]:
+    for line in [*text.splitlines(), ""]:
         if line.startswith("|"):
             cells = [c.strip() for c in line.strip().strip("|").split("|")]
             if not all(set(c) <= {"-", ":"} for c in cells):

@@ -504,14 +504,19 @@ def to_frame(cube, per: str = "path", variables=None, **summary_options):
     ``per="path"``: one row per (scenario, strategy, path) with every per-path variable (or
     ``variables``), the scenario-level ones (``spx_return``, ``vix_max``, ...) repeated for
     each strategy. ``per="summary"``: :func:`simulator.results.summary.summarize` (one row per
-    (scenario, strategy), with CIs; ``summary_options`` go to it).
+    (scenario, strategy), with CIs; ``summary_options`` go to it). ``per="trades"``: the trade
+    blotter, one row per trade (:func:`simulator.results.blotter.blotter_frame`).
     """
     if per == "summary":
         from simulator.results.summary import summarize
 
         return summarize(cube, **summary_options)
+    if per == "trades":  # the trade blotter (simulation.trade_log_paths)
+        from simulator.results.blotter import blotter_frame
+
+        return blotter_frame(cube)
     if per != "path":
-        raise ValueError(f"per={per!r}: allowed 'path' or 'summary'")
+        raise ValueError(f"per={per!r}: allowed 'path', 'summary' or 'trades'")
     names = [name for name, var in cube.data_vars.items()
              if "path" in var.dims and set(var.dims) <= PER_PATH_DIMS]
     if variables is not None:
