@@ -486,21 +486,56 @@ def _run_units(plan, execute, folder, starts, out, resume, progress, on_unit, ov
     return cube
 
 
-def run(path: str | Path, n_paths: int | None = None, seed: int | None = None, *,
+def run(path, n_paths: int | None = None, seed: int | None = None, *,
         out: str | Path | None = None, resume: bool = False, progress: bool = False,
         overwrite: bool = False, summary: bool = True, client=None):
-    """Run a scenario file and return its results cube (docs/design.md §4), with its summary
+    """Run a scenario and return its results cube (docs/design.md §4), with its summary
     table stored in it (``summary=False`` skips the bootstrap). ``client``: a
     ``dask.distributed.Client`` to run the units on its cluster (the same cube).
+
+    ``path``: a scenario file, a scenario as a dict (the file's sections, e.g. from
+    ``yaml.safe_load`` or built in a notebook), or a plan :func:`load_scenario` returned.
 
     >>> import simulator as sim
     >>> cube = sim.run("scenarios/quickstart.yaml", n_paths=2_000, seed=1)   # doctest: +SKIP
     >>> sim.summarize(cube)                                                  # doctest: +SKIP
+    >>> sim.run({"name": "mine", "simulation": {"paths": 500},               # doctest: +SKIP
+    ...          "strategies": {"unhedged": {"condor": {"preset": "monthly_16_delta"}}}})
 
     ``n_paths`` and ``seed`` override the file's ``simulation.paths`` and ``seed``. With
     ``out`` the cube is also written there (NetCDF, atomically); ``resume=True`` continues an
     interrupted run with the same ``out`` from its checkpoints.
     """
-    plan = load_scenario(path, n_paths=n_paths, seed=seed)
+    plan = as_plan(path, n_paths=n_paths, seed=seed)
     return run_plan(plan, out=out, resume=resume, progress=progress, overwrite=overwrite,
                     summary=summary, client=client)
+
+
+def as_plan(scenario, *, n_paths: int | None = None, seed: int | None = None) -> RunPlan:
+    """A validated plan from a scenario file's path, a dict of its sections, or a plan (with
+    ``n_paths``/``seed`` applied: the plan's own text is validated again with them)."""
+    from collections.abc import Mapping
+
+    import yaml
+
+    from simulator.scenario.loader import parse_scenario
+
+    if isinstance(scenario, RunPlan):
+        if n_paths is None and seed is None:
+            return scenario
+        source = Path(scenario.source)
+        return parse_scenario(scenario.text, source=scenario.source,
+                              base_dir=source.parent if source.parent.is_dir() else None,
+                              n_paths=n_paths, seed=seed)
+    if isinstance(scenario, Mapping):
+        try:
+            text = yaml.safe_dump(dict(scenario), sort_keys=False)
+        except yaml.YAMLError as err:
+            raise TypeError(f"the scenario dict holds a value YAML cannot write: {err}") \
+                from None
+        return parse_scenario(text, source="<dict>", base_dir=Path.cwd(), n_paths=n_paths,
+                              seed=seed)
+    if isinstance(scenario, str | Path):
+        return load_scenario(scenario, n_paths=n_paths, seed=seed)
+    raise TypeError(f"run: give a scenario file, a dict of its sections or a loaded scenario "
+                    f"(load_scenario), not {type(scenario).__name__}")
