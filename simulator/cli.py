@@ -849,8 +849,25 @@ def _cmd_curve(args) -> int:
     names = args.model or ["svcj_default", "svcj_2f_default", "svcj_2f_calibrated"]
     if args.paths < 0:
         raise ValueError(f"--paths {args.paths}: give 0 (no path facts) or more")
-    print(format_comparison([load_model(n) for n in names], path_facts=args.paths > 0,
-                            n_paths=max(args.paths, 1)))
+    models = [load_model(n) for n in names]
+    from tqdm import tqdm
+
+    # a bar on stderr (the table alone goes to stdout); -q: none
+    total = len(models) * (1 + (args.paths > 0)) + 1
+    with tqdm(total=total, unit="step", file=sys.stderr, disable=args.quiet, leave=False,
+              bar_format="{desc}: {n_fmt}/{total_fmt} [{elapsed}<{remaining}]") as bar:
+        started = []
+
+        def step(label: str) -> None:
+            if started:
+                bar.update(1)
+            started.append(label)
+            bar.set_description_str(label)
+
+        text = format_comparison(models, path_facts=args.paths > 0,
+                                 n_paths=max(args.paths, 1), on_step=step)
+        bar.update(1)
+    print(text)
     return EXIT_OK
 
 

@@ -81,3 +81,15 @@ def test_compare_refuses_cubes_of_other_paths(cubes):
     shock = {**DOC, "scenarios": {"crash": {"shocks": [{"day": 12, "spx_return": -0.08}]}}}
     with pytest.raises(NotComparableError, match="scenario crash: the paths differ"):
         sim.compare(base, sim.run(shock, summary=False))
+
+
+def test_alvh_curve_shows_progress_on_stderr_unless_quiet(capsys):
+    from simulator.cli import main
+
+    assert main(["curve", "--paths", "0", "--model", "svcj_default"]) == 0
+    out, err = capsys.readouterr()
+    assert "VX1 RMSE" in out and "svcj_default: curve" in err and "market facts: 1/2" in err
+    assert "step" not in out and "svcj_default: curve" not in out  # the table alone
+    assert main(["curve", "--paths", "0", "--model", "svcj_default", "-q"]) == 0
+    out, err = capsys.readouterr()
+    assert "VX1 RMSE" in out and err == ""
