@@ -39,7 +39,11 @@ trade_vix          trade           VIX close of the day
 
 Sampled paths (``kept_path`` = 0 .. keep_paths - 1): ``kept_spx``, ``kept_vix``, ``kept_v``,
 ``kept_m`` (scenario, kept_path, day) and ``kept_equity``, ``kept_trading``, ``kept_hedge``
-(scenario, strategy, kept_path, day): the path and both books of every strategy.
+(scenario, strategy, kept_path, day): the path and both books of every strategy; on simulated
+paths also the book's exposures at each close, ``kept_delta`` (P&L of a 1 % S&P 500 rise),
+``kept_vega`` (of a 1 vol-point rise of the variance curve) and ``kept_vix_delta`` (of a
+1-point VIX rise), from the plain-Python twin replaying the path with the day loop's positions
+(:func:`kept_exposures`; history runs have none: the twin knows no exchange calendar).
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ TRADE_FIELDS = ("path", "day", "instrument", "action", "reason", "position", "st
                 "expiry_day", "quantity", "price", "cash_flow", "cost", "spx", "vix")
 KEPT_PATH_FIELDS = ("spx", "vix", "v", "m")
 KEPT_BOOK_FIELDS = ("equity", "trading", "hedge")
+KEPT_EXPOSURE_FIELDS = ("delta", "vega", "vix_delta")
 
 _ATTRS = {
     "trade_strategy": ("strategy label of the trade", None),
@@ -82,6 +87,12 @@ _ATTRS = {
     "kept_equity": ("account equity on the sampled path (1.0 at the start)", "1"),
     "kept_trading": ("trading book on the sampled path: the account less interest", "1"),
     "kept_hedge": ("the VIX layers' cumulative P&L on the sampled path, costs in", "1"),
+    "kept_delta": ("the book's delta at the close: P&L of a 1 % S&P 500 rise (fraction of "
+                   "starting equity; simulated paths)", "1"),
+    "kept_vega": ("the book's vega at the close: P&L of a 1 vol-point rise of the variance "
+                  "curve (sqrt v and sqrt m; fraction of starting equity)", "1"),
+    "kept_vix_delta": ("the book's VIX delta at the close: P&L of a 1-point VIX rise through "
+                       "the spot variance (fraction of starting equity)", "1"),
 }
 
 
@@ -206,6 +217,32 @@ def chunk_extras(plan, engine, paths, result, start: int) -> dict:
             out[f"kept_{name}"] = np.asarray(values[:kept], dtype=float)
         for name in KEPT_BOOK_FIELDS:
             out[f"kept_{name}"] = np.asarray(getattr(result, name)[:, :kept], dtype=float)
+        if getattr(paths, "dates", None) is None:  # the twin knows no exchange calendar
+            out |= kept_exposures(engine, paths.spx[:kept], paths.v[:kept], m[:kept],
+                                  paths.vix[:kept], result.trading[:, :kept])
+    return out
+
+
+def kept_exposures(engine, spx, v, m, vix, trading) -> dict:
+    """Each strategy's delta, vega and VIX delta by day on the kept paths (arrays (strategy,
+    path, day)): the plain-Python twin replays each path, holding the day loop's positions
+    (its trading book checked against the kernel's), and reprices its book with bumped
+    states (:func:`simulator.strategy.reference.position_exposures`)."""
+    from simulator.strategy.reference import EXPOSURES, reference_strategy
+
+    n_strat, n_paths, n_cols = trading.shape
+    out = {f"kept_{key}": np.zeros((n_strat, n_paths, n_cols)) for key in EXPOSURES}
+    for k, name in enumerate(engine.names):
+        for i in range(n_paths):
+            found: dict = {}
+            ref = reference_strategy(engine, name, spx[i], v[i], m[i], vix[i],
+                                     exposures=found)
+            gap = float(np.max(np.abs(ref.trading - trading[k, i])))
+            if gap > 1e-9:  # tests/test_reference.py holds them to 1e-11
+                raise RuntimeError(f"strategy {name}, kept path {i}: the Python twin's "
+                                   f"trading book is {gap:.2e} away from the kernel's")
+            for key in EXPOSURES:
+                out[f"kept_{key}"][k, i] = found[key]
     return out
 
 
@@ -259,7 +296,8 @@ def cube_variables(plan, extras: list[list[dict]]) -> tuple[dict, dict]:
             data[f"kept_{name}"] = (("scenario", "kept_path", "day"), np.stack(
                 [np.concatenate([p[f"kept_{name}"] for p in parts if f"kept_{name}" in p])
                  for parts in extras]))
-        for name in KEPT_BOOK_FIELDS:
+        fields = KEPT_BOOK_FIELDS + (KEPT_EXPOSURE_FIELDS if not history else ())
+        for name in fields:
             data[f"kept_{name}"] = (("scenario", "strategy", "kept_path", "day"), np.stack(
                 [np.concatenate([p[f"kept_{name}"] for p in parts if f"kept_{name}" in p],
                                 axis=1) for parts in extras]))
