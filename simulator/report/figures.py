@@ -466,14 +466,17 @@ def event_study(cube, scenario):
 
 def sampled_paths(cube, scenario, max_paths: int = 5):
     """The paths kept whole (``simulation.keep_paths``): S&P 500 and VIX, and each strategy's
-    trading book and its VIX layers' P&L on the same paths (one colour per path), so a reader
-    sees single paths, not only quantiles."""
+    trading book, its VIX layers' P&L and (simulated runs) its delta and VIX delta on the same
+    paths (one colour per path), so a reader sees single paths, not only quantiles."""
     plt = _plt()
     sel = cube.sel(scenario=scenario)
     n = min(sel.sizes["kept_path"], max_paths)
     names = [BASELINE, *_hedged(cube, 2)]
-    fig, axes = plt.subplots(2, 1 + len(names), figsize=(4.0 * (1 + len(names)), 6.4),
-                             sharex=True, squeeze=False)
+    greeks = "kept_delta" in sel  # simulated runs: the book's exposures by day
+    rows = 3 if greeks else 2
+    fig, axes = plt.subplots(rows, 1 + len(names), figsize=(4.0 * (1 + len(names)),
+                                                            3.2 * rows), sharex=True,
+                             squeeze=False)
     day = sel.day.values
     colors = [PALETTE[i % len(PALETTE)] for i in range(n)]
     for i in range(n):
@@ -485,11 +488,22 @@ def sampled_paths(cube, scenario, max_paths: int = 5):
             layers = sel.kept_hedge.sel(strategy=name).values[i] * 100
             axes[0, 1 + j].plot(day, book, color=colors[i], lw=1)
             axes[1, 1 + j].plot(day, layers, color=colors[i], lw=1)
+            if greeks:
+                one = sel.sel(strategy=name, kept_path=sel.kept_path.values[i])
+                axes[2, 1 + j].plot(day, one.kept_delta.values * 100, color=colors[i], lw=1,
+                                    label="delta: 1 % S&P 500 rise" if i == 0 else None)
+                axes[2, 1 + j].plot(day, one.kept_vix_delta.values * 100, color=colors[i],
+                                    lw=1, ls="--",
+                                    label="VIX delta: 1-point VIX rise" if i == 0 else None)
     axes[0, 0].set_ylabel("S&P 500")
     axes[1, 0].set_ylabel("VIX")
     axes[0, 0].legend(fontsize=7)
     axes[0, 1].set_ylabel("trading book P&L (% of equity)")
     axes[1, 1].set_ylabel("VIX layers' P&L, costs in (% of equity)")
+    if greeks:
+        axes[2, 1].set_ylabel("P&L of the move (% of equity)")
+        axes[2, 1].legend(fontsize=7)
+        axes[2, 0].set_visible(False)
     for j, name in enumerate(names):
         axes[0, 1 + j].set_title(strategy_label(name), fontsize=10)
         for ax in axes[:, 1 + j]:
@@ -497,10 +511,15 @@ def sampled_paths(cube, scenario, max_paths: int = 5):
     for ax in axes.ravel():
         _mark_stress(ax, cube, scenario)
         ax.grid(alpha=0.3)
-    for ax in axes[1]:
+    for ax in axes[-1]:
         ax.set_xlabel("trading day")
+    axes[1, 0].set_xlabel("trading day")
+    if greeks:
+        for ax in axes[2, 1:]:
+            _percent_axis(ax.yaxis)
     return _finish(fig, cube, scenario, f"{n} sampled paths: the market and each book on "
-                                        "the same paths")
+                   "the same paths" + (", with the book's exposures at each close" if greeks
+                                       else ""))
 
 
 def write_figures(cube, out_dir: str | Path, table=None, *, fmt: str = "png",
