@@ -292,3 +292,29 @@ def test_kept_exposures_match_repricing_the_blotters_positions(cube):
     # the hedge's VIX calls: more VIX delta than the condor alone on most kept days
     assert (sel.kept_vix_delta.sel(strategy="alvh") > sel.kept_vix_delta.sel(
         strategy="unhedged")).mean() > 0.9
+
+
+def test_history_blotter_has_dates_and_the_exchanges_expiries():
+    """On real history the blotter carries each trade's date; positions held to expiry close
+    on the expiry day the exchange calendar gave them; the twin knows no calendar, so the
+    kept path has no exposures."""
+    import yaml
+
+    from simulator.data import resolve_scenario
+
+    doc = yaml.safe_load(resolve_scenario("history_covid").read_text())
+    doc["simulation"] = {**(doc.get("simulation") or {}), "trade_log_paths": 1,
+                         "keep_paths": 1}
+    cube = sim.run(doc, summary=False)
+    frame = blotter.blotter_frame(cube)
+    dates = cube.date.values
+    assert (frame.date.values == dates[frame.day.values]).all()
+    held = frame[frame.reason == "expiry"]
+    assert len(held) > 0 and (held.day == held.expiry_day).all()
+    assert (frame.expiry_day >= frame.day).all()
+    sel = cube.isel(scenario=0, path=0)
+    for strategy, trades in frame.groupby("strategy"):
+        premium = -trades[trades.action == "buy"].cash_flow.sum()
+        assert premium == pytest.approx(float(sel.hedge_premium.sel(strategy=strategy)),
+                                        abs=1e-12)
+    assert "kept_trading" in cube and "kept_delta" not in cube
