@@ -709,7 +709,10 @@ def _cmd_report(args) -> int:
             results.stem + "_report.html")
         if page.suffix.lower() not in (".html", ".htm"):
             raise ValueError(f"--html {page}: give a file ending in .html")
-        write_html(cube, page, table, claims_csv=results.parent / "claims.csv")
+        # the PNGs just written are inlined as they are (other formats: drawn again as PNG)
+        write_html(cube, page, table, claims_csv=results.parent / "claims.csv",
+                   figures=[p for p in paths if p.suffix == ".png"]
+                   if args.figure_format == "png" else None)
         print(f"wrote {page}", file=chatter)
     return EXIT_OK
 

@@ -318,3 +318,4 @@ def test_history_blotter_has_dates_and_the_exchanges_expiries():
         assert premium == pytest.approx(float(sel.hedge_premium.sel(strategy=strategy)),
                                         abs=1e-12)
     assert "kept_trading" in cube and "kept_delta" not in cube
+    assert "exchange calendar" in cube.kept_trading.attrs["exposures"]

@@ -69,7 +69,8 @@ def page(tmp_path_factory):
     folder = tmp_path_factory.mktemp("html")
     results = write_cube(run_plan(parse_scenario(DOC)), folder / "run.nc")
     (folder / "claims.csv").write_text("claim,verdict\nC1,supported\n")
-    assert main(["report", str(results), "--out", str(folder / "figs"), "--html"]) == 0
+    assert main(["report", str(results), "--out", str(folder / "figs"), "--dpi", "60",
+                 "--html"]) == 0
     return folder / "run_report.html"
 
 

@@ -153,8 +153,11 @@ def _trades(cube, max_rows: int = 40) -> str:
             "(all of them: the cube's trade_* variables)</h3>\n" + _table(blot))
 
 
-def render_html(cube, table=None, *, claims_csv: Path | None = None, dpi: int = 100) -> str:
-    """The page as a string (see the module's docstring)."""
+def render_html(cube, table=None, *, claims_csv: Path | None = None, dpi: int = 100,
+                figures: list | None = None) -> str:
+    """The page as a string (see the module's docstring). ``figures``: PNG files of
+    :func:`write_figures` already written for this cube (``alvh report``), inlined as they
+    are; otherwise they are drawn at ``dpi``."""
     from simulator.report.figures import footnote, scenario_words, write_figures
     from simulator.results.summary import format_summary, summarize
 
@@ -168,7 +171,8 @@ def render_html(cube, table=None, *, claims_csv: Path | None = None, dpi: int = 
     body += ["<h2>Summary</h2>", _markdown_tables(format_summary(table, fmt="markdown"))]
     body.append(_claims(claims_csv))
     with tempfile.TemporaryDirectory(prefix="alvh-html-") as tmp:
-        paths = write_figures(cube, tmp, table, fmt="png", dpi=dpi)
+        paths = [Path(p) for p in figures] if figures is not None else \
+            write_figures(cube, tmp, table, fmt="png", dpi=dpi)
         body.append("<h2>Figures</h2>")
         for scenario in (str(s) for s in cube.scenario.values):
             body.append(f"<h3>{html.escape(scenario_words(cube, scenario))}</h3>")
@@ -189,12 +193,13 @@ def render_html(cube, table=None, *, claims_csv: Path | None = None, dpi: int = 
 
 
 def write_html(cube, path: str | Path, table=None, *, claims_csv: Path | None = None,
-               dpi: int = 100) -> Path:
-    """Write the page atomically to ``path``; returns it."""
+               dpi: int = 100, figures: list | None = None) -> Path:
+    """Write the page atomically to ``path``; returns it (arguments as
+    :func:`render_html`)."""
     from simulator.common.files import atomic_path
 
     path = Path(path)
-    text = render_html(cube, table, claims_csv=claims_csv, dpi=dpi)
+    text = render_html(cube, table, claims_csv=claims_csv, dpi=dpi, figures=figures)
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp:
         Path(tmp).write_text(text, encoding="utf-8")

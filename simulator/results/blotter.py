@@ -310,6 +310,9 @@ def cube_variables(plan, extras: list[list[dict]]) -> tuple[dict, dict]:
         attrs = {"long_name": text}
         if units is not None:
             attrs["units"] = units
+        if key == "kept_trading" and history:  # said where a reader of the cube looks
+            attrs["exposures"] = ("none on real history: the plain-Python twin that reprices "
+                                  "the book knows no exchange calendar")
         out[key] = (dims, values, attrs)
     return out, coords
 
