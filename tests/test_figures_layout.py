@@ -28,6 +28,15 @@ sweep: {alvh.hedge.budget_annual: [0.005, 0.01, 0.02]}
 """
 
 
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Each test's figures are closed after it (pyplot keeps them; more than 20 open warn)."""
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
 @pytest.fixture(scope="module")
 def cube():
     return run_plan(parse_scenario(DOC))
