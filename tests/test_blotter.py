@@ -197,10 +197,13 @@ def test_trade_statistics_of_a_hand_made_blotter():
     assert vix.round_trips == 0 and vix.open_at_horizon == 1 and np.isnan(vix.win_rate)
 
 
-def test_trade_log_paths_out_of_range_is_refused():
-    bad = DOC.replace("trade_log_paths: 18", "trade_log_paths: -1")
-    with pytest.raises(sim.ScenarioError, match="simulation.trade_log_paths"):
-        parse_scenario(bad)
+def test_trade_log_and_kept_paths_out_of_range_are_refused():
+    for field, value in (("trade_log_paths", -1), ("trade_log_paths", 101),
+                         ("keep_paths", 101)):
+        bad = DOC.replace("trade_log_paths: 18", "trade_log_paths: 2").replace(
+            "keep_paths: 17", "keep_paths: 2").replace(f"{field}: 2", f"{field}: {value}")
+        with pytest.raises(sim.ScenarioError, match=f"simulation.{field}.*100"):
+            parse_scenario(bad)
 
 
 
