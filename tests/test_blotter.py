@@ -86,6 +86,19 @@ def test_twin_trades_match_the_kernel_log_and_add_up_to_its_pnl():
             np.testing.assert_array_equal(res.counts[k, i], ref.counts, err_msg=where)
     # the comparison saw every kind of trade and positions open at the horizon
     assert kinds_seen >= {"condor_open", "condor_close", "hedge_buy", "hedge_sell", "mark"}
+    # the blotter's expiries: a position held to expiry closes on its expiry day; a tranche
+    # re-struck on the term-structure signal keeps the expiry of the one it replaces
+    rows = blotter.trade_rows(engine, res.trades)
+    closes = rows["reason"] == "expiry"
+    assert closes.any() and (rows["day"][closes] == rows["expiry_day"][closes]).all()
+    assert (rows["day"] <= rows["expiry_day"]).all()
+    restruck = np.flatnonzero(rows["reason"] == "re-strike (term structure)")
+    assert restruck.size > 0
+    for i in restruck:
+        same = np.flatnonzero((rows["strategy"] == rows["strategy"][i])
+                              & (rows["path"] == rows["path"][i]) & (rows["day"] == rows["day"][i])
+                              & (rows["action"] == "open"))
+        assert any(rows["expiry_day"][j] == rows["expiry_day"][i] for j in same)
 
 
 def engine_max_log() -> int:

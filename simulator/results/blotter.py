@@ -96,7 +96,7 @@ _ATTRS = {
 }
 
 
-def trade_rows(engine, trades, *, n_cols: int, schedule=None, path_offset: int = 0) -> dict:
+def trade_rows(engine, trades, *, schedule=None, path_offset: int = 0) -> dict:
     """The blotter rows of one evaluation's trade log (:class:`TradeEvent` list, sorted by
     path, strategy, day): a dict of equal-length arrays (``strategy`` and the
     :data:`TRADE_FIELDS`). ``schedule``: the run's :class:`ExpirySchedule` (history runs),
@@ -121,7 +121,7 @@ def trade_rows(engine, trades, *, n_cols: int, schedule=None, path_offset: int =
         if e.action in ("condor open", "VIX call buy"):
             before = current.get(key)
             if condor:
-                if before is not None and before[2] <= 0 and before[1] >= e.day \
+                if before is not None and before[2] <= 1e-12 and before[1] >= e.day \
                         and _same_day_restrike(rows, before[0], e.day):
                     expiry = before[1]  # a re-struck tranche keeps its expiry
                 elif schedule is not None and schedule.condor_days.shape[-1] > 0:
@@ -204,8 +204,7 @@ def chunk_extras(plan, engine, paths, result, start: int) -> dict:
         schedule = None
         if getattr(paths, "dates", None) is not None:
             schedule = engine.schedule(paths.dates, n, paths.spx.shape[1])
-        rows = trade_rows(engine, result.trades, n_cols=paths.spx.shape[1],
-                          schedule=schedule, path_offset=start)
+        rows = trade_rows(engine, result.trades, schedule=schedule, path_offset=start)
         if schedule is not None and len(rows["day"]):
             rows["date"] = np.asarray(paths.dates)[rows["path"] - start, rows["day"]].astype(str)
         out |= {f"blotter_{k}": v for k, v in rows.items()}
