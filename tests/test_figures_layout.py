@@ -117,7 +117,12 @@ def test_every_footnote_and_legend_fits_the_figure(cube, table):
         renderer = fig.canvas.get_renderer()
         note = fig.texts[-1]
         assert "paths x 63 trading days" in note.get_text()
-        assert _inside(note.get_window_extent(renderer), fig.bbox), fig._suptitle.get_text()
+        box = note.get_window_extent(renderer)
+        assert _inside(box, fig.bbox), fig._suptitle.get_text()
+        for ax in fig.axes:  # no axis label runs into the footnote
+            if ax.get_visible() and ax.get_ylabel():
+                label = ax.yaxis.label.get_window_extent(renderer)
+                assert not label.overlaps(box), (fig._suptitle.get_text(), ax.get_ylabel())
 
 
 def test_replay_puts_index_baselines_on_their_own_panel():

@@ -142,8 +142,23 @@ def footnote(cube) -> str:
                                if history else ". Prices under Q, paths under P.")
 
 
+def _wrap_ylabels(fig, share: float = 0.75) -> None:
+    """A y label longer than its axes is tall runs into the footnote: wrap it to lines of
+    about ``share`` of the axes' height (a character of the label's font is about 0.55 em)."""
+    for ax in fig.axes:
+        label = ax.yaxis.label
+        text = label.get_text()
+        if not text or "\n" in text:
+            continue
+        height_pt = ax.get_position().height * fig.get_figheight() * 72
+        fits = int(share * height_pt / (0.55 * label.get_fontsize()))
+        if len(text) > fits > 10:
+            label.set_text(textwrap.fill(text, fits))
+
+
 def _finish(fig, cube, scenario, what: str, bottom: float = 0.10):
     _set_titles(fig, what, cube, scenario)
+    _wrap_ylabels(fig)
     # wrapped to the figure's width (about 2.1 characters of 7 pt text per 10 points), so a
     # long footnote takes a second line instead of running off the edge
     width = int(fig.get_figwidth() * 72 / 7 * 2.1 * 0.95)
@@ -318,7 +333,8 @@ def frontier(cube, scenario, table, cost_scenario=None):
         ax.grid(alpha=0.3)
         ax.margins(x=0.15, y=0.12)  # room for the labels inside the axes
         ax.legend(fontsize=8, loc="lower right")
-        _place_labels(ax, texts, x, y)
+        finite = np.isfinite(x + y)
+        _place_labels(ax, texts, x[finite], y[finite])
     what = ("What each hedge costs and what it buys" if cost_scenario is None else
             f"What each hedge costs in {cost_scenario} and buys in {scenario}")
     return _finish(fig, cube, scenario, what)
