@@ -6,7 +6,8 @@ Public names (docs/design.md §6)::
     model = sim.load_model("svcj_default")
     paths = sim.simulate_paths(model, n_paths=10_000, n_days=252, seed=7, measure="P")
     pricer = sim.Pricer(model)   # prices under Q (builds the pricing tables once)
-    cube = sim.run("scenarios/quickstart.yaml", n_paths=2_000, seed=1)
+    cube = sim.run("scenarios/quickstart.yaml", n_paths=2_000, seed=1)   # or a dict
+    diff = sim.compare(cube, other_cube)   # the same paths: paired differences with CIs
     print(sim.format_summary(sim.summarize(cube)))
     fit = sim.calibrate("svcj2", "2017-01-03", "2017-12-29")   # docs/calibration.md
 
@@ -36,6 +37,7 @@ _LAZY = {
     "summarize": "simulator.results.summary",
     "format_summary": "simulator.results.summary",
     "open_cube": "simulator.results.cube",
+    "compare": "simulator.results.compare",
     "to_frame": "simulator.results.cube",
     "calibrate": "simulator.calibration",
 }
@@ -48,6 +50,7 @@ __all__ = [
     "Pricer",
     "ScenarioError",
     "calibrate",
+    "compare",
     "format_summary",
     "load_model",
     "load_scenario",
@@ -70,6 +73,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from simulator.model.paths import simulate_paths
     from simulator.model.presets import load_model, preset_names
     from simulator.pricing.pricer import Pricer
+    from simulator.results.compare import compare
     from simulator.results.cube import open_cube, to_frame
     from simulator.results.summary import format_summary, summarize
     from simulator.scenario.errors import ScenarioError

@@ -132,7 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "path) with every per-path figure, or the summary (one row per scenario "
                     "and strategy, with bootstrap CIs).")
     exp.add_argument("results", metavar="RESULTS.nc")
-    exp.add_argument("--per", choices=("path", "summary"), default="path")
+    exp.add_argument("--per", choices=("path", "summary", "trades"), default="path",
+                     help="path (default), summary, or trades: the blotter of a run with "
+                          "simulation.trade_log_paths")
     exp.add_argument("--format", choices=("csv", "parquet"), default="csv")
     exp.add_argument("--out", metavar="FILE", default=None,
                      help="output file (default: RESULTS_PER.csv/.parquet beside the cube)")
@@ -229,6 +231,10 @@ def _add_report(sub) -> None:
                      help="file format of the figures (default: png)")
     rep.add_argument("--dpi", type=int, default=150,
                      help="resolution of PNG figures, 30-1200 (default: 150)")
+    rep.add_argument("--html", nargs="?", const="", default=None, metavar="FILE.html",
+                     help="also write one self-contained HTML page (summary, trades, every "
+                          "figure inlined, claims if a claims.csv lies beside the cube, "
+                          "settings); default file: RESULTS_report.html beside the results")
 
 
 def _add_claims(sub) -> None:
@@ -353,12 +359,12 @@ def _cmd_replay(args) -> int:
         from simulator.common.files import atomic_path
         from simulator.report.history import history_figure
 
-        fig = history_figure(result, path, model, title=f"{plan.name}: {dates[0]} to "
-                                                         f"{dates[-1]}")
+        fig = history_figure(result, path, model, strategies=plan.strategies,
+                             title=f"{plan.name}: {dates[0]} to {dates[-1]}")
         target = Path(args.figure)
         target.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(target) as tmp:
-            fig.savefig(tmp, dpi=130, format=target.suffix.lstrip("."))
+            fig.savefig(tmp, dpi=130, format=target.suffix.lstrip("."), bbox_inches="tight")
         print(f"\nwrote {target}")
     if args.trades:
         print(f"\n{'date':<12}{'strategy':<18}{'action':<16}{'detail':<42}{'contracts':>10}"
@@ -811,6 +817,23 @@ def _cmd_report(args) -> int:
 
     paths += write_replay_figures(cube, out, fmt=args.figure_format, dpi=args.dpi)
     print(f"\n{len(paths)} figures in {out}/", file=chatter)
+    if "trade_day" in cube:  # simulation.trade_log_paths: the round trips of the blotter
+        from simulator.results.blotter import format_trade_statistics, trade_statistics
+
+        print("\n" + format_trade_statistics(trade_statistics(cube), int(
+            cube.attrs.get("simulation_trade_log_paths", 0))), file=chatter)
+    if args.html is not None:
+        from simulator.report.html import write_html
+
+        page = Path(args.html) if args.html else results.with_name(
+            results.stem + "_report.html")
+        if page.suffix.lower() not in (".html", ".htm"):
+            raise ValueError(f"--html {page}: give a file ending in .html")
+        # the PNGs just written are inlined as they are (other formats: drawn again as PNG)
+        write_html(cube, page, table, claims_csv=results.parent / "claims.csv",
+                   figures=[p for p in paths if p.suffix == ".png"]
+                   if args.figure_format == "png" else None)
+        print(f"wrote {page}", file=chatter)
     return EXIT_OK
 
 
@@ -927,7 +950,8 @@ def _cmd_export(args) -> int:
         try:
             import pyarrow  # noqa: F401
         except ImportError:
-            raise ValueError("--format parquet needs pyarrow (pip install pyarrow); "
+            raise ValueError("--format parquet needs pyarrow (pip install "
+                             "'alvh-simulator[parquet]', or pip install pyarrow); "
                              "--format csv needs nothing") from None
     out = Path(args.out) if args.out else results.with_name(
         f"{results.stem}_{args.per}.{args.format}")
@@ -948,8 +972,25 @@ def _cmd_curve(args) -> int:
     names = args.model or ["svcj_default", "svcj_2f_default", "svcj_2f_calibrated"]
     if args.paths < 0:
         raise ValueError(f"--paths {args.paths}: give 0 (no path facts) or more")
-    print(format_comparison([load_model(n) for n in names], path_facts=args.paths > 0,
-                            n_paths=max(args.paths, 1)))
+    models = [load_model(n) for n in names]
+    from tqdm import tqdm
+
+    # a bar on stderr (the table alone goes to stdout); -q: none
+    total = len(models) * (1 + (args.paths > 0)) + 1
+    with tqdm(total=total, unit="step", file=sys.stderr, disable=args.quiet, leave=False,
+              bar_format="{desc}: {n_fmt}/{total_fmt} [{elapsed}<{remaining}]") as bar:
+        started = []
+
+        def step(label: str) -> None:
+            if started:
+                bar.update(1)
+            started.append(label)
+            bar.set_description_str(label)
+
+        text = format_comparison(models, path_facts=args.paths > 0,
+                                 n_paths=max(args.paths, 1), on_step=step)
+        bar.update(1)
+    print(text)
     return EXIT_OK
 
 

@@ -327,12 +327,22 @@ def path_report(model: Model, n_paths: int = 400, years: int = 10, seed: int = 3
 
 
 def format_comparison(models: list[Model], *, path_facts: bool = True, n_paths: int = 400,
-                      years: int = 9) -> str:
-    """Market against each model, one row a figure (what ``alvh curve`` prints)."""
+                      years: int = 9, on_step=None) -> str:
+    """Market against each model, one row a figure (what ``alvh curve`` prints).
+
+    ``on_step(label)`` is called before each of the ``len(models) * (1 + path_facts) + 1``
+    steps (each model's curve, its paths, the market's facts): a progress bar's hook."""
+    step = on_step or (lambda label: None)
     curve = market_curve()
-    reports = [curve_report(m, curve) for m in models]
-    paths = [path_report(m, n_paths=n_paths, years=years) for m in models] if path_facts \
-        else []
+    reports = []
+    for m in models:
+        step(f"{m.name or 'model'}: curve")
+        reports.append(curve_report(m, curve))
+    paths = []
+    for m in models if path_facts else []:
+        step(f"{m.name or 'model'}: {n_paths} paths")
+        paths.append(path_report(m, n_paths=n_paths, years=years))
+    step("market facts")
     market = market_path_facts()
     names = [m.name or "model" for m in models]
     rows = [("figure", "market", *names)]

@@ -24,6 +24,7 @@ from simulator.common.conventions import BASELINE
 MAX_LINES = 6
 EVENT_TOP_SHARE = 0.10  # the event study follows the paths with the largest VIX spikes
 MIN_DISTRIBUTION_PATHS = 20  # fewer paths (a single real window) have no drawdown tail to draw
+MIN_BAND_PATHS = 8  # the event study draws its 25-75 % band over at least this many paths
 FIGURE_FORMATS = ("png", "svg", "pdf")
 DEFAULT_DPI = 150
 BASELINE_COLOR = "0.25"
@@ -42,9 +43,39 @@ def _plt():
 
 
 def _percent_axis(axis, decimals=None):
-    from matplotlib.ticker import PercentFormatter
+    """Percent tick labels (the values are already in %) with as few decimals as keep every
+    label distinct (``decimals``: at least that many), and no "-0%"."""
+    axis.set_major_formatter(_distinct_percent_formatter(decimals or 0))
 
-    axis.set_major_formatter(PercentFormatter(xmax=100, decimals=decimals))
+
+def _distinct_percent_formatter(min_decimals: int = 0):
+    from matplotlib.ticker import Formatter
+
+    class DistinctPercent(Formatter):
+        """PercentFormatter with 0 decimals printed ticks 0.2 % apart as "0%, 0%, -0%, -1%";
+        this one adds decimals until the labels differ."""
+
+        decimals = min_decimals
+
+        def _text(self, x, decimals):
+            text = f"{x:.{decimals}f}"
+            if float(text) == 0:
+                text = f"{0:.{decimals}f}"  # never "-0"
+            return text + "%"
+
+        def format_ticks(self, values):
+            values = list(values)
+            for decimals in range(min_decimals, 7):
+                labels = [self._text(v, decimals) for v in values]
+                if len(set(labels)) == len(labels):
+                    break
+            self.decimals = decimals
+            return labels
+
+        def __call__(self, x, pos=None):
+            return self._text(x, self.decimals)
+
+    return DistinctPercent()
 
 
 # ---- words: strategy labels, titles, footnote -----------------------------------------------
@@ -111,9 +142,28 @@ def footnote(cube) -> str:
                                if history else ". Prices under Q, paths under P.")
 
 
+def _wrap_ylabels(fig, share: float = 0.75) -> None:
+    """A y label longer than its axes is tall runs into the footnote: wrap it to lines of
+    about ``share`` of the axes' height (a character of the label's font is about 0.55 em)."""
+    for ax in fig.axes:
+        label = ax.yaxis.label
+        text = label.get_text()
+        if not text or "\n" in text:
+            continue
+        height_pt = ax.get_position().height * fig.get_figheight() * 72
+        fits = int(share * height_pt / (0.55 * label.get_fontsize()))
+        if len(text) > fits > 10:
+            label.set_text(textwrap.fill(text, fits))
+
+
 def _finish(fig, cube, scenario, what: str, bottom: float = 0.10):
     _set_titles(fig, what, cube, scenario)
-    fig.text(0.01, 0.01, footnote(cube), fontsize=7, color="0.4", ha="left", va="bottom")
+    _wrap_ylabels(fig)
+    # wrapped to the figure's width (about 2.1 characters of 7 pt text per 10 points), so a
+    # long footnote takes a second line instead of running off the edge
+    width = int(fig.get_figwidth() * 72 / 7 * 2.1 * 0.95)
+    fig.text(0.01, 0.01, textwrap.fill(footnote(cube), width), fontsize=7, color="0.4",
+             ha="left", va="bottom")
     fig.tight_layout(rect=(0, bottom / 2 + 0.02, 1, 0.92))
     return fig
 
@@ -157,20 +207,24 @@ def _mark_stress(ax, cube, scenario) -> None:
 # ---- the figures -------------------------------------------------------------------------------
 
 def fan_chart(cube, scenario):
-    """Account equity over the year, one panel per strategy (unhedged and up to two hedged):
-    the 5-95 % and 25-75 % bands of paths, the median and the 1st percentile; each hedged
-    panel repeats the unhedged median for reference. Shock days are marked."""
+    """The trading book over the year (the account less interest, as every headline figure;
+    the account itself for cubes written before 0.9, which lack ``trading_q``), one panel per
+    strategy (unhedged and up to two hedged): the 5-95 % and 25-75 % bands of paths, the
+    median and the 1st percentile; each hedged panel repeats the unhedged median for
+    reference. Shock days are marked."""
     plt = _plt()
     sel = cube.sel(scenario=scenario)
+    trading = "trading_q" in sel
+    books = sel.trading_q if trading else sel.equity_q
     q = set(np.round(sel["quantile"].values, 6))
     names = [BASELINE, *_hedged(cube, 2)]
     fig, axes = plt.subplots(1, len(names), figsize=(4.2 * len(names) + 1, 5), sharey=True,
                              squeeze=False)
-    base_median = (sel.equity_q.sel(strategy=BASELINE, quantile=0.5).values - 1) * 100 \
+    base_median = (books.sel(strategy=BASELINE, quantile=0.5).values - 1) * 100 \
         if 0.5 in q else None
     for i, (ax, name) in enumerate(zip(axes[0], names, strict=True)):
         color = _style(i, name)["color"]
-        eq = (sel.equity_q.sel(strategy=name) - 1.0) * 100
+        eq = (books.sel(strategy=name) - 1.0) * 100
         day = eq.day.values
         if {0.05, 0.95} <= q:
             ax.fill_between(day, eq.sel(quantile=0.05), eq.sel(quantile=0.95), color=color,
@@ -193,9 +247,11 @@ def fan_chart(cube, scenario):
         ax.grid(alpha=0.3)
         _percent_axis(ax.yaxis)
         ax.legend(fontsize=7, loc="upper left")
-    axes[0, 0].set_ylabel("account equity since day 0 (% of starting equity)")
-    return _finish(fig, cube, scenario, "Equity over the year: where most paths end up, and "
-                                        "the bad ones")
+    axes[0, 0].set_ylabel("trading book P&L since day 0 (% of starting equity)" if trading
+                          else "account equity since day 0 (% of starting equity)")
+    return _finish(fig, cube, scenario, "The trading book over the year (interest on cash "
+                   "left out): where most paths end up, and the bad ones" if trading else
+                   "Equity over the year: where most paths end up, and the bad ones")
 
 
 def drawdown_distributions(cube, scenario):
@@ -262,16 +318,11 @@ def frontier(cube, scenario, table, cost_scenario=None):
         yerr = np.abs(np.vstack([y - rows[f"{stat}_lo"] * 100, rows[f"{stat}_hi"] * 100 - y]))
         ax.errorbar(x, y, xerr=xerr, yerr=yerr, fmt=marker, color=color, capsize=3,
                     label=f"{words} drawdown cut (95 % CI)")
-        if swept:
-            ax.plot(x, y, color=color, alpha=0.4)
-        last = int(np.nanargmax(x)) if x.size else -1
-        for k, (xi, yi, text) in enumerate(zip(x, y, labels, strict=True)):
-            if k == last:  # the rightmost label goes below it, to the left (never off the edge)
-                offset, align = (-6, -15), "right"
-            else:  # the others alternate above and below, to the right
-                offset, align = (6, 8 if k % 2 == 0 else -12), "left"
-            ax.annotate(text, (xi, yi), fontsize=7, xytext=offset, textcoords="offset points",
-                        ha=align, clip_on=True)
+        if swept:  # the sweep's own points joined in sweep order (not other strategies)
+            member = np.array(["[" in str(n) for n in rows.index])
+            ax.plot(x[member], y[member], color=color, alpha=0.4)
+        texts = [ax.text(xi, yi, text, fontsize=7, clip_on=True)
+                 for xi, yi, text in zip(x, y, labels, strict=True) if np.isfinite(xi + yi)]
         ax.axhline(0, color="0.5", lw=0.8)
         ax.axvline(0, color="0.5", lw=0.8)
         ax.set_xlabel(f"drag{where}: return given up vs unhedged (% per year)")
@@ -282,9 +333,24 @@ def frontier(cube, scenario, table, cost_scenario=None):
         ax.grid(alpha=0.3)
         ax.margins(x=0.15, y=0.12)  # room for the labels inside the axes
         ax.legend(fontsize=8, loc="lower right")
+        finite = np.isfinite(x + y)
+        _place_labels(ax, texts, x[finite], y[finite])
     what = ("What each hedge costs and what it buys" if cost_scenario is None else
             f"What each hedge costs in {cost_scenario} and buys in {scenario}")
     return _finish(fig, cube, scenario, what)
+
+
+def _place_labels(ax, texts, x, y) -> None:
+    """Each point's label beside its own marker, none on another (adjustText moves them apart
+    and draws a thin line to the marker when one had to move)."""
+    if not texts:
+        return
+    from adjustText import adjust_text
+
+    ax.figure.canvas.draw()  # final limits and tick labels before the labels are placed
+    adjust_text(texts, x=np.asarray(x, float), y=np.asarray(y, float), ax=ax,
+                expand=(1.3, 1.7), min_arrow_len=8,
+                arrowprops={"arrowstyle": "-", "color": "0.5", "lw": 0.5})
 
 
 def layer_attribution(cube, scenario):
@@ -299,7 +365,10 @@ def layer_attribution(cube, scenario):
              "middle layer": sel.layer_pnl.sel(layer="middle"),
              "tail layer": sel.layer_pnl.sel(layer="tail"), "SPX costs": sel.spx_costs}
     colors = ["tab:green", "tab:blue", "tab:purple", "tab:red", "0.55"]
-    fig, ax = plt.subplots(figsize=(10, 2.4 + 0.6 * len(names)))
+    if "index_pnl" in sel:  # the long S&P 500 core of index strategies (0 for the others)
+        parts["S&P 500 index"] = sel.index_pnl
+        colors.append("tab:olive")
+    fig, ax = plt.subplots(figsize=(12, 2.4 + 0.6 * len(names)))
     y = np.arange(len(names))
     pos = np.zeros(len(names))
     neg = np.zeros(len(names))
@@ -314,6 +383,11 @@ def layer_attribution(cube, scenario):
     q25, q50, q75 = (np.array([np.quantile(b, p) for b in book]) for p in (0.25, 0.5, 0.75))
     ax.errorbar(q50, y + 0.33, xerr=np.vstack([q50 - q25, q75 - q50]), fmt="|", color="k",
                 ms=10, capsize=3, lw=1, label="trading book, median and 25-75 % of paths")
+    # every bar and marker inside the axes: the limits cover the stacks and the quartiles
+    lo = min(neg.min(), q25.min(), min(b.mean() for b in book), 0.0)
+    hi = max(pos.max(), q75.max(), max(b.mean() for b in book), 0.0)
+    pad = 0.06 * (hi - lo or 1.0)
+    ax.set_xlim(lo - pad, hi + pad)
     interest = float(sel.interest.mean()) * 100
     ax.plot([], [], " ", label=f"interest on idle cash (not shown): {interest:+.1f} % mean")
     ax.set_yticks(y, [strategy_label(n) for n in names], fontsize=8)
@@ -323,9 +397,9 @@ def layer_attribution(cube, scenario):
     ax.set_ylabel("strategy")
     _percent_axis(ax.xaxis)
     ax.grid(alpha=0.3, axis="x")
-    ax.legend(fontsize=7, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.16))
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     return _finish(fig, cube, scenario, "Where the P&L comes from: condor, each VIX layer, "
-                                        "costs", bottom=0.22)
+                                        "costs", bottom=0.12)
 
 
 def median_regain_days(sel, strategy) -> float:
@@ -371,6 +445,7 @@ def event_study(cube, scenario):
     cut = np.quantile(size, 1 - EVENT_TOP_SHARE)
     paths = size >= cut
     lag = sel.lag.values
+    banded = paths.sum() >= MIN_BAND_PATHS  # a 25-75 % band of one or two paths is a line
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12.5, 6.2), sharex=True)
     base = sel.event_return.sel(strategy=BASELINE).values[paths] * 100
     for i, name in enumerate([BASELINE, *_hedged(cube, 3)]):
@@ -379,11 +454,13 @@ def event_study(cube, scenario):
         lo, med, hi = _band(ev)
         ax.plot(lag, med, **style, label=f"{strategy_label(name)} ("
                 f"{_regain_words(median_regain_days(sel, name))})")
-        ax.fill_between(lag, lo, hi, color=style["color"], alpha=0.12, lw=0)
+        if banded:
+            ax.fill_between(lag, lo, hi, color=style["color"], alpha=0.12, lw=0)
         if name != BASELINE:
             lo, med, hi = _band(ev - base)
             ax2.plot(lag, med, **style, label=strategy_label(name))
-            ax2.fill_between(lag, lo, hi, color=style["color"], alpha=0.15, lw=0)
+            if banded:
+                ax2.fill_between(lag, lo, hi, color=style["color"], alpha=0.15, lw=0)
     for a in (ax, ax2):
         a.axvline(0, color="tab:red", lw=0.8, ls="--")
         a.axhline(0, color="0.5", lw=0.8)
@@ -392,13 +469,73 @@ def event_study(cube, scenario):
         _percent_axis(a.yaxis)
     ax.set_ylabel("account change since the day before the rise (% of equity)")
     ax2.set_ylabel("hedged minus unhedged, same path (% of equity)")
-    ax.set_title("the books around the spike (median, 25-75 % of paths)", fontsize=10)
-    ax2.set_title("what the hedge added (median, 25-75 % of paths)", fontsize=10)
+    spread = "median, 25-75 % of paths" if banded else (
+        "the path" if paths.sum() == 1 else f"median of {paths.sum()} paths")
+    ax.set_title(f"the books around the spike ({spread})", fontsize=10)
+    ax2.set_title(f"what the hedge added ({spread})", fontsize=10)
     ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16))
     ax2.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16))
     return _finish(fig, cube, scenario, f"Around the VIX spike: the {paths.sum():,} paths "
                                         f"with a one-day VIX rise of {cut:.1f} points or more",
                    bottom=0.2)
+
+
+def sampled_paths(cube, scenario, max_paths: int = 5):
+    """The paths kept whole (``simulation.keep_paths``): S&P 500 and VIX, and each strategy's
+    trading book, its VIX layers' P&L and (simulated runs) its delta and VIX delta on the same
+    paths (one colour per path), so a reader sees single paths, not only quantiles."""
+    plt = _plt()
+    sel = cube.sel(scenario=scenario)
+    n = min(sel.sizes["kept_path"], max_paths)
+    names = [BASELINE, *_hedged(cube, 2)]
+    greeks = "kept_delta" in sel  # simulated runs: the book's exposures by day
+    rows = 3 if greeks else 2
+    fig, axes = plt.subplots(rows, 1 + len(names), figsize=(4.0 * (1 + len(names)),
+                                                            3.2 * rows), sharex=True,
+                             squeeze=False)
+    day = sel.day.values
+    colors = [PALETTE[i % len(PALETTE)] for i in range(n)]
+    for i in range(n):
+        label = f"path {int(sel.kept_path.values[i])}"
+        axes[0, 0].plot(day, sel.kept_spx.values[i], color=colors[i], lw=1, label=label)
+        axes[1, 0].plot(day, sel.kept_vix.values[i], color=colors[i], lw=1)
+        for j, name in enumerate(names):
+            book = (sel.kept_trading.sel(strategy=name).values[i] - 1) * 100
+            layers = sel.kept_hedge.sel(strategy=name).values[i] * 100
+            axes[0, 1 + j].plot(day, book, color=colors[i], lw=1)
+            axes[1, 1 + j].plot(day, layers, color=colors[i], lw=1)
+            if greeks:
+                one = sel.sel(strategy=name, kept_path=sel.kept_path.values[i])
+                axes[2, 1 + j].plot(day, one.kept_delta.values * 100, color=colors[i], lw=1,
+                                    label="delta: 1 % S&P 500 rise" if i == 0 else None)
+                axes[2, 1 + j].plot(day, one.kept_vix_delta.values * 100, color=colors[i],
+                                    lw=1, ls="--",
+                                    label="VIX delta: 1-point VIX rise" if i == 0 else None)
+    axes[0, 0].set_ylabel("S&P 500")
+    axes[1, 0].set_ylabel("VIX")
+    axes[0, 0].legend(fontsize=7)
+    axes[0, 1].set_ylabel("trading book P&L (% of equity)")
+    axes[1, 1].set_ylabel("VIX layers' P&L, costs in (% of equity)")
+    if greeks:
+        axes[2, 1].set_ylabel("P&L of the move (% of equity)")
+        axes[2, 1].legend(fontsize=7)
+        axes[2, 0].set_visible(False)
+    for j, name in enumerate(names):
+        axes[0, 1 + j].set_title(strategy_label(name), fontsize=10)
+        for ax in axes[:, 1 + j]:
+            _percent_axis(ax.yaxis)
+    for ax in axes.ravel():
+        _mark_stress(ax, cube, scenario)
+        ax.grid(alpha=0.3)
+    for ax in axes[-1]:
+        ax.set_xlabel("trading day")
+    axes[1, 0].set_xlabel("trading day")
+    if greeks:
+        for ax in axes[2, 1:]:
+            _percent_axis(ax.yaxis)
+    return _finish(fig, cube, scenario, f"{n} sampled paths: the market and each book on "
+                   "the same paths" + (", with the book's exposures at each close" if greeks
+                                       else ""))
 
 
 def write_figures(cube, out_dir: str | Path, table=None, *, fmt: str = "png",
@@ -424,13 +561,16 @@ def write_figures(cube, out_dir: str | Path, table=None, *, fmt: str = "png",
             figures["drawdowns"] = drawdown_distributions(cube, scenario)
         figures |= {"attribution": layer_attribution(cube, scenario),
                     "event_study": event_study(cube, scenario)}
+        if "kept_spx" in cube:  # simulation.keep_paths
+            figures["sampled_paths"] = sampled_paths(cube, scenario)
         if n_hedged >= 1:
             figures["frontier"] = frontier(cube, scenario, table)
             if scenario != "base" and "base" in cube.scenario.values:
                 figures["frontier_vs_base"] = frontier(cube, scenario, table, "base")
         for kind, fig in figures.items():
             path = out_dir / f"{scenario}_{kind}.{fmt}"
-            fig.savefig(path, dpi=dpi, metadata=None if fmt != "png" else
+            fig.savefig(path, dpi=dpi, bbox_inches="tight", pad_inches=0.15,
+                        metadata=None if fmt != "png" else
                         {"Software": f"alvh-simulator {cube.attrs.get('package_version', '')}"})
             plt.close(fig)
             written.append(path)

@@ -25,18 +25,27 @@ def _listed_futures(dates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return (np.where(found, fut["vx1"][idx], np.nan), np.where(found, fut["vx2"][idx], np.nan))
 
 
-def history_figure(result, path, model, *, title: str = ""):
+def history_figure(result, path, model, *, title: str = "", strategies=None):
     """A matplotlib Figure of a replay (:func:`simulator.strategy.replay_history`'s result and
-    path) under ``model``."""
+    path) under ``model``. ``strategies`` (label -> StrategyConfig): books without a condor
+    (the S&P 500 and VXTH-style baselines) get a panel of their own, so that their tens of
+    percent do not flatten the condors' few (without it, every book shares one panel)."""
     from simulator.pricing.pricer import Pricer
     from simulator.strategy.config import trading_days
     from simulator.strategy.specs import FRONT_FUTURE_DTE, SECOND_FUTURE_DTE
 
     plt = _plt()
     dates = np.asarray(path.dates, dtype="datetime64[D]")
-    fig, axes = plt.subplots(3, 1, figsize=(11, 9), sharex=True,
-                             gridspec_kw={"height_ratios": [1, 1, 1.4]})
-    ax_spx, ax_vix, ax_book = axes
+    index_books = {name for name, cfg in (strategies or {}).items()
+                   if getattr(cfg, "condor", None) is None and name in result.strategies}
+    condor_books = [n for n in result.strategies if n not in index_books]
+    if not condor_books:
+        condor_books, index_books = list(result.strategies), set()
+    ratios = [1, 1, 1.4] + ([1.0] if index_books else [])
+    fig, axes = plt.subplots(len(ratios), 1, figsize=(11, 9 + 2.2 * bool(index_books)),
+                             sharex=True, gridspec_kw={"height_ratios": ratios})
+    ax_spx, ax_vix, ax_book = axes[:3]
+    ax_index = axes[3] if index_books else ax_book
     ax_spx.plot(dates, path.spx, color="black", lw=1.2)
     ax_spx.set_ylabel("S&P 500")
     vx1, vx2 = _listed_futures(path.dates)
@@ -56,25 +65,32 @@ def history_figure(result, path, model, *, title: str = ""):
     for k, name in enumerate(result.strategies):
         color = "0.25" if k == 0 else PALETTE[(k - 1) % len(PALETTE)]
         book = 100.0 * (result.trading[k, 0] - 1.0)
-        ax_book.plot(dates, book, color=color, lw=1.3, label=strategy_label(name))
+        ax = ax_index if name in index_books else ax_book
+        ax.plot(dates, book, color=color, lw=1.3, label=strategy_label(name))
         for action, marker in (("VIX call buy", "^"), ("VIX call sell", "v")):
             days = [t.day for t in result.trades if t.strategy == name and t.action == action]
             if days:
-                ax_book.scatter(dates[days], book[days], marker=marker, s=28, color=color,
-                                zorder=3)
-    ax_book.axhline(0.0, color="0.6", lw=0.8)
-    ax_book.set_ylabel("trading book P&L, % of equity")
-    ax_book.legend(loc="lower left", fontsize=8)
+                ax.scatter(dates[days], book[days], marker=marker, s=28, color=color,
+                           zorder=3)
+    for ax in {ax_book, ax_index}:
+        ax.axhline(0.0, color="0.6", lw=0.8)
+        ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8)
+    ax_book.set_ylabel("trading book P&L, % of equity" if not index_books else
+                       "condor books: trading\nbook P&L, % of equity")
+    if index_books:
+        ax_index.set_ylabel("index baselines: P&L,\n% of equity")
     ax_book.text(0.995, 0.02, "^ VIX calls bought, v sold", transform=ax_book.transAxes,
                  ha="right", va="bottom", fontsize=8, color="0.3")
     fig.suptitle(title or f"Replay {path.dates[0]} to {path.dates[-1]}", fontsize=12)
-    fig.text(0.01, 0.005, f"Real S&P 500 and VIX closes, VX settlements (Cboe). SPX options "
-             f"priced by {model.name or 'the model'} at each day's state fitted to that day's "
-             "VIX curve, VIX calls off the listed contract of their expiry with the model's "
-             "smile: model prices around real levels, not historical quotes.", fontsize=7,
-             color="0.3")
+    import textwrap
+
+    note = (f"Real S&P 500 and VIX closes, VX settlements (Cboe). SPX options priced by "
+            f"{model.name or 'the model'} at each day's state fitted to that day's VIX curve, "
+            "VIX calls off the listed contract of their expiry with the model's smile: model "
+            "prices around real levels, not historical quotes.")
+    fig.text(0.01, 0.005, textwrap.fill(note, 150), fontsize=7, color="0.3", va="bottom")
     fig.autofmt_xdate()
-    fig.tight_layout(rect=(0, 0.02, 1, 0.97))
+    fig.tight_layout(rect=(0, 0.04, 1, 0.97))
     return fig
 
 
@@ -94,7 +110,7 @@ def replay_figure(cube, scenario: str):
     start, end = str(cube.window_start.values[0]), str(cube.window_end.values[0])
     result, path = replay_history(sc.model, plan.strategies, start, end, costs=plan.costs,
                                   capital=plan.simulation.capital)
-    return history_figure(result, path, sc.model,
+    return history_figure(result, path, sc.model, strategies=plan.strategies,
                           title=f"{cube.attrs.get('scenario_name', '')}, {scenario}: the real "
                                 f"window {start} to {end} with each book's trades")
 
@@ -111,7 +127,7 @@ def write_replay_figures(cube, out_dir, *, fmt: str = "png", dpi: int = 150) -> 
     for scenario in (str(s) for s in cube.scenario.values):
         fig = replay_figure(cube, scenario)
         path = Path(out_dir) / f"{scenario}_replay.{fmt}"
-        fig.savefig(path, dpi=dpi)
+        fig.savefig(path, dpi=dpi, bbox_inches="tight")
         plt.close(fig)
         written.append(path)
     return written

@@ -27,6 +27,7 @@ trading_return         scenario, strategy, path           trading book P&L = tot
                                                           interest
 trading_monthly_pnl    scenario, strategy, path, month    trading book P&L of each month
 equity_q           scenario, strategy, quantile, day      quantiles of equity over paths
+trading_q          scenario, strategy, quantile, day      trading book: its quantiles
 layer_pnl          scenario, strategy, layer, path        VIX layer P&L incl. its costs
 hedge_premium      scenario, strategy, path               premium paid for VIX calls
 condor_pnl         scenario, strategy, path               condor P&L before costs
@@ -118,6 +119,8 @@ _ATTRS = {
                         "its end", "fraction of starting equity"),
     "equity_q": ("quantiles over paths of daily equity (1.0 at the start)",
                  "fraction of starting equity"),
+    "trading_q": (f"{_TRADING}; quantiles over paths of it by day (1.0 at the start)",
+                  "fraction of starting equity"),
     "layer_pnl": ("P&L of each VIX call layer: premium paid, sale and settlement proceeds, "
                   "commissions and half-spreads", "fraction of starting equity"),
     "hedge_premium": ("premium paid for VIX calls over the run (before costs)",
@@ -181,8 +184,9 @@ def event_window(equity: np.ndarray, vix: np.ndarray):
 def chunk_record(result, spx: np.ndarray, vix: np.ndarray,
                  event_rule: vol_events.VolEventConfig | None = None
                  ) -> tuple[dict, np.ndarray]:
-    """Per-path metrics of one evaluated chunk, and its equity as float32 (strategy, day,
-    path) for the quantiles by day (:func:`equity_quantiles` reads a block of days at once)."""
+    """Per-path metrics of one evaluated chunk, and its daily books as float32 (2 x strategy,
+    day, path: every strategy's account, then every strategy's trading book) for the quantiles
+    by day (:func:`equity_quantiles` reads a block of days at once)."""
     from simulator.strategy.engine import PNL_NAMES
 
     eq = result.equity  # (strategy, path, day)
@@ -225,7 +229,9 @@ def chunk_record(result, spx: np.ndarray, vix: np.ndarray,
     per_event = vol_events.book_metrics(book, result.hedge, found, rec["vol_events"])
     for name, values in zip(PER_EVENT, per_event, strict=True):
         rec[name] = values.astype(np.float32)
-    return rec, np.ascontiguousarray(eq.transpose(0, 2, 1), dtype=np.float32)
+    # account and trading book stacked (2 x strategy, day, path): the fans of both books
+    return rec, np.ascontiguousarray(np.concatenate([eq, book]).transpose(0, 2, 1),
+                                     dtype=np.float32)
 
 
 def equity_quantiles(equity_parts, quantiles, memory_bytes=128 * 2**20):
@@ -254,14 +260,23 @@ def equity_quantiles(equity_parts, quantiles, memory_bytes=128 * 2**20):
     return out
 
 
-def assemble(plan, records, equity_q: list[np.ndarray]):
+def assemble(plan, records, equity_q: list[np.ndarray], trading_q: list | None = None):
     """The cube from per-scenario iterables of chunk records (in path order, e.g. generators
-    reading checkpoint files) and (strategy, quantile, day) arrays."""
+    reading checkpoint files) and (strategy, quantile, day) arrays of the account's quantiles
+    (and of the trading book's, ``trading_q``)."""
     import xarray as xr
 
-    data = _data_vars(plan, records, equity_q)
+    from simulator.results.blotter import cube_variables
+
+    extras: list[list[dict]] = [[] for _ in plan.scenarios]
+    data = _data_vars(plan, records, equity_q, extras)
     coords = _coords(plan, n_months=data["monthly_return"][1].shape[-1])
-    return xr.Dataset(data, coords=coords, attrs=_attrs(plan))
+    # the trade blotter and the sampled paths (simulation.trade_log_paths, keep_paths)
+    more_data, more_coords = cube_variables(plan, extras)
+    if trading_q is not None:
+        more_data["trading_q"] = (("scenario", "strategy", "quantile", "day"),
+                                  np.stack(trading_q), _variable_attrs("trading_q"))
+    return xr.Dataset(data | more_data, coords=coords | more_coords, attrs=_attrs(plan))
 
 
 # the path axis of each per-path variable in a chunk record (the cube prepends "scenario")
@@ -272,7 +287,7 @@ _PATH_AXIS = {**{name: 1 for name in (*PER_PATH, "monthly_return", "trading_mont
               "layer_pnl": 2}
 
 
-def _data_vars(plan, records, equity_q: list[np.ndarray]) -> dict:
+def _data_vars(plan, records, equity_q: list[np.ndarray], extras=None) -> dict:
     """Each variable with its dimensions and its ``long_name``/``units`` (``_ATTRS``).
 
     ``records``: per scenario, an iterable of its chunk records in path order, read once.
@@ -298,6 +313,9 @@ def _data_vars(plan, records, equity_q: list[np.ndarray]) -> dict:
                 counts = np.zeros((len(records), *rec["trade_counts"].shape),
                                   dtype=rec["trade_counts"].dtype)
             counts[si] += rec["trade_counts"]
+            if extras is not None:  # blotter rows and sampled paths: small, kept as they are
+                extras[si].append({k: v for k, v in rec.items()
+                                   if k.startswith(("blotter_", "kept_"))})
             start += n
         if start != plan.n_paths:
             raise ValueError(f"scenario {si}: the chunk records hold {start} paths, the plan "
@@ -493,14 +511,19 @@ def to_frame(cube, per: str = "path", variables=None, **summary_options):
     ``per="path"``: one row per (scenario, strategy, path) with every per-path variable (or
     ``variables``), the scenario-level ones (``spx_return``, ``vix_max``, ...) repeated for
     each strategy. ``per="summary"``: :func:`simulator.results.summary.summarize` (one row per
-    (scenario, strategy), with CIs; ``summary_options`` go to it).
+    (scenario, strategy), with CIs; ``summary_options`` go to it). ``per="trades"``: the trade
+    blotter, one row per trade (:func:`simulator.results.blotter.blotter_frame`).
     """
     if per == "summary":
         from simulator.results.summary import summarize
 
         return summarize(cube, **summary_options)
+    if per == "trades":  # the trade blotter (simulation.trade_log_paths)
+        from simulator.results.blotter import blotter_frame
+
+        return blotter_frame(cube)
     if per != "path":
-        raise ValueError(f"per={per!r}: allowed 'path' or 'summary'")
+        raise ValueError(f"per={per!r}: allowed 'path', 'summary' or 'trades'")
     names = [name for name, var in cube.data_vars.items()
              if "path" in var.dims and set(var.dims) <= PER_PATH_DIMS]
     if variables is not None:

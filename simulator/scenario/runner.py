@@ -46,7 +46,8 @@ class OutputError(ValueError):
 
 def chunk_memory(plan: RunPlan) -> int:
     """Bytes of the large arrays of one chunk's work: the paths (spx, v, m, vix), the engine's
-    three curves per strategy and their float32 copy; on real history also each path-day's
+    three curves per strategy and the float32 copies of its two books (account and trading);
+    on real history also each path-day's
     gather index and ISO date, the expiry schedule's int32 days and contract rows (a condor
     group per strategy at most, four layer slots each), the chunk's VX settlements (one
     (contracts, span days) float64 array: about 12 monthly contracts per 252 days plus the
@@ -55,7 +56,7 @@ def chunk_memory(plan: RunPlan) -> int:
     cols = plan.n_days + 1
     n_strat = len(plan.strategies)
     chunk = min(plan.simulation.chunk_paths, plan.n_paths)
-    per_path_day = 4 * 8 + n_strat * (3 * 8 + 4)
+    per_path_day = 4 * 8 + n_strat * (3 * 8 + 2 * 4)
     extra = 0
     windows = plan.history
     if windows is not None:
@@ -76,7 +77,8 @@ def resource_estimate(plan: RunPlan) -> tuple[int, int]:
     filled once from the checkpoints, plus the summary's per-field arrays (value, order and
     rank of about 8 fields per strategy). Measured (docs/performance.md): 1 scenario x 2
     strategies at 1,000,000 paths, summary included, peaks at 1.74 GiB resident; this gives
-    1.91 GiB. Disk: every chunk's float32 equity and records until the cube is written."""
+    1.91 GiB. Disk: every chunk's float32 books (account and trading) and records until
+    the cube is written."""
     cols = plan.n_days + 1
     n_strat = len(plan.strategies)
     chunk_work = chunk_memory(plan)
@@ -85,7 +87,7 @@ def resource_estimate(plan: RunPlan) -> tuple[int, int]:
     summary = n_strat * plan.n_paths * 8 * 24
     end_of_run = len(plan.scenarios) * records + summary
     memory = max(chunk_work, end_of_run) + (384 + 256) * 2**20
-    disk = len(plan.scenarios) * (n_strat * plan.n_paths * cols * 4 + records)
+    disk = len(plan.scenarios) * (n_strat * plan.n_paths * cols * 8 + records)
     return memory, disk
 
 
@@ -281,7 +283,7 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-EQUITY_LAYOUT = "strategy,day,path"  # of a checkpoint's float32 equity file
+EQUITY_LAYOUT = "book,strategy,day,path"  # of a checkpoint's float32 file: account, trading
 
 
 def save_unit(folder: Path, si: int, ci: int, record: dict, equity: np.ndarray) -> None:
@@ -505,13 +507,16 @@ def _run_units(plan, execute, folder, starts, out, resume, progress, on_unit, ov
             on_unit(si, ci)
 
     execute(plan, units, finish, progress)
-    quantiles = []
+    quantiles, trading_q = [], []
+    n_strat = len(plan.strategies)
     for si in range(len(plan.scenarios)):
         files = [folder / f"{_unit_name(si, ci)}_equity.npy" for ci in range(len(starts))]
-        quantiles.append(equity_quantiles(files, sim_cfg.quantiles))
+        both = equity_quantiles(files, sim_cfg.quantiles)  # accounts, then trading books
+        quantiles.append(both[:n_strat])
+        trading_q.append(both[n_strat:])
     # records are read one chunk at a time while the cube is filled (memory: the cube once)
     records = [_records_of(folder, si, len(starts)) for si in range(len(plan.scenarios))]
-    cube = assemble(plan, records, quantiles)
+    cube = assemble(plan, records, quantiles, trading_q)
     if summary and (BASELINE in cube.strategy.values or plan.paired_with):
         from simulator.results.summary import SUMMARY_VARIABLE, summarize, summary_variable
 
@@ -527,21 +532,56 @@ def _run_units(plan, execute, folder, starts, out, resume, progress, on_unit, ov
     return cube
 
 
-def run(path: str | Path, n_paths: int | None = None, seed: int | None = None, *,
+def run(path, n_paths: int | None = None, seed: int | None = None, *,
         out: str | Path | None = None, resume: bool = False, progress: bool = False,
         overwrite: bool = False, summary: bool = True, client=None):
-    """Run a scenario file and return its results cube (docs/design.md §4), with its summary
+    """Run a scenario and return its results cube (docs/design.md §4), with its summary
     table stored in it (``summary=False`` skips the bootstrap). ``client``: a
     ``dask.distributed.Client`` to run the units on its cluster (the same cube).
+
+    ``path``: a scenario file, a scenario as a dict (the file's sections, e.g. from
+    ``yaml.safe_load`` or built in a notebook), or a plan :func:`load_scenario` returned.
 
     >>> import simulator as sim
     >>> cube = sim.run("scenarios/quickstart.yaml", n_paths=2_000, seed=1)   # doctest: +SKIP
     >>> sim.summarize(cube)                                                  # doctest: +SKIP
+    >>> sim.run({"name": "mine", "simulation": {"paths": 500},               # doctest: +SKIP
+    ...          "strategies": {"unhedged": {"condor": {"preset": "monthly_16_delta"}}}})
 
     ``n_paths`` and ``seed`` override the file's ``simulation.paths`` and ``seed``. With
     ``out`` the cube is also written there (NetCDF, atomically); ``resume=True`` continues an
     interrupted run with the same ``out`` from its checkpoints.
     """
-    plan = load_scenario(path, n_paths=n_paths, seed=seed)
+    plan = as_plan(path, n_paths=n_paths, seed=seed)
     return run_plan(plan, out=out, resume=resume, progress=progress, overwrite=overwrite,
                     summary=summary, client=client)
+
+
+def as_plan(scenario, *, n_paths: int | None = None, seed: int | None = None) -> RunPlan:
+    """A validated plan from a scenario file's path, a dict of its sections, or a plan (with
+    ``n_paths``/``seed`` applied: the plan's own text is validated again with them)."""
+    from collections.abc import Mapping
+
+    import yaml
+
+    from simulator.scenario.loader import parse_scenario
+
+    if isinstance(scenario, RunPlan):
+        if n_paths is None and seed is None:
+            return scenario
+        source = Path(scenario.source)
+        return parse_scenario(scenario.text, source=scenario.source,
+                              base_dir=source.parent if source.parent.is_dir() else None,
+                              n_paths=n_paths, seed=seed)
+    if isinstance(scenario, Mapping):
+        try:
+            text = yaml.safe_dump(dict(scenario), sort_keys=False)
+        except yaml.YAMLError as err:
+            raise TypeError(f"the scenario dict holds a value YAML cannot write: {err}") \
+                from None
+        return parse_scenario(text, source="<dict>", base_dir=Path.cwd(), n_paths=n_paths,
+                              seed=seed)
+    if isinstance(scenario, str | Path):
+        return load_scenario(scenario, n_paths=n_paths, seed=seed)
+    raise TypeError(f"run: give a scenario file, a dict of its sections or a loaded scenario "
+                    f"(load_scenario), not {type(scenario).__name__}")

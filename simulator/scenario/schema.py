@@ -44,6 +44,12 @@ class SimulationConfig(StrictModel):
     substeps: int = Field(1, ge=1, le=16, description="QE sub-steps per trading day")
     quantiles: tuple[float, ...] = Field(DEFAULT_QUANTILES, min_length=1, max_length=25,
                                          description="equity quantiles over paths, per day")
+    trade_log_paths: int = Field(0, ge=0, le=100,
+                                 description="paths 0 .. N-1 of each scenario whose trades "
+                                             "are kept in the cube (the trade blotter)")
+    keep_paths: int = Field(0, ge=0, le=100,
+                            description="paths 0 .. N-1 of each scenario kept whole in the "
+                                        "cube (SPX, VIX, states, both books by day)")
 
     @field_validator("quantiles")
     @classmethod

@@ -61,14 +61,17 @@ def check_pilot_paths(plan: RunPlan, sc, gen) -> None:
 def compute_unit(plan: RunPlan, workers, si: int, start: int, n: int):
     """One unit: paths ``start .. start + n - 1`` of scenario ``si``, every strategy on them;
     returns the chunk's (record, equity) as :func:`save_unit` stores them."""
+    from simulator.results.blotter import chunk_extras, log_paths_of
     from simulator.results.cube import chunk_record
 
     t0 = time.perf_counter()
     gen, engine = workers[si]
     paths = gen.chunk(start, n)
     result = engine.evaluate(paths.spx, paths.v, paths.vix, m=paths.m, path_offset=start,
-                             dates=paths.dates)
+                             dates=paths.dates, log_paths=log_paths_of(plan, start, n))
     record, equity = chunk_record(result, paths.spx, paths.vix, plan.vol_events)
+    # the trade blotter and the sampled paths (simulation.trade_log_paths, keep_paths)
+    record |= chunk_extras(plan, engine, paths, result, start)
     _log.debug("%s, paths %d-%d: %.2f s", plan.scenarios[si].name, start, start + n - 1,
                time.perf_counter() - t0)
     return record, equity

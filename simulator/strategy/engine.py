@@ -194,7 +194,8 @@ class StrategyEngine:
         hedge = np.empty((n_strat, n_paths, n_cols))
         pnl = np.zeros((n_strat, n_paths, K.N_BK))
         counts = np.zeros((n_strat, n_paths, K.N_CT), dtype=np.int64)
-        log = np.zeros((n_strat, len(logged), MAX_LOG_EVENTS, K.N_EF))
+        # room for two trades a day on average (a busy hedged book makes about one in two)
+        log = np.zeros((n_strat, len(logged), max(MAX_LOG_EVENTS, 2 * n_cols), K.N_EF))
         log_n = np.zeros((n_strat, len(logged)), dtype=np.int64)
         cal = self.schedule(dates, n_paths, n_cols)
         # by keyword: two arrays of one shape swapped by position would compile and run
@@ -207,6 +208,9 @@ class StrategyEngine:
             log_n=log_n, condor_days=cal.condor_days, layer_days=cal.layer_days,
             layer_col=cal.layer_col, listed=cal.listed,
             listed_day0=cal.listed_day0)
+        if logged and int(log_n.max()) >= log.shape[2]:  # the kernel stops logging when full
+            raise RuntimeError(f"the trade log of a logged path is full ({log.shape[2]} "
+                               "trades); log fewer or shorter paths")
         trades = self._events(log, log_n, logged)
         return EngineResult(list(self.names), equity, pnl, counts, trades, trading, hedge)
 

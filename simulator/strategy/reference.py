@@ -177,9 +177,23 @@ def condor_track(gs, spx, v, m, front, second, tab):
     return events, marks
 
 
-def reference_strategy(engine, name: str, spx, v, m, vix) -> ReferenceResult:
+def reference_strategy(engine, name: str, spx, v, m, vix, trades: list | None = None,
+                       exposures: dict | None = None) -> ReferenceResult:
     """Strategy ``name`` of ``engine`` (a :class:`~simulator.strategy.engine.StrategyEngine`)
-    on one simulated path (arrays (days + 1,)): what ``engine.evaluate`` computes for it."""
+    on one simulated path (arrays (days + 1,)): what ``engine.evaluate`` computes for it.
+
+    ``trades``: a list to which every trade is appended as a dict (``day``, ``kind``:
+    condor_open / condor_close / hedge_buy / hedge_sell, ``slot`` (tranche slot or layer),
+    ``reason``, ``contracts``, ``price``, ``cash`` (premium, + received), ``cost``), the
+    forced closes of a ruined path (kind ``ruin_close``, no costs) and, last, the marks of the
+    positions open at the horizon (kind ``mark``, ``cash`` their value): their cash adds up to
+    the P&L buckets (tests/test_blotter.py).
+
+    ``exposures``: a dict filled with the book's sensitivities at each day's close
+    (:func:`position_exposures`, arrays (days + 1,), fractions of starting equity): ``delta``
+    (a 1 % S&P 500 rise), ``vega`` (a 1 vol-point rise of the whole variance curve, spot and
+    central tendency) and ``vix_delta`` (a 1-point VIX rise through the spot variance)."""
+    log = trades.append if trades is not None else (lambda row: None)
     k_strat = engine.names.index(name)
     ss, ls = engine.specs[k_strat], engine.layers[k_strat]
     gs = engine.groups[int(ss[S.SS_GROUP])]
@@ -260,6 +274,9 @@ def reference_strategy(engine, name: str, spx, v, m, vix) -> ReferenceResult:
         layers[j] = {"qty": q, "strike": strike, "expiry": d + tenor, "cost": price,
                      "entry": price + unit_cost, "price": price}
         counts[K.CT_HEDGE_BUY] += 1
+        log({"day": d, "kind": "hedge_buy", "slot": j, "reason": 0, "strike": strike,
+             "contracts": q * capital / 100, "price": price, "cash": -q * price,
+             "cost": q * unit_cost})
         return q * price + q * unit_cost
 
     def tranche_qty(eq, t, d, factor):
@@ -278,8 +295,17 @@ def reference_strategy(engine, name: str, spx, v, m, vix) -> ReferenceResult:
         return max(risk, 0.0) / per_unit
 
     by_day: dict[int, list] = {}
+    tranches: dict[int, dict] = {}
     for d, kind, t in events:
         by_day.setdefault(d, []).append((kind, t))
+        tranches.setdefault(t["id"], t)
+    if exposures is not None:
+        for key in EXPOSURES:
+            exposures[key] = np.zeros(n_days + 1)
+
+    def held_positions():
+        return ([(q, tranches[t]["strikes"], tranches[t]["expiry"]) for t, q in condors.items()],
+                [(L["qty"], L["strike"], L["expiry"]) for L in layers if L is not None])
 
     for d in range(n_days + 1):
         if ruined:
@@ -306,6 +332,9 @@ def reference_strategy(engine, name: str, spx, v, m, vix) -> ReferenceResult:
                 pnl[K.BK_CONDOR] -= q * t["value"]
                 pnl[K.BK_SPX_COST] -= cost
                 counts[K.CT_TAKE_PROFIT + t["reason"] - 1] += 1
+                log({"day": d, "kind": "condor_close", "slot": t["slot"], "reason": t["reason"],
+                     "contracts": q * capital / 100, "price": t["value"],
+                     "cash": -q * t["value"], "cost": cost})
             elif kind == "close":
                 condors.pop(t["id"], None)
         # hedge layers: expiry, marks, sales, re-arming
@@ -343,6 +372,9 @@ def reference_strategy(engine, name: str, spx, v, m, vix) -> ReferenceResult:
                     hedge_cash += flow - cost
                     pnl[K.BK_LAYER0 + j] += flow
                     pnl[K.BK_VIX_COST0 + j] -= cost
+                    log({"day": d, "kind": "hedge_sell", "slot": j, "reason": reason,
+                         "strike": L["strike"], "contracts": sold * capital / 100,
+                         "price": price, "cash": flow, "cost": cost})
                     if reason in (K.SELL_EXPIRY, K.SELL_ROLL) and ss[S.SS_REARM_ROLL] > 0:
                         armed[j] = True
                     counts[{K.SELL_EXPIRY: K.CT_HEDGE_EXPIRY, K.SELL_ROLL: K.CT_HEDGE_ROLL,
@@ -380,6 +412,9 @@ def reference_strategy(engine, name: str, spx, v, m, vix) -> ReferenceResult:
                 cash += q * t["credit"] - cost
                 pnl[K.BK_CONDOR] += q * t["credit"]
                 pnl[K.BK_SPX_COST] -= cost
+                log({"day": d, "kind": "condor_open", "slot": t["slot"], "reason": 0,
+                     "strikes": tuple(t["strikes"]), "contracts": q * capital / 100,
+                     "price": t["credit"], "cash": q * t["credit"], "cost": cost})
                 condors[t["id"]] = q
                 unit_qty = q
                 counts[K.CT_CONDOR_OPEN] += 1
@@ -425,9 +460,15 @@ def reference_strategy(engine, name: str, spx, v, m, vix) -> ReferenceResult:
                 for t, q in condors.items():
                     cash -= q * marks[d][t]
                     pnl[K.BK_CONDOR] -= q * marks[d][t]
+                    log({"day": d, "kind": "ruin_close", "slot": -1, "reason": 0,
+                         "book": "condor", "contracts": q * capital / 100,
+                         "price": marks[d][t], "cash": -q * marks[d][t], "cost": 0.0})
                 condors.clear()
                 for j, L in enumerate(layers):
                     if L is not None:
+                        log({"day": d, "kind": "ruin_close", "slot": j, "reason": 0,
+                             "book": "layer", "contracts": L["qty"] * capital / 100,
+                             "price": L["price"], "cash": L["qty"] * L["price"], "cost": 0.0})
                         cash += L["qty"] * L["price"]
                         hedge_cash += L["qty"] * L["price"]
                         pnl[K.BK_LAYER0 + j] += L["qty"] * L["price"]
@@ -442,10 +483,70 @@ def reference_strategy(engine, name: str, spx, v, m, vix) -> ReferenceResult:
             equity[d] = eq
             trading[d] = eq - interest_total
             hedge[d] = hedge_cash + layer_marks()
+        if exposures is not None and not ruined:
+            held_condors, held_layers = held_positions()
+            for key, value in position_exposures(
+                    engine, held_condors, held_layers, index_units, d, spx[d], v[d],
+                    m[d]).items():
+                exposures[key][d] = value
     pnl[K.BK_CONDOR] -= condor_marks(n_days)
+    for t, q in condors.items():
+        log({"day": n_days, "kind": "mark", "slot": -1, "reason": 0, "book": "condor",
+             "contracts": q * capital / 100, "price": marks[n_days][t],
+             "cash": -q * marks[n_days][t], "cost": 0.0})
     for j, L in enumerate(layers):
         if L is not None:
             pnl[K.BK_LAYER0 + j] += L["qty"] * L["price"]
+            log({"day": n_days, "kind": "mark", "slot": j, "reason": 0, "book": "layer",
+                 "contracts": L["qty"] * capital / 100, "price": L["price"],
+                 "cash": L["qty"] * L["price"], "cost": 0.0})
     if index_units > 0:
         pnl[K.BK_INDEX] += index_units * spx[n_days] - index_paid
     return ReferenceResult(equity, trading, hedge, pnl, counts)
+
+
+EXPOSURES = ("delta", "vega", "vix_delta")
+SPOT_BUMP = 0.005  # +-0.5 % of the S&P 500: a 1 % move, central difference
+VOL_BUMP = 0.005  # +-0.5 vol point of sqrt(variance)
+
+
+def position_value(engine, condors, layers, index_units, d, spot, var, mvar) -> float:
+    """Mark of a book (fraction of starting equity) at the close of day ``d`` in state
+    (``spot``, ``var``, ``mvar``): short condors ``(qty, strikes, expiry day)``, long VIX
+    calls ``(qty, strike, expiry day)``, ``index_units`` of the S&P 500 (cash left out: it
+    moves with none of these)."""
+    tab = engine._tab
+    value = index_units * spot
+    for q, k, expiry in condors:
+        value -= q * _condor_price(tab, spot, var, mvar, expiry - d, k)[0]
+    for q, strike, expiry in layers:
+        value += q * _vix_call(tab, var, mvar, expiry - d, strike)
+    return value
+
+
+def position_exposures(engine, condors, layers, index_units, d, spot, var, mvar) -> dict:
+    """The book's sensitivities at the close of day ``d`` by central differences of
+    :func:`position_value` (the day loop's own pricer): ``delta`` the P&L of a 1 % S&P 500
+    rise, ``vega`` of a 1 vol-point rise of sqrt(v) and, two factors, of sqrt(m) (the whole
+    variance curve), ``vix_delta`` of a 1-point VIX rise through v (m held). Fractions of
+    starting equity."""
+    if not condors and not layers and index_units == 0:
+        return dict.fromkeys(EXPOSURES, 0.0)
+    two = engine.model.two_factor
+
+    def value(s_, v_, m_):
+        return position_value(engine, condors, layers, index_units, d, s_, v_, m_)
+
+    up, down = spot * (1 + SPOT_BUMP), spot * (1 - SPOT_BUMP)
+    delta = (value(up, var, mvar) - value(down, var, mvar)) * 0.01 / (2 * SPOT_BUMP)
+    root = math.sqrt(max(var, 0.0))
+    v_up, v_down = (root + VOL_BUMP) ** 2, max(root - VOL_BUMP, 0.0) ** 2
+    m_root = math.sqrt(max(mvar, 0.0))
+    m_up, m_down = ((m_root + VOL_BUMP) ** 2, max(m_root - VOL_BUMP, 0.0) ** 2) if two \
+        else (mvar, mvar)
+    vol_step = (math.sqrt(v_up) - math.sqrt(v_down)) * 100  # vol points
+    vega = (value(spot, v_up, m_up) - value(spot, v_down, m_down)) / vol_step
+    vix = engine.model.vix_index(np.array([v_up, v_down]),
+                                 np.array([mvar, mvar]) if two else None)
+    vix_delta = (value(spot, v_up, mvar) - value(spot, v_down, mvar)) / float(vix[0] - vix[1])
+    return {"delta": delta, "vega": vega, "vix_delta": vix_delta}
