@@ -721,8 +721,14 @@ def run_claims(out_dir, *, n_paths: int | None = None, seed: int | None = None,
     if model is None:
         plan = load_scenario(source, n_paths=n_paths, seed=seed)
     else:
-        plan = parse_scenario(_with_model_preset(source, model), source=str(source),
-                              base_dir=source.parent, n_paths=n_paths, seed=seed)
+        from simulator.model.presets import preset_names
+
+        # a model file typed on the command line is the user's own choice (a scenario file
+        # may name only files in its own folder)
+        ref = model if model in preset_names() else str(Path(model).resolve())
+        plan = parse_scenario(_with_model_preset(source, ref), source=str(source),
+                              base_dir=source.parent, n_paths=n_paths, seed=seed,
+                              trusted_models=(ref,) if ref != model else ())
     check_names(source, [sc.name for sc in plan.scenarios], list(plan.strategies))
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
@@ -747,8 +753,8 @@ def _with_model_preset(source, preset: str) -> str:
     from simulator.scenario.errors import ScenarioError
 
     try:
-        doc = safe_yaml.load(source.read_text())
-    except (OSError, UnicodeDecodeError) as err:
+        doc = safe_yaml.load(safe_yaml.read_text(source))
+    except (OSError, UnicodeDecodeError, safe_yaml.YamlLimitError) as err:
         raise ScenarioError(str(source), [("", f"cannot read: {err}")]) from None
     from simulator.model.presets import load_model
 

@@ -166,10 +166,10 @@ def test_a_second_run_on_the_same_output_is_refused(tmp_path, capsys):
     scenario.write_text(BASE)
     out = tmp_path / "out.nc"
     with output_lock(out):
-        assert "pid" in lock_path(out).read_text()
+        assert lock_path(out).read_bytes() == b""  # nothing is ever written into a lock
         assert main(["run", str(scenario), "--out", str(out), "--quiet"]) == 2
         err = capsys.readouterr().err
-        assert "another run is writing it (pid" in err
+        assert f"another run is writing it (it holds {lock_path(out)})" in err
         assert not out.exists()
     assert not lock_path(out).exists()
     assert main(["run", str(scenario), "--out", str(out), "--quiet", "--no-summary"]) == 0
@@ -507,3 +507,91 @@ def test_max_memory_refuses_a_plan_before_any_work(tmp_path, capsys):
     assert not out.exists() and not checkpoint_dir(out).exists()
     assert main(["run", "quickstart", "--max-memory", "lots", "-q"]) == 2
     assert "give a size such as 2G" in capsys.readouterr().err
+
+
+# --- issue 34: the new features under attack ------------------------------------------------
+
+
+def test_a_symlink_planted_at_the_lock_is_never_followed(tmp_path, capsys):
+    """Issue 34.1: the old lock opened ``.out.nc.lock`` with "a+" and truncated it: a link
+    planted there emptied its target. Now the run is refused and the target is untouched; a
+    file already there (a hard link to the victim) is locked but never written."""
+    import os
+
+    from simulator.scenario.runner import lock_path
+
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(BASE)
+    out = tmp_path / "out.nc"
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    os.symlink(victim, lock_path(out))
+    args = ["run", str(scenario), "--out", str(out), "--quiet", "--no-summary"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "symbolic link" in err and str(lock_path(out)) in err and "Traceback" not in err
+    assert victim.read_text() == "precious\n" and lock_path(out).is_symlink()
+    assert not out.exists()
+    lock_path(out).unlink()
+    os.link(victim, lock_path(out))  # a hard link: locked, not written, its name removed
+    assert main(args) == 0 and out.is_file()
+    assert victim.read_text() == "precious\n" and not lock_path(out).exists()
+
+
+SECRET = "s3cr3t-token-9f8e7d"
+
+
+@pytest.mark.parametrize("content", [
+    f"password: {SECRET}\n",  # a mapping that is not a model
+    f"{SECRET}\n",  # a scalar
+    f"key: [{SECRET}\n",  # not YAML (the parser would quote the line)
+    f"{SECRET}: 1\n{SECRET}: 2\n",  # duplicate keys (named in the message)
+])
+def test_model_preset_never_echoes_a_file_that_is_not_a_model(tmp_path, capsys, content):
+    """Issue 34.2: ``model: {preset: FILE}`` parsed any readable file and echoed its keys."""
+    (tmp_path / "secret.yaml").write_text(content)
+    err = _validate(tmp_path, capsys, BASE + "model: {preset: secret.yaml}\n")
+    assert "model.preset" in err and "secret.yaml" in err
+    assert SECRET not in err
+
+
+@pytest.mark.parametrize("ref", ["/etc/passwd", "../outside.yaml", "inside.txt", "link.yaml"])
+def test_model_preset_is_confined_to_the_scenario_folder(tmp_path, capsys, ref):
+    """Absolute paths, paths out of the folder (directly or through a link) and files without
+    the .yaml suffix are refused before they are read."""
+    import importlib.resources
+    import os
+
+    preset = (importlib.resources.files("simulator.model") / "presets"
+              / "svcj_default.yaml").read_text()
+    here = tmp_path / "here"
+    here.mkdir()
+    (tmp_path / "outside.yaml").write_text(preset)
+    (here / "inside.txt").write_text(preset)
+    os.symlink(tmp_path / "outside.yaml", here / "link.yaml")
+    err = _validate(here, capsys, BASE + f"model: {{preset: {ref}}}\n")
+    assert "model.preset" in err and "must be a .yaml file in the scenario file's folder" in err
+    (here / "mine.yaml").write_text(preset)  # the rule's own case works
+    (here / "ok.yaml").write_text(BASE + "model: {preset: mine.yaml}\n")
+    assert main(["validate", str(here / "ok.yaml")]) == 0
+
+
+def test_an_endless_scenario_file_is_refused_without_reading_it(tmp_path, capsys):
+    """Issue 34.3: the size limit was checked after reading the whole file (``alvh validate
+    /dev/zero`` ran out of memory). A 3 GB sparse file and /dev/zero are refused at once."""
+    import resource
+
+    from simulator.common import safe_yaml
+
+    sparse = tmp_path / "huge.yaml"
+    with open(sparse, "wb") as fh:
+        fh.truncate(3 * 2**30)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    t0 = time.perf_counter()
+    for path in (sparse, "/dev/zero"):
+        assert main(["validate", str(path)]) == 2
+        err = capsys.readouterr().err
+        assert f"more than {safe_yaml.MAX_BYTES:,} bytes" in err and str(path) in err
+    assert time.perf_counter() - t0 < 2.0
+    grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    assert grown < 100 * 2**10  # KiB: far below the 3 GB a whole read would take

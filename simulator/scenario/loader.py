@@ -52,22 +52,28 @@ def load_scenario(path: str | Path, *, n_paths: int | None = None,
     path = resolve_scenario(path)
     source = str(path)
     try:
-        text = path.read_text()
+        text = safe_yaml.read_text(path)  # at most the size limit + 1 byte is read
     except FileNotFoundError:
         raise ScenarioError(source, [("", "no such file")]) from None
+    except safe_yaml.YamlLimitError as err:
+        raise ScenarioError(source, [("", str(err))]) from None
     except (OSError, UnicodeDecodeError) as err:
         raise ScenarioError(source, [("", f"cannot read: {err}")]) from None
     return parse_scenario(text, source=source, base_dir=path.parent, n_paths=n_paths, seed=seed)
 
 
 def parse_scenario(text: str, *, source: str = "<string>", base_dir: Path | None = None,
-                   n_paths: int | None = None, seed: int | None = None) -> RunPlan:
-    """Like :func:`load_scenario` for a YAML document given as text."""
+                   n_paths: int | None = None, seed: int | None = None,
+                   trusted_models: tuple[str | Path, ...] = ()) -> RunPlan:
+    """Like :func:`load_scenario` for a YAML document given as text. Model files it names
+    must lie in ``base_dir`` (:func:`model_file`) or be one of ``trusted_models`` (files the
+    user named on the command line)."""
     doc = _read_document(text, source)
     problems: Problems = []
     values = _validate_sections(doc, n_paths, seed, problems)
     _path_source(values, doc, n_paths, problems)
-    plans = _scenario_plans(values, doc, base_dir, problems)
+    trusted = tuple(Path(p).resolve() for p in trusted_models)
+    plans = _scenario_plans(values, doc, base_dir, problems, trusted)
     plans = _history_plans(values, plans, problems)
     strategies, sweep_coords = _strategies(values, doc, problems)
     if problems:
@@ -190,11 +196,11 @@ def _history_plans(values: dict, plans: list[ScenarioPlan],
 
 
 def _scenario_plans(values: dict, doc: dict, base_dir: Path | None,
-                    problems: Problems) -> list[ScenarioPlan]:
+                    problems: Problems, trusted: tuple[Path, ...] = ()) -> list[ScenarioPlan]:
     """Models (preset, then file overrides, then each scenario's) with their stress schedules."""
     base_model = None
     if "model" in values or "model" not in doc:
-        base_model = _base_model(values.get("model", ModelSpec()), base_dir, problems)
+        base_model = _base_model(values.get("model", ModelSpec()), base_dir, problems, trusted)
     variants = values.get("scenarios") or {}
     if "scenarios" in values and not variants:
         problems.append(("scenarios", "at least one scenario is needed (or leave the section "
@@ -212,7 +218,8 @@ def _scenario_plans(values: dict, doc: dict, base_dir: Path | None,
         if base_model is None:
             continue
         plan = _scenario_plan(name, variant or ScenarioVariant(), base_model,
-                              sim.days if sim is not None else None, loc, problems, base_dir)
+                              sim.days if sim is not None else None, loc, problems, base_dir,
+                              trusted)
         if plan is not None:
             plans.append(plan)
     return plans
@@ -247,18 +254,81 @@ def _strategies(values: dict, doc: dict, problems: Problems):
     return strategies, sweep_coords
 
 
-def _base_model(spec: ModelSpec, base_dir: Path | None, problems: Problems):
+_MODEL_KEYS = {"model", "r", "q", "spx0", "v0", "m0", "P", "Q"}  # a model document has one
+
+
+def model_file(ref: str, base_dir: Path | None, trusted: tuple[Path, ...] = ()) -> Path:
+    """The model file a scenario's ``model.preset`` may name: a ``.yaml`` file inside the
+    scenario file's own folder (``base_dir``; the working folder for a document without a
+    file), named relative to it. A scenario file may come from someone else, so it must not
+    make the simulator read any file the user can read (``/etc/shadow``, ``../../key.yaml``,
+    a link out of the folder: issue 34, item 2). ``trusted``: files the user named on the
+    command line (``alvh claims --model FILE``). Raises ``ValueError`` with the rule."""
+    folder = (base_dir if base_dir is not None else Path.cwd()).resolve()
+    given = Path(ref)
+    rule = (f"a model file must be a .yaml file in the scenario file's folder ({folder}), "
+            "named relative to it")
+    if given.is_absolute() and given.resolve() in trusted:
+        path = given.resolve()
+    else:
+        if given.is_absolute() or given.suffix != ".yaml":
+            raise ValueError(rule)
+        path = (folder / given).resolve()  # links resolved: one out of the folder is refused
+        if not path.is_relative_to(folder):
+            raise ValueError(rule)
+    if not path.is_file():
+        raise FileNotFoundError(ref)
+    return path
+
+
+def _model_document_problem(path: Path) -> str | None:
+    """Why ``path`` is not a model document, in words that never quote the file: errors
+    about a file that is not a model (a secret that happens to end in .yaml) must not echo
+    its content."""
+    try:
+        doc = safe_yaml.load(safe_yaml.read_text(path))
+    except safe_yaml.YamlLimitError as err:
+        return str(err)
+    except UnicodeDecodeError:
+        return "cannot read as UTF-8 text"
+    except OSError as err:
+        return f"cannot read ({err.strerror or type(err).__name__})"
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        return f"not valid YAML{where}"
+    if not isinstance(doc, dict) or not _MODEL_KEYS & {str(k) for k in doc}:
+        return ("not a model document (a preset document with a 'model' mapping, or the "
+                "mapping of r, q, spx0, v0, P and Q)")
+    return None
+
+
+def _base_model(spec: ModelSpec, base_dir: Path | None, problems: Problems,
+                trusted: tuple[Path, ...] = ()):
     from simulator.model.params import ParameterError
     from simulator.model.presets import load_model, preset_names
 
     ref = spec.preset
-    if ref not in preset_names() and base_dir is not None and not Path(ref).is_absolute():
-        candidate = base_dir / ref
-        ref = str(candidate) if candidate.exists() else ref
+    if ref not in preset_names():
+        try:
+            path = model_file(ref, base_dir, trusted)
+        except FileNotFoundError:
+            problems.append(("model.preset", f"{short_repr(spec.preset)} is neither a preset "
+                                             f"({', '.join(preset_names())}) nor a model file"))
+            return None
+        except ValueError as err:
+            problems.append(("model.preset", f"{short_repr(spec.preset)} is not a preset "
+                                             f"({', '.join(preset_names())}); {err}"))
+            return None
+        why = _model_document_problem(path)
+        if why is not None:
+            problems.append(("model.preset", f"{short_repr(spec.preset)}: {why}"))
+            return None
+        ref = str(path)
     try:
         model = load_model(ref)
     except FileNotFoundError:
-        problems.append(("model.preset", f"{spec.preset!r} is neither a preset "
+        problems.append(("model.preset", f"{short_repr(spec.preset)} is neither a preset "
                                          f"({', '.join(preset_names())}) nor a model file"))
         return None
     except ParameterError as err:
@@ -284,7 +354,8 @@ def _quiet_merge(model, overrides):
 
 
 def _scenario_plan(name: str, variant: ScenarioVariant, base_model, n_days: int | None,
-                   loc: str, problems: Problems, base_dir: Path | None = None
+                   loc: str, problems: Problems, base_dir: Path | None = None,
+                   trusted: tuple[Path, ...] = ()
                    ) -> ScenarioPlan | None:
     """One variant: its model (the file's, or its own ``preset``, then its overrides), its
     shocks and regimes (checked by the model layer's
@@ -298,7 +369,8 @@ def _scenario_plan(name: str, variant: ScenarioVariant, base_model, n_days: int 
     overrides = dict(variant.model)
     if "preset" in overrides:  # a scenario on another preset, e.g. a calibrated calm regime
         own: Problems = []
-        model = _base_model(ModelSpec(preset=str(overrides.pop("preset"))), base_dir, own)
+        model = _base_model(ModelSpec(preset=str(overrides.pop("preset"))), base_dir, own,
+                            trusted)
         problems += [(f"{loc}.{p}", m) for p, m in own]
         if model is None:
             return None

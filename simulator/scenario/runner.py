@@ -126,34 +126,41 @@ def lock_path(out: Path) -> Path:
 def output_lock(out: Path):
     """An exclusive lock on ``out`` and its checkpoint folder for the whole run: a second run
     with the same ``--out`` is refused (it would delete or mix this one's checkpoints). The
-    lock is the kernel's (``flock``), so a killed run releases it."""
-    import fcntl
-    import os
+    lock is the kernel's (``flock``, through ``filelock``), so a killed run releases it.
 
+    The lock file is opened with ``O_NOFOLLOW`` and nothing is ever written into it: a symbolic
+    link planted at its name is refused, and a file already there (a hard link, a killed run's
+    leftover) is only locked, never truncated (issue 34, item 1)."""
+    from filelock import FileLock, Timeout
+
+    path = lock_path(out)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        fh = open(lock_path(out), "a+")
     except OSError as err:
         raise OutputError(f"--out {out}: cannot write there ({err.strerror or err})") from None
-    held = False
-    try:
+    if path.is_symlink():
+        raise OutputError(f"--out {out}: {path} is a symbolic link, not a lock file; remove it "
+                          "(a lock never follows a link)")
+    for _ in range(3):
+        lock = FileLock(str(path), timeout=0)
         try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            fh.seek(0)
-            holder = fh.read().strip() or "another process"
-            raise OutputError(f"--out {out}: another run is writing it ({holder}); wait for "
-                              "it or choose another --out") from None
-        held = True
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"pid {os.getpid()}")
-        fh.flush()
+            lock.acquire()
+        except Timeout:
+            raise OutputError(f"--out {out}: another run is writing it (it holds {path}); "
+                              "wait for it or choose another --out") from None
+        except OSError as err:  # ELOOP: a link planted between the check and the open
+            raise OutputError(f"--out {out}: cannot lock {path} ({err.strerror or err}); a "
+                              "lock file must be a plain file") from None
+        if path.exists():
+            break
+        lock.release()  # locked the file of a run that ended (and unlinked it) meanwhile
+    try:
         yield
     finally:
-        if held:  # the lock file goes with the run, whatever its end; never another's
-            lock_path(out).unlink(missing_ok=True)
-        fh.close()
+        # the lock file goes with the run, whatever its end (unlinking a name never touches
+        # another file), removed while still held so that no other run locks a dead inode
+        path.unlink(missing_ok=True)
+        lock.release()
 
 
 class Progress:
