@@ -595,3 +595,57 @@ def test_an_endless_scenario_file_is_refused_without_reading_it(tmp_path, capsys
     assert time.perf_counter() - t0 < 2.0
     grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
     assert grown < 100 * 2**10  # KiB: far below the 3 GB a whole read would take
+
+
+def test_finished_results_are_replaced_only_with_overwrite(tmp_path, capsys):
+    """Issue 34.7: ``alvh run --out keep.nc`` over a finished cube replaced it with exit 0, and
+    ``alvh export cube.nc --out cube.nc`` replaced the cube with its CSV."""
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(BASE)
+    out = tmp_path / "keep.nc"
+    args = ["run", str(scenario), "--out", str(out), "--quiet", "--no-summary"]
+    assert main(args) == 0
+    kept = out.read_bytes()
+    assert main([*args, "--seed", "5"]) == 2
+    err = capsys.readouterr().err
+    assert f"--out {out}: holds finished results; add --overwrite" in err
+    assert out.read_bytes() == kept
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.nc", "s.yaml"]
+    assert main(["export", str(out), "--out", str(out)]) == 2
+    assert "never replaces its cube" in capsys.readouterr().err
+    assert out.read_bytes() == kept
+    assert main([*args, "--seed", "5", "--overwrite"]) == 0
+    assert out.read_bytes() != kept  # other paths: another cube
+
+
+def test_claims_and_calibrate_refuse_to_replace_results_before_any_work(tmp_path, capsys,
+                                                                      monkeypatch):
+    """Issue 34.7 and 34.13: ``alvh claims --out DIR`` and ``alvh calibrate --out FILE``
+    replaced finished results, and calibrate checked its ``--out`` only after a 5-minute fit."""
+    import simulator.calibration as calibration
+    import simulator.scenario.runner as runner
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("the refusal must come before any work")
+
+    monkeypatch.setattr(runner, "run_plan", no_work)
+    monkeypatch.setattr(calibration, "calibrate", no_work)
+    folder = tmp_path / "claims"
+    folder.mkdir()
+    (folder / "claims.md").write_text("finished\n")
+    assert main(["claims", "--paths", "16", "--out", str(folder), "--quiet"]) == 2
+    assert "claims.md: holds finished results; add --overwrite" in capsys.readouterr().err
+    preset = tmp_path / "calm.yaml"
+    preset.write_text("finished\n")
+    calibrate = ["calibrate", "--start", "2017-01-03", "--end", "2017-12-29", "-q", "--out"]
+    assert main([*calibrate, str(preset)]) == 2
+    assert f"--out {preset}: holds finished results" in capsys.readouterr().err
+    assert preset.read_text() == "finished\n"
+    assert main([*calibrate, str(tmp_path / "no_folder" / "x.yaml")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    with pytest.raises(AssertionError, match="before any work"):  # the fit was reached
+        main([*calibrate, str(preset), "--overwrite"])
+    monkeypatch.setattr("tempfile.mkstemp", lambda **kw: (_ for _ in ()).throw(
+        PermissionError(13, "Permission denied")))  # a read-only folder (tests run as root)
+    assert main([*calibrate, str(tmp_path / "new.yaml")]) == 2
+    assert "cannot write in" in capsys.readouterr().err

@@ -118,6 +118,15 @@ def check_resources(plan: RunPlan, out: Path | None, max_memory: int | None = No
                 f"checkpoints on disk; {free / gib:.1f} GiB are free under {where}.")
 
 
+def check_output(out: Path, overwrite: bool, option: str = "--out") -> None:
+    """Finished results are replaced only when asked (``--overwrite``): a rerun with the
+    same ``--out`` must not silently destroy a cube that took hours (issue 34, item 7)."""
+    out = Path(out)
+    if (out.exists() or out.is_symlink()) and not overwrite:
+        raise OutputError(f"{option} {out}: holds finished results; add --overwrite to replace "
+                          "them, or choose another output")
+
+
 def lock_path(out: Path) -> Path:
     return out.parent / f".{out.name}.lock"
 
@@ -384,7 +393,7 @@ def run_plan(plan: RunPlan, *, out: str | Path | None = None, resume: bool = Fal
     ``on_unit(scenario_index, chunk_index)`` is called after each unit is checkpointed.
     Finished chunks of an earlier, interrupted run at ``out`` are continued with ``resume``
     or discarded with ``overwrite``; with neither the run is refused (nothing is lost by
-    accident).
+    accident). A finished cube at ``out`` is replaced only with ``overwrite``.
     """
     sim_cfg = plan.simulation
     n_paths, chunk = plan.n_paths, sim_cfg.chunk_paths
@@ -413,7 +422,11 @@ def run_plan(plan: RunPlan, *, out: str | Path | None = None, resume: bool = Fal
             from simulator.scenario.cluster import run_on_cluster
 
             execute = partial(run_on_cluster, client=client)
+        if out is not None:
+            check_output(out, overwrite)  # before a cluster is used or a table built
         with output_lock(out) if out is not None else nullcontext():
+            if out is not None:
+                check_output(out, overwrite)  # again under the lock: another run may have ended
             return _run_units(plan, execute, folder, starts, out, resume, progress, on_unit,
                               overwrite, summary)
     finally:
