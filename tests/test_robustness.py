@@ -649,3 +649,42 @@ def test_claims_and_calibrate_refuse_to_replace_results_before_any_work(tmp_path
         PermissionError(13, "Permission denied")))  # a read-only folder (tests run as root)
     assert main([*calibrate, str(tmp_path / "new.yaml")]) == 2
     assert "cannot write in" in capsys.readouterr().err
+
+
+def test_a_resume_after_an_edit_of_the_market_data_is_refused(tmp_path, monkeypatch):
+    """Issue 34.8: in history mode a resume after an edit of the S&P 500 file mixed old and
+    new closes in one cube. The fingerprint now covers each market file the paths use."""
+    import importlib.resources
+    import shutil
+
+    from simulator.scenario.loader import load_scenario
+    from simulator.scenario.runner import ResumeError, run_plan
+
+    scenario = tmp_path / "h.yaml"
+    scenario.write_text(
+        "name: hist\npath: {source: history_windows, start: 2018-01-02, end: 2019-12-31, "
+        "length_days: 21, step_days: 21}\nsimulation: {seed: 0, chunk_paths: 16}\n"
+        "model: {preset: svcj_default}\nstrategies:\n"
+        "  unhedged: {condor: {preset: monthly_16_delta}, hedge: none}\n")
+    out = tmp_path / "h.nc"
+    _interrupt(scenario, out, after=1)
+    original = load_scenario(scenario)
+    real = importlib.resources.files("simulator.data.market")
+    copy = tmp_path / "market"
+    shutil.copytree(str(real), copy)
+    spx = copy / "spx_daily.csv"
+    lines = spx.read_text().splitlines(keepends=True)
+    row = next(i for i, line in enumerate(lines) if line.startswith("2019-06-03,"))
+    lines[row] = lines[row].rstrip("\n").rsplit(",", 1)[0] + ",12744.45\n"  # was 2744.45
+    spx.write_text("".join(lines))
+    files = importlib.resources.files
+    monkeypatch.setattr(importlib.resources, "files", lambda package: copy
+                        if package == "simulator.data.market" else files(package))
+    edited = load_scenario(scenario)
+    assert edited.market_data["spx_daily.csv"] != original.market_data["spx_daily.csv"]
+    assert edited.market_data["vix_daily.csv"] == original.market_data["vix_daily.csv"]
+    with pytest.raises(ResumeError, match="different run"):
+        run_plan(edited, out=out, resume=True)
+    monkeypatch.undo()  # the data as it was: the resume is accepted
+    cube = run_plan(load_scenario(scenario), out=out, resume=True)
+    assert "spx_daily.csv" in cube.attrs["history_data_sha256"]

@@ -428,7 +428,8 @@ def _path_attrs(plan) -> dict:
         if any(s.model.two_factor for s in plan.scenarios) else "")
     out = {"path_source": plan.path.source, "path_note": HISTORY_NOTE,
            "history_span": f"{windows.dates[0]} to {windows.dates[-1]}",
-           "history_data": data + " (simulator/data/market, SOURCES.md)"}
+           "history_data": data + " (simulator/data/market, SOURCES.md)",
+           "history_data_sha256": json.dumps(plan.market_data, sort_keys=True)}
     if plan.path.source == "history_windows":
         out |= {"window_length_days": windows.n_days,
                 "window_step_days": int(plan.path.step_days or 21),

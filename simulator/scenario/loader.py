@@ -23,7 +23,7 @@ from simulator.common.records import short_repr
 from simulator.data import resolve_scenario
 from simulator.results.events import VolEventConfig
 from simulator.scenario.errors import ScenarioError, dedupe, pydantic_problems
-from simulator.scenario.plan import RunPlan, ScenarioPlan, scenario_stream
+from simulator.scenario.plan import RunPlan, ScenarioPlan, market_digests, scenario_stream
 from simulator.scenario.schema import (
     MAX_SCENARIOS,
     MAX_STRATEGIES,
@@ -87,7 +87,9 @@ def parse_scenario(text: str, *, source: str = "<string>", base_dir: Path | None
                    costs=values.get("costs", CostsConfig.named(DEFAULT_COSTS)),
                    sweep_coords=sweep_coords,
                    vol_events=values.get("vol_events", VolEventConfig()),
-                   path=values.get("path", PathConfig()))
+                   path=values.get("path", PathConfig()),
+                   market_data=market_digests() if plans and plans[0].history is not None
+                   else {})
 
 
 def _read_document(text: str, source: str) -> dict:
