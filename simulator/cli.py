@@ -701,10 +701,7 @@ def _cmd_report(args) -> int:
     from simulator.results.cube import open_cube
     from simulator.results.summary import format_summary, summarize
 
-    try:
-        cube = open_cube(results)
-    except (OSError, ValueError) as err:
-        raise ValueError(f"{results}: not a readable results cube ({err})") from None
+    cube = open_cube(results)  # verified: CubeError (exit 2) names the file and the variable
     missing = {"max_drawdown", "total_return", "equity_q", "event_return"} - set(cube.data_vars)
     if missing:
         raise ValueError(f"{results}: not a results cube of this version (missing "

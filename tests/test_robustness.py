@@ -688,3 +688,141 @@ def test_a_resume_after_an_edit_of_the_market_data_is_refused(tmp_path, monkeypa
     monkeypatch.undo()  # the data as it was: the resume is accepted
     cube = run_plan(load_scenario(scenario), out=out, resume=True)
     assert "spx_daily.csv" in cube.attrs["history_data_sha256"]
+
+
+@pytest.fixture(scope="module")
+def small_cube(tmp_path_factory):
+    """A finished cube of BASE (16 paths x 21 days), written by ``alvh run``."""
+    folder = tmp_path_factory.mktemp("cube")
+    scenario = folder / "s.yaml"
+    scenario.write_text(BASE)
+    out = folder / "c.nc"
+    assert main(["run", str(scenario), "--out", str(out), "--quiet", "--no-summary"]) == 0
+    return out
+
+
+def _copy(cube, tmp_path, name="c.nc"):
+    import shutil
+
+    target = tmp_path / name
+    shutil.copy(cube, target)
+    return target
+
+
+def _report_and_export_exit_2(path, capsys, *words):
+    for args in (["report", str(path), "--out", str(path.parent / "rep")],
+                 ["export", str(path), "--out", str(path.parent / "x.csv")]):
+        assert main(args) == 2
+        err = capsys.readouterr().err
+        assert "Traceback" not in err and str(path) in err
+        for word in words:
+            assert word in err, err
+    assert not (path.parent / "x.csv").exists() and not (path.parent / "rep").exists()
+
+
+def test_a_damaged_block_of_a_cube_is_detected(small_cube, tmp_path, capsys):
+    """Issue 34.11: one corrupted block gave KeyError/RuntimeError tracebacks or, silently,
+    different numbers. Cubes are now written compressed with a Fletcher-32 checksum per block;
+    a damaged block is reported with its variable."""
+    import h5py
+
+    path = _copy(small_cube, tmp_path)
+    with h5py.File(path, "r") as fh:
+        var = fh["max_drawdown"]
+        assert var.fletcher32 and var.compression == "gzip"
+        info = var.id.get_chunk_info(0)
+    with open(path, "r+b") as fh:  # one byte in the middle of the variable's first block
+        fh.seek(info.byte_offset + info.size // 2)
+        byte = fh.read(1)
+        fh.seek(-1, 1)
+        fh.write(bytes([byte[0] ^ 0xFF]))
+    _report_and_export_exit_2(path, capsys, "variable max_drawdown is damaged")
+
+
+def test_incomplete_foreign_and_empty_cubes_are_refused(small_cube, tmp_path, capsys):
+    """A cube without a variable gave AttributeError, zero paths ZeroDivisionError, a foreign
+    NetCDF a cryptic message, and a small file declaring a huge unwritten variable made
+    report allocate gigabytes (the cube was loaded eagerly)."""
+    import h5netcdf
+    import numpy as np
+    import xarray as xr
+
+    from simulator.results.cube import open_cube
+
+    cube = open_cube(small_cube)
+    cube.drop_vars("total_return").to_netcdf(tmp_path / "missing.nc", engine="h5netcdf")
+    _report_and_export_exit_2(tmp_path / "missing.nc", capsys, "missing variable(s) total_return")
+    xr.Dataset({"t": ("x", np.arange(3.0))}, attrs={"title": "weather"}).to_netcdf(
+        tmp_path / "foreign.nc", engine="h5netcdf")
+    _report_and_export_exit_2(tmp_path / "foreign.nc", capsys, "not a results cube")
+    cube.isel(path=slice(0, 0)).to_netcdf(tmp_path / "empty.nc", engine="h5netcdf")
+    _report_and_export_exit_2(tmp_path / "empty.nc", capsys, "holds no results (paths 0")
+    (tmp_path / "text.nc").write_text("not NetCDF\n")
+    _report_and_export_exit_2(tmp_path / "text.nc", capsys, "not a readable NetCDF")
+    forged = _copy(small_cube, tmp_path, "forged.nc")
+    with h5netcdf.File(forged, "a") as fh:  # 1e9 float64 declared, nothing written: ~ 10 kB
+        fh.dimensions["big"] = 10**9
+        fh.create_variable("huge", ("big",), "f8", chunks=(2**20,), compression="gzip")
+    assert forged.stat().st_size < small_cube.stat().st_size + 100_000
+    t0 = time.perf_counter()
+    with pytest.raises(ValueError, match="variable huge was never written whole"):
+        open_cube(forged)
+    assert time.perf_counter() - t0 < 5.0
+
+
+def test_a_full_disk_at_the_final_write_leaves_the_old_cube(small_cube, tmp_path, capsys,
+                                                           monkeypatch):
+    """Issue 34.9: HDF5 failing mid-write left half-closed objects that crashed the process
+    as they were collected (exit 139, the temporary and the lock left behind). The cube is
+    written by a child process: its crash is reported, exit 2, nothing is left, and the
+    cube that was there survives."""
+    import os
+    import signal
+
+    import xarray as xr
+
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(BASE)
+    out = _copy(small_cube, tmp_path, "out.nc")
+    kept = out.read_bytes()
+    parent, real = os.getpid(), xr.Dataset.to_netcdf
+
+    def crash_mid_write(self, path, *args, **kwargs):
+        real(self, path, *args, **kwargs)
+        if os.getpid() != parent:  # the writer dies as HDF5 did (never this test's process)
+            os.kill(os.getpid(), signal.SIGSEGV)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(xr.Dataset, "to_netcdf", crash_mid_write)
+    assert main(["run", str(scenario), "--out", str(out), "--quiet", "--overwrite"]) == 2
+    err = capsys.readouterr().err
+    assert str(out) in err and "Traceback" not in err
+    assert "the NetCDF writer died (SIGSEGV" in err or "No space left" in err
+    assert out.read_bytes() == kept
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "s.yaml") == \
+        [".out.nc.partial", "out.nc"]  # finished chunks kept for --resume; no lock, no temp
+
+
+def test_a_really_full_disk_exits_2(small_cube, tmp_path, capsys):
+    """The same on a 700 kB tmpfs (root only): HDF5 itself hits ENOSPC writing the cube."""
+    import subprocess
+
+    folder = tmp_path / "tiny"
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=700k", "tmpfs",
+                              str(folder)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip("needs a tmpfs mount (root)")
+    try:
+        scenario = tmp_path / "s.yaml"
+        scenario.write_text(BASE.replace("paths: 16, days: 21, chunk_paths: 16",
+                                         "paths: 400, days: 63, chunk_paths: 100")
+                            + "  alvh: {condor: {preset: monthly_16_delta}, "
+                              "hedge: {preset: alvh_40_40_20}}\n")  # checkpoints fit, not the cube
+        out = folder / "o.nc"
+        assert main(["run", str(scenario), "--out", str(out), "--quiet"]) == 2
+        err = capsys.readouterr().err
+        assert str(out) in err and "Traceback" not in err
+        assert sorted(p.name for p in folder.iterdir()) == [".o.nc.partial"]
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
