@@ -826,3 +826,66 @@ def test_a_really_full_disk_exits_2(small_cube, tmp_path, capsys):
         assert sorted(p.name for p in folder.iterdir()) == [".o.nc.partial"]
     finally:
         subprocess.run(["umount", str(folder)], check=True)
+
+
+def _tcp_server(reply: bytes | None):
+    """A local TCP server that answers every connection with ``reply`` once it has read
+    something (an HTTP server's 400), or never (``None``: a silent port)."""
+    import socket
+    import threading
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(8)
+
+    def serve():
+        while True:
+            try:
+                conn, _ = sock.accept()
+            except OSError:  # closed at the end of the test
+                return
+            conn.recv(65536)
+            if reply is not None:
+                conn.sendall(reply)
+            threading.Timer(30, conn.close).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return sock
+
+
+def test_a_scheduler_address_that_is_not_a_scheduler_exits_2_in_time(tmp_path, capsys,
+                                                                     monkeypatch):
+    """Issue 34.12: a ``--scheduler`` at an HTTP port died with a 3 EiB MemoryError traceback,
+    a silent port hung forever, and ``inproc://``/``ucx://`` gave tracebacks. One deadline now
+    covers connect, handshake and the worker check; exit 2 naming the address."""
+    pytest.importorskip("distributed")
+    from distributed import LocalCluster
+
+    import simulator.scenario.cluster as cluster
+
+    monkeypatch.setattr(cluster, "SCHEDULER_DEADLINE", 2.0)
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(BASE)
+    out = tmp_path / "never.nc"
+    http = _tcp_server(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+    silent = _tcp_server(None)
+    no_workers = LocalCluster(n_workers=0, processes=False, protocol="tcp://",
+                              dashboard_address=None)
+    cases = [(f"tcp://127.0.0.1:{http.getsockname()[1]}", "not a Dask scheduler"),
+             (f"tcp://127.0.0.1:{silent.getsockname()[1]}", "no Dask handshake within 2 s"),
+             ("inproc://x", "lives inside one Python process"),
+             ("ucx://127.0.0.1:1", "distributed-ucxx"),
+             (no_workers.scheduler_address, "has no workers")]
+    try:
+        for address, words in cases:
+            t0 = time.perf_counter()
+            assert main(["run", str(scenario), "--out", str(out), "--scheduler", address,
+                         "-q"]) == 2
+            err = capsys.readouterr().err
+            assert time.perf_counter() - t0 < 10.0, address
+            assert address in err and words in err and "Traceback" not in err, err
+            assert not out.exists()
+    finally:
+        no_workers.close()
+        http.close()
+        silent.close()
