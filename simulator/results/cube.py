@@ -461,8 +461,10 @@ def _flat_settings(plan) -> dict:
 
 
 # HDF5 filters on every numeric array: zlib compression (issue 32) and a Fletcher-32
-# checksum per block, verified by HDF5 whenever the block is read (issue 34, item 11)
-CHECKED_ENCODING = {"zlib": True, "complevel": 4, "shuffle": True, "fletcher32": True}
+# checksum per block, verified by HDF5 whenever the block is read (issue 34, item 11).
+# Level 1: 100 MB of six-digit doubles write in 5.7 s (level 4: 10.5 s, uncompressed 0.5 s)
+# to the same size within 1 %; the cube's NaN-padded event arrays shrink far more
+CHECKED_ENCODING = {"zlib": True, "complevel": 1, "shuffle": True, "fletcher32": True}
 PACKAGE = "alvh-simulator"
 
 

@@ -163,6 +163,8 @@ def output_lock(out: Path):
         if path.exists():
             break
         lock.release()  # locked the file of a run that ended (and unlinked it) meanwhile
+    else:
+        raise OutputError(f"--out {out}: other runs keep taking {path}; try again")
     try:
         yield
     finally:
@@ -413,6 +415,8 @@ def run_plan(plan: RunPlan, *, out: str | Path | None = None, resume: bool = Fal
         folder = checkpoint_dir(out)
     try:
         # everything that can reject the input happens before the checkpoint folder exists
+        if out is not None:
+            check_output(out, overwrite)  # before a table is built or a cluster used
         check_resources(plan, out, max_memory)
         if client is None:
             _announce_first_run(plan, progress)
@@ -422,8 +426,6 @@ def run_plan(plan: RunPlan, *, out: str | Path | None = None, resume: bool = Fal
             from simulator.scenario.cluster import run_on_cluster
 
             execute = partial(run_on_cluster, client=client)
-        if out is not None:
-            check_output(out, overwrite)  # before a cluster is used or a table built
         with output_lock(out) if out is not None else nullcontext():
             if out is not None:
                 check_output(out, overwrite)  # again under the lock: another run may have ended
