@@ -849,7 +849,9 @@ def _cmd_export(args) -> int:
                              "--format csv needs nothing") from None
     out = Path(args.out) if args.out else results.with_name(
         f"{results.stem}_{args.per}.{args.format}")
-    if out.exists() and out.resolve() == results.resolve():
+    import os
+
+    if out.exists() and os.path.samefile(out, results):  # the same file by any name
         raise ValueError(f"--out {out}: is the results file itself; an export never replaces "
                          "its cube (give another file name)")
     frame = to_frame(open_cube(results), per=args.per)

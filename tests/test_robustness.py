@@ -613,6 +613,11 @@ def test_finished_results_are_replaced_only_with_overwrite(tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.nc", "s.yaml"]
     assert main(["export", str(out), "--out", str(out)]) == 2
     assert "never replaces its cube" in capsys.readouterr().err
+    alias = tmp_path / "alias.csv"
+    alias.hardlink_to(out)  # the same file by another name
+    assert main(["export", str(out), "--out", str(alias)]) == 2
+    assert "never replaces its cube" in capsys.readouterr().err
+    alias.unlink()
     assert out.read_bytes() == kept
     assert main([*args, "--seed", "5", "--overwrite"]) == 0
     assert out.read_bytes() != kept  # other paths: another cube
@@ -889,3 +894,28 @@ def test_a_scheduler_address_that_is_not_a_scheduler_exits_2_in_time(tmp_path, c
         no_workers.close()
         http.close()
         silent.close()
+
+
+def test_the_forked_cube_writer_does_not_wait_on_a_dask_client(tmp_path):
+    """With a Dask client active, xarray's write lock is a ``distributed.Lock`` served by the
+    client's event loop: a thread the forked writer does not have (it waited forever)."""
+    import threading
+
+    import numpy as np
+    import xarray as xr
+
+    distributed = pytest.importorskip("distributed")
+    from simulator.results.cube import write_cube
+
+    cluster = distributed.LocalCluster(n_workers=1, processes=False, dashboard_address=None)
+    client = distributed.Client(cluster)
+    try:
+        out = tmp_path / "c.nc"
+        done = threading.Thread(target=write_cube, daemon=True,
+                                args=(xr.Dataset({"x": ("a", np.arange(5.0))}), out))
+        done.start()
+        done.join(60)
+        assert not done.is_alive() and out.is_file()
+    finally:
+        client.close()
+        cluster.close()

@@ -527,6 +527,7 @@ def _write_isolated(cube, tmp: Path, target: Path) -> None:
             import faulthandler
 
             faulthandler.disable()  # its own copy of stderr (pytest enables it)
+            _forget_parent_locks()
             write()
         except BaseException as err:  # everything goes back to the parent
             code = 1
@@ -559,6 +560,25 @@ def _write_isolated(cube, tmp: Path, target: Path) -> None:
         raise OSError(code, os.strerror(code), str(target))
     raise OSError(errno.EIO, f"writing the cube failed: {report.get('type', 'error')}: "
                   f"{report.get('message', '')}", str(target))
+
+
+def _forget_parent_locks() -> None:
+    """In the forked writer: locks of the parent's other threads are copied as they were, and
+    one held at the fork would never be released here. xarray's write lock is a Dask
+    ``distributed.Lock`` when a Dask client is active (served by the client's event loop, a
+    thread the child does not have): Dask is told to run synchronously, and xarray's global
+    HDF5 lock is replaced by a fresh one."""
+    import sys
+    import threading
+
+    if "dask" in sys.modules:
+        import dask
+
+        dask.config.set(scheduler="synchronous")
+    locks = sys.modules.get("xarray.backends.locks")
+    hdf5 = getattr(locks, "HDF5_LOCK", None)
+    if hdf5 is not None and hasattr(hdf5, "lock"):
+        hdf5.lock = threading.Lock()
 
 
 # every command that reads a cube needs these (per path and per day)
