@@ -319,8 +319,9 @@ def _base_model(spec: ModelSpec, base_dir: Path | None, problems: Problems,
                                              f"({', '.join(preset_names())}) nor a model file"))
             return None
         except ValueError as err:
-            problems.append(("model.preset", f"{short_repr(spec.preset)} is not a preset "
-                                             f"({', '.join(preset_names())}); {err}"))
+            problems.append(("model.preset", f"{short_repr(spec.preset)} is neither a preset "
+                                             f"({', '.join(preset_names())}) nor a model file "
+                                             f"it may name: {err}"))
             return None
         why = _model_document_problem(path)
         if why is not None:
