@@ -23,7 +23,7 @@ $(STAMP_DEV): pyproject.toml $(CONSTRAINTS) | $(BIN)/python
 
 ## run: install, run the quickstart scenario and print its summary (results/quickstart.nc)
 run: $(STAMP_RUN)
-	$(BIN)/alvh run scenarios/quickstart.yaml
+	$(BIN)/alvh run scenarios/quickstart.yaml --overwrite
 	@echo "next: source $(VENV)/bin/activate, then e.g. 'alvh report results/quickstart.nc --out fig'"
 
 ## test: install with dev extras and run the fast test suite
@@ -54,7 +54,7 @@ lock: | $(BIN)/python
 
 ## claims: the C1-C12 verdict table at 20,000 paths per scenario (results/claims/, ~3 min)
 claims: $(STAMP_RUN)
-	$(BIN)/alvh claims --out results/claims
+	$(BIN)/alvh claims --out results/claims --overwrite
 
 ## notebooks: run copies of the notebooks at full size into results/notebooks/ (for reading)
 notebooks: $(STAMP_DEV)

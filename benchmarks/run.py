@@ -231,9 +231,9 @@ strategies:
     # timed without tracemalloc (it taxes every allocation, and the runner allocates more);
     # peak traced memory from one more call of each
     t_bare = _best(bare, repeats)
-    t_run = _best(lambda: run_plan(plan, out=folder / "bench.nc"), repeats)
+    t_run = _best(lambda: run_plan(plan, out=folder / "bench.nc", overwrite=True), repeats)
     _, mem_bare = _measure(bare, 1)
-    _, mem_run = _measure(lambda: run_plan(plan, out=folder / "bench.nc"), 1)
+    _, mem_run = _measure(lambda: run_plan(plan, out=folder / "bench.nc", overwrite=True), 1)
     size = (folder / "bench.nc").stat().st_size / 2**20
     return {
         "what": "1 scenario, unhedged + ALVH 40/40/20, chunks of 2048 paths: alvh run's work "

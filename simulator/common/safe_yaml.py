@@ -80,6 +80,19 @@ def _check_depth(text: str) -> None:
             depth -= 1
 
 
+def read_text(path) -> str:
+    """The text of a scenario or model file, reading at most ``MAX_BYTES`` + 1 bytes: a larger
+    file is refused without being read whole (``/dev/zero`` or a sparse file of gigabytes
+    would otherwise fill the memory before the size is checked). Newlines as ``read_text``
+    gives them; raises ``YamlLimitError``, ``OSError`` or ``UnicodeDecodeError``."""
+    with open(path, "rb") as fh:
+        data = fh.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise YamlLimitError(f"more than {MAX_BYTES:,} bytes; a scenario or model file may "
+                             f"have at most {MAX_BYTES:,}")
+    return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+
+
 def load(text: str):
     """Parse one YAML document with the limits above; raises ``YamlLimitError`` or
     ``yaml.YAMLError`` (duplicate keys included)."""

@@ -41,7 +41,7 @@ def load_model(name_or_path: str | Path) -> Model:
                 f"(presets: {', '.join(preset_names())})"
             )
     try:
-        doc = safe_yaml.load(path.read_text(encoding="utf-8"))
+        doc = safe_yaml.load(safe_yaml.read_text(path))  # at most the size limit + 1 byte
     except (OSError, UnicodeDecodeError) as err:
         raise ParameterError([("<file>", f"cannot read as UTF-8 text: {err}")], source) from None
     except safe_yaml.YamlLimitError as err:

@@ -19,6 +19,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import threading
+import time
 import uuid
 
 _log = logging.getLogger(__name__)
@@ -52,11 +54,41 @@ def _worker_version() -> str:
     return __version__
 
 
-def check_workers(client) -> int:
-    """The number of workers; every one must run this package's version."""
+# seconds for connect, handshake and the worker check together: one deadline, so that an
+# address that is not a Dask scheduler (a dashboard's HTTP port, a silent port) cannot hang
+# the run (issue 34, item 12)
+SCHEDULER_DEADLINE = 10.0
+
+
+def _within(seconds: float, call, what: str):
+    """``call()`` in a helper thread, waited for at most ``seconds`` (a Dask call can block on
+    a peer that never answers); its result, or its exception re-raised here."""
+    box: dict = {}
+
+    def target():
+        try:
+            box["value"] = call()
+        except BaseException as err:  # handed to the caller
+            box["error"] = err
+
+    thread = threading.Thread(target=target, daemon=True, name="alvh-dask-check")
+    thread.start()
+    thread.join(max(seconds, 0.0))
+    if thread.is_alive():
+        raise ValueError(f"{what}: no answer within {max(seconds, 0.0):.0f} s")
+    if "error" in box:
+        raise box["error"]
+    return box.get("value")
+
+
+def check_workers(client, timeout: float = 60.0) -> int:
+    """The number of workers (their answers awaited at most ``timeout`` seconds); every one
+    must run this package's version."""
     from simulator._version import __version__
 
-    versions = client.run(_worker_version)
+    address = client.scheduler.address
+    versions = _within(timeout, lambda: client.run(_worker_version),
+                       f"the cluster at {address}: the worker check")
     if not versions:
         raise ValueError(f"the cluster at {client.scheduler.address} has no workers")
     wrong = {w: v for w, v in versions.items() if v != __version__}
@@ -118,12 +150,7 @@ def connect(*, scheduler: str | None = None, workers: int | None = None):
     except ImportError:
         raise ValueError(f"--workers and --scheduler need Dask: {INSTALL_HINT}") from None
     if scheduler is not None:
-        try:
-            client = Client(scheduler, timeout="10s")
-        except (OSError, TimeoutError) as err:
-            raise ValueError(f"--scheduler {scheduler}: cannot reach the Dask scheduler "
-                             f"({err})") from None
-        return client, None
+        return _connect_scheduler(str(scheduler)), None
     if not (isinstance(workers, int) and workers >= 1):
         raise ValueError(f"--workers {workers!r}: give a positive number of processes")
     from simulator.pricing.tables import cache_dir
@@ -134,6 +161,90 @@ def connect(*, scheduler: str | None = None, workers: int | None = None):
                            env={"NUMBA_NUM_THREADS": str(threads),
                                 "ALVH_CACHE_DIR": str(cache_dir())})
     return Client(cluster), cluster
+
+
+def _address_problem(address: str) -> str | None:
+    """Why ``address`` cannot name a scheduler this client can reach, before any connection."""
+    scheme = address.split("://", 1)[0].lower() if "://" in address else "tcp"
+    if scheme == "inproc":
+        return ("an inproc:// address lives inside one Python process; give the tcp:// "
+                "address of a running scheduler, e.g. tcp://host:8786")
+    if scheme not in ("tcp", "tls", "ws", "wss", "ucx"):
+        return f"unknown address scheme {scheme!r}; give e.g. tcp://host:8786"
+    if scheme == "ucx":
+        try:
+            from distributed.comm.registry import get_backend
+
+            get_backend("ucx").get_connector()
+        except Exception:  # the backend is a stub without its UCX package
+            return ("ucx:// needs Dask's UCX comm backend (distributed-ucxx), not installed "
+                    "here; give the scheduler's tcp:// address")
+    return None
+
+
+async def _identity(address: str, seconds: float):
+    """Connect, handshake and ask the peer who it is (Dask's ``identity`` operation)."""
+    from distributed.comm import connect
+
+    comm = await connect(address, timeout=seconds)
+    try:
+        await comm.write({"op": "identity", "reply": True})
+        return await comm.read()
+    finally:
+        comm.abort()
+
+
+def _connect_scheduler(address: str):
+    """A client of the scheduler at ``address``: the address checked, then a probe (connect,
+    handshake, identity) and the client's own connection and the wait for a worker, all
+    within one :data:`SCHEDULER_DEADLINE`. Anything else is a ``ValueError`` naming the
+    address: a port that answers in another protocol (HTTP: its reply read as a Dask frame
+    header once asked for 3 EiB), one that never answers, no scheduler, no workers."""
+    import asyncio
+
+    from distributed import Client
+
+    head = f"--scheduler {address}"
+    problem = _address_problem(address)
+    if problem:
+        raise ValueError(f"{head}: {problem}")
+    deadline = time.monotonic() + SCHEDULER_DEADLINE
+    try:
+        info = asyncio.run(asyncio.wait_for(_identity(address, SCHEDULER_DEADLINE),
+                                            SCHEDULER_DEADLINE))
+    except TimeoutError:  # asyncio's too
+        raise ValueError(f"{head}: cannot reach the Dask scheduler (no Dask handshake within "
+                         f"{SCHEDULER_DEADLINE:g} s: not a Dask scheduler's port?)") from None
+    except MemoryError:
+        raise ValueError(f"{head}: not a Dask scheduler (its reply is not Dask's protocol; "
+                         "a dashboard's HTTP port?)") from None
+    except OSError as err:
+        raise ValueError(f"{head}: cannot reach the Dask scheduler ({err})") from None
+    except Exception as err:  # a protocol error of any kind
+        raise ValueError(f"{head}: not a Dask scheduler ({type(err).__name__}: "
+                         f"{str(err)[:200]})") from None
+    kind = info.get("type") if isinstance(info, dict) else None
+    if kind != "Scheduler":
+        raise ValueError(f"{head}: answers in Dask's protocol but is not a scheduler "
+                         f"({kind or 'no identity'}); give the scheduler's address")
+    left = deadline - time.monotonic()
+    try:
+        client = _within(left, lambda: Client(address, timeout=f"{max(left, 0.1):.1f}s"),
+                         f"{head}: the connection")
+    except (OSError, TimeoutError) as err:
+        raise ValueError(f"{head}: cannot reach the Dask scheduler ({err})") from None
+    try:
+        client.wait_for_workers(1, timeout=max(deadline - time.monotonic(), 0.1))
+    except (TimeoutError, OSError):
+        client.close()
+        raise ValueError(f"the cluster at {address} has no workers (none joined within "
+                         f"{SCHEDULER_DEADLINE:g} s)") from None
+    try:  # the workers' versions, still within the deadline
+        check_workers(client, timeout=deadline - time.monotonic())
+    except ValueError:
+        client.close()
+        raise
+    return client
 
 
 __all__ = ["INSTALL_HINT", "check_workers", "connect", "plan_digest", "prepare_tables",

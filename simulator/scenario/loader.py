@@ -24,7 +24,7 @@ from simulator.data import resolve_scenario
 from simulator.results.events import VolEventConfig
 from simulator.scenario.errors import ScenarioError, dedupe, pydantic_problems
 from simulator.scenario.pairing import pair_baselines
-from simulator.scenario.plan import RunPlan, ScenarioPlan, scenario_stream
+from simulator.scenario.plan import RunPlan, ScenarioPlan, market_digests, scenario_stream
 from simulator.scenario.schema import (
     MAX_SCENARIOS,
     MAX_STRATEGIES,
@@ -53,23 +53,29 @@ def load_scenario(path: str | Path, *, n_paths: int | None = None,
     path = resolve_scenario(path)
     source = str(path)
     try:
-        text = path.read_text()
+        text = safe_yaml.read_text(path)  # at most the size limit + 1 byte is read
     except FileNotFoundError:
         raise ScenarioError(source, [("", "no such file")]) from None
+    except safe_yaml.YamlLimitError as err:
+        raise ScenarioError(source, [("", str(err))]) from None
     except (OSError, UnicodeDecodeError) as err:
         raise ScenarioError(source, [("", f"cannot read: {err}")]) from None
     return parse_scenario(text, source=source, base_dir=path.parent, n_paths=n_paths, seed=seed)
 
 
 def parse_scenario(text: str, *, source: str = "<string>", base_dir: Path | None = None,
-                   n_paths: int | None = None, seed: int | None = None) -> RunPlan:
-    """Like :func:`load_scenario` for a YAML document given as text."""
+                   n_paths: int | None = None, seed: int | None = None,
+                   trusted_models: tuple[str | Path, ...] = ()) -> RunPlan:
+    """Like :func:`load_scenario` for a YAML document given as text. Model files it names
+    must lie in ``base_dir`` (:func:`model_file`) or be one of ``trusted_models`` (files the
+    user named on the command line)."""
     doc = _read_document(text, source)
     problems: Problems = []
     doc = _hedge_files(doc, base_dir, problems)
     values = _validate_sections(doc, n_paths, seed, problems)
     _path_source(values, doc, n_paths, problems)
-    plans = _scenario_plans(values, doc, base_dir, problems)
+    trusted = tuple(Path(p).resolve() for p in trusted_models)
+    plans = _scenario_plans(values, doc, base_dir, problems, trusted)
     plans = _history_plans(values, plans, problems)
     strategies, sweep_coords, paired = _strategies(values, doc, problems)
     if problems:
@@ -84,7 +90,9 @@ def parse_scenario(text: str, *, source: str = "<string>", base_dir: Path | None
                    sweep_coords=sweep_coords, paired_with=paired,
                    vol_events=values.get("vol_events", VolEventConfig()),
                    path=values.get("path", PathConfig()),
-                   optimize=values.get("optimize"), base_dir=base_dir)
+                   optimize=values.get("optimize"), base_dir=base_dir,
+                   market_data=market_digests() if plans and plans[0].history is not None
+                   else {})
 
 
 HEDGE_FILE_SUFFIXES = (".yaml", ".yml")
@@ -108,15 +116,27 @@ def _hedge_files(doc: dict, base_dir: Path | None, problems: Problems) -> dict:
         if not isinstance(ref, str) or not ref.endswith(HEDGE_FILE_SUFFIXES):
             continue
         loc = f"strategies.{name}.hedge.preset"
-        path = Path(ref) if Path(ref).is_absolute() or base_dir is None else base_dir / ref
+        # confined like model files (issue 34, item 2): a file in the scenario's own folder,
+        # read within the YAML size limit, and an error never quotes its content
+        folder = (base_dir if base_dir is not None else Path.cwd()).resolve()
+        path = (folder / ref).resolve()
+        if Path(ref).is_absolute() or not path.is_relative_to(folder):
+            problems.append((loc, f"{ref}: a hedge preset file must be a .yaml file in the "
+                                  f"scenario file's folder ({folder}), named relative to it"))
+            continue
         try:
-            preset = safe_yaml.load(path.read_text())
+            preset = safe_yaml.load(safe_yaml.read_text(path))
         except (OSError, UnicodeDecodeError) as err:
             problems.append((loc, f"{ref}: cannot read the hedge preset file "
-                                  f"({getattr(err, 'strerror', None) or err})"))
+                                  f"({getattr(err, 'strerror', None) or type(err).__name__})"))
             continue
-        except (yaml.YAMLError, safe_yaml.YamlLimitError) as err:
-            problems.append((loc, f"{ref}: not valid YAML: {' '.join(str(err).split())}"))
+        except safe_yaml.YamlLimitError as err:
+            problems.append((loc, f"{ref}: {err}"))
+            continue
+        except yaml.YAMLError as err:
+            mark = getattr(err, "problem_mark", None)
+            where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+            problems.append((loc, f"{ref}: not valid YAML{where}"))
             continue
         if not isinstance(preset, dict) or not isinstance(preset.get("hedge"), dict) or \
                 set(preset) - {"hedge", "description"}:
@@ -240,11 +260,11 @@ def _history_plans(values: dict, plans: list[ScenarioPlan],
 
 
 def _scenario_plans(values: dict, doc: dict, base_dir: Path | None,
-                    problems: Problems) -> list[ScenarioPlan]:
+                    problems: Problems, trusted: tuple[Path, ...] = ()) -> list[ScenarioPlan]:
     """Models (preset, then file overrides, then each scenario's) with their stress schedules."""
     base_model = None
     if "model" in values or "model" not in doc:
-        base_model = _base_model(values.get("model", ModelSpec()), base_dir, problems)
+        base_model = _base_model(values.get("model", ModelSpec()), base_dir, problems, trusted)
     variants = values.get("scenarios") or {}
     if "scenarios" in values and not variants:
         problems.append(("scenarios", "at least one scenario is needed (or leave the section "
@@ -262,7 +282,8 @@ def _scenario_plans(values: dict, doc: dict, base_dir: Path | None,
         if base_model is None:
             continue
         plan = _scenario_plan(name, variant or ScenarioVariant(), base_model,
-                              sim.days if sim is not None else None, loc, problems, base_dir)
+                              sim.days if sim is not None else None, loc, problems, base_dir,
+                              trusted)
         if plan is not None:
             plans.append(plan)
     return plans
@@ -323,18 +344,82 @@ def _entry_days(strategies: dict, sim, problems: Problems) -> None:
                              "at a day's close before the last), else the condor never trades"))
 
 
-def _base_model(spec: ModelSpec, base_dir: Path | None, problems: Problems):
+_MODEL_KEYS = {"model", "r", "q", "spx0", "v0", "m0", "P", "Q"}  # a model document has one
+
+
+def model_file(ref: str, base_dir: Path | None, trusted: tuple[Path, ...] = ()) -> Path:
+    """The model file a scenario's ``model.preset`` may name: a ``.yaml`` file inside the
+    scenario file's own folder (``base_dir``; the working folder for a document without a
+    file), named relative to it. A scenario file may come from someone else, so it must not
+    make the simulator read any file the user can read (``/etc/shadow``, ``../../key.yaml``,
+    a link out of the folder: issue 34, item 2). ``trusted``: files the user named on the
+    command line (``alvh claims --model FILE``). Raises ``ValueError`` with the rule."""
+    folder = (base_dir if base_dir is not None else Path.cwd()).resolve()
+    given = Path(ref)
+    rule = (f"a model file must be a .yaml file in the scenario file's folder ({folder}), "
+            "named relative to it")
+    if given.is_absolute() and given.resolve() in trusted:
+        path = given.resolve()
+    else:
+        if given.is_absolute() or given.suffix != ".yaml":
+            raise ValueError(rule)
+        path = (folder / given).resolve()  # links resolved: one out of the folder is refused
+        if not path.is_relative_to(folder):
+            raise ValueError(rule)
+    if not path.is_file():
+        raise FileNotFoundError(ref)
+    return path
+
+
+def _model_document_problem(path: Path) -> str | None:
+    """Why ``path`` is not a model document, in words that never quote the file: errors
+    about a file that is not a model (a secret that happens to end in .yaml) must not echo
+    its content."""
+    try:
+        doc = safe_yaml.load(safe_yaml.read_text(path))
+    except safe_yaml.YamlLimitError as err:
+        return str(err)
+    except UnicodeDecodeError:
+        return "cannot read as UTF-8 text"
+    except OSError as err:
+        return f"cannot read ({err.strerror or type(err).__name__})"
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        return f"not valid YAML{where}"
+    if not isinstance(doc, dict) or not _MODEL_KEYS & {str(k) for k in doc}:
+        return ("not a model document (a preset document with a 'model' mapping, or the "
+                "mapping of r, q, spx0, v0, P and Q)")
+    return None
+
+
+def _base_model(spec: ModelSpec, base_dir: Path | None, problems: Problems,
+                trusted: tuple[Path, ...] = ()):
     from simulator.model.params import ParameterError
     from simulator.model.presets import load_model, preset_names
 
     ref = spec.preset
-    if ref not in preset_names() and base_dir is not None and not Path(ref).is_absolute():
-        candidate = base_dir / ref
-        ref = str(candidate) if candidate.exists() else ref
+    if ref not in preset_names():
+        try:
+            path = model_file(ref, base_dir, trusted)
+        except FileNotFoundError:
+            problems.append(("model.preset", f"{short_repr(spec.preset)} is neither a preset "
+                                             f"({', '.join(preset_names())}) nor a model file"))
+            return None
+        except ValueError as err:
+            problems.append(("model.preset", f"{short_repr(spec.preset)} is neither a preset "
+                                             f"({', '.join(preset_names())}) nor a model file "
+                                             f"it may name: {err}"))
+            return None
+        why = _model_document_problem(path)
+        if why is not None:
+            problems.append(("model.preset", f"{short_repr(spec.preset)}: {why}"))
+            return None
+        ref = str(path)
     try:
         model = load_model(ref)
     except FileNotFoundError:
-        problems.append(("model.preset", f"{spec.preset!r} is neither a preset "
+        problems.append(("model.preset", f"{short_repr(spec.preset)} is neither a preset "
                                          f"({', '.join(preset_names())}) nor a model file"))
         return None
     except ParameterError as err:
@@ -360,7 +445,8 @@ def _quiet_merge(model, overrides):
 
 
 def _scenario_plan(name: str, variant: ScenarioVariant, base_model, n_days: int | None,
-                   loc: str, problems: Problems, base_dir: Path | None = None
+                   loc: str, problems: Problems, base_dir: Path | None = None,
+                   trusted: tuple[Path, ...] = ()
                    ) -> ScenarioPlan | None:
     """One variant: its model (the file's, or its own ``preset``, then its overrides), its
     shocks and regimes (checked by the model layer's
@@ -374,7 +460,8 @@ def _scenario_plan(name: str, variant: ScenarioVariant, base_model, n_days: int 
     overrides = dict(variant.model)
     if "preset" in overrides:  # a scenario on another preset, e.g. a calibrated calm regime
         own: Problems = []
-        model = _base_model(ModelSpec(preset=str(overrides.pop("preset"))), base_dir, own)
+        model = _base_model(ModelSpec(preset=str(overrides.pop("preset"))), base_dir, own,
+                            trusted)
         problems += [(f"{loc}.{p}", m) for p, m in own]
         if model is None:
             return None

@@ -51,6 +51,10 @@ class RunPlan:
     path: PathConfig = field(default_factory=PathConfig)
     optimize: Any = None  # simulator.scenario.schema.OptimizeConfig: `alvh optimize`'s search
     base_dir: Any = None  # pathlib.Path of the file's folder (files it names are beside it)
+    # history runs: SHA-256 of each market file the paths and trades are built from, read when
+    # the plan was loaded (:func:`market_digests`); a resume after an edit of the data is
+    # refused instead of mixing old and new closes in one cube (issue 34, item 8)
+    market_data: dict[str, str] = field(default_factory=dict)
 
     @property
     def history(self):
@@ -124,9 +128,31 @@ class RunPlan:
             "path": self.path.model_dump(mode="json"),
             "windows": None if self.history is None else [
                 str(self.history.dates[0]), str(self.history.dates[-1]),
-                self.history.starts.tolist()]},
+                self.history.starts.tolist()],
+            "market_data": self.market_data},
             sort_keys=True, default=str)
         return hashlib.sha256(payload.encode()).hexdigest()[:24]
+
+
+# the shipped market files (simulator/data/market) a history run reads: closes (S&P 500, VIX),
+# the curve points that fit each day's two-factor state (VIX3M, VIX6M, VX contracts), and the
+# listed VX contracts whose expiries and settlements the trades use
+HISTORY_MARKET_FILES = ("spx_daily", "vix_daily", "vix3m_daily", "vix6m_daily",
+                        "vix_futures_contracts_cboe")
+
+
+def market_digests(names=HISTORY_MARKET_FILES) -> dict[str, str]:
+    """SHA-256 of each shipped market file in ``names`` (those present), from the bytes on
+    disk now."""
+    from importlib import resources
+
+    folder = resources.files("simulator.data.market")
+    out = {}
+    for name in names:
+        path = folder / f"{name}.csv"
+        if path.is_file():
+            out[f"{name}.csv"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
 
 
 def scenario_stream(name: str) -> int:

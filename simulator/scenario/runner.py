@@ -141,6 +141,15 @@ def check_resources(plan: RunPlan, out: Path | None, max_memory: int | None = No
                 f"checkpoints on disk; {free / gib:.1f} GiB are free under {where}.")
 
 
+def check_output(out: Path, overwrite: bool, option: str = "--out") -> None:
+    """Finished results are replaced only when asked (``--overwrite``): a rerun with the
+    same ``--out`` must not silently destroy a cube that took hours (issue 34, item 7)."""
+    out = Path(out)
+    if (out.exists() or out.is_symlink()) and not overwrite:
+        raise OutputError(f"{option} {out}: holds finished results; add --overwrite to replace "
+                          "them, or choose another output")
+
+
 def lock_path(out: Path) -> Path:
     return out.parent / f".{out.name}.lock"
 
@@ -149,34 +158,43 @@ def lock_path(out: Path) -> Path:
 def output_lock(out: Path):
     """An exclusive lock on ``out`` and its checkpoint folder for the whole run: a second run
     with the same ``--out`` is refused (it would delete or mix this one's checkpoints). The
-    lock is the kernel's (``flock``), so a killed run releases it."""
-    import fcntl
-    import os
+    lock is the kernel's (``flock``, through ``filelock``), so a killed run releases it.
 
+    The lock file is opened with ``O_NOFOLLOW`` and nothing is ever written into it: a symbolic
+    link planted at its name is refused, and a file already there (a hard link, a killed run's
+    leftover) is only locked, never truncated (issue 34, item 1)."""
+    from filelock import FileLock, Timeout
+
+    path = lock_path(out)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        fh = open(lock_path(out), "a+")
     except OSError as err:
         raise OutputError(f"--out {out}: cannot write there ({err.strerror or err})") from None
-    held = False
-    try:
+    if path.is_symlink():
+        raise OutputError(f"--out {out}: {path} is a symbolic link, not a lock file; remove it "
+                          "(a lock never follows a link)")
+    for _ in range(3):
+        lock = FileLock(str(path), timeout=0)
         try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            fh.seek(0)
-            holder = fh.read().strip() or "another process"
-            raise OutputError(f"--out {out}: another run is writing it ({holder}); wait for "
-                              "it or choose another --out") from None
-        held = True
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"pid {os.getpid()}")
-        fh.flush()
+            lock.acquire()
+        except Timeout:
+            raise OutputError(f"--out {out}: another run is writing it (it holds {path}); "
+                              "wait for it or choose another --out") from None
+        except OSError as err:  # ELOOP: a link planted between the check and the open
+            raise OutputError(f"--out {out}: cannot lock {path} ({err.strerror or err}); a "
+                              "lock file must be a plain file") from None
+        if path.exists():
+            break
+        lock.release()  # locked the file of a run that ended (and unlinked it) meanwhile
+    else:
+        raise OutputError(f"--out {out}: other runs keep taking {path}; try again")
+    try:
         yield
     finally:
-        if held:  # the lock file goes with the run, whatever its end; never another's
-            lock_path(out).unlink(missing_ok=True)
-        fh.close()
+        # the lock file goes with the run, whatever its end (unlinking a name never touches
+        # another file), removed while still held so that no other run locks a dead inode
+        path.unlink(missing_ok=True)
+        lock.release()
 
 
 class Progress:
@@ -400,7 +418,7 @@ def run_plan(plan: RunPlan, *, out: str | Path | None = None, resume: bool = Fal
     ``on_unit(scenario_index, chunk_index)`` is called after each unit is checkpointed.
     Finished chunks of an earlier, interrupted run at ``out`` are continued with ``resume``
     or discarded with ``overwrite``; with neither the run is refused (nothing is lost by
-    accident).
+    accident). A finished cube at ``out`` is replaced only with ``overwrite``.
     """
     sim_cfg = plan.simulation
     n_paths, chunk = plan.n_paths, sim_cfg.chunk_paths
@@ -421,6 +439,8 @@ def run_plan(plan: RunPlan, *, out: str | Path | None = None, resume: bool = Fal
         folder = checkpoint_dir(out)
     try:
         # everything that can reject the input happens before the checkpoint folder exists
+        if out is not None:
+            check_output(out, overwrite)  # before a table is built or a cluster used
         check_resources(plan, out, max_memory)
         if client is None:
             _announce_first_run(plan, progress)
@@ -431,6 +451,8 @@ def run_plan(plan: RunPlan, *, out: str | Path | None = None, resume: bool = Fal
 
             execute = partial(run_on_cluster, client=client)
         with output_lock(out) if out is not None else nullcontext():
+            if out is not None:
+                check_output(out, overwrite)  # again under the lock: another run may have ended
             return _run_units(plan, execute, folder, starts, out, resume, progress, on_unit,
                               overwrite, summary)
     except MemoryError:
