@@ -30,10 +30,14 @@ from simulator.pricing.lookups import (
     _smile_in_cell,
     condor_in_cell,
     kernel_tables,
+    spx_implied_vol,
+    spx_implied_vol_in_row,
     spx_scale_of,
     state_cell,
     vix_call_in_cell,
     vix_call_on_future,
+    vix_implied_vol,
+    vix_implied_vol_in_row,
     vix_option,
 )
 from simulator.pricing.tables import TableGrid, q_array
@@ -123,8 +127,9 @@ def _condor_by_formulas(cell, spot, v, m, days, strikes, spx_iv, qp, qp2, grid, 
 
 def test_prices_through_the_table_equal_the_formula_route_bit_for_bit(tab):
     """Every day of the table (and fractional and far days, which take the formulas), a
-    condor against its pre-table arithmetic and a VIX call against vix_option, which
-    computes every constant from its formula."""
+    condor against its pre-table arithmetic, a VIX call against vix_option and the implied
+    vols of the strike searches against spx_implied_vol and vix_implied_vol, which compute
+    every constant from its formula."""
     two = tab.m_nodes.size > 1
     strikes = np.array([4400.0, 4700.0, 5150.0, 5300.0])
     legs = np.empty((1, 4))
@@ -139,6 +144,14 @@ def test_prices_through_the_table_equal_the_formula_route_bit_for_bit(tab):
                                            tab.qp, tab.qp2, tab.grid, tab.m_nodes)
                 assert got == want, (v, m, days)
                 assert got == (legs[0, 1] - legs[0, 0]) + legs[0, 2] - legs[0, 3]
+                row = M.maturity_row(days, tab.maturity, tab.qp, tab.qp2, tab.grid,
+                                     tab.m_nodes)
+                for strike in strikes:  # the strike searches' implied vols
+                    assert spx_implied_vol_in_row(
+                        cell, 4980.0, v, m, row, strike, tab.spx_iv, tab.qp, tab.qp2, tab.grid,
+                        tab.m_nodes) == spx_implied_vol(4980.0, v, m, days, strike, tab.spx_iv,
+                                                        tab.qp, tab.qp2, tab.grid,
+                                                        tab.vol_nodes, tab.m_nodes)
                 for strike in (12.0, 25.0, 60.0):
                     call = vix_call_in_cell(cell, v, m, days, strike, tab.vix_future,
                                             tab.vix_iv, tab.qp, tab.qp2, tab.grid,
@@ -153,3 +166,8 @@ def test_prices_through_the_table_equal_the_formula_route_bit_for_bit(tab):
                                                   tab.qp, tab.qp2, tab.grid,
                                                   tab.maturity[:0], tab.m_nodes)
                     assert on_listed == no_table
+                    assert vix_implied_vol_in_row(
+                        cell, v, m, row, strike, 21.0, tab.vix_iv, tab.qp, tab.qp2, tab.grid,
+                        tab.m_nodes) == vix_implied_vol(v, m, days, strike, 21.0, tab.vix_iv,
+                                                        tab.qp, tab.qp2, tab.grid,
+                                                        tab.vol_nodes, tab.m_nodes)

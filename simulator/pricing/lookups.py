@@ -136,6 +136,13 @@ def _future_in_cell(cell, j, wj, future_table):
 
 
 @njit(cache=True)
+def vix_future_in_cell(cell, j, wj, future_table):
+    """VIX future (index points) in the state cell of (v, m), at the days-axis cell (j, wj)
+    of its maturity (> 0 days): :func:`vix_future` for a maturity located once."""
+    return _future_in_cell(cell, j, wj, future_table)
+
+
+@njit(cache=True)
 def vix_future(v, m, days, future_table, qp, qp2, grid, vol_nodes, m_nodes):
     """VIX future of ``days`` trading days in index points; at days <= 0 spot VIX."""
     if days <= 0.0:
@@ -178,10 +185,30 @@ def vix_call_on_future(cell, v, m, days, strike, future, vix_iv, qp, qp2, grid, 
 @njit(cache=True, inline="always")
 def _vix_call_in_row(cell, v, m, row, strike, future, vix_iv, qp, qp2, grid, m_nodes):
     """:func:`vix_call_on_future` at the maturity constants ``row`` (maturities.maturity_row)."""
+    sigma = vix_implied_vol_in_row(cell, v, m, row, strike, future, vix_iv, qp, qp2, grid,
+                                   m_nodes)
+    return black_price(future, strike, sigma * row[MC_SQRT_TAU], row[MC_DISCOUNT], True)
+
+
+@njit(cache=True, inline="always")
+def vix_implied_vol_in_row(cell, v, m, row, strike, future, vix_iv, qp, qp2, grid, m_nodes):
+    """:func:`vix_implied_vol` in the state cell of (v, m) at the maturity constants ``row``
+    (maturities.maturity_row): the same number."""
     z = math.log(strike / future) / vix_scale_in_row(v, m, row, qp, qp2, m_nodes)
     sigma, _ = _smile_in_cell(vix_iv, cell, int(row[MC_DAYS_CELL]), row[MC_DAYS_WEIGHT], z,
                               grid[G_ZV_MIN], grid[G_ZV_STEP], grid[G_N_ZV])
-    return black_price(future, strike, sigma * row[MC_SQRT_TAU], row[MC_DISCOUNT], True)
+    return sigma
+
+
+@njit(cache=True, inline="always")
+def spx_implied_vol_in_row(cell, spot, v, m, row, strike, spx_iv, qp, qp2, grid, m_nodes):
+    """:func:`spx_implied_vol` in the state cell of (v, m) at the maturity constants ``row``
+    (maturities.maturity_row): the same number."""
+    forward = spot * row[MC_GROWTH]
+    z = math.log(strike / forward) / spx_scale_in_row(v, m, row, qp, qp2, m_nodes)
+    sigma, _ = _smile_in_cell(spx_iv, cell, int(row[MC_DAYS_CELL]), row[MC_DAYS_WEIGHT], z,
+                              grid[G_Z_MIN], grid[G_Z_STEP], grid[G_N_Z])
+    return sigma
 
 
 @njit(cache=True)
@@ -340,5 +367,6 @@ def kernel_tables(spx_iv, vix_future_table, vix_iv, qp, qp2, grid, vol_nodes,
 
 
 __all__ = ["KernelTables", "condor_in_cell", "condor_payoff", "condor_value", "kernel_tables",
-           "spot_vix", "spx_implied_vol", "spx_option", "spx_option_delta", "state_cell",
-           "vix_call_in_cell", "vix_future", "vix_implied_vol", "vix_option"]
+           "spot_vix", "spx_implied_vol", "spx_implied_vol_in_row", "spx_option",
+           "spx_option_delta", "state_cell", "vix_call_in_cell", "vix_future",
+           "vix_future_in_cell", "vix_implied_vol", "vix_implied_vol_in_row", "vix_option"]

@@ -46,13 +46,14 @@ import numpy as np
 from numba import njit, prange
 
 from simulator.common.conventions import TRADING_DAYS_PER_YEAR
+from simulator.pricing.interp import locate_days
 from simulator.pricing.lookups import (
     condor_in_cell,
     condor_payoff,
     state_cell,
     vix_call_in_cell,
     vix_call_on_future,
-    vix_future,
+    vix_future_in_cell,
 )
 from simulator.strategy import specs as S
 from simulator.strategy.indicators import macd_histogram, rsi
@@ -842,8 +843,11 @@ def evaluate_chunk(spx, v, m, vix, group_specs, strat_specs, layer_specs, n_slot
     n_groups = group_specs.shape[0]
     n_strat = strat_specs.shape[0]
     empty_log = np.zeros((0, N_EF))
-    future_table, qp, qp2, grid, nodes, m_nodes = (tab.vix_future, tab.qp, tab.qp2, tab.grid,
-                                                   tab.vol_nodes, tab.m_nodes)
+    future_table, grid, nodes, m_nodes = tab.vix_future, tab.grid, tab.vol_nodes, tab.m_nodes
+    # the two constant maturities' cells on the days axis, once (lookups.vix_future's
+    # arithmetic otherwise: the same numbers)
+    front_j, front_w = locate_days(front_days, grid)
+    second_j, second_w = locate_days(second_days, grid)
     for i in prange(n_paths):
         path = np.empty((N_PF, n_days + 1))
         path[PF_SPX] = spx[i]
@@ -853,10 +857,9 @@ def evaluate_chunk(spx, v, m, vix, group_specs, strat_specs, layer_specs, n_slot
         path[PF_MACD] = np.nan
         path[PF_RSI] = np.nan
         for d in range(n_days + 1):
-            path[PF_FRONT, d] = vix_future(v[i, d], m[i, d], front_days, future_table, qp, qp2,
-                                           grid, nodes, m_nodes)
-            path[PF_SECOND, d] = vix_future(v[i, d], m[i, d], second_days, future_table, qp,
-                                            qp2, grid, nodes, m_nodes)
+            cell = state_cell(v[i, d], m[i, d], nodes, m_nodes)
+            path[PF_FRONT, d] = vix_future_in_cell(cell, front_j, front_w, future_table)
+            path[PF_SECOND, d] = vix_future_in_cell(cell, second_j, second_w, future_table)
         tracks = np.empty((n_groups, N_TF, n_days + 1, n_slots))
         for g in range(n_groups):
             clear_track(tracks[g])
