@@ -48,9 +48,11 @@ from simulator.pricing.maturities import (
     MC_GROWTH,
     MC_SQRT_TAU,
     N_MC,
-    maturity_row,
+    maturity_constants,
     maturity_table,
     spx_scale_in_row,
+    table_day,
+    table_row,
     vix_scale_in_row,
 )
 
@@ -168,7 +170,14 @@ def vix_call_in_cell(cell, v, m, days, strike, future_table, vix_iv, qp, qp2, gr
     """Discounted VIX call (days > 0) in the state cell of (v, m), Black-76 on the future of
     its own expiry: the engine prices every layer of a path-day in one cell. ``mat``: the
     maturity constants by whole day (:mod:`simulator.pricing.maturities`)."""
-    row = maturity_row(days, mat, qp, qp2, grid, m_nodes)
+    n = table_day(days, mat)
+    if n > 0:  # the body twice, on either tuple (maturities.maturity_row says why)
+        row = table_row(mat, n)
+        future = _future_in_cell(cell, int(row[MC_DAYS_CELL]), row[MC_DAYS_WEIGHT],
+                                 future_table)
+        return _vix_call_in_row(cell, v, m, row, strike, future, vix_iv, qp, qp2, grid,
+                                m_nodes)
+    row = maturity_constants(days, qp, qp2, grid, m_nodes.size > 1)
     future = _future_in_cell(cell, int(row[MC_DAYS_CELL]), row[MC_DAYS_WEIGHT], future_table)
     return _vix_call_in_row(cell, v, m, row, strike, future, vix_iv, qp, qp2, grid, m_nodes)
 
@@ -178,8 +187,13 @@ def vix_call_on_future(cell, v, m, days, strike, future, vix_iv, qp, qp2, grid, 
     """Discounted VIX call (days > 0) on a given ``future`` (e.g. a listed settlement) with the
     model's smile in the state cell of (v, m) around it: the implied vol at the strike's
     log-moneyness against that future (sticky moneyness)."""
-    row = maturity_row(days, mat, qp, qp2, grid, m_nodes)
-    return _vix_call_in_row(cell, v, m, row, strike, future, vix_iv, qp, qp2, grid, m_nodes)
+    n = table_day(days, mat)
+    if n > 0:
+        return _vix_call_in_row(cell, v, m, table_row(mat, n), strike, future, vix_iv, qp, qp2,
+                                grid, m_nodes)
+    return _vix_call_in_row(cell, v, m, maturity_constants(days, qp, qp2, grid,
+                                                           m_nodes.size > 1),
+                            strike, future, vix_iv, qp, qp2, grid, m_nodes)
 
 
 @njit(cache=True, inline="always")
@@ -283,7 +297,20 @@ def condor_in_cell(cell, spot, v, m, days, put_long, put_short, call_short, call
     moneyness scale and the days cell are computed once for the four legs, from the maturity
     constants ``mat`` (:mod:`simulator.pricing.maturities`). The legs' prices go to
     ``legs[row]`` = (put_long, put_short, call_short, call_long), for the cost model."""
-    consts = maturity_row(days, mat, qp, qp2, grid, m_nodes)
+    n = table_day(days, mat)
+    if n > 0:  # the body twice, on either tuple (maturities.maturity_row says why)
+        return _condor_in_row(cell, spot, v, m, table_row(mat, n), put_long, put_short,
+                              call_short, call_long, spx_iv, qp, qp2, grid, m_nodes, legs, row)
+    return _condor_in_row(cell, spot, v, m, maturity_constants(days, qp, qp2, grid,
+                                                               m_nodes.size > 1),
+                          put_long, put_short, call_short, call_long, spx_iv, qp, qp2, grid,
+                          m_nodes, legs, row)
+
+
+@njit(cache=True, inline="always")
+def _condor_in_row(cell, spot, v, m, consts, put_long, put_short, call_short, call_long, spx_iv,
+                   qp, qp2, grid, m_nodes, legs, row):
+    """:func:`condor_in_cell` at the maturity constants ``consts``."""
     forward = spot * consts[MC_GROWTH]
     inv_scale = 1.0 / spx_scale_in_row(v, m, consts, qp, qp2, m_nodes)
     disc = consts[MC_DISCOUNT]
