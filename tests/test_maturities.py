@@ -36,6 +36,8 @@ from simulator.pricing.lookups import (
     state_cell,
     vix_call_in_cell,
     vix_call_on_future,
+    vix_future,
+    vix_future_in_cell,
     vix_implied_vol,
     vix_implied_vol_in_row,
     vix_option,
@@ -144,6 +146,10 @@ def test_prices_through_the_table_equal_the_formula_route_bit_for_bit(tab):
                                            tab.qp, tab.qp2, tab.grid, tab.m_nodes)
                 assert got == want, (v, m, days)
                 assert got == (legs[0, 1] - legs[0, 0]) + legs[0, 2] - legs[0, 3]
+                j, wj = locate_days(days, tab.grid)
+                assert vix_future_in_cell(cell, j, wj, tab.vix_future) == vix_future(
+                    v, m, days, tab.vix_future, tab.qp, tab.qp2, tab.grid, tab.vol_nodes,
+                    tab.m_nodes)
                 row = M.maturity_row(days, tab.maturity, tab.qp, tab.qp2, tab.grid,
                                      tab.m_nodes)
                 for strike in strikes:  # the strike searches' implied vols
