@@ -41,6 +41,20 @@ from simulator.pricing.interp import (
     vix_scale,
 )
 from simulator.pricing.interp2f import Q2_VIX_A, Q2_VIX_B, Q2_VIX_C, spx_scale_2f, vix_scale_2f
+from simulator.pricing.maturities import (
+    MC_DAYS_CELL,
+    MC_DAYS_WEIGHT,
+    MC_DISCOUNT,
+    MC_GROWTH,
+    MC_SQRT_TAU,
+    N_MC,
+    maturity_constants,
+    maturity_table,
+    spx_scale_in_row,
+    table_day,
+    table_row,
+    vix_scale_in_row,
+)
 
 
 class KernelTables(NamedTuple):
@@ -54,6 +68,7 @@ class KernelTables(NamedTuple):
     grid: np.ndarray        # axis specification (interp.G_*)
     vol_nodes: np.ndarray   # sqrt(v) nodes
     m_nodes: np.ndarray     # sqrt(m) nodes; a single node means one factor
+    maturity: np.ndarray    # (days + 1, N_MC): constants by whole day (pricing.maturities)
 
 
 # Hot lookups take the arrays they read, never the KernelTables tuple: numba reference-counts
@@ -123,6 +138,13 @@ def _future_in_cell(cell, j, wj, future_table):
 
 
 @njit(cache=True)
+def vix_future_in_cell(cell, j, wj, future_table):
+    """VIX future (index points) in the state cell of (v, m), at the days-axis cell (j, wj)
+    of its maturity (> 0 days): :func:`vix_future` for a maturity located once."""
+    return _future_in_cell(cell, j, wj, future_table)
+
+
+@njit(cache=True)
 def vix_future(v, m, days, future_table, qp, qp2, grid, vol_nodes, m_nodes):
     """VIX future of ``days`` trading days in index points; at days <= 0 spot VIX."""
     if days <= 0.0:
@@ -143,25 +165,64 @@ def vix_implied_vol(v, m, days, strike, future, vix_iv, qp, qp2, grid, vol_nodes
 
 
 @njit(cache=True)
-def vix_call_in_cell(cell, v, m, days, strike, future_table, vix_iv, qp, qp2, grid, m_nodes):
+def vix_call_in_cell(cell, v, m, days, strike, future_table, vix_iv, qp, qp2, grid, mat,
+                     m_nodes):
     """Discounted VIX call (days > 0) in the state cell of (v, m), Black-76 on the future of
-    its own expiry: the engine prices every layer of a path-day in one cell."""
-    j, wj = locate_days(days, grid)
-    future = _future_in_cell(cell, j, wj, future_table)
-    return vix_call_on_future(cell, v, m, days, strike, future, vix_iv, qp, qp2, grid, m_nodes)
+    its own expiry: the engine prices every layer of a path-day in one cell. ``mat``: the
+    maturity constants by whole day (:mod:`simulator.pricing.maturities`)."""
+    n = table_day(days, mat)
+    if n > 0:  # the body twice, on either tuple (maturities.maturity_row says why)
+        row = table_row(mat, n)
+        future = _future_in_cell(cell, int(row[MC_DAYS_CELL]), row[MC_DAYS_WEIGHT],
+                                 future_table)
+        return _vix_call_in_row(cell, v, m, row, strike, future, vix_iv, qp, qp2, grid,
+                                m_nodes)
+    row = maturity_constants(days, qp, qp2, grid, m_nodes.size > 1)
+    future = _future_in_cell(cell, int(row[MC_DAYS_CELL]), row[MC_DAYS_WEIGHT], future_table)
+    return _vix_call_in_row(cell, v, m, row, strike, future, vix_iv, qp, qp2, grid, m_nodes)
 
 
 @njit(cache=True)
-def vix_call_on_future(cell, v, m, days, strike, future, vix_iv, qp, qp2, grid, m_nodes):
+def vix_call_on_future(cell, v, m, days, strike, future, vix_iv, qp, qp2, grid, mat, m_nodes):
     """Discounted VIX call (days > 0) on a given ``future`` (e.g. a listed settlement) with the
     model's smile in the state cell of (v, m) around it: the implied vol at the strike's
     log-moneyness against that future (sticky moneyness)."""
-    j, wj = locate_days(days, grid)
-    tau = days / TRADING_DAYS_PER_YEAR
-    z = math.log(strike / future) / vix_scale_of(v, m, tau, qp, qp2, m_nodes)
-    sigma, _ = _smile_in_cell(vix_iv, cell, j, wj, z, grid[G_ZV_MIN], grid[G_ZV_STEP],
-                              grid[G_N_ZV])
-    return black_price(future, strike, sigma * math.sqrt(tau), math.exp(-qp[QP_R] * tau), True)
+    n = table_day(days, mat)
+    if n > 0:
+        return _vix_call_in_row(cell, v, m, table_row(mat, n), strike, future, vix_iv, qp, qp2,
+                                grid, m_nodes)
+    return _vix_call_in_row(cell, v, m, maturity_constants(days, qp, qp2, grid,
+                                                           m_nodes.size > 1),
+                            strike, future, vix_iv, qp, qp2, grid, m_nodes)
+
+
+@njit(cache=True, inline="always")
+def _vix_call_in_row(cell, v, m, row, strike, future, vix_iv, qp, qp2, grid, m_nodes):
+    """:func:`vix_call_on_future` at the maturity constants ``row`` (maturities.maturity_row)."""
+    sigma = vix_implied_vol_in_row(cell, v, m, row, strike, future, vix_iv, qp, qp2, grid,
+                                   m_nodes)
+    return black_price(future, strike, sigma * row[MC_SQRT_TAU], row[MC_DISCOUNT], True)
+
+
+@njit(cache=True, inline="always")
+def vix_implied_vol_in_row(cell, v, m, row, strike, future, vix_iv, qp, qp2, grid, m_nodes):
+    """:func:`vix_implied_vol` in the state cell of (v, m) at the maturity constants ``row``
+    (maturities.maturity_row): the same number."""
+    z = math.log(strike / future) / vix_scale_in_row(v, m, row, qp, qp2, m_nodes)
+    sigma, _ = _smile_in_cell(vix_iv, cell, int(row[MC_DAYS_CELL]), row[MC_DAYS_WEIGHT], z,
+                              grid[G_ZV_MIN], grid[G_ZV_STEP], grid[G_N_ZV])
+    return sigma
+
+
+@njit(cache=True, inline="always")
+def spx_implied_vol_in_row(cell, spot, v, m, row, strike, spx_iv, qp, qp2, grid, m_nodes):
+    """:func:`spx_implied_vol` in the state cell of (v, m) at the maturity constants ``row``
+    (maturities.maturity_row): the same number."""
+    forward = spot * row[MC_GROWTH]
+    z = math.log(strike / forward) / spx_scale_in_row(v, m, row, qp, qp2, m_nodes)
+    sigma, _ = _smile_in_cell(spx_iv, cell, int(row[MC_DAYS_CELL]), row[MC_DAYS_WEIGHT], z,
+                              grid[G_Z_MIN], grid[G_Z_STEP], grid[G_N_Z])
+    return sigma
 
 
 @njit(cache=True)
@@ -230,17 +291,31 @@ def spx_option_delta(spot, v, m, days, strike, is_call, spx_iv, qp, qp2, grid, v
 
 @njit(cache=True)
 def condor_in_cell(cell, spot, v, m, days, put_long, put_short, call_short, call_long, spx_iv,
-                   qp, qp2, grid, m_nodes, legs, row):
+                   qp, qp2, grid, mat, m_nodes, legs, row):
     """Value of a long iron condor, ``P(put_short) - P(put_long) + C(call_short) -
     C(call_long)`` in index points, for days > 0 in the state cell of (v, m): the forward, the
-    moneyness scale and the days cell are computed once for the four legs. The legs' prices go
-    to ``legs[row]`` = (put_long, put_short, call_short, call_long), for the cost model."""
-    tau = days / TRADING_DAYS_PER_YEAR
-    forward = spot * math.exp((qp[QP_R] - qp[QP_DIV]) * tau)
-    inv_scale = 1.0 / spx_scale_of(v, m, tau, qp, qp2, m_nodes)
-    disc = math.exp(-qp[QP_R] * tau)
-    sqrt_tau = math.sqrt(tau)
-    j, wj = locate_days(days, grid)
+    moneyness scale and the days cell are computed once for the four legs, from the maturity
+    constants ``mat`` (:mod:`simulator.pricing.maturities`). The legs' prices go to
+    ``legs[row]`` = (put_long, put_short, call_short, call_long), for the cost model."""
+    n = table_day(days, mat)
+    if n > 0:  # the body twice, on either tuple (maturities.maturity_row says why)
+        return _condor_in_row(cell, spot, v, m, table_row(mat, n), put_long, put_short,
+                              call_short, call_long, spx_iv, qp, qp2, grid, m_nodes, legs, row)
+    return _condor_in_row(cell, spot, v, m, maturity_constants(days, qp, qp2, grid,
+                                                               m_nodes.size > 1),
+                          put_long, put_short, call_short, call_long, spx_iv, qp, qp2, grid,
+                          m_nodes, legs, row)
+
+
+@njit(cache=True, inline="always")
+def _condor_in_row(cell, spot, v, m, consts, put_long, put_short, call_short, call_long, spx_iv,
+                   qp, qp2, grid, m_nodes, legs, row):
+    """:func:`condor_in_cell` at the maturity constants ``consts``."""
+    forward = spot * consts[MC_GROWTH]
+    inv_scale = 1.0 / spx_scale_in_row(v, m, consts, qp, qp2, m_nodes)
+    disc = consts[MC_DISCOUNT]
+    sqrt_tau = consts[MC_SQRT_TAU]
+    j, wj = int(consts[MC_DAYS_CELL]), consts[MC_DAYS_WEIGHT]
     z_min, z_step, n_z = grid[G_Z_MIN], grid[G_Z_STEP], grid[G_N_Z]
     total = 0.0
     for leg in range(4):
@@ -270,12 +345,13 @@ def condor_payoff(spot, put_long, put_short, call_short, call_long):
 @njit(cache=True)
 def condor_value(spot, v, m, days, put_long, put_short, call_short, call_long, spx_iv, qp, qp2,
                  grid, vol_nodes, m_nodes):
-    """:func:`condor_in_cell` for any days (the payoff at days <= 0)."""
+    """:func:`condor_in_cell` for any days (the payoff at days <= 0), its maturity constants
+    from the formulas (no table)."""
     if days <= 0.0:
         return condor_payoff(spot, put_long, put_short, call_short, call_long)
     return condor_in_cell(state_cell(v, m, vol_nodes, m_nodes), spot, v, m, days, put_long,
-                          put_short, call_short, call_long, spx_iv, qp, qp2, grid, m_nodes,
-                          np.empty((1, 4)), 0)
+                          put_short, call_short, call_long, spx_iv, qp, qp2, grid,
+                          np.empty((0, N_MC)), m_nodes, np.empty((1, 4)), 0)
 
 
 # ---- array entry points (broadcast in Python, flat loops here) ------------------------------
@@ -310,6 +386,14 @@ def vix_option_many(tab, v, m, days, strike, is_call, out):
                             nodes, m_nodes)
 
 
-__all__ = ["KernelTables", "condor_in_cell", "condor_payoff", "condor_value", "spot_vix",
-           "spx_implied_vol", "spx_option", "spx_option_delta", "state_cell", "vix_call_in_cell",
-           "vix_future", "vix_implied_vol", "vix_option"]
+def kernel_tables(spx_iv, vix_future_table, vix_iv, qp, qp2, grid, vol_nodes,
+                  m_nodes) -> KernelTables:
+    """The named arrays of one model's tables, with their maturity constants tabulated."""
+    return KernelTables(spx_iv, vix_future_table, vix_iv, qp, qp2, grid, vol_nodes, m_nodes,
+                        maturity_table(qp, qp2, grid, m_nodes))
+
+
+__all__ = ["KernelTables", "condor_in_cell", "condor_payoff", "condor_value", "kernel_tables",
+           "spot_vix", "spx_implied_vol", "spx_implied_vol_in_row", "spx_option",
+           "spx_option_delta", "state_cell", "vix_call_in_cell", "vix_future",
+           "vix_future_in_cell", "vix_implied_vol", "vix_implied_vol_in_row", "vix_option"]

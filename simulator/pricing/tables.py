@@ -40,7 +40,7 @@ from simulator.model.vix import vix_coefficients
 from simulator.pricing import interp, lookups
 from simulator.pricing.black import implied_total_sd
 from simulator.pricing.interp2f import N_QP2
-from simulator.pricing.lookups import KernelTables
+from simulator.pricing.lookups import KernelTables, kernel_tables
 from simulator.pricing.spx_cos import cos_put_grid
 from simulator.pricing.vix_direct import vix_future, vix_option_prices
 
@@ -247,9 +247,9 @@ class PricingTables:
     def kernel_tables(self) -> KernelTables:
         """The arrays every numba lookup takes, by name (:mod:`simulator.pricing.lookups`):
         the tables with a leading central-tendency axis of one node (one factor)."""
-        return KernelTables(self.spx_iv[None], self.vix_future[None], self.vix_iv[None],
-                            self.qp, np.zeros(N_QP2), self.grid_array, self.vol_nodes,
-                            np.zeros(1))
+        return kernel_tables(self.spx_iv[None], self.vix_future[None], self.vix_iv[None],
+                             self.qp, np.zeros(N_QP2), self.grid_array, self.vol_nodes,
+                             np.zeros(1))
 
     # -- vectorised public lookups (broadcast over numpy arrays) -----------------------------
     def _many(self, kernel, args, *flags):

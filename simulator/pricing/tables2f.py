@@ -26,7 +26,7 @@ from simulator.common.conventions import TRADING_DAYS_PER_YEAR
 from simulator.model.params import MeasureParams
 from simulator.model.vix import vix_state_coefficients
 from simulator.pricing import affine2, interp2f, lookups
-from simulator.pricing.lookups import KernelTables
+from simulator.pricing.lookups import KernelTables, kernel_tables
 from simulator.pricing.tables import (
     CACHE_FORMAT,
     PricingTables,
@@ -132,8 +132,8 @@ class PricingTables2F(PricingTables):
 
     @property
     def kernel_tables(self) -> KernelTables:
-        return KernelTables(self.spx_iv, self.vix_future, self.vix_iv, self.qp, self.qp2,
-                            self.grid_array, self.vol_nodes, self.m_nodes)
+        return kernel_tables(self.spx_iv, self.vix_future, self.vix_iv, self.qp, self.qp2,
+                             self.grid_array, self.vol_nodes, self.m_nodes)
 
     @property
     def nbytes(self) -> int:

@@ -46,13 +46,14 @@ import numpy as np
 from numba import njit, prange
 
 from simulator.common.conventions import TRADING_DAYS_PER_YEAR
+from simulator.pricing.interp import locate_days
 from simulator.pricing.lookups import (
     condor_in_cell,
     condor_payoff,
     state_cell,
     vix_call_in_cell,
     vix_call_on_future,
-    vix_future,
+    vix_future_in_cell,
 )
 from simulator.strategy import specs as S
 from simulator.strategy.indicators import macd_histogram, rsi
@@ -187,8 +188,8 @@ def condor_track(gs, path, tab, track, expiry_days):
     step = gs[S.GS_STEP]
     shift = gs[S.GS_SHIFT_SD]
     # unpacked once: reading arrays out of the tuple inside the day loop costs a refcount each
-    spx_iv, qp, qp2, grid, nodes, m_nodes = (tab.spx_iv, tab.qp, tab.qp2, tab.grid,
-                                             tab.vol_nodes, tab.m_nodes)
+    spx_iv, qp, qp2, grid, nodes, m_nodes, mat = (tab.spx_iv, tab.qp, tab.qp2, tab.grid,
+                                                  tab.vol_nodes, tab.m_nodes, tab.maturity)
     for d in range(n_days + 1):
         spot = spx[d]
         var = v[d]
@@ -203,7 +204,7 @@ def condor_track(gs, path, tab, track, expiry_days):
             else:
                 value = condor_in_cell(cell, spot, var, mvar, float(left), held[s, 0],
                                        held[s, 1], held[s, 2], held[s, 3], spx_iv, qp, qp2,
-                                       grid, m_nodes, day_legs, s)
+                                       grid, mat, m_nodes, day_legs, s)
             code = 0
             if left <= 0:
                 code = CLOSE_EXPIRY
@@ -253,7 +254,8 @@ def _open_tranche(gs, s, d, days, shift, spot, var, mvar, step, tab, buf, legs, 
                    gs[S.GS_WING_VALUE], shift, spot, var, mvar, float(days), step, tab, buf)
     cell = state_cell(var, mvar, tab.vol_nodes, tab.m_nodes)
     value = condor_in_cell(cell, spot, var, mvar, float(days), buf[0], buf[1], buf[2], buf[3],
-                           tab.spx_iv, tab.qp, tab.qp2, tab.grid, tab.m_nodes, legs, s)
+                           tab.spx_iv, tab.qp, tab.qp2, tab.grid, tab.maturity, tab.m_nodes,
+                           legs, s)
     track[TF_OPEN_LEGS:TF_OPEN_LEGS + 4, d, s] = legs[s]
     max_loss = max(buf[1] - buf[0], buf[3] - buf[2]) - value
     if not (value > 0.0 and max_loss > 0.0):
@@ -345,10 +347,11 @@ def _layer_quote(ls, k, tenor, var, mvar, vix_d, tab, listed=np.nan):
     cell = state_cell(var, mvar, tab.vol_nodes, tab.m_nodes)
     if math.isnan(listed):
         price = vix_call_in_cell(cell, var, mvar, float(tenor), strike, tab.vix_future,
-                                 tab.vix_iv, tab.qp, tab.qp2, tab.grid, tab.m_nodes)
+                                 tab.vix_iv, tab.qp, tab.qp2, tab.grid, tab.maturity,
+                                 tab.m_nodes)
     else:
         price = vix_call_on_future(cell, var, mvar, float(tenor), strike, listed, tab.vix_iv,
-                                   tab.qp, tab.qp2, tab.grid, tab.m_nodes)
+                                   tab.qp, tab.qp2, tab.grid, tab.maturity, tab.m_nodes)
     return strike, price
 
 
@@ -483,8 +486,9 @@ def manage_layers(ss, ls, acct, book, path, d, layer_days, layer_col, listed, ta
     n_days = path.shape[1] - 1
     vix_d, var, mvar = path[PF_VIX, d], path[PF_V, d], path[PF_M, d]
     calendar = layer_days.shape[1] > 0
-    vix_future_t, vix_iv, qp, qp2, grid, m_nodes = (tab.vix_future, tab.vix_iv, tab.qp, tab.qp2,
-                                                    tab.grid, tab.m_nodes)
+    vix_future_t, vix_iv, qp, qp2, grid, m_nodes, mat = (tab.vix_future, tab.vix_iv, tab.qp,
+                                                         tab.qp2, tab.grid, tab.m_nodes,
+                                                         tab.maturity)
     cell = state_cell(var, mvar, tab.vol_nodes, m_nodes)
     ts_today = path[PF_TS_FIRED, d] > 0.0
     rearm_vix = ss[S.SS_REARM_VIX]
@@ -502,12 +506,13 @@ def manage_layers(ss, ls, acct, book, path, d, layer_days, layer_col, listed, ta
                 settle = listed[col, d] if col >= 0 else np.nan
                 if math.isnan(settle):
                     price = vix_call_in_cell(cell, var, mvar, left, book[k, LB_STRIKE],
-                                             vix_future_t, vix_iv, qp, qp2, grid, m_nodes)
+                                             vix_future_t, vix_iv, qp, qp2, grid, mat,
+                                             m_nodes)
                     if calendar:
                         counts[CT_MODEL_MARKS] += 1
                 else:
                     price = vix_call_on_future(cell, var, mvar, left, book[k, LB_STRIKE],
-                                               settle, vix_iv, qp, qp2, grid, m_nodes)
+                                               settle, vix_iv, qp, qp2, grid, mat, m_nodes)
                     counts[CT_LISTED_MARKS] += 1
                 reason = _sale_reason(ss, ls, k, book, d, price, vix_d, ts_today)
             book[k, LB_PRICE] = price
@@ -838,8 +843,11 @@ def evaluate_chunk(spx, v, m, vix, group_specs, strat_specs, layer_specs, n_slot
     n_groups = group_specs.shape[0]
     n_strat = strat_specs.shape[0]
     empty_log = np.zeros((0, N_EF))
-    future_table, qp, qp2, grid, nodes, m_nodes = (tab.vix_future, tab.qp, tab.qp2, tab.grid,
-                                                   tab.vol_nodes, tab.m_nodes)
+    future_table, grid, nodes, m_nodes = tab.vix_future, tab.grid, tab.vol_nodes, tab.m_nodes
+    # the two constant maturities' cells on the days axis, once (lookups.vix_future's
+    # arithmetic otherwise: the same numbers)
+    front_j, front_w = locate_days(front_days, grid)
+    second_j, second_w = locate_days(second_days, grid)
     for i in prange(n_paths):
         path = np.empty((N_PF, n_days + 1))
         path[PF_SPX] = spx[i]
@@ -849,10 +857,9 @@ def evaluate_chunk(spx, v, m, vix, group_specs, strat_specs, layer_specs, n_slot
         path[PF_MACD] = np.nan
         path[PF_RSI] = np.nan
         for d in range(n_days + 1):
-            path[PF_FRONT, d] = vix_future(v[i, d], m[i, d], front_days, future_table, qp, qp2,
-                                           grid, nodes, m_nodes)
-            path[PF_SECOND, d] = vix_future(v[i, d], m[i, d], second_days, future_table, qp,
-                                            qp2, grid, nodes, m_nodes)
+            cell = state_cell(v[i, d], m[i, d], nodes, m_nodes)
+            path[PF_FRONT, d] = vix_future_in_cell(cell, front_j, front_w, future_table)
+            path[PF_SECOND, d] = vix_future_in_cell(cell, second_j, second_w, future_table)
         tracks = np.empty((n_groups, N_TF, n_days + 1, n_slots))
         for g in range(n_groups):
             clear_track(tracks[g])

@@ -55,14 +55,15 @@ def _condor_price(tab, spot, var, mvar, days, k):
     legs = np.empty((1, 4))
     cell = state_cell(var, mvar, tab.vol_nodes, tab.m_nodes)
     value = condor_in_cell(cell, spot, var, mvar, float(days), k[0], k[1], k[2], k[3],
-                           tab.spx_iv, tab.qp, tab.qp2, tab.grid, tab.m_nodes, legs, 0)
+                           tab.spx_iv, tab.qp, tab.qp2, tab.grid, tab.maturity, tab.m_nodes,
+                           legs, 0)
     return value, legs[0].copy()
 
 
 def _vix_call(tab, var, mvar, days, strike):
     cell = state_cell(var, mvar, tab.vol_nodes, tab.m_nodes)
     return vix_call_in_cell(cell, var, mvar, float(days), strike, tab.vix_future, tab.vix_iv,
-                            tab.qp, tab.qp2, tab.grid, tab.m_nodes)
+                            tab.qp, tab.qp2, tab.grid, tab.maturity, tab.m_nodes)
 
 
 def _half_spread(price, vix, floor, fraction, cap, base, exponent):

@@ -24,16 +24,36 @@ from simulator.common.conventions import TRADING_DAYS_PER_YEAR
 from simulator.model.rng import inverse_normal
 from simulator.pricing.black import black_forward_delta, black_price
 from simulator.pricing.interp import QP_DIV, QP_R
-from simulator.pricing.lookups import spx_implied_vol, vix_future, vix_implied_vol
+from simulator.pricing.lookups import (
+    spx_implied_vol_in_row,
+    state_cell,
+    vix_future,
+    vix_implied_vol_in_row,
+)
+from simulator.pricing.maturities import MC_DISCOUNT, MC_GROWTH, MC_SQRT_TAU, maturity_row
 
 MODE_DELTA = 0
 MODE_PROB = 1
 
+# A strike search prices one maturity in one state many times: the state cell (``cell``) and
+# the maturity constants (``row``, pricing.maturities) are found once per search and passed
+# down; the numbers are those of the lookups' formulas.
+
 
 @njit(cache=True, inline="always")
-def _spx_iv(tab, spot, v, m, days, strike):
-    return spx_implied_vol(spot, v, m, days, strike, tab.spx_iv, tab.qp, tab.qp2, tab.grid,
-                           tab.vol_nodes, tab.m_nodes)
+def _row(tab, days):
+    return maturity_row(days, tab.maturity, tab.qp, tab.qp2, tab.grid, tab.m_nodes)
+
+
+@njit(cache=True, inline="always")
+def _cell(tab, v, m):
+    return state_cell(v, m, tab.vol_nodes, tab.m_nodes)
+
+
+@njit(cache=True, inline="always")
+def _spx_iv(tab, cell, row, spot, v, m, strike):
+    return spx_implied_vol_in_row(cell, spot, v, m, row, strike, tab.spx_iv, tab.qp, tab.qp2,
+                                  tab.grid, tab.m_nodes)
 
 
 @njit(cache=True, inline="always")
@@ -43,44 +63,57 @@ def _vix_future(tab, v, m, days):
 
 
 @njit(cache=True, inline="always")
-def _vix_iv(tab, v, m, days, strike, future):
-    return vix_implied_vol(v, m, days, strike, future, tab.vix_iv, tab.qp, tab.qp2, tab.grid,
-                           tab.vol_nodes, tab.m_nodes)
+def _vix_iv(tab, cell, row, v, m, strike, future):
+    return vix_implied_vol_in_row(cell, v, m, row, strike, future, tab.vix_iv, tab.qp, tab.qp2,
+                                  tab.grid, tab.m_nodes)
 
 
 @njit(cache=True)
 def spx_bs_delta(spot, v, m, days, strike, is_call, tab):
-    tau = days / TRADING_DAYS_PER_YEAR
-    growth = math.exp((tab.qp[QP_R] - tab.qp[QP_DIV]) * tau)
-    sigma = _spx_iv(tab, spot, v, m, days, strike)
-    return growth * black_forward_delta(spot * growth, strike, sigma * math.sqrt(tau),
-                                        math.exp(-tab.qp[QP_R] * tau), is_call)
+    return _bs_delta(tab, _cell(tab, v, m), _row(tab, days), spot, v, m, strike, is_call)
 
 
 @njit(cache=True)
-def _spx_put(spot, v, m, days, strike, tab):
-    tau = days / TRADING_DAYS_PER_YEAR
-    forward = spot * math.exp((tab.qp[QP_R] - tab.qp[QP_DIV]) * tau)
-    sigma = _spx_iv(tab, spot, v, m, days, strike)
-    return black_price(forward, strike, sigma * math.sqrt(tau), math.exp(-tab.qp[QP_R] * tau),
-                       False)
+def _bs_delta(tab, cell, row, spot, v, m, strike, is_call):
+    growth = row[MC_GROWTH]
+    sigma = _spx_iv(tab, cell, row, spot, v, m, strike)
+    return growth * black_forward_delta(spot * growth, strike, sigma * row[MC_SQRT_TAU],
+                                        row[MC_DISCOUNT], is_call)
+
+
+@njit(cache=True)
+def _spx_put(tab, cell, row, spot, v, m, strike):
+    forward = spot * row[MC_GROWTH]
+    sigma = _spx_iv(tab, cell, row, spot, v, m, strike)
+    return black_price(forward, strike, sigma * row[MC_SQRT_TAU], row[MC_DISCOUNT], False)
 
 
 @njit(cache=True)
 def spx_prob_below(spot, v, m, days, strike, tab):
     """Q(S_T < strike) = e^{r tau} dPut/dK by a central difference (h = 1e-4 K)."""
+    return _prob_below(tab, _cell(tab, v, m), _row(tab, days), spot, v, m, days, strike)
+
+
+@njit(cache=True)
+def _prob_below(tab, cell, row, spot, v, m, days, strike):
     h = 1e-4 * strike
-    slope = (_spx_put(spot, v, m, days, strike + h, tab)
-             - _spx_put(spot, v, m, days, strike - h, tab)) / (2.0 * h)
+    slope = (_spx_put(tab, cell, row, spot, v, m, strike + h)
+             - _spx_put(tab, cell, row, spot, v, m, strike - h)) / (2.0 * h)
     return min(max(slope * math.exp(tab.qp[QP_R] * days / TRADING_DAYS_PER_YEAR), 0.0), 1.0)
 
 
 @njit(cache=True)
 def spx_measure(mode, spot, v, m, days, strike, is_call, tab):
     """|delta| (mode 0) or tail probability beyond the strike (mode 1)."""
+    return _measure(tab, _cell(tab, v, m), _row(tab, days), mode, spot, v, m, days, strike,
+                    is_call)
+
+
+@njit(cache=True)
+def _measure(tab, cell, row, mode, spot, v, m, days, strike, is_call):
     if mode == MODE_DELTA:
-        return abs(spx_bs_delta(spot, v, m, days, strike, is_call, tab))
-    below = spx_prob_below(spot, v, m, days, strike, tab)
+        return abs(_bs_delta(tab, cell, row, spot, v, m, strike, is_call))
+    below = _prob_below(tab, cell, row, spot, v, m, days, strike)
     return 1.0 - below if is_call else below
 
 
@@ -110,32 +143,33 @@ def spx_grid_strike(mode, target, spot, v, m, days, is_call, step, tab):
     Both measures fall monotonically as the strike moves out of the money.
     """
     tau = days / TRADING_DAYS_PER_YEAR
+    cell, row = _cell(tab, v, m), _row(tab, days)
     log_f = math.log(spot) + (tab.qp[QP_R] - tab.qp[QP_DIV]) * tau
     carry = math.exp(tab.qp[QP_DIV] * tau)
     x = log_f
     for _ in range(2):
-        sigma = _spx_iv(tab, spot, v, m, days, math.exp(x))
+        sigma = _spx_iv(tab, cell, row, spot, v, m, math.exp(x))
         x = _first_guess(mode, target, log_f, sigma, tau, is_call, carry)
     # two secant steps in ln K on the model's own measure (the guess ignores the skew's
     # effect on probabilities), then the grid walk
     x0 = x
-    meas0 = spx_measure(mode, spot, v, m, days, math.exp(x0), is_call, tab)
+    meas0 = _measure(tab, cell, row, mode, spot, v, m, days, math.exp(x0), is_call)
     x1 = x0 + (0.01 if (meas0 > target) == is_call else -0.01)
     for _ in range(2):
-        meas1 = spx_measure(mode, spot, v, m, days, math.exp(x1), is_call, tab)
+        meas1 = _measure(tab, cell, row, mode, spot, v, m, days, math.exp(x1), is_call)
         if meas1 == meas0:
             break
         x2 = x1 - (meas1 - target) * (x1 - x0) / (meas1 - meas0)
         x0, meas0, x1 = x1, meas1, min(max(x2, x1 - 0.5), x1 + 0.5)
     out = step if is_call else -step
     k = round_to_grid(math.exp(x1), step)
-    meas = spx_measure(mode, spot, v, m, days, k, is_call, tab)
+    meas = _measure(tab, cell, row, mode, spot, v, m, days, k, is_call)
     direction = 1.0 if meas > target else -1.0  # +1: walk out of the money
     for _ in range(400):
         k_next = k + direction * out
         if k_next < step:
             break
-        meas_next = spx_measure(mode, spot, v, m, days, k_next, is_call, tab)
+        meas_next = _measure(tab, cell, row, mode, spot, v, m, days, k_next, is_call)
         if (meas_next - target) * (meas - target) <= 0.0:  # bracketed: keep the nearer one
             return k_next if abs(meas_next - target) < abs(meas - target) else k
         k, meas = k_next, meas_next
@@ -169,9 +203,9 @@ def condor_strikes(short_mode, short_target, wing_mode, wing_value, shift_sd, sp
         put_long = spx_grid_strike(MODE_DELTA, wing_value, spot, v, m, days, False, step, tab)
         call_long = spx_grid_strike(MODE_DELTA, wing_value, spot, v, m, days, True, step, tab)
     if shift_sd > 0.0:
-        tau = days / TRADING_DAYS_PER_YEAR
-        forward = spot * math.exp((tab.qp[QP_R] - tab.qp[QP_DIV]) * tau)
-        sd = spot * _spx_iv(tab, spot, v, m, days, forward) * math.sqrt(tau)
+        row = _row(tab, days)
+        forward = spot * row[MC_GROWTH]
+        sd = spot * _spx_iv(tab, _cell(tab, v, m), row, spot, v, m, forward) * row[MC_SQRT_TAU]
         put_width = put_short - put_long
         call_width = call_long - call_short
         put_short -= shift_sd * sd
@@ -201,20 +235,21 @@ def vix_call_strike(rule, value, step, v, m, days, spot_vix, tab, listed=np.nan)
     if rule == 2:
         return round_to_grid(spot_vix * value, step)
     tau = days / TRADING_DAYS_PER_YEAR
-    disc = math.exp(-tab.qp[QP_R] * tau)
+    cell, row = _cell(tab, v, m), _row(tab, days)
+    disc = row[MC_DISCOUNT]
     log_f = math.log(future)
     x = log_f
     for _ in range(2):
-        sigma = _vix_iv(tab, v, m, days, math.exp(x), future)
+        sigma = _vix_iv(tab, cell, row, v, m, math.exp(x), future)
         x = _first_guess(MODE_DELTA, value, log_f, sigma, tau, True, 1.0 / disc)
     k = round_to_grid(math.exp(x), step)
-    meas = _vix_delta(v, m, days, k, future, tab, disc)
+    meas = _vix_delta(tab, cell, row, v, m, k, future, disc)
     direction = 1.0 if meas > value else -1.0
     for _ in range(400):
         k_next = k + direction * step
         if k_next < step:
             break
-        meas_next = _vix_delta(v, m, days, k_next, future, tab, disc)
+        meas_next = _vix_delta(tab, cell, row, v, m, k_next, future, disc)
         if (meas_next - value) * (meas - value) <= 0.0:
             return k_next if abs(meas_next - value) < abs(meas - value) else k
         k, meas = k_next, meas_next
@@ -222,7 +257,6 @@ def vix_call_strike(rule, value, step, v, m, days, spot_vix, tab, listed=np.nan)
 
 
 @njit(cache=True)
-def _vix_delta(v, m, days, strike, future, tab, disc):
-    sigma = _vix_iv(tab, v, m, days, strike, future)
-    sd = sigma * math.sqrt(days / TRADING_DAYS_PER_YEAR)
-    return black_forward_delta(future, strike, sd, disc, True)
+def _vix_delta(tab, cell, row, v, m, strike, future, disc):
+    sigma = _vix_iv(tab, cell, row, v, m, strike, future)
+    return black_forward_delta(future, strike, sigma * row[MC_SQRT_TAU], disc, True)
