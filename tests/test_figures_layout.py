@@ -57,6 +57,8 @@ def test_percent_tick_labels_are_distinct_and_never_minus_zero():
     labels = fmt.format_ticks([0.4, 0.2, 0.0, -0.2, -0.4, -1.0])
     assert len(set(labels)) == len(labels) and labels[2] == "0.0%"
     assert fmt.format_ticks([-0.001, 50.0, 100.0]) == ["0%", "50%", "100%"]
+    # each label is its tick's value: ticks 0.25 apart need two decimals, not "0.8%" for 0.75
+    assert fmt.format_ticks([0.5, 0.75, 1.0, 1.25]) == ["0.50%", "0.75%", "1.00%", "1.25%"]
 
 
 def test_the_fan_shows_the_trading_book(cube):

@@ -65,9 +65,14 @@ def _distinct_percent_formatter(min_decimals: int = 0):
 
         def format_ticks(self, values):
             values = list(values)
+            step = min((abs(b - a) for a, b in zip(values, values[1:], strict=False)),
+                       default=1.0) or 1.0
             for decimals in range(min_decimals, 7):
                 labels = [self._text(v, decimals) for v in values]
-                if len(set(labels)) == len(labels):
+                # distinct, and each label the tick's own value (0.75 is not "0.8%")
+                exact = all(abs(float(t[:-1]) - v) <= 1e-3 * step
+                            for t, v in zip(labels, values, strict=True))
+                if len(set(labels)) == len(labels) and exact:
                     break
             self.decimals = decimals
             return labels
