@@ -11,6 +11,7 @@ Strategies are named as a trader would read them: a sweep label such as
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import sys
@@ -65,7 +66,7 @@ def _distinct_percent_formatter(min_decimals: int = 0):
 
         def format_ticks(self, values):
             values = list(values)
-            step = min((abs(b - a) for a, b in zip(values, values[1:], strict=False)),
+            step = min((abs(b - a) for a, b in itertools.pairwise(values)),
                        default=1.0) or 1.0
             for decimals in range(min_decimals, 7):
                 labels = [self._text(v, decimals) for v in values]
