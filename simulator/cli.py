@@ -160,7 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="P paths (default: 1000)")
     facts.add_argument("--years", type=_positive_int, default=11,
                        help="years per path, the first dropped as burn-in (default: 11)")
-    facts.add_argument("--seed", type=int, default=20261204, help="seed of the P paths")
+    facts.add_argument("--seed", type=_seed, default=20261204, help="seed of the P paths")
     facts.add_argument("--figure", metavar="FILE.png", default=None,
                        help="also draw realised vol, VIX minus it and VIX-option vol by bucket")
     return parser

@@ -1,5 +1,6 @@
 """Shared test helpers: standard errors of sample moments (the tolerances of statistical
-tests) and the exact moments of the discretised variance scheme."""
+tests), the exact moments of the discretised variance scheme, and a run interrupted after
+some units (resume tests)."""
 
 from __future__ import annotations
 
@@ -30,3 +31,25 @@ def scheme_moments(m: MeasureParams, v0: float, n_steps: int, dt: float):
         var = e * e * var + (mean * s2_v + s2_c) + 2 * m.lam * dt * m.mu_v**2
         mean = m.theta + (mean - m.theta) * e + m.lam * dt * m.mu_v
     return mean, var
+
+
+class _Stop(Exception):
+    """Raised from ``on_unit`` to interrupt a run after some units, as a kill would."""
+
+
+def interrupt_run(scenario, out, after):
+    """Run ``scenario`` into ``out`` and stop it once ``after`` units are checkpointed."""
+    import pytest
+
+    from simulator.scenario.loader import load_scenario
+    from simulator.scenario.runner import run_plan
+
+    done = []
+
+    def on_unit(si, ci):
+        done.append(ci)
+        if len(done) == after:
+            raise _Stop
+
+    with pytest.raises(_Stop):
+        run_plan(load_scenario(scenario), out=out, on_unit=on_unit)

@@ -7,6 +7,7 @@ import pytest
 
 from simulator.cli import main
 from simulator.common import safe_yaml
+from tests.helpers import interrupt_run
 
 BASE = """name: robust
 simulation: {paths: 16, days: 21, chunk_paths: 16}
@@ -30,24 +31,6 @@ def _validate(tmp_path, capsys, text, name="bad.yaml", command="validate"):
     return err
 
 
-class _Stop(Exception):
-    """Raised from ``on_unit`` to interrupt a run after some units, as a kill would."""
-
-
-def _interrupt(scenario, out, after):
-    """Run ``scenario`` into ``out`` and stop it once ``after`` units are checkpointed."""
-    from simulator.scenario.loader import load_scenario
-    from simulator.scenario.runner import run_plan
-
-    done = []
-
-    def on_unit(si, ci):
-        done.append(ci)
-        if len(done) == after:
-            raise _Stop
-
-    with pytest.raises(_Stop):
-        run_plan(load_scenario(scenario), out=out, on_unit=on_unit)
 
 
 def _alias_bomb(levels=9, width=9):
@@ -147,7 +130,7 @@ def test_resume_is_refused_when_a_referenced_model_file_changed(tmp_path, capsys
                         + "model: {preset: mymodel.yaml}\n")
     out = tmp_path / "out.nc"
 
-    _interrupt(scenario, out, after=1)
+    interrupt_run(scenario, out, after=1)
     assert checkpoint_dir(out).is_dir()
     text = model.read_text()
     assert "v0: 0.0163" in text
@@ -214,7 +197,7 @@ def test_damaged_and_swapped_checkpoints_are_recomputed_on_resume(tmp_path):
     whole = run_plan(load_scenario(scenario))
     out = tmp_path / "out.nc"
 
-    _interrupt(scenario, out, after=4)
+    interrupt_run(scenario, out, after=4)
     folder = checkpoint_dir(out)
     truncated = folder / "s000_c000000.npz"
     truncated.write_bytes(truncated.read_bytes()[:200])
@@ -461,7 +444,7 @@ def test_an_interrupted_run_is_never_discarded_by_accident(tmp_path, capsys):
     scenario.write_text(BASE.replace("paths: 16,", "paths: 48,"))
     out = tmp_path / "out.nc"
 
-    _interrupt(scenario, out, after=1)
+    interrupt_run(scenario, out, after=1)
     args = ["run", str(scenario), "--out", str(out), "--quiet", "--no-summary"]
     assert main(args) == 2
     assert "continue it with --resume, or discard them with --overwrite" in \
@@ -673,7 +656,7 @@ def test_a_resume_after_an_edit_of_the_market_data_is_refused(tmp_path, monkeypa
         "model: {preset: svcj_default}\nstrategies:\n"
         "  unhedged: {condor: {preset: monthly_16_delta}, hedge: none}\n")
     out = tmp_path / "h.nc"
-    _interrupt(scenario, out, after=1)
+    interrupt_run(scenario, out, after=1)
     original = load_scenario(scenario)
     real = importlib.resources.files("simulator.data.market")
     copy = tmp_path / "market"

@@ -15,7 +15,7 @@ import pytest
 
 import simulator as sim
 from simulator.model.params import Model
-from tests.helpers import se_mean
+from tests.helpers import interrupt_run, se_mean
 
 # ---- item 4: the two-factor scheme at the boundary m = v = 0 ----------------------------------
 
@@ -334,7 +334,7 @@ def test_a_lone_window_shorter_than_its_span_assembles_and_resumes(tmp_path):
     scenario = tmp_path / "short.yaml"
     scenario.write_text(SHORT_WINDOW)
     out = tmp_path / "short.nc"
-    _interrupt(scenario, out, after=1)  # every unit checkpointed, the assembly not reached
+    interrupt_run(scenario, out, after=1)  # every unit checkpointed, the assembly not reached
     cube = run_plan(load_scenario(scenario), out=out, resume=True)
     assert cube.sizes["day"] == 201 and cube.sizes["path"] == 1
     assert cube.date.values[0] == cube.window_start.values[0] == "2020-01-02"
@@ -342,23 +342,6 @@ def test_a_lone_window_shorter_than_its_span_assembles_and_resumes(tmp_path):
     assert np.isfinite(cube.total_return.values).all()
 
 
-class _Stop(Exception):
-    """Raised from ``on_unit`` to interrupt a run after some units, as a kill would."""
-
-
-def _interrupt(scenario, out, after):
-    from simulator.scenario.loader import load_scenario
-    from simulator.scenario.runner import run_plan
-
-    done = []
-
-    def on_unit(si, ci):
-        done.append(ci)
-        if len(done) == after:
-            raise _Stop
-
-    with pytest.raises(_Stop):
-        run_plan(load_scenario(scenario), out=out, on_unit=on_unit)
 
 
 # ---- item 5: history windows' memory ----------------------------------------------------------
