@@ -73,9 +73,11 @@ def step_constants_2f(p: MeasureParams, r: float, q: float, dt: float) -> np.nda
     out[E_LAM0_DT] = p.lam * dt
     out[E_LAM1_DT] = p.lam1 * dt
     e_m = math.exp(-p.kappa_m * dt)
-    # 1 - e by expm1: a slow m (kappa_m dt below 1e-16) would otherwise round its variance
-    # to 0 (then m never moves, or the step is 0/0); (1 - e)/kappa_m -> dt as kappa_m -> 0
-    one_minus_e = -math.expm1(-p.kappa_m * dt)
+    # 1 - e by expm1 for a slow m (kappa_m dt below 1e-8): 1 - e would round its variance
+    # to 0 (then m never moves, or the step is 0/0); (1 - e)/kappa_m -> dt as kappa_m -> 0.
+    # Elsewhere 1 - e as always (relative error below 2e-8), so paths stay bit for bit.
+    x = p.kappa_m * dt
+    one_minus_e = 1 - e_m if x > 1e-8 else -math.expm1(-x)
     out[E_M_THETA] = theta
     out[E_M_EXP] = e_m
     out[E_M_S2_M] = p.sigma_m**2 * e_m * one_minus_e / p.kappa_m
