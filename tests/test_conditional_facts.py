@@ -41,6 +41,8 @@ def test_big_move_counts_on_a_hand_made_path():
     assert counts["days_rise_over_30pct"] == pytest.approx(1 / years)
     # vix[t] - vix[t-5] > 10 on t = 103 and 104 (12 points); t = 102 and 105 give 9
     assert counts["days_10_point_rise_in_5"] == pytest.approx(2 / years)
+    with pytest.raises(ValueError, match="at least 6 days"):
+        conditional.big_move_counts(vix[:3])
 
 
 def test_market_facts_reproduce_the_independent_review_figures():
@@ -90,6 +92,8 @@ def test_market_long_future_slope_by_a_second_method():
     expected = np.polyfit(dx, dy, 1)[0]
     assert conditional.market_long_future_slope("2015-01-01", "2019-12-31") == pytest.approx(
         expected, rel=1e-10)
+    # settlements dated after the last VIX close are left out, not read past the series
+    assert math.isfinite(conditional.market_long_future_slope("2025-01-01", "2099-12-31"))
 
 
 @pytest.mark.parametrize("preset", ["svcj_default", "svcj_2f_calibrated"])

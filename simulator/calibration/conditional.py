@@ -144,6 +144,8 @@ def big_move_counts(vix: np.ndarray) -> dict[str, float]:
     """Days a year with a big VIX move (:data:`SCALARS`' first three), rows pooled: a row is a
     path (or the market's one series), its first day has no change."""
     vix = np.atleast_2d(np.asarray(vix, dtype=float))
+    if vix.shape[-1] < RISE_DAYS + 1:
+        raise ValueError(f"need at least {RISE_DAYS + 1} days of VIX to count big moves")
     years = vix.shape[0] * (vix.shape[-1] - 1) / TRADING_DAYS_PER_YEAR
     change = np.diff(vix, axis=-1)
     rise = vix[..., RISE_DAYS:] - vix[..., :-RISE_DAYS]
@@ -230,8 +232,10 @@ def market_long_future_slope(start: str, end: str) -> float:
     keep = (vx["date"] >= start) & (vx["date"] <= end) & np.isfinite(vx["settle"])
     dates, expiry, settle = vx["date"][keep], vx["expiry"][keep], vx["settle"][keep]
     sessions = vix["date"]
-    pos = np.searchsorted(sessions, dates)
-    known = (pos < sessions.size) & (sessions[np.minimum(pos, sessions.size - 1)] == dates)
+    # a settlement dated after the last VIX close (or off a VIX session) is not used; clip the
+    # index so that reading it never runs past the series
+    pos = np.minimum(np.searchsorted(sessions, dates), sessions.size - 1)
+    known = sessions[pos] == dates
     order = np.lexsort((dates, expiry))
     dates, expiry, settle, pos, known = (a[order] for a in (dates, expiry, settle, pos, known))
     same = (expiry[1:] == expiry[:-1]) & known[1:] & known[:-1] & (pos[1:] == pos[:-1] + 1)
