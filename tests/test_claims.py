@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import simulator as sim
-from simulator.cli import main, run_claims
+from simulator.cli import main
 from simulator.pricing.pricer import Pricer
 from simulator.report.claims import (
     CLAIMS,
@@ -22,6 +22,7 @@ from simulator.report.claims import (
     Finding,
     evaluate_claims,
 )
+from simulator.report.claims.run import run_claims
 from simulator.scenario.loader import load_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
@@ -319,11 +320,10 @@ def test_the_model_option_swaps_the_preset_and_keeps_each_scenarios_overrides():
     """--model svcj_default (one factor) replaces the file's preset; the scenarios on their own
     preset (calm, bear_2022) keep it; the replays keep their v0 and lose m0 (a one-factor
     model has none)."""
-    from simulator.cli import _with_model_preset
     from simulator.report.claims import CLAIMS_FILE
-    from simulator.scenario.loader import load_scenario, parse_scenario
+    from simulator.scenario.loader import load_scenario, parse_scenario, with_model_preset
 
-    text = _with_model_preset(CLAIMS_FILE, "svcj_default")
+    text = with_model_preset(CLAIMS_FILE, "svcj_default")
     one = parse_scenario(text, source=str(CLAIMS_FILE), base_dir=CLAIMS_FILE.parent,
                          n_paths=16)
     two = load_scenario(CLAIMS_FILE, n_paths=16)

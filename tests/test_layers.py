@@ -115,3 +115,13 @@ def test_each_layer_imports_on_its_own_in_a_fresh_interpreter(layer):
     higher = {name for name in loaded if name in LAYERS
               and LAYERS.index(name) > LAYERS.index(layer)}
     assert not higher, f"importing {module} loaded {sorted(higher)}"
+
+
+def test_the_command_line_parser_imports_no_heavy_module():
+    """``alvh --help`` stays instant: the cli package and its parser load the standard
+    library only; each command imports what it needs when it runs."""
+    code = ("import sys, simulator.cli as cli; cli.build_parser(); print(sorted(m for m in "
+            "('numpy', 'numba', 'xarray', 'yaml', 'pydantic', 'scipy') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, check=True).stdout
+    assert ast.literal_eval(out) == []

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from simulator.results.metrics import (
-    annualised_return,
+    compound_annual_return,
     cvar,
     drawdown_and_recovery,
     max_drawdown,
@@ -58,7 +58,7 @@ def test_monthly_and_annual_returns():
     m = monthly_returns(eq)
     assert m.shape == (12,)
     np.testing.assert_allclose(m, (1 + daily) ** 21 - 1)
-    assert annualised_return(eq) == pytest.approx((1 + daily) ** 252 - 1)
+    assert compound_annual_return(eq) == pytest.approx((1 + daily) ** 252 - 1)
     assert cvar(np.arange(100.0)) == pytest.approx(2.0)  # mean of the worst 5: 0..4
 
 

@@ -10,7 +10,6 @@ import pytest
 import simulator as sim
 from simulator.pricing.term_structure import (
     curve_report,
-    implied_states,
     market_curve,
     market_path_facts,
     path_report,
@@ -45,9 +44,11 @@ def test_the_market_curve_lines_up_contracts_with_days(curve):
     assert 0.3 < ratio.min() and ratio.max() < 2.5
 
 
-def test_implied_states_reproduce_vix_and_vix3m(curve):
+def test_the_states_of_real_days_reproduce_vix_and_vix3m(curve):
+    from simulator.model.vix import states_from_vix_curve
+
     model = sim.load_model("svcj_2f_default")
-    v, m, clipped = implied_states(model, curve.vix, curve.vix3m)
+    v, m, clipped = states_from_vix_curve(model.Q, curve.vix, curve.vix3m)
     assert clipped.mean() < 0.05
     ok = ~clipped
     np.testing.assert_allclose(model.vix_index(v[ok], m[ok]), curve.vix[ok], rtol=1e-9)

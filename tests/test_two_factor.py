@@ -12,10 +12,11 @@ import pytest
 from scipy import integrate
 
 import simulator as sim
+from simulator.common.conventions import VIX3M_WINDOW_YEARS, VIX_WINDOW_YEARS
 from simulator.model.params import Model, ParameterError
 from simulator.model.vix import (
     StateError,
-    state_from_vix_pair,
+    states_from_vix_curve,
     vix_coefficients,
     vix_state_coefficients,
 )
@@ -114,19 +115,22 @@ def test_two_factor_vix_has_a_low_floor(model):
     assert model.vix_floor < 9.0 < model.vix_index(model.v0, model.m0)
 
 
-def test_state_from_a_vix_pair_round_trips_and_refuses_impossible_curves(model):
+def test_the_state_from_a_vix_pair_round_trips_and_puts_impossible_curves_on_the_edge(model):
     q = model.Q
     v = np.array([0.005, 0.02, 0.2])
     m = np.array([0.01, 0.04, 0.02])
-    short = 100 * np.sqrt(np.dot(np.array(vix_state_coefficients(q, 30 / 365)),
+    short = 100 * np.sqrt(np.dot(np.array(vix_state_coefficients(q, VIX_WINDOW_YEARS)),
                                  np.vstack([np.ones(3), v, m])))
-    long = 100 * np.sqrt(np.dot(np.array(vix_state_coefficients(q, 93 / 365)),
+    long = 100 * np.sqrt(np.dot(np.array(vix_state_coefficients(q, VIX3M_WINDOW_YEARS)),
                                 np.vstack([np.ones(3), v, m])))
-    v_hat, m_hat = state_from_vix_pair(q, short, long)
+    v_hat, m_hat, clipped = states_from_vix_curve(q, short, long)
     np.testing.assert_allclose(v_hat, v, rtol=1e-9)
     np.testing.assert_allclose(m_hat, m, rtol=1e-9)
-    with pytest.raises(StateError, match=r"\(80, 15\)"):
-        state_from_vix_pair(q, 80.0, 15.0)  # far more inverted than mean reversion allows
+    assert not clipped.any()
+    # far more inverted than mean reversion allows: no state gives it; m = 0, spot VIX kept
+    v_edge, m_edge, clipped = states_from_vix_curve(q, np.array([80.0]), np.array([15.0]))
+    assert clipped.all() and 0.0 in (v_edge[0], m_edge[0])
+    assert model.vix_index(v_edge, m_edge)[0] == pytest.approx(80.0, rel=1e-9)
 
 
 # ---- the transform and prices in the one-factor reduction ------------------------------------

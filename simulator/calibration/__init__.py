@@ -65,6 +65,17 @@ class Calibration:
     def target_table(self) -> list[dict]:
         return self.p_fit.table()
 
+    def write_preset(self, path, name: str) -> dict:
+        """Write :meth:`preset` to ``path`` as YAML, whole or not at all; the document."""
+        import yaml
+
+        from simulator.common.files import atomic_path
+
+        doc = self.preset(name)
+        with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as f:
+            yaml.safe_dump(doc, f, sort_keys=False, width=100)
+        return doc
+
     def preset(self, name: str) -> dict:
         """A preset document (``load_model`` reads it) with the fit's provenance."""
         from simulator._version import __version__

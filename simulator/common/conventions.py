@@ -14,6 +14,7 @@ TRADING_DAYS_PER_YEAR = 252
 CALENDAR_DAYS_PER_YEAR = 365
 MONTH_TRADING_DAYS = 21
 VIX_WINDOW_YEARS = 30.0 / CALENDAR_DAYS_PER_YEAR
+VIX3M_WINDOW_YEARS = 93 / CALENDAR_DAYS_PER_YEAR  # Cboe VIX3M: 93 calendar days
 
 # the hedge's three layers, in budget order (40/40/20 by default)
 LAYER_NAMES = ("front", "middle", "tail")

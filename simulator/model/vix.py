@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulator.common.conventions import CALENDAR_DAYS_PER_YEAR, VIX_WINDOW_YEARS
+from simulator.common.conventions import VIX3M_WINDOW_YEARS, VIX_WINDOW_YEARS
 
 if TYPE_CHECKING:  # params imports this module for Model.vix_index: no import at run time
     from simulator.model.params import MeasureParams
@@ -124,10 +124,6 @@ def variance_from_vix(q: MeasureParams, vix, tau_years: float = VIX_WINDOW_YEARS
     return out[()] if out.ndim == 0 else out
 
 
-# Cboe VIX3M: 93 calendar days (VIX: conventions.VIX_WINDOW_YEARS, 30)
-VIX3M_WINDOW_YEARS = 93 / CALENDAR_DAYS_PER_YEAR
-
-
 def _pair_solution(q: MeasureParams, vix_short, vix_long, short_years: float,
                    long_years: float):
     """The unconstrained (v, m) of the 2x2 system ``(VIX_i/100)^2 = A_i + B_i v + C_i m`` of
@@ -141,41 +137,14 @@ def _pair_solution(q: MeasureParams, vix_short, vix_long, short_years: float,
     return (y1 * c2 - y2 * c1) / det, (b1 * y2 - b2 * y1) / det, y1, b1, c1
 
 
-def state_from_vix_pair(q: MeasureParams, vix_short, vix_long,
-                        short_years: float = VIX_WINDOW_YEARS,
-                        long_years: float = VIX3M_WINDOW_YEARS):
-    """(v, m) that give the two log-contract VIX levels ``vix_short`` and ``vix_long`` (index
-    points; default tenors: Cboe VIX, 30 days, and VIX3M, 93 days) in a two-factor model.
-
-    Each level is affine in the state, ``(VIX/100)^2 = A + B v + C m``, so two levels are a 2x2
-    linear system. Raises :class:`StateError` naming the pairs that need a negative v or m (a
-    curve steeper or more inverted than the model can make); arrays are solved elementwise.
-    :func:`states_from_vix_curve` solves the same system and puts such pairs on the edge.
-    """
-    if not q.two_factor:
-        raise ValueError("one observed point fixes a one-factor model's state: use "
-                         "variance_from_vix")
-    v, m, _, _, _ = _pair_solution(q, vix_short, vix_long, short_years, long_years)
-    bad = (v < -1e-12) | (m < -1e-12)
-    if np.any(bad):
-        where = np.flatnonzero(np.atleast_1d(bad))[:5]
-        s, lg = np.atleast_1d(vix_short), np.atleast_1d(vix_long)
-        pairs = ", ".join(f"({s[i]:g}, {lg[i]:g})" for i in where)
-        raise StateError(f"no state with v >= 0 and m >= 0 gives the VIX pair(s) {pairs} "
-                         f"({np.count_nonzero(bad)} in all): the curve is steeper or more "
-                         "inverted than this model can make")
-    v, m = np.maximum(v, 0.0), np.maximum(m, 0.0)
-    return (v[()], m[()]) if np.ndim(v) == 0 else (v, m)
-
-
 def states_from_vix_curve(q: MeasureParams, vix, vix3m=None):
     """(v, m, clipped): the state each day's closes imply, using that day's numbers only.
 
     One factor: v from spot VIX (m is None). Two factors: (v, m) from VIX and VIX3M
-    (the system of :func:`state_from_vix_pair`); a pair no state gives (a curve steeper or more
-    inverted than the model can make) is put on the nearest edge, v = 0 or m = 0, fitting spot
-    VIX exactly. ``clipped`` marks the days the model cannot represent exactly (such pairs, or
-    a VIX below a one-factor model's floor)."""
+    (``(VIX_i/100)^2 = A_i + B_i v + C_i m`` at 30 and 93 days, a 2x2 linear system); a pair no
+    state gives (a curve steeper or more inverted than the model can make) is put on the
+    nearest edge, v = 0 or m = 0, fitting spot VIX exactly. ``clipped`` marks the days the
+    model cannot represent exactly (such pairs, or a VIX below a one-factor model's floor)."""
     vix = np.asarray(vix, dtype=float)
     if not q.two_factor:
         floor = float(vix_index(q, 0.0))

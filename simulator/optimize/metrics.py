@@ -26,7 +26,6 @@ so that it needs neither the whole summary nor its column names.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 
@@ -145,24 +144,18 @@ def violation(value: float, conditions) -> float:
 
 # ---- from the cube -------------------------------------------------------------------------
 
-def risk_capital(cube, baseline: str = "unhedged") -> float:
-    """The baseline condor's risk per tranche (fraction of equity): the drawdowns' unit."""
-    strategies = json.loads(cube.attrs.get("strategies", "{}"))
-    condor = (strategies.get(baseline) or {}).get("condor") or {}
-    return float(condor.get("risk_per_tranche", 1.0))
-
-
 def books(cube, scenario: str, strategies, baseline: str = "unhedged") -> dict:
     """Per-path arrays of each strategy (and the baseline) in ``scenario``: P&L per year,
     drawdown in risk capital, premium per year."""
-    from simulator.results.metrics import run_years
+    from simulator.results.metrics import annual_pnl, run_years
+    from simulator.results.units import drawdown_unit
 
     years = run_years(cube)
-    risk = risk_capital(cube, baseline)
+    risk = drawdown_unit(cube, baseline)
     out = {}
     for name in dict.fromkeys([baseline, *strategies]):
         sel = cube.sel(scenario=scenario, strategy=name)
-        out[name] = {"pnl": sel[CUBE_VARIABLES["pnl"]].values / years,
+        out[name] = {"pnl": annual_pnl(sel[CUBE_VARIABLES["pnl"]].values, years),
                      "drawdown": sel[CUBE_VARIABLES["drawdown"]].values / risk,
                      "premium": sel[CUBE_VARIABLES["premium"]].values / years}
     return out

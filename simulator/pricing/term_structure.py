@@ -32,6 +32,7 @@ import numpy as np
 from simulator.common.conventions import TRADING_DAYS_PER_YEAR
 from simulator.model.params import Model
 from simulator.model.stylized_facts import load_market_series
+from simulator.model.vix import StateError, states_from_vix_curve
 
 SENSITIVITY_BUCKETS = ((30, 50), (50, 75))  # trading days to expiry
 BIG_MOVE_POINTS = 5.0
@@ -71,14 +72,6 @@ def market_curve(start: str = "2009-09-18", end: str = "2025-12-31") -> MarketCu
                        vx["expiry"][on_day][ok], vx["settle"][on_day][ok])
 
 
-def implied_states(model: Model, vix, vix3m):
-    """(v, m, clipped): the state each day's VIX (and VIX3M, two factors) implies
-    (:func:`simulator.model.vix.states_from_vix_curve`)."""
-    from simulator.model.vix import states_from_vix_curve
-
-    return states_from_vix_curve(model.Q, vix, vix3m)
-
-
 def model_futures(model: Model, v, m, days_left) -> np.ndarray:
     """VIX futures (index points) of the model in states (v, m) with ``days_left`` trading
     days to expiry, one pricing call per distinct maturity."""
@@ -110,14 +103,12 @@ def state_from_futures(model: Model, front, front_days, second, second_days, *,
     :class:`~simulator.model.vix.StateError` naming the pairs no state reproduces within
     ``tol_points`` (a curve more inverted or steeper than the model can make).
     """
-    from simulator.model.vix import StateError
-
     if not model.two_factor:
         raise ValueError("one observed point fixes a one-factor model's state: use "
                          "Model.variance_from_vix")
     f1, d1, f2, d2 = np.broadcast_arrays(*(np.atleast_1d(np.asarray(x, dtype=float))
                                           for x in (front, front_days, second, second_days)))
-    v, m, _ = implied_states(model, f1, f2)
+    v, m, _ = states_from_vix_curve(model.Q, f1, f2)
     v, m = np.array(v, dtype=float), np.array(m, dtype=float)
     target = np.stack([f1, f2])
 
@@ -172,7 +163,7 @@ def curve_report(model: Model, curve: MarketCurve | None = None,
                  day: str = "2020-03-16") -> dict:
     """Model against market on real days; see the module docstring."""
     curve = curve or market_curve()
-    v, m, clipped = implied_states(model, curve.vix, curve.vix3m)
+    v, m, clipped = states_from_vix_curve(model.Q, curve.vix, curve.vix3m)
     d = curve.contract_day
     model_fut = model_futures(model, v[d], None if m is None else m[d], curve.contract_days_left)
     out: dict = {"days": int(curve.dates.size), "clipped_share": float(clipped.mean())}

@@ -264,10 +264,10 @@ def drawdown_distributions(cube, scenario):
     """The share of paths whose maximum trading-book drawdown exceeds x (log scale, so the
     tail that matters is readable), in units of risk capital; medians and 95th percentiles
     in the legend."""
-    from simulator.results.summary import risk_capital
+    from simulator.results.units import drawdown_unit
 
     plt = _plt()
-    risk = risk_capital(cube)
+    risk = drawdown_unit(cube, BASELINE)
     sel = cube.sel(scenario=scenario)
     fig, ax = plt.subplots(figsize=(9.5, 5.5))
     for i, name in enumerate([BASELINE, *_hedged(cube)]):

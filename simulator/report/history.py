@@ -133,4 +133,20 @@ def write_replay_figures(cube, out_dir, *, fmt: str = "png", dpi: int = 150) -> 
     return written
 
 
-__all__ = ["history_figure", "replay_figure", "write_replay_figures"]
+def write_history_figure(target, result, path, model, *, title: str = "",
+                         strategies=None, dpi: int = 130):
+    """:func:`history_figure` written to ``target`` (its suffix, png, svg or pdf, is the
+    format), whole or not at all; returns ``target`` as a Path."""
+    from pathlib import Path
+
+    from simulator.common.files import atomic_path
+
+    fig = history_figure(result, path, model, title=title, strategies=strategies)
+    target = Path(target)
+    with atomic_path(target) as tmp:
+        fig.savefig(tmp, dpi=dpi, format=target.suffix.lstrip("."), bbox_inches="tight")
+    _plt().close(fig)
+    return target
+
+
+__all__ = ["history_figure", "replay_figure", "write_history_figure", "write_replay_figures"]

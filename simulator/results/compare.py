@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulator.results.metrics import cvar, run_years
+from simulator.results.metrics import annual_pnl, cvar, run_years
 from simulator.results.stats import bootstrap_many
 
 # the headline figures of a strategy's trading book (fractions of starting equity)
@@ -65,7 +65,7 @@ def _check(a, b) -> list[str]:
 def _figures(cube, scenario, strategy) -> dict[str, np.ndarray]:
     sel = cube.sel(scenario=scenario, strategy=strategy)
     years = run_years(cube)
-    return {"pnl": sel.trading_return.values / years,
+    return {"pnl": annual_pnl(sel.trading_return.values, years),
             "total": sel.trading_return.values,
             "dd": sel.trading_max_drawdown.values,
             "premium": sel.hedge_premium.values / years}

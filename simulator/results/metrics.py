@@ -8,7 +8,9 @@
   above that peak; NaN if it never is within the horizon; 0 when there is no drawdown
   (``absolute=True``: the largest drawdown in points, as ``max_drawdown_points``).
 * ``monthly_returns``: returns over consecutive 21-trading-day months (full months only).
-* ``annualised_return``: ``(1 + total)^(252 / days) - 1``.
+* ``compound_annual_return``: ``(1 + total)^(252 / days) - 1``, the account's rate;
+  ``annual_pnl``: a total P&L over cash divided by the years, not compounded (the trading
+  book's "P&L per year", the summary's ``annualised_return`` column).
 """
 
 from __future__ import annotations
@@ -23,8 +25,15 @@ def total_return(equity: np.ndarray) -> np.ndarray:
     return equity[..., -1] / equity[..., 0] - 1.0
 
 
-def annualised_return(equity: np.ndarray) -> np.ndarray:
+def compound_annual_return(equity: np.ndarray) -> np.ndarray:
+    """The compound annual rate of each curve over its length."""
     return annualise(total_return(equity), years_of(equity.shape[-1] - 1))
+
+
+def annual_pnl(total_pnl, years: float):
+    """A total P&L (fraction of starting equity) as P&L per year, not compounded: the trading
+    book's P&L is over cash and adds up, tranche by tranche, instead of compounding."""
+    return total_pnl / years
 
 
 def annualise(total: np.ndarray, years: float) -> np.ndarray:
@@ -48,7 +57,7 @@ def max_drawdown_points(values: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True, parallel=True)
-def _recovery(equity, absolute, out, worst_out):
+def _recovery(equity, absolute, out, worst_out, peak_out, trough_out):
     for i in prange(equity.shape[0]):
         e = equity[i]
         peak_value = e[0]
@@ -68,6 +77,8 @@ def _recovery(equity, absolute, out, worst_out):
                 worst_peak_value = peak_value
                 worst_day = d
         worst_out[i] = worst
+        peak_out[i] = worst_peak_day
+        trough_out[i] = worst_day
         if worst == 0.0:
             out[i] = 0.0
             continue
@@ -88,11 +99,22 @@ def drawdown_and_recovery(equity: np.ndarray, absolute: bool = False):
     """(max drawdown, recovery days) in one pass over each curve: the drawdown as
     ``max_drawdown`` (or ``max_drawdown_points`` with ``absolute``), the recovery as
     ``recovery_days``."""
+    worst, days, _, _ = drawdown_episode(equity, absolute)
+    return worst, days
+
+
+def drawdown_episode(equity: np.ndarray, absolute: bool = False):
+    """(max drawdown, recovery days, peak day, trough day) of each curve: the largest drawdown
+    and its recovery as :func:`drawdown_and_recovery`, the day its peak is first reached and
+    the first day its trough is (both 0 when there is no drawdown; integer arrays)."""
     flat = np.ascontiguousarray(equity, dtype=float).reshape(-1, equity.shape[-1])
     out = np.empty(flat.shape[0])
     worst = np.empty(flat.shape[0])
-    _recovery(flat, absolute, out, worst)
-    return worst.reshape(equity.shape[:-1]), out.reshape(equity.shape[:-1])
+    peak = np.empty(flat.shape[0], dtype=np.int64)
+    trough = np.empty(flat.shape[0], dtype=np.int64)
+    _recovery(flat, absolute, out, worst, peak, trough)
+    shape = equity.shape[:-1]
+    return worst.reshape(shape), out.reshape(shape), peak.reshape(shape), trough.reshape(shape)
 
 
 def monthly_returns(equity: np.ndarray, month_days: int = MONTH_TRADING_DAYS) -> np.ndarray:

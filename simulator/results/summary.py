@@ -35,7 +35,7 @@ from __future__ import annotations
 import numpy as np
 
 from simulator.common.conventions import BASELINE
-from simulator.results.metrics import annualise, cvar, run_years
+from simulator.results.metrics import annual_pnl, annualise, cvar, run_years
 from simulator.results.stats import (
     RISK_STATISTICS,
     STATISTICS,
@@ -48,16 +48,6 @@ from simulator.results.stats import (
 from simulator.results.units import risk_capital_of
 
 PAIRED = tuple(STATISTICS)
-
-
-def risk_capital(cube, baseline: str = BASELINE) -> float:
-    """The baseline condor's risk per tranche (a fraction of starting equity): the unit of
-    drawdowns "in risk capital"."""
-    import json
-
-    strategies = json.loads(cube.attrs.get("strategies", "{}"))
-    condor = (strategies.get(baseline) or {}).get("condor") or {}
-    return float(condor.get("risk_per_tranche", 1.0))
 
 
 def paired_with(cube, baseline: str = BASELINE) -> dict[str, str | None]:
@@ -95,7 +85,7 @@ def trading_book(cube, scenario, strategy, risk: float = 1.0) -> dict[str, np.nd
     sel = cube.sel(scenario=scenario, strategy=strategy)
     pnl = sel.trading_return.values
     return {"total_return": pnl,
-            "annualised_return": pnl / run_years(cube),
+            "annualised_return": annual_pnl(pnl, run_years(cube)),
             "max_drawdown": sel.trading_max_drawdown.values / risk,
             "recovery_days": sel.trading_recovery_days.values}
 

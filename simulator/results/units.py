@@ -22,15 +22,20 @@ import numpy as np
 RISK_CAPITAL = "risk_capital"
 
 
+def risk_capital(strategy) -> float:
+    """One strategy's risk capital, a fraction of starting equity: its condor's
+    ``risk_per_tranche``; NaN without a condor. ``strategy``: a
+    :class:`~simulator.strategy.config.StrategyConfig` or its record in a cube (a dict)."""
+    if isinstance(strategy, dict) or strategy is None:
+        condor = (strategy or {}).get("condor") or {}
+        return float(condor["risk_per_tranche"]) if "risk_per_tranche" in condor else np.nan
+    return strategy.condor.risk_per_tranche if strategy.condor is not None else np.nan
+
+
 def risk_per_tranche(strategies: dict) -> dict[str, float]:
-    """{strategy: its condor's risk per tranche (fraction of starting equity), NaN without a
-    condor} from the strategies as recorded (``json.loads(cube.attrs["strategies"])``)."""
-    out = {}
-    for label, settings in strategies.items():
-        condor = (settings or {}).get("condor") or {}
-        out[label] = float(condor["risk_per_tranche"]) if "risk_per_tranche" in condor \
-            else np.nan
-    return out
+    """{strategy: :func:`risk_capital`} of the strategies as recorded
+    (``json.loads(cube.attrs["strategies"])``)."""
+    return {label: risk_capital(settings) for label, settings in strategies.items()}
 
 
 def risk_capital_of(cube) -> dict[str, float]:
@@ -40,6 +45,13 @@ def risk_capital_of(cube) -> dict[str, float]:
                         np.atleast_1d(cube[RISK_CAPITAL].values).astype(float).tolist(),
                         strict=True))
     return risk_per_tranche(json.loads(cube.attrs.get("strategies", "{}")))
+
+
+def drawdown_unit(cube, strategy: str) -> float:
+    """What a drawdown of ``strategy`` is divided by to read "in risk capital": its risk
+    capital, or 1 (fractions of equity) for a strategy without a condor."""
+    rc = risk_capital_of(cube).get(strategy, np.nan)
+    return 1.0 if np.isnan(rc) else rc
 
 
 def to_risk_capital(var, cube=None):

@@ -95,6 +95,44 @@ def parse_scenario(text: str, *, source: str = "<string>", base_dir: Path | None
                    else {})
 
 
+def load_scenario_with_model(path: str | Path, model: str, *, n_paths: int | None = None,
+                             seed: int | None = None) -> RunPlan:
+    """:func:`load_scenario` with the file's model preset replaced by ``model`` (a preset
+    name or a model file; :func:`with_model_preset`), e.g. ``alvh claims --model``."""
+    from simulator.model.presets import preset_names
+
+    source = resolve_scenario(path)
+    # a model file typed on the command line is the user's own choice (a scenario file
+    # may name only files in its own folder)
+    ref = model if model in preset_names() else str(Path(model).resolve())
+    return parse_scenario(with_model_preset(source, ref), source=str(source),
+                          base_dir=source.parent, n_paths=n_paths, seed=seed,
+                          trusted_models=(ref,) if ref != model else ())
+
+
+def with_model_preset(source: str | Path, preset: str) -> str:
+    """The scenario file's text with its top-level model preset replaced (overrides kept;
+    scenarios on their own preset keep it; m0 overrides go for a one-factor preset)."""
+    try:
+        doc = safe_yaml.load(safe_yaml.read_text(source))
+    except (OSError, UnicodeDecodeError, safe_yaml.YamlLimitError) as err:
+        raise ScenarioError(str(source), [("", f"cannot read: {err}")]) from None
+    from simulator.model.presets import load_model
+
+    spec = doc.get("model") if isinstance(doc, dict) else None
+    doc["model"] = dict(spec if isinstance(spec, dict) else {}, preset=preset)
+    try:
+        one_factor = not load_model(preset).two_factor
+    except (FileNotFoundError, ValueError):  # the loader names the field and the presets
+        one_factor = False
+    if one_factor:  # a one-factor model has no m0 (its m is theta)
+        for variant in (doc.get("scenarios") or {}).values():
+            model = variant.get("model") if isinstance(variant, dict) else None
+            if isinstance(model, dict) and "preset" not in model:
+                model.pop("m0", None)
+    return yaml.safe_dump(doc, sort_keys=False)
+
+
 HEDGE_FILE_SUFFIXES = (".yaml", ".yml")
 
 

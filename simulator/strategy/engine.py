@@ -151,6 +151,12 @@ class StrategyEngine:
         self._tab = tables.kernel_tables
         self.growth = math.exp(model.r / TRADING_DAYS_PER_YEAR)
 
+    @property
+    def kernel_tables(self):
+        """The pricing tables as the kernels read them (what the Python twin,
+        :mod:`simulator.strategy.reference`, prices with)."""
+        return self._tab
+
     def evaluate(self, spx: np.ndarray, v: np.ndarray, vix: np.ndarray | None = None, *,
                  m: np.ndarray | None = None, path_offset: int = 0,
                  log_paths: Iterable[int] = (), dates: np.ndarray | None = None

@@ -8,6 +8,9 @@ jitted recursion). It prices with the same primitives (the table lookups and str
 of :mod:`simulator.pricing.lookups` and :mod:`simulator.strategy.strikes`, each tested against
 its own references) and re-implements everything the day loop decides: entries, marks,
 closes, sizing, costs, the hedge layers and their rules, interest, ruin and the P&L buckets.
+:class:`ReferenceBook` has one method per step of the kernel's day loop (``accrue``,
+``settle_condors``, ``manage_layers``, ``open_condors``, ``buy_layers``, ``book_close``),
+each tested against its kernel step on a hand-made state (tests/test_reference_steps.py).
 
 Simulated paths only (the exchange calendar of history runs is not covered), and slow (some
 tens of milliseconds per path-year, about a hundred times the kernel): for tests and for
@@ -194,316 +197,394 @@ def reference_strategy(engine, name: str, spx, v, m, vix, trades: list | None = 
     (:func:`position_exposures`, arrays (days + 1,), fractions of starting equity): ``delta``
     (a 1 % S&P 500 rise), ``vega`` (a 1 vol-point rise of the whole variance curve, spot and
     central tendency) and ``vix_delta`` (a 1-point VIX rise through the spot variance)."""
-    log = trades.append if trades is not None else (lambda row: None)
-    k_strat = engine.names.index(name)
-    ss, ls = engine.specs[k_strat], engine.layers[k_strat]
-    gs = engine.groups[int(ss[S.SS_GROUP])]
-    tab = engine._tab
-    spx, v, m, vix = (np.asarray(a, dtype=float) for a in (spx, v, m, vix))
-    n_days = len(spx) - 1
-    front_days = float(trading_days(S.FRONT_FUTURE_DTE))
-    second_days = float(trading_days(S.SECOND_FUTURE_DTE))
-    future = [(vix_future(v[d], m[d], front_days, tab.vix_future, tab.qp, tab.qp2, tab.grid,
-                          tab.vol_nodes, tab.m_nodes),
-               vix_future(v[d], m[d], second_days, tab.vix_future, tab.qp, tab.qp2, tab.grid,
-                          tab.vol_nodes, tab.m_nodes)) for d in range(n_days + 1)]
-    front = [f for f, _ in future]
-    second = [s for _, s in future]
-    events, marks = ([], [{} for _ in range(n_days + 1)]) if not gs[S.GS_ACTIVE] else \
-        condor_track(gs, spx, v, m, front, second, tab)
-    macd = np.full(n_days + 1, np.nan)
-    rsi_values = np.full(n_days + 1, np.nan)
-    if ss[S.SS_MACD_ON]:
-        macd_histogram(vix, int(ss[S.SS_MACD_FAST]), int(ss[S.SS_MACD_SLOW]),
-                       int(ss[S.SS_MACD_SIGNAL]), macd)
-    if ss[S.SS_RSI_ON]:
-        rsi(vix, int(ss[S.SS_RSI_PERIOD]), rsi_values)
+    return ReferenceBook(engine, name, spx, v, m, vix, trades).run(exposures)
 
-    capital = ss[S.SS_CAPITAL]
-    mode = int(ss[S.SS_HEDGE_MODE])
-    pnl = np.zeros(K.N_BK)
-    counts = np.zeros(K.N_CT, dtype=np.int64)
-    equity, trading, hedge = (np.empty(n_days + 1) for _ in range(3))
-    condors: dict[int, float] = {}  # tranche id -> qty held
-    layers = [None, None, None]  # a dict per held layer
-    armed = [True] * 3
-    sold_on = [0] * 3
-    next_buy = [0] * 3
-    unit_qty = 0.0
-    index_units = ss[S.SS_INDEX_WEIGHT] / spx[0]
-    index_paid = index_units * spx[0]
-    cash = 1.0 - index_paid
-    dividend_factor = math.exp(ss[S.SS_INDEX_YIELD] / TRADING_DAYS_PER_YEAR) - 1 \
-        if index_units > 0 else 0.0
-    interest_total = hedge_cash = 0.0
-    equity[0], trading[0], hedge[0] = 1.0, 1.0, 0.0
-    ruined = False
 
-    def condor_marks(d):
-        return sum(q * marks[d][t] for t, q in condors.items())
+class ReferenceBook:
+    """One strategy's book on one path, stepped day by day as the kernel's ``run_strategy``:
+    :meth:`accrue` -> :meth:`settle_condors` -> :meth:`manage_layers` -> :meth:`open_condors`
+    -> :meth:`buy_layers` -> :meth:`book_close`, then :meth:`mark_horizon`. Each method is
+    the kernel step of the same name (:mod:`simulator.strategy.kernels`), written the obvious
+    way: a dict per open position, one strategy."""
 
-    def layer_marks():
-        return sum(L["qty"] * L["price"] for L in layers if L is not None)
+    def __init__(self, engine, name: str, spx, v, m, vix, trades: list | None = None):
+        self.log = trades.append if trades is not None else (lambda row: None)
+        self.engine = engine
+        k_strat = engine.names.index(name)
+        self.ss, self.ls = engine.specs[k_strat], engine.layers[k_strat]
+        ss = self.ss
+        self.gs = engine.groups[int(ss[S.SS_GROUP])]
+        self.tab = tab = engine.kernel_tables
+        self.spx, self.v, self.m, self.vix = (np.asarray(a, dtype=float)
+                                              for a in (spx, v, m, vix))
+        spx, v, m, vix = self.spx, self.v, self.m, self.vix
+        self.n_days = n_days = len(spx) - 1
+        front_days = float(trading_days(S.FRONT_FUTURE_DTE))
+        second_days = float(trading_days(S.SECOND_FUTURE_DTE))
+        future = [(vix_future(v[d], m[d], front_days, tab.vix_future, tab.qp, tab.qp2,
+                              tab.grid, tab.vol_nodes, tab.m_nodes),
+                   vix_future(v[d], m[d], second_days, tab.vix_future, tab.qp, tab.qp2,
+                              tab.grid, tab.vol_nodes, tab.m_nodes)) for d in range(n_days + 1)]
+        self.front = [f for f, _ in future]
+        self.second = [s for _, s in future]
+        events, self.marks = ([], [{} for _ in range(n_days + 1)]) \
+            if not self.gs[S.GS_ACTIVE] else \
+            condor_track(self.gs, spx, v, m, self.front, self.second, tab)
+        self.macd = np.full(n_days + 1, np.nan)
+        self.rsi = np.full(n_days + 1, np.nan)
+        if ss[S.SS_MACD_ON]:
+            macd_histogram(vix, int(ss[S.SS_MACD_FAST]), int(ss[S.SS_MACD_SLOW]),
+                           int(ss[S.SS_MACD_SIGNAL]), self.macd)
+        if ss[S.SS_RSI_ON]:
+            rsi(vix, int(ss[S.SS_RSI_PERIOD]), self.rsi)
+        self.by_day: dict[int, list] = {}
+        self.tranches: dict[int, dict] = {}
+        for d, kind, t in events:
+            self.by_day.setdefault(d, []).append((kind, t))
+            self.tranches.setdefault(t["id"], t)
+        self.capital = ss[S.SS_CAPITAL]
+        self.mode = int(ss[S.SS_HEDGE_MODE])
+        self.pnl = np.zeros(K.N_BK)
+        self.counts = np.zeros(K.N_CT, dtype=np.int64)
+        # the book, as open_book leaves it: all cash, and an index core at the day-0 close
+        self.condors: dict[int, float] = {}  # tranche id -> qty held
+        self.layers: list[dict | None] = [None, None, None]  # a dict per held layer
+        self.armed = [True] * 3
+        self.sold_on = [0] * 3
+        self.next_buy = [0] * 3
+        self.unit_qty = 0.0
+        self.index_units = ss[S.SS_INDEX_WEIGHT] / spx[0]
+        self.index_paid = self.index_units * spx[0]
+        self.cash = 1.0 - self.index_paid
+        self.dividend_factor = math.exp(ss[S.SS_INDEX_YIELD] / TRADING_DAYS_PER_YEAR) - 1 \
+            if self.index_units > 0 else 0.0
+        self.interest_total = self.hedge_cash = 0.0
+        self.ruined = False
 
-    def account(d):
-        return cash + index_units * spx[d] - condor_marks(d) + layer_marks()
+    # ---- marks and quotes --------------------------------------------------------------------
 
-    def factor_today(d):
+    def condor_marks(self, d):
+        return sum(q * self.marks[d][t] for t, q in self.condors.items())
+
+    def layer_marks(self):
+        return sum(L["qty"] * L["price"] for L in self.layers if L is not None)
+
+    def account(self, d):
+        return self.cash + self.index_units * self.spx[d] - self.condor_marks(d) \
+            + self.layer_marks()
+
+    def factor_today(self, d):
+        ss = self.ss
         if not ss[S.SS_REGIME_ON]:
             return 1.0
-        level = vix[d] if ss[S.SS_REGIME_ON] == S.REGIME_VIX else front[d]
+        level = self.vix[d] if ss[S.SS_REGIME_ON] == S.REGIME_VIX else self.front[d]
         return _regime_factor(ss, level)
 
-    def quote(j, tenor, d):
+    def quote(self, j, tenor, d):
+        ls = self.ls
         strike = vix_call_strike(int(ls[j, S.LS_STRIKE_RULE]), ls[j, S.LS_STRIKE_VALUE],
-                                 ls[j, S.LS_STRIKE_STEP], v[d], m[d], float(tenor), vix[d], tab)
-        return strike, _vix_call(tab, v[d], m[d], tenor, strike)
+                                 ls[j, S.LS_STRIKE_STEP], self.v[d], self.m[d], float(tenor),
+                                 self.vix[d], self.tab)
+        return strike, _vix_call(self.tab, self.v[d], self.m[d], tenor, strike)
 
-    def buy(j, d, tenor, size):
-        """``size`` > 0: qty; < 0: cash to spend. Returns the cash used."""
-        strike, price = quote(j, tenor, d)
-        if not price > 1e-8:
-            return 0.0
-        unit_cost = _vix_cost(ss, price, vix[d])
-        q = _whole(size if size > 0 else -size / (price + unit_cost), capital,
-                   ss[S.SS_WHOLE_HEDGE])
-        if q <= 0:
-            return 0.0
-        pnl[K.BK_LAYER0 + j] -= q * price
-        pnl[K.BK_VIX_COST0 + j] -= q * unit_cost
-        pnl[K.BK_PREMIUM] += q * price
-        layers[j] = {"qty": q, "strike": strike, "expiry": d + tenor, "cost": price,
-                     "entry": price + unit_cost, "price": price}
-        counts[K.CT_HEDGE_BUY] += 1
-        log({"day": d, "kind": "hedge_buy", "slot": j, "reason": 0, "strike": strike,
-             "contracts": q * capital / 100, "price": price, "cash": -q * price,
-             "cost": q * unit_cost})
-        return q * price + q * unit_cost
+    def held_positions(self):
+        return ([(q, self.tranches[t]["strikes"], self.tranches[t]["expiry"])
+                 for t, q in self.condors.items()],
+                [(L["qty"], L["strike"], L["expiry"]) for L in self.layers if L is not None])
 
-    def tranche_qty(eq, t, d, factor):
-        risk = ss[S.SS_RISK] * eq
-        if ss[S.SS_SIZING] != S.SIZING_HEDGE_COSTS:
-            return risk / t["max_loss"]
-        per_unit = t["max_loss"] + 2 * _condor_cost(ss, t["open_legs"], vix[d])
-        if mode == S.HEDGE_BUDGET:
-            risk -= ss[S.SS_HEDGE_PER_TRANCHE] * eq
-        elif mode == S.HEDGE_PER_CONDOR:
-            for j in range(3):
-                if ls[j, S.LS_ACTIVE] and ls[j, S.LS_PER_CONDOR] > 0:
-                    _, price = quote(j, int(ls[j, S.LS_TENOR]), d)
-                    per_unit += ls[j, S.LS_PER_CONDOR] * factor * (price + _vix_cost(ss, price,
-                                                                                     vix[d]))
-        return max(risk, 0.0) / per_unit
+    # ---- the day's steps ----------------------------------------------------------------------
 
-    by_day: dict[int, list] = {}
-    tranches: dict[int, dict] = {}
-    for d, kind, t in events:
-        by_day.setdefault(d, []).append((kind, t))
-        tranches.setdefault(t["id"], t)
-    if exposures is not None:
-        for key in EXPOSURES:
-            exposures[key] = np.zeros(n_days + 1)
+    def accrue(self, d):
+        """Overnight: interest on cash, and the index core's dividends into cash."""
+        interest = self.cash * (self.engine.growth - 1)
+        self.cash += interest
+        self.interest_total += interest
+        self.pnl[K.BK_INTEREST] += interest
+        if self.index_units > 0:
+            dividend = self.index_units * self.spx[d - 1] * self.dividend_factor
+            self.cash += dividend
+            self.pnl[K.BK_INDEX] += dividend
 
-    def held_positions():
-        return ([(q, tranches[t]["strikes"], tranches[t]["expiry"]) for t, q in condors.items()],
-                [(L["qty"], L["strike"], L["expiry"]) for L in layers if L is not None])
-
-    for d in range(n_days + 1):
-        if ruined:
-            equity[d], trading[d], hedge[d] = equity[d - 1], trading[d - 1], hedge[d - 1]
-            continue
-        spot = spx[d]
-        if d > 0:
-            interest = cash * (engine.growth - 1)
-            cash += interest
-            interest_total += interest
-            pnl[K.BK_INTEREST] += interest
-            if index_units > 0:
-                dividend = index_units * spx[d - 1] * dividend_factor
-                cash += dividend
-                pnl[K.BK_INDEX] += dividend
-        today = by_day.get(d, [])
-        # condor closes: settlement is free, any other close pays the spreads
+    def settle_condors(self, d, today):
+        """The track's closes of the day: settlement is free, any other close pays the
+        spreads."""
         for kind, t in today:
-            if kind == "close" and condors.get(t["id"], 0.0) > 0:
-                q = condors.pop(t["id"])
+            if kind == "close" and self.condors.get(t["id"], 0.0) > 0:
+                q = self.condors.pop(t["id"])
                 cost = 0.0 if t["reason"] == K.CLOSE_EXPIRY else \
-                    q * _condor_cost(ss, t["close_legs"], vix[d])
-                cash += -q * t["value"] - cost
-                pnl[K.BK_CONDOR] -= q * t["value"]
-                pnl[K.BK_SPX_COST] -= cost
-                counts[K.CT_TAKE_PROFIT + t["reason"] - 1] += 1
-                log({"day": d, "kind": "condor_close", "slot": t["slot"], "reason": t["reason"],
-                     "contracts": q * capital / 100, "price": t["value"],
-                     "cash": -q * t["value"], "cost": cost})
+                    q * _condor_cost(self.ss, t["close_legs"], self.vix[d])
+                self.cash += -q * t["value"] - cost
+                self.pnl[K.BK_CONDOR] -= q * t["value"]
+                self.pnl[K.BK_SPX_COST] -= cost
+                self.counts[K.CT_TAKE_PROFIT + t["reason"] - 1] += 1
+                self.log({"day": d, "kind": "condor_close", "slot": t["slot"],
+                          "reason": t["reason"], "contracts": q * self.capital / 100,
+                          "price": t["value"], "cash": -q * t["value"], "cost": cost})
             elif kind == "close":
-                condors.pop(t["id"], None)
-        # hedge layers: expiry, marks, sales, re-arming
-        ts_today = (mode != S.HEDGE_NONE and ss[S.SS_TS_ON] > 0
-                    and _ts_fired(front, second, d, ss[S.SS_TS_THRESHOLD],
+                self.condors.pop(t["id"], None)
+
+    def manage_layers(self, d):
+        """Held layers: expiry, marks, sales (monetisation, roll, term-structure roll-out);
+        and the re-arming of sold ones."""
+        ss, ls, vix = self.ss, self.ls, self.vix
+        ts_today = (self.mode != S.HEDGE_NONE and ss[S.SS_TS_ON] > 0
+                    and _ts_fired(self.front, self.second, d, ss[S.SS_TS_THRESHOLD],
                                   ss[S.SS_TS_LOOKBACK]))
         for j in range(3):
             if not ls[j, S.LS_ACTIVE]:
                 continue
-            L = layers[j]
+            L = self.layers[j]
             if L is not None:
-                left = L["expiry"] - d
-                reason = 0
-                if left <= 0:
-                    price, reason = max(vix[d] - L["strike"], 0.0), K.SELL_EXPIRY
-                else:
-                    price = _vix_call(tab, v[d], m[d], left, L["strike"])
-                    if ss[S.SS_MON_ON]:
-                        if ss[S.SS_MON_MULTIPLE] > 0 and price >= ss[S.SS_MON_MULTIPLE] * L["cost"]:
-                            reason = K.SELL_PROFIT
-                        elif ss[S.SS_MON_VIX] > 0 and vix[d] >= ss[S.SS_MON_VIX] and armed[j]:
-                            reason = K.SELL_VIX_LEVEL
-                    if not reason and ls[j, S.LS_ROLL] > 0 and left <= ls[j, S.LS_ROLL]:
-                        reason = K.SELL_ROLL
-                    if not reason and j == 0 and ts_today:
-                        reason = K.SELL_TS_ROLL
+                price, reason = self._layer_mark(j, L, d, ts_today)
                 L["price"] = price
                 if reason:
-                    monetised = reason in (K.SELL_PROFIT, K.SELL_VIX_LEVEL)
-                    sold = L["qty"] * (ss[S.SS_MON_FRACTION] if monetised
-                                       and ss[S.SS_MON_FRACTION] < 1 else 1.0)
-                    flow = sold * price
-                    cost = 0.0 if reason == K.SELL_EXPIRY else sold * _vix_cost(ss, price, vix[d])
-                    cash += flow - cost
-                    hedge_cash += flow - cost
-                    pnl[K.BK_LAYER0 + j] += flow
-                    pnl[K.BK_VIX_COST0 + j] -= cost
-                    log({"day": d, "kind": "hedge_sell", "slot": j, "reason": reason,
-                         "strike": L["strike"], "contracts": sold * capital / 100,
-                         "price": price, "cash": flow, "cost": cost})
-                    if reason in (K.SELL_EXPIRY, K.SELL_ROLL) and ss[S.SS_REARM_ROLL] > 0:
-                        armed[j] = True
-                    counts[{K.SELL_EXPIRY: K.CT_HEDGE_EXPIRY, K.SELL_ROLL: K.CT_HEDGE_ROLL,
-                            K.SELL_TS_ROLL: K.CT_TS_ROLL}.get(reason, K.CT_MONETIZE)] += 1
-                    if monetised:
-                        L["cost"] = price
-                        if ss[S.SS_REARM_VIX] > 0 or ss[S.SS_REARM_DAYS] > 0 \
-                                or ss[S.SS_REARM_ROLL] > 0:
-                            armed[j] = False
-                            sold_on[j] = d
-                    L["qty"] -= sold
-                    if L["qty"] <= 1e-15:
-                        layers[j] = None
-                        next_buy[j] = d
-                    if reason == K.SELL_TS_ROLL and d < n_days:
-                        spend = min(flow - cost, sold * L["entry"])
-                        used = buy(j, d, int(ss[S.SS_TS_ROLL_DAYS]), -spend)
-                        cash -= used
-                        hedge_cash -= used
-            if not armed[j] and ((ss[S.SS_REARM_VIX] > 0 and vix[d] < ss[S.SS_REARM_VIX])
-                                 or (ss[S.SS_REARM_DAYS] > 0
-                                     and d - sold_on[j] >= ss[S.SS_REARM_DAYS])):
-                armed[j] = True
-                next_buy[j] = d
-        # condor entries, sized on the day's equity
+                    self.sell_layer(j, L, d, reason, price)
+            if not self.armed[j] and ((ss[S.SS_REARM_VIX] > 0 and vix[d] < ss[S.SS_REARM_VIX])
+                                      or (ss[S.SS_REARM_DAYS] > 0
+                                          and d - self.sold_on[j] >= ss[S.SS_REARM_DAYS])):
+                self.armed[j] = True
+                self.next_buy[j] = d
+
+    def _layer_mark(self, j, L, d, ts_today):
+        """(today's price, the reason to sell it today or 0) of held layer ``j``."""
+        ss, vix = self.ss, self.vix
+        left = L["expiry"] - d
+        if left <= 0:
+            return max(vix[d] - L["strike"], 0.0), K.SELL_EXPIRY
+        price = _vix_call(self.tab, self.v[d], self.m[d], left, L["strike"])
+        reason = 0
+        if ss[S.SS_MON_ON]:
+            if ss[S.SS_MON_MULTIPLE] > 0 and price >= ss[S.SS_MON_MULTIPLE] * L["cost"]:
+                reason = K.SELL_PROFIT
+            elif ss[S.SS_MON_VIX] > 0 and vix[d] >= ss[S.SS_MON_VIX] and self.armed[j]:
+                reason = K.SELL_VIX_LEVEL
+        if not reason and self.ls[j, S.LS_ROLL] > 0 and left <= self.ls[j, S.LS_ROLL]:
+            reason = K.SELL_ROLL
+        if not reason and j == 0 and ts_today:
+            reason = K.SELL_TS_ROLL
+        return price, reason
+
+    def sell_layer(self, j, L, d, reason, price):
+        """Sell held layer ``j`` (all of it, or the monetised fraction) at ``price``; a
+        term-structure roll-out buys the longer call with the proceeds."""
+        ss = self.ss
+        monetised = reason in (K.SELL_PROFIT, K.SELL_VIX_LEVEL)
+        sold = L["qty"] * (ss[S.SS_MON_FRACTION] if monetised
+                           and ss[S.SS_MON_FRACTION] < 1 else 1.0)
+        flow = sold * price
+        cost = 0.0 if reason == K.SELL_EXPIRY else sold * _vix_cost(ss, price, self.vix[d])
+        self.cash += flow - cost
+        self.hedge_cash += flow - cost
+        self.pnl[K.BK_LAYER0 + j] += flow
+        self.pnl[K.BK_VIX_COST0 + j] -= cost
+        self.log({"day": d, "kind": "hedge_sell", "slot": j, "reason": reason,
+                  "strike": L["strike"], "contracts": sold * self.capital / 100,
+                  "price": price, "cash": flow, "cost": cost})
+        if reason in (K.SELL_EXPIRY, K.SELL_ROLL) and ss[S.SS_REARM_ROLL] > 0:
+            self.armed[j] = True
+        self.counts[{K.SELL_EXPIRY: K.CT_HEDGE_EXPIRY, K.SELL_ROLL: K.CT_HEDGE_ROLL,
+                     K.SELL_TS_ROLL: K.CT_TS_ROLL}.get(reason, K.CT_MONETIZE)] += 1
+        if monetised:
+            L["cost"] = price
+            if ss[S.SS_REARM_VIX] > 0 or ss[S.SS_REARM_DAYS] > 0 or ss[S.SS_REARM_ROLL] > 0:
+                self.armed[j] = False
+                self.sold_on[j] = d
+        L["qty"] -= sold
+        if L["qty"] <= 1e-15:
+            self.layers[j] = None
+            self.next_buy[j] = d
+        if reason == K.SELL_TS_ROLL and d < self.n_days:
+            spend = min(flow - cost, sold * L["entry"])
+            used = self.buy_layer(j, d, int(ss[S.SS_TS_ROLL_DAYS]), -spend)
+            self.cash -= used
+            self.hedge_cash -= used
+
+    def open_condors(self, d, today):
+        """The track's entries of the day, each sized on the day's equity."""
         opening = [t for kind, t in today if kind == "open"]
-        if opening:
-            eq = account(d)
-            factor = factor_today(d)
-            for t in sorted(opening, key=lambda t: t["slot"]):
-                q = _whole(tranche_qty(eq, t, d, factor), capital, ss[S.SS_WHOLE_CONDOR])
-                if q <= 0:
-                    continue
-                cost = q * _condor_cost(ss, t["open_legs"], vix[d])
-                cash += q * t["credit"] - cost
-                pnl[K.BK_CONDOR] += q * t["credit"]
-                pnl[K.BK_SPX_COST] -= cost
-                log({"day": d, "kind": "condor_open", "slot": t["slot"], "reason": 0,
-                     "strikes": tuple(t["strikes"]), "contracts": q * capital / 100,
-                     "price": t["credit"], "cash": q * t["credit"], "cost": cost})
-                condors[t["id"]] = q
-                unit_qty = q
-                counts[K.CT_CONDOR_OPEN] += 1
-        # hedge purchases
-        if mode != S.HEDGE_NONE and d < n_days:
+        if not opening:
+            return
+        ss = self.ss
+        eq = self.account(d)
+        factor = self.factor_today(d)
+        for t in sorted(opening, key=lambda t: t["slot"]):
+            q = _whole(self.tranche_qty(eq, t, d, factor), self.capital, ss[S.SS_WHOLE_CONDOR])
+            if q <= 0:
+                continue
+            cost = q * _condor_cost(ss, t["open_legs"], self.vix[d])
+            self.cash += q * t["credit"] - cost
+            self.pnl[K.BK_CONDOR] += q * t["credit"]
+            self.pnl[K.BK_SPX_COST] -= cost
+            self.log({"day": d, "kind": "condor_open", "slot": t["slot"], "reason": 0,
+                      "strikes": tuple(t["strikes"]), "contracts": q * self.capital / 100,
+                      "price": t["credit"], "cash": q * t["credit"], "cost": cost})
+            self.condors[t["id"]] = q
+            self.unit_qty = q
+            self.counts[K.CT_CONDOR_OPEN] += 1
+
+    def tranche_qty(self, eq, t, d, factor):
+        """Condors per unit of equity for tranche ``t`` (before rounding): its risk budget
+        over its max loss, less (condor_hedge_costs sizing) the round trip and the hedge."""
+        ss, ls = self.ss, self.ls
+        risk = ss[S.SS_RISK] * eq
+        if ss[S.SS_SIZING] != S.SIZING_HEDGE_COSTS:
+            return risk / t["max_loss"]
+        per_unit = t["max_loss"] + 2 * _condor_cost(ss, t["open_legs"], self.vix[d])
+        if self.mode == S.HEDGE_BUDGET:
+            risk -= ss[S.SS_HEDGE_PER_TRANCHE] * eq
+        elif self.mode == S.HEDGE_PER_CONDOR:
             for j in range(3):
-                if (not ls[j, S.LS_ACTIVE] or layers[j] is not None or not armed[j]
-                        or d < next_buy[j]):
-                    continue
-                if mode == S.HEDGE_BUDGET and ss[S.SS_BUDGET] * ls[j, S.LS_WEIGHT] <= 0:
-                    continue
-                if mode == S.HEDGE_PER_CONDOR and unit_qty <= 0:
-                    continue
-                blocked = False
-                if ss[S.SS_MACD_ON] and not math.isnan(macd[d]):
-                    blocked = ss[S.SS_MACD_SIGN] * macd[d] <= 0
-                if ss[S.SS_RSI_ON] and not math.isnan(rsi_values[d]):
-                    blocked = blocked or rsi_values[d] > ss[S.SS_RSI_BELOW]
-                if blocked:
-                    counts[K.CT_FILTER_BLOCKED] += 1
-                    continue
-                tenor = int(ls[j, S.LS_TENOR])
-                holding = max(tenor - int(ls[j, S.LS_ROLL]), 1)
-                factor = factor_today(d)
-                if factor <= 0:
-                    counts[K.CT_REGIME_SKIP] += 1
-                    next_buy[j] = d + holding
-                    continue
-                if mode == S.HEDGE_BUDGET:
-                    size = -(ss[S.SS_BUDGET] * ls[j, S.LS_WEIGHT] * factor * holding
-                             / TRADING_DAYS_PER_YEAR * account(d))
-                else:
-                    size = ls[j, S.LS_PER_CONDOR] * factor * unit_qty
-                used = buy(j, d, tenor, size)
-                cash -= used
-                hedge_cash -= used
-                if layers[j] is None:
-                    next_buy[j] = d + holding
-        # the close
-        if d > 0:
-            eq = account(d)
-            if eq <= 0:  # ruin: everything closed at the close's marks, no costs
-                for t, q in condors.items():
-                    cash -= q * marks[d][t]
-                    pnl[K.BK_CONDOR] -= q * marks[d][t]
-                    log({"day": d, "kind": "ruin_close", "slot": -1, "reason": 0,
-                         "book": "condor", "contracts": q * capital / 100,
-                         "price": marks[d][t], "cash": -q * marks[d][t], "cost": 0.0})
-                condors.clear()
-                for j, L in enumerate(layers):
-                    if L is not None:
-                        log({"day": d, "kind": "ruin_close", "slot": j, "reason": 0,
-                             "book": "layer", "contracts": L["qty"] * capital / 100,
-                             "price": L["price"], "cash": L["qty"] * L["price"], "cost": 0.0})
-                        cash += L["qty"] * L["price"]
-                        hedge_cash += L["qty"] * L["price"]
-                        pnl[K.BK_LAYER0 + j] += L["qty"] * L["price"]
-                        layers[j] = None
-                if index_units > 0:
-                    cash += index_units * spot
-                    pnl[K.BK_INDEX] += index_units * spot - index_paid
-                    index_units = 0.0
-                eq = cash
-                ruined = True
-                counts[K.CT_RUINED] += 1
-            equity[d] = eq
-            trading[d] = eq - interest_total
-            hedge[d] = hedge_cash + layer_marks()
-        if exposures is not None and not ruined:
-            held_condors, held_layers = held_positions()
-            for key, value in position_exposures(
-                    engine, held_condors, held_layers, index_units, d, spx[d], v[d],
-                    m[d]).items():
-                exposures[key][d] = value
-    pnl[K.BK_CONDOR] -= condor_marks(n_days)
-    for t, q in condors.items():
-        log({"day": n_days, "kind": "mark", "slot": -1, "reason": 0, "book": "condor",
-             "contracts": q * capital / 100, "price": marks[n_days][t],
-             "cash": -q * marks[n_days][t], "cost": 0.0})
-    for j, L in enumerate(layers):
-        if L is not None:
-            pnl[K.BK_LAYER0 + j] += L["qty"] * L["price"]
-            log({"day": n_days, "kind": "mark", "slot": j, "reason": 0, "book": "layer",
-                 "contracts": L["qty"] * capital / 100, "price": L["price"],
-                 "cash": L["qty"] * L["price"], "cost": 0.0})
-    if index_units > 0:
-        pnl[K.BK_INDEX] += index_units * spx[n_days] - index_paid
-    return ReferenceResult(equity, trading, hedge, pnl, counts)
+                if ls[j, S.LS_ACTIVE] and ls[j, S.LS_PER_CONDOR] > 0:
+                    _, price = self.quote(j, int(ls[j, S.LS_TENOR]), d)
+                    per_unit += ls[j, S.LS_PER_CONDOR] * factor * (
+                        price + _vix_cost(ss, price, self.vix[d]))
+        return max(risk, 0.0) / per_unit
+
+    def buy_layers(self, d):
+        """Each empty, armed layer past its wait, unless a filter blocks it: bought for its
+        share of the budget over its holding (budget sizing) or per condor held."""
+        ss, ls = self.ss, self.ls
+        mode = self.mode
+        for j in range(3):
+            if (not ls[j, S.LS_ACTIVE] or self.layers[j] is not None or not self.armed[j]
+                    or d < self.next_buy[j]):
+                continue
+            if mode == S.HEDGE_BUDGET and ss[S.SS_BUDGET] * ls[j, S.LS_WEIGHT] <= 0:
+                continue
+            if mode == S.HEDGE_PER_CONDOR and self.unit_qty <= 0:
+                continue
+            blocked = False
+            if ss[S.SS_MACD_ON] and not math.isnan(self.macd[d]):
+                blocked = ss[S.SS_MACD_SIGN] * self.macd[d] <= 0
+            if ss[S.SS_RSI_ON] and not math.isnan(self.rsi[d]):
+                blocked = blocked or self.rsi[d] > ss[S.SS_RSI_BELOW]
+            if blocked:
+                self.counts[K.CT_FILTER_BLOCKED] += 1
+                continue
+            tenor = int(ls[j, S.LS_TENOR])
+            holding = max(tenor - int(ls[j, S.LS_ROLL]), 1)
+            factor = self.factor_today(d)
+            if factor <= 0:
+                self.counts[K.CT_REGIME_SKIP] += 1
+                self.next_buy[j] = d + holding
+                continue
+            if mode == S.HEDGE_BUDGET:
+                size = -(ss[S.SS_BUDGET] * ls[j, S.LS_WEIGHT] * factor * holding
+                         / TRADING_DAYS_PER_YEAR * self.account(d))
+            else:
+                size = ls[j, S.LS_PER_CONDOR] * factor * self.unit_qty
+            used = self.buy_layer(j, d, tenor, size)
+            self.cash -= used
+            self.hedge_cash -= used
+            if self.layers[j] is None:
+                self.next_buy[j] = d + holding
+
+    def buy_layer(self, j, d, tenor, size):
+        """Buy layer ``j``: ``size`` > 0 a quantity, < 0 the cash to spend. Returns the cash
+        used (the caller takes it from the account)."""
+        ss = self.ss
+        strike, price = self.quote(j, tenor, d)
+        if not price > 1e-8:
+            return 0.0
+        unit_cost = _vix_cost(ss, price, self.vix[d])
+        q = _whole(size if size > 0 else -size / (price + unit_cost), self.capital,
+                   ss[S.SS_WHOLE_HEDGE])
+        if q <= 0:
+            return 0.0
+        self.pnl[K.BK_LAYER0 + j] -= q * price
+        self.pnl[K.BK_VIX_COST0 + j] -= q * unit_cost
+        self.pnl[K.BK_PREMIUM] += q * price
+        self.layers[j] = {"qty": q, "strike": strike, "expiry": d + tenor, "cost": price,
+                          "entry": price + unit_cost, "price": price}
+        self.counts[K.CT_HEDGE_BUY] += 1
+        self.log({"day": d, "kind": "hedge_buy", "slot": j, "reason": 0, "strike": strike,
+                  "contracts": q * self.capital / 100, "price": price, "cash": -q * price,
+                  "cost": q * unit_cost})
+        return q * price + q * unit_cost
+
+    def book_close(self, d):
+        """The account at the close; at or below zero the path is ruined: everything is
+        closed at the close's marks (no costs) and nothing trades again."""
+        eq = self.account(d)
+        if eq > 0:
+            return eq
+        capital, marks = self.capital, self.marks
+        for t, q in self.condors.items():
+            self.cash -= q * marks[d][t]
+            self.pnl[K.BK_CONDOR] -= q * marks[d][t]
+            self.log({"day": d, "kind": "ruin_close", "slot": -1, "reason": 0,
+                      "book": "condor", "contracts": q * capital / 100,
+                      "price": marks[d][t], "cash": -q * marks[d][t], "cost": 0.0})
+        self.condors.clear()
+        for j, L in enumerate(self.layers):
+            if L is not None:
+                self.log({"day": d, "kind": "ruin_close", "slot": j, "reason": 0,
+                          "book": "layer", "contracts": L["qty"] * capital / 100,
+                          "price": L["price"], "cash": L["qty"] * L["price"], "cost": 0.0})
+                self.cash += L["qty"] * L["price"]
+                self.hedge_cash += L["qty"] * L["price"]
+                self.pnl[K.BK_LAYER0 + j] += L["qty"] * L["price"]
+                self.layers[j] = None
+        if self.index_units > 0:
+            self.cash += self.index_units * self.spx[d]
+            self.pnl[K.BK_INDEX] += self.index_units * self.spx[d] - self.index_paid
+            self.index_units = 0.0
+        self.ruined = True
+        self.counts[K.CT_RUINED] += 1
+        return self.cash
+
+    def mark_horizon(self):
+        """Positions open at the horizon are marked into their P&L buckets."""
+        n_days, capital = self.n_days, self.capital
+        self.pnl[K.BK_CONDOR] -= self.condor_marks(n_days)
+        for t, q in self.condors.items():
+            self.log({"day": n_days, "kind": "mark", "slot": -1, "reason": 0, "book": "condor",
+                      "contracts": q * capital / 100, "price": self.marks[n_days][t],
+                      "cash": -q * self.marks[n_days][t], "cost": 0.0})
+        for j, L in enumerate(self.layers):
+            if L is not None:
+                self.pnl[K.BK_LAYER0 + j] += L["qty"] * L["price"]
+                self.log({"day": n_days, "kind": "mark", "slot": j, "reason": 0,
+                          "book": "layer", "contracts": L["qty"] * capital / 100,
+                          "price": L["price"], "cash": L["qty"] * L["price"], "cost": 0.0})
+        if self.index_units > 0:
+            self.pnl[K.BK_INDEX] += self.index_units * self.spx[n_days] - self.index_paid
+
+    # ---- the day loop -------------------------------------------------------------------------
+
+    def run(self, exposures: dict | None = None) -> ReferenceResult:
+        """Every day at its closing prices, as ``run_strategy``; the outputs."""
+        n_days = self.n_days
+        equity, trading, hedge = (np.empty(n_days + 1) for _ in range(3))
+        equity[0], trading[0], hedge[0] = 1.0, 1.0, 0.0
+        if exposures is not None:
+            for key in EXPOSURES:
+                exposures[key] = np.zeros(n_days + 1)
+        for d in range(n_days + 1):
+            if self.ruined:
+                equity[d], trading[d], hedge[d] = equity[d - 1], trading[d - 1], hedge[d - 1]
+                continue
+            if d > 0:
+                self.accrue(d)
+            today = self.by_day.get(d, [])
+            self.settle_condors(d, today)
+            self.manage_layers(d)
+            self.open_condors(d, today)
+            if self.mode != S.HEDGE_NONE and d < n_days:
+                self.buy_layers(d)
+            if d > 0:
+                eq = self.book_close(d)
+                equity[d] = eq
+                trading[d] = eq - self.interest_total
+                hedge[d] = self.hedge_cash + self.layer_marks()
+            if exposures is not None and not self.ruined:
+                held_condors, held_layers = self.held_positions()
+                for key, value in position_exposures(
+                        self.engine, held_condors, held_layers, self.index_units, d,
+                        self.spx[d], self.v[d], self.m[d]).items():
+                    exposures[key][d] = value
+        self.mark_horizon()
+        return ReferenceResult(equity, trading, hedge, self.pnl, self.counts)
 
 
 EXPOSURES = ("delta", "vega", "vix_delta")
@@ -516,7 +597,7 @@ def position_value(engine, condors, layers, index_units, d, spot, var, mvar) -> 
     (``spot``, ``var``, ``mvar``): short condors ``(qty, strikes, expiry day)``, long VIX
     calls ``(qty, strike, expiry day)``, ``index_units`` of the S&P 500 (cash left out: it
     moves with none of these)."""
-    tab = engine._tab
+    tab = engine.kernel_tables
     value = index_units * spot
     for q, k, expiry in condors:
         value -= q * _condor_price(tab, spot, var, mvar, expiry - d, k)[0]

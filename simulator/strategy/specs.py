@@ -14,7 +14,13 @@ from __future__ import annotations
 import numpy as np
 
 from simulator.common.conventions import TRADING_DAYS_PER_YEAR
-from simulator.strategy.config import LAYER_NAMES, CostsConfig, StrategyConfig, trading_days
+from simulator.strategy.config import (
+    LAYER_NAMES,
+    CondorConfig,
+    CostsConfig,
+    StrategyConfig,
+    trading_days,
+)
 
 MAX_EDGES = 6  # regime schedule: up to 6 VIX edges, so 7 budget factors
 
@@ -108,6 +114,19 @@ def condor_group_row(strategy: StrategyConfig) -> np.ndarray:
     return row
 
 
+def tranche_cycle_days(condor: CondorConfig) -> int:
+    """Trading days one tranche is the newest open one: a cycle of the condor schedule, at
+    most the tranche's life (a tranche opened less often than its DTE is alone part of the
+    time)."""
+    return min(condor.every_trading_days, condor.dte_trading_days)
+
+
+def hedge_spend_per_tranche(budget_annual: float, condor: CondorConfig) -> float:
+    """The hedge budget spent while one tranche is the open one, a fraction of equity: what
+    ``condor_hedge_costs`` sizing sets aside per tranche (docs/design.md §3 sizing)."""
+    return budget_annual * tranche_cycle_days(condor) / TRADING_DAYS_PER_YEAR
+
+
 def strategy_row(strategy: StrategyConfig, group: int, costs: CostsConfig,
                  capital: float) -> np.ndarray:
     row = np.zeros(N_SS)
@@ -142,10 +161,7 @@ def strategy_row(strategy: StrategyConfig, group: int, costs: CostsConfig,
     if h is None:
         return row
     if c is not None and h.sizing == "budget":
-        # the hedge budget spent while one tranche is the open one: a cycle of the condor
-        # schedule, at most the tranche's life (a fraction of equity; docs/design.md §3 sizing)
-        cycle_days = min(c.every_trading_days, c.dte_trading_days)
-        row[SS_HEDGE_PER_TRANCHE] = h.budget_annual * cycle_days / TRADING_DAYS_PER_YEAR
+        row[SS_HEDGE_PER_TRANCHE] = hedge_spend_per_tranche(h.budget_annual, c)
     row[SS_HEDGE_MODE] = HEDGE_BUDGET if h.sizing == "budget" else HEDGE_PER_CONDOR
     row[SS_BUDGET] = h.budget_annual
     row[SS_WHOLE_HEDGE] = float(h.whole_contracts)

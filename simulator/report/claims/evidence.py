@@ -24,6 +24,7 @@ from simulator.results.metrics import run_years
 from simulator.results.stats import bootstrap, drawdown_reduction, paired
 from simulator.results.stats import drag as drag_statistic
 from simulator.results.summary import trading_book
+from simulator.results.units import risk_capital_of
 
 
 class ClaimsCube:
@@ -49,7 +50,8 @@ class ClaimsCube:
         return np.asarray(sel.values)
 
     def risk(self, strategy) -> float:
-        return float(self.strategies[strategy]["condor"]["risk_per_tranche"])
+        """``strategy``'s risk capital (fraction of starting equity)."""
+        return risk_capital_of(self.cube)[strategy]
 
     def book(self, scenario, strategy) -> dict[str, np.ndarray]:
         """The trading book's per-path figures (:func:`simulator.results.summary.trading_book`;
@@ -226,7 +228,7 @@ def stack_share(c: ClaimsCube, strategy, premium_per_cycle: float) -> float:
     default sizing (condor_hedge_costs) the stack is inside ``risk_per_tranche``; with
     ``condor_max_loss`` it comes on top."""
     condor = c.strategies[strategy]["condor"]
-    risk = float(condor["risk_per_tranche"])
+    risk = c.risk(strategy)
     if condor.get("sizing", "condor_max_loss") == "condor_hedge_costs":
         return risk
     return risk + premium_per_cycle

@@ -33,6 +33,8 @@ from simulator.report.claims.evidence import (
     return_on_risk,
     stack_share,
 )
+from simulator.strategy.config import CondorConfig
+from simulator.strategy.specs import hedge_spend_per_tranche, tranche_cycle_days
 
 
 def c8(c: ClaimsCube):
@@ -117,9 +119,11 @@ def c8(c: ClaimsCube):
 def c12(c: ClaimsCube):
     risk = c.risk(ALVH)
     budget_annual = budget(c, ALVH)
-    every = int(c.strategies[ALVH]["condor"]["every_trading_days"])
-    sizing = c.strategies[ALVH]["condor"].get("sizing", "condor_max_loss")
-    stack = stack_share(c, ALVH, budget_annual * every / TRADING_DAYS_PER_YEAR)
+    condor = CondorConfig.model_validate(c.strategies[ALVH]["condor"])
+    every = tranche_cycle_days(condor)
+    sizing = condor.sizing
+    # the engine's own rule for what one tranche's stack costs
+    stack = stack_share(c, ALVH, hedge_spend_per_tranche(budget_annual, condor))
     literal_premium = c.premium_per_year("base", LITERAL_442) * every / TRADING_DAYS_PER_YEAR
     f = [Finding("C12", f"by construction ({sizing} sizing): condor + the hedge spent in one "
                  f"{every}-day cycle at {pct(budget_annual, 0)}/yr", "sizing rule", ALVH,

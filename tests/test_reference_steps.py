@@ -1,0 +1,151 @@
+"""The Python twin step by step: each method of simulator.strategy.reference.ReferenceBook
+against the kernel step of the same name on a small hand-made state (where the kernel step is
+a numba function of its own), or against numbers worked out by hand.
+
+tests/test_reference.py holds whole runs of the twin to the engine; these tests say which step
+is wrong when that one fails."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import simulator as sim
+from simulator.strategy import StrategyEngine, strategy
+from simulator.strategy import kernels as K
+from simulator.strategy import specs as S
+from simulator.strategy.config import StrategyConfig
+from simulator.strategy.reference import ReferenceBook
+
+N_DAYS = 5
+STRATEGIES = {
+    "alvh": strategy("monthly_16_delta", "alvh_40_40_20"),
+    "max_loss": StrategyConfig.model_validate({
+        "condor": {"preset": "monthly_16_delta", "sizing": "condor_max_loss"}}),
+    "vxth": StrategyConfig.model_validate({"hedge": {"preset": "vxth_like"},
+                                           "index": "sp500"}),
+}
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return StrategyEngine(sim.load_model("svcj_default"), STRATEGIES)
+
+
+def _book(engine, name, vix=20.0) -> ReferenceBook:
+    """The twin on a flat path: S&P 500 at 5000, v = m = 0.04, VIX at ``vix``."""
+    flat = np.ones(N_DAYS + 1)
+    return ReferenceBook(engine, name, 5000.0 * flat, 0.04 * flat, 0.04 * flat, vix * flat)
+
+
+def _no_log():
+    return np.zeros((0, K.N_EF)), np.zeros(1, dtype=np.int64)
+
+
+def test_the_twin_starts_where_open_book_does(engine):
+    for name in ("alvh", "vxth"):
+        book = _book(engine, name)
+        acct, qty, layers = K.open_book(book.ss, 5000.0, 3)
+        assert book.cash == acct[K.AC_CASH]
+        assert book.index_units == acct[K.AC_INDEX_UNITS]
+        assert book.index_paid == acct[K.AC_INDEX_PAID]
+        assert book.dividend_factor == acct[K.AC_DIVIDEND_FACTOR]
+        assert not qty.any() and (layers[:, K.LB_ARMED] == 1).all()
+        assert book.armed == [True] * 3 and book.layers == [None] * 3
+
+
+def test_accrue_is_the_kernels_accrue(engine):
+    """Interest on cash and an index core's dividends, bit for bit."""
+    book = _book(engine, "vxth")
+    acct, _, _ = K.open_book(book.ss, 5000.0, 1)
+    book.cash = acct[K.AC_CASH] = 0.8125
+    pnl = np.zeros(K.N_BK)
+    K.accrue(acct, 5000.0, engine.growth, pnl)
+    book.accrue(1)
+    assert book.cash == acct[K.AC_CASH] and book.interest_total == acct[K.AC_INTEREST_TOTAL]
+    np.testing.assert_array_equal(book.pnl, pnl)
+    assert pnl[K.BK_INDEX] > 0 and pnl[K.BK_INTEREST] > 0
+
+
+@pytest.mark.parametrize("code", [K.CLOSE_STOP, K.CLOSE_EXPIRY])
+def test_settle_condors_is_the_kernels_settle_condors(engine, code):
+    """A tranche of 0.01 condors per unit of equity closed at 3.2 points: a stop pays the
+    four legs' spreads, a settlement nothing."""
+    book = _book(engine, "alvh")
+    d, qty, value, legs = 2, 0.01, 3.2, np.array([10.0, 8.0, 7.0, 9.5])
+    book.cash = 0.9
+    book.condors = {7: qty}
+    book.settle_condors(d, [("close", {"id": 7, "slot": 0, "reason": code, "value": value,
+                                       "close_legs": legs})])
+    acct = np.zeros(K.N_AC)
+    acct[K.AC_CASH] = 0.9
+    slots = np.array([qty])
+    track = np.zeros((K.N_TF, N_DAYS + 1, 1))
+    track[K.TF_CLOSE_CODE, d, 0] = code
+    track[K.TF_CLOSE_VALUE, d, 0] = value
+    track[K.TF_CLOSE_LEGS:K.TF_CLOSE_LEGS + 4, d, 0] = legs
+    pnl, counts = np.zeros(K.N_BK), np.zeros(K.N_CT, dtype=np.int64)
+    K.settle_condors(book.ss, acct, slots, track, d, 5000.0, 20.0, pnl, counts, *_no_log())
+    assert book.cash == acct[K.AC_CASH] and not book.condors and slots[0] == 0.0
+    np.testing.assert_array_equal(book.pnl, pnl)
+    np.testing.assert_array_equal(book.counts, counts)
+    assert (pnl[K.BK_SPX_COST] < 0) == (code == K.CLOSE_STOP)
+
+
+def test_book_close_is_the_kernels_book_close_and_ruin(engine):
+    """An account the condor marks sink below zero: everything closed at the marks, no costs,
+    the path ruined; a solvent one only reports its equity."""
+    for cash, ruined in ((2.0, False), (0.05, True)):
+        book = _book(engine, "alvh")
+        d = 3
+        book.cash = cash
+        book.condors = {0: 0.02}
+        book.marks[d] = {0: 30.0}
+        book.layers[1] = {"qty": 0.4, "strike": 30.0, "expiry": 40, "cost": 0.5,
+                          "entry": 0.55, "price": 0.75}
+        acct = np.zeros(K.N_AC)
+        acct[K.AC_CASH] = cash
+        qty = np.array([0.02])
+        track = np.zeros((K.N_TF, N_DAYS + 1, 1))
+        track[K.TF_MARK, d, 0] = 30.0
+        layers = np.zeros((3, K.N_LB))
+        layers[1, K.LB_QTY], layers[1, K.LB_PRICE] = 0.4, 0.75
+        pnl, counts = np.zeros(K.N_BK), np.zeros(K.N_CT, dtype=np.int64)
+        eq, _ = K.book_close(acct, qty, layers, track, d, 5000.0, pnl, counts)
+        assert book.book_close(d) == pytest.approx(eq, abs=1e-15)
+        assert book.ruined == ruined == (acct[K.AC_RUINED] > 0)
+        np.testing.assert_allclose(book.pnl, pnl, rtol=0, atol=1e-15)
+        np.testing.assert_array_equal(book.counts, counts)
+        assert book.cash == pytest.approx(acct[K.AC_CASH], abs=1e-15)
+
+
+def test_manage_layers_settles_an_expiring_call_at_its_intrinsic_value():
+    """By hand: 0.4 calls struck at 25 expiring with VIX at 30 settle at 5 points each, free
+    of costs; the layer is empty and due again the same day."""
+    engine = StrategyEngine(sim.load_model("svcj_default"), {"alvh": STRATEGIES["alvh"]})
+    book = _book(engine, "alvh", vix=30.0)
+    d = 2
+    book.cash = 1.0
+    book.layers[0] = {"qty": 0.4, "strike": 25.0, "expiry": d, "cost": 1.0, "entry": 1.1,
+                      "price": 1.0}
+    book.manage_layers(d)
+    assert book.cash == pytest.approx(1.0 + 0.4 * 5.0, abs=1e-15)
+    assert book.pnl[K.BK_LAYER0] == pytest.approx(2.0) and book.pnl[K.BK_VIX_COST0] == 0.0
+    assert book.counts[K.CT_HEDGE_EXPIRY] == 1 and book.layers[0] is None
+    assert book.next_buy[0] == d
+
+
+def test_tranche_qty_by_hand(engine):
+    """condor_max_loss sizing: 2.5 % of equity over the max loss; condor_hedge_costs: less
+    the hedge spend per tranche, over the max loss plus the round trip's costs."""
+    tranche = {"max_loss": 20.0, "open_legs": np.array([10.0, 8.0, 7.0, 9.5])}
+    plain = _book(engine, "max_loss")
+    assert plain.tranche_qty(1.2, tranche, 1, 1.0) == pytest.approx(0.025 * 1.2 / 20.0)
+    hedged = _book(engine, "alvh")
+    from simulator.strategy.reference import _condor_cost
+
+    round_trip = 2 * _condor_cost(hedged.ss, tranche["open_legs"], 20.0)
+    spend = hedged.ss[S.SS_HEDGE_PER_TRANCHE]
+    assert spend == pytest.approx(0.02 * 21 / 252)
+    assert hedged.tranche_qty(1.2, tranche, 1, 1.0) == pytest.approx(
+        (0.025 - spend) * 1.2 / (20.0 + round_trip))
