@@ -133,7 +133,8 @@ _ATTRS = {
                              "its level of that day, after the event's trough (0: never below; "
                              "NaN: not within the horizon)", "trading days"),
     "event_parent": ("the earlier event (vol_event number) not yet broken even when this one "
-                     "started: this one is its aftershock; 0: not an aftershock", "1"),
+                     "started: this one is its aftershock; 0: not an aftershock",
+                     "vol_event number"),
     "equity_q": ("quantiles over paths of daily equity (1.0 at the start)",
                  "fraction of starting equity"),
     "trading_q": (f"{_TRADING}; quantiles over paths of it by day (1.0 at the start)",
@@ -165,7 +166,8 @@ _ATTRS = {
 # UDUNITS units (CF conventions) of the human unit texts above; the text stays in each
 # variable's ``description`` and ``units_description``
 _UDUNITS = {"fraction of the running peak": "1", "trading days": "day", "fraction": "1",
-            "fraction of starting equity": "1", "count": "1", "VIX index points": "1"}
+            "fraction of starting equity": "1", "count": "1", "VIX index points": "1",
+            "vol_event number": "1"}
 CF_CONVENTIONS = "CF-1.10"
 
 
