@@ -38,7 +38,7 @@ def test_a_crash_that_recovers_in_4_days_and_an_aftershock_that_never_does():
     book = ([1.0] * 5 + [0.90, 0.93, 0.97, 1.00, 1.01] + [1.01] * 10          # days 0-19
             + [1.02, 0.97, 0.98] + [0.98] * 17                                   # days 20-39
             + [0.99, 0.95, 0.96, 0.98, 0.99] + [0.99] * 26)                      # days 40-70
-    found, n, (dd, days, parent), (old_dd, old_days, _) = _run(vix, book)
+    found, n, (dd, days, parent), (_, old_days, _) = _run(vix, book)
     assert n == 3
     assert [int(found[e, 0]) for e in range(3)] == [4, 20, 40]  # starts: the pre-event lows
     assert days[0, 0, 0] == 4
@@ -65,7 +65,7 @@ def test_breakeven_only_after_the_trough():
 def test_a_book_that_never_falls_breaks_even_at_once():
     vix = _vix(30, [(5, 30.0), (12, 15.0)])
     _, n, (dd, days, parent), _ = _run(vix, [1.0] * 5 + [1.01 + 0.001 * d for d in range(26)])
-    assert n == 1 and days[0, 0, 0] == 0 and dd[0, 0, 0] == 0
+    assert n == 1 and days[0, 0, 0] == 0 and dd[0, 0, 0] == 0 and parent[0, 0, 0] == 0
 
 
 def test_own_metrics_match_a_plain_loop_on_random_paths():

@@ -18,8 +18,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from simulator.common.records import StrictModel
-from simulator.model.stress import SPX_RETURN_LIMITS, VARIANCE_JUMP_MAX, VIX_MAX, \
-    VIX_STATE_MODES
+from simulator.model.stress import SPX_RETURN_LIMITS, VARIANCE_JUMP_MAX, VIX_MAX, VIX_STATE_MODES
 from simulator.results.events import VolEventConfig
 from simulator.strategy.config import CostsConfig, StrategyConfig
 
