@@ -125,11 +125,12 @@ def test_drag_and_drawdown_cut_agree_with_summarize(claims_run):
     # C6 reads vol events; recomputed here from the cube's arrays with numpy
     speed = _find(results, "C6", "recovery speed-up", "crash")
     sel = cube.sel(scenario="crash")
-    exists = ~np.isnan(sel.vol_event_start.values)
+    shocked = _shock_event(cube, "crash")
 
     def median_days(name):
-        d = sel.event_regain_days.sel(strategy=name).values
-        med = np.median(np.where(np.isnan(d), np.inf, d)[exists])
+        d = sel.event_breakeven_days.sel(strategy=name).values
+        d = np.array([d[i, e] for i, e in enumerate(shocked) if e >= 0])
+        med = np.median(np.where(np.isnan(d), np.inf, d))
         return np.nan if np.isinf(med) else med
     assert speed.estimate == pytest.approx(
         1.0 - median_days("alvh_40_40_20") / median_days("unhedged"), nan_ok=True)
@@ -157,11 +158,43 @@ def test_levels_and_monthly_figures_from_the_cube_by_numpy(claims_run):
     months = cube.trading_monthly_pnl.sel(scenario="covid", strategy="alvh_40_40_20").values
     assert _find(results, "C12", "worst 0.1 %", "covid").estimate == pytest.approx(
         -np.quantile(months, 0.001))
-    be = cube.event_regain_days.sel(scenario="crash", strategy="alvh_40_40_20").values
-    exists = ~np.isnan(cube.vol_event_start.sel(scenario="crash").values)
-    med = np.median(np.where(np.isnan(be), np.inf, be)[exists])
+    be = cube.event_breakeven_days.sel(scenario="crash", strategy="alvh_40_40_20").values
+    shocked = _shock_event(cube, "crash")
+    one = np.array([be[i, e] for i, e in enumerate(shocked) if e >= 0])
+    med = np.median(np.where(np.isnan(one), np.inf, one))
     assert _find(results, "C5", "median trading days", "crash").estimate == pytest.approx(
         np.nan if np.isinf(med) else med, nan_ok=True)
+    # pooled beside it: every event, each from its own start
+    exists = ~np.isnan(cube.vol_event_start.sel(scenario="crash").values)
+    med = np.median(np.where(np.isnan(be), np.inf, be)[exists])
+    assert _find(results, "C5", "pooled", "crash").estimate == pytest.approx(
+        np.nan if np.isinf(med) else med, nan_ok=True)
+
+
+def _shock_event(cube, scenario):
+    """Per path, by a plain loop: the first event still running on the scenario's first VIX
+    shock day (crash: day 30), -1 where none."""
+    sel = cube.sel(scenario=scenario)
+    out = []
+    for start, end in zip(sel.vol_event_start.values, sel.vol_event_end.values, strict=True):
+        out.append(next((e for e in range(len(start)) if not np.isnan(start[e])
+                         and end[e] >= 30), -1))
+    return out
+
+
+def test_c5_c6_rows_show_the_shock_event_and_the_pooled_figure(claims_run):
+    _, results, cube = claims_run
+    for claim in ("C5", "C6"):
+        result = next(r for r in results if r.claim == claim)
+        shown = [f.what for f in result.headlines]
+        assert "shock event" in shown[0] and "pooled" in shown[1], shown
+        assert "Aftershocks" in result.explanation or claim == "C6"
+    # C2 in % of equity beside its risk-capital levels
+    c2 = next(r for r in results if r.claim == "C2")
+    equity = [f for f in c2.headlines if f.unit == "% of equity"]
+    assert [f.strategy for f in equity] == ["unhedged", "alvh_40_40_20"]
+    dd = cube.trading_max_drawdown.sel(scenario="covid", strategy="unhedged").values
+    assert equity[0].estimate == pytest.approx(np.median(dd))
 
 
 def test_c4_gains_agree_with_direct_cos_pricing(claims_run):

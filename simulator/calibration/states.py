@@ -90,4 +90,59 @@ def history_on_closes(dates: np.ndarray) -> dict[str, np.ndarray]:
     return out
 
 
-__all__ = ["curve_history", "history_on_closes"]
+# calendar days of curve before a date that fitted_state solves with it (any window gives a
+# day the same state: each day is solved from its own closes)
+ANALOGUE_LOOKBACK_DAYS = 60
+
+
+def fitted_state(model: Model, date: str) -> tuple[float, float | None]:
+    """(v, m) of real day ``date`` (ISO) fitted as :func:`curve_history` fits it (one factor:
+    (v, None) from that day's spot VIX): the state a shock with ``analogue: date`` sets. A
+    ValueError names the date when the data have no such day."""
+    import datetime
+    import json
+
+    try:
+        day = datetime.date.fromisoformat(str(date))
+        if day.isoformat() != str(date):
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"{date!r}: give a date as YYYY-MM-DD") from None
+    key = (json.dumps(model.to_dict(), sort_keys=True), str(date))
+    if key not in _FITTED:
+        start = (day - datetime.timedelta(days=ANALOGUE_LOOKBACK_DAYS)).isoformat()
+        what = "analogue" if model.two_factor else "analogue (spot VIX)"
+        try:
+            path = curve_history(model, start, str(date), what)
+            found = np.flatnonzero(path.dates == str(date))
+        except ValueError:
+            found = np.array([], dtype=int)
+        if found.size == 0:
+            need = ("an S&P 500 close, a VIX close and a second point of the VIX curve "
+                    "(VIX3M, VIX6M or a VX future; from 2004-2006)" if model.two_factor
+                    else "an S&P 500 and a VIX close")
+            first, last = _data_span(model.two_factor)
+            raise ValueError(f"{date} is not a day with a fitted state: it needs {need}; the "
+                             f"data run from {first} to {last}")
+        i = int(found[0])
+        _FITTED[key] = (float(path.v[i]), None if path.m is None else float(path.m[i]))
+    return _FITTED[key]
+
+
+_FITTED: dict[tuple[str, str], tuple[float, float | None]] = {}
+
+
+def _data_span(two_factor: bool) -> tuple[str, str]:
+    from simulator.model.history import history_dates
+
+    days = history_dates("1900-01-01", "9999-12-31", False, "analogue")
+    if two_factor:
+        from simulator.model.stylized_facts import load_market_series
+
+        first = min(str(load_market_series(name)["date"][0]) for name in
+                    ("vix_futures_contracts_cboe", "vix3m_daily", "vix6m_daily"))
+        return max(first, str(days[0])), str(days[-1])
+    return str(days[0]), str(days[-1])
+
+
+__all__ = ["curve_history", "fitted_state", "history_on_closes"]

@@ -46,9 +46,13 @@ from simulator.model.qe import (
 )
 from simulator.model.rng import seed_key, step_draws
 from simulator.model.stress import (
+    CURVE_LN_VIX0,
+    CURVE_POINTS,
+    CURVE_STEP,
     Regime,
     Shock,
     apply_shock,
+    needs_m_curve,
     shock_table,
 )
 from simulator.model.vix import vix_coefficients, vix_state_coefficients
@@ -131,7 +135,8 @@ class PathGenerator:
         self.two_factor = model.two_factor
         self.n_paths, self.n_days, self.chunk_size = n_paths, n_days, chunk_size
         self.substeps = substeps
-        self.shocks = shock_table(model, n_days, shocks)
+        curve = stationary_m_curve(model) if needs_m_curve(model, shocks) else None
+        self.shocks = shock_table(model, n_days, shocks, m_curve=curve)
         if self.two_factor:
             self.consts = day_constants_2f(model, n_days, measure, substeps, regimes)
             self.vix_abc = vix_state_coefficients(model.Q)
@@ -258,3 +263,63 @@ def simulate_paths(
             "substeps": int(substeps), "model": model.name or "custom", "scheme": scheme,
         },
     )
+
+
+# The stationary law that sets a two-factor shock's m (:func:`stationary_m_curve`): P paths
+# from the model's start, a burn-in, then every 5th day; a fixed seed and stream of their own.
+STATIONARY_PATHS, STATIONARY_YEARS, STATIONARY_BURN_IN_YEARS = 1000, 12, 2
+STATIONARY_SEED, STATIONARY_STREAM, STATIONARY_EVERY = 20260228, 9999, 5
+STATIONARY_BINS = 60
+_M_CURVES: dict[str, np.ndarray] = {}
+
+
+def stationary_m_curve(model: Model) -> np.ndarray:
+    """The conditional mean of m given VIX under the stationary P law of a two-factor
+    ``model``, on the shock kernel's grid (:data:`simulator.model.stress.CURVE_POINTS` values
+    of ln VIX), by simulation (docs/two_factor.md, "Shocks").
+
+    1,000 P paths of 12 years from (v0, m0) (seed and stream fixed), the first 2 years
+    dropped, every 5th day kept (about 500,000 states). The states are sorted by VIX into 60
+    bins of equal count; each bin gives (mean ln VIX, mean m), made non-decreasing. Between bin
+    centres m(VIX) is linear in ln VIX; above the last centre it continues with the slope of
+    a least-squares line of m on ln VIX over the top 20 % of states, below the first with the
+    first segment's slope, never below 0. Why binned and not the linear (Gaussian) projection
+    E[m] + Cov(m, VIX^2)/Var(VIX^2) (VIX^2 - E[VIX^2]) of the affine stationary moments: m
+    given VIX is steep at low VIX and flat at high VIX (svcj_2f_calibrated: 0.014 at VIX
+    10-13, 0.039 at 17-20, 0.049 at 35-40, 0.057 at 60-75), where the line (slope 0.196 per
+    unit of VIX^2/100^2, the same from the moments and from these states) puts m at 0.16 at
+    VIX 83 (docs/two_factor.md, "Shocks"; tests/test_shock_state.py). Cached per model."""
+    if not model.two_factor:
+        raise ValueError("the conditional mean of m given VIX is a two-factor model's")
+    import json
+
+    key = json.dumps(model.to_dict(), sort_keys=True)
+    if key not in _M_CURVES:
+        n_days = STATIONARY_YEARS * TRADING_DAYS_PER_YEAR
+        gen = PathGenerator(model, STATIONARY_PATHS, n_days, STATIONARY_SEED, "P", 1,
+                            DEFAULT_CHUNK_PATHS, STATIONARY_STREAM)
+        shape = (STATIONARY_PATHS, n_days + 1)
+        spx, v, vix, m = (np.empty(shape) for _ in range(4))
+        gen.fill(0, spx, v, vix, m)
+        keep = slice(STATIONARY_BURN_IN_YEARS * TRADING_DAYS_PER_YEAR, None, STATIONARY_EVERY)
+        _M_CURVES[key] = m_curve_from_states(vix[:, keep].ravel(), m[:, keep].ravel())
+    return _M_CURVES[key].copy()
+
+
+def m_curve_from_states(vix: np.ndarray, m: np.ndarray, bins: int = STATIONARY_BINS
+                        ) -> np.ndarray:
+    """The binned conditional mean of ``m`` given ``vix`` on the kernel's grid (see
+    :func:`stationary_m_curve`)."""
+    order = np.argsort(vix, kind="stable")
+    x, y = np.log(vix[order]), m[order]
+    groups = np.array_split(np.arange(x.size), bins)
+    cx = np.array([x[g].mean() for g in groups])
+    cy = np.maximum.accumulate(np.array([y[g].mean() for g in groups]))
+    top = x >= np.quantile(x, 0.8)
+    slope_hi = max(float(np.polyfit(x[top], y[top], 1)[0]), 0.0)
+    slope_lo = (cy[1] - cy[0]) / (cx[1] - cx[0]) if cx[1] > cx[0] else 0.0
+    grid = CURVE_LN_VIX0 + CURVE_STEP * np.arange(CURVE_POINTS)
+    out = np.interp(grid, cx, cy)
+    out = np.where(grid > cx[-1], cy[-1] + slope_hi * (grid - cx[-1]), out)
+    out = np.where(grid < cx[0], cy[0] + slope_lo * (grid - cx[0]), out)
+    return np.maximum(out, 0.0)

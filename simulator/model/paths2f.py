@@ -46,11 +46,9 @@ from simulator.model.qe import (
 )
 from simulator.model.rng import step_draws_2f
 from simulator.model.stress import (
-    SH_V_MODE,
-    SH_V_VALUE,
-    SHOCK_SET_VIX2,
     Regime,
     apply_shock,
+    apply_state_shock,
 )
 
 # extra constants of a two-factor step (after the one-factor row)
@@ -97,7 +95,7 @@ def simulate_chunk_2f(consts, shocks, substeps, x0, v0, m0, vix_a, vix_b, vix_c,
                       stream, k0, k1, out_spx, out_v, out_m, out_vix):
     """Fill (paths, days + 1) arrays in place. ``consts`` is (days, N_2F_CONSTANTS) from
     :func:`day_constants_2f`; ``shocks`` the table of :func:`simulator.model.stress.shock_table`
-    (a VIX level is set through v at the path's own m)."""
+    (a VIX level moves (v, m): :func:`simulator.model.stress.apply_state_shock`)."""
     n_paths = out_spx.shape[0]
     n_days = consts.shape[0]
     for i in prange(n_paths):
@@ -140,8 +138,7 @@ def simulate_chunk_2f(consts, shocks, substeps, x0, v0, m0, vix_a, vix_b, vix_c,
                         x, v = add_jumps(n_jumps, row, step, path, stream, k0, k1, x, v)
             sh = shocks[day]
             x, v = apply_shock(sh, x, x_open, v)
-            if sh[SH_V_MODE] == SHOCK_SET_VIX2:
-                v = max((sh[SH_V_VALUE] - vix_a - vix_c * m) / vix_b, 0.0)
+            v, m = apply_state_shock(sh, v, m, vix_a, vix_b, vix_c)
             out_spx[i, day + 1] = math.exp(x)
             out_v[i, day + 1] = v
             out_m[i, day + 1] = m

@@ -52,6 +52,14 @@ event_regain_days  scenario, strategy, path, vol_event    trading days from the 
                                                           to regain that peak (0: never below
                                                           it; NaN: not within the horizon)
 event_hedge_pnl    scenario, strategy, path, vol_event    the VIX layers' P&L, start to end
+event_own_drawdown scenario, strategy, path, vol_event    trading book: fall from its level on
+                                                          the event's first day
+event_breakeven_days scenario, strategy, path, vol_event  trading days from the event's start
+                                                          back to that level after the event's
+                                                          trough (0: never below; NaN: never)
+event_parent       scenario, strategy, path, vol_event    aftershock of event number N (an
+                                                          earlier event not yet broken even at
+                                                          its start); 0: not an aftershock
 =====================  =================================  =====================================
 
 Vol events are defined by the scenario file's ``vol_events`` rule
@@ -78,7 +86,8 @@ from simulator.results import metrics
 PER_PATH = ("max_drawdown", "recovery_days", "total_return", "trading_max_drawdown",
             "trading_recovery_days", "trading_return", "hedge_premium", "condor_pnl",
             "spx_costs", "interest", "index_pnl")
-PER_EVENT = ("event_drawdown", "event_regain_days", "event_hedge_pnl")
+PER_EVENT = ("event_drawdown", "event_regain_days", "event_hedge_pnl", "event_own_drawdown",
+             "event_breakeven_days", "event_parent")
 EVENT_DAYS = ("vol_event_start", "vol_event_peak", "vol_event_end", "vol_event_rise")
 NETCDF_ENGINE = "h5netcdf"
 EVENT_LAGS = np.arange(-5, 21)
@@ -117,6 +126,15 @@ _ATTRS = {
                           "trading days"),
     "event_hedge_pnl": ("P&L of the VIX layers (marks, sales, costs) from the event's start to "
                         "its end", "fraction of starting equity"),
+    "event_own_drawdown": ("trading book: fall from its level on the event's first day until "
+                           "it is back at that level (0: not below it before the event's end)",
+                           "fraction of starting equity"),
+    "event_breakeven_days": ("trading book: days from the event's start until it is back at "
+                             "its level of that day, after the event's trough (0: never below; "
+                             "NaN: not within the horizon)", "trading days"),
+    "event_parent": ("the earlier event (vol_event number) not yet broken even when this one "
+                     "started: this one is its aftershock; 0: not an aftershock",
+                     "vol_event number"),
     "equity_q": ("quantiles over paths of daily equity (1.0 at the start)",
                  "fraction of starting equity"),
     "trading_q": (f"{_TRADING}; quantiles over paths of it by day (1.0 at the start)",
@@ -148,7 +166,8 @@ _ATTRS = {
 # UDUNITS units (CF conventions) of the human unit texts above; the text stays in each
 # variable's ``description`` and ``units_description``
 _UDUNITS = {"fraction of the running peak": "1", "trading days": "day", "fraction": "1",
-            "fraction of starting equity": "1", "count": "1", "VIX index points": "1"}
+            "fraction of starting equity": "1", "count": "1", "VIX index points": "1",
+            "vol_event number": "1"}
 CF_CONVENTIONS = "CF-1.10"
 
 
@@ -226,7 +245,8 @@ def chunk_record(result, spx: np.ndarray, vix: np.ndarray,
     for name, col in zip(EVENT_DAYS, (vol_events.START, vol_events.PEAK, vol_events.END,
                                       vol_events.RISE), strict=True):
         rec[name] = found[:, :, col].astype(np.float32)
-    per_event = vol_events.book_metrics(book, result.hedge, found, rec["vol_events"])
+    per_event = vol_events.book_metrics(book, result.hedge, found, rec["vol_events"]) \
+        + vol_events.own_metrics(book, found, rec["vol_events"])
     for name, values in zip(PER_EVENT, per_event, strict=True):
         rec[name] = values.astype(np.float32)
     # account and trading book stacked (2 x strategy, day, path): the fans of both books

@@ -18,6 +18,20 @@ cash, :mod:`simulator.strategy.kernels`):
 * ``hedge_pnl``: the VIX layers' P&L (marks, sales, costs) from the close of ``start`` to the
   close of the event's end.
 
+Per event **on its own** (issue 29: the pooled figures above count an aftershock from the
+pre-crash peak, so it "never recovers"; :func:`own_metrics`):
+
+* ``own_drawdown``: ``B[start] - min B`` from ``start`` until ``B`` is back at ``B[start]``,
+  the book on the event's first day (0 when the book's lowest close from ``start`` to the
+  event's end is not below it);
+* ``breakeven_days``: trading days from ``start`` to the first close at or above ``B[start]``
+  *after the event's trough* (the lowest close from ``start`` to the end; a book flat at
+  its start level before it falls has not broken even), 0 when it never fell, NaN when not
+  within the horizon;
+* ``parent``: an event that starts while an earlier event of the path has not broken even is
+  an **aftershock**; ``parent`` is the number (1-based, as the cube's ``vol_event``) of the
+  latest such earlier event, 0 for an event that starts with every earlier one recovered.
+
 All in fractions of starting equity, like the cube. Defaults: a 10-point rise within 10
 trading days. Claim C4 speaks of a "10-point VIX spike"; on the real VIX closes since 1990
 (``simulator/data/market/vix_daily.csv``) this rule finds 52 events, 1.4 a year, among them
@@ -153,3 +167,51 @@ def book_metrics(book: np.ndarray, hedge: np.ndarray, events: np.ndarray, counts
                   np.ascontiguousarray(hedge, dtype=float), events, counts, drawdown, regain,
                   hedge_pnl)
     return drawdown, regain, hedge_pnl
+
+
+@njit(cache=True, parallel=True)
+def _own_metrics(book, events, counts, drawdown, days, parent):
+    n_strat, n_paths, n_cols = book.shape
+    for i in prange(n_paths):
+        for k in range(n_strat):
+            b = book[k, i]
+            backs = np.full(counts[i], -1.0)  # day each event broke even (-1: never)
+            for e in range(counts[i]):
+                start = int(events[i, e, START])
+                end = int(events[i, e, END])
+                ref = b[start]
+                tol = 1e-12 * max(abs(ref), 1.0)
+                trough = start
+                for s in range(start + 1, end + 1):
+                    if b[s] < b[trough]:
+                        trough = s
+                par = 0
+                for j in range(e):
+                    if backs[j] < 0 or backs[j] > start:
+                        par = j + 1
+                parent[k, i, e] = par
+                if b[trough] >= ref - tol:
+                    drawdown[k, i, e] = 0.0
+                    days[k, i, e] = 0.0
+                    backs[e] = start
+                    continue
+                low = b[trough]
+                back = -1
+                for s in range(trough + 1, n_cols):
+                    if b[s] >= ref - tol:
+                        back = s
+                        break
+                    low = min(low, b[s])
+                drawdown[k, i, e] = ref - low
+                days[k, i, e] = np.nan if back < 0 else back - start
+                backs[e] = back
+
+
+def own_metrics(book: np.ndarray, events: np.ndarray, counts: np.ndarray):
+    """(own_drawdown, breakeven_days, parent), each (strategy, path, event), NaN where a path
+    has no such event (see the module docstring); ``book`` is (strategy, path, day)."""
+    shape = (book.shape[0], book.shape[1], events.shape[1])
+    drawdown, days, parent = (np.full(shape, np.nan) for _ in range(3))
+    _own_metrics(np.ascontiguousarray(book, dtype=float), events, counts, drawdown, days,
+                 parent)
+    return drawdown, days, parent

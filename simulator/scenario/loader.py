@@ -509,8 +509,21 @@ def _scenario_plan(name: str, variant: ScenarioVariant, base_model, n_days: int 
         except ParameterError as err:
             problems += [(f"{loc}.model.{p}", m) for p, m in err.problems]
             return None
-    shocks = [Shock.from_config(sh) for sh in variant.shocks]
-    regimes, ok = [], True
+    shocks, ok = [], True
+    for i, sh in enumerate(variant.shocks):
+        shock = Shock.from_config(sh)
+        if shock.analogue is not None:
+            from simulator.calibration.states import fitted_state
+
+            try:
+                shock = dataclasses.replace(shock, analogue_state=fitted_state(
+                    model, shock.analogue))
+            except ValueError as err:
+                problems.append((f"{loc}.shocks.{i}.analogue", str(err)))
+                ok = False
+                continue
+        shocks.append(shock)
+    regimes = []
     for i, reg in enumerate(variant.regimes):
         bad = MeasureParams.problems({**model.P.to_dict(), **reg.P},
                                      prefix=f"{loc}.regimes.{i}.P.")
@@ -521,7 +534,7 @@ def _scenario_plan(name: str, variant: ScenarioVariant, base_model, n_days: int 
         regimes.append(Regime(reg.start_day, reg.end_day, dataclasses.replace(model.P, **reg.P)))
     if n_days is not None:
         # regime indices are those of the file only when every regime was kept
-        stress = stress_problems(model, n_days, shocks, regimes if ok else ())
+        stress = stress_problems(model, n_days, shocks if ok else (), regimes if ok else ())
         problems += [(f"{loc}.{path}", msg) for path, msg in stress]
         ok = ok and not stress
     if not ok or n_days is None:

@@ -18,7 +18,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from simulator.common.records import StrictModel
-from simulator.model.stress import SPX_RETURN_LIMITS, VARIANCE_JUMP_MAX, VIX_MAX
+from simulator.model.stress import SPX_RETURN_LIMITS, VARIANCE_JUMP_MAX, VIX_MAX, VIX_STATE_MODES
 from simulator.results.events import VolEventConfig
 from simulator.strategy.config import CostsConfig, StrategyConfig
 
@@ -119,14 +119,37 @@ class ShockConfig(StrictModel):
     vix: float | None = Field(None, gt=0.0, le=VIX_MAX, description="VIX level, index points")
     variance_jump: float | None = Field(None, ge=0.0, le=VARIANCE_JUMP_MAX,
                                         description="decimal variance")
+    vix_state: Literal[VIX_STATE_MODES] = Field(  # type: ignore[valid-type]
+        "shift", description="two factors: how a VIX level moves (v, m): shift (m moves with "
+                             "the model's conditional mean of m given VIX), mean (m set to "
+                             "it), hold_m (v alone moves)")
+    analogue: str | None = Field(None, description="YYYY-MM-DD: the state (v, m) of that real "
+                                                   "day's fitted VIX curve (scaled to vix "
+                                                   "if given)")
     note: str | None = Field(None, description="free text, e.g. the date it replays")
+
+    @field_validator("analogue", mode="before")
+    @classmethod
+    def _iso_date(cls, value):
+        if isinstance(value, datetime.date):  # YAML reads 2020-03-16 as a date
+            value = value.isoformat()
+        if value is not None:
+            try:
+                if datetime.date.fromisoformat(str(value)).isoformat() != str(value):
+                    raise ValueError
+            except ValueError:
+                raise ValueError(f"{value!r}: give a date as YYYY-MM-DD") from None
+        return value
 
     @model_validator(mode="after")
     def _something(self):
         if self.vix is not None and self.variance_jump is not None:
             raise ValueError("give vix (a level) or variance_jump (an increment), not both")
-        if self.spx_return is None and self.vix is None and self.variance_jump is None:
-            raise ValueError("a shock needs spx_return, vix or variance_jump")
+        if self.analogue is not None and self.variance_jump is not None:
+            raise ValueError("give analogue (a state) or variance_jump (an increment), not both")
+        if self.spx_return is None and self.vix is None and self.variance_jump is None \
+                and self.analogue is None:
+            raise ValueError("a shock needs spx_return, vix, variance_jump or analogue")
         return self
 
 

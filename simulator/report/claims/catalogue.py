@@ -11,7 +11,10 @@ Conventions (why they are what they are):
   risk capital a year and hide the losses) divided by ``risk_per_tranche``; the claims' levels
   (35 %, 45-55 %) only make sense in that unit.
 * **Vol events** (C5, C6) are those of the scenario file's ``vol_events`` rule
-  (:mod:`simulator.results.events`); every event of every path counts once.
+  (:mod:`simulator.results.events`), each counted from its own start until the book is back
+  at its level of that day after the event's trough; the verdicts read each path's shock
+  event (:func:`.evidence.named_event`), the pooled figure over every event (aftershocks
+  included) beside it (issue 29).
 * Every CI is a percentile bootstrap over whole paths (:func:`simulator.results.stats.bootstrap`;
   all strategies of a scenario resampled together, so paired differences keep their common
   random numbers).

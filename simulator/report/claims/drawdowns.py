@@ -110,8 +110,24 @@ def c1_c2(c: ClaimsCube, claim, scenario, unhedged_range, hedged_range, event,
             f" On the real {words} ({first} to {last}; model prices around real levels, "
             f"docs/history.md) the unhedged drawdown was {pct(real[UNHEDGED], 0)} of risk "
             f"capital and ALVH's {pct(real[ALVH], 0)}, a cut of {pct(real_cut)}.")
-        return ClaimResult(claim, verdict, explanation, findings, (0, 1, 3, 4))
-    return ClaimResult(claim, verdict, explanation, findings, (0, 1))
+        return ClaimResult(claim, verdict, explanation, findings,
+                           (0, 1, 3, 4, *_equity_units(c, claim, scenario, event, findings)))
+    return ClaimResult(claim, verdict, explanation, findings,
+                       (0, 1, *_equity_units(c, claim, scenario, event, findings)))
+
+
+def _equity_units(c: ClaimsCube, claim, scenario, event, findings) -> tuple[int, ...]:
+    """C2 also in % of equity (issue 29): the median trading-book drawdowns, unhedged and
+    hedged, as fractions of starting equity, appended to ``findings`` (no claimed range: the
+    claim's levels are read in risk capital); their indices for the headline."""
+    if claim != "C2":
+        return ()
+    first = len(findings)
+    for strategy, words in ((UNHEDGED, "unhedged"), (ALVH, hedge_label(c, ALVH, scenario))):
+        findings.append(finding(claim, f"median max drawdown in % of equity, {words}, {event}",
+                                scenario, strategy, median_dd(c, scenario, strategy, False),
+                                unit="% of equity"))
+    return (first, first + 1)
 
 
 def c3(c: ClaimsCube):

@@ -135,6 +135,60 @@ def event_days(c: ClaimsCube, scenario, strategy):
     return np.where(exists, np.where(np.isnan(days), np.inf, days), np.nan)
 
 
+def breakeven_days(c: ClaimsCube, scenario, strategy):
+    """(path, event) trading days from each event's own start until the trading book is back
+    at its level of that day, after the event's trough (:func:`simulator.results.events.
+    own_metrics`): inf = never, NaN = no such event."""
+    days = c.var("event_breakeven_days", scenario, strategy)
+    exists = ~np.isnan(c.var("vol_event_start", scenario))
+    return np.where(exists, np.where(np.isnan(days), np.inf, days), np.nan)
+
+
+def shock_day(c: ClaimsCube, scenario) -> int | None:
+    """The first day of ``scenario`` on which a shock sets VIX (the claims file's crash, covid
+    and volmageddon), or None."""
+    details = json.loads(c.cube.attrs.get("scenario_details", "{}")).get(scenario, {})
+    days = [int(sh["day"]) for sh in details.get("shocks", []) if sh.get("vix") is not None]
+    return min(days) if days else None
+
+
+def named_event(c: ClaimsCube, scenario) -> np.ndarray:
+    """Per path, the index of the event the claims read: the scenario's shock event (the
+    first event not over before the first day a shock sets VIX: the event the shock starts,
+    or one running through it), else the path's first event; -1 where there is none."""
+    start = c.var("vol_event_start", scenario)
+    end = c.var("vol_event_end", scenario)
+    day = shock_day(c, scenario)
+    ok = ~np.isnan(start) if day is None else (~np.isnan(end)) & (end >= day)
+    first = np.argmax(ok, axis=1)
+    return np.where(ok.any(axis=1), first, -1)
+
+
+def event_of_each_path(x: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """(path,) values of the (path, event) array ``x`` at each path's ``index`` (NaN at -1)."""
+    rows = np.arange(x.shape[0])
+    return np.where(index >= 0, x[rows, np.maximum(index, 0)], np.nan)
+
+
+def event_words(c: ClaimsCube, scenarios) -> str:
+    """What :func:`named_event` reads in ``scenarios``, in words."""
+    days = {s: shock_day(c, s) for s in scenarios}
+    shocked = [f"{s} {d}" for s, d in days.items() if d is not None]
+    if not shocked:
+        return "the first event of each path"
+    return ("each path's shock event (the first event still running on the scenario's first "
+            f"VIX-shock day: {', '.join(shocked)})"
+            + ("; the first event where no shock sets VIX" if len(shocked) < len(days) else ""))
+
+
+def aftershock_share(c: ClaimsCube, scenario, strategy) -> float:
+    """Share of the events that are aftershocks (an earlier event of the path not yet broken
+    even when they start) for ``strategy``'s book."""
+    parent = c.var("event_parent", scenario, strategy)
+    have = ~np.isnan(parent)
+    return float(np.mean(parent[have] > 0)) if have.any() else math.nan
+
+
 def median_days(x):
     """Median over the events present (never = inf ranks last); NaN if that median is never."""
     med = float(np.nanmedian(x)) if np.isfinite(x).any() or np.isinf(x).any() else math.nan

@@ -1,5 +1,12 @@
-"""Claims about recovery after a volatility event, from the cube's vol events: C5 (back at the
-pre-event peak within 3-7 trading days) and C6 (about 40 % faster than unhedged)."""
+"""Claims about recovery after a volatility event, from the cube's vol events: C5 (the hedged
+book breaks even within 3-7 trading days) and C6 (about 40 % faster than unhedged).
+
+Each event is counted on its own (issue 29): days from the event's start (the last calm close)
+until the trading book is back at its level of that day, after the event's trough
+(``event_breakeven_days``). The verdicts read one event per path, the scenario's shock event
+(:func:`~simulator.report.claims.evidence.named_event`); the figure over every event of every
+path, aftershocks included, is reported beside it ("pooled"). An aftershock is an event that
+starts while an earlier one has not broken even (``event_parent``)."""
 
 from __future__ import annotations
 
@@ -19,74 +26,117 @@ from simulator.report.claims.catalogue import (
 )
 from simulator.report.claims.evidence import (
     ClaimsCube,
+    aftershock_share,
+    breakeven_days,
     event_days,
     event_facts,
+    event_of_each_path,
+    event_words,
     median_days,
+    named_event,
     rule_text,
 )
+
+
+def named_days(c: ClaimsCube, scenario, strategy) -> np.ndarray:
+    """(path, 1) break-even days of each path's named event (inf: never; NaN: no event)."""
+    x = breakeven_days(c, scenario, strategy)
+    return event_of_each_path(x, named_event(c, scenario))[:, None]
+
+
+def _never(x: float) -> str:
+    return "never" if math.isnan(x) else f"{x:.0f}"
+
+
+def _within(x: np.ndarray, days: int = 7) -> float:
+    have = ~np.isnan(x)
+    return float(np.mean(x[have] <= days)) if have.any() else math.nan
 
 
 def c5(c: ClaimsCube):
     f = []
     for scenario in SPIKES:
-        data = {"h": event_days(c, scenario, ALVH)}
-        f.append(finding("C5", f"median trading days from a vol event's start until the "
-                         f"hedged trading book is back at its pre-event peak, {scenario}",
+        data = {"h": named_days(c, scenario, ALVH)}
+        f.append(finding("C5", f"median trading days from the shock event's start until the "
+                         f"hedged trading book is back at its level of that day, {scenario}",
                          scenario, ALVH, c.boot(lambda d: median_days(d["h"]), data),
                          "within 3-7 days", 0.0, 7.0, unit="trading days"))
     for scenario in SPIKES:
-        data = {"h": event_days(c, scenario, ALVH), "u": event_days(c, scenario, UNHEDGED)}
-        f.append(finding("C5", f"share of vol events with the book back at its pre-event peak "
+        data = {"h": breakeven_days(c, scenario, ALVH)}
+        f.append(finding("C5", f"the same over every vol event of every path (pooled, "
+                         f"aftershocks included, each from its own start), {scenario}",
+                         scenario, ALVH, c.boot(lambda d: median_days(d["h"]), data),
+                         "within 3-7 days", 0.0, 7.0, unit="trading days"))
+    for scenario in SPIKES:
+        data = {"h": named_days(c, scenario, ALVH), "u": named_days(c, scenario, UNHEDGED)}
+        f.append(finding("C5", f"share of shock events with the book back at its start level "
                          f"within 7 trading days, hedged minus unhedged, {scenario}", scenario,
                          ALVH, c.boot(lambda d: (np.nanmean(d["h"] <= 7) - np.nanmean(
                               d["u"] <= 7)) if (~np.isnan(d["h"])).any() else math.nan, data)))
-    unhedged = {s: median_days(event_days(c, s, UNHEDGED)) for s in SPIKES}
-    share = {}
-    for s in SPIKES:
-        x = event_days(c, s, ALVH)
-        share[s] = float(np.mean(x[~np.isnan(x)] <= 7)) if (~np.isnan(x)).any() else math.nan
+    unhedged = {s: median_days(named_days(c, s, UNHEDGED)) for s in SPIKES}
+    share = {s: _within(named_days(c, s, ALVH)) for s in SPIKES}
+    pooled_share = {s: _within(breakeven_days(c, s, ALVH)) for s in SPIKES}
+    after = {s: aftershock_share(c, s, ALVH) for s in SPIKES}
+    peak = {s: median_days(event_days(c, s, ALVH)) for s in SPIKES}
     ok = [x.consistent for x in f[:3]]
     verdict = SUPPORTED if all(ok) else NOT_SUPPORTED if not any(ok) else \
         "depends on the event"
     explanation = (
-        f"Vol event = {rule_text(c)} (every event of every path; "
+        f"Vol event = {rule_text(c)} ("
         + "; ".join(event_facts(c, s) for s in SPIKES)
-        + "). Days count from the pre-event close until the trading book (no interest) is "
-        "back at its peak before the event (0: it never fell below). Hedged median: "
-        + ", ".join(f"{x.scenario} {'never' if math.isnan(x.estimate) else f'{x.estimate:.0f}'}"
-                    for x in f[:3])
-        + " trading days; unhedged: " + ", ".join(
-            f"{s} {'never' if math.isnan(d) else f'{d:.0f}'}" for s, d in unhedged.items())
-        + ". Hedged events back within 7 days: " + ", ".join(
+        + "). Each event counts from its own start (the last calm close) until the trading "
+        "book (no interest) is back at its level of that day, after the event's trough (0: it "
+        f"never fell below). The verdict reads {event_words(c, SPIKES)}, one per path. "
+        "Hedged median: "
+        + ", ".join(f"{x.scenario} {_never(x.estimate)}" for x in f[:3])
+        + " trading days (pooled over every event: "
+        + ", ".join(f"{x.scenario} {_never(x.estimate)}" for x in f[3:6])
+        + "); unhedged: " + ", ".join(f"{s} {_never(d)}" for s, d in unhedged.items())
+        + ". Hedged shock events back within 7 days: " + ", ".join(
             f"{s} {pct(v, 0)}" for s, v in share.items())
-        + ". 'Within 3-7 days' is read as at most 7.")
-    return ClaimResult("C5", verdict, explanation, f, (0, 2))
+        + " (pooled: " + ", ".join(f"{s} {pct(v, 0)}" for s, v in pooled_share.items())
+        + "). Aftershocks (events starting while an earlier one has not broken even), share "
+        "of the pooled events: " + ", ".join(f"{s} {pct(v, 0)}" for s, v in after.items())
+        + ". Counted from the pre-event peak instead, pooled (the rule before issue 29): "
+        + ", ".join(f"{s} {_never(v)}" for s, v in peak.items())
+        + " days. 'Within 3-7 days' is read as at most 7.")
+    return ClaimResult("C5", verdict, explanation, f, (0, 3))
 
 
 def c6(c: ClaimsCube):
     f = []
     for scenario in SPIKES:
-        data = {"h": event_days(c, scenario, ALVH), "u": event_days(c, scenario, UNHEDGED)}
-        f.append(finding("C6", f"recovery speed-up after vol events (1 - median days to "
-                         f"regain the pre-event peak, hedged / unhedged), {scenario}",
-                         scenario, ALVH,
+        data = {"h": named_days(c, scenario, ALVH), "u": named_days(c, scenario, UNHEDGED)}
+        f.append(finding("C6", f"recovery speed-up after the shock event (1 - median days to "
+                         f"break even, hedged / unhedged), {scenario}", scenario, ALVH,
                          c.boot(lambda d: 1.0 - median_days(d["h"]) / median_days(d["u"]),
                                  data),
                          "~40 % (35-45 %)", 0.35, 0.45))
     for scenario in SPIKES:
-        data = {"h": event_days(c, scenario, ALVH), "u": event_days(c, scenario, UNHEDGED)}
-        f.append(finding("C6", f"share of vol events recovered within the run, hedged minus "
-                         f"unhedged, {scenario}", scenario, ALVH,
+        data = {"h": breakeven_days(c, scenario, ALVH),
+                "u": breakeven_days(c, scenario, UNHEDGED)}
+        f.append(finding("C6", f"the same over every vol event of every path (pooled, "
+                         f"aftershocks included), {scenario}", scenario, ALVH,
+                         c.boot(lambda d: 1.0 - median_days(d["h"]) / median_days(d["u"]),
+                                 data),
+                         "~40 % (35-45 %)", 0.35, 0.45))
+    for scenario in SPIKES:
+        data = {"h": named_days(c, scenario, ALVH), "u": named_days(c, scenario, UNHEDGED)}
+        f.append(finding("C6", f"share of shock events broken even within the run, hedged "
+                         f"minus unhedged, {scenario}", scenario, ALVH,
                          c.boot(lambda d: np.nanmean(np.isfinite(d["h"]))
                                  - np.nanmean(np.isfinite(d["u"])), data)))
     ok = [x.consistent for x in f[:3]]
     verdict = SUPPORTED if all(ok) else NOT_SUPPORTED if not any(ok) else "depends on the event"
     explanation = (
-        "Recovery = trading days from a vol event's start until the trading book (no "
-        "interest on cash) regains its pre-event peak; events never recovered within the run "
-        "rank slowest, and a speed-up is 'not within the run' when the median unhedged event "
-        "never recovers. Speed-up: "
+        f"Recovery = trading days from the event's start until the trading book (no interest "
+        f"on cash) is back at its level of that day, after the event's trough; the verdict "
+        f"reads {event_words(c, SPIKES)}, one per path. Events never recovered within the "
+        "run rank slowest, and a speed-up is 'not within the run' when the median unhedged "
+        "event never recovers. Speed-up: "
         + ", ".join(f"{x.scenario} {pct(x.estimate)}" for x in f[:3])
-        + "; events recovered within the run, hedged minus unhedged: "
-        + ", ".join(f"{x.scenario} {pct(x.estimate)}" for x in f[3:]) + ".")
-    return ClaimResult("C6", verdict, explanation, f)
+        + " (pooled over every event, aftershocks included: "
+        + ", ".join(f"{x.scenario} {pct(x.estimate)}" for x in f[3:6])
+        + "); shock events recovered within the run, hedged minus unhedged: "
+        + ", ".join(f"{x.scenario} {pct(x.estimate)}" for x in f[6:]) + ".")
+    return ClaimResult("C6", verdict, explanation, f, (0, 3))
