@@ -34,13 +34,14 @@ if not hasattr(np, "row_stack"):  # older numba-cuda registers it; numpy 2.4 rem
 import simulator as sim
 from simulator.model.paths import PathGenerator
 from simulator.model.paths_gpu import gpu_chunk, launch
+from simulator.model.stress import Shock
 
 DAYS = 252
 FAMILIES = {"one_factor": "svcj_default", "two_factor": "svcj_2f_calibrated"}
 
 
-def _same_paths(model, n_paths: int) -> dict:
-    gen = PathGenerator(model, n_paths, DAYS, 11, "P", 1, n_paths, 0)
+def _same_paths(model, n_paths: int, shocks=()) -> dict:
+    gen = PathGenerator(model, n_paths, DAYS, 11, "P", 1, n_paths, 0, shocks=shocks)
     cpu = gen.chunk(0, n_paths)
     gpu = gpu_chunk(gen, 0, n_paths)
     out = {}
@@ -114,7 +115,10 @@ def main(argv=None) -> int:
               "numpy": np.__version__}
     for family, preset in FAMILIES.items():
         model = sim.load_model(preset)
+        crash = (Shock(day=30, spx_return=-0.10, vix=60.0),)  # the state shock's own branch
         result[family] = {"preset": preset, "same_paths": _same_paths(model, args.paths),
+                          "same_paths_with_crash_shock": _same_paths(model, args.paths // 4,
+                                                                     crash),
                           "speed": _speed(model, args.big_paths)}
         print(json.dumps({family: result[family]}, indent=1), flush=True)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

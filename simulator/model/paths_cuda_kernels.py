@@ -36,7 +36,7 @@ from simulator.model.qe import (
     qe_step,
 )
 from simulator.model.rng import step_draws, step_draws_2f
-from simulator.model.stress import SH_V_MODE, SH_V_VALUE, SHOCK_SET_VIX2, apply_shock
+from simulator.model.stress import apply_shock, apply_state_shock
 
 
 def _device(function, made=None):
@@ -57,9 +57,10 @@ def _device(function, made=None):
 
 
 _made: dict = {}
-qe_step, add_jumps, apply_shock, poisson_count, step_draws, step_draws_2f = (
-    _device(f, _made) for f in (qe_step, add_jumps, apply_shock, poisson_count, step_draws,
-                                step_draws_2f))
+(qe_step, add_jumps, apply_shock, apply_state_shock, poisson_count, step_draws,
+ step_draws_2f) = (_device(f, _made) for f in (qe_step, add_jumps, apply_shock,
+                                               apply_state_shock, poisson_count, step_draws,
+                                               step_draws_2f))
 
 
 @cuda.jit
@@ -138,8 +139,7 @@ def paths_2f(consts, shocks, substeps, x0, v0, m0, vix_a, vix_b, vix_c, path_sta
                     x, v = add_jumps(n_jumps, row, step, path, stream, k0, k1, x, v)
         sh = shocks[day]
         x, v = apply_shock(sh, x, x_open, v)
-        if sh[SH_V_MODE] == SHOCK_SET_VIX2:
-            v = max((sh[SH_V_VALUE] - vix_a - vix_c * m) / vix_b, 0.0)
+        v, m = apply_state_shock(sh, v, m, vix_a, vix_b, vix_c)
         out_spx[i, day + 1] = math.exp(x)
         out_v[i, day + 1] = v
         out_m[i, day + 1] = m
