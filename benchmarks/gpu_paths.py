@@ -2,7 +2,7 @@
 
     python -m benchmarks.gpu_paths [--paths N] [--big-paths N] [--out FILE]
 
-Needs an NVIDIA GPU with numba.cuda (docs/performance.md §9 has the figures of the run that is
+Needs an NVIDIA GPU with numba.cuda (docs/performance.md §6 has the figures of the run that is
 committed in ``benchmarks/results/gpu_paths.json``). Two checks per model family:
 
 * **Same paths**: ``--paths`` paths of 252 days from the CPU kernel (numba, every core) and from

@@ -1,6 +1,6 @@
 """Paths on an NVIDIA GPU (numba.cuda), one thread a path: the CPU kernels' own step functions.
 
-Optional and experimental: nothing in the engine uses it yet (docs/performance.md §9 plans the
+Optional and experimental: nothing in the engine uses it yet (docs/performance.md §6 plans the
 GPU backend and gives the figures measured with it). The kernels below are line for line those
 of :func:`simulator.model.paths.simulate_chunk` and
 :func:`simulator.model.paths2f.simulate_chunk_2f`; they call the same ``@njit`` step functions
