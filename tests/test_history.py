@@ -310,7 +310,16 @@ def test_the_first_rolling_window_is_the_single_window_replay(tmp_path):
     ("{source: history_windows, start: 2020-01-02, end: 2020-12-31}", "path",
      "needs length_days"),
     ("{source: model, start: 2020-01-02}", "path", "only for a history source"),
-    ("{source: history, start: 2020-13-02, end: 2020-12-31}", "path.start", "date")])
+    ("{source: history, start: 2020-13-02, end: 2020-12-31}", "path.start", "date"),
+    # not sessions of the exchange (issue 29): Sandy, a day of mourning, Good Friday, a Sunday
+    ("{source: history, start: 2012-10-29, end: 2012-12-31}", "path.start",
+     r"2012-10-29 is not a trading session .*2012-10-26 and 2012-10-31"),
+    ("{source: history_windows, start: 2024-06-03, end: 2025-01-09, length_days: 63}",
+     "path.end", r"2025-01-09 is not a trading session"),
+    ("{source: history, start: 2020-01-02, end: 2020-04-10}", "path.end",
+     r"2020-04-10 is not a trading session .*\(Friday"),
+    ("{source: history, start: 2020-03-01, end: 2020-06-30}", "path.start",
+     r"2020-03-01 is not a trading session .*\(Sunday")])
 def test_bad_history_input_exits_2_naming_the_field_and_writes_nothing(
         tmp_path, capsys, path_line, field, fragment):
     from simulator.cli import main
@@ -450,8 +459,10 @@ def test_nearest_expiry_counts_trading_days_and_breaks_ties_later():
     # never inside the layer's own roll window: 19 Feb is within 20 days of 3 Feb
     np.testing.assert_array_equal(_nearest(exp, d, 10, beyond_days=20), [1, 1])
     row = np.array(["2020-02-03", "2020-02-04", "2020-02-05"], dtype="datetime64[D]")
-    # beyond the path's last day, Monday to Friday: 6 Feb .. 19 Feb with no holiday = 10
-    assert _days_to(row, np.array(["2020-02-19"] * 3, dtype="datetime64[D]"))[0] == 12
+    # beyond the path's last day too the exchange's sessions: 4 .. 19 Feb less Presidents'
+    # Day (17 Feb) = 11 (Monday to Friday beyond the window, as before issue 29, gave 12)
+    assert list(_days_to(row, np.array(["2020-02-19"] * 3, dtype="datetime64[D]"))) == [
+        11, 10, 9]
 
 
 def test_a_history_cube_records_how_the_layers_were_priced(tmp_path):

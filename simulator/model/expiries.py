@@ -1,8 +1,8 @@
 """The exchange's expiry calendar for history runs: S&P 500 monthly options and VIX futures.
 
 - SPX monthly options expire on the third Friday of the month (AM settlement); when that
-  Friday is not a trading day of the data (Good Friday 2008, 2014, 2025), on the trading day
-  before it.
+  Friday is not a session (Good Friday 2008, 2014, 2025), on the session before it (history
+  runs pass the exchange's sessions, :mod:`simulator.model.sessions`).
 - VIX futures and options expire on the Wednesday 30 calendar days before the third Friday of
   the following month (Cboe VX contract specifications). Where the shipped VX settlements
   list a contract, its listed expiry is used; beyond them the rule gives the date.

@@ -273,6 +273,17 @@ def _history_plans(values: dict, plans: list[ScenarioPlan],
                 problems.append((f"scenarios.{sc.name}.{key}", f"not with path.source "
                                  f"{cfg.source}: real history has its own moves"))
     start, end = cfg.start.isoformat(), cfg.end.isoformat()
+    from simulator.model.sessions import check_session
+
+    closed = False
+    for key, value in (("start", start), ("end", end)):
+        try:  # a window runs from a session to a session (the exchange's calendar, issue 29)
+            check_session(value, f"path.{key}")
+        except ValueError as err:
+            problems.append((f"path.{key}", str(err).removeprefix(f"path.{key} ")))
+            closed = True
+    if closed:
+        return plans
     try:
         # each scenario's states under its own model; the days every scenario has
         real = [curve_history(sc.model, start, end, "path") for sc in plans]

@@ -2,8 +2,11 @@
 
 On real dates a condor tranche takes the monthly SPX expiry nearest its DTE (third Friday,
 :mod:`simulator.model.expiries`), and a VIX layer the VIX expiry nearest its DTE, priced off
-that listed contract's settlement each day the data has one. Counted in trading days of the
-path from the day of the trade (the engine's clock).
+that listed contract's settlement each day the data has one. Counted in sessions of the one
+history clock (:mod:`simulator.model.sessions`: the XNYS calendar of ``exchange_calendars``)
+from the day of the trade: the same count in every window that holds the day, and the path's
+own days wherever the expiry falls inside the window (a path's days are consecutive sessions
+of that clock), so the engine's day counter reaches the expiry on its date.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulator.model.expiries import spx_expiries, vix_expiries
+from simulator.model.sessions import exchange_sessions, sessions_between
 from simulator.model.stylized_facts import load_market_series
 
 LOOK_AHEAD_DAYS = 400  # expiries listed beyond a window's end: the longest DTE (540) is rare
@@ -72,13 +76,15 @@ def _nearest(expiries64: np.ndarray, dates64: np.ndarray, calendar_days: int,
 
 
 def _days_to(dates64: np.ndarray, expiry64: np.ndarray) -> np.ndarray:
-    """Trading days of the path from each day to its expiry (Mon-Fri beyond the last day)."""
-    day = np.arange(dates64.size)
-    inside = np.searchsorted(dates64, expiry64, side="right") - day - 1
-    beyond = np.where(expiry64 > dates64[-1],
-                      np.busday_count(dates64[-1] + 1, np.maximum(expiry64, dates64[-1]) + 1),
-                      0)
-    return np.maximum(inside + beyond, 1).astype(np.int64)
+    """Sessions of the history clock from each day to its expiry (at least 1): nothing of the
+    window's end enters, so every window holding the day counts the same."""
+    return np.maximum(sessions_between(dates64, expiry64), 1)
+
+
+@functools.cache
+def _session_strings() -> np.ndarray:
+    """The exchange's sessions as ISO strings (the SPX expiry rule's 'is it a session')."""
+    return exchange_sessions().astype(str)
 
 
 @functools.cache
@@ -128,6 +134,9 @@ def expiry_schedule(dates: np.ndarray, condor_dte: list[int | None],
     horizon_of = [(datetime.date.fromisoformat(str(row[-1]))
                    + datetime.timedelta(days=LOOK_AHEAD_DAYS)).isoformat() for row in dates]
     vix_all = vix_expiries(str(span[0]), max(horizon_of))
+    # the exchange's calendar moves a third Friday that is no session (Good Friday) to the
+    # session before, in every window alike (not only when the window holds the Friday)
+    spx_all = spx_expiries(str(span[0]), max(horizon_of), _session_strings())
     # int32: trading days and contract rows are small; these arrays are per path-day
     condor = np.zeros((n_paths, len(condor_dte), n_cols), dtype=np.int32)
     days = np.zeros((n_paths, len(layer_dte), 4, n_cols), dtype=np.int32)
@@ -135,7 +144,8 @@ def expiry_schedule(dates: np.ndarray, condor_dte: list[int | None],
     for i, row in enumerate(dates):
         first, horizon = str(row[0]), horizon_of[i]
         d64 = row.astype("datetime64[D]")
-        spx = spx_expiries(first, horizon, row).astype("datetime64[D]")
+        spx = spx_all[np.searchsorted(spx_all, first):np.searchsorted(
+            spx_all, horizon, "right")].astype("datetime64[D]")
         # the path's own expiries: a contiguous run of the chunk's list
         lo, hi = np.searchsorted(vix_all, first), np.searchsorted(vix_all, horizon, "right")
         vix64 = vix_all[lo:hi].astype("datetime64[D]")

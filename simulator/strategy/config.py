@@ -308,12 +308,13 @@ class CostsConfig(StrictModel):
     """Trading costs, charged on every open and close, never at cash settlement.
 
     Per option leg (``spx_`` / ``vix_``): the half bid-ask spread paid against mid,
-    ``min(max(*_half_spread, *_half_spread_fraction x mid) x widening, *_half_spread_cap x mid)``
-    with ``widening = max(1, VIX / widen_vix_base) ** widen_exponent``, plus the all-in fee
-    ``*_commission`` (USD per contract). A condor filled as a ``combo`` pays one package
-    slippage, ``max(combo_min, combo_share x the four legs' half-spreads)``, instead of the
-    four half-spreads. A named ``preset`` (COST_PRESETS) fills the fields not given; without a
-    preset the fields default to the flat per-leg model (``flat_legs``)."""
+    ``min(max(*_half_spread, *_half_spread_fraction x mid) x widening, *_half_spread_cap x mid,
+    *_half_spread_max)`` with ``widening = max(1, VIX / widen_vix_base) ** widen_exponent``,
+    plus the all-in fee ``*_commission`` (USD per contract). A condor filled as a ``combo``
+    pays one package slippage, ``max(combo_min, combo_share x the four legs'
+    half-spreads)``, instead of the four half-spreads. A named ``preset`` (COST_PRESETS) fills
+    the fields not given; without a preset the fields default to the flat per-leg model
+    (``flat_legs``)."""
 
     preset: str | None = Field(None, description="name in COST_PRESETS")
     spx_commission: float = Field(0.65, ge=0.0, le=100.0, description="USD per contract")
@@ -323,6 +324,8 @@ class CostsConfig(StrictModel):
                                             description="per-leg half-spread / mid")
     spx_half_spread_cap: float | None = Field(None, gt=0.0, le=1.0,
                                               description="at most this share of mid")
+    spx_half_spread_max: float | None = Field(None, gt=0.0, le=50.0,
+                                              description="at most this many index points")
     condor_fill: Literal["legs", "combo"] = "legs"
     combo_share: float = Field(1.0, ge=0.0, le=1.0,
                                description="package slippage / the legs' half-spreads")
@@ -331,7 +334,10 @@ class CostsConfig(StrictModel):
     vix_half_spread: float = Field(0.05, ge=0.0, le=10.0,
                                    description="half-spread floor, VIX option points")
     vix_half_spread_fraction: float = Field(0.0, ge=0.0, le=1.0)
-    vix_half_spread_cap: float | None = Field(None, gt=0.0, le=1.0)
+    vix_half_spread_cap: float | None = Field(None, gt=0.0, le=1.0,
+                                              description="at most this share of mid")
+    vix_half_spread_max: float | None = Field(None, gt=0.0, le=10.0,
+                                              description="at most this many VIX option points")
     widen_vix_base: float = Field(20.0, gt=0.0, le=200.0,
                                   description="VIX level at which spreads are as quoted")
     widen_exponent: float = Field(0.0, ge=0.0, le=5.0,
@@ -364,9 +370,11 @@ class CostsConfig(StrictModel):
         floor = getattr(self, f"{kind}_half_spread")
         fraction = getattr(self, f"{kind}_half_spread_fraction")
         cap = getattr(self, f"{kind}_half_spread_cap")
+        most = getattr(self, f"{kind}_half_spread_max")
         half = max(floor, fraction * price) * max(1.0, vix / self.widen_vix_base) \
             ** self.widen_exponent
-        return half if cap is None else min(half, cap * price)
+        half = half if cap is None else min(half, cap * price)
+        return half if most is None else min(half, most)
 
 
 def _none_or(value):

@@ -321,12 +321,16 @@ def replay_history(model: Model, strategies: Mapping[str, StrategyConfig | Mappi
     :class:`~simulator.model.history.HistoryPath` (its ``dates`` name the days). The same path
     as a scenario file's ``path: {source: history}``.
 
-    Days are the data's trading days. Condor tranches take the monthly SPX expiry nearest
-    their DTE, VIX layers the VIX expiry nearest theirs, and each layer is bought and marked
-    off its listed contract's settlement where the data has one, with the model's smile
-    around it (docs/history.md)."""
+    Days are the data's trading days, counted on the exchange's sessions
+    (:mod:`simulator.model.sessions`); ``start`` and ``end`` must be sessions. Condor
+    tranches take the monthly SPX expiry nearest their DTE, VIX layers the VIX expiry nearest
+    theirs, and each layer is bought and marked off its listed contract's settlement where
+    the data has one, with the model's smile around it (docs/history.md)."""
     from simulator.calibration.states import curve_history
+    from simulator.model.sessions import check_session
 
+    for name, value in (("start", start), ("end", end)):
+        check_session(value, name)  # a window runs from a session to a session (issue 29)
     path = curve_history(model, start, end)
     engine = StrategyEngine(model, strategies, costs=costs, capital=capital)
     result = engine.evaluate(path.spx[None], path.v[None], path.vix[None],

@@ -303,16 +303,19 @@ def _whole(qty, capital, whole):
 
 
 @njit(cache=True)
-def half_spread(price, vix, floor, fraction, cap, widen_base, widen_exponent):
+def half_spread(price, vix, floor, fraction, cap, widen_base, widen_exponent,
+                max_points=np.inf):
     """Half bid-ask spread of one option at mid ``price`` (option points) with VIX at ``vix``:
     max(floor, fraction x price), widened by (VIX / base) ** exponent above the base, at most
-    ``cap`` x price (``cap`` = inf: no cap). See CostsConfig."""
+    ``cap`` x price and ``max_points`` (inf: no cap). See CostsConfig."""
     half = max(floor, fraction * price)
     if widen_exponent > 0.0 and vix > widen_base:
         half *= (vix / widen_base) ** widen_exponent
     if not math.isinf(cap):
         half = min(half, cap * price)
-    return half
+    # a spread proportional to price, widened again with VIX, grows without bound at panic
+    # prices (a deep ITM VIX call at VIX 83: 16.6 % a side); quotes do not (issue 29)
+    return min(half, max_points)
 
 
 @njit(cache=True)
@@ -322,7 +325,8 @@ def condor_cost(ss, legs, vix):
     total = 0.0
     for k in range(4):
         total += half_spread(legs[k], vix, ss[S.SS_SPX_HALF_SPREAD], ss[S.SS_SPX_FRACTION],
-                             ss[S.SS_SPX_CAP], ss[S.SS_WIDEN_BASE], ss[S.SS_WIDEN_EXP])
+                             ss[S.SS_SPX_CAP], ss[S.SS_WIDEN_BASE], ss[S.SS_WIDEN_EXP],
+                             ss[S.SS_SPX_MAX])
     if ss[S.SS_COMBO] > 0.0:
         total = max(ss[S.SS_COMBO_MIN], ss[S.SS_COMBO_SHARE] * total)
     return total + 4.0 * ss[S.SS_SPX_COMMISSION] / 100.0
@@ -332,7 +336,8 @@ def condor_cost(ss, legs, vix):
 def vix_option_cost(ss, price, vix):
     """Cost of buying or selling one VIX call (per unit of qty, VIX option points)."""
     return half_spread(price, vix, ss[S.SS_VIX_HALF_SPREAD], ss[S.SS_VIX_FRACTION],
-                       ss[S.SS_VIX_CAP], ss[S.SS_WIDEN_BASE], ss[S.SS_WIDEN_EXP]) \
+                       ss[S.SS_VIX_CAP], ss[S.SS_WIDEN_BASE], ss[S.SS_WIDEN_EXP],
+                       ss[S.SS_VIX_MAX]) \
         + ss[S.SS_VIX_COMMISSION] / 100.0
 
 

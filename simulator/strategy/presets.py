@@ -76,13 +76,19 @@ HEDGE_PRESETS: dict[str, dict] = {
 # contract: broker commission + Cboe transaction fee (customer SPX: $0.36 for premium < $1,
 # $0.45 from $1; VIX simple orders $0.10-$0.45 by premium; Cboe Exchange fees schedule) +
 # clearing and regulatory fees (a few cents). Half-spreads: max(tick floor, fraction x mid),
-# capped at ``*_half_spread_cap`` x mid (cheap wings), times (VIX / widen_vix_base) **
-# widen_exponent when VIX is above the base (spreads widen in a spike).
+# times (VIX / widen_vix_base) ** widen_exponent when VIX is above the base (spreads widen in a
+# spike), then capped at ``*_half_spread_cap`` x mid and at ``*_half_spread_max`` points.
+# VIX caps (issue 29): a spread proportional to price, widened again with VIX, reached 16.6 %
+# of a deep ITM call's price a side at VIX 83; 10 % of mid (above the 8.6 % average quoted
+# half-spread of Muravyev & Pearson 2020, whose percentages are widest for cheap options) and
+# 1 point (ten of the $0.10 ticks VIX options above $3 quoted in before 3 Oct 2022) bound it.
 _FLAT = {"spx_commission": 0.65, "spx_half_spread": 0.25, "spx_half_spread_fraction": 0.0,
          "spx_half_spread_cap": None, "condor_fill": "legs", "combo_share": 1.0,
          "combo_min": 0.0, "vix_commission": 0.65, "vix_half_spread": 0.05,
          "vix_half_spread_fraction": 0.0, "vix_half_spread_cap": None,
-         "widen_vix_base": 20.0, "widen_exponent": 0.0}
+         "widen_vix_base": 20.0, "widen_exponent": 0.0, "spx_half_spread_max": None,
+         "vix_half_spread_max": None}
+_VIX_CAPS = {"vix_half_spread_cap": 0.10, "vix_half_spread_max": 1.0}
 COST_PRESETS: dict[str, dict] = {
     # free trading: the gross edge of the strategies
     "none": {**_FLAT, "spx_commission": 0.0, "spx_half_spread": 0.0, "vix_commission": 0.0,
@@ -95,16 +101,14 @@ COST_PRESETS: dict[str, dict] = {
                       "spx_half_spread_fraction": 0.01, "spx_half_spread_cap": 0.5,
                       "condor_fill": "combo", "combo_share": 0.2, "combo_min": 0.05,
                       "vix_commission": 0.45, "vix_half_spread": 0.025,
-                      "vix_half_spread_fraction": 0.03, "vix_half_spread_cap": 0.5,
-                      "widen_exponent": 1.0},
+                      "vix_half_spread_fraction": 0.03, "widen_exponent": 1.0, **_VIX_CAPS},
     # a retail account trading the condor as one four-leg order: 40 % of the legs'
     # half-spreads from mid; $0.65 commission + fees = $1.20 SPX, $1.10 VIX
     "retail_combo": {**_FLAT, "spx_commission": 1.20, "spx_half_spread": 0.05,
                      "spx_half_spread_fraction": 0.01, "spx_half_spread_cap": 0.5,
                      "condor_fill": "combo", "combo_share": 0.4, "combo_min": 0.05,
                      "vix_commission": 1.10, "vix_half_spread": 0.025,
-                     "vix_half_spread_fraction": 0.04, "vix_half_spread_cap": 0.5,
-                     "widen_exponent": 1.0},
+                     "vix_half_spread_fraction": 0.04, "widen_exponent": 1.0, **_VIX_CAPS},
 }
 # the same account legging in and out: every leg pays its whole half-spread
 COST_PRESETS["retail_legs"] = {**COST_PRESETS["retail_combo"], "condor_fill": "legs",

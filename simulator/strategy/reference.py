@@ -69,16 +69,18 @@ def _vix_call(tab, var, mvar, days, strike):
                             tab.qp, tab.qp2, tab.grid, tab.maturity, tab.m_nodes)
 
 
-def _half_spread(price, vix, floor, fraction, cap, base, exponent):
+def _half_spread(price, vix, floor, fraction, cap, base, exponent, max_points):
     half = max(floor, fraction * price)
     if exponent > 0 and vix > base:
         half *= (vix / base) ** exponent
-    return half if math.isinf(cap) else min(half, cap * price)
+    half = half if math.isinf(cap) else min(half, cap * price)
+    return min(half, max_points)
 
 
 def _condor_cost(ss, legs, vix):
     total = sum(_half_spread(p, vix, ss[S.SS_SPX_HALF_SPREAD], ss[S.SS_SPX_FRACTION],
-                             ss[S.SS_SPX_CAP], ss[S.SS_WIDEN_BASE], ss[S.SS_WIDEN_EXP])
+                             ss[S.SS_SPX_CAP], ss[S.SS_WIDEN_BASE], ss[S.SS_WIDEN_EXP],
+                             ss[S.SS_SPX_MAX])
                 for p in legs)
     if ss[S.SS_COMBO] > 0:
         total = max(ss[S.SS_COMBO_MIN], ss[S.SS_COMBO_SHARE] * total)
@@ -87,7 +89,8 @@ def _condor_cost(ss, legs, vix):
 
 def _vix_cost(ss, price, vix):
     return _half_spread(price, vix, ss[S.SS_VIX_HALF_SPREAD], ss[S.SS_VIX_FRACTION],
-                        ss[S.SS_VIX_CAP], ss[S.SS_WIDEN_BASE], ss[S.SS_WIDEN_EXP]) \
+                        ss[S.SS_VIX_CAP], ss[S.SS_WIDEN_BASE], ss[S.SS_WIDEN_EXP],
+                        ss[S.SS_VIX_MAX]) \
         + ss[S.SS_VIX_COMMISSION] / 100
 
 

@@ -56,7 +56,7 @@ STRATEGY_FIELDS = (
     "MON_VIX", "REARM_VIX",
     "SPX_FRACTION", "SPX_CAP", "COMBO", "COMBO_SHARE", "COMBO_MIN", "VIX_FRACTION", "VIX_CAP",
     "WIDEN_BASE", "WIDEN_EXP", "MON_FRACTION", "REARM_DAYS", "SIZING", "HEDGE_PER_TRANCHE",
-    "REARM_ROLL", "INDEX_WEIGHT", "INDEX_YIELD")
+    "REARM_ROLL", "INDEX_WEIGHT", "INDEX_YIELD", "SPX_MAX", "VIX_MAX")
 ((SS_GROUP, SS_RISK, SS_WHOLE_CONDOR, SS_CAPITAL, SS_SPX_COMMISSION, SS_SPX_HALF_SPREAD,
   SS_VIX_COMMISSION, SS_VIX_HALF_SPREAD, SS_HEDGE_MODE, SS_BUDGET, SS_WHOLE_HEDGE, SS_REGIME_ON,
   SS_N_EDGES, SS_EDGES, SS_FACTORS,
@@ -65,7 +65,8 @@ STRATEGY_FIELDS = (
   SS_MON_MULTIPLE, SS_MON_VIX, SS_REARM_VIX,
   SS_SPX_FRACTION, SS_SPX_CAP, SS_COMBO, SS_COMBO_SHARE, SS_COMBO_MIN, SS_VIX_FRACTION,
   SS_VIX_CAP, SS_WIDEN_BASE, SS_WIDEN_EXP, SS_MON_FRACTION, SS_REARM_DAYS, SS_SIZING,
-  SS_HEDGE_PER_TRANCHE, SS_REARM_ROLL, SS_INDEX_WEIGHT, SS_INDEX_YIELD), N_SS) = \
+  SS_HEDGE_PER_TRANCHE, SS_REARM_ROLL, SS_INDEX_WEIGHT, SS_INDEX_YIELD, SS_SPX_MAX,
+  SS_VIX_MAX), N_SS) = \
     columns(STRATEGY_FIELDS)
 SIZING_MAX_LOSS, SIZING_HEDGE_COSTS = 0, 1
 
@@ -149,6 +150,8 @@ def strategy_row(strategy: StrategyConfig, group: int, costs: CostsConfig,
     row[SS_VIX_CAP] = np.inf if costs.vix_half_spread_cap is None else costs.vix_half_spread_cap
     row[SS_WIDEN_BASE] = costs.widen_vix_base
     row[SS_WIDEN_EXP] = costs.widen_exponent
+    row[SS_SPX_MAX] = np.inf if costs.spx_half_spread_max is None else costs.spx_half_spread_max
+    row[SS_VIX_MAX] = np.inf if costs.vix_half_spread_max is None else costs.vix_half_spread_max
     if c is not None:
         row[SS_SIZING] = SIZING_HEDGE_COSTS if c.sizing == "condor_hedge_costs" \
             else SIZING_MAX_LOSS

@@ -132,6 +132,7 @@ for name, costs, field in [
     ("costs_negative_spread", "{spx_half_spread: -0.1}", "costs.spx_half_spread"),
     ("costs_fraction", "{spx_half_spread_fraction: 2}", "costs.spx_half_spread_fraction"),
     ("costs_cap_zero", "{vix_half_spread_cap: 0}", "costs.vix_half_spread_cap"),
+    ("costs_max_points_big", "{vix_half_spread_max: 20}", "costs.vix_half_spread_max"),
     ("costs_combo_share", "{combo_share: 1.5}", "costs.combo_share"),
     ("costs_fill", "{condor_fill: package}", "costs.condor_fill"),
     ("costs_preset", "{preset: cheap}", "costs"),

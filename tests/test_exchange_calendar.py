@@ -1,0 +1,149 @@
+"""The one exchange calendar of history runs (issue 29, item 1): XNYS sessions from
+``exchange_calendars``; every trading-day count, and so every decision, the same in every
+window that holds the day."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simulator.model.history import history_dates, rolling_windows
+from simulator.model.sessions import (
+    DATA_HOLES,
+    check_session,
+    exchange_sessions,
+    history_sessions,
+)
+from simulator.model.stylized_facts import load_market_series
+from simulator.strategy.calendar import expiry_schedule
+
+SPAN = ("1990-01-02", "2025-10-06")  # the shipped one-factor span (S&P 500 and VIX closes)
+# condor groups at 45 and 30 DTE; one strategy's three layers and its term-structure roll-out
+CONDORS = [45, 30]
+LAYERS = [[(30, 7), (75, 21), (150, 30), (120, 7)]]
+
+
+def _d64(values):
+    return np.asarray(values).astype("datetime64[D]")
+
+
+def test_the_data_days_are_the_exchange_sessions_less_four_missing_vix_closes():
+    """The library's XNYS sessions against the shipped S&P 500 data (an independent record of
+    the days the exchange traded): from 1980 every S&P 500 day is a session and every session
+    an S&P 500 day; the history clock (S&P 500 and VIX closes) lacks exactly DATA_HOLES."""
+    spx = _d64(load_market_series("spx_daily")["date"])
+    spx = spx[spx >= np.datetime64("1980-01-02")]
+    s = exchange_sessions()
+    s = s[s <= spx[-1]]
+    np.testing.assert_array_equal(s, spx)
+    days = _d64(history_dates(*SPAN, False))
+    clock = history_sessions()
+    clock = clock[(clock >= days[0]) & (clock <= days[-1])]
+    np.testing.assert_array_equal(clock, days)
+    assert sorted(set(s[(s >= days[0])].astype(str)) - set(days.astype(str))) == list(DATA_HOLES)
+    # hand-checked closures: Sandy, 9/11, the days of mourning; Good Friday; a regular Monday
+    closed = ["2012-10-29", "2012-10-30", "2001-09-11", "2001-09-14", "2025-01-09",
+              "2018-12-05", "2007-01-02", "2004-06-11", "1994-04-27", "2008-03-21",
+              "2026-04-03", "2026-12-25"]
+    assert not np.isin(_d64(closed), exchange_sessions()).any()
+    assert np.isin(_d64(["2012-10-31", "2001-09-17", "2025-01-10", "2026-04-06"]),
+                   exchange_sessions()).all()
+
+
+def _windows(length: int, step: int) -> np.ndarray:
+    w = rolling_windows(history_dates(*SPAN, False), length, step)
+    return w.dates[w.starts[:, None] + np.arange(w.n_days + 1)]
+
+
+def _decisions(dates: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """(session number of the day, expiry's date as a session number) per decision kind, for
+    every path-day of ``dates``: the expiry a trade opened that day would take."""
+    cal = expiry_schedule(dates, CONDORS, LAYERS)
+    clock = history_sessions()
+    day = np.searchsorted(clock, _d64(dates))
+    assert (clock[day] == _d64(dates)).all()
+    out = {}
+    for g in range(len(CONDORS)):
+        out[f"condor{g}"] = day, day + cal.condor_days[:, g]
+    for j in range(4):
+        out[f"layer{j}"] = day, day + cal.layer_days[:, 0, j]
+    # a path's days are consecutive sessions of the clock, so inside the window d + count is
+    # the path day of the expiry's date (the engine's day counter settles on that date)
+    assert (np.diff(day, axis=1) == 1).all()
+    return out
+
+
+def test_every_window_takes_the_same_expiries_and_day_counts_on_its_shared_days():
+    """Every 63-day window of 1990-2025 (8,941, a day apart), 252-day windows every 21 days,
+    the windows that end just before Sandy (26 Oct 2012) and the 9 Jan 2025 closure, and the
+    whole span as one window: on each date, each decision's expiry and trading days to it are
+    one value whatever the window (before issue 29 a window ending before the expiry counted
+    Monday to Friday beyond its end)."""
+    d_all = history_dates(*SPAN, False)
+    ends = ["2012-10-26", "2012-10-31", "2024-12-02", "2024-12-31", "2025-01-08", "2025-01-10"]
+    special = np.array([d_all[np.searchsorted(d_all, e) - 62:np.searchsorted(d_all, e) + 1]
+                        for e in ends])
+    chunks = [_windows(62, 1), _windows(252, 21), special, d_all[None]]
+    seen: dict[str, list[np.ndarray]] = {}
+    n_decisions = 0
+    for dates in chunks:
+        for key, (day, expiry) in _decisions(dates).items():
+            seen.setdefault(key, []).append(np.stack([day.ravel(), expiry.ravel()]))
+            n_decisions += day.size
+    for key, parts in seen.items():
+        pairs = np.unique(np.concatenate(parts, axis=1), axis=1)
+        days, counts = np.unique(pairs[0], return_counts=True)
+        assert counts.max() == 1, (key, history_sessions()[days[counts > 1][:5]])
+    assert n_decisions > 3_000_000  # 6 decisions x (8,941 x 63 + ...) path-days
+
+
+@pytest.mark.parametrize("day, dte, expiry, count", [
+    # 2 Dec 2024 + 45 days: 17 Jan 2025; Dec 3-31 has 20 sessions (25 Dec closed), Jan 2-17
+    # 11 (1 Jan and 9 Jan closed): 31; a window ending 31 Dec used to count 33 (Mon-Fri)
+    ("2024-12-02", 45, "2025-01-17", 31),
+    # 26 Oct 2012 + 30: 16 Nov 2012; 13 sessions (29-30 Oct closed for Sandy); was 15
+    ("2012-10-26", 30, "2012-11-16", 13),
+    # Good Friday 18 Apr 2025: the April SPX expiry is Thursday 17 April in every window
+    # (24 Mar - 17 Apr: 5 + 5 + 5 + 4 sessions)
+    ("2025-03-21", 30, "2025-04-17", 19),
+])
+def test_hand_checked_counts_in_a_short_and_a_long_window(day, dte, expiry, count):
+    d_all = history_dates(*SPAN, False)
+    i = int(np.searchsorted(d_all, day))
+    short = d_all[i:i + 3][None]  # ends long before the expiry
+    long = d_all[i:i + 80][None]  # holds it
+    for dates in (short, long):
+        cal = expiry_schedule(dates, [dte], [[None] * 4])
+        assert int(cal.condor_days[0, 0, 0]) == count
+    assert long[0, count] == expiry
+
+
+def test_check_session_names_the_field_and_the_date():
+    check_session("2012-10-31", "path.start")
+    with pytest.raises(ValueError, match=r"path.end 2012-10-30 is not a trading session"):
+        check_session("2012-10-30", "path.end")
+
+
+@pytest.mark.parametrize("model_name", ["svcj_2f_calibrated"])
+def test_the_strikes_of_2_dec_2024_do_not_depend_on_the_window_end(model_name):
+    """The issue's case: a 45-DTE condor opened on 2 Dec 2024 (17 Jan 2025 expiry) had strikes
+    5660/5710 or 5670/5720 depending on the window's end. Replayed in a window ending 3 Jan
+    2025 and one ending 31 Mar 2025, the open and its VIX call (18 Dec 2024 / 22 Jan 2025
+    expiry nearest 30 days) are the same trade, price for price."""
+    import simulator as sim
+    from simulator.strategy import replay_history, strategy
+
+    held = {"every_trading_days": 200, "dte": 45, "short_delta": 0.16, "wing_width": 50.0}
+    call = {"sizing": "budget", "budget_annual": 0.02,
+            "layers": {"front": {"dte": 30, "roll_dte": 7, "weight": 1.0,
+                                 "strike": {"rule": "pct_above_future", "value": 0.10}}},
+            "term_structure": {"enabled": False}, "monetize": {"enabled": False}}
+    model = sim.load_model(model_name)
+    s = {"s": strategy(held, call, costs="none")}
+    opens = []
+    for end in ("2025-01-03", "2025-03-31"):
+        result, path = replay_history(model, s, "2024-12-02", end)
+        assert path.dates[0] == "2024-12-02"
+        opens.append([(t.action, t.day, t.strikes, t.price) for t in result.trades
+                      if t.day == 0])
+    assert opens[0] == opens[1] and len(opens[0]) == 2
