@@ -397,7 +397,11 @@ def test_the_expiry_schedule_does_not_scale_with_paths_contracts_and_days():
     n_contracts = cal.listed.shape[0]
     assert cal.listed.shape == (n_contracts, n_cols + n - 1)  # the span, once
     per_path = n * n_cols * 4 * (1 + 2 * 4)  # int32 condor days, layer days and rows
-    assert cal.nbytes <= per_path + cal.listed.nbytes + 8 * n
+    span = cal.listed.shape[1]  # settlement values and the rules' futures: per span day, once
+    assert cal.spx_settle.shape == cal.vix_expiring.shape == (span,)
+    assert cal.listed_cm.shape == (2, span)
+    per_span = cal.spx_settle.nbytes + cal.vix_expiring.nbytes + cal.listed_cm.nbytes
+    assert cal.nbytes <= per_path + cal.listed.nbytes + 8 * n + per_span
     dense = n * n_contracts * n_cols * 8  # one (paths, contracts, days + 1) float64 copy
     assert cal.nbytes < dense / 20
     everything = np.unique(np.concatenate([_dense_listed(dates[i])[0] for i in (0, n - 1)]))

@@ -14,7 +14,7 @@ one-factor model takes its state from spot VIX alone (from 1990).
 Spot VIX carries a large weight (:data:`VIX_WEIGHT`): the 30-day variance that prices the
 condor's options is the real one, and the rest of the curve sets the second factor. A curve
 the model cannot make (March 2020: VIX 82, futures in the 40s-50s) leaves the futures off; the
-real VIX drives the rules, costs and settlements of a replay either way.
+real VIX drives the rules and costs of a replay either way.
 """
 
 from __future__ import annotations

@@ -19,7 +19,9 @@ This module gives the path only. The trading rules put on it follow the exchange
 (:mod:`simulator.strategy.calendar`: condors take the monthly SPX expiry nearest their DTE,
 VIX layers the VIX expiry nearest theirs) and buy and mark the layers off the listed VX
 contract's settlement where one is listed (the model's smile around it), the model's future
-elsewhere; ``docs/history.md`` has the rules and what is still model-priced.
+elsewhere; expiries settle at the exchange's settlement values and the rules read futures
+interpolated between the listed contracts; ``docs/history.md`` has the rules and what is
+still model-priced.
 """
 
 from __future__ import annotations

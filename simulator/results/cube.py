@@ -455,12 +455,15 @@ def _attrs(plan) -> dict:
     }
 
 
-HISTORY_NOTE = ("real history: the S&P 500's closes and real VIX (rules, costs, settlements); "
+HISTORY_NOTE = ("real history: the S&P 500's closes and real VIX (rules, costs); "
                 "SPX options priced by the model at each day's state, fitted to that day's VIX "
                 "curve (model prices around real levels, not historical quotes); the exchange's "
-                "expiries; VIX calls off the listed VX contract of their expiry with the "
-                "model's smile (trades_per_path: hedge_marks_listed / hedge_marks_model); "
-                "docs/history.md")
+                "expiries and settlement values (VIX calls at the SOQ, SPX monthlies at the "
+                "open as the SET proxy; trades_per_path: hedge_settled_soq / _close, "
+                "condor_settled_open / _close); VIX calls off the listed VX contract of their "
+                "expiry with the model's smile (hedge_marks_listed / hedge_marks_model); the "
+                "rules' 30/60-day futures interpolated between listed contracts "
+                "(rule_futures_listed / rule_futures_model); docs/history.md")
 
 
 def _path_attrs(plan) -> dict:

@@ -7,19 +7,25 @@ history clock (:mod:`simulator.model.sessions`: the XNYS calendar of ``exchange_
 from the day of the trade: the same count in every window that holds the day, and the path's
 own days wherever the expiry falls inside the window (a path's days are consecutive sessions
 of that clock), so the engine's day counter reaches the expiry on its date.
+
+Expiries settle at the exchange's settlement values where the data has them
+(:func:`spx_settlements`, :func:`vix_expiring`), and the rules' constant-maturity futures
+are interpolated between the contracts listed each day (:func:`constant_maturity`);
+docs/history.md §4.
 """
 
 from __future__ import annotations
 
 import datetime
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from simulator.model.expiries import spx_expiries, vix_expiries
 from simulator.model.sessions import exchange_sessions, sessions_between
 from simulator.model.stylized_facts import load_market_series
+from simulator.strategy.specs import FRONT_FUTURE_DTE, SECOND_FUTURE_DTE
 
 LOOK_AHEAD_DAYS = 400  # expiries listed beyond a window's end: the longest DTE (540) is rare
 
@@ -33,13 +39,27 @@ class ExpirySchedule:
     on every date of the chunk's span, shared by its paths: path i's day d is span column
     ``listed_day0[i] + d`` and ``layer_col`` indexes its rows. One array for the chunk, not
     one per path: overlapping windows of a long span would otherwise repeat it (paths x
-    contracts x days: 12.7 GB for 2,520-day windows every day, issue 34)."""
+    contracts x days: 12.7 GB for 2,520-day windows every day, issue 34).
+
+    Per span day, shared the same way (empty for simulated paths; issue 29):
+    ``spx_settle`` the monthly SPX options' settlement value on an expiry day (the data's
+    open, the proxy of the AM settlement value SET; NaN on other days and where the data has
+    no usable open: the kernel then settles at the close and counts it);
+    ``vix_expiring`` the row of ``listed`` of the contract whose final settlement day it is
+    (-1: none): its settlement that day is the final settlement value (the special opening
+    quotation, SOQ);
+    ``listed_cm`` (2, span days) the constant-maturity futures of the rules
+    (specs.FRONT/SECOND_FUTURE_DTE calendar days) interpolated between the contracts listed
+    that day (NaN where the data cannot give one: the model's future is read instead)."""
 
     condor_days: np.ndarray
     layer_days: np.ndarray
     layer_col: np.ndarray
     listed: np.ndarray
     listed_day0: np.ndarray
+    spx_settle: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    vix_expiring: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    listed_cm: np.ndarray = field(default_factory=lambda: np.zeros((2, 0)))
 
     @staticmethod
     def empty(n_paths: int, n_groups: int, n_strategies: int) -> ExpirySchedule:
@@ -51,7 +71,8 @@ class ExpirySchedule:
     @property
     def nbytes(self) -> int:
         return sum(a.nbytes for a in (self.condor_days, self.layer_days, self.layer_col,
-                                      self.listed, self.listed_day0))
+                                      self.listed, self.listed_day0, self.spx_settle,
+                                      self.vix_expiring, self.listed_cm))
 
 
 def _nearest(expiries64: np.ndarray, dates64: np.ndarray, calendar_days: int,
@@ -118,6 +139,83 @@ def _span(dates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return span, day0.astype(np.int64)
 
 
+def spx_settlements(span: np.ndarray) -> np.ndarray:
+    """(span days,) the settlement value of the monthly SPX options expiring on each day of
+    ``span`` (ISO trading dates, sorted), NaN on the other days.
+
+    Monthly SPX options are AM-settled: the exercise settlement value (SET) is computed from
+    the opening prints of the index's stocks on the expiry day. The data has no SET; its
+    opening index value is the proxy. Where that open is the previous close to the cent (the
+    opening index value begins at the previous close until stocks trade, and the source
+    carries it on most days of 1990-2006) or missing, there is no usable open: NaN, and the
+    kernel settles at the close and counts it (``condor_settled_close``)."""
+    out = np.full(span.size, np.nan)
+    if span.size == 0:
+        return out
+    expiries = spx_expiries(str(span[0]), str(span[-1]), _session_strings())
+    at = np.searchsorted(span, expiries)
+    at = at[(at < span.size)]
+    at = at[np.isin(span[at], expiries)]
+    spx = load_market_series("spx_daily")
+    row = np.searchsorted(spx["date"], span[at])
+    ok = (row > 0) & (row < spx["date"].size)
+    row, at = row[ok], at[ok]
+    ok = spx["date"][row] == span[at]
+    row, at = row[ok], at[ok]
+    opens, before = spx["open"][row], spx["close"][row - 1]
+    good = np.isfinite(opens) & (opens > 0) & (opens != before)
+    out[at[good]] = opens[good]
+    return out
+
+
+def vix_expiring(expiries: np.ndarray, span: np.ndarray) -> np.ndarray:
+    """(span days,) int32: the index in ``expiries`` of the VIX contract whose final
+    settlement day each date of ``span`` is (-1: none)."""
+    out = np.full(span.size, -1, dtype=np.int32)
+    at = np.searchsorted(span, expiries)
+    ok = at < span.size
+    ok[ok] &= span[at[ok]] == expiries[ok]
+    out[at[ok]] = np.flatnonzero(ok)
+    return out
+
+
+def constant_maturity(listed: np.ndarray, expiries: np.ndarray, span: np.ndarray,
+                      calendar_days: int) -> np.ndarray:
+    """(span days,) the VIX future ``calendar_days`` ahead of each date of ``span``, from the
+    contracts listed that day (``listed`` (contracts, span days) settlements, rows
+    ``expiries``); NaN where the data cannot give one.
+
+    Linear in calendar days to expiry between the two consecutive expiries around the target
+    date (the first on or after it and the one before). A contract expiring that day (its
+    settlement is the morning's final quotation) or earlier is not used: when the first
+    expiry after the day is beyond the target, that contract alone (as a front-month future
+    index holds the front contract until its roll). Both contracts must have a settlement
+    that day: no extrapolation, no interpolation across a month the data does not list, and
+    only settlements dated that day (no look-ahead)."""
+    out = np.full(span.size, np.nan)
+    if span.size == 0 or expiries.size == 0:
+        return out
+    d64 = span.astype("datetime64[D]")
+    e64 = expiries.astype("datetime64[D]")
+    target = d64 + np.timedelta64(int(calendar_days), "D")
+    hi = np.searchsorted(e64, target)  # first expiry on or after the target
+    lo = hi - 1
+    inside = hi < e64.size
+    cols = np.arange(span.size)
+    hi_c = np.minimum(hi, e64.size - 1)
+    lo_c = np.maximum(lo, 0)
+    upper = np.where(inside, listed[hi_c, cols], np.nan)
+    lower = listed[lo_c, cols]
+    front_only = (lo < 0) | (e64[lo_c] <= d64)  # no live contract expires before the target
+    span_days = (e64[hi_c] - e64[lo_c]).astype(float)
+    w = np.where(front_only | (span_days <= 0), 1.0,
+                 (target - e64[lo_c]).astype(float) / np.where(span_days > 0, span_days, 1.0))
+    exact = w >= 1.0
+    value = np.where(exact, upper, lower + w * (upper - lower))
+    out[inside] = value[inside]
+    return out
+
+
 def expiry_schedule(dates: np.ndarray, condor_dte: list[int | None],
                     layer_dte: list[list[tuple[int, int] | None]]) -> ExpirySchedule:
     """The calendar of paths on ``dates`` (paths, days + 1) ISO strings: ``condor_dte``
@@ -166,7 +264,11 @@ def expiry_schedule(dates: np.ndarray, condor_dte: list[int | None],
     good = (r < vix_all.size) & (c < span.size)
     good[good] &= (vix_all[r[good]] == expiry[good]) & (span[c[good]] == day[good])
     listed[r[good], c[good]] = settle[good]
-    return ExpirySchedule(condor, days, col, listed, day0)
+    cm = np.stack([constant_maturity(listed, vix_all, span, FRONT_FUTURE_DTE),
+                   constant_maturity(listed, vix_all, span, SECOND_FUTURE_DTE)])
+    return ExpirySchedule(condor, days, col, listed, day0, spx_settlements(span),
+                          vix_expiring(vix_all, span), cm)
 
 
-__all__ = ["ExpirySchedule", "expiry_schedule"]
+__all__ = ["ExpirySchedule", "constant_maturity", "expiry_schedule", "spx_settlements",
+           "vix_expiring"]

@@ -213,7 +213,8 @@ class StrategyEngine:
             equity=equity, trading=trading, hedge=hedge, pnl=pnl, counts=counts, log=log,
             log_n=log_n, condor_days=cal.condor_days, layer_days=cal.layer_days,
             layer_col=cal.layer_col, listed=cal.listed,
-            listed_day0=cal.listed_day0)
+            listed_day0=cal.listed_day0, spx_settle=cal.spx_settle,
+            vix_expiring=cal.vix_expiring, listed_cm=cal.listed_cm)
         if logged and int(log_n.max()) >= log.shape[2]:  # the kernel stops logging when full
             raise RuntimeError(f"the trade log of a logged path is full ({log.shape[2]} "
                                "trades); log fewer or shorter paths")
@@ -316,7 +317,8 @@ def replay_history(model: Model, strategies: Mapping[str, StrategyConfig | Mappi
     """Every strategy on the real S&P 500 path from ``start`` to ``end`` (ISO dates), the
     model's state each day fitted to that day's VIX curve
     (:func:`simulator.calibration.states.curve_history`): model prices around real levels,
-    not historical quotes; the real VIX drives the rules, costs and settlements. Returns the
+    not historical quotes; the real VIX drives the rules and costs, and expiries settle at the
+    exchange's settlement values (VIX: the SOQ; SPX monthlies: the open). Returns the
     (one-path) :class:`EngineResult`, every trade logged, and the
     :class:`~simulator.model.history.HistoryPath` (its ``dates`` name the days). The same path
     as a scenario file's ``path: {source: history}``.
@@ -325,7 +327,8 @@ def replay_history(model: Model, strategies: Mapping[str, StrategyConfig | Mappi
     (:mod:`simulator.model.sessions`); ``start`` and ``end`` must be sessions. Condor
     tranches take the monthly SPX expiry nearest their DTE, VIX layers the VIX expiry nearest
     theirs, and each layer is bought and marked off its listed contract's settlement where
-    the data has one, with the model's smile around it (docs/history.md)."""
+    the data has one, with the model's smile around it; the rules' 30- and 60-day futures are interpolated between the listed
+    contracts (docs/history.md §4)."""
     from simulator.calibration.states import curve_history
     from simulator.model.sessions import check_session
 

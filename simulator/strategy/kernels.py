@@ -3,7 +3,9 @@
 Per path, in this order:
 
 1. the constant-maturity front and second VIX futures (30 and 60 calendar days) for the
-   term-structure rule and the ``front_future`` regime;
+   term-structure rule and the ``front_future`` regime: the model's at the path's state, or
+   in history runs interpolated between the listed contracts where the data has them
+   (:func:`listed_futures`);
 2. per condor group, the *per-contract* condor track (:func:`condor_track`): strikes at entry,
    daily marks, take-profit / stop / exit-DTE / expiry / re-strike decisions; these depend on
    the path only, never on a strategy's equity, so strategies with the same condor rules share
@@ -84,11 +86,22 @@ TRADE_COUNTS = (("CONDOR_OPEN", "condor_opened"), ("TAKE_PROFIT", "condor_take_p
                 ("HEDGE_EXPIRY", "hedge_expired"), ("MONETIZE", "hedge_monetized"),
                 ("TS_ROLL", "hedge_ts_rolled"), ("FILTER_BLOCKED", "hedge_filter_blocked_days"),
                 ("REGIME_SKIP", "hedge_regime_skipped"), ("RUINED", "ruined"),
-                ("LISTED_MARKS", "hedge_marks_listed"), ("MODEL_MARKS", "hedge_marks_model"))
+                ("LISTED_MARKS", "hedge_marks_listed"), ("MODEL_MARKS", "hedge_marks_model"),
+                ("CONDOR_SET", "condor_settled_open"), ("CONDOR_SET_CLOSE", "condor_settled_close"),
+                ("HEDGE_SOQ", "hedge_settled_soq"), ("HEDGE_SOQ_CLOSE", "hedge_settled_close"),
+                ("FUTURES_LISTED", "rule_futures_listed"),
+                ("FUTURES_MODEL", "rule_futures_model"))
 COUNT_FIELDS = tuple(field for field, _ in TRADE_COUNTS)
 ((CT_CONDOR_OPEN, CT_TAKE_PROFIT, CT_STOP, CT_EXIT_DTE, CT_CONDOR_EXPIRY, CT_ADJUST,
   CT_HEDGE_BUY, CT_HEDGE_ROLL, CT_HEDGE_EXPIRY, CT_MONETIZE, CT_TS_ROLL, CT_FILTER_BLOCKED,
-  CT_REGIME_SKIP, CT_RUINED, CT_LISTED_MARKS, CT_MODEL_MARKS), N_CT) = S.columns(COUNT_FIELDS)
+  CT_REGIME_SKIP, CT_RUINED, CT_LISTED_MARKS, CT_MODEL_MARKS, CT_CONDOR_SET, CT_CONDOR_SET_CLOSE,
+  CT_HEDGE_SOQ, CT_HEDGE_SOQ_CLOSE, CT_FUTURES_LISTED, CT_FUTURES_MODEL),
+ N_CT) = S.columns(COUNT_FIELDS)
+# History runs only (0 on simulated paths, which settle on the path's own level): expiries
+# settled at the exchange's settlement value (SPX: the day's open as the SET proxy; VIX: the
+# listed contract's final settlement, the SOQ) or, where the data has none, at the close; and
+# the path-days a strategy's rules read the constant-maturity futures interpolated between
+# listed contracts or, where none are listed, the model's (docs/history.md §4)
 
 # trade log: one row per event
 EV_CONDOR_OPEN, EV_CONDOR_CLOSE, EV_HEDGE_BUY, EV_HEDGE_SELL = 1, 2, 3, 4
@@ -122,12 +135,14 @@ def ts_fired(front, second, d, threshold, lookback):
 # tuple-passing version of this loop 1.6x slower; measured).
 
 # one path, rows of ``path`` (N_PF, days + 1)
-PATH_FIELDS = ("SPX", "V", "M", "VIX", "FRONT", "SECOND", "MACD", "RSI", "TS_FIRED")
-((PF_SPX, PF_V, PF_M, PF_VIX, PF_FRONT, PF_SECOND, PF_MACD, PF_RSI, PF_TS_FIRED), N_PF) = \
-    S.columns(PATH_FIELDS)
+PATH_FIELDS = ("SPX", "V", "M", "VIX", "FRONT", "SECOND", "MACD", "RSI", "TS_FIRED",
+               "FRONT_LISTED", "SECOND_LISTED")
+((PF_SPX, PF_V, PF_M, PF_VIX, PF_FRONT, PF_SECOND, PF_MACD, PF_RSI, PF_TS_FIRED, PF_FRONT_LISTED,
+  PF_SECOND_LISTED), N_PF) = S.columns(PATH_FIELDS)
 # FRONT, SECOND: constant-maturity VIX futures (specs.FRONT/SECOND_FUTURE_DTE); the strategy's
 # MACD and RSI filter series (NaN where off) and its term-structure signal (1 on the days it
-# fires, 0 else), written per strategy before its book runs
+# fires, 0 else), written per strategy before its book runs; FRONT_LISTED, SECOND_LISTED: 1 where
+# FRONT, SECOND are interpolated between listed contracts (history runs), 0 the model's
 
 # one condor group's per-contract track, planes ``track`` (N_TF, days + 1, slots): OPEN_CREDIT NaN
 # and CLOSE_CODE 0 where no tranche opened or closed; OPEN_MAX_LOSS, CLOSE_VALUE, STRIKES and the
@@ -164,11 +179,13 @@ def clear_track(track):
 
 
 @njit(cache=True)
-def condor_track(gs, path, tab, track, expiry_days):
+def condor_track(gs, path, tab, track, expiry_days, settle):
     """Per-contract condor track of one group on one path (``path`` (N_PF, days + 1), fills
     ``track`` (N_TF, days + 1, slots), the four legs' prices at each open and close for the
     cost model). ``expiry_days`` (days + 1,): trading days to the listed SPX expiry a tranche
-    opened that day takes (history runs), or empty: the group's DTE."""
+    opened that day takes (history runs), or empty: the group's DTE. ``settle`` (days + 1,):
+    the SPX settlement value of an expiry day (history runs; NaN: the close), or empty: a
+    tranche settles at the path's level that day."""
     spx, v, m, front, second = (path[PF_SPX], path[PF_V], path[PF_M], path[PF_FRONT],
                                 path[PF_SECOND])
     n_days = spx.size - 1
@@ -200,7 +217,10 @@ def condor_track(gs, path, tab, track, expiry_days):
                 continue
             left = expiry[s] - d
             if left <= 0:
-                value = condor_payoff(spot, held[s, 0], held[s, 1], held[s, 2], held[s, 3])
+                level = spot
+                if settle.size > 0 and not math.isnan(settle[d]):
+                    level = settle[d]  # AM settlement (history runs)
+                value = condor_payoff(level, held[s, 0], held[s, 1], held[s, 2], held[s, 3])
             else:
                 value = condor_in_cell(cell, spot, var, mvar, float(left), held[s, 0],
                                        held[s, 1], held[s, 2], held[s, 3], spx_iv, qp, qp2,
@@ -444,9 +464,9 @@ def accrue(acct, spx_before, growth, pnl):
 
 
 @njit(cache=True, inline="always")
-def settle_condors(ss, acct, qty, track, d, spot, vix_d, pnl, counts, log, log_n):
+def settle_condors(ss, acct, qty, track, d, spot, vix_d, pnl, counts, log, log_n, spx_settle):
     """Close what the shared track closes today: settlement is free, any other close pays
-    the spreads."""
+    the spreads. History runs (``spx_settle`` not empty) count each settlement by source."""
     for s in range(qty.size):
         code = track[TF_CLOSE_CODE, d, s]
         if code != 0 and qty[s] > 0.0:
@@ -458,6 +478,8 @@ def settle_condors(ss, acct, qty, track, d, spot, vix_d, pnl, counts, log, log_n
             pnl[BK_CONDOR] += flow
             pnl[BK_SPX_COST] -= cost
             counts[CT_TAKE_PROFIT + int(code) - 1] += 1
+            if code == CLOSE_EXPIRY and spx_settle.size > 0:
+                counts[CT_CONDOR_SET_CLOSE if math.isnan(spx_settle[d]) else CT_CONDOR_SET] += 1
             if log.shape[0] > 0:
                 _log(log, log_n, EV_CONDOR_CLOSE, code, s, d, np.nan, np.nan, np.nan, np.nan,
                      qty[s] / (100.0 / ss[S.SS_CAPITAL]), value, flow, cost, spot, vix_d)
@@ -483,9 +505,10 @@ def _sale_reason(ss, ls, k, book, d, price, vix_d, ts_today):
 
 
 @njit(cache=True)
-def manage_layers(ss, ls, acct, book, path, d, layer_days, layer_col, listed, tab, pnl, counts,
-                  log, log_n):
-    """Each held VIX call layer: settle at expiry on VIX, else mark it (off its listed
+def manage_layers(ss, ls, acct, book, path, d, layer_days, layer_col, listed, vix_expiring, tab,
+                  pnl, counts, log, log_n):
+    """Each held VIX call layer: settle at expiry on VIX (history runs: on its contract's
+    final settlement, the SOQ, where the data has it), else mark it (off its listed
     contract's settlement where there is one, else off the model's future of its expiry) and
     apply the sale rules; then re-arm layers whose wait is over."""
     n_days = path.shape[1] - 1
@@ -504,7 +527,16 @@ def manage_layers(ss, ls, acct, book, path, d, layer_days, layer_col, listed, ta
         if book[k, LB_QTY] > 0.0:
             left = book[k, LB_EXPIRY] - d
             if left <= 0:
-                price = max(vix_d - book[k, LB_STRIKE], 0.0)  # settles on VIX
+                level = vix_d  # settles on VIX
+                if calendar:
+                    col = int(book[k, LB_COL])
+                    final = listed[col, d] if col >= 0 and vix_expiring[d] == col else np.nan
+                    if math.isnan(final):
+                        counts[CT_HEDGE_SOQ_CLOSE] += 1
+                    else:
+                        level = final  # the contract's final settlement value (SOQ)
+                        counts[CT_HEDGE_SOQ] += 1
+                price = max(level - book[k, LB_STRIKE], 0.0)
                 reason = SELL_EXPIRY
             else:
                 col = int(book[k, LB_COL])
@@ -776,8 +808,8 @@ def _layers_due(ls, book, d):
 
 
 @njit(cache=True)
-def run_strategy(ss, ls, path, track, layer_days, layer_col, listed, tab, growth, equity,
-                 trading, hedge, pnl, counts, log, log_n):
+def run_strategy(ss, ls, path, track, layer_days, layer_col, listed, spx_settle, vix_expiring,
+                 tab, growth, equity, trading, hedge, pnl, counts, log, log_n):
     """One strategy on one path: fills ``equity``, ``trading`` and ``hedge`` (days + 1),
     ``pnl`` (N_BK), ``counts`` (N_CT) and the trade log.
 
@@ -788,7 +820,9 @@ def run_strategy(ss, ls, path, track, layer_days, layer_col, listed, tab, growth
     days away (k = 3: the term-structure roll-out), whose settlements are row
     ``layer_col[k, d]`` of ``listed`` (NaN where none): the layer is bought and marked off
     that settlement, with the model's smile around it, and off the model's future where there
-    is none (counted in CT_LISTED_MARKS / CT_MODEL_MARKS)."""
+    is none (counted in CT_LISTED_MARKS / CT_MODEL_MARKS). Expiries settle at the exchange's
+    settlement values (``spx_settle``, ``vix_expiring``: :func:`condor_track`,
+    :func:`manage_layers`; empty for simulated paths)."""
     n_days = path.shape[1] - 1
     acct, qty, book = open_book(ss, path[PF_SPX, 0], track.shape[2])
     hedged = ss[S.SS_HEDGE_MODE] != S.HEDGE_NONE
@@ -803,11 +837,11 @@ def run_strategy(ss, ls, path, track, layer_days, layer_col, listed, tab, growth
         if d > 0:
             accrue(acct, path[PF_SPX, d - 1], growth, pnl)
         settle_condors(ss, acct, qty, track, d, spot, path[PF_VIX, d], pnl, counts, log,
-                       log_n)
+                       log_n, spx_settle)
         # the steps below are called only when they have work: a call passes many arrays
         if _layers_to_manage(ls, book):
-            manage_layers(ss, ls, acct, book, path, d, layer_days, layer_col, listed, tab, pnl,
-                          counts, log, log_n)
+            manage_layers(ss, ls, acct, book, path, d, layer_days, layer_col, listed,
+                          vix_expiring, tab, pnl, counts, log, log_n)
         if _opening(track, d):
             open_condors(ss, ls, acct, qty, book, track, path, d, tab, pnl, counts, log, log_n)
         if hedged and d < n_days and _layers_due(ls, book, d):
@@ -827,10 +861,45 @@ def run_strategy(ss, ls, path, track, layer_days, layer_col, listed, tab, growth
         pnl[BK_INDEX] += acct[AC_INDEX_UNITS] * path[PF_SPX, n_days] - acct[AC_INDEX_PAID]
 
 
+@njit(cache=True)
+def listed_futures(path, cm):
+    """Rows FRONT and SECOND of ``path`` from ``cm`` (2, days + 1: the constant-maturity
+    futures interpolated between the listed contracts, history runs) where it has a value,
+    the model's (already there) elsewhere; rows FRONT_LISTED and SECOND_LISTED say which.
+    ``cm`` empty (simulated paths): the model's throughout."""
+    path[PF_FRONT_LISTED] = 0.0
+    path[PF_SECOND_LISTED] = 0.0
+    if cm.shape[1] == 0:
+        return
+    for d in range(path.shape[1]):
+        if not math.isnan(cm[0, d]):
+            path[PF_FRONT, d] = cm[0, d]
+            path[PF_FRONT_LISTED, d] = 1.0
+        if not math.isnan(cm[1, d]):
+            path[PF_SECOND, d] = cm[1, d]
+            path[PF_SECOND_LISTED, d] = 1.0
+
+
+@njit(cache=True)
+def count_future_reads(ss, gs, path, counts):
+    """History runs: the path-days a strategy whose rules read the constant-maturity futures
+    (the regime on the front future; the term-structure rule or the condor re-strike, both)
+    read listed ones (CT_FUTURES_LISTED) or, for one of them at least, the model's
+    (CT_FUTURES_MODEL)."""
+    ts = ss[S.SS_HEDGE_MODE] != S.HEDGE_NONE and ss[S.SS_TS_ON] > 0.0
+    both = ts or (gs[S.GS_ACTIVE] > 0.0 and gs[S.GS_SHIFT_SD] > 0.0)
+    if not (both or ss[S.SS_REGIME_ON] == S.REGIME_FRONT):
+        return
+    for d in range(path.shape[1]):
+        listed = path[PF_FRONT_LISTED, d] > 0.0 and (not both or path[PF_SECOND_LISTED, d] > 0.0)
+        counts[CT_FUTURES_LISTED if listed else CT_FUTURES_MODEL] += 1
+
+
 @njit(cache=True, parallel=True)
 def evaluate_chunk(spx, v, m, vix, group_specs, strat_specs, layer_specs, n_slots, tab, growth,
                    front_days, second_days, log_rows, equity, trading, hedge, pnl, counts, log,
-                   log_n, condor_days, layer_days, layer_col, listed, listed_day0):
+                   log_n, condor_days, layer_days, layer_col, listed, listed_day0, spx_settle,
+                   vix_expiring, listed_cm):
     """All strategies on all paths of a chunk (parallel over paths).
 
     Outputs: ``equity``, ``trading``, ``hedge`` (strategies, paths, days + 1), ``pnl``
@@ -841,7 +910,11 @@ def evaluate_chunk(spx, v, m, vix, group_specs, strat_specs, layer_specs, n_slot
     The exchange calendar of history runs (:mod:`simulator.strategy.calendar`), each with a
     last axis of length 0 for simulated paths: ``condor_days`` (paths, groups, days + 1),
     ``layer_days`` and ``layer_col`` (paths, strategies, 4, days + 1), ``listed`` (contracts,
-    span days; shared by the paths) with path i's day 0 at column ``listed_day0[i]``.
+    span days; shared by the paths) with path i's day 0 at column ``listed_day0[i]``, and
+    per span day (same columns; length 0 for simulated paths) ``spx_settle`` (the SPX
+    settlement value of an expiry day, NaN: none), ``vix_expiring`` (the row of ``listed``
+    settling that day, -1: none) and ``listed_cm`` (2, span days: the constant-maturity front
+    and second futures from the listed contracts, NaN: none, the model's is read instead).
     """
     n_paths = spx.shape[0]
     n_days = spx.shape[1] - 1
@@ -865,11 +938,16 @@ def evaluate_chunk(spx, v, m, vix, group_specs, strat_specs, layer_specs, n_slot
             cell = state_cell(v[i, d], m[i, d], nodes, m_nodes)
             path[PF_FRONT, d] = vix_future_in_cell(cell, front_j, front_w, future_table)
             path[PF_SECOND, d] = vix_future_in_cell(cell, second_j, second_w, future_table)
+        day0 = listed_day0[i]
+        path_settle = spx_settle[day0:day0 + n_days + 1]  # views; empty for simulated paths
+        path_expiring = vix_expiring[day0:day0 + n_days + 1]
+        listed_futures(path, listed_cm[:, day0:day0 + n_days + 1])
         tracks = np.empty((n_groups, N_TF, n_days + 1, n_slots))
         for g in range(n_groups):
             clear_track(tracks[g])
             if group_specs[g, S.GS_ACTIVE] > 0.0:
-                condor_track(group_specs[g], path, tab, tracks[g], condor_days[i, g])
+                condor_track(group_specs[g], path, tab, tracks[g], condor_days[i, g],
+                             path_settle)
         row = log_rows[i]
         path_listed = listed[:, listed_day0[i]:listed_day0[i] + n_days + 1]  # a view
         for k in range(n_strat):
@@ -880,8 +958,10 @@ def evaluate_chunk(spx, v, m, vix, group_specs, strat_specs, layer_specs, n_slot
             if ss[S.SS_RSI_ON] > 0.0:
                 rsi(vix[i], int(ss[S.SS_RSI_PERIOD]), path[PF_RSI])
             term_structure_signal(ss, path)
+            if path_settle.size > 0:
+                count_future_reads(ss, group_specs[int(ss[S.SS_GROUP])], path, counts[k, i])
             run_strategy(ss, layer_specs[k], path, tracks[int(ss[S.SS_GROUP])], layer_days[i, k],
-                         layer_col[i, k], path_listed, tab, growth, equity[k, i], trading[k, i],
-                         hedge[k, i], pnl[k, i], counts[k, i],
+                         layer_col[i, k], path_listed, path_settle, path_expiring, tab, growth,
+                         equity[k, i], trading[k, i], hedge[k, i], pnl[k, i], counts[k, i],
                          log[k, row] if row >= 0 else empty_log,
                          log_n[k, row:row + 1] if row >= 0 else np.zeros(1, dtype=np.int64))
