@@ -14,16 +14,16 @@ import pytest
 import yaml
 
 import simulator as sim
-from simulator.calibration.market import (
-    CalibrationInputError,
-    curve_observations,
-    market_window,
-)
 from simulator.calibration.real_world import SimulationDesign, fit_p, path_moments
 from simulator.calibration.risk_neutral import CurvePricer, evaluate_q, fit_q, futures_rank
 from simulator.calibration.space import Space
 from simulator.calibration.targets import TARGETS, moments
 from simulator.cli import main
+from simulator.market.curves import (
+    CalibrationInputError,
+    curve_observations,
+    market_window,
+)
 from simulator.pricing import affine2, vix_direct
 
 TWO_F = "svcj_2f_default"

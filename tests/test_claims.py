@@ -402,7 +402,7 @@ def test_c1_and_c2_also_read_the_real_episode_they_name(claims_run):
     verdict still rests on the simulated year."""
     from simulator.report.claims import REAL_EPISODES
     from simulator.results.metrics import drawdown_and_recovery
-    from simulator.strategy import replay_history
+    from simulator.scenario.replay import replay_history
 
     out, results, cube = claims_run
     strategies = json.loads(cube.attrs["strategies"])

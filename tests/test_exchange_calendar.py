@@ -7,15 +7,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulator.model.history import history_dates, rolling_windows
-from simulator.model.sessions import (
+from simulator.market.calendar import expiry_schedule
+from simulator.market.history import history_dates, rolling_windows
+from simulator.market.sessions import (
     DATA_HOLES,
     check_session,
     exchange_sessions,
     history_sessions,
 )
 from simulator.model.stylized_facts import load_market_series
-from simulator.strategy.calendar import expiry_schedule
 
 SPAN = ("1990-01-02", "2025-10-06")  # the shipped one-factor span (S&P 500 and VIX closes)
 # condor groups at 45 and 30 DTE; one strategy's three layers and its term-structure roll-out
@@ -131,7 +131,8 @@ def test_the_strikes_of_2_dec_2024_do_not_depend_on_the_window_end(model_name):
     2025 and one ending 31 Mar 2025, the open and its VIX call (18 Dec 2024 / 22 Jan 2025
     expiry nearest 30 days) are the same trade, price for price."""
     import simulator as sim
-    from simulator.strategy import replay_history, strategy
+    from simulator.scenario.replay import replay_history
+    from simulator.strategy import strategy
 
     held = {"every_trading_days": 200, "dte": 45, "short_delta": 0.16, "wing_width": 50.0}
     call = {"sizing": "budget", "budget_annual": 0.02,

@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 
 import simulator as sim
-from simulator.model.history import history_path
+from simulator.market.history import history_path
 from simulator.model.stylized_facts import load_market_series
-from simulator.strategy import replay_history, strategy
+from simulator.scenario.replay import replay_history
+from simulator.strategy import strategy
 from simulator.strategy.engine import PNL_NAMES, PNL_PARTS
 
 
@@ -198,7 +199,9 @@ def test_changing_the_data_after_a_day_changes_nothing_up_to_it(monkeypatch):
     """No look-ahead: every close after 2020-03-02 (the S&P 500 down 30 %, VIX, VIX3M, VIX6M
     and every VX settlement doubled) leaves every state, decision, trade and mark up to that
     day exactly as it was."""
-    from simulator.model import history as history_module
+    from simulator.market import calendar as calendar_module
+    from simulator.market import curves as curves_module
+    from simulator.market import history as history_module
     from simulator.model import stylized_facts
 
     model = sim.load_model(CALIBRATED)
@@ -212,16 +215,19 @@ def test_changing_the_data_after_a_day_changes_nothing_up_to_it(monkeypatch):
     def changed(name):
         data = original(name)
         later = data["date"] > cut
-        for col in ("close", "settle"):
+        for col in ("close", "settle", "open"):  # "open": the SPX settlement proxy
             if col in data:
                 data[col] = np.where(later, data[col] * (0.7 if name == "spx_daily" else 2.0),
                                      data[col])
         return data
 
-    for module in (stylized_facts, history_module, "simulator.calibration.market"):
-        monkeypatch.setattr(module if not isinstance(module, str) else
-                            __import__(module, fromlist=["x"]), "load_market_series", changed)
-    after, path2 = replay_history(model, s, "2020-01-02", "2020-06-30")
+    for module in (stylized_facts, history_module, curves_module, calendar_module):
+        monkeypatch.setattr(module, "load_market_series", changed)
+    calendar_module._settlements.cache_clear()  # the VX settlements are read once a process
+    try:
+        after, path2 = replay_history(model, s, "2020-01-02", "2020-06-30")
+    finally:
+        calendar_module._settlements.cache_clear()
     assert not np.array_equal(path.spx, path2.spx)  # the change took
     for field in ("spx", "vix", "v", "m"):
         np.testing.assert_array_equal(getattr(path, field)[:d + 1],
@@ -354,8 +360,8 @@ def test_history_refuses_paths_days_shocks_and_a_missing_data_file(tmp_path, cap
     assert main(["validate", str(days)]) == 2
     assert "simulation.days" in capsys.readouterr().err
 
-    from simulator.calibration import market
-    from simulator.model import history as history_module
+    from simulator.market import curves as market
+    from simulator.market import history as history_module
     from simulator.model import stylized_facts
 
     def missing(name):
@@ -425,7 +431,7 @@ def test_alvh_replay_takes_the_files_window_and_draws_the_replay(tmp_path, capsy
 # ---- the exchange calendar -----------------------------------------------------------------
 
 def test_expiry_calendar_third_fridays_good_fridays_and_vix_wednesdays():
-    from simulator.model.expiries import (
+    from simulator.market.expiries import (
         spx_expiries,
         third_friday,
         vix_expiries,
@@ -449,7 +455,7 @@ def test_expiry_calendar_third_fridays_good_fridays_and_vix_wednesdays():
 
 
 def test_nearest_expiry_counts_trading_days_and_breaks_ties_later():
-    from simulator.strategy.calendar import _days_to, _nearest
+    from simulator.market.calendar import _days_to, _nearest
 
     exp = np.array(["2020-02-19", "2020-03-18"], dtype="datetime64[D]")
     d = np.array(["2020-02-03", "2020-02-04"], dtype="datetime64[D]")

@@ -2,7 +2,8 @@
 to the module's own layer or below, and no set of modules imports itself round in a cycle.
 
 Layers, lowest first: common (and the version), data (the shipped market files) -> model ->
-pricing -> calibration -> strategy -> results -> scenario -> report -> optimize -> cli -> the
+pricing -> market (real paths, calendar, listed contracts, curve observations) -> calibration
+-> strategy -> results -> scenario -> report -> optimize -> cli -> the
 ``simulator`` facade.
 """
 
@@ -17,8 +18,8 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "simulator"
-LAYERS = ("common", "data", "model", "pricing", "calibration", "strategy", "results", "scenario",
-          "report", "optimize", "cli")
+LAYERS = ("common", "data", "model", "pricing", "market", "calibration", "strategy", "results",
+          "scenario", "report", "optimize", "cli")
 
 
 def _module_name(path: Path) -> str:

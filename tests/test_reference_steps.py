@@ -85,7 +85,8 @@ def test_settle_condors_is_the_kernels_settle_condors(engine, code):
     track[K.TF_CLOSE_VALUE, d, 0] = value
     track[K.TF_CLOSE_LEGS:K.TF_CLOSE_LEGS + 4, d, 0] = legs
     pnl, counts = np.zeros(K.N_BK), np.zeros(K.N_CT, dtype=np.int64)
-    K.settle_condors(book.ss, acct, slots, track, d, 5000.0, 20.0, pnl, counts, *_no_log())
+    K.settle_condors(book.ss, acct, slots, track, d, 5000.0, 20.0, pnl, counts, *_no_log(),
+                     np.zeros(0))  # spx_settle: none on a simulated path
     assert book.cash == acct[K.AC_CASH] and not book.condors and slots[0] == 0.0
     np.testing.assert_array_equal(book.pnl, pnl)
     np.testing.assert_array_equal(book.counts, counts)

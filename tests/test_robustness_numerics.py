@@ -313,7 +313,7 @@ strategies:
 
 def test_window_dates_are_the_windows_own():
     """Each window's dates run from its first to its last date, n_days + 1 of them."""
-    from simulator.model.history import history_dates, rolling_windows
+    from simulator.market.history import history_dates, rolling_windows
 
     windows = rolling_windows(history_dates("2020-01-02", "2020-12-31", False), 200, 63)
     assert windows.n_paths == 1 and windows.dates.size > 201  # one window, shorter than span
@@ -365,9 +365,9 @@ def _dense_listed(row):
     own expiry list (a second construction): (contracts of the path, days + 1)."""
     import datetime
 
-    from simulator.model.expiries import vix_expiries
+    from simulator.market.calendar import LOOK_AHEAD_DAYS
+    from simulator.market.expiries import vix_expiries
     from simulator.model.stylized_facts import load_market_series
-    from simulator.strategy.calendar import LOOK_AHEAD_DAYS
 
     horizon = (datetime.date.fromisoformat(row[-1])
                + datetime.timedelta(days=LOOK_AHEAD_DAYS)).isoformat()
@@ -384,8 +384,8 @@ def test_the_expiry_schedule_does_not_scale_with_paths_contracts_and_days():
     """64 windows of 2,520 days a day apart (the filed attack's shape): the settlements are one
     (contracts, span) array, not (paths, contracts, days + 1) (built twice: 12.7 GB at 2,048
     paths); each path's view of it equals the per-path construction of before."""
-    from simulator.model.history import history_dates, rolling_windows
-    from simulator.strategy.calendar import expiry_schedule
+    from simulator.market.calendar import expiry_schedule
+    from simulator.market.history import history_dates, rolling_windows
 
     windows = rolling_windows(history_dates("2007-01-03", "2025-12-31", False), 2520, 1)
     n = 64

@@ -14,9 +14,10 @@ import numpy as np
 import pytest
 
 import simulator as sim
+from simulator.market.calendar import constant_maturity, expiry_schedule, spx_settlements
 from simulator.model.stylized_facts import load_market_series
-from simulator.strategy import replay_history, strategy
-from simulator.strategy.calendar import constant_maturity, expiry_schedule, spx_settlements
+from simulator.scenario.replay import replay_history
+from simulator.strategy import strategy
 from simulator.strategy.engine import COUNT_NAMES
 
 ONE_FACTOR = "svcj_default"
@@ -162,8 +163,8 @@ def test_the_constant_maturity_futures_on_19_february_2020():
     later[:, d + 1:] *= 2.0
     import datetime
 
-    from simulator.model.expiries import vix_expiries
-    from simulator.strategy.calendar import LOOK_AHEAD_DAYS
+    from simulator.market.calendar import LOOK_AHEAD_DAYS
+    from simulator.market.expiries import vix_expiries
 
     horizon = datetime.date(2020, 3, 31) + datetime.timedelta(days=LOOK_AHEAD_DAYS)
     expiries = vix_expiries(str(window[0]), horizon.isoformat())

@@ -8,13 +8,13 @@ import pandas as pd
 import pytest
 
 import simulator as sim
+from simulator.common.conventions import FRONT_FUTURE_DTE, SECOND_FUTURE_DTE
 from simulator.pricing.lookups import condor_value, vix_implied_vol
 from simulator.pricing.pricer import Pricer
 from simulator.strategy import StrategyEngine, evaluate_strategies, strategy
 from simulator.strategy.config import trading_days
 from simulator.strategy.engine import COUNT_NAMES, PNL_NAMES, PNL_PARTS
 from simulator.strategy.indicators import macd_histogram, rsi
-from simulator.strategy.specs import FRONT_FUTURE_DTE, SECOND_FUTURE_DTE
 from simulator.strategy.strikes import (
     MODE_DELTA,
     MODE_PROB,

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 import simulator as sim
+from simulator.common.conventions import FRONT_FUTURE_DTE, SECOND_FUTURE_DTE
 from simulator.strategy import StrategyEngine, evaluate_strategies, strategy
 from simulator.strategy.config import trading_days
 from simulator.strategy.engine import PNL_NAMES, PNL_PARTS
-from simulator.strategy.specs import FRONT_FUTURE_DTE, SECOND_FUTURE_DTE
 
 BUCKETS = PNL_PARTS
 

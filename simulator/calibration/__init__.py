@@ -27,16 +27,16 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from simulator.calibration.joint import fit_joint
-from simulator.calibration.market import (
+from simulator.calibration.real_world import PFit, SimulationDesign, fit_p
+from simulator.calibration.risk_neutral import Q_FREE, QFit, evaluate_q, fit_q
+from simulator.calibration.space import SHARED
+from simulator.calibration.targets import FACT_BANDS, equity_premium_of, moments
+from simulator.market.curves import (
     CalibrationInputError,
     curve_observations,
     data_ranges,
     market_window,
 )
-from simulator.calibration.real_world import PFit, SimulationDesign, fit_p
-from simulator.calibration.risk_neutral import Q_FREE, QFit, evaluate_q, fit_q
-from simulator.calibration.space import SHARED
-from simulator.calibration.targets import FACT_BANDS, equity_premium_of, moments
 from simulator.model.params import FellerConditionWarning, Model
 
 FAMILIES = {"svcj": "svcj_default", "svcj2": "svcj_2f_default"}  # family -> start preset

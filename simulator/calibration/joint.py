@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulator.calibration.market import CurveObservations
 from simulator.calibration.real_world import (
     PFit,
     SimulationDesign,
@@ -26,6 +25,7 @@ from simulator.calibration.real_world import (
 from simulator.calibration.risk_neutral import CurvePricer, QFit, evaluate_q
 from simulator.calibration.space import Space
 from simulator.calibration.targets import TARGETS
+from simulator.market.curves import CurveObservations
 from simulator.model.params import Model
 
 Q_SCALE = 0.05  # VIX points

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from simulator.calibration.market import CurveObservations
 from simulator.calibration.space import Space
+from simulator.market.curves import CurveObservations
 from simulator.model.params import Model
 from simulator.model.vix import vix_state_coefficients
 from simulator.pricing.affine2 import FutureCurve

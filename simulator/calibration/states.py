@@ -2,10 +2,10 @@
 history runs for two-factor models.
 
 A two-factor state (v, m) needs two points of the curve. VIX and VIX3M pin it exactly
-(:func:`simulator.model.history.history_path`), but VIX3M starts in September 2009 and misses
+(:func:`simulator.market.history.history_path`), but VIX3M starts in September 2009 and misses
 the futures the hedge trades. Here each day's state is the least-squares fit to every point
 the data has that day (VIX, VIX3M, VIX6M and each listed VX contract up to 126 trading days
-from expiry, :func:`~simulator.calibration.market.curve_observations`), by the same
+from expiry, :func:`~simulator.market.curves.curve_observations`), by the same
 per-day Gauss-Newton solve the calibration uses. Each day is solved from its own closes and a
 start computed from its own spot VIX: a day's state never depends on another day (no
 look-ahead). The VX contracts start in 2004-2006, so two-factor history runs from then; a
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulator.model.history import MIN_DAYS, HistoryPath, check_window, history_dates
+from simulator.market.history import MIN_DAYS, HistoryPath, check_window, history_dates
 from simulator.model.params import Model
 
 # Spot VIX's weight in a day's least squares (other points: 1): VIX is all but matched (the
@@ -36,15 +36,15 @@ def curve_history(model: Model, start: str, end: str, what: str = "history") -> 
 
     Two-factor models: days with an S&P 500 close, a VIX close and at least one more point of
     the curve, the state fitted to the day's curve (``clipped``: the best state sits on the
-    edge v = 0 or m = 0). One-factor models: :func:`~simulator.model.history.history_path`'s
+    edge v = 0 or m = 0). One-factor models: :func:`~simulator.market.history.history_path`'s
     days and states (spot VIX)."""
-    from simulator.model.history import history_on
+    from simulator.market.history import history_on
 
     if not model.two_factor:
         return history_on(model, history_dates(start, end, False, what))
-    from simulator.calibration.market import MAX_DAYS_LEFT, curve_observations
     from simulator.calibration.risk_neutral import CurvePricer
     from simulator.common.conventions import TRADING_DAYS_PER_YEAR
+    from simulator.market.curves import MAX_DAYS_LEFT, curve_observations
 
     check_window(start, end, what)
     spx_days = history_dates("1900-01-01", "9999-12-31", False, what)  # S&P 500 and VIX
@@ -133,7 +133,7 @@ _FITTED: dict[tuple[str, str], tuple[float, float | None]] = {}
 
 
 def _data_span(two_factor: bool) -> tuple[str, str]:
-    from simulator.model.history import history_dates
+    from simulator.market.history import history_dates
 
     days = history_dates("1900-01-01", "9999-12-31", False, "analogue")
     if two_factor:

@@ -43,7 +43,7 @@ def execute(args) -> int:
     from simulator.model.presets import load_model
     from simulator.results.replay import replay_rows
     from simulator.scenario.loader import load_scenario
-    from simulator.strategy import replay_history
+    from simulator.scenario.replay import replay_history
 
     plan = load_scenario(args.scenario)
     own = plan.path.source == "history"

@@ -14,6 +14,10 @@ TRADING_DAYS_PER_YEAR = 252
 CALENDAR_DAYS_PER_YEAR = 365
 MONTH_TRADING_DAYS = 21
 VIX_WINDOW_YEARS = 30.0 / CALENDAR_DAYS_PER_YEAR
+# constant maturities (calendar days) of the "front" and "second" VIX futures that the
+# term-structure and regime rules read (model futures, or listed ones interpolated in history)
+FRONT_FUTURE_DTE = 30
+SECOND_FUTURE_DTE = 60
 VIX3M_WINDOW_YEARS = 93 / CALENDAR_DAYS_PER_YEAR  # Cboe VIX3M: 93 calendar days
 
 # the hedge's three layers, in budget order (40/40/20 by default)

@@ -66,7 +66,7 @@ def curves_figure(cal, days=SAMPLE_DAYS):
         ax.plot(obs.days_left[fut], fit.fitted[fut], "x", color="tab:red", ms=6,
                 label="model at expiry")
         # the model's whole curve at the day's state
-        from simulator.calibration.market import CurveObservations
+        from simulator.market.curves import CurveObservations
 
         n = grid_days.size
         grid = CurveObservations(obs.dates[[i]], np.zeros(n, int), np.ones(n, int),
@@ -148,7 +148,7 @@ def markdown(cal, figures: list[str]) -> str:
 
 def write_report(cal, out_dir, *, fmt: str = "png", dpi: int = DEFAULT_DPI) -> list[Path]:
     """Write ``calibration.md`` and the figures into ``out_dir``; returns the paths."""
-    from simulator.calibration.market import market_window
+    from simulator.market.curves import market_window
     from simulator.model.paths import simulate_paths
 
     if fmt not in FIGURE_FORMATS:

@@ -26,13 +26,14 @@ def _listed_futures(dates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def history_figure(result, path, model, *, title: str = "", strategies=None):
-    """A matplotlib Figure of a replay (:func:`simulator.strategy.replay_history`'s result and
-    path) under ``model``. ``strategies`` (label -> StrategyConfig): books without a condor
-    (the S&P 500 and VXTH-style baselines) get a panel of their own, so that their tens of
-    percent do not flatten the condors' few (without it, every book shares one panel)."""
+    """A matplotlib Figure of a replay (the result and path of
+    :func:`simulator.scenario.replay.replay_history`) under ``model``. ``strategies`` (label
+    -> StrategyConfig): books without a condor (the S&P 500 and VXTH-style baselines) get a
+    panel of their own, so that their tens of percent do not flatten the condors' few (without
+    it, every book shares one panel)."""
+    from simulator.common.conventions import FRONT_FUTURE_DTE, SECOND_FUTURE_DTE
     from simulator.pricing.pricer import Pricer
     from simulator.strategy.config import trading_days
-    from simulator.strategy.specs import FRONT_FUTURE_DTE, SECOND_FUTURE_DTE
 
     plt = _plt()
     dates = np.asarray(path.dates, dtype="datetime64[D]")
@@ -101,7 +102,7 @@ def replay_figure(cube, scenario: str):
     from pathlib import Path
 
     from simulator.scenario.loader import parse_scenario
-    from simulator.strategy import replay_history
+    from simulator.scenario.replay import replay_history
 
     source = Path(str(cube.attrs.get("scenario_file", "")))
     plan = parse_scenario(cube.attrs["scenario_text"], source=str(source),

@@ -1,6 +1,6 @@
 """The table of a history replay: each book's P&L and its largest drawdown, dated.
 
-:func:`simulator.strategy.replay_history` runs the strategies on one real window; this turns
+:func:`simulator.scenario.replay.replay_history` runs the strategies on one real window; this turns
 its result into one row per strategy for ``alvh replay`` to print. The drawdown, its peak,
 trough and recovery are those of :func:`simulator.results.metrics.drawdown_episode` (the one
 definition), on the trading book in points.

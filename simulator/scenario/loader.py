@@ -261,7 +261,7 @@ def _history_plans(values: dict, plans: list[ScenarioPlan],
     import dataclasses
 
     from simulator.calibration.states import curve_history
-    from simulator.model.history import restricted, rolling_windows, single_window
+    from simulator.market.history import restricted, rolling_windows, single_window
 
     cfg = values.get("path", PathConfig())
     sim = values.get("simulation")
@@ -273,7 +273,7 @@ def _history_plans(values: dict, plans: list[ScenarioPlan],
                 problems.append((f"scenarios.{sc.name}.{key}", f"not with path.source "
                                  f"{cfg.source}: real history has its own moves"))
     start, end = cfg.start.isoformat(), cfg.end.isoformat()
-    from simulator.model.sessions import check_session
+    from simulator.market.sessions import check_session
 
     closed = False
     for key, value in (("start", start), ("end", end)):

@@ -25,8 +25,8 @@ class ScenarioPlan:
     shocks: tuple = ()  # simulator.model.paths.Shock
     regimes: tuple = ()  # simulator.model.paths.Regime
     stream: int = 0
-    history: Any = None  # simulator.model.history.HistoryWindows: real paths, not the model's
-    real_path: Any = None  # simulator.model.history.HistoryPath: the days' closes and states
+    history: Any = None  # simulator.market.history.HistoryWindows: real paths, not the model's
+    real_path: Any = None  # simulator.market.history.HistoryPath: the days' closes and states
 
     def path_kwargs(self) -> dict:
         return {"shocks": self.shocks, "regimes": self.regimes, "stream": self.stream}

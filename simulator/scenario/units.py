@@ -14,7 +14,7 @@ _log = logging.getLogger(__name__)
 def scenario_workers(plan: RunPlan) -> list:
     """(PathGenerator, StrategyEngine) of each scenario of ``plan``: what computing a unit
     needs (the engine loads or builds the model's pricing tables)."""
-    from simulator.model.history import HistorySource
+    from simulator.market.history import HistorySource
     from simulator.model.paths import PathGenerator
     from simulator.strategy.engine import StrategyEngine
 

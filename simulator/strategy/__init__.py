@@ -5,8 +5,8 @@
 * :mod:`.indicators` - MACD and RSI of VIX (numba)
 * :mod:`.specs`   - configurations encoded as arrays for the kernels
 * :mod:`.kernels` - the day loop (numba)
-* :mod:`.engine`  - Python entry points: :class:`StrategyEngine`, :func:`evaluate_strategies`,
-  :func:`replay_history` (the real S&P 500 path, model prices)
+* :mod:`.engine`  - Python entry points: :class:`StrategyEngine`, :func:`evaluate_strategies`
+  (a real window: :func:`simulator.scenario.replay.replay_history`)
 """
 
 from simulator.strategy.config import (
@@ -22,9 +22,8 @@ from simulator.strategy.engine import (
     EngineResult,
     StrategyEngine,
     evaluate_strategies,
-    replay_history,
 )
 
 __all__ = ["CONDOR_PRESETS", "HEDGE_PRESETS", "CondorConfig", "CostsConfig", "EngineResult",
            "HedgeConfig", "StrategyConfig", "StrategyEngine", "evaluate_strategies",
-           "replay_history", "strategy"]
+           "strategy"]

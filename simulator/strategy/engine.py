@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from simulator.common.conventions import TRADING_DAYS_PER_YEAR
+from simulator.common.conventions import FRONT_FUTURE_DTE, SECOND_FUTURE_DTE, TRADING_DAYS_PER_YEAR
 from simulator.model.params import Model
 from simulator.strategy import kernels as K
 from simulator.strategy.config import (
@@ -31,7 +31,7 @@ from simulator.strategy.config import (
     StrategyConfig,
     trading_days,
 )
-from simulator.strategy.specs import FRONT_FUTURE_DTE, SECOND_FUTURE_DTE, encode
+from simulator.strategy.specs import encode
 
 DEFAULT_CAPITAL = 1_000_000.0
 MAX_LOG_EVENTS = 512
@@ -168,7 +168,7 @@ class StrategyEngine:
         ``vix`` defaults to the model's VIX of the state. ``log_paths`` (global path numbers,
         i.e. row + ``path_offset``) get a trade log. ``dates`` (paths, days + 1; ISO strings,
         real history): trades take the exchange's expiries and the VIX layers the listed
-        contracts' settlements (:mod:`simulator.strategy.calendar`).
+        contracts' settlements (:mod:`simulator.market.calendar`).
         """
         spx = np.ascontiguousarray(spx, dtype=float)
         v = np.ascontiguousarray(v, dtype=float)
@@ -223,7 +223,7 @@ class StrategyEngine:
 
     def schedule(self, dates, n_paths: int, n_cols: int):
         """The exchange calendar of paths on real ``dates`` (or an empty one)."""
-        from simulator.strategy.calendar import ExpirySchedule, expiry_schedule
+        from simulator.market.calendar import ExpirySchedule, expiry_schedule
 
         if dates is None:
             return ExpirySchedule.empty(n_paths, self.groups.shape[0], len(self.names))
@@ -311,32 +311,3 @@ def evaluate_strategies(model: Model, strategies: Mapping[str, StrategyConfig | 
         np.concatenate([p.hedge for p in parts], axis=1),
     )
 
-
-def replay_history(model: Model, strategies: Mapping[str, StrategyConfig | Mapping],
-                   start: str, end: str, *, costs=None, capital: float = DEFAULT_CAPITAL):
-    """Every strategy on the real S&P 500 path from ``start`` to ``end`` (ISO dates), the
-    model's state each day fitted to that day's VIX curve
-    (:func:`simulator.calibration.states.curve_history`): model prices around real levels,
-    not historical quotes; the real VIX drives the rules and costs, and expiries settle at the
-    exchange's settlement values (VIX: the SOQ; SPX monthlies: the open). Returns the
-    (one-path) :class:`EngineResult`, every trade logged, and the
-    :class:`~simulator.model.history.HistoryPath` (its ``dates`` name the days). The same path
-    as a scenario file's ``path: {source: history}``.
-
-    Days are the data's trading days, counted on the exchange's sessions
-    (:mod:`simulator.model.sessions`); ``start`` and ``end`` must be sessions. Condor
-    tranches take the monthly SPX expiry nearest their DTE, VIX layers the VIX expiry nearest
-    theirs, and each layer is bought and marked off its listed contract's settlement where
-    the data has one, with the model's smile around it; the rules' 30- and 60-day futures are interpolated between the listed
-    contracts (docs/history.md §4)."""
-    from simulator.calibration.states import curve_history
-    from simulator.model.sessions import check_session
-
-    for name, value in (("start", start), ("end", end)):
-        check_session(value, name)  # a window runs from a session to a session (issue 29)
-    path = curve_history(model, start, end)
-    engine = StrategyEngine(model, strategies, costs=costs, capital=capital)
-    result = engine.evaluate(path.spx[None], path.v[None], path.vix[None],
-                             m=None if path.m is None else path.m[None], log_paths=[0],
-                             dates=path.dates[None])
-    return result, path

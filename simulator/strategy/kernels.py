@@ -139,7 +139,7 @@ PATH_FIELDS = ("SPX", "V", "M", "VIX", "FRONT", "SECOND", "MACD", "RSI", "TS_FIR
                "FRONT_LISTED", "SECOND_LISTED")
 ((PF_SPX, PF_V, PF_M, PF_VIX, PF_FRONT, PF_SECOND, PF_MACD, PF_RSI, PF_TS_FIRED, PF_FRONT_LISTED,
   PF_SECOND_LISTED), N_PF) = S.columns(PATH_FIELDS)
-# FRONT, SECOND: constant-maturity VIX futures (specs.FRONT/SECOND_FUTURE_DTE); the strategy's
+# FRONT, SECOND: constant-maturity VIX futures (conventions.FRONT/SECOND_FUTURE_DTE); the strategy's
 # MACD and RSI filter series (NaN where off) and its term-structure signal (1 on the days it
 # fires, 0 else), written per strategy before its book runs; FRONT_LISTED, SECOND_LISTED: 1 where
 # FRONT, SECOND are interpolated between listed contracts (history runs), 0 the model's
@@ -907,7 +907,7 @@ def evaluate_chunk(spx, v, m, vix, group_specs, strat_specs, layer_specs, n_slot
     logged paths, events, N_EF) and ``log_n`` (strategies, logged paths) for the rows with
     ``log_rows[path] >= 0``.
 
-    The exchange calendar of history runs (:mod:`simulator.strategy.calendar`), each with a
+    The exchange calendar of history runs (:mod:`simulator.market.calendar`), each with a
     last axis of length 0 for simulated paths: ``condor_days`` (paths, groups, days + 1),
     ``layer_days`` and ``layer_col`` (paths, strategies, 4, days + 1), ``listed`` (contracts,
     span days; shared by the paths) with path i's day 0 at column ``listed_day0[i]``, and

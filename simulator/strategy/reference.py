@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulator.common.conventions import TRADING_DAYS_PER_YEAR
+from simulator.common.conventions import FRONT_FUTURE_DTE, SECOND_FUTURE_DTE, TRADING_DAYS_PER_YEAR
 from simulator.pricing.lookups import (
     condor_in_cell,
     condor_payoff,
@@ -222,8 +222,8 @@ class ReferenceBook:
                                               for a in (spx, v, m, vix))
         spx, v, m, vix = self.spx, self.v, self.m, self.vix
         self.n_days = n_days = len(spx) - 1
-        front_days = float(trading_days(S.FRONT_FUTURE_DTE))
-        second_days = float(trading_days(S.SECOND_FUTURE_DTE))
+        front_days = float(trading_days(FRONT_FUTURE_DTE))
+        second_days = float(trading_days(SECOND_FUTURE_DTE))
         future = [(vix_future(v[d], m[d], front_days, tab.vix_future, tab.qp, tab.qp2,
                               tab.grid, tab.vol_nodes, tab.m_nodes),
                    vix_future(v[d], m[d], second_days, tab.vix_future, tab.qp, tab.qp2,

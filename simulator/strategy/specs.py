@@ -80,9 +80,6 @@ LAYER_FIELDS = ("ACTIVE", "WEIGHT", "PER_CONDOR", "TENOR", "ROLL", "STRIKE_RULE"
   LS_STRIKE_STEP), N_LS) = columns(LAYER_FIELDS)
 STRIKE_RULES = {"delta": 0, "pct_above_future": 1, "spot_multiple": 2}
 
-# constant maturities of the "front" and "second" VIX futures used by the term-structure rule
-FRONT_FUTURE_DTE = 30
-SECOND_FUTURE_DTE = 60
 
 
 def condor_group_row(strategy: StrategyConfig) -> np.ndarray:

@@ -61,10 +61,10 @@ class ClaimsCube:
     def real_drawdowns(self, model, start: str, end: str, strategies=(UNHEDGED, ALVH)):
         """{strategy: trading-book max drawdown in units of risk capital} of ``strategies``
         replayed on the real window ``start`` to ``end`` under ``model``
-        (:func:`simulator.strategy.replay_history`), with the cube's costs and capital; and
+        (:func:`simulator.scenario.replay.replay_history`), with the cube's costs and capital; and
         the dates of the window's first and last day. One real path: no CI."""
         from simulator.results.metrics import drawdown_and_recovery
-        from simulator.strategy import replay_history
+        from simulator.scenario.replay import replay_history
 
         configs = {name: self.strategies[name] for name in strategies}
         costs = json.loads(self.cube.attrs["costs"])

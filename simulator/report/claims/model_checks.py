@@ -10,7 +10,12 @@ import math
 
 import numpy as np
 
-from simulator.common.conventions import TRADING_DAYS_PER_YEAR, trading_days
+from simulator.common.conventions import (
+    FRONT_FUTURE_DTE,
+    SECOND_FUTURE_DTE,
+    TRADING_DAYS_PER_YEAR,
+    trading_days,
+)
 from simulator.report.claims.catalogue import (
     ALVH,
     NOT_SUPPORTED,
@@ -22,7 +27,7 @@ from simulator.report.claims.catalogue import (
 )
 from simulator.results.stats import bootstrap
 from simulator.strategy.config import CondorConfig, LayerConfig
-from simulator.strategy.specs import FRONT_FUTURE_DTE, SECOND_FUTURE_DTE, STRIKE_RULES
+from simulator.strategy.specs import STRIKE_RULES
 from simulator.strategy.strikes import condor_strikes, vix_call_strike
 
 C11_STREAM = 0x11C  # the paths of C11 are their own stream, apart from the cube's

@@ -1,9 +1,9 @@
 """The exchange calendar of a history run, as arrays for the engine.
 
 On real dates a condor tranche takes the monthly SPX expiry nearest its DTE (third Friday,
-:mod:`simulator.model.expiries`), and a VIX layer the VIX expiry nearest its DTE, priced off
+:mod:`simulator.market.expiries`), and a VIX layer the VIX expiry nearest its DTE, priced off
 that listed contract's settlement each day the data has one. Counted in sessions of the one
-history clock (:mod:`simulator.model.sessions`: the XNYS calendar of ``exchange_calendars``)
+history clock (:mod:`simulator.market.sessions`: the XNYS calendar of ``exchange_calendars``)
 from the day of the trade: the same count in every window that holds the day, and the path's
 own days wherever the expiry falls inside the window (a path's days are consecutive sessions
 of that clock), so the engine's day counter reaches the expiry on its date.
@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from simulator.model.expiries import spx_expiries, vix_expiries
-from simulator.model.sessions import exchange_sessions, sessions_between
+from simulator.common.conventions import FRONT_FUTURE_DTE, SECOND_FUTURE_DTE
+from simulator.market.expiries import spx_expiries, vix_expiries
+from simulator.market.sessions import exchange_sessions, sessions_between
 from simulator.model.stylized_facts import load_market_series
-from simulator.strategy.specs import FRONT_FUTURE_DTE, SECOND_FUTURE_DTE
 
 LOOK_AHEAD_DAYS = 400  # expiries listed beyond a window's end: the longest DTE (540) is rare
 
@@ -49,7 +49,7 @@ class ExpirySchedule:
     (-1: none): its settlement that day is the final settlement value (the special opening
     quotation, SOQ);
     ``listed_cm`` (2, span days) the constant-maturity futures of the rules
-    (specs.FRONT/SECOND_FUTURE_DTE calendar days) interpolated between the contracts listed
+    (conventions.FRONT/SECOND_FUTURE_DTE calendar days) interpolated between the contracts listed
     that day (NaN where the data cannot give one: the model's future is read instead)."""
 
     condor_days: np.ndarray

@@ -16,7 +16,7 @@ Two path sources are built on it (a scenario file's ``path`` section):
   moving-block bootstrap (:func:`simulator.results.stats.block_resample_indices`).
 
 This module gives the path only. The trading rules put on it follow the exchange's calendar
-(:mod:`simulator.strategy.calendar`: condors take the monthly SPX expiry nearest their DTE,
+(:mod:`simulator.market.calendar`: condors take the monthly SPX expiry nearest their DTE,
 VIX layers the VIX expiry nearest theirs) and buy and mark the layers off the listed VX
 contract's settlement where one is listed (the model's smile around it), the model's future
 elsewhere; expiries settle at the exchange's settlement values and the rules read futures

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulator.common.conventions import CALENDAR_DAYS_PER_YEAR, TRADING_DAYS_PER_YEAR
-from simulator.model.history import check_window
+from simulator.market.history import check_window
 from simulator.model.stylized_facts import load_market_series
 
 # Cboe's constant-maturity indices: the log-contract window of each, calendar days

@@ -2,12 +2,12 @@
 
 - SPX monthly options expire on the third Friday of the month (AM settlement); when that
   Friday is not a session (Good Friday 2008, 2014, 2025), on the session before it (history
-  runs pass the exchange's sessions, :mod:`simulator.model.sessions`).
+  runs pass the exchange's sessions, :mod:`simulator.market.sessions`).
 - VIX futures and options expire on the Wednesday 30 calendar days before the third Friday of
   the following month (Cboe VX contract specifications). Where the shipped VX settlements
   list a contract, its listed expiry is used; beyond them the rule gives the date.
 
-Choosing an expiry and counting the trading days to it is :mod:`simulator.strategy.calendar`'s.
+Choosing an expiry and counting the trading days to it is :mod:`simulator.market.calendar`'s.
 """
 
 from __future__ import annotations
