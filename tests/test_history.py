@@ -242,7 +242,7 @@ def test_changing_the_data_after_a_day_changes_nothing_up_to_it(monkeypatch):
     assert not np.array_equal(before.equity[..., -1], after.equity[..., -1])
 
 
-def test_a_scenario_on_history_is_the_replay_and_names_its_dates(tmp_path):
+def test_a_scenario_on_history_is_the_replay_and_names_its_dates(tmp_path, monkeypatch):
     from simulator.scenario.loader import load_scenario
     from simulator.scenario.runner import run_plan
 
@@ -259,10 +259,26 @@ def test_a_scenario_on_history_is_the_replay_and_names_its_dates(tmp_path):
 
     assert "real history 2022-01-03 to 2022-03-31" in footnote(cube)
     assert "not historical quotes" in footnote(cube) and "seed" not in footnote(cube)
-    from simulator.report.history import write_replay_figures
+    from simulator.report import history as history_report
 
+    # the cube holds the replay (path, books, blotter): the figure reads it, never re-runs it
+    stored, stored_path = history_report._replay_from_cube(cube, "base")
+    assert stored.strategies == list(result.strategies)
+    np.testing.assert_array_equal(stored.trading, result.trading)
+    np.testing.assert_array_equal(stored_path.spx, path.spx)
+    np.testing.assert_array_equal(stored_path.vix, path.vix)
+    assert sorted((t.strategy, t.day, t.action) for t in stored.trades) == sorted(
+        (t.strategy, t.day, t.action) for t in result.trades if t.action.startswith("VIX call"))
+    assert stored.trades  # the hedged book bought calls in Q1 2022
+
+    def no_rerun(*args, **kwargs):
+        raise AssertionError("the report re-ran the replay")
+
+    import simulator.scenario.replay as replay_module
+
+    monkeypatch.setattr(replay_module, "replay_history", no_rerun)
     (tmp_path / "figures").mkdir()
-    written = write_replay_figures(cube, tmp_path / "figures")  # a single window: its replay
+    written = history_report.write_replay_figures(cube, tmp_path / "figures")  # its replay
     assert [p.name for p in written] == ["base_replay.png"]
     assert written[0].stat().st_size > 20_000
     for name in result.strategies:
@@ -501,3 +517,39 @@ def test_one_factor_windows_reach_1990_and_flag_model_priced_layers(tmp_path):
     counts = cube.trades_per_path.sel(strategy="alvh")
     assert float(counts.sel(event="hedge_marks_listed").sum()) == 0
     assert float(counts.sel(event="hedge_marks_model").sum()) > 100
+
+
+def test_a_history_run_keeps_its_blotter_and_exports_it_per_trade(tmp_path):
+    """A one-window replay stores its trade blotter (no simulation.trade_log_paths needed):
+    `alvh export --per trade` gives date, instrument, strikes, expiry (a date), quantity,
+    price, cost and reason of every trade; the condors expire on third Fridays (or the
+    Thursday before a Good Friday)."""
+    import datetime
+
+    import pandas as pd
+
+    from simulator.cli import main
+
+    file = _history_file(tmp_path, "{source: history, start: 2022-01-03, end: 2022-03-31}")
+    out = tmp_path / "h.nc"
+    assert main(["run", str(file), "--quiet", "--no-summary", "--out", str(out)]) == 0
+    assert main(["export", str(out), "--per", "trade", "--out", str(tmp_path / "t.csv")]) == 0
+    trades = pd.read_csv(tmp_path / "t.csv")
+    for column in ("date", "instrument", "strike_short_put", "expiry_date", "quantity", "price",
+                   "cost", "reason"):
+        assert column in trades.columns, column
+    assert set(trades.strategy) == {"unhedged", "alvh"}
+    condors = trades[trades.instrument == "SPX iron condor"]
+    assert len(condors) >= 4 and (condors.date >= "2022-01-03").all()
+    from simulator.market.sessions import history_sessions
+
+    sessions = set(history_sessions().astype(str))
+    for expiry in condors.expiry_date:
+        day = datetime.date.fromisoformat(expiry)
+        friday = day + datetime.timedelta(days=1) if day.weekday() == 3 else day
+        # a third Friday, or the Thursday before it when the Friday is a holiday (Good Friday:
+        # the April 2022 expiry is 14 April)
+        assert friday.weekday() == 4 and 15 <= friday.day <= 21, expiry
+        assert friday == day or str(friday) not in sessions, expiry
+    assert (trades.expiry_date >= trades.date).all()
+    assert (trades[trades.instrument.str.startswith("VIX call")].strategy == "alvh").all()

@@ -12,9 +12,10 @@ def add(sub) -> None:
                     "path) with every per-path figure, or the summary (one row per scenario "
                     "and strategy, with bootstrap CIs).")
     exp.add_argument("results", metavar="RESULTS.nc")
-    exp.add_argument("--per", choices=("path", "summary", "trades"), default="path",
-                     help="path (default), summary, or trades: the blotter of a run with "
-                          "simulation.trade_log_paths")
+    exp.add_argument("--per", choices=("path", "summary", "trade", "trades"), default="path",
+                     help="path (default), summary, or trade (or trades): the blotter, one row "
+                          "a trade, of a run with simulation.trade_log_paths or of a history "
+                          "replay (which always keeps it)")
     exp.add_argument("--format", choices=("csv", "parquet"), default="csv")
     exp.add_argument("--out", metavar="FILE", default=None,
                      help="output file (default: RESULTS_PER.csv/.parquet beside the cube)")
@@ -37,13 +38,14 @@ def execute(args) -> int:
                              "'alvh-simulator[parquet]', or pip install pyarrow); "
                              "--format csv needs nothing") from None
     out = Path(args.out) if args.out else results.with_name(
-        f"{results.stem}_{args.per}.{args.format}")
+        f"{results.stem}_{'trades' if args.per == 'trade' else args.per}.{args.format}")
     import os
 
     if out.exists() and os.path.samefile(out, results):  # the same file by any name
         raise ValueError(f"--out {out}: is the results file itself; an export never replaces "
                          "its cube (give another file name)")
-    frame = to_frame(open_cube(results), per=args.per)
+    per = "trades" if args.per == "trade" else args.per
+    frame = to_frame(open_cube(results), per=per)
     with atomic_path(out) as tmp:
         if args.format == "csv":
             frame.to_csv(tmp)

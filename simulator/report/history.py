@@ -95,22 +95,56 @@ def history_figure(result, path, model, *, title: str = "", strategies=None):
     return fig
 
 
+def _replay_from_cube(cube, scenario: str):
+    """(result, path) of a single-window history cube's scenario, read from what the run
+    stored (``kept_*``: the path and the books; ``trade_*``: the blotter): the same numbers the
+    run made, without running it again. None for a cube without them (written before 0.8)."""
+    from types import SimpleNamespace
+
+    if "kept_spx" not in cube or "trade_day" not in cube:
+        return None
+    at = {"scenario": scenario, "kept_path": 0}
+    strategies = [str(s) for s in cube.strategy.values]
+    m = cube["kept_m"].sel(at).values if "kept_m" in cube else None
+    path = SimpleNamespace(dates=np.asarray(cube.date.values, dtype=str),
+                           spx=cube["kept_spx"].sel(at).values,
+                           vix=cube["kept_vix"].sel(at).values,
+                           v=cube["kept_v"].sel(at).values,
+                           m=None if m is None or np.isnan(m).all() else m)
+    trading = np.stack([cube["kept_trading"].sel(at | {"strategy": name}).values
+                        for name in strategies])[:, None, :]
+    rows = (cube.trade_scenario.values == scenario) & (cube.trade_path.values == 0)
+    trades = []
+    for name, day, instrument, action in zip(cube.trade_strategy.values[rows],
+                                             cube.trade_day.values[rows],
+                                             cube.trade_instrument.values[rows],
+                                             cube.trade_action.values[rows], strict=True):
+        if str(instrument).startswith("VIX call"):
+            trades.append(SimpleNamespace(strategy=str(name), day=int(day),
+                                          action=f"VIX call {action}"))
+    return SimpleNamespace(strategies=strategies, trading=trading, trades=trades), path
+
+
 def replay_figure(cube, scenario: str):
-    """A single-window history cube's scenario replayed with its trades
-    (:func:`history_figure`): the run is rebuilt from the scenario text the cube carries, on
-    the cube's own dates."""
+    """A single-window history cube's scenario with its trades (:func:`history_figure`), from
+    the path, books and blotter the cube stores; a cube written before they were stored is
+    replayed again from the scenario text it carries, on its own dates."""
     from pathlib import Path
 
     from simulator.scenario.loader import parse_scenario
-    from simulator.scenario.replay import replay_history
 
     source = Path(str(cube.attrs.get("scenario_file", "")))
     plan = parse_scenario(cube.attrs["scenario_text"], source=str(source),
                           base_dir=source.parent if source.parent.is_dir() else None)
     sc = next(s for s in plan.scenarios if s.name == scenario)
     start, end = str(cube.window_start.values[0]), str(cube.window_end.values[0])
-    result, path = replay_history(sc.model, plan.strategies, start, end, costs=plan.costs,
-                                  capital=plan.simulation.capital)
+    stored = _replay_from_cube(cube, scenario)
+    if stored is None:
+        from simulator.scenario.replay import replay_history
+
+        stored = replay_history(sc.model, plan.strategies, start, end, costs=plan.costs,
+                                capital=plan.simulation.capital)
+    result, path = stored
     return history_figure(result, path, sc.model, strategies=plan.strategies,
                           title=f"{cube.attrs.get('scenario_name', '')}, {scenario}: the real "
                                 f"window {start} to {end} with each book's trades")

@@ -327,7 +327,22 @@ def blotter_frame(cube):
                           if name.startswith("trade_") and cube[name].dims == ("trade",)})
     for j, leg in enumerate(LEGS):
         frame[f"strike_{leg}"] = cube["trade_strikes"].values[:, j]
+    if "date" in cube.coords and cube.sizes.get("path") == 1:
+        frame["expiry_date"] = _expiry_dates(np.asarray(cube.date.values, dtype=str),
+                                             frame["expiry_day"].to_numpy())
     return frame
+
+
+def _expiry_dates(dates: np.ndarray, expiry_day: np.ndarray) -> np.ndarray:
+    """ISO dates of a one-window history run's expiry days: the window's own dates, and the
+    sessions of the history clock after its end for expiries beyond it."""
+    from simulator.market.sessions import history_sessions
+
+    clock = history_sessions()
+    last = np.searchsorted(clock, np.datetime64(dates[-1]))
+    beyond = np.clip(last + expiry_day - (dates.size - 1), 0, clock.size - 1)
+    inside = np.minimum(expiry_day, dates.size - 1)
+    return np.where(expiry_day < dates.size, dates[inside], clock[beyond].astype(str))
 
 
 def round_trips(frame):

@@ -302,8 +302,13 @@ def _history_plans(values: dict, plans: list[ScenarioPlan],
         field = "path.length_days" if text.startswith("path.length_days") else "path.start"
         problems.append((field, text.removeprefix(f"{field} ")))
         return plans
-    values["simulation"] = sim.model_copy(update={"paths": windows.n_paths,
-                                                  "days": windows.n_days})
+    update = {"paths": windows.n_paths, "days": windows.n_days}
+    if cfg.source == "history":
+        # one real window: its blotter and its path go into the cube, so a report reads the
+        # replay from the cube and never runs it again (issue 29)
+        update |= {"trade_log_paths": max(sim.trade_log_paths, 1),
+                   "keep_paths": max(sim.keep_paths, 1)}
+    values["simulation"] = sim.model_copy(update=update)
     return [dataclasses.replace(sc, history=windows, real_path=restricted(path, dates))
             for sc, path in zip(plans, real, strict=True)]
 
