@@ -11,9 +11,13 @@ from simulator.market.calendar import expiry_schedule
 from simulator.market.history import history_dates, rolling_windows
 from simulator.market.sessions import (
     DATA_HOLES,
+    adhoc_before,
+    adhoc_closures,
     check_session,
     exchange_sessions,
     history_sessions,
+    sessions_between,
+    unknown_closures,
 )
 from simulator.model.stylized_facts import load_market_series
 
@@ -67,6 +71,12 @@ def _decisions(dates: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         out[f"condor{g}"] = day, day + cal.condor_days[:, g]
     for j in range(4):
         out[f"layer{j}"] = day, day + cal.layer_days[:, 0, j]
+    # the count as known that day (what prices and strikes): the realised count plus the
+    # unscheduled closures between, read from the chunk's run of adhoc_before
+    at = cal.adhoc_day0[:, None] + np.arange(dates.shape[1])
+    for key in [k for k in out if not k.startswith("known")]:
+        count = out[key][1] - day
+        out[f"known {key}"] = day, day + count + cal.adhoc[at + count] - cal.adhoc[at]
     # a path's days are consecutive sessions of the clock, so inside the window d + count is
     # the path day of the expiry's date (the engine's day counter settles on that date)
     assert (np.diff(day, axis=1) == 1).all()
@@ -116,6 +126,141 @@ def test_hand_checked_counts_in_a_short_and_a_long_window(day, dte, expiry, coun
         cal = expiry_schedule(dates, [dte], [[None] * 4])
         assert int(cal.condor_days[0, 0, 0]) == count
     assert long[0, count] == expiry
+
+
+def test_the_unscheduled_closures_are_the_ad_hoc_holidays():
+    """The library's ad hoc XNYS holidays from 1990 are the unscheduled closures: 9/11, Sandy
+    and the days of mourning; every other weekday closure is a regular holiday by rule (Good
+    Friday, Christmas, New Year's Day ... are not among them)."""
+    days = adhoc_closures()
+    assert list(days[days >= np.datetime64("1990-01-01")].astype(str)) == [
+        "1994-04-27", "2001-09-11", "2001-09-12", "2001-09-13", "2001-09-14", "2004-06-11",
+        "2007-01-02", "2012-10-29", "2012-10-30", "2018-12-05", "2025-01-09"]
+    assert not np.isin(_d64(["2008-03-21", "2012-12-25", "2025-01-01", "2025-04-18",
+                             "2022-06-20"]), days).any()
+    clock = history_sessions()
+    before = adhoc_before()
+    assert before.shape == clock.shape and (np.diff(before) >= 0).all()
+    i = np.searchsorted(clock, _d64(["2012-10-26", "2012-10-31", "2025-01-08", "2025-01-10"]))
+    assert before[i[1]] - before[i[0]] == 2 and before[i[3]] - before[i[2]] == 1
+
+
+@pytest.mark.parametrize("day, dte, expiry, realised, known", [
+    # 26 Oct 2012 (Friday) + 30: 16 Nov. Realised: 31 Oct, 1-2 Nov, 5-9, 12-16 Nov = 13
+    # (29-30 Oct closed for Sandy); on 26 Oct the calendar had 29 and 30 Oct open: 15
+    ("2012-10-26", 30, "2012-11-16", 13, 15),
+    # 2 Jan 2025 + 15: 17 Jan. Realised: 3, 6-8, 10, 13-17 Jan = 10 (9 Jan closed, the day
+    # of mourning for President Carter); on the calendar of 2 Jan: 11
+    ("2025-01-02", 15, "2025-01-17", 10, 11),
+    # 2 Dec 2024 + 45: 17 Jan 2025; 31 realised sessions, 32 on the calendar of 2 Dec
+    ("2024-12-02", 45, "2025-01-17", 31, 32),
+    # 10 Sep 2001 + 10: 21 Sep 2001 (third Friday): 11-14 Sep closed, 17-21 Sep: 5; known 9
+    ("2001-09-10", 10, "2001-09-21", 5, 9),
+    # 17 Sep 2001 + 30: 19 Oct, after the closure: 4 + 5 + 5 + 5 + 5 sessions, nothing unknown
+    ("2001-09-17", 30, "2001-10-19", 24, 24),
+    # no closure between: one count (2-4 Mar, 4 weeks of 5 less Good Friday 25 Mar, 1-15 Apr)
+    ("2016-03-01", 45, "2016-04-15", 32, 32),
+])
+def test_the_tenor_is_the_count_on_the_calendar_as_known_that_day(day, dte, expiry, realised,
+                                                                   known):
+    """The condor counts of a schedule (the countdown to settlement, realised) and the count
+    as known on the day (pricing and strikes): hand-counted, in a window that ends long
+    before the expiry and one that holds it (the expiry's path day is the realised count)."""
+    d_all = history_dates(*SPAN, False)
+    i = int(np.searchsorted(d_all, day))
+    assert d_all[i] == day
+    for dates in (d_all[i:i + 3][None], d_all[i:i + 80][None]):
+        cal = expiry_schedule(dates, [dte], [[None] * 4])
+        count = int(cal.condor_days[0, 0, 0])
+        assert count == realised
+        assert cal.known_days(0, 0, count) == known
+    assert d_all[i + realised] == expiry
+    d64, e64 = _d64([day]), _d64([expiry])
+    assert int(sessions_between(d64, e64)[0] + unknown_closures(d64, e64)[0]) == known
+
+
+def _replay_open(start: str, end: str, entry: str, dte: int, expiry: str, realised: int,
+                 known: int):
+    """A 16-delta condor opened on ``entry`` for ``expiry``, replayed from ``start`` to
+    ``end``: its strikes are the grid strikes at ``known`` sessions (not ``realised``) and it
+    settles on the path day of ``expiry``."""
+    import simulator as sim
+    from simulator.strategy import StrategyEngine, replay_history, strategy
+    from simulator.strategy import specs as S
+    from simulator.strategy.strikes import condor_strikes
+
+    model = sim.load_model("svcj_2f_calibrated")
+    d_all = history_dates(start, end, False)
+    first = int(np.searchsorted(d_all, entry))
+    held = {"every_trading_days": 400, "first_entry_day": first, "dte": dte,
+            "short_delta": 0.16, "wing_width": 50.0}
+    strategies = {"s": strategy(held, None, costs="none")}
+    result, path = replay_history(model, strategies, start, end)
+    opens = [t for t in result.trades if t.action == "condor open"]
+    closes = [t for t in result.trades if t.action == "condor close"]
+    assert [t.day for t in opens] == [first] and path.dates[first] == entry
+    assert [(t.day, t.detail) for t in closes] == [(first + realised, "tranche 0: expiry")]
+    assert path.dates[first + realised] == expiry
+    gs = StrategyEngine(model, strategies).groups[0]
+    tab = StrategyEngine(model, strategies).kernel_tables
+    m = 0.0 if path.m is None else path.m[first]
+
+    def strikes(days):
+        out = np.empty(4)
+        condor_strikes(int(gs[S.GS_SHORT_MODE]), gs[S.GS_SHORT_TARGET], int(gs[S.GS_WING_MODE]),
+                       gs[S.GS_WING_VALUE], 0.0, path.spx[first], path.v[first], m,
+                       float(days), gs[S.GS_STEP], tab, out)
+        return tuple(float(x) for x in out)
+
+    assert opens[0].strikes == strikes(known)
+    return opens[0].strikes, strikes(realised)
+
+
+def test_a_condor_across_sandy_is_struck_on_the_calendar_of_its_day():
+    """26 Oct 2012, 30 DTE: the 16 Nov expiry, 15 sessions on the calendar of 26 Oct (13
+    realised): struck at 15, settled on 16 Nov's path day (13 path days later)."""
+    got, at_realised = _replay_open("2012-10-01", "2012-12-31", "2012-10-26", 30,
+                                    "2012-11-16", 13, 15)
+    assert got != at_realised  # two sessions move the 16-delta shorts here
+
+
+def test_a_condor_across_9_jan_2025_is_struck_on_the_calendar_of_its_day():
+    """2 Jan 2025, 15 DTE: the 17 Jan expiry, 11 sessions on the calendar of 2 Jan (10
+    realised: 9 Jan closed, a day of mourning)."""
+    _replay_open("2024-12-02", "2025-02-28", "2025-01-02", 15, "2025-01-17", 10, 11)
+
+
+@pytest.mark.parametrize("start, end, changes", [("2015-01-02", "2015-06-30", False),
+                                                 ("2012-10-01", "2012-12-31", True)])
+def test_only_windows_with_unscheduled_closures_change(start, end, changes):
+    """A replay with the chunk's closures counted (the calendar as known each day) and one
+    with them zeroed (the realised count as tenor, the rule before): the same trades, bit
+    for bit, in a window without an unscheduled closure ahead of any of its positions; other
+    trades across Sandy."""
+    import dataclasses
+
+    import simulator as sim
+    from simulator.calibration.states import curve_history
+    from simulator.strategy import StrategyEngine, strategy
+
+    model = sim.load_model("svcj_2f_calibrated")
+    strategies = {"a": strategy("monthly_16_delta", "alvh_40_40_20")}
+    path = curve_history(model, start, end)
+    engine = StrategyEngine(model, strategies)
+    own = engine.schedule
+    runs = []
+    for zero in (False, True):
+        def schedule(dates, n_paths, n_cols, zero=zero):
+            cal = own(dates, n_paths, n_cols)
+            return dataclasses.replace(cal, adhoc=np.zeros_like(cal.adhoc)) if zero else cal
+
+        engine.schedule = schedule
+        r = engine.evaluate(path.spx[None], path.v[None], path.vix[None],
+                            m=None if path.m is None else path.m[None], log_paths=[0],
+                            dates=path.dates[None])
+        runs.append((r.equity, [repr(t) for t in r.trades]))  # repr: NaN equals NaN
+    same = np.array_equal(runs[0][0], runs[1][0]) and runs[0][1] == runs[1][1]
+    assert same != changes
 
 
 def test_check_session_names_the_field_and_the_date():

@@ -401,7 +401,11 @@ def test_the_expiry_schedule_does_not_scale_with_paths_contracts_and_days():
     assert cal.spx_settle.shape == cal.vix_expiring.shape == (span,)
     assert cal.listed_cm.shape == (2, span)
     per_span = cal.spx_settle.nbytes + cal.vix_expiring.nbytes + cal.listed_cm.nbytes
-    assert cal.nbytes <= per_path + cal.listed.nbytes + 8 * n + per_span
+    # the unscheduled closures before each session: int32 per session of the span and the
+    # LOOK_AHEAD_DAYS after it, once, and where each path starts in it
+    assert cal.adhoc.dtype == np.int32 and cal.adhoc.size <= span + 401
+    per_span += cal.adhoc.nbytes
+    assert cal.nbytes <= per_path + cal.listed.nbytes + 2 * 8 * n + per_span
     dense = n * n_contracts * n_cols * 8  # one (paths, contracts, days + 1) float64 copy
     assert cal.nbytes < dense / 20
     everything = np.unique(np.concatenate([_dense_listed(dates[i])[0] for i in (0, n - 1)]))

@@ -24,7 +24,12 @@ import numpy as np
 
 from simulator.common.conventions import FRONT_FUTURE_DTE, SECOND_FUTURE_DTE
 from simulator.market.expiries import spx_expiries, vix_expiries
-from simulator.market.sessions import exchange_sessions, sessions_between
+from simulator.market.sessions import (
+    adhoc_before,
+    exchange_sessions,
+    history_sessions,
+    sessions_between,
+)
 from simulator.model.stylized_facts import load_market_series
 
 LOOK_AHEAD_DAYS = 400  # expiries listed beyond a window's end: the longest DTE (540) is rare
@@ -50,7 +55,18 @@ class ExpirySchedule:
     quotation, SOQ);
     ``listed_cm`` (2, span days) the constant-maturity futures of the rules
     (conventions.FRONT/SECOND_FUTURE_DTE calendar days) interpolated between the contracts listed
-    that day (NaN where the data cannot give one: the model's future is read instead)."""
+    that day (NaN where the data cannot give one: the model's future is read instead).
+
+    The calendar as known on each day (issue: the tenor of a decision must not see the
+    unscheduled closures after it): ``adhoc`` (clock days,) int32 the number of unscheduled
+    closures before each session of the history clock, a run of
+    :func:`simulator.market.sessions.adhoc_before` from the chunk's first day to
+    LOOK_AHEAD_DAYS past its last, with path i's day d at entry ``adhoc_day0[i] + d`` (a
+    path's days are consecutive sessions of the clock, so its expiry day E, inside the window
+    or beyond it, is entry ``adhoc_day0[i] + E``). The counts above (``condor_days``,
+    ``layer_days``) are the realised calendar's, the countdown to settlement; a position
+    expiring at path day E is priced on day d at :meth:`known_days` (empty ``adhoc``:
+    simulated paths, the count itself)."""
 
     condor_days: np.ndarray
     layer_days: np.ndarray
@@ -60,19 +76,32 @@ class ExpirySchedule:
     spx_settle: np.ndarray = field(default_factory=lambda: np.zeros(0))
     vix_expiring: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
     listed_cm: np.ndarray = field(default_factory=lambda: np.zeros((2, 0)))
+    adhoc: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    adhoc_day0: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @staticmethod
     def empty(n_paths: int, n_groups: int, n_strategies: int) -> ExpirySchedule:
         return ExpirySchedule(np.zeros((n_paths, n_groups, 0), dtype=np.int32),
                               np.zeros((n_paths, n_strategies, 4, 0), dtype=np.int32),
                               np.zeros((n_paths, n_strategies, 4, 0), dtype=np.int32),
-                              np.zeros((1, 0)), np.zeros(n_paths, dtype=np.int64))
+                              np.zeros((1, 0)), np.zeros(n_paths, dtype=np.int64),
+                              adhoc_day0=np.zeros(n_paths, dtype=np.int64))
+
+    def known_days(self, path: int, day: int, expiry_day: int) -> int:
+        """The sessions from path day ``day`` to path day ``expiry_day`` on the calendar as
+        known on ``day``: the realised count plus the unscheduled closures between."""
+        if self.adhoc.size == 0:
+            return expiry_day - day
+        base = int(self.adhoc_day0[path])
+        return (expiry_day - day + int(self.adhoc[base + expiry_day])
+                - int(self.adhoc[base + day]))
 
     @property
     def nbytes(self) -> int:
         return sum(a.nbytes for a in (self.condor_days, self.layer_days, self.layer_col,
                                       self.listed, self.listed_day0, self.spx_settle,
-                                      self.vix_expiring, self.listed_cm))
+                                      self.vix_expiring, self.listed_cm, self.adhoc,
+                                      self.adhoc_day0))
 
 
 def _nearest(expiries64: np.ndarray, dates64: np.ndarray, calendar_days: int,
@@ -266,8 +295,17 @@ def expiry_schedule(dates: np.ndarray, condor_dte: list[int | None],
     listed[r[good], c[good]] = settle[good]
     cm = np.stack([constant_maturity(listed, vix_all, span, FRONT_FUTURE_DTE),
                    constant_maturity(listed, vix_all, span, SECOND_FUTURE_DTE)])
+    clock = history_sessions()
+    first64 = dates[:, 0].astype("datetime64[D]")
+    at = np.searchsorted(clock, first64)
+    if (at >= clock.size).any() or (clock[np.minimum(at, clock.size - 1)] != first64).any():
+        raise ValueError("history paths must start on a session of the history clock")
+    lo = int(at.min())
+    # expiries lie at most LOOK_AHEAD_DAYS calendar days (fewer sessions) after a window
+    hi = min(clock.size, int(at.max()) + n_cols + LOOK_AHEAD_DAYS + 1)
+    adhoc = np.array(adhoc_before()[lo:hi], dtype=np.int32)  # a writable copy, one per chunk
     return ExpirySchedule(condor, days, col, listed, day0, spx_settlements(span),
-                          vix_expiring(vix_all, span), cm)
+                          vix_expiring(vix_all, span), cm, adhoc, (at - lo).astype(np.int64))
 
 
 __all__ = ["ExpirySchedule", "constant_maturity", "expiry_schedule", "spx_settlements",

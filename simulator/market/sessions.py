@@ -11,10 +11,13 @@ A trading-day count from day d to an expiry is the number of these sessions afte
 expiry, whatever window d is in: before, the count used the window's own days and then Monday
 to Friday beyond its end, so a day's strikes depended on where the window ended.
 
-The count uses the calendar as it turned out, unscheduled closures included, also before they
-were announced: the engine's clock is the path's days, and a position must settle on the path
-day of its real expiry. ``docs/history.md`` (the exchange calendar) says what this knows early
-and how many decisions it touches.
+That count uses the calendar as it turned out, unscheduled closures included: it is the
+engine's countdown to settlement (a position settles on the path day of its real expiry). A
+decision on day d prices on the calendar as known on d instead: the closures the library lists
+as ad hoc (:func:`adhoc_closures`: 11-14 Sep 2001, Sandy, the days of mourning) are unknown
+until their first day, so each one strictly between d and the expiry adds a session to the
+pricing tenor (:func:`adhoc_before`). ``docs/history.md`` (the exchange calendar) says what
+this changes.
 """
 
 from __future__ import annotations
@@ -34,6 +37,13 @@ DATA_HOLES = ("1991-03-01", "1997-01-31", "1997-11-26", "1999-12-31")
 @functools.cache
 def exchange_sessions() -> np.ndarray:
     """The XNYS sessions from FIRST to LAST (datetime64[D], sorted, read-only)."""
+    out = _calendar().sessions.to_numpy().astype("datetime64[D]")
+    out.flags.writeable = False
+    return out
+
+
+@functools.cache
+def _calendar():
     import warnings
 
     import exchange_calendars as xcals
@@ -43,10 +53,44 @@ def exchange_sessions() -> np.ndarray:
         # (Pandas4Warning); the sessions it returns are unaffected
         warnings.simplefilter("ignore", FutureWarning)
         warnings.simplefilter("ignore", DeprecationWarning)
-        cal = xcals.get_calendar(CALENDAR, start=FIRST, end=LAST)
-    out = cal.sessions.to_numpy().astype("datetime64[D]")
+        return xcals.get_calendar(CALENDAR, start=FIRST, end=LAST)
+
+
+@functools.cache
+def adhoc_closures() -> np.ndarray:
+    """The unscheduled closures (datetime64[D], sorted, read-only): the weekdays the library
+    lists as ad hoc holidays of XNYS from FIRST to LAST (1985-09-27 Hurricane Gloria,
+    1994-04-27, 2001-09-11 to 14, 2004-06-11, 2007-01-02, 2012-10-29 and 30, 2018-12-05,
+    2025-01-09; tested). Every other closure is a regular holiday by rule, known years ahead."""
+    import pandas as pd
+
+    days = pd.DatetimeIndex(_calendar().adhoc_holidays).to_numpy().astype("datetime64[D]")
+    days = np.unique(days[(days >= np.datetime64(FIRST)) & (days <= np.datetime64(LAST))])
+    out = days[np.is_busday(days)]
     out.flags.writeable = False
     return out
+
+
+@functools.cache
+def adhoc_before() -> np.ndarray:
+    """(sessions,) int32: for each session of the history clock (:func:`history_sessions`,
+    same index), the number of unscheduled closures before it. A position expiring at clock
+    session e seen on session t prices at ``e - t + adhoc_before[e] - adhoc_before[t]``
+    sessions: the realised count plus the closures strictly between, none of which had begun
+    by t (a closure is unknown until its first day; its later days fall before the next
+    session)."""
+    out = np.searchsorted(adhoc_closures(), history_sessions()).astype(np.int32)
+    out.flags.writeable = False
+    return out
+
+
+def unknown_closures(after: np.ndarray, through: np.ndarray) -> np.ndarray:
+    """Unscheduled closures later than ``after`` (a session) and before ``through``
+    (datetime64[D] arrays of one shape), as int64: what the count on the calendar as known on
+    ``after`` adds to :func:`sessions_between`."""
+    a = adhoc_closures()
+    return (np.searchsorted(a, through, side="left")
+            - np.searchsorted(a, after, side="right")).astype(np.int64)
 
 
 @functools.cache
@@ -92,5 +136,6 @@ def check_session(value: str, field: str) -> None:
                          f"around it are {s[i - 1]} and {s[i]}")
 
 
-__all__ = ["CALENDAR", "DATA_HOLES", "check_session", "exchange_sessions", "history_sessions",
-           "previous_session", "sessions_between"]
+__all__ = ["CALENDAR", "DATA_HOLES", "adhoc_before", "adhoc_closures", "check_session",
+           "exchange_sessions", "history_sessions", "previous_session", "sessions_between",
+           "unknown_closures"]

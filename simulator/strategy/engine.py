@@ -214,7 +214,8 @@ class StrategyEngine:
             log_n=log_n, condor_days=cal.condor_days, layer_days=cal.layer_days,
             layer_col=cal.layer_col, listed=cal.listed,
             listed_day0=cal.listed_day0, spx_settle=cal.spx_settle,
-            vix_expiring=cal.vix_expiring, listed_cm=cal.listed_cm)
+            vix_expiring=cal.vix_expiring, listed_cm=cal.listed_cm, adhoc=cal.adhoc,
+            adhoc_day0=cal.adhoc_day0)
         if logged and int(log_n.max()) >= log.shape[2]:  # the kernel stops logging when full
             raise RuntimeError(f"the trade log of a logged path is full ({log.shape[2]} "
                                "trades); log fewer or shorter paths")

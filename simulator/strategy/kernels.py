@@ -178,14 +178,26 @@ def clear_track(track):
     track[TF_CLOSE_CODE] = 0.0
 
 
+@njit(cache=True, inline="always")
+def known_days(adhoc, day, expiry):
+    """Sessions from path day ``day`` to path day ``expiry`` on the calendar as known on
+    ``day``: the realised count plus the unscheduled closures between (``adhoc``: the path's
+    run of ExpirySchedule.adhoc, from its day 0; empty for simulated paths: the count)."""
+    if adhoc.size == 0:
+        return expiry - day
+    return expiry - day + (adhoc[expiry] - adhoc[day])
+
+
 @njit(cache=True)
-def condor_track(gs, path, tab, track, expiry_days, settle):
+def condor_track(gs, path, tab, track, expiry_days, settle, adhoc):
     """Per-contract condor track of one group on one path (``path`` (N_PF, days + 1), fills
     ``track`` (N_TF, days + 1, slots), the four legs' prices at each open and close for the
     cost model). ``expiry_days`` (days + 1,): trading days to the listed SPX expiry a tranche
     opened that day takes (history runs), or empty: the group's DTE. ``settle`` (days + 1,):
     the SPX settlement value of an expiry day (history runs; NaN: the close), or empty: a
-    tranche settles at the path's level that day."""
+    tranche settles at the path's level that day. A tranche settles on its expiry's path day
+    (the realised count) and is struck, priced and closed by rule on the count as known that
+    day (:func:`known_days`; ``adhoc`` empty: the same count)."""
     spx, v, m, front, second = (path[PF_SPX], path[PF_V], path[PF_M], path[PF_FRONT],
                                 path[PF_SECOND])
     n_days = spx.size - 1
@@ -215,14 +227,15 @@ def condor_track(gs, path, tab, track, expiry_days, settle):
         for s in range(n_slots):
             if not active[s]:
                 continue
-            left = expiry[s] - d
+            left = expiry[s] - d  # the countdown to settlement
             if left <= 0:
                 level = spot
                 if settle.size > 0 and not math.isnan(settle[d]):
                     level = settle[d]  # AM settlement (history runs)
                 value = condor_payoff(level, held[s, 0], held[s, 1], held[s, 2], held[s, 3])
             else:
-                value = condor_in_cell(cell, spot, var, mvar, float(left), held[s, 0],
+                tenor = known_days(adhoc, d, expiry[s])
+                value = condor_in_cell(cell, spot, var, mvar, float(tenor), held[s, 0],
                                        held[s, 1], held[s, 2], held[s, 3], spx_iv, qp, qp2,
                                        grid, mat, m_nodes, day_legs, s)
             code = 0
@@ -232,7 +245,7 @@ def condor_track(gs, path, tab, track, expiry_days, settle):
                 code = CLOSE_TAKE_PROFIT
             elif stop > 0.0 and value >= (1.0 + stop) * credit[s]:
                 code = CLOSE_STOP
-            elif exit_days > 0.0 and left <= exit_days:
+            elif exit_days > 0.0 and known_days(adhoc, d, expiry[s]) <= exit_days:
                 code = CLOSE_EXIT_DTE
             if code != 0:
                 track[TF_CLOSE_CODE, d, s] = code
@@ -251,24 +264,26 @@ def condor_track(gs, path, tab, track, expiry_days, settle):
                 track[TF_CLOSE_VALUE, d, s] = track[TF_MARK, d, s]
                 track[TF_MARK, d, s] = 0.0
                 active[s] = False
-                left = expiry[s] - d
+                tenor = known_days(adhoc, d, expiry[s])
                 track[TF_CLOSE_LEGS:TF_CLOSE_LEGS + 4, d, s] = day_legs[s]  # at today's mark
-                if left >= 2:  # re-strike further out at the same expiry
-                    _open_tranche(gs, s, d, left, shift, spot, var, mvar, step, tab, buf,
-                                  day_legs, track, held, credit, active, expiry)
+                if tenor >= 2:  # re-strike further out at the same expiry
+                    _open_tranche(gs, s, d, tenor, expiry[s], shift, spot, var, mvar, step,
+                                  tab, buf, day_legs, track, held, credit, active, expiry)
         if gs[S.GS_ACTIVE] > 0.0 and d < n_days and d >= first and (d - first) % every == 0:
             days_open = dte if expiry_days.size == 0 else int(expiry_days[d])
+            tenor = known_days(adhoc, d, d + days_open)
             for s in range(n_slots):
                 if not active[s]:
-                    _open_tranche(gs, s, d, days_open, 0.0, spot, var, mvar, step, tab, buf,
-                                  day_legs, track, held, credit, active, expiry)
+                    _open_tranche(gs, s, d, tenor, d + days_open, 0.0, spot, var, mvar, step,
+                                  tab, buf, day_legs, track, held, credit, active, expiry)
                     break
 
 
 @njit(cache=True)
-def _open_tranche(gs, s, d, days, shift, spot, var, mvar, step, tab, buf, legs, track, held,
-                  credit, active, expiry):
-    """Strike and price a new tranche in slot ``s`` (``legs``: scratch for its legs' prices);
+def _open_tranche(gs, s, d, days, expiry_day, shift, spot, var, mvar, step, tab, buf, legs,
+                  track, held, credit, active, expiry):
+    """Strike and price a new tranche in slot ``s`` at ``days`` to expiry (the count as known
+    today), settling on path day ``expiry_day`` (``legs``: scratch for its legs' prices);
     nothing opens unless it takes a credit with a positive maximum loss."""
     condor_strikes(int(gs[S.GS_SHORT_MODE]), gs[S.GS_SHORT_TARGET], int(gs[S.GS_WING_MODE]),
                    gs[S.GS_WING_VALUE], shift, spot, var, mvar, float(days), step, tab, buf)
@@ -288,7 +303,7 @@ def _open_tranche(gs, s, d, days, shift, spot, var, mvar, step, tab, buf, legs, 
     track[TF_MARK, d, s] = value
     credit[s] = value
     active[s] = True
-    expiry[s] = d + days
+    expiry[s] = expiry_day
 
 
 @njit(cache=True)
@@ -487,17 +502,17 @@ def settle_condors(ss, acct, qty, track, d, spot, vix_d, pnl, counts, log, log_n
 
 
 @njit(cache=True, inline="always")
-def _sale_reason(ss, ls, k, book, d, price, vix_d, ts_today):
+def _sale_reason(ss, ls, k, book, d, price, vix_d, ts_today, tenor):
     """Why held layer ``k`` is sold today at ``price`` before its expiry (0: kept):
-    monetisation first, then the roll window, then (front layer) the term-structure
-    roll-out."""
+    monetisation first, then the roll window (``tenor``: sessions to expiry as known today),
+    then (front layer) the term-structure roll-out."""
     if ss[S.SS_MON_ON] > 0.0:
         multiple = ss[S.SS_MON_MULTIPLE]
         if multiple > 0.0 and price >= multiple * book[k, LB_COST]:
             return SELL_PROFIT
         if ss[S.SS_MON_VIX] > 0.0 and vix_d >= ss[S.SS_MON_VIX] and book[k, LB_ARMED] > 0.0:
             return SELL_VIX_LEVEL
-    if ls[k, S.LS_ROLL] > 0.0 and book[k, LB_EXPIRY] - d <= ls[k, S.LS_ROLL]:
+    if ls[k, S.LS_ROLL] > 0.0 and tenor <= ls[k, S.LS_ROLL]:
         return SELL_ROLL
     if k == 0 and ts_today:
         return SELL_TS_ROLL
@@ -506,11 +521,12 @@ def _sale_reason(ss, ls, k, book, d, price, vix_d, ts_today):
 
 @njit(cache=True)
 def manage_layers(ss, ls, acct, book, path, d, layer_days, layer_col, listed, vix_expiring, tab,
-                  pnl, counts, log, log_n):
+                  pnl, counts, log, log_n, adhoc):
     """Each held VIX call layer: settle at expiry on VIX (history runs: on its contract's
     final settlement, the SOQ, where the data has it), else mark it (off its listed
-    contract's settlement where there is one, else off the model's future of its expiry) and
-    apply the sale rules; then re-arm layers whose wait is over."""
+    contract's settlement where there is one, else off the model's future of its expiry) at
+    the sessions to expiry as known today (:func:`known_days`) and apply the sale rules; then
+    re-arm layers whose wait is over."""
     n_days = path.shape[1] - 1
     vix_d, var, mvar = path[PF_VIX, d], path[PF_V, d], path[PF_M, d]
     calendar = layer_days.shape[1] > 0
@@ -539,6 +555,8 @@ def manage_layers(ss, ls, acct, book, path, d, layer_days, layer_col, listed, vi
                 price = max(level - book[k, LB_STRIKE], 0.0)
                 reason = SELL_EXPIRY
             else:
+                if adhoc.size > 0:  # the calendar as known today (a float, as left is)
+                    left += adhoc[int(book[k, LB_EXPIRY])] - adhoc[d]
                 col = int(book[k, LB_COL])
                 settle = listed[col, d] if col >= 0 else np.nan
                 if math.isnan(settle):
@@ -551,11 +569,11 @@ def manage_layers(ss, ls, acct, book, path, d, layer_days, layer_col, listed, vi
                     price = vix_call_on_future(cell, var, mvar, left, book[k, LB_STRIKE],
                                                settle, vix_iv, qp, qp2, grid, mat, m_nodes)
                     counts[CT_LISTED_MARKS] += 1
-                reason = _sale_reason(ss, ls, k, book, d, price, vix_d, ts_today)
+                reason = _sale_reason(ss, ls, k, book, d, price, vix_d, ts_today, left)
             book[k, LB_PRICE] = price
             if reason != 0:
                 sell_layer(ss, ls, k, reason, price, acct, book, path, d, n_days, layer_days,
-                           layer_col, listed, tab, pnl, counts, log, log_n)
+                           layer_col, listed, tab, pnl, counts, log, log_n, adhoc)
         if book[k, LB_ARMED] == 0.0 and (
                 (rearm_vix > 0.0 and vix_d < rearm_vix)
                 or (rearm_days > 0 and d - book[k, LB_SOLD_ON] >= rearm_days)):
@@ -565,7 +583,7 @@ def manage_layers(ss, ls, acct, book, path, d, layer_days, layer_col, listed, vi
 
 @njit(cache=True)
 def sell_layer(ss, ls, k, reason, price, acct, book, path, d, n_days, layer_days, layer_col,
-               listed, tab, pnl, counts, log, log_n):
+               listed, tab, pnl, counts, log, log_n, adhoc):
     """Sell layer ``k`` (all, or the monetised fraction) at ``price``; a term-structure
     roll-out buys further out with the proceeds."""
     vix_d = path[PF_VIX, d]
@@ -611,8 +629,8 @@ def sell_layer(ss, ls, k, reason, price, acct, book, path, d, n_days, layer_days
         if layer_days.shape[1] > 0:
             roll_days, col = int(layer_days[3, d]), int(layer_col[3, d])
             settle = listed[col, d] if col >= 0 else np.nan
-        used = buy_layer(ss, ls, k, d, roll_days, -spend, path, tab, book, pnl, counts, log,
-                         log_n, settle)
+        used = buy_layer(ss, ls, k, d, roll_days, known_days(adhoc, d, d + roll_days), -spend,
+                         path, tab, book, pnl, counts, log, log_n, settle)
         if book[k, LB_QTY] > 0.0:
             book[k, LB_COL] = col
         acct[AC_CASH] -= used
@@ -656,7 +674,7 @@ def open_condors(ss, ls, acct, qty, book, track, path, d, tab, pnl, counts, log,
 
 @njit(cache=True)
 def buy_layers(ss, ls, acct, qty, book, track, path, d, layer_days, layer_col, listed, tab,
-               pnl, counts, log, log_n):
+               pnl, counts, log, log_n, adhoc):
     """Buy each empty, armed layer whose wait is over: the budget's share of equity for the
     holding period, or contracts per condor; the filters and the regime scale decide first."""
     hedge_mode = int(ss[S.SS_HEDGE_MODE])
@@ -683,7 +701,8 @@ def buy_layers(ss, ls, acct, qty, book, track, path, d, layer_days, layer_col, l
         if layer_days.shape[1] > 0:  # the listed expiry nearest the layer's DTE
             tenor, col = int(layer_days[k, d]), int(layer_col[k, d])
             settle = listed[col, d] if col >= 0 else np.nan
-        holding = max(tenor - int(ls[k, S.LS_ROLL]), 1)
+        known = known_days(adhoc, d, d + tenor)  # the count as known today prices and sizes
+        holding = max(known - int(ls[k, S.LS_ROLL]), 1)
         factor = 1.0
         if ss[S.SS_REGIME_ON] > 0.0:
             factor = regime_factor(ss, vix_d if ss[S.SS_REGIME_ON] == S.REGIME_VIX
@@ -699,8 +718,8 @@ def buy_layers(ss, ls, acct, qty, book, track, path, d, layer_days, layer_col, l
             size = -spend  # negative: cash to spend, converted in buy_layer
         else:
             size = ls[k, S.LS_PER_CONDOR] * factor * acct[AC_UNIT_QTY]
-        used = buy_layer(ss, ls, k, d, tenor, size, path, tab, book, pnl, counts, log, log_n,
-                         settle)
+        used = buy_layer(ss, ls, k, d, tenor, known, size, path, tab, book, pnl, counts, log,
+                         log_n, settle)
         acct[AC_CASH] -= used
         acct[AC_HEDGE_CASH] -= used
         if book[k, LB_QTY] <= 0.0:
@@ -710,12 +729,15 @@ def buy_layers(ss, ls, acct, qty, book, track, path, d, layer_days, layer_col, l
 
 
 @njit(cache=True)
-def buy_layer(ss, ls, k, d, tenor, size, path, tab, book, pnl, counts, log, log_n, listed):
-    """Buy layer ``k`` (tenor trading days; ``listed``: its contract's settlement, or NaN for
-    the model's future). ``size`` > 0: quantity (equity per VIX point); < 0: cash to spend
-    on premium + costs. Returns the cash used (0 if nothing bought)."""
+def buy_layer(ss, ls, k, d, tenor, known, size, path, tab, book, pnl, counts, log, log_n,
+              listed):
+    """Buy layer ``k`` expiring ``tenor`` trading days ahead (path days, the countdown to
+    settlement), struck and priced at ``known`` (the count as known today); ``listed``: its
+    contract's settlement, or NaN for the model's future. ``size`` > 0: quantity (equity per
+    VIX point); < 0: cash to spend on premium + costs. Returns the cash used (0 if nothing
+    bought)."""
     vix_d = path[PF_VIX, d]
-    strike, price = _layer_quote(ls, k, tenor, path[PF_V, d], path[PF_M, d], vix_d, tab,
+    strike, price = _layer_quote(ls, k, known, path[PF_V, d], path[PF_M, d], vix_d, tab,
                                  listed)
     if not price > 1e-8:
         return 0.0
@@ -809,7 +831,7 @@ def _layers_due(ls, book, d):
 
 @njit(cache=True)
 def run_strategy(ss, ls, path, track, layer_days, layer_col, listed, spx_settle, vix_expiring,
-                 tab, growth, equity, trading, hedge, pnl, counts, log, log_n):
+                 tab, growth, equity, trading, hedge, pnl, counts, log, log_n, adhoc):
     """One strategy on one path: fills ``equity``, ``trading`` and ``hedge`` (days + 1),
     ``pnl`` (N_BK), ``counts`` (N_CT) and the trade log.
 
@@ -822,7 +844,10 @@ def run_strategy(ss, ls, path, track, layer_days, layer_col, listed, spx_settle,
     that settlement, with the model's smile around it, and off the model's future where there
     is none (counted in CT_LISTED_MARKS / CT_MODEL_MARKS). Expiries settle at the exchange's
     settlement values (``spx_settle``, ``vix_expiring``: :func:`condor_track`,
-    :func:`manage_layers`; empty for simulated paths)."""
+    :func:`manage_layers`; empty for simulated paths). ``adhoc`` (the path's run of
+    ExpirySchedule.adhoc from its day 0; empty for simulated paths): positions settle on
+    their expiry's path day and are priced on the count as known each day
+    (:func:`known_days`)."""
     n_days = path.shape[1] - 1
     acct, qty, book = open_book(ss, path[PF_SPX, 0], track.shape[2])
     hedged = ss[S.SS_HEDGE_MODE] != S.HEDGE_NONE
@@ -841,12 +866,12 @@ def run_strategy(ss, ls, path, track, layer_days, layer_col, listed, spx_settle,
         # the steps below are called only when they have work: a call passes many arrays
         if _layers_to_manage(ls, book):
             manage_layers(ss, ls, acct, book, path, d, layer_days, layer_col, listed,
-                          vix_expiring, tab, pnl, counts, log, log_n)
+                          vix_expiring, tab, pnl, counts, log, log_n, adhoc)
         if _opening(track, d):
             open_condors(ss, ls, acct, qty, book, track, path, d, tab, pnl, counts, log, log_n)
         if hedged and d < n_days and _layers_due(ls, book, d):
             buy_layers(ss, ls, acct, qty, book, track, path, d, layer_days, layer_col, listed,
-                       tab, pnl, counts, log, log_n)
+                       tab, pnl, counts, log, log_n, adhoc)
         if d > 0:
             eq, held = book_close(acct, qty, book, track, d, spot, pnl, counts)
             equity[d] = eq
@@ -899,7 +924,7 @@ def count_future_reads(ss, gs, path, counts):
 def evaluate_chunk(spx, v, m, vix, group_specs, strat_specs, layer_specs, n_slots, tab, growth,
                    front_days, second_days, log_rows, equity, trading, hedge, pnl, counts, log,
                    log_n, condor_days, layer_days, layer_col, listed, listed_day0, spx_settle,
-                   vix_expiring, listed_cm):
+                   vix_expiring, listed_cm, adhoc, adhoc_day0):
     """All strategies on all paths of a chunk (parallel over paths).
 
     Outputs: ``equity``, ``trading``, ``hedge`` (strategies, paths, days + 1), ``pnl``
@@ -915,6 +940,9 @@ def evaluate_chunk(spx, v, m, vix, group_specs, strat_specs, layer_specs, n_slot
     settlement value of an expiry day, NaN: none), ``vix_expiring`` (the row of ``listed``
     settling that day, -1: none) and ``listed_cm`` (2, span days: the constant-maturity front
     and second futures from the listed contracts, NaN: none, the model's is read instead).
+    ``adhoc`` (clock days; empty for simulated paths) the unscheduled closures before each
+    session, path i's day 0 at entry ``adhoc_day0[i]``: positions are priced on the count as
+    known each day (:func:`known_days`) and settle on the realised counts above.
     """
     n_paths = spx.shape[0]
     n_days = spx.shape[1] - 1
@@ -942,12 +970,13 @@ def evaluate_chunk(spx, v, m, vix, group_specs, strat_specs, layer_specs, n_slot
         path_settle = spx_settle[day0:day0 + n_days + 1]  # views; empty for simulated paths
         path_expiring = vix_expiring[day0:day0 + n_days + 1]
         listed_futures(path, listed_cm[:, day0:day0 + n_days + 1])
+        path_adhoc = adhoc[adhoc_day0[i]:]  # a view from the path's day 0; empty if simulated
         tracks = np.empty((n_groups, N_TF, n_days + 1, n_slots))
         for g in range(n_groups):
             clear_track(tracks[g])
             if group_specs[g, S.GS_ACTIVE] > 0.0:
                 condor_track(group_specs[g], path, tab, tracks[g], condor_days[i, g],
-                             path_settle)
+                             path_settle, path_adhoc)
         row = log_rows[i]
         path_listed = listed[:, listed_day0[i]:listed_day0[i] + n_days + 1]  # a view
         for k in range(n_strat):
@@ -964,4 +993,5 @@ def evaluate_chunk(spx, v, m, vix, group_specs, strat_specs, layer_specs, n_slot
                          layer_col[i, k], path_listed, path_settle, path_expiring, tab, growth,
                          equity[k, i], trading[k, i], hedge[k, i], pnl[k, i], counts[k, i],
                          log[k, row] if row >= 0 else empty_log,
-                         log_n[k, row:row + 1] if row >= 0 else np.zeros(1, dtype=np.int64))
+                         log_n[k, row:row + 1] if row >= 0 else np.zeros(1, dtype=np.int64),
+                         path_adhoc)
