@@ -185,7 +185,8 @@ def _replay_open(start: str, end: str, entry: str, dte: int, expiry: str, realis
     ``end``: its strikes are the grid strikes at ``known`` sessions (not ``realised``) and it
     settles on the path day of ``expiry``."""
     import simulator as sim
-    from simulator.strategy import StrategyEngine, replay_history, strategy
+    from simulator.scenario.replay import replay_history
+    from simulator.strategy import StrategyEngine, strategy
     from simulator.strategy import specs as S
     from simulator.strategy.strikes import condor_strikes
 
