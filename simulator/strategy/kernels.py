@@ -183,7 +183,8 @@ def condor_track(gs, path, tab, track, expiry_days, settle):
     """Per-contract condor track of one group on one path (``path`` (N_PF, days + 1), fills
     ``track`` (N_TF, days + 1, slots), the four legs' prices at each open and close for the
     cost model). ``expiry_days`` (days + 1,): trading days to the listed SPX expiry a tranche
-    opened that day takes (history runs), or empty: the group's DTE. ``settle`` (days + 1,):
+    opened that day takes (history runs), or empty: the group's DTE; for an ``open_on:
+    expiry`` group, 0 on the days it opens nothing. ``settle`` (days + 1,):
     the SPX settlement value of an expiry day (history runs; NaN: the close), or empty: a
     tranche settles at the path's level that day."""
     spx, v, m, front, second = (path[PF_SPX], path[PF_V], path[PF_M], path[PF_FRONT],
@@ -256,7 +257,10 @@ def condor_track(gs, path, tab, track, expiry_days, settle):
                 if left >= 2:  # re-strike further out at the same expiry
                     _open_tranche(gs, s, d, left, shift, spot, var, mvar, step, tab, buf,
                                   day_legs, track, held, credit, active, expiry)
-        if gs[S.GS_ACTIVE] > 0.0 and d < n_days and d >= first and (d - first) % every == 0:
+        opens = d >= first and (d - first) % every == 0
+        if expiry_days.size > 0 and gs[S.GS_OPEN_ON] > 0.0:
+            opens = expiry_days[d] > 0  # open_on expiry: the calendar marks the roll days
+        if gs[S.GS_ACTIVE] > 0.0 and d < n_days and opens:
             days_open = dte if expiry_days.size == 0 else int(expiry_days[d])
             for s in range(n_slots):
                 if not active[s]:
