@@ -3,6 +3,7 @@ the index-style return on notional, and a window outside the data refused."""
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -39,7 +40,7 @@ def test_cndr_opens_on_the_first_day_and_each_monthly_expiry_of_2019():
     # each condor runs to the next roll day exactly: one condor at a time, no gap, no overlap
     d64 = dates.astype("datetime64[D]")
     at = np.flatnonzero(roll > 0)
-    for a, b in zip(at[:-1], at[1:], strict=True):
+    for a, b in itertools.pairwise(at):
         assert roll[a] == b - a
         assert roll[a] == sessions_between(d64[a:a + 1], d64[b:b + 1])[0]
     # the last one (20 Dec) runs to the January 2020 expiry (17 Jan)

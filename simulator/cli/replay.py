@@ -71,7 +71,8 @@ def execute(args) -> int:
           "off the model's range (state on its edge)")
     print("Model prices around real levels, not historical quotes. index %: the return as "
           "the Cboe index reports it (CNDR: on T-bills of 10x the condor's max loss at "
-          f"r = {model.r:.2%}; VXTH and S&P 500: the account).\n")
+          f"r = {model.r:.2%}; VXTH: the S&P 500 total return and the calls, rebalanced at "
+          "each roll; S&P 500: the account).\n")
     # max DD in % of the condor's risk capital; a book without a condor (an S&P 500 core)
     # has none: % of equity, said in the cell (issue 32: one unit per name)
     # index %: the return as the Cboe index the book follows reports it (on notional, the
@@ -81,7 +82,7 @@ def execute(args) -> int:
     print(head)
     print("-" * len(head))
     growth = math.exp(model.r / TRADING_DAYS_PER_YEAR)
-    for row in replay_rows(result, plan.strategies, dates, growth):
+    for row in replay_rows(result, plan.strategies, dates, growth, path.spx, model.q):
         risk = row["risk_capital"]
         drawdown = (f"{100 * row['max_drawdown']:.1f} % eq" if math.isnan(risk) else
                     f"{100 * row['max_drawdown'] / risk:.1f} % risk")
