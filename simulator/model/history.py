@@ -86,8 +86,8 @@ def check_in_data(start: str, end: str, first: str, last: str, what: str,
         if bad:
             field = f"path.{name}" if what == "path" else name
             raise ValueError(f"{field} {value} is {side} day of the data ({edge}): the "
-                             f"{data or 'data'} run from {first} to {last}; give a window "
-                             "inside them")
+                             f"data run from {first} to {last}"
+                             + (f" ({data})" if data else "") + "; give a window inside them")
 
 
 def _series(two_factor: bool) -> list[tuple[np.ndarray, np.ndarray]]:
