@@ -341,7 +341,12 @@ def test_the_first_rolling_window_is_the_single_window_replay(tmp_path):
     ("{source: history, start: 2020-01-02, end: 2020-04-10}", "path.end",
      r"2020-04-10 is not a trading session .*\(Friday"),
     ("{source: history, start: 2020-03-01, end: 2020-06-30}", "path.start",
-     r"2020-03-01 is not a trading session .*\(Sunday")])
+     r"2020-03-01 is not a trading session .*\(Sunday"),
+    # a window outside the data (issue 29): refused, not cut to the data's part of it
+    ("{source: history, start: 2025-01-02, end: 2025-12-31}", "path.end",
+     r"2025-12-31 is after the last day of the data \(2025-10-06\)"),
+    ("{source: history_windows, start: 2007-01-03, end: 2008-12-31, length_days: 63}",
+     "path.start", r"2007-01-03 is before the first day of the data \(2007-07-24\)")])
 def test_bad_history_input_exits_2_naming_the_field_and_writes_nothing(
         tmp_path, capsys, path_line, field, fragment):
     from simulator.cli import main

@@ -19,9 +19,17 @@ real VIX drives the rules and costs of a replay either way.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
-from simulator.market.history import MIN_DAYS, HistoryPath, check_window, history_dates
+from simulator.market.history import (
+    MIN_DAYS,
+    HistoryPath,
+    check_in_data,
+    check_window,
+    history_dates,
+)
 from simulator.model.params import Model
 
 # Spot VIX's weight in a day's least squares (other points: 1): VIX is all but matched (the
@@ -29,6 +37,17 @@ from simulator.model.params import Model
 # the listed futures the hedge trades) sets the second factor. Measured on 2007-2025 with
 # svcj_2f_calibrated: see docs/history.md.
 VIX_WEIGHT = 1e4
+
+
+@functools.cache
+def _first_curve_day() -> str:
+    """The first day a two-factor history can have: an S&P 500 and a VIX close and a second
+    point of the VIX curve (once per process)."""
+    from simulator.market.curves import curve_observations
+
+    spx_days = history_dates("1900-01-01", "9999-12-31", False, in_data=False)
+    obs = curve_observations(str(spx_days[0]), str(spx_days[-1]), min_points=2)
+    return str(obs.dates[np.isin(obs.dates, spx_days)][0])
 
 
 def curve_history(model: Model, start: str, end: str, what: str = "history") -> HistoryPath:
@@ -47,7 +66,10 @@ def curve_history(model: Model, start: str, end: str, what: str = "history") -> 
     from simulator.market.curves import MAX_DAYS_LEFT, curve_observations
 
     check_window(start, end, what)
-    spx_days = history_dates("1900-01-01", "9999-12-31", False, what)  # S&P 500 and VIX
+    spx_days = history_dates("1900-01-01", "9999-12-31", False, what,  # S&P 500 and VIX
+                             in_data=False)
+    check_in_data(start, end, _first_curve_day(), str(spx_days[-1]), what,
+                  "S&P 500 and VIX closes with a second point of the VIX curve")
     try:
         obs = curve_observations(start, end, min_points=2)
     except ValueError:
@@ -135,7 +157,7 @@ _FITTED: dict[tuple[str, str], tuple[float, float | None]] = {}
 def _data_span(two_factor: bool) -> tuple[str, str]:
     from simulator.market.history import history_dates
 
-    days = history_dates("1900-01-01", "9999-12-31", False, "analogue")
+    days = history_dates("1900-01-01", "9999-12-31", False, "analogue", in_data=False)
     if two_factor:
         from simulator.model.stylized_facts import load_market_series
 

@@ -40,6 +40,7 @@ def execute(args) -> int:
     import re
     from pathlib import Path
 
+    from simulator.common.conventions import TRADING_DAYS_PER_YEAR
     from simulator.model.presets import load_model
     from simulator.results.replay import replay_rows
     from simulator.scenario.loader import load_scenario
@@ -68,20 +69,28 @@ def execute(args) -> int:
           f"model {args.model}; S&P 500 {path.spx[0]:.0f} -> {path.spx[-1]:.0f}, VIX "
           f"{path.vix.min():.1f}-{path.vix.max():.1f}; {path.clipped.mean():.0%} of days "
           "off the model's range (state on its edge)")
-    print("Model prices around real levels, not historical quotes.\n")
+    print("Model prices around real levels, not historical quotes. index %: the return as "
+          "the Cboe index reports it (CNDR: on T-bills of 10x the condor's max loss at "
+          f"r = {model.r:.2%}; VXTH: the S&P 500 total return and the calls, rebalanced at "
+          "each roll; S&P 500: the account).\n")
     # max DD in % of the condor's risk capital; a book without a condor (an S&P 500 core)
     # has none: % of equity, said in the cell (issue 32: one unit per name)
+    # index %: the return as the Cboe index the book follows reports it (on notional, the
+    # collateral at the model's rate; results.replay.index_return), "-" where none applies
     head = (f"{'strategy':<18}{'P&L %':>8}{'max DD':>15}  {'peak -> trough':<25}"
-            f"{'back at peak':<14}{'hedge prem. %':>14}")
+            f"{'back at peak':<14}{'hedge prem. %':>14}{'index %':>9}")
     print(head)
     print("-" * len(head))
-    for row in replay_rows(result, plan.strategies, dates):
+    growth = math.exp(model.r / TRADING_DAYS_PER_YEAR)
+    for row in replay_rows(result, plan.strategies, dates, growth, path.spx, model.q):
         risk = row["risk_capital"]
         drawdown = (f"{100 * row['max_drawdown']:.1f} % eq" if math.isnan(risk) else
                     f"{100 * row['max_drawdown'] / risk:.1f} % risk")
         print(f"{row['strategy']:<18}{100 * row['pnl']:>8.2f}{drawdown:>15}  "
               f"{row['peak'] + ' -> ' + row['trough']:<25}{row['back']:<14}"
-              f"{100 * row['hedge_premium']:>14.2f}")
+              f"{100 * row['hedge_premium']:>14.2f}"
+              + (f"{'-':>9}" if math.isnan(row["index_return"]) else
+                 f"{100 * row['index_return']:>9.2f}"))
     if args.figure is not None:
         from simulator.report.history import write_history_figure
 

@@ -245,12 +245,28 @@ def constant_maturity(listed: np.ndarray, expiries: np.ndarray, span: np.ndarray
     return out
 
 
+def roll_days(d64: np.ndarray, expiries64: np.ndarray) -> np.ndarray:
+    """Cboe CNDR's roll (``open_on: expiry``): per day of a path (datetime64[D], consecutive
+    sessions), the sessions to the next monthly SPX expiry after it on the path's first day
+    and on each monthly expiry day (the old series settles that morning, the new one is sold
+    the same day), 0 on every other day (no tranche opens)."""
+    nxt = np.searchsorted(expiries64, d64, side="right")  # the first expiry after the day
+    if (nxt >= expiries64.size).any():
+        raise ValueError("the expiry calendar ends before a trade's expiry")
+    days = _days_to(d64, expiries64[nxt])
+    roll = np.isin(d64, expiries64)
+    roll[0] = True
+    return np.where(roll, days, 0).astype(days.dtype)
+
+
 def expiry_schedule(dates: np.ndarray, condor_dte: list[int | None],
-                    layer_dte: list[list[tuple[int, int] | None]]) -> ExpirySchedule:
+                    layer_dte: list[list[tuple[int, int] | None]],
+                    condor_open_on: list[str] | None = None) -> ExpirySchedule:
     """The calendar of paths on ``dates`` (paths, days + 1) ISO strings: ``condor_dte``
     (calendar days, per condor group; None: no condor) and ``layer_dte`` (per strategy, the
     (DTE, roll DTE) in calendar days of its three layers and of its term-structure roll-out;
-    None: unused).
+    None: unused). ``condor_open_on`` (per condor group, default all ``"cycle"``): an
+    ``"expiry"`` group's days are :func:`roll_days` (0 where it opens nothing).
 
     Each path picks its expiries among those listed from its first day to LOOK_AHEAD_DAYS
     after its last (as a lone path would), numbered in the chunk's list of expiries."""
@@ -277,7 +293,9 @@ def expiry_schedule(dates: np.ndarray, condor_dte: list[int | None],
         lo, hi = np.searchsorted(vix_all, first), np.searchsorted(vix_all, horizon, "right")
         vix64 = vix_all[lo:hi].astype("datetime64[D]")
         for g, dte in enumerate(condor_dte):
-            if dte is not None:
+            if dte is not None and condor_open_on and condor_open_on[g] == "expiry":
+                condor[i, g] = roll_days(d64, spx)
+            elif dte is not None:
                 condor[i, g] = _days_to(d64, spx[_nearest(spx, d64, dte)])
         for k, dtes in enumerate(layer_dte):
             for j, dte in enumerate(dtes):
@@ -308,5 +326,5 @@ def expiry_schedule(dates: np.ndarray, condor_dte: list[int | None],
                           vix_expiring(vix_all, span), cm, adhoc, (at - lo).astype(np.int64))
 
 
-__all__ = ["ExpirySchedule", "constant_maturity", "expiry_schedule", "spx_settlements",
-           "vix_expiring"]
+__all__ = ["ExpirySchedule", "constant_maturity", "expiry_schedule", "roll_days",
+           "spx_settlements", "vix_expiring"]

@@ -73,6 +73,23 @@ def check_window(start: str, end: str, what: str) -> None:
         raise ValueError(f"{what} {start} to {end}: the end is before the start")
 
 
+def check_in_data(start: str, end: str, first: str, last: str, what: str,
+                  data: str = "") -> None:
+    """A ValueError naming the field and the date when the window ``start`` to ``end`` starts
+    before the data's ``first`` day or ends after its ``last`` (issue 29: a window outside the
+    data is an error, not a shorter window). The field is ``path.start``/``path.end`` for a
+    scenario file's window (``what`` "path"), else ``start``/``end``; ``data`` names the
+    series."""
+    for name, value, bad, edge, side in (("start", start, start < first, first, "before the "
+                                          "first"), ("end", end, end > last, last,
+                                                      "after the last")):
+        if bad:
+            field = f"path.{name}" if what == "path" else name
+            raise ValueError(f"{field} {value} is {side} day of the data ({edge}): the "
+                             f"data run from {first} to {last}"
+                             + (f" ({data})" if data else "") + "; give a window inside them")
+
+
 def _series(two_factor: bool) -> list[tuple[np.ndarray, np.ndarray]]:
     series = [_closes("spx_daily"), _closes("vix_daily")]
     if two_factor:
@@ -97,12 +114,17 @@ def _hint(two_factor: bool) -> str:
 
 
 def history_dates(start: str, end: str, two_factor: bool, what: str = "history",
-                  min_days: int = MIN_DAYS) -> np.ndarray:
+                  min_days: int = MIN_DAYS, in_data: bool = True) -> np.ndarray:
     """The trading days from ``start`` to ``end`` (ISO dates, inclusive) with an S&P 500 and a
     VIX close (and a VIX3M close when ``two_factor``); at least ``min_days`` of them, else a
-    ValueError naming the window and the data's range."""
+    ValueError naming the window and the data's range. ``in_data``: the window must lie
+    inside the data (:func:`check_in_data`); False to take whatever part of it the data
+    have."""
     check_window(start, end, what)
     dates = _common_dates(_series(two_factor))
+    if in_data:
+        check_in_data(start, end, str(dates[0]), str(dates[-1]), what,
+                      f"{_names(two_factor)} closes")
     window = dates[(dates >= start) & (dates <= end)]
     if window.size < min_days:
         raise ValueError(f"{what} {start} to {end}: {window.size} trading day(s) with "
@@ -214,6 +236,7 @@ def restricted(path: HistoryPath, dates: np.ndarray) -> HistoryPath:
                        None if path.m is None else path.m[idx], path.clipped[idx])
 
 
-__all__ = ["MIN_DAYS", "HistoryPath", "HistorySource", "HistoryWindows", "check_window",
+__all__ = ["MIN_DAYS", "HistoryPath", "HistorySource", "HistoryWindows", "check_in_data",
+           "check_window",
            "history_dates", "history_on", "history_path", "restricted", "rolling_windows",
            "single_window"]

@@ -299,7 +299,8 @@ def _history_plans(values: dict, plans: list[ScenarioPlan],
         return plans
     except ValueError as err:
         text = str(err)
-        field = "path.length_days" if text.startswith("path.length_days") else "path.start"
+        field = next((f for f in ("path.length_days", "path.end") if text.startswith(f)),
+                     "path.start")
         problems.append((field, text.removeprefix(f"{field} ")))
         return plans
     update = {"paths": windows.n_paths, "days": windows.n_days}

@@ -56,6 +56,11 @@ class CondorConfig(StrictModel):
     every_trading_days: int = Field(21, ge=1, le=2520, description="a tranche every N days")
     first_entry_day: int = Field(0, ge=0, le=2520, description="trading day of the first entry")
     dte: int = Field(45, ge=2, le=540, description="calendar days to expiry at entry")
+    open_on: Literal["cycle", "expiry"] = Field(
+        "cycle", description="cycle: a tranche every every_trading_days at the expiry nearest "
+        "dte; expiry (Cboe CNDR's roll): in history runs a tranche only on the window's first "
+        "day and on each monthly SPX expiry day, taking the next monthly expiry (one condor "
+        "from one expiry to the next); simulated paths keep the cycle as its analogue")
     short_delta: float | None = Field(None, gt=0.0, lt=0.5,
                                       description="|delta| of both short strikes")
     prob_between: float | None = Field(None, gt=0.0, lt=1.0,

@@ -234,10 +234,12 @@ class StrategyEngine:
         from simulator.strategy.specs import LS_ACTIVE, SS_GROUP
 
         condor_dte: list[int | None] = [None] * self.groups.shape[0]
+        open_on = ["cycle"] * self.groups.shape[0]
         layer_dte = []
         for k, cfg in enumerate(self.configs):
             if cfg.condor is not None:
                 condor_dte[int(self.specs[k, SS_GROUP])] = cfg.condor.dte
+                open_on[int(self.specs[k, SS_GROUP])] = cfg.condor.open_on
             h = cfg.hedge
             dtes: list[tuple[int, int] | None] = [None] * 4
             if h is not None:
@@ -248,7 +250,7 @@ class StrategyEngine:
                     dtes[3] = (h.term_structure.roll_out_dte, h.layers["front"].roll_dte
                                if "front" in h.layers else 0)
             layer_dte.append(dtes)
-        return expiry_schedule(dates, condor_dte, layer_dte)
+        return expiry_schedule(dates, condor_dte, layer_dte, open_on)
 
     def _events(self, log, log_n, logged) -> list[TradeEvent]:
         out = []

@@ -193,7 +193,8 @@ def condor_track(gs, path, tab, track, expiry_days, settle, adhoc):
     """Per-contract condor track of one group on one path (``path`` (N_PF, days + 1), fills
     ``track`` (N_TF, days + 1, slots), the four legs' prices at each open and close for the
     cost model). ``expiry_days`` (days + 1,): trading days to the listed SPX expiry a tranche
-    opened that day takes (history runs), or empty: the group's DTE. ``settle`` (days + 1,):
+    opened that day takes (history runs), or empty: the group's DTE; for an ``open_on:
+    expiry`` group, 0 on the days it opens nothing. ``settle`` (days + 1,):
     the SPX settlement value of an expiry day (history runs; NaN: the close), or empty: a
     tranche settles at the path's level that day. A tranche settles on its expiry's path day
     (the realised count) and is struck, priced and closed by rule on the count as known that
@@ -269,7 +270,10 @@ def condor_track(gs, path, tab, track, expiry_days, settle, adhoc):
                 if tenor >= 2:  # re-strike further out at the same expiry
                     _open_tranche(gs, s, d, tenor, expiry[s], shift, spot, var, mvar, step,
                                   tab, buf, day_legs, track, held, credit, active, expiry)
-        if gs[S.GS_ACTIVE] > 0.0 and d < n_days and d >= first and (d - first) % every == 0:
+        opens = d >= first and (d - first) % every == 0
+        if expiry_days.size > 0 and gs[S.GS_OPEN_ON] > 0.0:
+            opens = expiry_days[d] > 0  # open_on expiry: the calendar marks the roll days
+        if gs[S.GS_ACTIVE] > 0.0 and d < n_days and opens:
             days_open = dte if expiry_days.size == 0 else int(expiry_days[d])
             tenor = known_days(adhoc, d, d + days_open)
             for s in range(n_slots):

@@ -23,7 +23,11 @@ CONDOR_PRESETS: dict[str, dict] = {
                         "wing_width": 50.0, "take_profit": 0.5, "stop_multiple": 2.0,
                         "exit_dte": 21},
     # Cboe CNDR rules (docs/model.md §6): sell 20-delta, buy 5-delta, monthly, held to expiry.
-    "cndr_like": {"every_trading_days": 21, "dte": 30, "short_delta": 0.20, "wing_delta": 0.05},
+    # History runs: one condor from one monthly expiry to the next (open_on: expiry; sold at
+    # the expiry day's close, where the index sells at about 11:00 ET); simulated paths keep a
+    # tranche every 21 trading days at 30 DTE (one month, no overlap) as the analogue.
+    "cndr_like": {"every_trading_days": 21, "dte": 30, "short_delta": 0.20, "wing_delta": 0.05,
+                  "open_on": "expiry"},
 }
 # the name the claims' source material uses; kept so older scenario files still load
 CONDOR_PRESETS["conservative_070"] = CONDOR_PRESETS["prob_70_between"]

@@ -40,10 +40,10 @@ def columns(fields) -> tuple[tuple[int, ...], int]:
 # condor group columns
 GROUP_FIELDS = ("ACTIVE", "EVERY", "FIRST", "DTE", "SHORT_MODE", "SHORT_TARGET", "WING_MODE",
                 "WING_VALUE", "TAKE_PROFIT", "STOP", "EXIT", "STEP", "SHIFT_SD", "TS_THRESHOLD",
-                "TS_LOOKBACK")
+                "TS_LOOKBACK", "OPEN_ON")
 ((GS_ACTIVE, GS_EVERY, GS_FIRST, GS_DTE, GS_SHORT_MODE, GS_SHORT_TARGET, GS_WING_MODE,
   GS_WING_VALUE, GS_TAKE_PROFIT, GS_STOP, GS_EXIT, GS_STEP, GS_SHIFT_SD, GS_TS_THRESHOLD,
-  GS_TS_LOOKBACK), N_GS) = columns(GROUP_FIELDS)
+  GS_TS_LOOKBACK, GS_OPEN_ON), N_GS) = columns(GROUP_FIELDS)
 
 # strategy columns: sizing and costs, hedge sizing, the regime schedule, adaptive rules, the
 # cost model, monetisation and sizing
@@ -103,6 +103,7 @@ def condor_group_row(strategy: StrategyConfig) -> np.ndarray:
     row[GS_STOP] = c.stop_multiple or 0.0
     row[GS_EXIT] = c.exit_trading_days
     row[GS_STEP] = c.strike_step
+    row[GS_OPEN_ON] = 1.0 if c.open_on == "expiry" else 0.0  # history runs: calendar's days
     h = strategy.hedge
     if h is not None and h.term_structure.enabled and h.term_structure.tighten_condor_sd > 0:
         ts = h.term_structure
