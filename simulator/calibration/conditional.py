@@ -278,9 +278,10 @@ def market_facts(start: str = "1990-01-02", end: str = "2025-12-31", *,
         if high.any() and low.any() else math.nan
     facts.scalars["corr_dv_dm"] = math.nan
     if state_model is not None and state_model.two_factor:
-        from simulator.calibration.states import curve_history
+        from simulator.calibration.states import curve_history, two_factor_span
 
-        states = curve_history(state_model, max(start, "2007-01-03"), end)
+        first, last = two_factor_span()  # the part of the window a two-factor state fit has
+        states = curve_history(state_model, max(start, first), min(end, last))
         facts.scalars["corr_dv_dm"] = _corr_of_changes(np.asarray(states.v),
                                                        np.asarray(states.m))
     return facts

@@ -39,6 +39,13 @@ from simulator.model.params import Model
 VIX_WEIGHT = 1e4
 
 
+def two_factor_span() -> tuple[str, str]:
+    """(first, last): the days a two-factor history can run on (the first with a second point
+    of the VIX curve, the last S&P 500 and VIX close)."""
+    spx_days = history_dates("1900-01-01", "9999-12-31", False, in_data=False)
+    return _first_curve_day(), str(spx_days[-1])
+
+
 @functools.cache
 def _first_curve_day() -> str:
     """The first day a two-factor history can have: an S&P 500 and a VIX close and a second
