@@ -26,7 +26,7 @@ VIX_MAX = 500.0  # index points
 VARIANCE_JUMP_MAX = 4.0  # decimal variance
 SPX_RETURN_MODES = ("add", "set")
 # one diffusion for P and Q: a regime cannot change them
-SHARED_WITH_Q = ("sigma_v", "rho", "sigma_m")
+SHARED_WITH_Q = ("sigma_v", "rho", "sigma_m", "phi")
 
 # The table the path kernels read: one row per step, row d is the move from day d to d + 1.
 (SH_LOG_RETURN, SH_RETURN_MODE, SH_V_MODE, SH_V_VALUE) = range(4)

@@ -1,0 +1,53 @@
+"""The extensions of issue 28 and the conditional fit that uses them (docs/calibration.md §9).
+
+* :func:`shift_swap`: a variance shift ``phi`` (Heston++, Pacati, Pompa & Reno 2018, J. Banking
+  & Finance 96) put in place of part of Q's constant-intensity jump term, so that VIX as a
+  function of the state, ``100 sqrt(A + B v + C m)``, is exactly as before: ``A`` gains ``phi``
+  from the shift and loses as much from a lower Q jump intensity ``lam`` (``B`` and ``C`` do not
+  depend on ``lam``). At other windows (VIX9D, VIX3M) ``A`` moves a little (the variance
+  jumps' part of ``A`` depends on the window). What moves is where the calm-market variance lives: in the SPX diffusion
+  (P and Q alike) instead of in Q's jump premium.
+* :func:`fit_conditional`: the P fit (:func:`simulator.calibration.real_world.fit_p`) with the
+  conditional targets (:data:`simulator.calibration.targets.CONDITIONAL_TARGETS`) beside the
+  averages, over P's own parameters only (the shared diffusion and Q stay).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+from simulator.model.params import FellerConditionWarning, Model
+
+# P's own parameters the conditional fit moves: the drift and the variance jumps (lam1 through
+# jump_share, mu_v) and m's co-jump (m_jump, P only)
+CONDITIONAL_P_FREE = ("kappa", "theta", "kappa_m", "jump_share", "mu_v", "m_jump")
+
+
+def shift_swap(model: Model, phi: float) -> Model:
+    """``model`` with the variance shift ``phi`` (P and Q) and Q's ``lam`` lowered so that
+    ``A`` of VIX^2 = A + B v (+ C m) (30 days) is unchanged. Raises ValueError when Q's constant jump
+    term is smaller than ``phi`` (lam would be negative)."""
+    from simulator.model.vix import vix_coefficients, vix_state_coefficients
+
+    def a_of(q):
+        return (vix_state_coefficients(q) if q.two_factor else vix_coefficients(q))[0]
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FellerConditionWarning)
+        a_now = a_of(model.Q)
+        a_none = a_of(model.merged({"Q": {"lam": 0.0}}).Q)  # A is affine in lam
+        if a_now - a_none < phi:
+            raise ValueError(f"phi {phi:g} exceeds Q's constant jump term of VIX^2 "
+                             f"({a_now - a_none:.4g}): Q's lam would be negative")
+        lam = model.Q.lam * (a_now - phi - a_none) / (a_now - a_none)
+        return model.merged({"P": {"phi": float(phi)}, "Q": {"lam": float(lam)}})
+
+
+def fit_conditional(start: Model, market: dict, *, design=None, max_evaluations: int = 60,
+                    free=CONDITIONAL_P_FREE, progress=None):
+    """:func:`~simulator.calibration.real_world.fit_p` of ``free`` to ``market`` (the
+    averages' moments with the conditional ones merged in)."""
+    from simulator.calibration.real_world import SimulationDesign, fit_p
+
+    return fit_p(start, market, free, design=design or SimulationDesign(n_paths=128),
+                 max_evaluations=max_evaluations, progress=progress)
