@@ -213,3 +213,25 @@ def test_conditional_moments_are_the_facts_of_alvh_facts():
     assert out["days_abs_dvix_over_5"] == cf.big_move_counts(vix)["days_abs_change_over_5"]
     assert math.isnan(out["long_future_slope"])
     assert -1 < out["corr_dv_dm"] < 1
+
+
+def test_vix9d_and_skew_are_opt_in_q_targets():
+    """VIX9D joins a fit's curve only when asked; SKEW's residual is the model's SKEW at each
+    day's fitted state (the fact table's q_skewness) minus Cboe's, NaN on days without one."""
+    from simulator.calibration import conditional as cf
+    from simulator.calibration.market import curve_observations
+    from simulator.calibration.risk_neutral import evaluate_q, skew_residuals
+
+    plain = curve_observations("2017-01-03", "2017-03-31")
+    assert "VIX9D" not in set(plain.label)
+    with_9d = curve_observations("2017-01-03", "2017-03-31",
+                                 indices=("VIX", "VIX3M", "VIX6M", "VIX9D"))
+    rows = with_9d.label == "VIX9D"
+    assert rows.sum() > 50 and np.allclose(with_9d.tenor_years[rows], 9 / 365)
+    model = sim.load_model("svcj_2f_calibrated")
+    fit = evaluate_q(model, plain)
+    res = skew_residuals(model, plain, fit.v, fit.m)
+    market = cf._aligned("skew_daily", plain.dates)
+    expected = 100 - 10 * cf.q_skewness(model, fit.v, fit.m) - market
+    np.testing.assert_allclose(res, expected, equal_nan=True)
+    assert np.isfinite(res).sum() > 50

@@ -51,3 +51,36 @@ def fit_conditional(start: Model, market: dict, *, design=None, max_evaluations:
 
     return fit_p(start, market, free, design=design or SimulationDesign(n_paths=128),
                  max_evaluations=max_evaluations, progress=progress)
+
+
+def q_side_targets(model: Model, start: str = "2007-01-03", end: str = "2025-12-31") -> dict:
+    """SKEW and VIX9D as Q targets (issue 28 item 1): the model's at each real day's fitted
+    state (:func:`simulator.calibration.states.curve_history`) against the published index
+    that day. SKEW is ``100 - 10 x`` the 30-day risk-neutral skewness from the characteristic
+    function (:func:`simulator.calibration.conditional.q_skewness`); VIX9D is the model's 9-day
+    log contract. Returns each one's RMSE over the days with a published value and its means by
+    VIX bucket (market, model)."""
+    import numpy as np
+
+    from simulator.calibration import conditional as cf
+    from simulator.calibration.states import curve_history
+
+    hist = curve_history(model, start, end)
+    dates, vix = np.asarray(hist.dates), np.asarray(hist.vix)
+    v, m = np.asarray(hist.v), np.asarray(hist.m)
+    buckets = cf.vix_bucket(vix)
+    skew_market = cf._aligned("skew_daily", dates)
+    vix9d_market = cf._aligned("vix9d_daily", dates)
+    skew = 100.0 - 10.0 * cf.q_skewness(model, v, m)
+    vix9d = cf.vix_index_at(model, v, m, cf.VIX9D_YEARS)
+    has_skew, has_9d = np.isfinite(skew_market), np.isfinite(vix9d_market)
+    return {
+        "skew_rmse": float(np.sqrt(np.mean((skew - skew_market)[has_skew] ** 2))),
+        "vix9d_rmse": float(np.sqrt(np.mean((vix9d - vix9d_market)[has_9d] ** 2))),
+        "skew_market": cf._bucket_means(skew_market, buckets),
+        "skew_model": cf._bucket_means(np.where(has_skew, skew, np.nan), buckets),
+        "vix9d_over_vix_market": cf._bucket_means(vix9d_market / vix, buckets),
+        "vix9d_over_vix_model": cf._bucket_means(np.where(has_9d, vix9d, np.nan) / vix,
+                                                 buckets),
+        "days": int(dates.size),
+    }
