@@ -219,8 +219,9 @@ def test_vix9d_and_skew_are_opt_in_q_targets():
     """VIX9D joins a fit's curve only when asked; SKEW's residual is the model's SKEW at each
     day's fitted state (the fact table's q_skewness) minus Cboe's, NaN on days without one."""
     from simulator.calibration import conditional as cf
+    from simulator.calibration.extensions import skew_residuals, skew_target
     from simulator.calibration.market import curve_observations
-    from simulator.calibration.risk_neutral import evaluate_q, skew_residuals
+    from simulator.calibration.risk_neutral import evaluate_q
 
     plain = curve_observations("2017-01-03", "2017-03-31")
     assert "VIX9D" not in set(plain.label)
@@ -235,3 +236,5 @@ def test_vix9d_and_skew_are_opt_in_q_targets():
     expected = 100 - 10 * cf.q_skewness(model, fit.v, fit.m) - market
     np.testing.assert_allclose(res, expected, equal_nan=True)
     assert np.isfinite(res).sum() > 50
+    rows = skew_target(plain, 0.05)(model, fit.v, fit.m)
+    np.testing.assert_allclose(rows, 0.05 * res[np.isfinite(res)])

@@ -96,6 +96,32 @@ CONDITIONAL_SHARED_FREE = (*CONDITIONAL_P_FREE, "sigma_v", "rho", "sigma_m")
 SKEW_WEIGHT = 0.05  # a SKEW point weighs as 0.05 VIX point in the Q fit
 
 
+def skew_residuals(model: Model, obs, v, m):
+    """Model minus Cboe SKEW (index points) at each day of ``obs`` (its fitted states ``v``,
+    ``m``), NaN where Cboe has none: SKEW = 100 - 10 x the 30-day risk-neutral skewness of the
+    log return from the model's characteristic function
+    (:func:`simulator.calibration.conditional.q_skewness`)."""
+    import numpy as np
+
+    from simulator.calibration.conditional import _aligned, q_skewness
+
+    market = _aligned("skew_daily", obs.dates)
+    return np.ravel(100.0 - 10.0 * q_skewness(model, v, m)) - market
+
+
+def skew_target(obs, weight: float = SKEW_WEIGHT):
+    """SKEW as a Q target for :func:`~simulator.calibration.risk_neutral.fit_q` (``extra``):
+    one residual per day with a Cboe SKEW close, ``weight`` x (model - market) in SKEW points,
+    beside the curve's residuals in VIX points."""
+    import numpy as np
+
+    def residuals(model, v, m):
+        s = skew_residuals(model, obs, v, m)
+        return weight * s[np.isfinite(s)]
+
+    return residuals
+
+
 # The P stages of the chain behind svcj_2f_conditional: (free parameters, target scales
 # overridden for the stage, least-squares steps). The last two weigh the median VIX and mean
 # realised vol harder: without them the fit leaves the median VIX below its fact band (15.0
@@ -114,7 +140,7 @@ def conditional_chain(base: Model, start: str = "1990-01-02", end: str = "2025-1
     """The chain behind ``svcj_2f_conditional`` (docs/calibration.md §9), from ``base``:
 
     1. :func:`shift_swap` at ``phi`` (VIX(v, m) as before);
-    2. Q on every day's curve with VIX9D, and SKEW as a target (``fit_q(skew_weight=...)``),
+    2. Q on every day's curve with VIX9D, and SKEW as a target (:func:`skew_target`),
        freeing :data:`CONDITIONAL_Q_FREE` (phi among them);
     3. P by simulated moments with the conditional targets beside the averages, in the
        stages of :data:`CONDITIONAL_P_STAGES` (P's own parameters, then the shared diffusion
@@ -131,7 +157,7 @@ def conditional_chain(base: Model, start: str = "1990-01-02", end: str = "2025-1
     steps = {"swap": shift_swap(base, phi)}
     obs = curve_observations(start, end, indices=("VIX", "VIX3M", "VIX6M", "VIX9D"))
     q = fit_q(steps["swap"], obs, CONDITIONAL_Q_FREE, max_evaluations=q_evaluations,
-              skew_weight=SKEW_WEIGHT)
+              extra=skew_target(obs))
     steps["q"] = model = q.model
     window = market_window(start, end)
     market = moments(window.spx, window.vix, window.vx1, window.vx2, window.vx2_roll)

@@ -209,26 +209,14 @@ def evaluate_q(model: Model, obs: CurveObservations, states=None) -> QFit:
     return QFit(model, (), v, m, edge, fitted, obs, 1, rmse)
 
 
-def skew_residuals(model: Model, obs: CurveObservations, v, m) -> np.ndarray:
-    """Model minus Cboe SKEW (index points) at each day's state, NaN where Cboe has none:
-    SKEW = 100 - 10 x the 30-day risk-neutral skewness of the log return from the model's
-    characteristic function (:func:`simulator.calibration.conditional.q_skewness`)."""
-    from simulator.calibration.conditional import _aligned, q_skewness
-
-    market = _aligned("skew_daily", obs.dates)
-    model_skew = 100.0 - 10.0 * q_skewness(model, v, m)
-    return np.ravel(model_skew) - market
-
-
 def fit_q(start: Model, obs: CurveObservations, free: tuple[str, ...] | None = None, *,
-          max_evaluations: int = 200, progress=None, skew_weight: float = 0.0) -> QFit:
+          max_evaluations: int = 200, progress=None, extra=None) -> QFit:
     """Fit the Q parameters ``free`` (default :data:`Q_FREE` of the family) of ``start`` to
     every curve of ``obs``; ``progress(evaluations, rmse)`` is called after each evaluation.
 
-    ``skew_weight`` > 0 adds SKEW as a Q target (issue 28 item 1): one residual per day with a
-    Cboe SKEW close, ``skew_weight`` x (model - market) in SKEW points at the day's fitted
-    state (:func:`skew_residuals`), beside the curve's residuals in VIX points (0.05: a SKEW
-    point weighs as 0.05 VIX point). The states stay those of the curve alone."""
+    ``extra(model, v, m)``, when given, returns more residuals at the days' fitted states (the
+    states stay those of the curve alone), appended to the curve's: e.g. SKEW as a Q target
+    (:func:`simulator.calibration.extensions.skew_target`)."""
     from scipy.optimize import least_squares
 
     family = "svcj2" if start.two_factor else "svcj"
@@ -247,9 +235,8 @@ def fit_q(start: Model, obs: CurveObservations, free: tuple[str, ...] | None = N
         count["n"] += 1
         if progress is not None:
             progress(count["n"], float(np.sqrt(np.mean(r * r))))
-        if skew_weight > 0.0:
-            s = skew_residuals(model, obs, v, m)
-            r = np.concatenate([r, skew_weight * s[np.isfinite(s)]])
+        if extra is not None:
+            r = np.concatenate([r, extra(model, v, m)])
         return r
 
     lo, hi = space.bounds()
