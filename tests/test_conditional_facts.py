@@ -96,7 +96,8 @@ def test_market_long_future_slope_by_a_second_method():
     assert math.isfinite(conditional.market_long_future_slope("2025-01-01", "2099-12-31"))
 
 
-@pytest.mark.parametrize("preset", ["svcj_default", "svcj_2f_calibrated"])
+@pytest.mark.parametrize("preset", ["svcj_default", "svcj_2f_calibrated",
+                                    "svcj_2f_conditional"])
 def test_q_skewness_from_the_cf_against_monte_carlo(preset):
     """The 21-trading-day risk-neutral skewness of ln(S_T/S_0) from the CF's cumulants against
     the sample skewness of 200,000 Q paths from the same state (daily QE steps with 4 sub-steps).
@@ -156,3 +157,44 @@ def test_alvh_facts_prints_the_table_and_refuses_bad_options(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "simulator.cli", "facts", "no_such_model"],
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "no_such_model" in bad.stderr
+
+
+# ---- svcj_2f_conditional (docs/calibration.md §9) -------------------------------------------
+
+CONDITIONAL_MET = (("realised_vol", "< 13"), ("vix_minus_realised", "< 13"),
+                   ("vix_minus_realised", "30-45"), ("vix_minus_realised", "> 45"),
+                   ("days_abs_change_over_5", None), ("vix_option_vol_rise", None))
+
+
+def test_conditional_preset_meets_the_bands_it_was_fitted_for():
+    """svcj_2f_conditional on 4,000 P path-years of a seed its fit never saw (the fit: 20261202):
+    six of the eight bands (the default meets none; docs/calibration.md §9). Measured on seeds
+    7 and 9: calm realised vol 9.09 / 9.05, VIX minus it 2.84 / 2.87 (calm), 7.45 / 7.18
+    (30-45), 9.74 / 10.08 (> 45), |dVIX| > 5 on 2.947 / 2.952 days a year (the closest to its
+    edge, 2.7: 0.25 days, about 3 standard errors of a 4,000-year count), VVIX rise 3.70 /
+    3.79. The two misses are held where they are, so that a change shows: +30 % days 0.44 /
+    0.43 (band 0.8-2), the long future's slope 0.258 / 0.260 (band 0.30-0.50)."""
+    model = load_model("svcj_2f_conditional")
+    facts = conditional.model_facts(model, n_paths=400, seed=7, options_per_bucket=8,
+                                    slope_paths=50)
+    for fact, bucket in CONDITIONAL_MET:
+        lo, hi = conditional.BANDS[(fact, bucket)]
+        assert lo <= facts.value(fact, bucket) <= hi, (fact, bucket, facts.value(fact, bucket))
+    assert 0.3 < facts.value("days_rise_over_30pct") < 0.6
+    assert 0.22 < facts.value("long_future_slope") < 0.30
+
+
+def test_conditional_preset_keeps_the_averages_but_contango():
+    """The averages' fact table (tests/test_calibration.py, the same 1,280 path-years of seed
+    8): every band but contango, 0.700 against 0.72-0.88 (the fit trades it against the median
+    VIX, 16.7 against 16.3-19.3; docs/calibration.md §9); the test holds contango within 0.02
+    of its band so any drift is caught."""
+    from simulator.calibration.real_world import SimulationDesign, path_moments
+    from simulator.calibration.targets import FACT_BANDS
+
+    got = path_moments(load_model("svcj_2f_conditional"),
+                       SimulationDesign(n_paths=128, years=11, seed=8))
+    bands = dict(FACT_BANDS, share_contango=(0.68, 0.88))  # the known gap, see above
+    outside = {k: (round(got[k], 4), band) for k, band in bands.items()
+               if not band[0] <= got[k] <= band[1]}
+    assert not outside, outside

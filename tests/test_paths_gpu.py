@@ -27,9 +27,11 @@ _CHECK = textwrap.dedent("""
 
     out = {}
     # a stressed two-factor year (jumps every few days), a crash day with a VIX level set
-    # (the two-factor kernel's own shock branch) and a one-factor variance jump
+    # (the two-factor kernel's own shock branch), a one-factor variance jump, and the
+    # variance shift phi with P's co-jumps of m (svcj_2f_conditional: lam1 45, m_jump 0.25)
     for preset, shocks in (("svcj_2f_stressed_2022", (Shock(day=9, spx_return=-0.1, vix=60.0),)),
-                           ("svcj_dps2000", (Shock(day=4, variance_jump=0.2),))):
+                           ("svcj_dps2000", (Shock(day=4, variance_jump=0.2),)),
+                           ("svcj_2f_conditional", (Shock(day=9, spx_return=-0.1, vix=60.0),))):
         model = sim.load_model(preset)
         gen = PathGenerator(model, 24, 30, 5, "P", 2, 24, 3, shocks=shocks)
         gpu, cpu = gpu_chunk(gen, 0, 24), gen.chunk(0, 24)
@@ -54,7 +56,8 @@ def simulated():
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-@pytest.mark.parametrize("preset", ["svcj_2f_stressed_2022", "svcj_dps2000"])
+@pytest.mark.parametrize("preset", ["svcj_2f_stressed_2022", "svcj_dps2000",
+                                    "svcj_2f_conditional"])
 def test_the_gpu_kernel_draws_the_cpu_kernels_paths(simulated, preset):
     result = simulated[preset]
     assert set(result["diffs"]) >= {"spx", "v", "vix"}

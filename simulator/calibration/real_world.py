@@ -19,7 +19,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulator.calibration.space import Space
-from simulator.calibration.targets import TARGETS, moments
+from simulator.calibration.targets import (
+    ALL_TARGETS,
+    CONDITIONAL_TARGETS,
+    TARGETS,
+    conditional_moments,
+    moments,
+)
 from simulator.common.conventions import MONTH_TRADING_DAYS, TRADING_DAYS_PER_YEAR
 from simulator.model.params import Model
 from simulator.pricing.affine2 import FutureCurve
@@ -40,6 +46,7 @@ P_FREE = {
 }
 FUTURE_NODES = 64
 DIFF_STEP = 0.01
+LONG_FUTURE_TRADING_DAYS = 40  # the conditional targets' long future (as ``alvh facts``)
 
 
 @dataclass(frozen=True)
@@ -58,8 +65,10 @@ class SimulationDesign:
         return self.n_paths * (self.years - self.burn_in_years)
 
 
-def path_moments(model: Model, design: SimulationDesign = SimulationDesign()) -> dict:
-    """The targets' values on stationary P paths of ``model``."""
+def path_moments(model: Model, design: SimulationDesign = SimulationDesign(),
+                 conditional: bool = False) -> dict:
+    """The targets' values on stationary P paths of ``model``; with ``conditional``, the
+    :data:`~simulator.calibration.targets.CONDITIONAL_TARGETS` too."""
     from simulator.model.paths import simulate_paths
 
     n_days = design.years * TRADING_DAYS_PER_YEAR
@@ -71,12 +80,18 @@ def path_moments(model: Model, design: SimulationDesign = SimulationDesign()) ->
     m = paths["m"].values[:, burn:] if model.two_factor else np.full(v.shape, model.Q.theta)
     cycle = np.arange(burn, n_days + 1) % MONTH_TRADING_DAYS
     front_days = MONTH_TRADING_DAYS - cycle  # 21 .. 1
-    curve = FutureCurve(model.Q, np.arange(1, 2 * MONTH_TRADING_DAYS + 1)
-                        / TRADING_DAYS_PER_YEAR, nodes=FUTURE_NODES)
+    last = max(2 * MONTH_TRADING_DAYS, LONG_FUTURE_TRADING_DAYS) if conditional \
+        else 2 * MONTH_TRADING_DAYS
+    curve = FutureCurve(model.Q, np.arange(1, last + 1) / TRADING_DAYS_PER_YEAR,
+                        nodes=FUTURE_NODES)
     vx1 = curve.price(v, m, np.broadcast_to(front_days - 1, v.shape))
     vx2 = curve.price(v, m, np.broadcast_to(front_days + MONTH_TRADING_DAYS - 1, v.shape))
     roll = np.broadcast_to(cycle == 0, v.shape)
-    return moments(spx, vix, vx1, vx2, roll)
+    out = moments(spx, vix, vx1, vx2, roll)
+    if conditional:
+        future40 = curve.price(v, m, np.full(v.shape, LONG_FUTURE_TRADING_DAYS - 1))
+        out |= conditional_moments(spx, vix, future40, v, m if model.two_factor else None)
+    return out
 
 
 @dataclass
@@ -102,7 +117,9 @@ class PFit:
     def table(self) -> list[dict]:
         """One row per target: name, meaning, market, model, difference, scale."""
         rows = []
-        for name, (meaning, scale) in TARGETS.items():
+        for name, (meaning, scale) in ALL_TARGETS.items():
+            if name not in TARGETS and name not in self.market:
+                continue
             mk, md = self.market.get(name, np.nan), self.fitted.get(name, np.nan)
             rows.append({"target": name, "meaning": meaning, "market": mk, "model": md,
                          "difference": md - mk, "scale": scale,
@@ -111,12 +128,19 @@ class PFit:
 
 
 def objective_targets(market: dict, excluded=()) -> tuple[str, ...]:
-    return tuple(n for n in TARGETS if np.isfinite(market.get(n, np.nan)) and n not in excluded)
+    """The targets the market has (the conditional ones only where it holds them)."""
+    return tuple(n for n in ALL_TARGETS if np.isfinite(market.get(n, np.nan))
+                 and n not in excluded)
+
+
+def wants_conditional(market: dict) -> bool:
+    """Whether the market moments hold any conditional target."""
+    return any(n in market for n in CONDITIONAL_TARGETS)
 
 
 def scaled_differences(model_m: dict, market_m: dict, names=tuple(TARGETS)) -> np.ndarray:
     """(model - market) / scale for each target the market has."""
-    return np.array([(model_m[n] - market_m[n]) / TARGETS[n][1] for n in names
+    return np.array([(model_m[n] - market_m[n]) / ALL_TARGETS[n][1] for n in names
                      if np.isfinite(market_m.get(n, np.nan))])
 
 
@@ -131,10 +155,11 @@ def fit_p(start: Model, market: dict, free: tuple[str, ...] | None = None, *,
     space = Space("P", free, start)
     count = {"n": 0}
     names = objective_targets(market, excluded)
+    cond = wants_conditional(market)
 
     def residuals(x):
-        diff = np.nan_to_num(scaled_differences(path_moments(space.model(x), design), market,
-                                                names), nan=10.0)
+        diff = np.nan_to_num(scaled_differences(path_moments(space.model(x), design, cond),
+                                                market, names), nan=10.0)
         count["n"] += 1
         if progress is not None:
             progress(count["n"], float(np.sum(diff**2)))
@@ -147,6 +172,6 @@ def fit_p(start: Model, market: dict, free: tuple[str, ...] | None = None, *,
     result = least_squares(residuals, x0, bounds=(lo, hi), method="trf", diff_step=DIFF_STEP,
                            x_scale=1.0, ftol=1e-5, xtol=1e-5, max_nfev=max_evaluations)
     model = space.model(result.x)
-    fitted = path_moments(model, design)
+    fitted = path_moments(model, design, cond)
     objective = float(np.sum(scaled_differences(fitted, market, names) ** 2))
     return PFit(model, free, market, fitted, objective, count["n"], design, tuple(excluded))

@@ -210,9 +210,13 @@ def evaluate_q(model: Model, obs: CurveObservations, states=None) -> QFit:
 
 
 def fit_q(start: Model, obs: CurveObservations, free: tuple[str, ...] | None = None, *,
-          max_evaluations: int = 200, progress=None) -> QFit:
+          max_evaluations: int = 200, progress=None, extra=None) -> QFit:
     """Fit the Q parameters ``free`` (default :data:`Q_FREE` of the family) of ``start`` to
-    every curve of ``obs``; ``progress(evaluations, rmse)`` is called after each evaluation."""
+    every curve of ``obs``; ``progress(evaluations, rmse)`` is called after each evaluation.
+
+    ``extra(model, v, m)``, when given, returns more residuals at the days' fitted states (the
+    states stay those of the curve alone), appended to the curve's: e.g. SKEW as a Q target
+    (:func:`simulator.calibration.extensions.skew_target`)."""
     from scipy.optimize import least_squares
 
     family = "svcj2" if start.two_factor else "svcj"
@@ -231,6 +235,8 @@ def fit_q(start: Model, obs: CurveObservations, free: tuple[str, ...] | None = N
         count["n"] += 1
         if progress is not None:
             progress(count["n"], float(np.sqrt(np.mean(r * r))))
+        if extra is not None:
+            r = np.concatenate([r, extra(model, v, m)])
         return r
 
     lo, hi = space.bounds()

@@ -31,8 +31,10 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "jump_share": (0.0, 0.9),
     "mu_x": (-0.3, 0.0),
     "sigma_x": (0.0, 0.3),
+    "phi": (0.0, 0.02),
+    "m_jump": (0.0, 2.0),
 }
-SHARED = ("sigma_v", "sigma_m", "rho")
+SHARED = ("sigma_v", "sigma_m", "rho", "phi")
 LAM1_MAX = 200.0  # the model's own bound on lam1 (simulator.model.params)
 
 

@@ -49,6 +49,27 @@ TARGETS: dict[str, tuple[str, float]] = {
     "vx2_sensitivity": ("slope of daily VX2 change on VIX change", 0.05),
 }
 
+# Conditional targets (issue 28 item 1; docs/calibration.md §9): the facts given the VIX level
+# and through a spike, by the functions of :mod:`simulator.calibration.conditional` (market and
+# paths alike). Opt-in: a fit sees them when its market moments hold them
+# (:func:`market_conditional_moments`), so every fit and objective made without them stays as
+# it was. Scales: about half the width of the fact bands (conditional.BANDS), else the market
+# figure's sampling error over the window.
+CONDITIONAL_TARGETS: dict[str, tuple[str, float]] = {
+    "rv_vix_below_13": ("mean next-21-day realised vol on days with VIX < 13, points", 0.8),
+    "vix_minus_rv_below_13": ("mean VIX minus next-21-day realised vol, VIX < 13", 0.6),
+    "vix_minus_rv_13_20": ("mean VIX minus next-21-day realised vol, VIX 13-20", 0.8),
+    "vix_minus_rv_20_30": ("mean VIX minus next-21-day realised vol, VIX 20-30", 1.0),
+    "vix_minus_rv_30_45": ("mean VIX minus next-21-day realised vol, VIX 30-45", 1.2),
+    "vix_minus_rv_above_45": ("mean VIX minus next-21-day realised vol, VIX > 45", 2.5),
+    "days_abs_dvix_over_5": ("days a year with |daily VIX change| > 5 points", 0.8),
+    "days_dvix_over_30pct": ("days a year with VIX up more than 30 % in a day", 0.3),
+    "long_future_slope": ("slope of a 40-day VIX future's daily change on VIX's", 0.04),
+    "corr_dv_dm": ("corr(daily change of v, of m); market: states fitted to curves", 0.1),
+}
+ALL_TARGETS = {**TARGETS, **CONDITIONAL_TARGETS}
+_BUCKET_KEYS = ("below_13", "13_20", "20_30", "30_45", "above_45")
+
 # The fact table the default model must meet on stationary P paths (its market values in
 # brackets in each calibrated preset's notes): name -> (low, high).
 FACT_BANDS: dict[str, tuple[float, float]] = {
@@ -117,3 +138,42 @@ def equity_premium_of(spx: np.ndarray, r: float, q: float) -> float:
     has no dividends or bill rates: the model's own are used)."""
     ret = np.diff(spx) / spx[:-1]
     return float(ret.mean() * TRADING_DAYS_PER_YEAR + q - r)
+
+
+def conditional_moments(spx, vix, future40=None, v=None, m=None) -> dict[str, float]:
+    """The :data:`CONDITIONAL_TARGETS` of (paths, days) arrays: closes, the 40-trading-day VIX
+    future at each state (NaN slope without it) and the two factors (NaN correlation without
+    them). The functions are those of ``alvh facts`` (:mod:`simulator.calibration.conditional`)."""
+    from simulator.calibration import conditional as cf
+
+    spx, vix = np.atleast_2d(spx), np.atleast_2d(vix)
+    buckets = cf.vix_bucket(vix).ravel()
+    rv = cf.forward_realised_vol(spx)
+    vmr = cf._bucket_means((vix - rv).ravel(), buckets)
+    out = {"rv_vix_below_13": float(cf._bucket_means(rv.ravel(), buckets)[0])}
+    out |= {f"vix_minus_rv_{k}": float(vmr[i]) for i, k in enumerate(_BUCKET_KEYS)}
+    big = cf.big_move_counts(vix)
+    out["days_abs_dvix_over_5"] = big["days_abs_change_over_5"]
+    out["days_dvix_over_30pct"] = big["days_rise_over_30pct"]
+    out["long_future_slope"] = float("nan") if future40 is None else cf.ols_slope(
+        np.diff(vix, axis=-1), np.diff(np.atleast_2d(future40), axis=-1))
+    out["corr_dv_dm"] = float("nan") if v is None or m is None else cf._corr_of_changes(v, m)
+    return out
+
+
+def market_conditional_moments(start: str, end: str, state_model=None) -> dict[str, float]:
+    """The market's :data:`CONDITIONAL_TARGETS` over [start, end] (the listed VX contracts'
+    slope; the correlation of the states ``state_model`` fits to each day's curve, NaN
+    without a two-factor model)."""
+    from simulator.calibration import conditional as cf
+
+    facts = cf.market_facts(start, end, state_model=state_model)
+    rv = facts.bucketed["realised_vol"]
+    vmr = facts.bucketed["vix_minus_realised"]
+    out = {"rv_vix_below_13": float(rv[0])}
+    out |= {f"vix_minus_rv_{k}": float(vmr[i]) for i, k in enumerate(_BUCKET_KEYS)}
+    out["days_abs_dvix_over_5"] = facts.scalars["days_abs_change_over_5"]
+    out["days_dvix_over_30pct"] = facts.scalars["days_rise_over_30pct"]
+    out["long_future_slope"] = facts.scalars["long_future_slope"]
+    out["corr_dv_dm"] = facts.scalars["corr_dv_dm"]
+    return out

@@ -13,8 +13,12 @@ from simulator.market.history import check_window
 from simulator.model.stylized_facts import load_market_series
 
 # Cboe's constant-maturity indices: the log-contract window of each, calendar days
-INDEX_TENOR_DAYS = {"VIX": 30, "VIX3M": 93, "VIX6M": 184}
-INDEX_FILES = {"VIX": "vix_daily", "VIX3M": "vix3m_daily", "VIX6M": "vix6m_daily"}
+INDEX_TENOR_DAYS = {"VIX": 30, "VIX3M": 93, "VIX6M": 184, "VIX9D": 9}
+INDEX_FILES = {"VIX": "vix_daily", "VIX3M": "vix3m_daily", "VIX6M": "vix6m_daily",
+               "VIX9D": "vix9d_daily"}
+# the curve a fit sees unless told otherwise; VIX9D (Cboe, from 2011) is opt-in, as a Q
+# target of the conditional fit (docs/calibration.md §9)
+DEFAULT_INDICES = ("VIX", "VIX3M", "VIX6M")
 MAX_DAYS_LEFT = 126  # futures up to six months out: the part of the curve the hedge trades
 MIN_CURVE_DAYS = 20
 MIN_WINDOW_DAYS = 200  # the 63-day autocorrelation and 21-day realised vol need room
@@ -67,7 +71,7 @@ def _series(name: str) -> tuple[np.ndarray, np.ndarray]:
 def data_ranges() -> dict[str, tuple[str, str]]:
     """First and last date of every file the calibration reads."""
     out = {}
-    for name in ("spx_daily", *INDEX_FILES.values()):
+    for name in ("spx_daily", *(INDEX_FILES[k] for k in DEFAULT_INDICES)):
         dates, _ = _series(name)
         out[name] = (str(dates[0]), str(dates[-1]))
     for name in ("vix_futures_contracts_cboe", "vix_futures_vx1_vx2"):
@@ -77,7 +81,7 @@ def data_ranges() -> dict[str, tuple[str, str]]:
 
 
 def curve_observations(start: str, end: str, *, max_days_left: int = MAX_DAYS_LEFT,
-                       indices=tuple(INDEX_TENOR_DAYS), min_points: int = 2
+                       indices=DEFAULT_INDICES, min_points: int = 2
                        ) -> CurveObservations:
     """The window's VIX curves: the indices in ``indices`` and every listed monthly VX
     contract 1 to ``max_days_left`` trading days from expiry, on the days with a VIX close and

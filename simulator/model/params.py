@@ -65,8 +65,17 @@ _MEASURE_BOUNDS: dict[str, tuple[float, bool, float, bool, str]] = {
     "sigma_m": (0.0, True, 2.0, True, "volatility of the central tendency m"),
     "lam1": (0.0, True, 200.0, True, "jump intensity per unit of variance v; jumps per year "
                                      "= lam + lam1 v"),
+    # extensions (0 = off; issue 28, docs/calibration.md §9)
+    "phi": (0.0, True, 0.05, True, "deterministic variance shift, decimal variance: the log "
+                                   "price's instantaneous variance is v + phi (Heston++, "
+                                   "Pacati, Pompa & Reno 2018); shared by P and Q"),
+    "m_jump": (0.0, True, 3.0, True, "jump of the central tendency m per unit of the variance "
+                                     "jump (m += m_jump Z_v at each co-jump); P only"),
 }
 TWO_FACTOR_FIELDS = ("kappa_m", "sigma_m", "lam1")
+# extensions whose 0 is the model without them: left out of to_dict at 0 (cache keys and
+# fingerprints of every existing model stay as they were)
+EXTENSION_FIELDS = ("phi", "m_jump")
 
 _TOP_BOUNDS: dict[str, tuple[float, bool, float, bool, str]] = {
     "r": (-0.1, True, 0.5, True, "risk-free rate, continuously compounded, per year"),
@@ -122,6 +131,8 @@ class MeasureParams:
     kappa_m: float = 0.0
     sigma_m: float = 0.0
     lam1: float = 0.0
+    phi: float = 0.0
+    m_jump: float = 0.0
 
     NAMES: ClassVar[tuple[str, ...]] = tuple(_MEASURE_BOUNDS)
 
@@ -213,7 +224,8 @@ class MeasureParams:
         """The parameters; the second factor's only when used, so that a one-factor model's
         dictionary (and every cache key and fingerprint made from it) is as before."""
         return {f.name: getattr(self, f.name) for f in fields(self)
-                if f.name not in TWO_FACTOR_FIELDS or getattr(self, f.name) != 0.0}
+                if f.name not in (*TWO_FACTOR_FIELDS, *EXTENSION_FIELDS)
+                or getattr(self, f.name) != 0.0}
 
 
 def _two_factor_problems(values: Mapping[str, Any], bad: set, prefix: str) -> list:
@@ -226,6 +238,9 @@ def _two_factor_problems(values: Mapping[str, Any], bad: set, prefix: str) -> li
     if kappa_m == 0.0 and (sigma_m > 0.0 or lam1 > 0.0):
         problems.append((f"{prefix}kappa_m", "sigma_m and lam1 belong to the two-factor model: "
                                              "give kappa_m > 0 as well"))
+    if kappa_m == 0.0 and values.get("m_jump", 0.0) > 0.0 and "m_jump" not in bad:
+        problems.append((f"{prefix}m_jump", "jumps of m belong to the two-factor model: give "
+                                            "kappa_m > 0 as well"))
     kappa, mu_v = values.get("kappa"), values.get("mu_v", 0.0)
     if lam1 > 0.0 and kappa is not None and kappa - lam1 * mu_v <= 0.05 * kappa:
         problems.append((f"{prefix}lam1", f"kappa - lam1 * mu_v = {kappa - lam1 * mu_v:g} "
@@ -236,7 +251,7 @@ def _two_factor_problems(values: Mapping[str, Any], bad: set, prefix: str) -> li
 
 
 # one diffusion, two drifts: shared by P and Q (docs/model.md §1.1); sigma_m for the second factor
-_SHARED = ("sigma_v", "rho", "sigma_m")
+_SHARED = ("sigma_v", "rho", "sigma_m", "phi")
 
 
 def _factor_problems(p_two: bool, q_two: bool, m0) -> list[tuple[str, str]]:
@@ -258,6 +273,10 @@ def _pair_problems(p: Mapping[str, Any], q: Mapping[str, Any]) -> list[tuple[str
     problems = [(f"Q.{k}", f"{q[k]!r} differs from P.{k} = {p[k]!r}; {k} is shared by P and "
                            "Q (omit it under Q)")
                 for k in _SHARED if k in q and k in p and q[k] != p[k]]
+    if q.get("m_jump", 0.0) != 0.0:
+        problems.append(("Q.m_jump", f"{q['m_jump']!r} must be 0: jumps of m are a real-world "
+                                     "(P) feature; Q's VIX and option prices have none "
+                                     "(docs/calibration.md §9)"))
     if q.get("equity_premium", 0.0) != 0.0:
         problems.append(("Q.equity_premium", f"{q['equity_premium']!r} must be 0 under the "
                                              "risk-neutral measure (omit it under Q)"))

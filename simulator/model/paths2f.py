@@ -14,7 +14,11 @@ One (sub)step of length ``dt``, reusing the one-factor QE step of :mod:`simulato
    mean and variance 0 and stays at v = 0 (the QE step's point-mass case; 0/0 before).
 3. **Jumps** at the end of the step, ``N ~ Poisson((lam + lam1 v) dt)`` with v at the start of
    the step; the compensator ``(lam + lam1 v) mbar dt`` is in the drift, so the discounted
-   price stays a martingale under Q.
+   price stays a martingale under Q. With ``m_jump > 0`` (P only) m jumps by ``m_jump`` times
+   the variance jump at each co-jump.
+
+A variance shift ``phi`` (Heston++) adds an independent Brownian part of variance ``phi`` to
+the log price (the QE step's constants, :mod:`simulator.model.qe`).
 
 VIX is ``100 sqrt(A + B v + C m)`` with the Q coefficients of :func:`vix_state_coefficients`.
 Regime schedules change the P constants day by day, as for one factor; a shock that sets VIX
@@ -53,8 +57,9 @@ from simulator.model.stress import (
 
 # extra constants of a two-factor step (after the one-factor row)
 (E_S2_CONST_PER_M, E_K0_PER_M, E_DRIFT0, E_LAM1_MBAR_DT, E_LAM0_DT, E_LAM1_DT, E_M_THETA,
- E_M_EXP, E_M_S2_M, E_M_S2_CONST, E_SIGMA_M) = range(N_STEP_CONSTANTS, N_STEP_CONSTANTS + 11)
-N_2F_CONSTANTS = N_STEP_CONSTANTS + 11
+ E_M_EXP, E_M_S2_M, E_M_S2_CONST, E_SIGMA_M, E_M_JUMP) = range(N_STEP_CONSTANTS,
+                                                             N_STEP_CONSTANTS + 12)
+N_2F_CONSTANTS = N_STEP_CONSTANTS + 12
 
 
 def step_constants_2f(p: MeasureParams, r: float, q: float, dt: float) -> np.ndarray:
@@ -66,7 +71,7 @@ def step_constants_2f(p: MeasureParams, r: float, q: float, dt: float) -> np.nda
     theta = p.theta
     out[E_S2_CONST_PER_M] = out[C_S2_CONST] / theta
     out[E_K0_PER_M] = out[C_K0_PLAIN] / theta
-    out[E_DRIFT0] = (r - q + p.equity_premium - p.lam * p.mbar) * dt
+    out[E_DRIFT0] = (r - q + p.equity_premium - p.lam * p.mbar) * dt - 0.5 * p.phi * dt
     out[E_LAM1_MBAR_DT] = p.lam1 * p.mbar * dt
     out[E_LAM0_DT] = p.lam * dt
     out[E_LAM1_DT] = p.lam1 * dt
@@ -81,6 +86,7 @@ def step_constants_2f(p: MeasureParams, r: float, q: float, dt: float) -> np.nda
     out[E_M_S2_M] = p.sigma_m**2 * e_m * one_minus_e / p.kappa_m
     out[E_M_S2_CONST] = theta * p.sigma_m**2 * one_minus_e**2 / (2 * p.kappa_m)
     out[E_SIGMA_M] = p.sigma_m
+    out[E_M_JUMP] = p.m_jump
     return out
 
 
@@ -135,7 +141,10 @@ def simulate_chunk_2f(consts, shocks, substeps, x0, v0, m0, vix_a, vix_b, vix_c,
                     p_zero = math.exp(-lam_dt)
                     if u_n > p_zero:
                         n_jumps = poisson_count(lam_dt, p_zero, u_n)
+                        v_before = v
                         x, v = add_jumps(n_jumps, row, step, path, stream, k0, k1, x, v)
+                        if c[E_M_JUMP] > 0.0:  # P's co-jump of m (0: m does not jump)
+                            m += c[E_M_JUMP] * (v - v_before)
             sh = shocks[day]
             x, v = apply_shock(sh, x, x_open, v)
             v, m = apply_state_shock(sh, v, m, vix_a, vix_b, vix_c)

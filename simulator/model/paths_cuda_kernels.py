@@ -15,6 +15,7 @@ from simulator.model.paths2f import (
     E_LAM1_DT,
     E_LAM1_MBAR_DT,
     E_M_EXP,
+    E_M_JUMP,
     E_M_S2_CONST,
     E_M_S2_M,
     E_M_THETA,
@@ -136,7 +137,10 @@ def paths_2f(consts, shocks, substeps, x0, v0, m0, vix_a, vix_b, vix_c, path_sta
                 p_zero = math.exp(-lam_dt)
                 if u_n > p_zero:
                     n_jumps = poisson_count(lam_dt, p_zero, u_n)
+                    v_before = v
                     x, v = add_jumps(n_jumps, row, step, path, stream, k0, k1, x, v)
+                    if c[E_M_JUMP] > 0.0:  # P's co-jump of m (0: m does not jump)
+                        m += c[E_M_JUMP] * (v - v_before)
         sh = shocks[day]
         x, v = apply_shock(sh, x, x_open, v)
         v, m = apply_state_shock(sh, v, m, vix_a, vix_b, vix_c)

@@ -21,8 +21,8 @@ MAX_JUMPS_PER_STEP = 64  # P(N > 64) is < 1e-100 for lam dt <= 0.4 (lam <= 100/y
 
 # Columns of the per-day step-constant table.
 (C_THETA, C_EXP_KDT, C_S2_V, C_S2_CONST, C_K1, C_K2, C_K3, C_K4, C_DRIFT, C_K0_PLAIN,
- C_LAM_DT, C_P_NO_JUMP, C_MU_X, C_SIGMA_X, C_MU_V, C_RHO_J) = range(16)
-N_STEP_CONSTANTS = 16
+ C_LAM_DT, C_P_NO_JUMP, C_MU_X, C_SIGMA_X, C_MU_V, C_RHO_J, C_PHI_DT) = range(17)
+N_STEP_CONSTANTS = 17
 
 
 def step_constants(m: MeasureParams, r: float, q: float, dt: float) -> np.ndarray:
@@ -42,7 +42,10 @@ def step_constants(m: MeasureParams, r: float, q: float, dt: float) -> np.ndarra
     out[C_K2] = half + rho / sigma
     out[C_K3] = 0.5 * dt * (1.0 - rho**2)
     out[C_K4] = 0.5 * dt * (1.0 - rho**2)
-    out[C_DRIFT] = (r - q + m.equity_premium - m.lam * m.mbar) * dt
+    # the variance shift phi (Heston++): an independent Brownian part of variance phi in the
+    # log price, so its drift loses phi/2 and its conditional variance gains phi dt; both are
+    # exact additions of 0.0 when phi = 0 (paths bit for bit as before)
+    out[C_DRIFT] = (r - q + m.equity_premium - m.lam * m.mbar) * dt - 0.5 * m.phi * dt
     out[C_K0_PLAIN] = -rho * kappa * theta * dt / sigma
     out[C_LAM_DT] = m.lam * dt
     out[C_P_NO_JUMP] = math.exp(-m.lam * dt)
@@ -50,6 +53,7 @@ def step_constants(m: MeasureParams, r: float, q: float, dt: float) -> np.ndarra
     out[C_SIGMA_X] = m.sigma_x
     out[C_MU_V] = m.mu_v
     out[C_RHO_J] = m.rho_j
+    out[C_PHI_DT] = m.phi * dt
     return out
 
 
@@ -112,7 +116,10 @@ def qe_step(c, v, u_v, z_x):
             k0 = -math.log(p + beta * (1.0 - p) / (beta - big_a)) - (k1 + 0.5 * k3) * v
         else:
             k0 = c[C_K0_PLAIN]
-    dx = c[C_DRIFT] + k0 + k1 * v + k2 * v_next + math.sqrt(k3 * v + k4 * v_next) * z_x
+    # c[C_PHI_DT]: the shift phi's independent Brownian part (z_x is independent of v's draw,
+    # so one normal carries both); 0 without a shift
+    dx = c[C_DRIFT] + k0 + k1 * v + k2 * v_next + math.sqrt(k3 * v + k4 * v_next
+                                                             + c[C_PHI_DT]) * z_x
     return v_next, dx
 
 

@@ -26,7 +26,7 @@ VIX_MAX = 500.0  # index points
 VARIANCE_JUMP_MAX = 4.0  # decimal variance
 SPX_RETURN_MODES = ("add", "set")
 # one diffusion for P and Q: a regime cannot change them
-SHARED_WITH_Q = ("sigma_v", "rho", "sigma_m")
+SHARED_WITH_Q = ("sigma_v", "rho", "sigma_m", "phi")
 
 # How a two-factor shock that sets VIX moves the state (v, m) (docs/two_factor.md, "Shocks"):
 # "shift" (default): m moves by the change of the model's conditional mean of m given VIX

@@ -28,6 +28,11 @@ so with ``b(k) = (1 - e^{-k tau}) / (k tau)`` (the mean of ``e^{-k s}`` over [0,
 
 and ``VIX^2/100^2 = 2 lam xi + (1 + 2 lam1 xi) (A0 + B0 v + C0 m)``. With ``kappa_m = 0``,
 ``lam1 = 0`` and ``m = theta`` this is the one-factor formula.
+
+A variance shift ``phi`` (Heston++: the log price's instantaneous variance is ``v + phi``, its
+extra part an independent Brownian motion; Pacati, Pompa & Reno 2018, J. Banking & Finance 96)
+adds ``phi`` to ``A`` (one and two factors): the log contract prices the expected integrated
+variance, which gains ``phi tau``.
 """
 
 from __future__ import annotations
@@ -54,7 +59,7 @@ def vix_coefficients(q: MeasureParams, tau_years: float = VIX_WINDOW_YEARS) -> t
     kt = q.kappa * tau_years
     # (1 - e^{-x})/x by expm1 keeps full precision for small kappa tau
     b = -math.expm1(-kt) / kt
-    a = q.theta_star * (1.0 - b) + 2.0 * q.lam * (q.mbar - q.mean_log_jump)
+    a = q.theta_star * (1.0 - b) + 2.0 * q.lam * (q.mbar - q.mean_log_jump) + q.phi
     return a, b
 
 
@@ -91,7 +96,7 @@ def vix_state_coefficients(q: MeasureParams, tau_years: float = VIX_WINDOW_YEARS
     a0 = v_star * (1.0 - b_v) - q.theta * c0
     xi = q.mbar - q.mean_log_jump
     scale = 1.0 + 2.0 * q.lam1 * xi
-    return 2.0 * q.lam * xi + scale * a0, scale * b_v, scale * c0
+    return 2.0 * q.lam * xi + scale * a0 + q.phi, scale * b_v, scale * c0
 
 
 def vix_index(q: MeasureParams, v, tau_years: float = VIX_WINDOW_YEARS, m=None):

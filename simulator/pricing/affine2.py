@@ -7,6 +7,9 @@ Dynamics (Q; docs/two_factor.md)::
     dv = kappa (m - v) dt + sigma_v sqrt(v) dW_v + Z_v dN,          corr(W_x, W_v) = rho
     dm = kappa_m (theta - m) dt + sigma_m sqrt(m) dW_m,             W_m independent
 
+(with a variance shift ``phi``, Heston++, the log price has ``v + phi`` in place of ``v``, the
+extra part an independent Brownian motion: ``alpha'`` gains ``phi (a^2 - a)/2``)
+
 (W_m is independent of W_x and W_v: a correlation would bring a sqrt(v m) term and break the
 affine structure.) For ``f = exp(alpha + a x + beta v + gamma m)`` the generator gives, in time
 to maturity (Duffie, Pan & Singleton 2000, Econometrica 68(6), §2)::
@@ -70,13 +73,17 @@ def _riccati_system(q: MeasureParams, a):
     drift_b = a * q.rho * q.sigma_v - k
     quad_a = 0.5 * (a * a - a)
     compensator = 1.0 + a * q.mbar
+    shift = q.phi * quad_a  # the variance shift's deterministic term (Heston++)
 
     def rhs(b, g):
         psi, _ = _jump_mgf(q, a, b)
         jump = psi - compensator
+        alpha_rate = km * q.theta * g + q.lam * jump
+        if q.phi != 0.0:
+            alpha_rate = alpha_rate + shift
         return (quad_a + drift_b * b + 0.5 * s2v * b * b + q.lam1 * jump,
                 k * b - km * g + 0.5 * s2m * g * g,
-                km * q.theta * g + q.lam * jump)
+                alpha_rate)
 
     def stiffness(b, g):
         _, dpsi = _jump_mgf(q, a, b)

@@ -44,6 +44,8 @@ def _heston_parts(u: np.ndarray, q: MeasureParams, tau: float) -> tuple[np.ndarr
     e = np.exp(-d * tau)
     d_h = (beta - d) / sigma**2 * (1 - e) / (1 - g * e)
     c_h = kappa * theta / sigma**2 * ((beta - d) * tau - 2 * np.log((1 - g * e) / (1 - g)))
+    if q.phi != 0.0:  # the variance shift (Heston++): an independent Brownian part
+        c_h = c_h - 0.5 * q.phi * tau * (iu + u * u)
     return c_h, d_h
 
 

@@ -1,0 +1,176 @@
+"""The extensions of issue 28 and the conditional fit that uses them (docs/calibration.md §9).
+
+* :func:`shift_swap`: a variance shift ``phi`` (Heston++, Pacati, Pompa & Reno 2018, J. Banking
+  & Finance 96) put in place of part of Q's constant-intensity jump term, so that VIX as a
+  function of the state, ``100 sqrt(A + B v + C m)``, is exactly as before: ``A`` gains ``phi``
+  from the shift and loses as much from a lower Q jump intensity ``lam`` (``B`` and ``C`` do not
+  depend on ``lam``). At other windows (VIX9D, VIX3M) ``A`` moves a little (the variance
+  jumps' part of ``A`` depends on the window). What moves is where the calm-market variance
+  lives: in the SPX diffusion (P and Q alike) instead of in Q's jump premium.
+* :func:`fit_conditional`: the P fit (:func:`simulator.calibration.real_world.fit_p`) with the
+  conditional targets (:data:`simulator.calibration.targets.CONDITIONAL_TARGETS`) beside the
+  averages (by default over P's own parameters; Q stays).
+* :func:`q_side_targets`: SKEW and VIX9D at each real day's fitted state against Cboe's.
+* :func:`conditional_chain`: the fit behind the ``svcj_2f_conditional`` preset (the swap, Q with
+  SKEW and VIX9D, then P with the conditional targets in stages).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+from simulator.model.params import FellerConditionWarning, Model
+
+# P's own parameters the conditional fit moves: the drift and the variance jumps (lam1 through
+# jump_share, mu_v) and m's co-jump (m_jump, P only)
+CONDITIONAL_P_FREE = ("kappa", "theta", "kappa_m", "jump_share", "mu_v", "m_jump")
+
+
+def shift_swap(model: Model, phi: float) -> Model:
+    """``model`` with the variance shift ``phi`` (P and Q) and Q's ``lam`` lowered so that
+    ``A`` of VIX^2 = A + B v (+ C m) (30 days) is unchanged. Raises ValueError when Q's
+    constant jump term is smaller than ``phi`` (lam would be negative)."""
+    from simulator.model.vix import vix_coefficients, vix_state_coefficients
+
+    def a_of(q):
+        return (vix_state_coefficients(q) if q.two_factor else vix_coefficients(q))[0]
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FellerConditionWarning)
+        a_now = a_of(model.Q)
+        a_none = a_of(model.merged({"Q": {"lam": 0.0}}).Q)  # A is affine in lam
+        if a_now - a_none < phi:
+            raise ValueError(f"phi {phi:g} exceeds Q's constant jump term of VIX^2 "
+                             f"({a_now - a_none:.4g}): Q's lam would be negative")
+        lam = model.Q.lam * (a_now - phi - a_none) / (a_now - a_none)
+        return model.merged({"P": {"phi": float(phi)}, "Q": {"lam": float(lam)}})
+
+
+def fit_conditional(start: Model, market: dict, *, design=None, max_evaluations: int = 60,
+                    free=CONDITIONAL_P_FREE, progress=None):
+    """:func:`~simulator.calibration.real_world.fit_p` of ``free`` to ``market`` (the
+    averages' moments with the conditional ones merged in)."""
+    from simulator.calibration.real_world import SimulationDesign, fit_p
+
+    return fit_p(start, market, free, design=design or SimulationDesign(n_paths=128),
+                 max_evaluations=max_evaluations, progress=progress)
+
+
+def q_side_targets(model: Model, start: str = "2007-01-03", end: str = "2025-12-31") -> dict:
+    """SKEW and VIX9D as Q targets (issue 28 item 1): the model's at each real day's fitted
+    state (:func:`simulator.calibration.states.curve_history`) against the published index
+    that day. SKEW is ``100 - 10 x`` the 30-day risk-neutral skewness from the characteristic
+    function (:func:`simulator.calibration.conditional.q_skewness`); VIX9D is the model's 9-day
+    log contract. Returns each one's RMSE over the days with a published value and its means by
+    VIX bucket (market, model)."""
+    import numpy as np
+
+    from simulator.calibration import conditional as cf
+    from simulator.calibration.states import curve_history
+
+    hist = curve_history(model, start, end)
+    dates, vix = np.asarray(hist.dates), np.asarray(hist.vix)
+    v, m = np.asarray(hist.v), np.asarray(hist.m)
+    buckets = cf.vix_bucket(vix)
+    skew_market = cf._aligned("skew_daily", dates)
+    vix9d_market = cf._aligned("vix9d_daily", dates)
+    skew = 100.0 - 10.0 * cf.q_skewness(model, v, m)
+    vix9d = cf.vix_index_at(model, v, m, cf.VIX9D_YEARS)
+    has_skew, has_9d = np.isfinite(skew_market), np.isfinite(vix9d_market)
+    return {
+        "skew_rmse": float(np.sqrt(np.mean((skew - skew_market)[has_skew] ** 2))),
+        "vix9d_rmse": float(np.sqrt(np.mean((vix9d - vix9d_market)[has_9d] ** 2))),
+        "skew_market": cf._bucket_means(skew_market, buckets),
+        "skew_model": cf._bucket_means(np.where(has_skew, skew, np.nan), buckets),
+        "vix9d_over_vix_market": cf._bucket_means(vix9d_market / vix, buckets),
+        "vix9d_over_vix_model": cf._bucket_means(np.where(has_9d, vix9d, np.nan) / vix,
+                                                 buckets),
+        "days": int(dates.size),
+    }
+
+
+# The Q parameters the conditional chain frees: the family's drift and jumps, plus the SPX
+# price-jump mean and the constant intensity (SKEW sees them), and the shift phi (shared)
+CONDITIONAL_Q_FREE = ("kappa", "theta", "kappa_m", "jump_share", "mu_v", "mu_x", "lam", "phi")
+CONDITIONAL_SHARED_FREE = (*CONDITIONAL_P_FREE, "sigma_v", "rho", "sigma_m")
+SKEW_WEIGHT = 0.05  # a SKEW point weighs as 0.05 VIX point in the Q fit
+
+
+def skew_residuals(model: Model, obs, v, m):
+    """Model minus Cboe SKEW (index points) at each day of ``obs`` (its fitted states ``v``,
+    ``m``), NaN where Cboe has none: SKEW = 100 - 10 x the 30-day risk-neutral skewness of the
+    log return from the model's characteristic function
+    (:func:`simulator.calibration.conditional.q_skewness`)."""
+    import numpy as np
+
+    from simulator.calibration.conditional import _aligned, q_skewness
+
+    market = _aligned("skew_daily", obs.dates)
+    return np.ravel(100.0 - 10.0 * q_skewness(model, v, m)) - market
+
+
+def skew_target(obs, weight: float = SKEW_WEIGHT):
+    """SKEW as a Q target for :func:`~simulator.calibration.risk_neutral.fit_q` (``extra``):
+    one residual per day with a Cboe SKEW close, ``weight`` x (model - market) in SKEW points,
+    beside the curve's residuals in VIX points."""
+    import numpy as np
+
+    def residuals(model, v, m):
+        s = skew_residuals(model, obs, v, m)
+        return weight * s[np.isfinite(s)]
+
+    return residuals
+
+
+# The P stages of the chain behind svcj_2f_conditional: (free parameters, target scales
+# overridden for the stage, least-squares steps). The last two weigh the median VIX and mean
+# realised vol harder: without them the fit leaves the median VIX below its fact band (15.0
+# against 16.3-19.3), trading it against contango and the share of days below 15.
+CONDITIONAL_P_STAGES = (
+    (CONDITIONAL_P_FREE, {}, 25),
+    (CONDITIONAL_SHARED_FREE, {}, 20),
+    (CONDITIONAL_SHARED_FREE, {"vix_median": 0.4, "realised_vol_mean": 0.3}, 20),
+    (CONDITIONAL_SHARED_FREE, {"vix_median": 0.2, "realised_vol_mean": 0.3}, 20),
+)
+
+
+def conditional_chain(base: Model, start: str = "1990-01-02", end: str = "2025-12-31", *,
+                      phi: float = 0.004, design=None, q_evaluations: int = 60,
+                      stages=CONDITIONAL_P_STAGES, progress=None):
+    """The chain behind ``svcj_2f_conditional`` (docs/calibration.md §9), from ``base``:
+
+    1. :func:`shift_swap` at ``phi`` (VIX(v, m) as before);
+    2. Q on every day's curve with VIX9D, and SKEW as a target (:func:`skew_target`),
+       freeing :data:`CONDITIONAL_Q_FREE` (phi among them);
+    3. P by simulated moments with the conditional targets beside the averages, in the
+       stages of :data:`CONDITIONAL_P_STAGES` (P's own parameters, then the shared diffusion
+       too; each stage's target scales as given, restored after).
+
+    Returns (model, steps): the final model and each step's. About 10 minutes on 2 cores."""
+    from simulator.calibration import targets as tg
+    from simulator.calibration.market import curve_observations, market_window
+    from simulator.calibration.real_world import SimulationDesign
+    from simulator.calibration.risk_neutral import fit_q
+    from simulator.calibration.targets import market_conditional_moments, moments
+
+    design = design or SimulationDesign(n_paths=128)
+    steps = {"swap": shift_swap(base, phi)}
+    obs = curve_observations(start, end, indices=("VIX", "VIX3M", "VIX6M", "VIX9D"))
+    q = fit_q(steps["swap"], obs, CONDITIONAL_Q_FREE, max_evaluations=q_evaluations,
+              extra=skew_target(obs))
+    steps["q"] = model = q.model
+    window = market_window(start, end)
+    market = moments(window.spx, window.vix, window.vx1, window.vx2, window.vx2_roll)
+    market |= market_conditional_moments(start, end, base)
+    saved = dict(tg.ALL_TARGETS)
+    for i, (free, scales, evaluations) in enumerate(stages):
+        try:
+            for name, scale in scales.items():
+                tg.ALL_TARGETS[name] = (tg.ALL_TARGETS[name][0], float(scale))
+            fit = fit_conditional(model, market, design=design, max_evaluations=evaluations,
+                                  free=free, progress=progress)
+        finally:
+            tg.ALL_TARGETS.clear()
+            tg.ALL_TARGETS.update(saved)
+        steps[f"p{i + 1}"] = model = fit.model
+    return model, steps
