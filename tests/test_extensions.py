@@ -220,8 +220,8 @@ def test_vix9d_and_skew_are_opt_in_q_targets():
     day's fitted state (the fact table's q_skewness) minus Cboe's, NaN on days without one."""
     from simulator.calibration import conditional as cf
     from simulator.calibration.extensions import skew_residuals, skew_target
-    from simulator.calibration.market import curve_observations
     from simulator.calibration.risk_neutral import evaluate_q
+    from simulator.market.curves import curve_observations
 
     plain = curve_observations("2017-01-03", "2017-03-31")
     assert "VIX9D" not in set(plain.label)

@@ -148,10 +148,10 @@ def conditional_chain(base: Model, start: str = "1990-01-02", end: str = "2025-1
 
     Returns (model, steps): the final model and each step's. About 10 minutes on 2 cores."""
     from simulator.calibration import targets as tg
-    from simulator.calibration.market import curve_observations, market_window
     from simulator.calibration.real_world import SimulationDesign
     from simulator.calibration.risk_neutral import fit_q
     from simulator.calibration.targets import market_conditional_moments, moments
+    from simulator.market.curves import curve_observations, market_window
 
     design = design or SimulationDesign(n_paths=128)
     steps = {"swap": shift_swap(base, phi)}
