@@ -558,3 +558,34 @@ def test_a_history_run_keeps_its_blotter_and_exports_it_per_trade(tmp_path):
         assert friday == day or str(friday) not in sessions, expiry
     assert (trades.expiry_date >= trades.date).all()
     assert (trades[trades.instrument.str.startswith("VIX call")].strategy == "alvh").all()
+
+
+def test_futures_listed_refuses_a_window_whose_rules_would_read_the_model(tmp_path, capsys):
+    """path.futures: listed: the rules may read only listed futures. February-March 2019 are
+    missing from the VX data (every day of Q1 2019 lacks them): exit 2 naming path.futures and
+    the first such day, nothing written; Q1 2020 has them every day and runs, every rule read
+    listed; with a model source the field is refused."""
+    from simulator.cli import main
+
+    bad = _history_file(tmp_path, "{source: history, start: 2019-01-02, end: 2019-03-29, "
+                                  "futures: listed}", name="q1_2019")
+    out = tmp_path / "bad.nc"
+    assert main(["run", str(bad), "--quiet", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "path.futures" in err and "2019-01-02" in err and "q1_2019.yaml" in err
+    assert not out.exists()
+    good = _history_file(tmp_path, "{source: history, start: 2020-01-02, end: 2020-03-31, "
+                                   "futures: listed}", name="q1_2020")
+    from simulator.scenario.loader import load_scenario
+    from simulator.scenario.runner import run_plan
+
+    cube = run_plan(load_scenario(good), summary=False)
+    events = cube.trades_per_path.sel(strategy="alvh")
+    assert int(events.sel(event="rule_futures_model").sum()) == 0
+    assert int(events.sel(event="rule_futures_listed").sum()) > 0
+    model = tmp_path / "m.yaml"
+    model.write_text(bad.read_text().replace(
+        "{source: history, start: 2019-01-02, end: 2019-03-29, futures: listed}",
+        "{source: model, futures: listed}"))
+    assert main(["validate", str(model)]) == 2
+    assert "futures" in capsys.readouterr().err

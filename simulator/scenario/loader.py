@@ -303,6 +303,8 @@ def _history_plans(values: dict, plans: list[ScenarioPlan],
                      "path.start")
         problems.append((field, text.removeprefix(f"{field} ")))
         return plans
+    if cfg.futures == "listed":
+        _check_listed_futures(dates, problems)
     update = {"paths": windows.n_paths, "days": windows.n_days}
     if cfg.source == "history":
         # one real window: its blotter and its path go into the cube, so a report reads the
@@ -312,6 +314,25 @@ def _history_plans(values: dict, plans: list[ScenarioPlan],
     values["simulation"] = sim.model_copy(update=update)
     return [dataclasses.replace(sc, history=windows, real_path=restricted(path, dates))
             for sc, path in zip(plans, real, strict=True)]
+
+
+def _check_listed_futures(dates: np.ndarray, problems: Problems) -> None:
+    """``path.futures: listed``: every day of the span must have the rules' 30- and 60-day
+    futures from listed contracts (no model stand-in); the first day without is named."""
+    from simulator.common.conventions import FRONT_FUTURE_DTE, SECOND_FUTURE_DTE
+    from simulator.market.calendar import expiry_schedule
+
+    cm = expiry_schedule(np.asarray(dates, dtype=str)[None], [], []).listed_cm
+    for row, dte in ((0, FRONT_FUTURE_DTE), (1, SECOND_FUTURE_DTE)):
+        missing = np.flatnonzero(np.isnan(cm[row]))
+        if missing.size:
+            problems.append(("path.futures", f"listed: the data lists no contracts for the "
+                             f"rules' {dte}-day VIX future on {dates[missing[0]]} ({missing.size} "
+                             f"of {len(dates)} days of the window); the listed VX data starts "
+                             "in December 2007 and misses some months. Use futures: "
+                             "listed_or_model (the model's future on those days, counted) or "
+                             "another window"))
+            return
 
 
 def _scenario_plans(values: dict, doc: dict, base_dir: Path | None,

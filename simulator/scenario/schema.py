@@ -61,6 +61,7 @@ class SimulationConfig(StrictModel):
 
 
 PATH_SOURCES = ("model", "history", "history_windows")
+FUTURES_SOURCES = ("listed_or_model", "listed")
 
 
 class PathConfig(StrictModel):
@@ -77,12 +78,19 @@ class PathConfig(StrictModel):
     step_days: int | None = Field(None, ge=1, le=2520,
                                   description="trading days between window starts "
                                               "(history_windows; default 21)")
+    futures: Literal[FUTURES_SOURCES] = Field(  # type: ignore[valid-type]
+        "listed_or_model",
+        description="the 30- and 60-day VIX futures the rules read on real days: "
+                    "listed_or_model (interpolated between the listed contracts, the model's "
+                    "where none is listed, counted) or listed (every day must have them)")
 
     @model_validator(mode="after")
     def _fields_of_source(self):
         history = self.source != "model"
         given = [k for k in ("start", "end", "length_days", "step_days")
                  if getattr(self, k) is not None]
+        if self.futures != "listed_or_model":
+            given.append("futures")
         if not history and given:
             raise ValueError(f"{', '.join(given)}: only for a history source "
                              "(source: history or history_windows)")
