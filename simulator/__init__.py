@@ -21,6 +21,9 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from simulator._version import __version__ as __version__
+from simulator.common.numba_cache import use_versioned_cache
+
+use_versioned_cache()  # compiled kernels are kept per version of the source (stale inlining)
 
 _LAZY = {
     "Model": "simulator.model.params",
