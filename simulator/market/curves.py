@@ -34,8 +34,9 @@ class CurveObservations:
 
     ``kind`` is 0 for a log-contract index (VIX, VIX3M, VIX6M; ``tenor_years`` its calendar
     window) and 1 for a VX future (``tenor_years`` its trading days to expiry / 252, the
-    model's clock; ``days_left`` those days, counted Monday to Friday as the rest of the
-    package does).
+    model's clock; ``days_left`` those days, counted Monday to Friday: holidays ignored, as
+    the shipped fits were made; a history run's own positions count the exchange's sessions
+    instead, docs/history.md §4).
     """
 
     dates: np.ndarray  # (days,) ISO
