@@ -61,6 +61,33 @@ DEFAULT_CHUNK_PATHS = 8192
 __all__ = ["PSI_CRITICAL", "PathChunk", "PathGenerator", "Regime", "Shock", "iter_path_chunks",
            "simulate_paths"]
 
+@njit(cache=True, inline="always")
+def path_1f(consts, shocks, substeps, x0, v0, vix_a, vix_b, path, stream, k0, k1, out_spx,
+            out_v, out_vix):
+    """One path (``path``: its global index, uint64) into its (days + 1,) rows ``out_*``: the
+    one body of :func:`simulate_chunk` and of the GPU kernel (:mod:`simulator.model.paths_gpu`)."""
+    x = x0
+    v = v0
+    out_spx[0] = math.exp(x0)
+    out_v[0] = v
+    out_vix[0] = 100.0 * math.sqrt(vix_a[0] + vix_b[0] * v)
+    for day in range(consts.shape[0]):
+        c = consts[day]
+        x_open = x
+        for sub in range(substeps):
+            step = uint64(day * substeps + sub)
+            u_v, z_x, u_n = step_draws(step, path, stream, k0, k1)
+            v, dx = qe_step(c, v, u_v, z_x)
+            x += dx
+            if u_n > c[C_P_NO_JUMP]:  # at least one jump (never when lam = 0)
+                n_jumps = poisson_count(c[C_LAM_DT], c[C_P_NO_JUMP], u_n)
+                x, v = add_jumps(n_jumps, c, step, path, stream, k0, k1, x, v)
+        x, v = apply_shock(shocks[day], x, x_open, v)
+        out_spx[day + 1] = math.exp(x)
+        out_v[day + 1] = v
+        out_vix[day + 1] = 100.0 * math.sqrt(vix_a[day + 1] + vix_b[day + 1] * v)
+
+
 @njit(cache=True, parallel=True)
 def simulate_chunk(consts, shocks, substeps, x0, v0, vix_a, vix_b, path_start, stream, k0, k1,
                    out_spx, out_v, out_vix):
@@ -75,30 +102,9 @@ def simulate_chunk(consts, shocks, substeps, x0, v0, vix_a, vix_b, path_start, s
     global path ``path_start + i``; its draws do not depend on the chunk. Jit-compiled with
     numba, parallel over paths.
     """
-    n_paths = out_spx.shape[0]
-    n_days = consts.shape[0]
-    for i in prange(n_paths):
-        path = uint64(path_start + i)
-        x = x0
-        v = v0
-        out_spx[i, 0] = math.exp(x0)
-        out_v[i, 0] = v
-        out_vix[i, 0] = 100.0 * math.sqrt(vix_a[0] + vix_b[0] * v)
-        for day in range(n_days):
-            c = consts[day]
-            x_open = x
-            for sub in range(substeps):
-                step = uint64(day * substeps + sub)
-                u_v, z_x, u_n = step_draws(step, path, stream, k0, k1)
-                v, dx = qe_step(c, v, u_v, z_x)
-                x += dx
-                if u_n > c[C_P_NO_JUMP]:  # at least one jump (never when lam = 0)
-                    n_jumps = poisson_count(c[C_LAM_DT], c[C_P_NO_JUMP], u_n)
-                    x, v = add_jumps(n_jumps, c, step, path, stream, k0, k1, x, v)
-            x, v = apply_shock(shocks[day], x, x_open, v)
-            out_spx[i, day + 1] = math.exp(x)
-            out_v[i, day + 1] = v
-            out_vix[i, day + 1] = 100.0 * math.sqrt(vix_a[day + 1] + vix_b[day + 1] * v)
+    for i in prange(out_spx.shape[0]):
+        path_1f(consts, shocks, substeps, x0, v0, vix_a, vix_b, uint64(path_start + i), stream,
+                k0, k1, out_spx[i], out_v[i], out_vix[i])
 
 
 # ------------------------------------------------------------------------------------------

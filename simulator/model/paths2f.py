@@ -96,59 +96,66 @@ def day_constants_2f(model: Model, n_days: int, measure: str, substeps: int,
     return day_constant_table(model, n_days, measure, substeps, regimes, step_constants_2f)
 
 
+@njit(cache=True, inline="always")
+def path_2f(consts, shocks, substeps, x0, v0, m0, vix_a, vix_b, vix_c, path, stream, k0, k1,
+            row, m_row, out_spx, out_v, out_m, out_vix):
+    """One path (``path``: its global index, uint64) into its (days + 1,) rows ``out_*``;
+    ``row`` and ``m_row`` are scratch rows of N_STEP_CONSTANTS (``m_row`` all zero). The one
+    body of the CPU kernel below and of the GPU kernel (:mod:`simulator.model.paths_gpu`)."""
+    x, v, m = x0, v0, m0
+    out_spx[0] = math.exp(x0)
+    out_v[0] = v
+    out_m[0] = m
+    out_vix[0] = 100.0 * math.sqrt(vix_a + vix_b * v + vix_c * m)
+    for day in range(consts.shape[0]):
+        c = consts[day]
+        for j in range(N_STEP_CONSTANTS):
+            row[j] = c[j]
+        m_row[C_THETA] = c[E_M_THETA]
+        m_row[C_EXP_KDT] = c[E_M_EXP]
+        m_row[C_S2_V] = c[E_M_S2_M]
+        m_row[C_S2_CONST] = c[E_M_S2_CONST]
+        x_open = x
+        for sub in range(substeps):
+            step = uint64(day * substeps + sub)
+            u_v, z_x, u_n, u_m = step_draws_2f(step, path, stream, k0, k1)
+            if c[E_SIGMA_M] > 0.0:
+                m_next, _ = qe_step(m_row, m, u_m, 0.0)
+            else:
+                m_next = c[E_M_THETA] + (m - c[E_M_THETA]) * c[E_M_EXP]
+            m_avg = 0.5 * (m + m_next)
+            row[C_THETA] = m_avg
+            row[C_S2_CONST] = m_avg * c[E_S2_CONST_PER_M]
+            row[C_K0_PLAIN] = m_avg * c[E_K0_PER_M]
+            row[C_DRIFT] = c[E_DRIFT0] - c[E_LAM1_MBAR_DT] * v
+            lam_dt = c[E_LAM0_DT] + c[E_LAM1_DT] * v
+            v, dx = qe_step(row, v, u_v, z_x)
+            x += dx
+            m = m_next
+            if lam_dt > 0.0:
+                p_zero = math.exp(-lam_dt)
+                if u_n > p_zero:
+                    n_jumps = poisson_count(lam_dt, p_zero, u_n)
+                    v_before = v
+                    x, v = add_jumps(n_jumps, row, step, path, stream, k0, k1, x, v)
+                    if c[E_M_JUMP] > 0.0:  # P's co-jump of m (0: m does not jump)
+                        m += c[E_M_JUMP] * (v - v_before)
+        sh = shocks[day]
+        x, v = apply_shock(sh, x, x_open, v)
+        v, m = apply_state_shock(sh, v, m, vix_a, vix_b, vix_c)
+        out_spx[day + 1] = math.exp(x)
+        out_v[day + 1] = v
+        out_m[day + 1] = m
+        out_vix[day + 1] = 100.0 * math.sqrt(vix_a + vix_b * v + vix_c * m)
+
+
 @njit(cache=True, parallel=True)
 def simulate_chunk_2f(consts, shocks, substeps, x0, v0, m0, vix_a, vix_b, vix_c, path_start,
                       stream, k0, k1, out_spx, out_v, out_m, out_vix):
     """Fill (paths, days + 1) arrays in place. ``consts`` is (days, N_2F_CONSTANTS) from
     :func:`day_constants_2f`; ``shocks`` the table of :func:`simulator.model.stress.shock_table`
     (a VIX level moves (v, m): :func:`simulator.model.stress.apply_state_shock`)."""
-    n_paths = out_spx.shape[0]
-    n_days = consts.shape[0]
-    for i in prange(n_paths):
-        path = uint64(path_start + i)
-        row = np.empty(N_STEP_CONSTANTS)
-        m_row = np.zeros(N_STEP_CONSTANTS)
-        x, v, m = x0, v0, m0
-        out_spx[i, 0] = math.exp(x0)
-        out_v[i, 0] = v
-        out_m[i, 0] = m
-        out_vix[i, 0] = 100.0 * math.sqrt(vix_a + vix_b * v + vix_c * m)
-        for day in range(n_days):
-            c = consts[day]
-            row[:] = c[:N_STEP_CONSTANTS]
-            m_row[C_THETA] = c[E_M_THETA]
-            m_row[C_EXP_KDT] = c[E_M_EXP]
-            m_row[C_S2_V] = c[E_M_S2_M]
-            m_row[C_S2_CONST] = c[E_M_S2_CONST]
-            x_open = x
-            for sub in range(substeps):
-                step = uint64(day * substeps + sub)
-                u_v, z_x, u_n, u_m = step_draws_2f(step, path, stream, k0, k1)
-                if c[E_SIGMA_M] > 0.0:
-                    m_next, _ = qe_step(m_row, m, u_m, 0.0)
-                else:
-                    m_next = c[E_M_THETA] + (m - c[E_M_THETA]) * c[E_M_EXP]
-                m_avg = 0.5 * (m + m_next)
-                row[C_THETA] = m_avg
-                row[C_S2_CONST] = m_avg * c[E_S2_CONST_PER_M]
-                row[C_K0_PLAIN] = m_avg * c[E_K0_PER_M]
-                row[C_DRIFT] = c[E_DRIFT0] - c[E_LAM1_MBAR_DT] * v
-                lam_dt = c[E_LAM0_DT] + c[E_LAM1_DT] * v
-                v, dx = qe_step(row, v, u_v, z_x)
-                x += dx
-                m = m_next
-                if lam_dt > 0.0:
-                    p_zero = math.exp(-lam_dt)
-                    if u_n > p_zero:
-                        n_jumps = poisson_count(lam_dt, p_zero, u_n)
-                        v_before = v
-                        x, v = add_jumps(n_jumps, row, step, path, stream, k0, k1, x, v)
-                        if c[E_M_JUMP] > 0.0:  # P's co-jump of m (0: m does not jump)
-                            m += c[E_M_JUMP] * (v - v_before)
-            sh = shocks[day]
-            x, v = apply_shock(sh, x, x_open, v)
-            v, m = apply_state_shock(sh, v, m, vix_a, vix_b, vix_c)
-            out_spx[i, day + 1] = math.exp(x)
-            out_v[i, day + 1] = v
-            out_m[i, day + 1] = m
-            out_vix[i, day + 1] = 100.0 * math.sqrt(vix_a + vix_b * v + vix_c * m)
+    for i in prange(out_spx.shape[0]):
+        path_2f(consts, shocks, substeps, x0, v0, m0, vix_a, vix_b, vix_c,
+                uint64(path_start + i), stream, k0, k1, np.empty(N_STEP_CONSTANTS),
+                np.zeros(N_STEP_CONSTANTS), out_spx[i], out_v[i], out_m[i], out_vix[i])

@@ -1,14 +1,13 @@
 """Paths on an NVIDIA GPU (numba.cuda), one thread a path: the CPU kernels' own step functions.
 
 Optional and experimental: nothing in the engine uses it yet (docs/performance.md §6 plans the
-GPU backend and gives the figures measured with it). The kernels below are line for line those
-of :func:`simulator.model.paths.simulate_chunk` and
-:func:`simulator.model.paths2f.simulate_chunk_2f`; they call the same ``@njit`` step functions
-(QE step, Philox draws, jumps, shocks), which numba compiles for the device when a CUDA kernel
-calls them, so a path is the same path on either backend up to the last bits of the device's
-``exp``/``log``/``sqrt`` (a QE branch that flips on such a bit gives a different, equally valid
-draw: ``benchmarks/gpu_paths.py`` counts how often). Two changes only: the per-path scratch rows
-are ``cuda.local`` arrays, and the path index is the thread's grid index.
+GPU backend and gives the figures measured with it). Each kernel runs the CPU kernels' own
+per-path body (:func:`simulator.model.paths.path_1f`, :func:`simulator.model.paths2f.path_2f`)
+compiled as a device function, with every ``@njit`` step it calls (QE step, Philox draws,
+jumps, shocks) compiled the same way, so a path is the same path on either backend up to the
+last bits of the device's ``exp``/``log``/``sqrt`` (a QE branch that flips on such a bit gives a
+different, equally valid draw: ``benchmarks/gpu_paths.py`` counts how often). What differs: the
+per-path scratch rows are ``cuda.local`` arrays, and the path index is the thread's grid index.
 
 Without a GPU the kernels run under numba's CUDA simulator (``NUMBA_ENABLE_CUDASIM=1``), which is
 how the test suite checks them against the CPU kernels.
