@@ -115,11 +115,14 @@ class CondorConfig(StrictModel):
 
 class StrikeRule(StrictModel):
     """VIX call strike: ``delta`` (Black delta on the layer's own VIX future), ``pct_above_future``
-    (K = F (1 + value)) or ``spot_multiple`` (K = value x spot VIX); rounded to ``step`` points."""
+    (K = F (1 + value)) or ``spot_multiple`` (K = value x spot VIX); rounded to ``step`` points.
+    SPX put strike (``instrument: spx_put``): ``delta`` (|Black put delta| at the model's smile,
+    as the condor's shorts) or ``pct_below_spot`` (K = S (1 - value), Cboe PPUT's 5 % OTM:
+    0.05); ``step`` up to 25 points (SPX strikes: 5)."""
 
-    rule: Literal["delta", "pct_above_future", "spot_multiple"]
+    rule: Literal["delta", "pct_above_future", "spot_multiple", "pct_below_spot"]
     value: float = Field(gt=0.0)
-    step: float = Field(1.0, gt=0.0, le=10.0)
+    step: float = Field(1.0, gt=0.0, le=25.0)
 
     @model_validator(mode="after")
     def _range(self):
@@ -129,17 +132,54 @@ class StrikeRule(StrictModel):
             raise ValueError(f"pct_above_future must be in (0, 10], got {self.value}")
         if self.rule == "spot_multiple" and not 0.5 <= self.value <= 10.0:
             raise ValueError(f"spot_multiple must be in [0.5, 10], got {self.value}")
+        if self.rule == "pct_below_spot" and not self.value <= 0.5:
+            # K = S (1 - value): at 1 or more no positive strike exists; past 50 % OTM an SPX
+            # put is not listed at a price a hedge could use
+            raise ValueError(f"pct_below_spot must be in (0, 0.5], got {self.value}")
         return self
 
 
 class LayerConfig(StrictModel):
+    """One hedge layer: VIX calls (default) or SPX puts (``instrument: spx_put``, a put spread
+    with ``spread_width`` > 0), bought, marked, monetised, re-armed and rolled by the same
+    rules; an SPX put is priced by the condor's pricer and pays SPX option costs."""
+
+    instrument: Literal["vix_call", "spx_put"] = Field(
+        "vix_call", description="vix_call: a VIX call; spx_put: an SPX put (or put spread)")
+    spread_width: float = Field(0.0, ge=0.0, le=2000.0,
+                                description="spx_put: sell a put this many index points below "
+                                            "the long one (0: a plain put)")
     weight: float = Field(0.0, ge=0.0, le=1.0, description="share of the hedge budget")
     contracts_per_condor: float = Field(0.0, ge=0.0, le=100.0,
                                         description="VIX calls per condor contract")
+    contracts_per_index_unit: float = Field(
+        0.0, ge=0.0, le=100.0, description="options per unit of the S&P 500 core "
+                                           "(contracts_per_index_unit sizing; PPUT: 1)")
     dte: int = Field(30, ge=2, le=540, description="calendar days to expiry when bought")
     roll_dte: int = Field(0, ge=0, description="sell and replace at this many calendar DTE "
                                                "(0: hold to expiry, settle on VIX)")
     strike: StrikeRule = StrikeRule(rule="pct_above_future", value=0.1)
+
+    @model_validator(mode="after")
+    def _instrument_strike(self):
+        if self.instrument == "spx_put":
+            if self.strike.rule not in ("delta", "pct_below_spot"):
+                raise ValueError(f"strike.rule: an spx_put layer takes delta or pct_below_spot, "
+                                 f"got {self.strike.rule}")
+            if self.strike.rule == "delta" and not self.strike.value < 0.5:
+                raise ValueError(f"strike.value: an spx_put's |delta| must be in (0, 0.5) (an "
+                                 f"out-of-the-money put), got {self.strike.value}")
+            if 0.0 < self.spread_width < self.strike.step:
+                # the short put would round onto the long one: no spread to trade
+                raise ValueError(f"spread_width ({self.spread_width}) must be 0 or at least "
+                                 f"strike.step ({self.strike.step}) points")
+        else:
+            if self.strike.rule == "pct_below_spot":
+                raise ValueError("strike.rule: pct_below_spot is for spx_put layers; a "
+                                 "vix_call takes delta, pct_above_future or spot_multiple")
+            if self.spread_width > 0.0:
+                raise ValueError("spread_width is for spx_put layers")
+        return self
 
     @model_validator(mode="after")
     def _roll_before_expiry(self):
@@ -274,7 +314,10 @@ class HedgeConfig(StrictModel):
     """Adaptive Layered VIX Hedge: up to three layers of VIX calls (front, middle, tail)."""
 
     preset: str | None = None
-    sizing: Literal["budget", "contracts_per_condor"] = "budget"
+    sizing: Literal["budget", "contracts_per_condor", "contracts_per_index_unit"] = Field(
+        "budget", description="budget: a share of budget_annual per layer; "
+        "contracts_per_condor: per condor contract; contracts_per_index_unit: per unit of the "
+        "S&P 500 core (Cboe PPUT's one put per unit)")
     budget_annual: float = Field(0.02, ge=0.0, le=1.0,
                                  description="premium spent per year / equity (budget sizing)")
     layers: dict[Literal["front", "middle", "tail"], LayerConfig] = Field(default_factory=dict)
@@ -299,9 +342,18 @@ class HedgeConfig(StrictModel):
             if not 0.0 < total <= 1.0 + 1e-9:
                 raise ValueError(f"layer weights must sum to (0, 1] with budget sizing, got "
                                  f"{total:g}")
+        elif self.sizing == "contracts_per_index_unit":
+            if not any(layer.contracts_per_index_unit > 0 for layer in self.layers.values()):
+                raise ValueError("contracts_per_index_unit sizing needs a layer with "
+                                 "contracts_per_index_unit > 0")
         elif not any(layer.contracts_per_condor > 0 for layer in self.layers.values()):
             raise ValueError("contracts_per_condor sizing needs a layer with "
                              "contracts_per_condor > 0")
+        elif any(layer.instrument == "spx_put" and layer.contracts_per_condor > 0
+                 for layer in self.layers.values()):
+            # the condor's hedge-cost sizing prices per-condor layers as VIX calls
+            raise ValueError("layers: spx_put layers take budget or contracts_per_index_unit "
+                             "sizing, not contracts_per_condor")
         return self
 
 
@@ -434,6 +486,10 @@ class StrategyConfig(StrictModel):
         if self.hedge is not None and self.hedge.sizing == "contracts_per_condor" \
                 and self.condor is None:
             raise ValueError("contracts_per_condor hedge sizing needs a condor")
+        if self.hedge is not None and self.hedge.sizing == "contracts_per_index_unit" \
+                and self.index is None:
+            raise ValueError("contracts_per_index_unit hedge sizing needs an index core "
+                             "(index: sp500)")
         return self
 
 

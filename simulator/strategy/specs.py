@@ -70,15 +70,21 @@ STRATEGY_FIELDS = (
     columns(STRATEGY_FIELDS)
 SIZING_MAX_LOSS, SIZING_HEDGE_COSTS = 0, 1
 
-HEDGE_NONE, HEDGE_BUDGET, HEDGE_PER_CONDOR = 0, 1, 2
+HEDGE_NONE, HEDGE_BUDGET, HEDGE_PER_CONDOR, HEDGE_PER_INDEX_UNIT = 0, 1, 2, 3
 REGIME_OFF, REGIME_VIX, REGIME_FRONT = 0, 1, 2
 
 # layer columns
 LAYER_FIELDS = ("ACTIVE", "WEIGHT", "PER_CONDOR", "TENOR", "ROLL", "STRIKE_RULE",
-                "STRIKE_VALUE", "STRIKE_STEP")
+                "STRIKE_VALUE", "STRIKE_STEP", "INSTRUMENT", "SPREAD_WIDTH")
 ((LS_ACTIVE, LS_WEIGHT, LS_PER_CONDOR, LS_TENOR, LS_ROLL, LS_STRIKE_RULE, LS_STRIKE_VALUE,
-  LS_STRIKE_STEP), N_LS) = columns(LAYER_FIELDS)
+  LS_STRIKE_STEP, LS_INSTRUMENT, LS_SPREAD_WIDTH), N_LS) = columns(LAYER_FIELDS)
 STRIKE_RULES = {"delta": 0, "pct_above_future": 1, "spot_multiple": 2}
+# PER_CONDOR: contracts per condor contract, or (HEDGE_PER_INDEX_UNIT) per unit of the S&P 500
+# core. INSTRUMENT: a VIX call or an SPX put (SPREAD_WIDTH > 0: a put spread, short a put that
+# many index points below the long one); an SPX put's STRIKE_RULE is one of PUT_STRIKE_RULES
+INSTRUMENT_VIX_CALL, INSTRUMENT_SPX_PUT = 0, 1
+INSTRUMENTS = {"vix_call": INSTRUMENT_VIX_CALL, "spx_put": INSTRUMENT_SPX_PUT}
+PUT_STRIKE_RULES = {"delta": 0, "pct_below_spot": 1}
 
 
 
@@ -163,7 +169,8 @@ def strategy_row(strategy: StrategyConfig, group: int, costs: CostsConfig,
         return row
     if c is not None and h.sizing == "budget":
         row[SS_HEDGE_PER_TRANCHE] = hedge_spend_per_tranche(h.budget_annual, c)
-    row[SS_HEDGE_MODE] = HEDGE_BUDGET if h.sizing == "budget" else HEDGE_PER_CONDOR
+    row[SS_HEDGE_MODE] = {"budget": HEDGE_BUDGET, "contracts_per_condor": HEDGE_PER_CONDOR,
+                          "contracts_per_index_unit": HEDGE_PER_INDEX_UNIT}[h.sizing]
     row[SS_BUDGET] = h.budget_annual
     row[SS_WHOLE_HEDGE] = float(h.whole_contracts)
     if h.regime.enabled:
@@ -207,17 +214,22 @@ def layer_rows(strategy: StrategyConfig) -> np.ndarray:
         layer = h.layers.get(name)
         if layer is None:
             continue
-        size = layer.weight if h.sizing == "budget" else layer.contracts_per_condor
+        per_unit = layer.contracts_per_index_unit if h.sizing == "contracts_per_index_unit" \
+            else layer.contracts_per_condor
+        size = layer.weight if h.sizing == "budget" else per_unit
         if size <= 0:
             continue
+        put = layer.instrument == "spx_put"
         rows[i, LS_ACTIVE] = 1.0
         rows[i, LS_WEIGHT] = layer.weight
-        rows[i, LS_PER_CONDOR] = layer.contracts_per_condor
+        rows[i, LS_PER_CONDOR] = per_unit
         rows[i, LS_TENOR] = layer.dte_trading_days
         rows[i, LS_ROLL] = layer.roll_trading_days
-        rows[i, LS_STRIKE_RULE] = STRIKE_RULES[layer.strike.rule]
+        rows[i, LS_STRIKE_RULE] = (PUT_STRIKE_RULES if put else STRIKE_RULES)[layer.strike.rule]
         rows[i, LS_STRIKE_VALUE] = layer.strike.value
         rows[i, LS_STRIKE_STEP] = layer.strike.step
+        rows[i, LS_INSTRUMENT] = INSTRUMENTS[layer.instrument]
+        rows[i, LS_SPREAD_WIDTH] = layer.spread_width
     return rows
 
 
