@@ -118,7 +118,8 @@ def trade_rows(engine, trades, *, schedule=None, path_offset: int = 0) -> dict:
         key = (e.strategy, e.path, condor, slot)
         strikes = np.full(4, np.nan)
         strikes[:len(e.strikes)] = e.strikes
-        if e.action in ("condor open", "VIX call buy"):
+        put = e.action.startswith("SPX put")
+        if e.action in ("condor open", "VIX call buy", "SPX put buy"):
             before = current.get(key)
             if condor:
                 if before is not None and before[2] <= 1e-12 and before[1] >= e.day \
@@ -134,7 +135,7 @@ def trade_rows(engine, trades, *, schedule=None, path_offset: int = 0) -> dict:
                     _last_reason(rows, before[0]) == "roll out (term structure)" and \
                     rows["day"][-1] == e.day
                 j = 3 if rolled_out else slot
-                if schedule is not None and schedule.layer_days.shape[-1] > 0:
+                if schedule is not None and schedule.layer_days.shape[-1] > 0 and not put:
                     expiry = e.day + int(schedule.layer_days[rowp, k, j, e.day])
                 elif rolled_out:
                     expiry = e.day + int(ss[S.SS_TS_ROLL_DAYS])
@@ -157,9 +158,10 @@ def trade_rows(engine, trades, *, schedule=None, path_offset: int = 0) -> dict:
         rows["strategy"].append(e.strategy)
         rows["path"].append(e.path)
         rows["day"].append(e.day)
-        rows["instrument"].append(CONDOR if condor else f"VIX call {LAYER_NAMES[slot]}")
+        rows["instrument"].append(CONDOR if condor else
+                                  f"{'SPX put' if put else 'VIX call'} {LAYER_NAMES[slot]}")
         rows["action"].append(("open" if e.action == "condor open" else "close") if condor
-                              else ("buy" if e.action == "VIX call buy" else "sell"))
+                              else ("buy" if e.action.endswith(" buy") else "sell"))
         rows["reason"].append(reason)
         rows["position"].append(position)
         rows["strikes"].append(strikes)

@@ -29,7 +29,8 @@ trading_monthly_pnl    scenario, strategy, path, month    trading book P&L of ea
 equity_q           scenario, strategy, quantile, day      quantiles of equity over paths
 trading_q          scenario, strategy, quantile, day      trading book: its quantiles
 layer_pnl          scenario, strategy, layer, path        VIX layer P&L incl. its costs
-hedge_premium      scenario, strategy, path               premium paid for VIX calls
+put_pnl            scenario, strategy, path               SPX put layers' P&L incl. costs
+hedge_premium      scenario, strategy, path               premium paid for hedge options
 condor_pnl         scenario, strategy, path               condor P&L before costs
 spx_costs          scenario, strategy, path               SPX commissions and half-spreads
 interest           scenario, strategy, path               interest earned on cash
@@ -67,8 +68,9 @@ Vol events are defined by the scenario file's ``vol_events`` rule
 are NaN past a path's last event. The event window (``lag`` = -5 .. 20 trading days around
 each path's largest one-day VIX rise) supports the event study figure of ``alvh report``.
 
-``total_return = condor_pnl + sum(layer_pnl) + spx_costs + interest + index_pnl`` on every
-path (``index_pnl`` is 0 but for strategies with a long S&P 500 core).
+``total_return = condor_pnl + sum(layer_pnl) + put_pnl + spx_costs + interest + index_pnl``
+on every path (``index_pnl`` is 0 but for strategies with a long S&P 500 core, ``put_pnl``
+but for strategies with SPX put layers).
 """
 
 from __future__ import annotations
@@ -85,7 +87,7 @@ from simulator.results import metrics
 
 PER_PATH = ("max_drawdown", "recovery_days", "total_return", "trading_max_drawdown",
             "trading_recovery_days", "trading_return", "hedge_premium", "condor_pnl",
-            "spx_costs", "interest", "index_pnl")
+            "spx_costs", "interest", "index_pnl", "put_pnl")
 PER_EVENT = ("event_drawdown", "event_regain_days", "event_hedge_pnl", "event_own_drawdown",
              "event_breakeven_days", "event_parent")
 EVENT_DAYS = ("vol_event_start", "vol_event_peak", "vol_event_end", "vol_event_rise")
@@ -141,7 +143,11 @@ _ATTRS = {
                   "fraction of starting equity"),
     "layer_pnl": ("P&L of each VIX call layer: premium paid, sale and settlement proceeds, "
                   "commissions and half-spreads", "fraction of starting equity"),
-    "hedge_premium": ("premium paid for VIX calls over the run (before costs)",
+    "put_pnl": ("P&L of the SPX put layers together: premium paid, sale and settlement "
+                "proceeds, their SPX commissions and half-spreads (0 without put layers)",
+                "fraction of starting equity"),
+    "hedge_premium": ("premium paid for the hedge's options (VIX calls and SPX puts) over the "
+                      "run (before costs)",
                       "fraction of starting equity"),
     "condor_pnl": ("iron condor P&L: credits, buy-backs and settlements, before costs",
                    "fraction of starting equity"),
@@ -230,6 +236,7 @@ def chunk_record(result, spx: np.ndarray, vix: np.ndarray,
         "spx_costs": bucket("spx_costs"),
         "interest": bucket("interest"),
         "index_pnl": bucket("index"),
+        "put_pnl": bucket("layer_puts") + bucket("put_costs"),
         "trade_counts": result.counts.sum(axis=1),  # (strategy, event), summed over paths
         "spx_return": spx[:, -1] / spx[:, 0] - 1.0,
         "vix_max": vix.max(axis=1),

@@ -126,13 +126,13 @@ def _vxth_curve(result, k: int, spx, dividend_yield: float) -> np.ndarray:
     days = np.arange(n)
     tr = np.asarray(spx, dtype=float) * np.exp(dividend_yield * days / TRADING_DAYS_PER_YEAR)
     mine = sorted((t for t in result.trades if t.strategy == name and
-                   t.action.startswith("VIX call")), key=lambda t: t.day)
+                   t.action.startswith(("VIX call", "SPX put"))), key=lambda t: t.day)
     flows = np.zeros(n)
     for t in mine:
         flows[t.day] += t.cash_flow - t.cost
     cum = np.cumsum(flows)
     held = hedge - cum  # the calls' mark each day (fractions of starting equity)
-    buys = [t for t in mine if t.action == "VIX call buy"]
+    buys = [t for t in mine if t.action.endswith(" buy")]
     out = tr / tr[0]
     value = 1.0
     for i, t in enumerate(buys):

@@ -31,7 +31,7 @@ from simulator.strategy.config import (
     StrategyConfig,
     trading_days,
 )
-from simulator.strategy.specs import encode
+from simulator.strategy.specs import INSTRUMENT_SPX_PUT, LS_INSTRUMENT, encode
 
 DEFAULT_CAPITAL = 1_000_000.0
 MAX_LOG_EVENTS = 512
@@ -252,6 +252,11 @@ class StrategyEngine:
             layer_dte.append(dtes)
         return expiry_schedule(dates, condor_dte, layer_dte, open_on)
 
+    def _instrument(self, k: int, slot: int) -> str:
+        """What layer ``slot`` of strategy ``k`` trades, as the trade log names it."""
+        put = self.layers[k, slot, LS_INSTRUMENT] == INSTRUMENT_SPX_PUT
+        return "SPX put" if put else "VIX call"
+
     def _events(self, log, log_n, logged) -> list[TradeEvent]:
         out = []
         for k, name in enumerate(self.names):
@@ -268,10 +273,10 @@ class StrategyEngine:
                         action = "condor close"
                         detail = f"tranche {slot}: {_CLOSE_REASONS[reason]}"
                     elif kind == K.EV_HEDGE_BUY:
-                        action = "VIX call buy"
+                        action = f"{self._instrument(k, slot)} buy"
                         detail = f"{LAYER_NAMES[slot]} layer, strike {e[K.EF_K1]:g}"
                     else:
-                        action = "VIX call sell"
+                        action = f"{self._instrument(k, slot)} sell"
                         detail = (f"{LAYER_NAMES[slot]} layer, strike {e[K.EF_K1]:g}: "
                                   f"{_SELL_REASONS[reason]}")
                     out.append(TradeEvent(name, path, int(e[K.EF_DAY]), action, detail,

@@ -877,7 +877,7 @@ def buy_layer(ss, ls, k, d, tenor, known, size, path, tab, book, pnl, counts, lo
     book[k, LB_PRICE] = price
     counts[CT_HEDGE_BUY] += 1
     if log.shape[0] > 0:
-        _log(log, log_n, EV_HEDGE_BUY, 0, k, d, strike, low if put else np.nan, np.nan,
+        _log(log, log_n, EV_HEDGE_BUY, 0, k, d, strike, low if low > 0.0 else np.nan, np.nan,
              np.nan, q / (100.0 / capital), price, flow, cost, path[PF_SPX, d], vix_d)
     return q * price + cost
 
