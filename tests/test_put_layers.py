@@ -192,3 +192,93 @@ def test_bad_put_layers_exit_2_naming_the_field(tmp_path, capsys, hedge, index, 
     err = capsys.readouterr().err
     assert str(path) in err and loc in err and allowed in err, err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml"]
+
+
+# ---- the RSI-of-VVIX split -------------------------------------------------------------------
+
+def _split_hedge(enabled=True):
+    return StrategyConfig.model_validate({"hedge": {
+        "preset": "alvh_vvix_split", "layers": {"middle": {"dte": 30, "roll_dte": 7}},
+        "vvix_split": {"enabled": enabled, "period": 5}, "regime": {"enabled": False},
+        "term_structure": {"enabled": False}, "monetize": {"enabled": False}}})
+
+
+def test_the_vvix_rsi_splits_each_purchase_between_calls_and_puts(model):
+    """Front VIX call (weight 0.4), middle SPX put (0.4), tail VIX call (0.2): calls hold 0.6
+    of the weight, puts 0.4. On day 0 the RSI(5) is not yet defined: the layers' weights. On
+    day 16 (the front and middle roll) VVIX has risen every day (RSI 100, the high bucket:
+    30 % calls, 70 % puts): the front call gets 0.3 / 0.6 = 0.5 of its fixed spend and the
+    put 0.7 / 0.4 = 1.75; falling VVIX (RSI 0, low bucket, 70/30): 1.1667 and 0.75."""
+    engine = StrategyEngine(model, {"fixed": _split_hedge(False), "split": _split_hedge()},
+                            costs=CostsConfig.none())
+    n = 30
+    spx, v = np.full((1, n + 1), SPOT0), np.full((1, n + 1), V0)
+    spend = {}
+    for trend, vvix in (("up", 100.0 + np.arange(n + 1.0)), ("down", 130.0 - np.arange(n + 1.0))):
+        res = engine.evaluate(spx, v, vvix=vvix[None], log_paths=[0])
+        np.testing.assert_array_equal(res.vvix[0], vvix)
+        for t in res.trades:
+            if t.action.endswith(" buy"):
+                spend[trend, t.strategy, t.day, t.action] = -t.cash_flow
+    for trend, call, put in (("up", 0.5, 1.75), ("down", 0.7 / 0.6, 0.3 / 0.4)):
+        for action, factor in (("VIX call buy", call), ("SPX put buy", put)):
+            assert spend[trend, "split", 0, action] == pytest.approx(
+                spend[trend, "fixed", 0, action], rel=1e-12)
+            assert spend[trend, "split", 16, action] == pytest.approx(
+                factor * spend[trend, "fixed", 16, action], rel=1e-12), (trend, action)
+
+
+@pytest.mark.parametrize("rsi_value, call, put", [
+    (np.nan, 1.0, 1.0), (10.0, 0.7 / 0.6, 0.3 / 0.4), (30.0, 0.5 / 0.6, 0.5 / 0.4),
+    (69.9, 0.5 / 0.6, 0.5 / 0.4), (70.0, 0.3 / 0.6, 0.7 / 0.4)])
+def test_vvix_split_factor_by_hand(rsi_value, call, put):
+    """The buckets: below 30, 30 to below 70, 70 and up; the spend over all layers (weights
+    0.4 call, 0.4 put, 0.2 call) is the budget's whatever the bucket."""
+    from simulator.strategy import kernels as K
+    cfg = _split_hedge()
+    ss = S.strategy_row(cfg, 0, CostsConfig.none(), 1e6)
+    ls = S.layer_rows(cfg)
+    factors = [K.vvix_split_factor(ss, ls, k, rsi_value) for k in range(3)]
+    assert factors == pytest.approx([call, put, call], rel=1e-14)
+    assert sum(f * w for f, w in zip(factors, (0.4, 0.4, 0.2), strict=True)) \
+        == pytest.approx(1.0, rel=1e-14)
+
+
+def test_history_paths_read_the_real_vvix(model):
+    """On real dates the engine's VVIX is Cboe's close (simulator/data/market/vvix_daily.csv:
+    the model's where the data has none."""
+    from simulator.model.stylized_facts import load_market_series
+    data = load_market_series("vvix_daily")
+    dates = np.array(["2020-03-13", "2020-03-16", "1990-01-02"])
+    engine = StrategyEngine(model, {"put": _put_hedge()})
+    got = engine.vvix_of(np.full((1, 3), V0), None, dates[None])[0]
+    for d, value in zip(dates[:2], got[:2], strict=True):
+        assert value == data["close"][list(data["date"]).index(d)]
+    from simulator.pricing.vvix import model_vvix
+    assert got[2] == pytest.approx(float(model_vvix(model, V0)[0]), abs=0.05)
+
+
+@pytest.mark.parametrize("split, loc, allowed", [
+    ("{low: 70, high: 30}", "hedge.vvix_split", "thresholds out of order"),
+    ("{weights: {low: {vix_calls: 0.7, spx_puts: 0.2}, middle: {vix_calls: 0.5, spx_puts: 0.5},"
+     " high: {vix_calls: 0.3, spx_puts: 0.7}}}", "hedge.vvix_split.weights.low",
+     "must sum to 1"),
+    ("{weights: {low: {vix_calls: 0.7, spx_puts: 0.3}}}", "hedge.vvix_split",
+     "give low, middle and high"),
+    ("{period: 1}", "hedge.vvix_split.period", "greater than or equal to 2"),
+])
+def test_bad_vvix_split_exits_2_naming_the_field(tmp_path, capsys, split, loc, allowed):
+    path = tmp_path / "bad.yaml"
+    path.write_text(BAD.format(hedge=f"{{preset: alvh_vvix_split, vvix_split: {split}}}",
+                               index=""))
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert str(path) in err and loc in err and allowed in err, err
+
+
+def test_the_split_needs_calls_and_puts(tmp_path, capsys):
+    path = tmp_path / "bad.yaml"
+    path.write_text(BAD.format(hedge="{preset: alvh_40_40_20, vvix_split: {enabled: true}}",
+                               index=""))
+    assert main(["validate", str(path)]) == 2
+    assert "at least one vix_call and one spx_put layer" in capsys.readouterr().err

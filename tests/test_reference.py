@@ -58,6 +58,10 @@ STRATEGIES = {
                                "rearm_vix_below": None},
                   "term_structure": {"threshold_points": 1.0}}}),
     "pput": StrategyConfig.model_validate({"hedge": "pput_like", "index": "sp500"}),
+    # the RSI-of-VVIX split of the budget between VIX calls and SPX puts, short RSI
+    "split": StrategyConfig.model_validate({
+        "condor": {"preset": "monthly_16_delta"},
+        "hedge": {"preset": "alvh_vvix_split", "vvix_split": {"period": 5}}}),
 }
 
 

@@ -38,6 +38,8 @@ trades_per_path    scenario, strategy, event              mean count of each tra
 spx_return         scenario, path                         SPX total return of the path
 vix_max            scenario, path                         highest VIX close of the path
 vix_month_start    scenario, path, month                  VIX at the start of each month
+vvix_max           scenario, path                         highest VVIX close of the path
+vvix_month_start   scenario, path, month                  VVIX at the start of each month
 vix_spike_day      scenario, path                         day of the largest one-day VIX rise
 vix_spike_points   scenario, path                         that rise, VIX points
 event_return       scenario, strategy, path, lag          equity on spike day + lag / equity
@@ -159,6 +161,10 @@ _ATTRS = {
     "trades_per_path": ("mean number of each trade event per path", "count"),
     "spx_return": ("SPX total return of the path, spx[last] / spx[0] - 1", "fraction"),
     "vix_max": ("highest daily VIX of the path", "VIX index points"),
+    "vvix_max": ("highest daily VVIX of the path (the model's from its state, "
+                 "pricing.vvix.VvixTable; history: the real Cboe VVIX)", "vol points"),
+    "vvix_month_start": ("VVIX at the close of the day each 21-trading-day month starts",
+                         "vol points"),
     "vix_month_start": ("VIX at the close of the day each 21-trading-day month starts "
                         "(condition monthly_return on the volatility regime)",
                         "VIX index points"),
@@ -240,6 +246,9 @@ def chunk_record(result, spx: np.ndarray, vix: np.ndarray,
         "trade_counts": result.counts.sum(axis=1),  # (strategy, event), summed over paths
         "spx_return": spx[:, -1] / spx[:, 0] - 1.0,
         "vix_max": vix.max(axis=1),
+        "vvix_max": result.vvix.max(axis=1),
+        "vvix_month_start": result.vvix[:, MONTH_TRADING_DAYS * np.arange(
+            (vix.shape[1] - 1) // MONTH_TRADING_DAYS)],
         "vix_month_start": vix[:, MONTH_TRADING_DAYS * np.arange(
             (vix.shape[1] - 1) // MONTH_TRADING_DAYS)],
     }
@@ -310,7 +319,8 @@ def assemble(plan, records, equity_q: list[np.ndarray], trading_q: list | None =
 _PATH_AXIS = {**{name: 1 for name in (*PER_PATH, "monthly_return", "trading_monthly_pnl",
                                       *PER_EVENT, "event_return")},
               **{name: 0 for name in ("vol_events", *EVENT_DAYS, "spx_return", "vix_max",
-                                      "vix_month_start", "vix_spike_day", "vix_spike_points")},
+                                      "vix_month_start", "vix_spike_day", "vix_spike_points",
+                                      "vvix_max", "vvix_month_start")},
               "layer_pnl": 2}
 
 
@@ -359,9 +369,10 @@ def _data_vars(plan, records, equity_q: list[np.ndarray], extras=None) -> dict:
     data["layer_pnl"] = (("scenario", "strategy", "layer", "path"), full["layer_pnl"])
     data["equity_q"] = (("scenario", "strategy", "quantile", "day"), np.stack(equity_q))
     data["trades_per_path"] = (("scenario", "strategy", "event"), counts / plan.n_paths)
-    for name in ("spx_return", "vix_max", "vix_spike_day", "vix_spike_points"):
+    for name in ("spx_return", "vix_max", "vix_spike_day", "vix_spike_points", "vvix_max"):
         data[name] = (("scenario", "path"), full[name])
     data["vix_month_start"] = (("scenario", "path", "month"), full["vix_month_start"])
+    data["vvix_month_start"] = (("scenario", "path", "month"), full["vvix_month_start"])
     data["event_return"] = (("scenario", "strategy", "path", "lag"), full["event_return"])
     return {k: (dims, values, _variable_attrs(k)) for k, (dims, values) in data.items()}
 

@@ -261,6 +261,56 @@ class RsiFilter(StrictModel):
     below: float = Field(70.0, gt=0.0, le=100.0)
 
 
+class SplitWeights(StrictModel):
+    """Shares of the hedge budget for VIX calls and SPX puts in one RSI bucket (sum 1)."""
+
+    vix_calls: float = Field(ge=0.0, le=1.0)
+    spx_puts: float = Field(ge=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _sum_one(self):
+        if abs(self.vix_calls + self.spx_puts - 1.0) > 1e-9:
+            raise ValueError(f"vix_calls + spx_puts must sum to 1, got "
+                             f"{self.vix_calls:g} + {self.spx_puts:g} = "
+                             f"{self.vix_calls + self.spx_puts:g}")
+        return self
+
+
+class VvixSplit(StrictModel):
+    """The seeds' rule for a hedge of VIX call and SPX put layers: whenever a layer is bought
+    (a new layer, a re-armed one, a roll), the budget's split between the VIX call layers and
+    the SPX put layers follows Wilder's RSI(``period``) of VVIX: ``weights.low`` below ``low``,
+    ``weights.high`` at or above ``high``, ``weights.middle`` between. Each layer keeps its
+    share of its own kind (a call layer of weight w among call layers of total weight W_c gets
+    w / W_c of the calls' share), so the total spend is the budget's, as with fixed weights.
+    Before the RSI has ``period`` days the layers' own weights apply.
+
+    Defaults (a choice to be tested, not a fit): a high RSI means VVIX has been rising fast,
+    VIX options are bid and calls dear, so lean to puts (30/70); a low RSI means calls are
+    cheap, lean to calls (70/30); 50/50 between. The thresholds are Wilder's 30 and 70
+    (Wilder 1978, "New Concepts in Technical Trading Systems")."""
+
+    enabled: bool = False
+    period: int = Field(14, ge=2, le=250)
+    low: float = Field(30.0, gt=0.0, lt=100.0, description="RSI below it: weights.low")
+    high: float = Field(70.0, gt=0.0, lt=100.0, description="RSI at or above it: weights.high")
+    weights: dict[Literal["low", "middle", "high"], SplitWeights] = Field(
+        default_factory=lambda: {"low": SplitWeights(vix_calls=0.7, spx_puts=0.3),
+                                 "middle": SplitWeights(vix_calls=0.5, spx_puts=0.5),
+                                 "high": SplitWeights(vix_calls=0.3, spx_puts=0.7)})
+
+    @model_validator(mode="after")
+    def _order(self):
+        if not self.low < self.high:
+            raise ValueError(f"thresholds out of order: low ({self.low:g}) must be below high "
+                             f"({self.high:g})")
+        missing = {"low", "middle", "high"} - set(self.weights)
+        if missing:
+            raise ValueError(f"weights: give low, middle and high (missing: "
+                             f"{', '.join(sorted(missing))})")
+        return self
+
+
 class Monetization(StrictModel):
     """Take profit on a layer, then re-arm it, so that the book is not empty at the peak.
 
@@ -311,7 +361,8 @@ class Monetization(StrictModel):
 
 
 class HedgeConfig(StrictModel):
-    """Adaptive Layered VIX Hedge: up to three layers of VIX calls (front, middle, tail)."""
+    """Adaptive Layered VIX Hedge: up to three layers (front, middle, tail), each of VIX calls
+    or of SPX puts (issue 35), with the adaptive rules below."""
 
     preset: str | None = None
     sizing: Literal["budget", "contracts_per_condor", "contracts_per_index_unit"] = Field(
@@ -326,6 +377,7 @@ class HedgeConfig(StrictModel):
     macd: MacdFilter = MacdFilter()
     rsi: RsiFilter = RsiFilter()
     monetize: Monetization = Monetization()
+    vvix_split: VvixSplit = VvixSplit()
     whole_contracts: bool = False
 
     @model_validator(mode="before")
@@ -354,6 +406,11 @@ class HedgeConfig(StrictModel):
             # the condor's hedge-cost sizing prices per-condor layers as VIX calls
             raise ValueError("layers: spx_put layers take budget or contracts_per_index_unit "
                              "sizing, not contracts_per_condor")
+        if self.vvix_split.enabled:
+            kinds = {layer.instrument for layer in self.layers.values() if layer.weight > 0}
+            if self.sizing != "budget" or kinds != {"vix_call", "spx_put"}:
+                raise ValueError("vvix_split: needs budget sizing and at least one vix_call "
+                                 "and one spx_put layer with weight > 0")
         return self
 
 

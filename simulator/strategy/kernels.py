@@ -147,9 +147,11 @@ def ts_fired(front, second, d, threshold, lookback):
 
 # one path, rows of ``path`` (N_PF, days + 1)
 PATH_FIELDS = ("SPX", "V", "M", "VIX", "FRONT", "SECOND", "MACD", "RSI", "TS_FIRED",
-               "FRONT_LISTED", "SECOND_LISTED")
+               "FRONT_LISTED", "SECOND_LISTED", "VVIX", "VVIX_RSI")
 ((PF_SPX, PF_V, PF_M, PF_VIX, PF_FRONT, PF_SECOND, PF_MACD, PF_RSI, PF_TS_FIRED, PF_FRONT_LISTED,
-  PF_SECOND_LISTED), N_PF) = S.columns(PATH_FIELDS)
+  PF_SECOND_LISTED, PF_VVIX, PF_VVIX_RSI), N_PF) = S.columns(PATH_FIELDS)
+# VVIX: the path's VVIX (the model's from its state, or the real index in history runs);
+# VVIX_RSI: the strategy's RSI of it for the call/put split (NaN where off)
 # FRONT, SECOND: constant-maturity VIX futures (conventions.FRONT/SECOND_FUTURE_DTE); the strategy's
 # MACD and RSI filter series (NaN where off) and its term-structure signal (1 on the days it
 # fires, 0 else), written per strategy before its book runs; FRONT_LISTED, SECOND_LISTED: 1 where
@@ -464,6 +466,26 @@ def put_layer_cost(ss, price, short_price, low, vix):
     if low > 0.0:
         cost += spx_option_cost(ss, short_price, vix)
     return cost
+
+
+@njit(cache=True)
+def vvix_split_factor(ss, ls, k, rsi_value):
+    """Multiplier of layer ``k``'s budget share under the RSI-of-VVIX split
+    (config.VvixSplit): the bucket's share for the layer's kind (VIX calls or SPX puts) over
+    the kind's own total weight, times the total weight, so the spend over all layers is
+    unchanged; 1 where the rule is off or the RSI not yet defined."""
+    if ss[S.SS_SPLIT_ON] == 0.0 or math.isnan(rsi_value):
+        return 1.0
+    bucket = 1
+    if rsi_value < ss[S.SS_SPLIT_LOW]:
+        bucket = 0
+    elif rsi_value >= ss[S.SS_SPLIT_HIGH]:
+        bucket = 2
+    calls = ss[S.SS_SPLIT_CALL + bucket]
+    total = ss[S.SS_CALL_WEIGHT] + ss[S.SS_PUT_WEIGHT]
+    if ls[k, S.LS_INSTRUMENT] == S.INSTRUMENT_SPX_PUT:
+        return (1.0 - calls) * total / ss[S.SS_PUT_WEIGHT]
+    return calls * total / ss[S.SS_CALL_WEIGHT]
 
 
 @njit(cache=True)
@@ -817,6 +839,7 @@ def buy_layers(ss, ls, acct, qty, book, track, path, d, layer_days, layer_col, l
             eq = account_equity(acct, qty, track, book, d, spot)
             spend = (ss[S.SS_BUDGET] * ls[k, S.LS_WEIGHT] * factor * holding
                      / TRADING_DAYS_PER_YEAR * eq)
+            spend *= vvix_split_factor(ss, ls, k, path[PF_VVIX_RSI, d])
             size = -spend  # negative: cash to spend, converted in buy_layer
         elif hedge_mode == S.HEDGE_PER_INDEX_UNIT:  # Cboe PPUT: a put per unit of the index
             size = ls[k, S.LS_PER_CONDOR] * factor * acct[AC_INDEX_UNITS]
@@ -1038,11 +1061,13 @@ def count_future_reads(ss, gs, path, counts):
 
 
 @njit(cache=True, parallel=True)
-def evaluate_chunk(spx, v, m, vix, group_specs, strat_specs, layer_specs, n_slots, tab, growth,
+def evaluate_chunk(spx, v, m, vix, vvix, group_specs, strat_specs, layer_specs, n_slots, tab, growth,
                    front_days, second_days, log_rows, equity, trading, hedge, pnl, counts, log,
                    log_n, condor_days, layer_days, layer_col, listed, listed_day0, spx_settle,
                    vix_expiring, listed_cm, adhoc, adhoc_day0):
     """All strategies on all paths of a chunk (parallel over paths).
+
+    ``vvix`` (paths, days + 1): each path's VVIX (the RSI-of-VVIX split reads it).
 
     Outputs: ``equity``, ``trading``, ``hedge`` (strategies, paths, days + 1), ``pnl``
     (strategies, paths, N_BK), ``counts`` (strategies, paths, N_CT), ``log`` (strategies,
@@ -1077,6 +1102,7 @@ def evaluate_chunk(spx, v, m, vix, group_specs, strat_specs, layer_specs, n_slot
         path[PF_V] = v[i]
         path[PF_M] = m[i]
         path[PF_VIX] = vix[i]
+        path[PF_VVIX] = vvix[i]
         path[PF_MACD] = np.nan
         path[PF_RSI] = np.nan
         for d in range(n_days + 1):
@@ -1103,6 +1129,9 @@ def evaluate_chunk(spx, v, m, vix, group_specs, strat_specs, layer_specs, n_slot
                                int(ss[S.SS_MACD_SIGNAL]), path[PF_MACD])
             if ss[S.SS_RSI_ON] > 0.0:
                 rsi(vix[i], int(ss[S.SS_RSI_PERIOD]), path[PF_RSI])
+            path[PF_VVIX_RSI] = np.nan
+            if ss[S.SS_SPLIT_ON] > 0.0:
+                rsi(vvix[i], int(ss[S.SS_SPLIT_PERIOD]), path[PF_VVIX_RSI])
             term_structure_signal(ss, path)
             if path_settle.size > 0:
                 count_future_reads(ss, group_specs[int(ss[S.SS_GROUP])], path, counts[k, i])

@@ -80,6 +80,15 @@ HEDGE_PRESETS: dict[str, dict] = {
         "layers": {"front": {**_FRONT, "weight": 0.4}, "middle": {**_MIDDLE_PUT, "weight": 0.4},
                    "tail": {**_TAIL, "weight": 0.2}},
     },
+    # the same layers with the seeds' RSI-of-VVIX rule: each purchase splits the budget
+    # between the VIX call layers and the SPX put layer by the RSI(14) of VVIX (config.VvixSplit:
+    # 70/30 below 30, 50/50 between, 30/70 at or above 70)
+    "alvh_vvix_split": {
+        "sizing": "budget", "budget_annual": 0.02,
+        "layers": {"front": {**_FRONT, "weight": 0.4}, "middle": {**_MIDDLE_PUT, "weight": 0.4},
+                   "tail": {**_TAIL, "weight": 0.2}},
+        "vvix_split": {"enabled": True},
+    },
     # Cboe PPUT (S&P 500 5% Put Protection Index): the S&P 500 plus one one-month put struck
     # about 5 % out of the money per unit of the index, bought at each monthly roll and held
     # to expiry (Cboe PPUT methodology; Israelov 2019, "Pathetic Protection", J. Alternative

@@ -216,7 +216,7 @@ def condor_track(gs, spx, v, m, front, second, tab):
 
 
 def reference_strategy(engine, name: str, spx, v, m, vix, trades: list | None = None,
-                       exposures: dict | None = None) -> ReferenceResult:
+                       exposures: dict | None = None, vvix=None) -> ReferenceResult:
     """Strategy ``name`` of ``engine`` (a :class:`~simulator.strategy.engine.StrategyEngine`)
     on one simulated path (arrays (days + 1,)): what ``engine.evaluate`` computes for it.
 
@@ -230,8 +230,11 @@ def reference_strategy(engine, name: str, spx, v, m, vix, trades: list | None = 
     ``exposures``: a dict filled with the book's sensitivities at each day's close
     (:func:`position_exposures`, arrays (days + 1,), fractions of starting equity): ``delta``
     (a 1 % S&P 500 rise), ``vega`` (a 1 vol-point rise of the whole variance curve, spot and
-    central tendency) and ``vix_delta`` (a 1-point VIX rise through the spot variance)."""
-    return ReferenceBook(engine, name, spx, v, m, vix, trades).run(exposures)
+    central tendency) and ``vix_delta`` (a 1-point VIX rise through the spot variance).
+
+    ``vvix``: the path's VVIX (default: the model's, ``engine.vvix_of``), read by the
+    RSI-of-VVIX split."""
+    return ReferenceBook(engine, name, spx, v, m, vix, trades, vvix).run(exposures)
 
 
 class ReferenceBook:
@@ -241,7 +244,8 @@ class ReferenceBook:
     the kernel step of the same name (:mod:`simulator.strategy.kernels`), written the obvious
     way: a dict per open position, one strategy."""
 
-    def __init__(self, engine, name: str, spx, v, m, vix, trades: list | None = None):
+    def __init__(self, engine, name: str, spx, v, m, vix, trades: list | None = None,
+                 vvix=None):
         self.log = trades.append if trades is not None else (lambda row: None)
         self.engine = engine
         k_strat = engine.names.index(name)
@@ -271,6 +275,11 @@ class ReferenceBook:
                            int(ss[S.SS_MACD_SIGNAL]), self.macd)
         if ss[S.SS_RSI_ON]:
             rsi(vix, int(ss[S.SS_RSI_PERIOD]), self.rsi)
+        self.vvix_rsi = np.full(n_days + 1, np.nan)
+        if ss[S.SS_SPLIT_ON]:
+            vvix = engine.vvix_of(v[None], m[None])[0] if vvix is None \
+                else np.asarray(vvix, dtype=float)
+            rsi(vvix, int(ss[S.SS_SPLIT_PERIOD]), self.vvix_rsi)
         self.by_day: dict[int, list] = {}
         self.tranches: dict[int, dict] = {}
         for d, kind, t in events:
@@ -320,6 +329,19 @@ class ReferenceBook:
                                  ls[j, S.LS_STRIKE_STEP], self.v[d], self.m[d], float(tenor),
                                  self.vix[d], self.tab)
         return strike, _vix_call(self.tab, self.v[d], self.m[d], tenor, strike)
+
+    def split_factor(self, j, d):
+        """The RSI-of-VVIX split's multiplier of layer ``j``'s budget share today: its
+        kind's share in today's RSI bucket over the kind's total weight, times the total."""
+        ss, value = self.ss, self.vvix_rsi[d]
+        if not ss[S.SS_SPLIT_ON] or math.isnan(value):
+            return 1.0
+        bucket = 0 if value < ss[S.SS_SPLIT_LOW] else 2 if value >= ss[S.SS_SPLIT_HIGH] else 1
+        calls = ss[S.SS_SPLIT_CALL + bucket]
+        total = ss[S.SS_CALL_WEIGHT] + ss[S.SS_PUT_WEIGHT]
+        if self.ls[j, S.LS_INSTRUMENT] == S.INSTRUMENT_SPX_PUT:
+            return (1 - calls) * total / ss[S.SS_PUT_WEIGHT]
+        return calls * total / ss[S.SS_CALL_WEIGHT]
 
     def put_quote(self, j, tenor, d):
         """(long strike, short strike or 0, mark, short leg) of SPX put layer ``j``."""
@@ -531,6 +553,7 @@ class ReferenceBook:
             if mode == S.HEDGE_BUDGET:
                 size = -(ss[S.SS_BUDGET] * ls[j, S.LS_WEIGHT] * factor * holding
                          / TRADING_DAYS_PER_YEAR * self.account(d))
+                size *= self.split_factor(j, d)
             elif mode == S.HEDGE_PER_INDEX_UNIT:
                 size = ls[j, S.LS_PER_CONDOR] * factor * self.index_units
             else:

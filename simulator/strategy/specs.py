@@ -56,7 +56,9 @@ STRATEGY_FIELDS = (
     "MON_VIX", "REARM_VIX",
     "SPX_FRACTION", "SPX_CAP", "COMBO", "COMBO_SHARE", "COMBO_MIN", "VIX_FRACTION", "VIX_CAP",
     "WIDEN_BASE", "WIDEN_EXP", "MON_FRACTION", "REARM_DAYS", "SIZING", "HEDGE_PER_TRANCHE",
-    "REARM_ROLL", "INDEX_WEIGHT", "INDEX_YIELD", "SPX_MAX", "VIX_MAX")
+    "REARM_ROLL", "INDEX_WEIGHT", "INDEX_YIELD", "SPX_MAX", "VIX_MAX",
+    "SPLIT_ON", "SPLIT_PERIOD", "SPLIT_LOW", "SPLIT_HIGH", ("SPLIT_CALL", 3), "CALL_WEIGHT",
+    "PUT_WEIGHT")
 ((SS_GROUP, SS_RISK, SS_WHOLE_CONDOR, SS_CAPITAL, SS_SPX_COMMISSION, SS_SPX_HALF_SPREAD,
   SS_VIX_COMMISSION, SS_VIX_HALF_SPREAD, SS_HEDGE_MODE, SS_BUDGET, SS_WHOLE_HEDGE, SS_REGIME_ON,
   SS_N_EDGES, SS_EDGES, SS_FACTORS,
@@ -66,7 +68,8 @@ STRATEGY_FIELDS = (
   SS_SPX_FRACTION, SS_SPX_CAP, SS_COMBO, SS_COMBO_SHARE, SS_COMBO_MIN, SS_VIX_FRACTION,
   SS_VIX_CAP, SS_WIDEN_BASE, SS_WIDEN_EXP, SS_MON_FRACTION, SS_REARM_DAYS, SS_SIZING,
   SS_HEDGE_PER_TRANCHE, SS_REARM_ROLL, SS_INDEX_WEIGHT, SS_INDEX_YIELD, SS_SPX_MAX,
-  SS_VIX_MAX), N_SS) = \
+  SS_VIX_MAX, SS_SPLIT_ON, SS_SPLIT_PERIOD, SS_SPLIT_LOW, SS_SPLIT_HIGH, SS_SPLIT_CALL,
+  SS_CALL_WEIGHT, SS_PUT_WEIGHT), N_SS) = \
     columns(STRATEGY_FIELDS)
 SIZING_MAX_LOSS, SIZING_HEDGE_COSTS = 0, 1
 
@@ -193,6 +196,17 @@ def strategy_row(strategy: StrategyConfig, group: int, costs: CostsConfig,
         row[SS_RSI_ON] = 1.0
         row[SS_RSI_PERIOD] = h.rsi.period
         row[SS_RSI_BELOW] = h.rsi.below
+    split = h.vvix_split
+    if split.enabled:  # the VIX calls' share of the budget by RSI(VVIX) bucket
+        row[SS_SPLIT_ON] = 1.0
+        row[SS_SPLIT_PERIOD] = split.period
+        row[SS_SPLIT_LOW], row[SS_SPLIT_HIGH] = split.low, split.high
+        row[SS_SPLIT_CALL:SS_SPLIT_CALL + 3] = [split.weights[b].vix_calls
+                                                for b in ("low", "middle", "high")]
+        row[SS_CALL_WEIGHT] = sum(layer.weight for layer in h.layers.values()
+                                  if layer.instrument == "vix_call")
+        row[SS_PUT_WEIGHT] = sum(layer.weight for layer in h.layers.values()
+                                 if layer.instrument == "spx_put")
     m = h.monetize
     if m.enabled:
         row[SS_MON_ON] = 1.0
