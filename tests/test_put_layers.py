@@ -282,3 +282,20 @@ def test_the_split_needs_calls_and_puts(tmp_path, capsys):
                                index=""))
     assert main(["validate", str(path)]) == 2
     assert "at least one vix_call and one spx_put layer" in capsys.readouterr().err
+
+
+def test_the_exposures_of_a_put_layer_are_its_greeks(model):
+    """The book's delta (P&L of a 1 % S&P 500 rise), as simulation.keep_paths records it
+    (reference.position_exposures, central differences of the day loop's pricer), of a long
+    4750 put: the pricer's sticky-moneyness delta x 1 % of spot; a put gains when VIX rises."""
+    from simulator.strategy.reference import position_exposures
+    engine = StrategyEngine(model, {"put": _put_hedge()})
+    qty, d, expiry = 0.002, 3, 24
+    out = position_exposures(engine, [], [(qty, 4750.0, expiry, "spx_put", 0.0)], 0.0, d,
+                             SPOT0, V0, V0)
+    delta = sim.Pricer(model).spx_delta(SPOT0, V0, expiry - d, 4750.0, "put")
+    assert out["delta"] == pytest.approx(qty * delta * 0.01 * SPOT0, rel=2e-3)
+    assert out["delta"] < 0 and out["vega"] > 0 and out["vix_delta"] > 0
+    spread = position_exposures(engine, [], [(qty, 4750.0, expiry, "spx_put", 4500.0)], 0.0, d,
+                                SPOT0, V0, V0)
+    assert out["delta"] < spread["delta"] < 0  # the short put gives part of it back

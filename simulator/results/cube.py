@@ -162,9 +162,9 @@ _ATTRS = {
     "spx_return": ("SPX total return of the path, spx[last] / spx[0] - 1", "fraction"),
     "vix_max": ("highest daily VIX of the path", "VIX index points"),
     "vvix_max": ("highest daily VVIX of the path (the model's from its state, "
-                 "pricing.vvix.VvixTable; history: the real Cboe VVIX)", "vol points"),
+                 "pricing.vvix.VvixTable; history: the real Cboe VVIX)", "VVIX index points"),
     "vvix_month_start": ("VVIX at the close of the day each 21-trading-day month starts",
-                         "vol points"),
+                         "VVIX index points"),
     "vix_month_start": ("VIX at the close of the day each 21-trading-day month starts "
                         "(condition monthly_return on the volatility regime)",
                         "VIX index points"),
@@ -179,6 +179,7 @@ _ATTRS = {
 # variable's ``description`` and ``units_description``
 _UDUNITS = {"fraction of the running peak": "1", "trading days": "day", "fraction": "1",
             "fraction of starting equity": "1", "count": "1", "VIX index points": "1",
+            "VVIX index points": "1",
             "vol_event number": "1"}
 CF_CONVENTIONS = "CF-1.10"
 

@@ -31,6 +31,7 @@ from simulator.report.claims.catalogue import (
 from simulator.report.claims.drawdowns import c1_c2, c3, c7, c9, c10
 from simulator.report.claims.evidence import ClaimsCube
 from simulator.report.claims.model_checks import c4, c11, median_crossing
+from simulator.report.claims.puts import c13, has_c13
 from simulator.report.claims.recovery import c5, c6
 from simulator.report.claims.returns import c8, c12
 from simulator.report.claims.writers import claims_command, format_verdicts, write_claims
@@ -73,6 +74,8 @@ def evaluate_claims(cube, *, n_boot: int = N_BOOT, seed: int = 0,
     n = c11_paths or max(cube.sizes["path"], C11_MIN_PATHS)
     run_seed = str(cube.attrs.get("seed", 0))
     alvh = c.strategies[ALVH]
+    # C13 (issue 35) where the cube has its strategies: claims cubes made before it do not
+    c13_rows = [c13(c.for_claim("C13"))] if has_c13(c.strategies) else []
     return [
         c1_c2(c.for_claim("C1"), "C1", "bear_2022", (0.35, math.nan), (0.12, 0.18),
               "2022-shaped grind", REAL_EPISODES["C1"], pricer.model),
@@ -89,4 +92,5 @@ def evaluate_claims(cube, *, n_boot: int = N_BOOT, seed: int = 0,
         c11(pricer, alvh, n, int(run_seed) if run_seed.isdigit() else 0,
             n_boot=min(n_boot, C11_BOOT), boot_seed=c.for_claim("C11").next_seed()),
         c12(c.for_claim("C12")),
+        *c13_rows,
     ]
