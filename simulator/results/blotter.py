@@ -20,7 +20,7 @@ trade_strategy     trade           strategy label
 trade_path         trade           path index
 trade_day          trade           trading day (0 = start)
 trade_date         trade           ISO date (history runs; "" on simulated paths)
-trade_instrument   trade           "SPX iron condor" or "VIX call <layer>"
+trade_instrument   trade           "SPX iron condor", "VIX call <layer>" or "SPX put <layer>"
 trade_action       trade           open / close (condor), buy / sell (VIX call)
 trade_reason       trade           entry, take profit, stop, exit DTE, expiry, ...
 trade_position     trade           id of the position (a round trip) the trade belongs to
@@ -38,11 +38,12 @@ trade_vix          trade           VIX close of the day
 =================  ==============  ===============================================
 
 Sampled paths (``kept_path`` = 0 .. keep_paths - 1): ``kept_spx``, ``kept_vix``,
-``kept_vvix``, ``kept_v``, ``kept_m`` (scenario, kept_path, day) and ``kept_equity``, ``kept_trading``, ``kept_hedge``
-(scenario, strategy, kept_path, day): the path and both books of every strategy; on simulated
-paths also the book's exposures at each close, ``kept_delta`` (P&L of a 1 % S&P 500 rise),
-``kept_vega`` (of a 1 vol-point rise of the variance curve) and ``kept_vix_delta`` (of a
-1-point VIX rise), from the plain-Python twin replaying the path with the day loop's positions
+``kept_vvix``, ``kept_v``, ``kept_m`` (scenario, kept_path, day) and ``kept_equity``,
+``kept_trading``, ``kept_hedge`` (scenario, strategy, kept_path, day): the path and both
+books of every strategy; on simulated paths also the book's exposures at each close,
+``kept_delta`` (P&L of a 1 % S&P 500 rise), ``kept_vega`` (of a 1 vol-point rise of the
+variance curve) and ``kept_vix_delta`` (of a 1-point VIX rise; VIX calls and SPX puts
+alike), from the plain-Python twin replaying the path with the day loop's positions
 (:func:`kept_exposures`; history runs have none: the twin knows no exchange calendar).
 """
 

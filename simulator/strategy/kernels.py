@@ -1061,10 +1061,10 @@ def count_future_reads(ss, gs, path, counts):
 
 
 @njit(cache=True, parallel=True)
-def evaluate_chunk(spx, v, m, vix, vvix, group_specs, strat_specs, layer_specs, n_slots, tab, growth,
+def evaluate_chunk(spx, v, m, vix, group_specs, strat_specs, layer_specs, n_slots, tab, growth,
                    front_days, second_days, log_rows, equity, trading, hedge, pnl, counts, log,
                    log_n, condor_days, layer_days, layer_col, listed, listed_day0, spx_settle,
-                   vix_expiring, listed_cm, adhoc, adhoc_day0):
+                   vix_expiring, listed_cm, adhoc, adhoc_day0, vvix):
     """All strategies on all paths of a chunk (parallel over paths).
 
     ``vvix`` (paths, days + 1): each path's VVIX (the RSI-of-VVIX split reads it).

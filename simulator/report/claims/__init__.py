@@ -1,4 +1,4 @@
-"""The claims of docs/design.md §1 (C1-C12) put to the model: findings with 95 % CIs and verdicts.
+"""The claims of docs/design.md §1 (C1-C13) put to the model: findings with 95 % CIs and verdicts.
 
 ``alvh claims`` runs ``scenarios/claims.yaml`` (six scenarios, the same paths for every strategy
 of a scenario); :func:`evaluate_claims` turns its cube into :class:`ClaimResult` rows and
@@ -8,6 +8,7 @@ of a scenario); :func:`evaluate_claims` turns its cube into :class:`ClaimResult`
 * :mod:`.evidence`: per-path arrays of the cube and the statistics the claims share;
 * :mod:`.drawdowns` (C1-C3, C7, C9, C10), :mod:`.recovery` (C5, C6), :mod:`.returns` (C8,
   C12): evaluators over the cube, every number in their text computed from it;
+* :mod:`.puts` (C13, issue 35): the RSI-of-VVIX split of VIX calls and SPX puts;
 * :mod:`.model_checks` (C4, C11, C10's futures spread): model calculations with a pricer;
 * :mod:`.writers`: Markdown, CSV and terminal output.
 """
@@ -61,8 +62,9 @@ C11_BOOT = 200  # each resample re-bins the SPX moves: the slowest statistic of 
 
 def evaluate_claims(cube, *, n_boot: int = N_BOOT, seed: int = 0,
                     c11_paths: int | None = None, pricer=None) -> list[ClaimResult]:
-    """C1-C12 from a cube of ``scenarios/claims.yaml`` (any path count). ``pricer``: a
-    :class:`~simulator.pricing.pricer.Pricer` of the cube's base model (built if not given)."""
+    """C1-C13 from a cube of ``scenarios/claims.yaml`` (any path count; C13 only where the
+    cube has its strategies). ``pricer``: a :class:`~simulator.pricing.pricer.Pricer` of the
+    cube's base model (built if not given)."""
     from simulator.model.params import Model
     from simulator.pricing.pricer import Pricer
 

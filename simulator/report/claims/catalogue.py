@@ -1,4 +1,4 @@
-"""The claims (docs/design.md §1, C1-C12) as data: their texts, the names of the claims scenario
+"""The claims (docs/design.md §1, C1-C13) as data: their texts, the names of the claims scenario
 file (``scenarios/claims.yaml``) they read, and the :class:`Finding` / :class:`ClaimResult` records.
 
 Conventions (why they are what they are):
