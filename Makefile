@@ -52,7 +52,7 @@ lock: | $(BIN)/python
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e ' > $(CONSTRAINTS).tmp
 	mv $(CONSTRAINTS).tmp $(CONSTRAINTS)
 
-## claims: the C1-C12 verdict table at 20,000 paths per scenario (results/claims/, ~3 min)
+## claims: the C1-C13 verdict table at 20,000 paths per scenario (results/claims/, ~3 min)
 claims: $(STAMP_RUN)
 	$(BIN)/alvh claims --out results/claims --overwrite
 

@@ -316,6 +316,14 @@ def test_cut_differences_of_c9_and_c10_are_differences_of_summarize_cuts(claims_
         tighten = _find(results, "C10", "re-strike minus", scenario)
         assert tighten.estimate == pytest.approx(cut[(scenario, "alvh_ts_tighten")]
                                                  - cut[(scenario, "alvh_40_40_20")], abs=1e-12)
+    # C13 (issue 35): the RSI-of-VVIX split against the same layers at fixed weights
+    for scenario in ("crash", "covid", "volmageddon"):
+        f = _find(results, "C13", "fixed 60/40", scenario)
+        assert f.estimate == pytest.approx(cut[(scenario, "alvh_vvix_split")]
+                                           - cut[(scenario, "alvh_calls_puts")], abs=1e-12)
+    puts_only = _find(results, "C13", "SPX puts only", "covid")
+    assert puts_only.estimate == pytest.approx(cut[("covid", "alvh_vvix_split")]
+                                               - cut[("covid", "spx_puts_40_40_20")], abs=1e-12)
 
 
 def test_c8_condor_returns_per_unit_of_risk_capital_by_numpy(claims_run):

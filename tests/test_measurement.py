@@ -531,4 +531,4 @@ def test_bad_hedge_rules_exit_2(tmp_path, capsys, monetize, allowed):
 def test_pnl_names_are_unchanged():
     assert PNL_NAMES == ("condor", "layer_front", "layer_middle", "layer_tail", "spx_costs",
                          "vix_costs_front", "vix_costs_middle", "vix_costs_tail", "interest",
-                         "index", "hedge_premium")
+                         "index", "layer_puts", "put_costs", "hedge_premium")

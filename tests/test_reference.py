@@ -46,6 +46,22 @@ STRATEGIES = {
     }),
     "vxth": StrategyConfig.model_validate({
         "hedge": {"preset": "vxth_like"}, "index": "sp500"}),
+    # SPX put layers (issue 35): the put-only hedge with every default rule; the mixed
+    # hedge with a put spread in the middle and VIX-level monetisation; the
+    # PPUT-style book (a put per unit of the S&P 500 core)
+    "puts": strategy("monthly_16_delta", "spx_puts_40_40_20"),
+    "mixed": StrategyConfig.model_validate({
+        "condor": {"preset": "monthly_16_delta"},
+        "hedge": {"preset": "alvh_calls_puts",
+                  "layers": {"middle": {"spread_width": 300.0}},
+                  "monetize": {"vix_above": 30.0, "rearm_after_days": 10,
+                               "rearm_vix_below": None},
+                  "term_structure": {"threshold_points": 1.0}}}),
+    "pput": StrategyConfig.model_validate({"hedge": "pput_like", "index": "sp500"}),
+    # the RSI-of-VVIX split of the budget between VIX calls and SPX puts, short RSI
+    "split": StrategyConfig.model_validate({
+        "condor": {"preset": "monthly_16_delta"},
+        "hedge": {"preset": "alvh_vvix_split", "vvix_split": {"period": 5}}}),
 }
 
 
@@ -67,6 +83,7 @@ def test_kernel_matches_the_python_twin_on_20_paths(preset):
     m = chunk.m if model.two_factor else np.zeros_like(chunk.v)
     res = engine.evaluate(chunk.spx, chunk.v, chunk.vix, m=chunk.m)
     fired = np.zeros(len(COUNT_NAMES), dtype=np.int64)
+    fired_by = {name: np.zeros(len(COUNT_NAMES), dtype=np.int64) for name in engine.names}
     for k, name in enumerate(engine.names):
         for i in range(chunk.spx.shape[0]):
             ref = reference_strategy(engine, name, chunk.spx[i], chunk.v[i], m[i], chunk.vix[i])
@@ -81,9 +98,18 @@ def test_kernel_matches_the_python_twin_on_20_paths(preset):
             np.testing.assert_allclose(res.pnl[k, i], ref.pnl, rtol=0, atol=TOL,
                                        err_msg=f"{where}: {PNL_NAMES}")
             fired += ref.counts
+            fired_by[name] += ref.counts
     # the comparison covered every rule: each of these happened on some path
     for rule in ("condor_opened", "condor_expired", "hedge_bought", "hedge_rolled",
                  "hedge_expired", "hedge_monetized", "hedge_ts_rolled", "condor_take_profit",
                  "condor_stop", "condor_restruck", "hedge_filter_blocked_days",
                  "hedge_regime_skipped"):
         assert fired[COUNT_NAMES.index(rule)] > 0, f"{preset}: no {rule} on the test paths"
+    # the put layers' own runs: bought, rolled, monetised, rolled out, settled at expiry
+    for name, rules in (("puts", ("hedge_rolled", "hedge_monetized", "hedge_ts_rolled")),
+                        ("mixed", ("hedge_rolled", "hedge_monetized", "hedge_ts_rolled")),
+                        ("pput", ("hedge_expired",))):
+        for rule in ("hedge_bought", *rules):
+            assert fired_by[name][COUNT_NAMES.index(rule)] > 0, f"{preset}, {name}: no {rule}"
+    assert (res.pnl[engine.names.index("puts"), :, PNL_NAMES.index("layer_puts")] != 0).all()
+    assert (res.pnl[engine.names.index("mixed"), :, PNL_NAMES.index("layer_puts")] != 0).all()

@@ -150,3 +150,69 @@ def test_tranche_qty_by_hand(engine):
     assert spend == pytest.approx(0.02 * 21 / 252)
     assert hedged.tranche_qty(1.2, tranche, 1, 1.0) == pytest.approx(
         (0.025 - spend) * 1.2 / (20.0 + round_trip))
+
+
+def _put_engine():
+    return StrategyEngine(sim.load_model("svcj_default"),
+                          {"puts": strategy("monthly_16_delta", "spx_puts_40_40_20")})
+
+
+def test_manage_layers_settles_an_expiring_put_at_its_intrinsic_value():
+    """By hand: 0.4 puts struck 5200 expiring with the S&P 500 at 5000 settle at 200 points
+    each, free of costs, into the put bucket (not the front VIX layer's)."""
+    book = _book(_put_engine(), "puts")
+    d = 2
+    book.cash = 1.0
+    book.layers[0] = {"qty": 0.4, "strike": 5200.0, "expiry": d, "cost": 50.0, "entry": 51.0,
+                      "price": 50.0, "kind": "spx_put", "low": 0.0, "short": 0.0}
+    book.manage_layers(d)
+    assert book.cash == pytest.approx(1.0 + 0.4 * 200.0, abs=1e-13)
+    assert book.pnl[K.BK_PUTS] == pytest.approx(80.0) and book.pnl[K.BK_PUT_COST] == 0.0
+    assert book.pnl[K.BK_LAYER0] == 0.0 and book.layers[0] is None
+    assert book.counts[K.CT_HEDGE_EXPIRY] == 1
+
+
+@pytest.mark.parametrize("low", [0.0, 4700.0])
+def test_manage_layers_marks_and_monetises_a_put_as_the_kernel_does(low):
+    """A 5000 put (or 5000/4700 spread) bought at 20 points, 40 days left, after a fall to
+    4500 with v = 0.09: worth well over 3x its cost, half is sold (the default monetisation)
+    at the same mark and costs in the twin and in the kernel's manage_layers."""
+    engine = _put_engine()
+    flat = np.ones(N_DAYS + 1)
+    spot, var = 4500.0, 0.09
+    vix = float(engine.model.vix_index(np.array([var]))[0])
+    book = ReferenceBook(engine, "puts", spot * flat, var * flat, var * flat, vix * flat)
+    d, expiry, qty = 2, 42, 0.3
+    book.cash = 0.7
+    book.layers[0] = {"qty": qty, "strike": 5000.0, "expiry": expiry, "cost": 20.0,
+                      "entry": 20.5, "price": 20.0, "kind": "spx_put", "low": low,
+                      "short": 0.0}
+    book.manage_layers(d)
+    ss, ls = engine.specs[0], engine.layers[0]
+    acct = np.zeros(K.N_AC)
+    acct[K.AC_CASH] = 0.7
+    layers = np.zeros((3, K.N_LB))
+    layers[:, K.LB_ARMED] = 1.0
+    layers[:, K.LB_COL] = -1.0
+    layers[0, [K.LB_QTY, K.LB_STRIKE, K.LB_EXPIRY, K.LB_COST, K.LB_ENTRY, K.LB_PRICE,
+               K.LB_KIND, K.LB_LOW_STRIKE]] = (qty, 5000.0, expiry, 20.0, 20.5, 20.0,
+                                               S.INSTRUMENT_SPX_PUT, low)
+    path = np.zeros((K.N_PF, N_DAYS + 1))
+    path[K.PF_SPX], path[K.PF_V], path[K.PF_M], path[K.PF_VIX] = (spot, var, var, vix)
+    pnl, counts = np.zeros(K.N_BK), np.zeros(K.N_CT, dtype=np.int64)
+    K.manage_layers(ss, ls, acct, layers, path, d, np.zeros((4, 0)),
+                    np.zeros((4, 0), dtype=np.int64), np.zeros((0, N_DAYS + 1)),
+                    np.zeros(0, dtype=np.int64), engine.kernel_tables, pnl, counts, *_no_log(),
+                    np.zeros(0, dtype=np.int64))
+    assert counts[K.CT_MONETIZE] == book.counts[K.CT_MONETIZE] == 1
+    assert layers[0, K.LB_QTY] == pytest.approx(book.layers[0]["qty"], rel=1e-14)
+    assert layers[0, K.LB_QTY] == pytest.approx(qty / 2, rel=1e-14)
+    assert layers[0, K.LB_PRICE] == pytest.approx(book.layers[0]["price"], rel=1e-13)
+    assert book.cash == pytest.approx(acct[K.AC_CASH], abs=1e-14)
+    np.testing.assert_allclose(book.pnl, pnl, rtol=0, atol=1e-14)
+    assert pnl[K.BK_PUTS] > 0 and pnl[K.BK_PUT_COST] < 0 and pnl[K.BK_LAYER0] == 0
+    # the mark is the condor's SPX pricer: the long put less the short one
+    pricer = sim.Pricer(engine.model)
+    mark = pricer.spx_option(spot, var, expiry - d, 5000.0, "put") - (
+        pricer.spx_option(spot, var, expiry - d, low, "put") if low else 0.0)
+    assert layers[0, K.LB_PRICE] == pytest.approx(mark, rel=1e-12)

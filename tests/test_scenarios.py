@@ -189,7 +189,8 @@ def test_shipped_scenarios_run_small_and_the_books_balance(path):
            if cube.attrs["path_source"] == "history" else {})}
     if "trade" in cube.sizes:
         assert cube.sizes["trade"] > 0
-    parts = (cube.condor_pnl + cube.layer_pnl.sum("layer") + cube.spx_costs + cube.interest
+    parts = (cube.condor_pnl + cube.layer_pnl.sum("layer") + cube.put_pnl + cube.spx_costs
+             + cube.interest
              + cube.index_pnl)
     np.testing.assert_allclose(parts.values, cube.total_return.values, atol=1e-10)
     np.testing.assert_allclose(cube.equity_q.isel(day=0).values, 1.0)

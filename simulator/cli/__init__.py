@@ -51,7 +51,7 @@ examples:
                                                  continue a run that was interrupted
   alvh validate scenarios/*.yaml                 check files; every problem is listed
   alvh report results/quickstart.nc              summary table + figures (PNG)
-  alvh claims --paths 2000 --out results/claims  the C1-C12 verdict table (claims.md, .csv)
+  alvh claims --paths 2000 --out results/claims  the C1-C13 verdict table (claims.md, .csv)
   alvh presets                                   list the shipped models and their sources
   alvh curve                                     models' VIX term structure vs the market
   alvh export results/quickstart.nc              a tidy CSV, one row per scenario/strategy/path

@@ -1,4 +1,4 @@
-"""``alvh claims``: the claims C1-C12 put to the model (:mod:`simulator.report.claims.run`)."""
+"""``alvh claims``: the claims C1-C13 put to the model (:mod:`simulator.report.claims.run`)."""
 
 from __future__ import annotations
 
@@ -18,11 +18,11 @@ from simulator.cli.options import (
 def add(sub) -> None:
     cla = command(
         sub, "claims", execute,
-        help="put the claims C1-C12 to the model: verdict table (Markdown, CSV)",
+        help="put the claims C1-C13 to the model: verdict table (Markdown, CSV)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Run scenarios/claims.yaml (six scenarios, nine strategies, the same paths "
+        description="Run scenarios/claims.yaml (six scenarios, twelve strategies, the same paths "
                     "for every strategy)\nand write DIR/claims.md and DIR/claims.csv: for each "
-                    "claim C1-C12 what was\nsimulated, the figure with its 95 % "
+                    "claim C1-C13 what was\nsimulated, the figure with its 95 % "
                     "bootstrap CI, the claimed value and a verdict.\nThe cube is kept as "
                     "DIR/claims.nc ('alvh report DIR/claims.nc' draws its figures).",
         epilog="20,000 paths (the default) take a few minutes on two cores; --paths 2000 gives "

@@ -29,7 +29,9 @@ def execute(args) -> int:
             shown = ", ".join(f"{k} {v}" for k, v in settings.items() if k != "layers")
             if "layers" in settings:
                 shown += "; layers " + ", ".join(
-                    f"{layer} {spec.get('dte')} DTE" for layer, spec in settings["layers"].items())
+                    f"{layer} {spec.get('dte')} DTE"
+                    + (" SPX put" if spec.get("instrument") == "spx_put" else "")
+                    for layer, spec in settings["layers"].items())
             print(f"{name}\n    {textwrap.shorten(shown, 300, placeholder=' ...')}")
         return EXIT_OK
     for name in preset_names():

@@ -58,6 +58,16 @@ def _closes(name: str) -> tuple[np.ndarray, np.ndarray]:
     return data["date"][ok], data["close"][ok]
 
 
+def real_vvix(dates: np.ndarray) -> np.ndarray:
+    """Cboe VVIX closes on ISO ``dates`` (any shape), NaN where the shipped data has none
+    (before 2007; simulator/data/market/vvix_daily.csv, SOURCES.md there)."""
+    d, c = _closes("vvix_daily")
+    flat = np.asarray(dates).ravel()
+    idx = np.minimum(np.searchsorted(d, flat), d.size - 1)
+    out = np.where(d[idx] == flat, c[idx], np.nan)
+    return out.reshape(np.shape(dates))
+
+
 def check_window(start: str, end: str, what: str) -> None:
     """Both dates written in full (YYYY-MM-DD: ISO strings compare as dates only then) and the
     end not before the start; ``what`` names the caller in the message."""

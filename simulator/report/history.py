@@ -68,8 +68,9 @@ def history_figure(result, path, model, *, title: str = "", strategies=None):
         book = 100.0 * (result.trading[k, 0] - 1.0)
         ax = ax_index if name in index_books else ax_book
         ax.plot(dates, book, color=color, lw=1.3, label=strategy_label(name))
-        for action, marker in (("VIX call buy", "^"), ("VIX call sell", "v")):
-            days = [t.day for t in result.trades if t.strategy == name and t.action == action]
+        for action, marker in ((" buy", "^"), (" sell", "v")):  # VIX calls or SPX puts
+            days = [t.day for t in result.trades if t.strategy == name
+                    and not t.action.startswith("condor") and t.action.endswith(action)]
             if days:
                 ax.scatter(dates[days], book[days], marker=marker, s=28, color=color,
                            zorder=3)

@@ -20,7 +20,7 @@ trade_strategy     trade           strategy label
 trade_path         trade           path index
 trade_day          trade           trading day (0 = start)
 trade_date         trade           ISO date (history runs; "" on simulated paths)
-trade_instrument   trade           "SPX iron condor" or "VIX call <layer>"
+trade_instrument   trade           "SPX iron condor", "VIX call <layer>" or "SPX put <layer>"
 trade_action       trade           open / close (condor), buy / sell (VIX call)
 trade_reason       trade           entry, take profit, stop, exit DTE, expiry, ...
 trade_position     trade           id of the position (a round trip) the trade belongs to
@@ -37,12 +37,13 @@ trade_spx          trade           S&P 500 close of the day
 trade_vix          trade           VIX close of the day
 =================  ==============  ===============================================
 
-Sampled paths (``kept_path`` = 0 .. keep_paths - 1): ``kept_spx``, ``kept_vix``, ``kept_v``,
-``kept_m`` (scenario, kept_path, day) and ``kept_equity``, ``kept_trading``, ``kept_hedge``
-(scenario, strategy, kept_path, day): the path and both books of every strategy; on simulated
-paths also the book's exposures at each close, ``kept_delta`` (P&L of a 1 % S&P 500 rise),
-``kept_vega`` (of a 1 vol-point rise of the variance curve) and ``kept_vix_delta`` (of a
-1-point VIX rise), from the plain-Python twin replaying the path with the day loop's positions
+Sampled paths (``kept_path`` = 0 .. keep_paths - 1): ``kept_spx``, ``kept_vix``,
+``kept_vvix``, ``kept_v``, ``kept_m`` (scenario, kept_path, day) and ``kept_equity``,
+``kept_trading``, ``kept_hedge`` (scenario, strategy, kept_path, day): the path and both
+books of every strategy; on simulated paths also the book's exposures at each close,
+``kept_delta`` (P&L of a 1 % S&P 500 rise), ``kept_vega`` (of a 1 vol-point rise of the
+variance curve) and ``kept_vix_delta`` (of a 1-point VIX rise; VIX calls and SPX puts
+alike), from the plain-Python twin replaying the path with the day loop's positions
 (:func:`kept_exposures`; history runs have none: the twin knows no exchange calendar).
 """
 
@@ -54,7 +55,7 @@ LEGS = ("put_wing", "short_put", "short_call", "call_wing")
 CONDOR = "SPX iron condor"
 TRADE_FIELDS = ("path", "day", "instrument", "action", "reason", "position", "strikes",
                 "expiry_day", "quantity", "price", "cash_flow", "cost", "spx", "vix")
-KEPT_PATH_FIELDS = ("spx", "vix", "v", "m")
+KEPT_PATH_FIELDS = ("spx", "vix", "vvix", "v", "m")
 KEPT_BOOK_FIELDS = ("equity", "trading", "hedge")
 KEPT_EXPOSURE_FIELDS = ("delta", "vega", "vix_delta")
 
@@ -82,6 +83,8 @@ _ATTRS = {
     "trade_vix": ("VIX close of the trade's day", "1"),
     "kept_spx": ("S&P 500 of the sampled path", "1"),
     "kept_vix": ("VIX of the sampled path", "1"),
+    "kept_vvix": ("VVIX of the sampled path (the model's from its state; history: the real "
+                  "Cboe VVIX)", "1"),
     "kept_v": ("spot variance of the sampled path", "1"),
     "kept_m": ("central tendency of the variance (two-factor models; 0 with one factor)", "1"),
     "kept_equity": ("account equity on the sampled path (1.0 at the start)", "1"),
@@ -118,7 +121,8 @@ def trade_rows(engine, trades, *, schedule=None, path_offset: int = 0) -> dict:
         key = (e.strategy, e.path, condor, slot)
         strikes = np.full(4, np.nan)
         strikes[:len(e.strikes)] = e.strikes
-        if e.action in ("condor open", "VIX call buy"):
+        put = e.action.startswith("SPX put")
+        if e.action in ("condor open", "VIX call buy", "SPX put buy"):
             before = current.get(key)
             if condor:
                 if before is not None and before[2] <= 1e-12 and before[1] >= e.day \
@@ -134,7 +138,7 @@ def trade_rows(engine, trades, *, schedule=None, path_offset: int = 0) -> dict:
                     _last_reason(rows, before[0]) == "roll out (term structure)" and \
                     rows["day"][-1] == e.day
                 j = 3 if rolled_out else slot
-                if schedule is not None and schedule.layer_days.shape[-1] > 0:
+                if schedule is not None and schedule.layer_days.shape[-1] > 0 and not put:
                     expiry = e.day + int(schedule.layer_days[rowp, k, j, e.day])
                 elif rolled_out:
                     expiry = e.day + int(ss[S.SS_TS_ROLL_DAYS])
@@ -157,9 +161,10 @@ def trade_rows(engine, trades, *, schedule=None, path_offset: int = 0) -> dict:
         rows["strategy"].append(e.strategy)
         rows["path"].append(e.path)
         rows["day"].append(e.day)
-        rows["instrument"].append(CONDOR if condor else f"VIX call {LAYER_NAMES[slot]}")
+        rows["instrument"].append(CONDOR if condor else
+                                  f"{'SPX put' if put else 'VIX call'} {LAYER_NAMES[slot]}")
         rows["action"].append(("open" if e.action == "condor open" else "close") if condor
-                              else ("buy" if e.action == "VIX call buy" else "sell"))
+                              else ("buy" if e.action.endswith(" buy") else "sell"))
         rows["reason"].append(reason)
         rows["position"].append(position)
         rows["strikes"].append(strikes)
@@ -211,18 +216,19 @@ def chunk_extras(plan, engine, paths, result, start: int) -> dict:
     kept = min(sim_cfg.keep_paths - start, n)
     if kept > 0:
         m = paths.m if getattr(paths, "m", None) is not None else np.zeros_like(paths.v)
-        for name, values in zip(KEPT_PATH_FIELDS, (paths.spx, paths.vix, paths.v, m),
-                                strict=True):
+        for name, values in zip(KEPT_PATH_FIELDS, (paths.spx, paths.vix, result.vvix,
+                                                   paths.v, m), strict=True):
             out[f"kept_{name}"] = np.asarray(values[:kept], dtype=float)
         for name in KEPT_BOOK_FIELDS:
             out[f"kept_{name}"] = np.asarray(getattr(result, name)[:, :kept], dtype=float)
         if getattr(paths, "dates", None) is None:  # the twin knows no exchange calendar
             out |= kept_exposures(engine, paths.spx[:kept], paths.v[:kept], m[:kept],
-                                  paths.vix[:kept], result.trading[:, :kept])
+                                  paths.vix[:kept], result.trading[:, :kept],
+                                  result.vvix[:kept])
     return out
 
 
-def kept_exposures(engine, spx, v, m, vix, trading) -> dict:
+def kept_exposures(engine, spx, v, m, vix, trading, vvix=None) -> dict:
     """Each strategy's delta, vega and VIX delta by day on the kept paths (arrays (strategy,
     path, day)): the plain-Python twin replays each path, holding the day loop's positions
     (its trading book checked against the kernel's), and reprices its book with bumped
@@ -235,7 +241,8 @@ def kept_exposures(engine, spx, v, m, vix, trading) -> dict:
         for i in range(n_paths):
             found: dict = {}
             ref = reference_strategy(engine, name, spx[i], v[i], m[i], vix[i],
-                                     exposures=found)
+                                     exposures=found,
+                                     vvix=None if vvix is None else vvix[i])
             gap = float(np.max(np.abs(ref.trading - trading[k, i])))
             if gap > 1e-9:  # tests/test_reference.py holds them to 1e-11
                 raise RuntimeError(f"strategy {name}, kept path {i}: the Python twin's "

@@ -29,7 +29,8 @@ trading_monthly_pnl    scenario, strategy, path, month    trading book P&L of ea
 equity_q           scenario, strategy, quantile, day      quantiles of equity over paths
 trading_q          scenario, strategy, quantile, day      trading book: its quantiles
 layer_pnl          scenario, strategy, layer, path        VIX layer P&L incl. its costs
-hedge_premium      scenario, strategy, path               premium paid for VIX calls
+put_pnl            scenario, strategy, path               SPX put layers' P&L incl. costs
+hedge_premium      scenario, strategy, path               premium paid for hedge options
 condor_pnl         scenario, strategy, path               condor P&L before costs
 spx_costs          scenario, strategy, path               SPX commissions and half-spreads
 interest           scenario, strategy, path               interest earned on cash
@@ -37,6 +38,8 @@ trades_per_path    scenario, strategy, event              mean count of each tra
 spx_return         scenario, path                         SPX total return of the path
 vix_max            scenario, path                         highest VIX close of the path
 vix_month_start    scenario, path, month                  VIX at the start of each month
+vvix_max           scenario, path                         highest VVIX close of the path
+vvix_month_start   scenario, path, month                  VVIX at the start of each month
 vix_spike_day      scenario, path                         day of the largest one-day VIX rise
 vix_spike_points   scenario, path                         that rise, VIX points
 event_return       scenario, strategy, path, lag          equity on spike day + lag / equity
@@ -67,8 +70,9 @@ Vol events are defined by the scenario file's ``vol_events`` rule
 are NaN past a path's last event. The event window (``lag`` = -5 .. 20 trading days around
 each path's largest one-day VIX rise) supports the event study figure of ``alvh report``.
 
-``total_return = condor_pnl + sum(layer_pnl) + spx_costs + interest + index_pnl`` on every
-path (``index_pnl`` is 0 but for strategies with a long S&P 500 core).
+``total_return = condor_pnl + sum(layer_pnl) + put_pnl + spx_costs + interest + index_pnl``
+on every path (``index_pnl`` is 0 but for strategies with a long S&P 500 core, ``put_pnl``
+but for strategies with SPX put layers).
 """
 
 from __future__ import annotations
@@ -85,7 +89,7 @@ from simulator.results import metrics
 
 PER_PATH = ("max_drawdown", "recovery_days", "total_return", "trading_max_drawdown",
             "trading_recovery_days", "trading_return", "hedge_premium", "condor_pnl",
-            "spx_costs", "interest", "index_pnl")
+            "spx_costs", "interest", "index_pnl", "put_pnl")
 PER_EVENT = ("event_drawdown", "event_regain_days", "event_hedge_pnl", "event_own_drawdown",
              "event_breakeven_days", "event_parent")
 EVENT_DAYS = ("vol_event_start", "vol_event_peak", "vol_event_end", "vol_event_rise")
@@ -141,7 +145,11 @@ _ATTRS = {
                   "fraction of starting equity"),
     "layer_pnl": ("P&L of each VIX call layer: premium paid, sale and settlement proceeds, "
                   "commissions and half-spreads", "fraction of starting equity"),
-    "hedge_premium": ("premium paid for VIX calls over the run (before costs)",
+    "put_pnl": ("P&L of the SPX put layers together: premium paid, sale and settlement "
+                "proceeds, their SPX commissions and half-spreads (0 without put layers)",
+                "fraction of starting equity"),
+    "hedge_premium": ("premium paid for the hedge's options (VIX calls and SPX puts) over the "
+                      "run (before costs)",
                       "fraction of starting equity"),
     "condor_pnl": ("iron condor P&L: credits, buy-backs and settlements, before costs",
                    "fraction of starting equity"),
@@ -153,6 +161,10 @@ _ATTRS = {
     "trades_per_path": ("mean number of each trade event per path", "count"),
     "spx_return": ("SPX total return of the path, spx[last] / spx[0] - 1", "fraction"),
     "vix_max": ("highest daily VIX of the path", "VIX index points"),
+    "vvix_max": ("highest daily VVIX of the path (the model's from its state, "
+                 "pricing.vvix.VvixTable; history: the real Cboe VVIX)", "VVIX index points"),
+    "vvix_month_start": ("VVIX at the close of the day each 21-trading-day month starts",
+                         "VVIX index points"),
     "vix_month_start": ("VIX at the close of the day each 21-trading-day month starts "
                         "(condition monthly_return on the volatility regime)",
                         "VIX index points"),
@@ -167,6 +179,7 @@ _ATTRS = {
 # variable's ``description`` and ``units_description``
 _UDUNITS = {"fraction of the running peak": "1", "trading days": "day", "fraction": "1",
             "fraction of starting equity": "1", "count": "1", "VIX index points": "1",
+            "VVIX index points": "1",
             "vol_event number": "1"}
 CF_CONVENTIONS = "CF-1.10"
 
@@ -230,9 +243,13 @@ def chunk_record(result, spx: np.ndarray, vix: np.ndarray,
         "spx_costs": bucket("spx_costs"),
         "interest": bucket("interest"),
         "index_pnl": bucket("index"),
+        "put_pnl": bucket("layer_puts") + bucket("put_costs"),
         "trade_counts": result.counts.sum(axis=1),  # (strategy, event), summed over paths
         "spx_return": spx[:, -1] / spx[:, 0] - 1.0,
         "vix_max": vix.max(axis=1),
+        "vvix_max": result.vvix.max(axis=1),
+        "vvix_month_start": result.vvix[:, MONTH_TRADING_DAYS * np.arange(
+            (vix.shape[1] - 1) // MONTH_TRADING_DAYS)],
         "vix_month_start": vix[:, MONTH_TRADING_DAYS * np.arange(
             (vix.shape[1] - 1) // MONTH_TRADING_DAYS)],
     }
@@ -303,7 +320,8 @@ def assemble(plan, records, equity_q: list[np.ndarray], trading_q: list | None =
 _PATH_AXIS = {**{name: 1 for name in (*PER_PATH, "monthly_return", "trading_monthly_pnl",
                                       *PER_EVENT, "event_return")},
               **{name: 0 for name in ("vol_events", *EVENT_DAYS, "spx_return", "vix_max",
-                                      "vix_month_start", "vix_spike_day", "vix_spike_points")},
+                                      "vix_month_start", "vix_spike_day", "vix_spike_points",
+                                      "vvix_max", "vvix_month_start")},
               "layer_pnl": 2}
 
 
@@ -352,9 +370,10 @@ def _data_vars(plan, records, equity_q: list[np.ndarray], extras=None) -> dict:
     data["layer_pnl"] = (("scenario", "strategy", "layer", "path"), full["layer_pnl"])
     data["equity_q"] = (("scenario", "strategy", "quantile", "day"), np.stack(equity_q))
     data["trades_per_path"] = (("scenario", "strategy", "event"), counts / plan.n_paths)
-    for name in ("spx_return", "vix_max", "vix_spike_day", "vix_spike_points"):
+    for name in ("spx_return", "vix_max", "vix_spike_day", "vix_spike_points", "vvix_max"):
         data[name] = (("scenario", "path"), full[name])
     data["vix_month_start"] = (("scenario", "path", "month"), full["vix_month_start"])
+    data["vvix_month_start"] = (("scenario", "path", "month"), full["vvix_month_start"])
     data["event_return"] = (("scenario", "strategy", "path", "lag"), full["event_return"])
     return {k: (dims, values, _variable_attrs(k)) for k, (dims, values) in data.items()}
 

@@ -73,7 +73,9 @@ def index_curve(result, k: int, config, growth: float, spx=None,
     ``spx`` (the path's closes) and ``dividend_yield`` (the model's q, where the core sets
     none), an S&P 500 core with VIX calls is the VXTH index rebalanced at each roll
     (:func:`_vxth_curve`) rather than the account, whose core is bought once and whose calls
-    are paid from cash (borrowed, over a long window)."""
+    are paid from cash (borrowed, over a long window); with SPX puts (``pput_like``, issue 35)
+    the same rebalancing gives the PPUT-style index, the puts' premium taken from the
+    portfolio at each monthly purchase."""
     name = result.strategies[k]
     equity = result.equity[k, 0]
     if getattr(config, "condor", None) is None:
@@ -115,7 +117,8 @@ def index_curve(result, k: int, config, growth: float, spx=None,
 
 
 def _vxth_curve(result, k: int, spx, dividend_yield: float) -> np.ndarray:
-    """(days + 1,) VXTH as the index holds it: at each purchase of VIX calls the index's
+    """(days + 1,) VXTH (or, with SPX puts, PPUT) as the index holds it: at each purchase of
+    the options the index's
     value is split, the calls' premium and costs at the share of the account the strategy
     spent on them, the rest in the S&P 500 total return (``spx`` with ``dividend_yield``
     reinvested); in between, the calls at their mark (the hedge curve less the layers' cash
@@ -126,13 +129,13 @@ def _vxth_curve(result, k: int, spx, dividend_yield: float) -> np.ndarray:
     days = np.arange(n)
     tr = np.asarray(spx, dtype=float) * np.exp(dividend_yield * days / TRADING_DAYS_PER_YEAR)
     mine = sorted((t for t in result.trades if t.strategy == name and
-                   t.action.startswith("VIX call")), key=lambda t: t.day)
+                   t.action.startswith(("VIX call", "SPX put"))), key=lambda t: t.day)
     flows = np.zeros(n)
     for t in mine:
         flows[t.day] += t.cash_flow - t.cost
     cum = np.cumsum(flows)
     held = hedge - cum  # the calls' mark each day (fractions of starting equity)
-    buys = [t for t in mine if t.action == "VIX call buy"]
+    buys = [t for t in mine if t.action.endswith(" buy")]
     out = tr / tr[0]
     value = 1.0
     for i, t in enumerate(buys):

@@ -115,11 +115,14 @@ class CondorConfig(StrictModel):
 
 class StrikeRule(StrictModel):
     """VIX call strike: ``delta`` (Black delta on the layer's own VIX future), ``pct_above_future``
-    (K = F (1 + value)) or ``spot_multiple`` (K = value x spot VIX); rounded to ``step`` points."""
+    (K = F (1 + value)) or ``spot_multiple`` (K = value x spot VIX); rounded to ``step`` points.
+    SPX put strike (``instrument: spx_put``): ``delta`` (|Black put delta| at the model's smile,
+    as the condor's shorts) or ``pct_below_spot`` (K = S (1 - value), Cboe PPUT's 5 % OTM:
+    0.05); ``step`` up to 25 points (SPX strikes: 5)."""
 
-    rule: Literal["delta", "pct_above_future", "spot_multiple"]
+    rule: Literal["delta", "pct_above_future", "spot_multiple", "pct_below_spot"]
     value: float = Field(gt=0.0)
-    step: float = Field(1.0, gt=0.0, le=10.0)
+    step: float = Field(1.0, gt=0.0, le=25.0)
 
     @model_validator(mode="after")
     def _range(self):
@@ -129,17 +132,54 @@ class StrikeRule(StrictModel):
             raise ValueError(f"pct_above_future must be in (0, 10], got {self.value}")
         if self.rule == "spot_multiple" and not 0.5 <= self.value <= 10.0:
             raise ValueError(f"spot_multiple must be in [0.5, 10], got {self.value}")
+        if self.rule == "pct_below_spot" and not self.value <= 0.5:
+            # K = S (1 - value): at 1 or more no positive strike exists; past 50 % OTM an SPX
+            # put is not listed at a price a hedge could use
+            raise ValueError(f"pct_below_spot must be in (0, 0.5], got {self.value}")
         return self
 
 
 class LayerConfig(StrictModel):
+    """One hedge layer: VIX calls (default) or SPX puts (``instrument: spx_put``, a put spread
+    with ``spread_width`` > 0), bought, marked, monetised, re-armed and rolled by the same
+    rules; an SPX put is priced by the condor's pricer and pays SPX option costs."""
+
+    instrument: Literal["vix_call", "spx_put"] = Field(
+        "vix_call", description="vix_call: a VIX call; spx_put: an SPX put (or put spread)")
+    spread_width: float = Field(0.0, ge=0.0, le=2000.0,
+                                description="spx_put: sell a put this many index points below "
+                                            "the long one (0: a plain put)")
     weight: float = Field(0.0, ge=0.0, le=1.0, description="share of the hedge budget")
     contracts_per_condor: float = Field(0.0, ge=0.0, le=100.0,
                                         description="VIX calls per condor contract")
+    contracts_per_index_unit: float = Field(
+        0.0, ge=0.0, le=100.0, description="options per unit of the S&P 500 core "
+                                           "(contracts_per_index_unit sizing; PPUT: 1)")
     dte: int = Field(30, ge=2, le=540, description="calendar days to expiry when bought")
     roll_dte: int = Field(0, ge=0, description="sell and replace at this many calendar DTE "
                                                "(0: hold to expiry, settle on VIX)")
     strike: StrikeRule = StrikeRule(rule="pct_above_future", value=0.1)
+
+    @model_validator(mode="after")
+    def _instrument_strike(self):
+        if self.instrument == "spx_put":
+            if self.strike.rule not in ("delta", "pct_below_spot"):
+                raise ValueError(f"strike.rule: an spx_put layer takes delta or pct_below_spot, "
+                                 f"got {self.strike.rule}")
+            if self.strike.rule == "delta" and not self.strike.value < 0.5:
+                raise ValueError(f"strike.value: an spx_put's |delta| must be in (0, 0.5) (an "
+                                 f"out-of-the-money put), got {self.strike.value}")
+            if 0.0 < self.spread_width < self.strike.step:
+                # the short put would round onto the long one: no spread to trade
+                raise ValueError(f"spread_width ({self.spread_width}) must be 0 or at least "
+                                 f"strike.step ({self.strike.step}) points")
+        else:
+            if self.strike.rule == "pct_below_spot":
+                raise ValueError("strike.rule: pct_below_spot is for spx_put layers; a "
+                                 "vix_call takes delta, pct_above_future or spot_multiple")
+            if self.spread_width > 0.0:
+                raise ValueError("spread_width is for spx_put layers")
+        return self
 
     @model_validator(mode="after")
     def _roll_before_expiry(self):
@@ -221,6 +261,56 @@ class RsiFilter(StrictModel):
     below: float = Field(70.0, gt=0.0, le=100.0)
 
 
+class SplitWeights(StrictModel):
+    """Shares of the hedge budget for VIX calls and SPX puts in one RSI bucket (sum 1)."""
+
+    vix_calls: float = Field(ge=0.0, le=1.0)
+    spx_puts: float = Field(ge=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _sum_one(self):
+        if abs(self.vix_calls + self.spx_puts - 1.0) > 1e-9:
+            raise ValueError(f"vix_calls + spx_puts must sum to 1, got "
+                             f"{self.vix_calls:g} + {self.spx_puts:g} = "
+                             f"{self.vix_calls + self.spx_puts:g}")
+        return self
+
+
+class VvixSplit(StrictModel):
+    """The seeds' rule for a hedge of VIX call and SPX put layers: whenever a layer is bought
+    (a new layer, a re-armed one, a roll), the budget's split between the VIX call layers and
+    the SPX put layers follows Wilder's RSI(``period``) of VVIX: ``weights.low`` below ``low``,
+    ``weights.high`` at or above ``high``, ``weights.middle`` between. Each layer keeps its
+    share of its own kind (a call layer of weight w among call layers of total weight W_c gets
+    w / W_c of the calls' share), so the total spend is the budget's, as with fixed weights.
+    Before the RSI has ``period`` days the layers' own weights apply.
+
+    Defaults (a choice to be tested, not a fit): a high RSI means VVIX has been rising fast,
+    VIX options are bid and calls dear, so lean to puts (30/70); a low RSI means calls are
+    cheap, lean to calls (70/30); 50/50 between. The thresholds are Wilder's 30 and 70
+    (Wilder 1978, "New Concepts in Technical Trading Systems")."""
+
+    enabled: bool = False
+    period: int = Field(14, ge=2, le=250)
+    low: float = Field(30.0, gt=0.0, lt=100.0, description="RSI below it: weights.low")
+    high: float = Field(70.0, gt=0.0, lt=100.0, description="RSI at or above it: weights.high")
+    weights: dict[Literal["low", "middle", "high"], SplitWeights] = Field(
+        default_factory=lambda: {"low": SplitWeights(vix_calls=0.7, spx_puts=0.3),
+                                 "middle": SplitWeights(vix_calls=0.5, spx_puts=0.5),
+                                 "high": SplitWeights(vix_calls=0.3, spx_puts=0.7)})
+
+    @model_validator(mode="after")
+    def _order(self):
+        if not self.low < self.high:
+            raise ValueError(f"thresholds out of order: low ({self.low:g}) must be below high "
+                             f"({self.high:g})")
+        missing = {"low", "middle", "high"} - set(self.weights)
+        if missing:
+            raise ValueError(f"weights: give low, middle and high (missing: "
+                             f"{', '.join(sorted(missing))})")
+        return self
+
+
 class Monetization(StrictModel):
     """Take profit on a layer, then re-arm it, so that the book is not empty at the peak.
 
@@ -271,10 +361,14 @@ class Monetization(StrictModel):
 
 
 class HedgeConfig(StrictModel):
-    """Adaptive Layered VIX Hedge: up to three layers of VIX calls (front, middle, tail)."""
+    """Adaptive Layered VIX Hedge: up to three layers (front, middle, tail), each of VIX calls
+    or of SPX puts (issue 35), with the adaptive rules below."""
 
     preset: str | None = None
-    sizing: Literal["budget", "contracts_per_condor"] = "budget"
+    sizing: Literal["budget", "contracts_per_condor", "contracts_per_index_unit"] = Field(
+        "budget", description="budget: a share of budget_annual per layer; "
+        "contracts_per_condor: per condor contract; contracts_per_index_unit: per unit of the "
+        "S&P 500 core (Cboe PPUT's one put per unit)")
     budget_annual: float = Field(0.02, ge=0.0, le=1.0,
                                  description="premium spent per year / equity (budget sizing)")
     layers: dict[Literal["front", "middle", "tail"], LayerConfig] = Field(default_factory=dict)
@@ -283,6 +377,7 @@ class HedgeConfig(StrictModel):
     macd: MacdFilter = MacdFilter()
     rsi: RsiFilter = RsiFilter()
     monetize: Monetization = Monetization()
+    vvix_split: VvixSplit = VvixSplit()
     whole_contracts: bool = False
 
     @model_validator(mode="before")
@@ -299,9 +394,23 @@ class HedgeConfig(StrictModel):
             if not 0.0 < total <= 1.0 + 1e-9:
                 raise ValueError(f"layer weights must sum to (0, 1] with budget sizing, got "
                                  f"{total:g}")
+        elif self.sizing == "contracts_per_index_unit":
+            if not any(layer.contracts_per_index_unit > 0 for layer in self.layers.values()):
+                raise ValueError("contracts_per_index_unit sizing needs a layer with "
+                                 "contracts_per_index_unit > 0")
         elif not any(layer.contracts_per_condor > 0 for layer in self.layers.values()):
             raise ValueError("contracts_per_condor sizing needs a layer with "
                              "contracts_per_condor > 0")
+        elif any(layer.instrument == "spx_put" and layer.contracts_per_condor > 0
+                 for layer in self.layers.values()):
+            # the condor's hedge-cost sizing prices per-condor layers as VIX calls
+            raise ValueError("layers: spx_put layers take budget or contracts_per_index_unit "
+                             "sizing, not contracts_per_condor")
+        if self.vvix_split.enabled:
+            kinds = {layer.instrument for layer in self.layers.values() if layer.weight > 0}
+            if self.sizing != "budget" or kinds != {"vix_call", "spx_put"}:
+                raise ValueError("vvix_split: needs budget sizing and at least one vix_call "
+                                 "and one spx_put layer with weight > 0")
         return self
 
 
@@ -434,6 +543,10 @@ class StrategyConfig(StrictModel):
         if self.hedge is not None and self.hedge.sizing == "contracts_per_condor" \
                 and self.condor is None:
             raise ValueError("contracts_per_condor hedge sizing needs a condor")
+        if self.hedge is not None and self.hedge.sizing == "contracts_per_index_unit" \
+                and self.index is None:
+            raise ValueError("contracts_per_index_unit hedge sizing needs an index core "
+                             "(index: sp500)")
         return self
 
 

@@ -31,7 +31,7 @@ from simulator.strategy.config import (
     StrategyConfig,
     trading_days,
 )
-from simulator.strategy.specs import encode
+from simulator.strategy.specs import INSTRUMENT_SPX_PUT, LS_INSTRUMENT, encode
 
 DEFAULT_CAPITAL = 1_000_000.0
 MAX_LOG_EVENTS = 512
@@ -86,6 +86,7 @@ class EngineResult:
     # far (1 + the options' P&L and costs), and the VIX layers' cumulative P&L (costs in)
     trading: np.ndarray | None = None
     hedge: np.ndarray | None = None
+    vvix: np.ndarray | None = None  # (path, day): the paths' VVIX (StrategyEngine.vvix_of)
 
     def index(self, strategy: str) -> int:
         try:
@@ -150,6 +151,23 @@ class StrategyEngine:
         self.specs[model_yield, SS_INDEX_YIELD] = model.q  # an index core's default dividends
         self._tab = tables.kernel_tables
         self.growth = math.exp(model.r / TRADING_DAYS_PER_YEAR)
+        self._vvix_table = None  # built on first use (pricing.vvix.VvixTable)
+
+    def vvix_of(self, v: np.ndarray, m: np.ndarray | None, dates=None) -> np.ndarray:
+        """VVIX (vol points) of paths (v, m): the model's, from its state
+        (:class:`~simulator.pricing.vvix.VvixTable`: the Cboe VVIX method on the model's own
+        VIX-option strip, tabulated over the state); on real ``dates`` the real Cboe VVIX
+        where the shipped data has it (simulator/data/market/vvix_daily.csv), the model's
+        elsewhere."""
+        if self._vvix_table is None:
+            from simulator.pricing.vvix import VvixTable
+            self._vvix_table = VvixTable(self.model)
+        out = self._vvix_table(v, m if self.model.two_factor else None)
+        if dates is not None:
+            from simulator.market.history import real_vvix
+            real = real_vvix(np.asarray(dates))
+            out = np.where(np.isfinite(real), real, out)
+        return np.ascontiguousarray(out, dtype=float)
 
     @property
     def kernel_tables(self):
@@ -159,8 +177,8 @@ class StrategyEngine:
 
     def evaluate(self, spx: np.ndarray, v: np.ndarray, vix: np.ndarray | None = None, *,
                  m: np.ndarray | None = None, path_offset: int = 0,
-                 log_paths: Iterable[int] = (), dates: np.ndarray | None = None
-                 ) -> EngineResult:
+                 log_paths: Iterable[int] = (), dates: np.ndarray | None = None,
+                 vvix: np.ndarray | None = None) -> EngineResult:
         """Evaluate all strategies on paths ``spx``, ``v`` (arrays (paths, days + 1)) and,
         for a two-factor model, the central tendency ``m`` (same shape; ignored with one
         factor).
@@ -168,7 +186,8 @@ class StrategyEngine:
         ``vix`` defaults to the model's VIX of the state. ``log_paths`` (global path numbers,
         i.e. row + ``path_offset``) get a trade log. ``dates`` (paths, days + 1; ISO strings,
         real history): trades take the exchange's expiries and the VIX layers the listed
-        contracts' settlements (:mod:`simulator.market.calendar`).
+        contracts' settlements (:mod:`simulator.market.calendar`). ``vvix`` defaults to
+        :meth:`vvix_of` the paths (the real VVIX on ``dates``).
         """
         spx = np.ascontiguousarray(spx, dtype=float)
         v = np.ascontiguousarray(v, dtype=float)
@@ -189,6 +208,10 @@ class StrategyEngine:
             m = np.zeros_like(v)  # read by nothing: one-factor tables have one m node
         vix = (self.model.vix_index(v, m if self.model.two_factor else None) if vix is None
                else np.ascontiguousarray(vix, dtype=float))
+        vvix = self.vvix_of(v, m, dates) if vvix is None \
+            else np.ascontiguousarray(vvix, dtype=float)
+        if vvix.shape != spx.shape:
+            raise ValueError(f"vvix must be a {spx.shape} array, got {vvix.shape}")
         n_paths, n_cols = spx.shape
         n_strat = len(self.names)
         log_rows = np.full(n_paths, -1, dtype=np.int64)
@@ -206,7 +229,7 @@ class StrategyEngine:
         cal = self.schedule(dates, n_paths, n_cols)
         # by keyword: two arrays of one shape swapped by position would compile and run
         K.evaluate_chunk(
-            spx=spx, v=v, m=m, vix=vix, group_specs=self.groups, strat_specs=self.specs,
+            spx=spx, v=v, m=m, vix=vix, vvix=vvix, group_specs=self.groups, strat_specs=self.specs,
             layer_specs=self.layers, n_slots=self.n_slots, tab=self._tab, growth=self.growth,
             front_days=float(trading_days(FRONT_FUTURE_DTE)),
             second_days=float(trading_days(SECOND_FUTURE_DTE)), log_rows=log_rows,
@@ -220,7 +243,8 @@ class StrategyEngine:
             raise RuntimeError(f"the trade log of a logged path is full ({log.shape[2]} "
                                "trades); log fewer or shorter paths")
         trades = self._events(log, log_n, logged)
-        return EngineResult(list(self.names), equity, pnl, counts, trades, trading, hedge)
+        return EngineResult(list(self.names), equity, pnl, counts, trades, trading, hedge,
+                            vvix)
 
     def schedule(self, dates, n_paths: int, n_cols: int):
         """The exchange calendar of paths on real ``dates`` (or an empty one)."""
@@ -252,6 +276,11 @@ class StrategyEngine:
             layer_dte.append(dtes)
         return expiry_schedule(dates, condor_dte, layer_dte, open_on)
 
+    def _instrument(self, k: int, slot: int) -> str:
+        """What layer ``slot`` of strategy ``k`` trades, as the trade log names it."""
+        put = self.layers[k, slot, LS_INSTRUMENT] == INSTRUMENT_SPX_PUT
+        return "SPX put" if put else "VIX call"
+
     def _events(self, log, log_n, logged) -> list[TradeEvent]:
         out = []
         for k, name in enumerate(self.names):
@@ -268,10 +297,10 @@ class StrategyEngine:
                         action = "condor close"
                         detail = f"tranche {slot}: {_CLOSE_REASONS[reason]}"
                     elif kind == K.EV_HEDGE_BUY:
-                        action = "VIX call buy"
+                        action = f"{self._instrument(k, slot)} buy"
                         detail = f"{LAYER_NAMES[slot]} layer, strike {e[K.EF_K1]:g}"
                     else:
-                        action = "VIX call sell"
+                        action = f"{self._instrument(k, slot)} sell"
                         detail = (f"{LAYER_NAMES[slot]} layer, strike {e[K.EF_K1]:g}: "
                                   f"{_SELL_REASONS[reason]}")
                     out.append(TradeEvent(name, path, int(e[K.EF_DAY]), action, detail,
@@ -312,5 +341,6 @@ def evaluate_strategies(model: Model, strategies: Mapping[str, StrategyConfig | 
         sorted((e for p in parts for e in p.trades), key=lambda e: (e.path, e.strategy, e.day)),
         np.concatenate([p.trading for p in parts], axis=1),
         np.concatenate([p.hedge for p in parts], axis=1),
+        np.concatenate([p.vvix for p in parts], axis=0),
     )
 

@@ -52,6 +52,7 @@ from simulator.pricing.interp import locate_days
 from simulator.pricing.lookups import (
     condor_in_cell,
     condor_payoff,
+    spx_option,
     state_cell,
     vix_call_in_cell,
     vix_call_on_future,
@@ -59,24 +60,34 @@ from simulator.pricing.lookups import (
 )
 from simulator.strategy import specs as S
 from simulator.strategy.indicators import macd_histogram, rsi
-from simulator.strategy.strikes import condor_strikes, vix_call_strike
+from simulator.strategy.strikes import (
+    MODE_DELTA,
+    condor_strikes,
+    round_to_grid,
+    spx_grid_strike,
+    vix_call_strike,
+)
 
 # condor close reasons
 CLOSE_TAKE_PROFIT, CLOSE_STOP, CLOSE_EXIT_DTE, CLOSE_EXPIRY, CLOSE_ADJUST = 1, 2, 3, 4, 5
 # hedge sale reasons
 SELL_ROLL, SELL_PROFIT, SELL_VIX_LEVEL, SELL_TS_ROLL, SELL_EXPIRY = 1, 2, 3, 4, 5
 
-# P&L buckets, fractions of starting equity: (column name, public name) in column order. The
-# first 10 (all but the premium, a memo) add up to equity[-1] - 1 exactly. The public names are
-# the cube's (strategy.engine.PNL_NAMES); both come from this one list.
+# P&L buckets, fractions of starting equity: (column name, public name) in column order. All
+# but the last (the premium, a memo) add up to equity[-1] - 1 exactly. The public names are
+# the cube's (strategy.engine.PNL_NAMES); both come from this one list. LAYER0-2 and
+# VIX_COST0-2 are the VIX call layers; PUTS and PUT_COST every SPX put layer together (its
+# premium, sales and settlements; its SPX option commissions and half-spreads).
 PNL_BUCKETS = (("CONDOR", "condor"), ("LAYER0", "layer_front"), ("LAYER1", "layer_middle"),
                ("LAYER2", "layer_tail"), ("SPX_COST", "spx_costs"),
                ("VIX_COST0", "vix_costs_front"), ("VIX_COST1", "vix_costs_middle"),
                ("VIX_COST2", "vix_costs_tail"), ("INTEREST", "interest"), ("INDEX", "index"),
+               ("PUTS", "layer_puts"), ("PUT_COST", "put_costs"),
                ("PREMIUM", "hedge_premium"))
 PNL_FIELDS = tuple(field for field, _ in PNL_BUCKETS)
 ((BK_CONDOR, BK_LAYER0, BK_LAYER1, BK_LAYER2, BK_SPX_COST, BK_VIX_COST0, BK_VIX_COST1,
-  BK_VIX_COST2, BK_INTEREST, BK_INDEX, BK_PREMIUM), N_BK) = S.columns(PNL_FIELDS)
+  BK_VIX_COST2, BK_INTEREST, BK_INDEX, BK_PUTS, BK_PUT_COST, BK_PREMIUM),
+ N_BK) = S.columns(PNL_FIELDS)
 
 # trade counts: (column name, public name), as the P&L buckets
 TRADE_COUNTS = (("CONDOR_OPEN", "condor_opened"), ("TAKE_PROFIT", "condor_take_profit"),
@@ -136,9 +147,11 @@ def ts_fired(front, second, d, threshold, lookback):
 
 # one path, rows of ``path`` (N_PF, days + 1)
 PATH_FIELDS = ("SPX", "V", "M", "VIX", "FRONT", "SECOND", "MACD", "RSI", "TS_FIRED",
-               "FRONT_LISTED", "SECOND_LISTED")
+               "FRONT_LISTED", "SECOND_LISTED", "VVIX", "VVIX_RSI")
 ((PF_SPX, PF_V, PF_M, PF_VIX, PF_FRONT, PF_SECOND, PF_MACD, PF_RSI, PF_TS_FIRED, PF_FRONT_LISTED,
-  PF_SECOND_LISTED), N_PF) = S.columns(PATH_FIELDS)
+  PF_SECOND_LISTED, PF_VVIX, PF_VVIX_RSI), N_PF) = S.columns(PATH_FIELDS)
+# VVIX: the path's VVIX (the model's from its state, or the real index in history runs);
+# VVIX_RSI: the strategy's RSI of it for the call/put split (NaN where off)
 # FRONT, SECOND: constant-maturity VIX futures (conventions.FRONT/SECOND_FUTURE_DTE); the strategy's
 # MACD and RSI filter series (NaN where off) and its term-structure signal (1 on the days it
 # fires, 0 else), written per strategy before its book runs; FRONT_LISTED, SECOND_LISTED: 1 where
@@ -163,11 +176,14 @@ ACCOUNT_FIELDS = ("CASH", "INTEREST_TOTAL", "HEDGE_CASH", "INDEX_UNITS", "INDEX_
 # its VIX call layers, ``book`` (3, N_LB), front, middle, tail (day numbers and flags as floats,
 # exact below 2**53): QTY equity per VIX point held; COST what the next profit-multiple sale is
 # measured against; ENTRY a call's price when bought, costs included; PRICE today's mark;
-# ARMED may buy; COL the held contract's row of ``listed`` (-1: none)
+# ARMED may buy; COL the held contract's row of ``listed`` (-1: none); KIND the held
+# instrument (specs.INSTRUMENT_*); an SPX put layer: STRIKE the long put's, LOW_STRIKE the
+# short put's of a spread (0: a plain put), PRICE the position's mark (long - short) and
+# LOW_PRICE the short put's (the cost of closing each leg)
 LAYER_BOOK_FIELDS = ("QTY", "STRIKE", "EXPIRY", "COST", "ENTRY", "PRICE", "ARMED", "SOLD_ON",
-                     "NEXT_BUY", "COL")
+                     "NEXT_BUY", "COL", "KIND", "LOW_STRIKE", "LOW_PRICE")
 ((LB_QTY, LB_STRIKE, LB_EXPIRY, LB_COST, LB_ENTRY, LB_PRICE, LB_ARMED, LB_SOLD_ON, LB_NEXT_BUY,
-  LB_COL), N_LB) = S.columns(LAYER_BOOK_FIELDS)
+  LB_COL, LB_KIND, LB_LOW_STRIKE, LB_LOW_PRICE), N_LB) = S.columns(LAYER_BOOK_FIELDS)
 
 
 @njit(cache=True)
@@ -400,6 +416,88 @@ def _layer_quote(ls, k, tenor, var, mvar, vix_d, tab, listed=np.nan):
 
 
 @njit(cache=True)
+def spx_option_cost(ss, price, vix):
+    """Cost of buying or selling one SPX option leg (per unit of qty, index points): the
+    condor legs' half-spread rule and one all-in fee (docs/costs.md)."""
+    return half_spread(price, vix, ss[S.SS_SPX_HALF_SPREAD], ss[S.SS_SPX_FRACTION],
+                       ss[S.SS_SPX_CAP], ss[S.SS_WIDEN_BASE], ss[S.SS_WIDEN_EXP],
+                       ss[S.SS_SPX_MAX]) \
+        + ss[S.SS_SPX_COMMISSION] / 100.0
+
+
+@njit(cache=True)
+def put_layer_strikes(ls, k, tenor, spot, var, mvar, tab):
+    """(long strike, short strike or 0) of SPX put layer ``k`` bought today at ``tenor``
+    trading days: |Black put delta| ``STRIKE_VALUE`` at the model's smile (the condor's
+    search, :func:`~simulator.strategy.strikes.spx_grid_strike`) or K = S (1 - value), on
+    the ``STRIKE_STEP`` grid; a spread sells a put ``SPREAD_WIDTH`` points lower."""
+    step = ls[k, S.LS_STRIKE_STEP]
+    if ls[k, S.LS_STRIKE_RULE] == 0.0:
+        strike = spx_grid_strike(MODE_DELTA, ls[k, S.LS_STRIKE_VALUE], spot, var, mvar,
+                                 float(tenor), False, step, tab)
+    else:
+        strike = round_to_grid(spot * (1.0 - ls[k, S.LS_STRIKE_VALUE]), step)
+    low = 0.0
+    if ls[k, S.LS_SPREAD_WIDTH] > 0.0:
+        low = strike - ls[k, S.LS_SPREAD_WIDTH]
+        if low < step:  # no listed strike that low: the spread is a plain put
+            low = 0.0
+    return strike, low
+
+
+@njit(cache=True)
+def put_layer_value(strike, low, days, spot, var, mvar, tab):
+    """(mark, short put's price) of one SPX put (``low`` 0) or put spread, index points, at
+    ``days`` trading days (<= 0: the payoff on ``spot``), by the condor's SPX pricer."""
+    long_price = spx_option(spot, var, mvar, days, strike, False, tab.spx_iv, tab.qp, tab.qp2,
+                            tab.grid, tab.vol_nodes, tab.m_nodes)
+    short_price = 0.0
+    if low > 0.0:
+        short_price = spx_option(spot, var, mvar, days, low, False, tab.spx_iv, tab.qp,
+                                 tab.qp2, tab.grid, tab.vol_nodes, tab.m_nodes)
+    return long_price - short_price, short_price
+
+
+@njit(cache=True)
+def put_layer_cost(ss, price, short_price, low, vix):
+    """Cost of trading one SPX put (``low`` 0) or put spread of mark ``price`` whose short
+    leg is worth ``short_price``: each leg pays its SPX half-spread and fee."""
+    cost = spx_option_cost(ss, price + short_price, vix)
+    if low > 0.0:
+        cost += spx_option_cost(ss, short_price, vix)
+    return cost
+
+
+@njit(cache=True)
+def vvix_split_factor(ss, ls, k, rsi_value):
+    """Multiplier of layer ``k``'s budget share under the RSI-of-VVIX split
+    (config.VvixSplit): the bucket's share for the layer's kind (VIX calls or SPX puts) over
+    the kind's own total weight, times the total weight, so the spend over all layers is
+    unchanged; 1 where the rule is off or the RSI not yet defined."""
+    if ss[S.SS_SPLIT_ON] == 0.0 or math.isnan(rsi_value):
+        return 1.0
+    bucket = 1
+    if rsi_value < ss[S.SS_SPLIT_LOW]:
+        bucket = 0
+    elif rsi_value >= ss[S.SS_SPLIT_HIGH]:
+        bucket = 2
+    calls = ss[S.SS_SPLIT_CALL + bucket]
+    total = ss[S.SS_CALL_WEIGHT] + ss[S.SS_PUT_WEIGHT]
+    if ls[k, S.LS_INSTRUMENT] == S.INSTRUMENT_SPX_PUT:
+        return (1.0 - calls) * total / ss[S.SS_PUT_WEIGHT]
+    return calls * total / ss[S.SS_CALL_WEIGHT]
+
+
+@njit(cache=True)
+def layer_columns(book, k):
+    """(P&L column, cost column) of held layer ``k``: its VIX call layer's, or the SPX put
+    layers' shared ones."""
+    if book[k, LB_KIND] == S.INSTRUMENT_SPX_PUT:
+        return BK_PUTS, BK_PUT_COST
+    return BK_LAYER0 + k, BK_VIX_COST0 + k
+
+
+@njit(cache=True)
 def tranche_qty(ss, ls, eq, max_loss, legs, var, mvar, vix_d, tab, factor):
     """Condor qty (equity per index point) of a new tranche with ``max_loss`` per unit.
 
@@ -544,7 +642,22 @@ def manage_layers(ss, ls, acct, book, path, d, layer_days, layer_col, listed, vi
     for k in range(3):
         if ls[k, S.LS_ACTIVE] == 0.0:
             continue
-        if book[k, LB_QTY] > 0.0:
+        if book[k, LB_QTY] > 0.0 and book[k, LB_KIND] == S.INSTRUMENT_SPX_PUT:
+            # an SPX put layer: settles on the S&P 500 close (history runs too: the puts are
+            # the model's, on the layer's own count of days, not a listed series)
+            left = book[k, LB_EXPIRY] - d
+            if left > 0 and adhoc.size > 0:  # the calendar as known today
+                left += adhoc[int(book[k, LB_EXPIRY])] - adhoc[d]
+            price, short_price = put_layer_value(book[k, LB_STRIKE], book[k, LB_LOW_STRIKE],
+                                                 float(left), path[PF_SPX, d], var, mvar, tab)
+            reason = SELL_EXPIRY if book[k, LB_EXPIRY] - d <= 0 else _sale_reason(
+                ss, ls, k, book, d, price, vix_d, ts_today, left)
+            book[k, LB_PRICE] = price
+            book[k, LB_LOW_PRICE] = short_price
+            if reason != 0:
+                sell_layer(ss, ls, k, reason, price, acct, book, path, d, n_days, layer_days,
+                           layer_col, listed, tab, pnl, counts, log, log_n, adhoc)
+        elif book[k, LB_QTY] > 0.0:
             left = book[k, LB_EXPIRY] - d
             if left <= 0:
                 level = vix_d  # settles on VIX
@@ -597,11 +710,15 @@ def sell_layer(ss, ls, k, reason, price, acct, book, path, d, n_days, layer_days
     if monetised and ss[S.SS_MON_FRACTION] < 1.0:
         sold = book[k, LB_QTY] * ss[S.SS_MON_FRACTION]
     flow = sold * price
-    cost = 0.0 if reason == SELL_EXPIRY else sold * vix_option_cost(ss, price, vix_d)
+    put = book[k, LB_KIND] == S.INSTRUMENT_SPX_PUT
+    unit_cost = put_layer_cost(ss, price, book[k, LB_LOW_PRICE], book[k, LB_LOW_STRIKE],
+                               vix_d) if put else vix_option_cost(ss, price, vix_d)
+    cost = 0.0 if reason == SELL_EXPIRY else sold * unit_cost
     acct[AC_CASH] += flow - cost
     acct[AC_HEDGE_CASH] += flow - cost
-    pnl[BK_LAYER0 + k] += flow
-    pnl[BK_VIX_COST0 + k] -= cost
+    col, cost_col = layer_columns(book, k)
+    pnl[col] += flow
+    pnl[cost_col] -= cost
     if log.shape[0] > 0:
         _log(log, log_n, EV_HEDGE_SELL, reason, k, d, book[k, LB_STRIKE], np.nan, np.nan,
              np.nan, sold / (100.0 / ss[S.SS_CAPITAL]), price, flow, cost, path[PF_SPX, d],
@@ -630,7 +747,7 @@ def sell_layer(ss, ls, k, reason, price, acct, book, path, d, n_days, layer_days
         # gained banks the gain instead of buying calls at panic prices with all of it
         spend = min(flow - cost, sold * book[k, LB_ENTRY])
         roll_days, col, settle = int(ss[S.SS_TS_ROLL_DAYS]), -1, np.nan
-        if layer_days.shape[1] > 0:
+        if layer_days.shape[1] > 0 and not put:  # puts: the roll-out's count, no listing
             roll_days, col = int(layer_days[3, d]), int(layer_col[3, d])
             settle = listed[col, d] if col >= 0 else np.nan
         used = buy_layer(ss, ls, k, d, roll_days, known_days(adhoc, d, d + roll_days), -spend,
@@ -691,6 +808,8 @@ def buy_layers(ss, ls, acct, qty, book, track, path, d, layer_days, layer_col, l
             continue
         if hedge_mode == S.HEDGE_PER_CONDOR and acct[AC_UNIT_QTY] <= 0.0:
             continue
+        if hedge_mode == S.HEDGE_PER_INDEX_UNIT and acct[AC_INDEX_UNITS] <= 0.0:
+            continue
         blocked = False
         macd, rsi_value = path[PF_MACD, d], path[PF_RSI, d]
         if ss[S.SS_MACD_ON] > 0.0 and not math.isnan(macd):
@@ -702,7 +821,8 @@ def buy_layers(ss, ls, acct, qty, book, track, path, d, layer_days, layer_col, l
             continue
         tenor = int(ls[k, S.LS_TENOR])
         col, settle = -1, np.nan
-        if layer_days.shape[1] > 0:  # the listed expiry nearest the layer's DTE
+        put = ls[k, S.LS_INSTRUMENT] == S.INSTRUMENT_SPX_PUT  # on its own count of days
+        if layer_days.shape[1] > 0 and not put:  # the listed expiry nearest the layer's DTE
             tenor, col = int(layer_days[k, d]), int(layer_col[k, d])
             settle = listed[col, d] if col >= 0 else np.nan
         known = known_days(adhoc, d, d + tenor)  # the count as known today prices and sizes
@@ -719,7 +839,10 @@ def buy_layers(ss, ls, acct, qty, book, track, path, d, layer_days, layer_col, l
             eq = account_equity(acct, qty, track, book, d, spot)
             spend = (ss[S.SS_BUDGET] * ls[k, S.LS_WEIGHT] * factor * holding
                      / TRADING_DAYS_PER_YEAR * eq)
+            spend *= vvix_split_factor(ss, ls, k, path[PF_VVIX_RSI, d])
             size = -spend  # negative: cash to spend, converted in buy_layer
+        elif hedge_mode == S.HEDGE_PER_INDEX_UNIT:  # Cboe PPUT: a put per unit of the index
+            size = ls[k, S.LS_PER_CONDOR] * factor * acct[AC_INDEX_UNITS]
         else:
             size = ls[k, S.LS_PER_CONDOR] * factor * acct[AC_UNIT_QTY]
         used = buy_layer(ss, ls, k, d, tenor, known, size, path, tab, book, pnl, counts, log,
@@ -741,20 +864,33 @@ def buy_layer(ss, ls, k, d, tenor, known, size, path, tab, book, pnl, counts, lo
     VIX point); < 0: cash to spend on premium + costs. Returns the cash used (0 if nothing
     bought)."""
     vix_d = path[PF_VIX, d]
-    strike, price = _layer_quote(ls, k, known, path[PF_V, d], path[PF_M, d], vix_d, tab,
-                                 listed)
+    put = ls[k, S.LS_INSTRUMENT] == S.INSTRUMENT_SPX_PUT
+    low, short_price = 0.0, 0.0
+    if put:
+        strike, low = put_layer_strikes(ls, k, known, path[PF_SPX, d], path[PF_V, d],
+                                        path[PF_M, d], tab)
+        price, short_price = put_layer_value(strike, low, float(known), path[PF_SPX, d],
+                                             path[PF_V, d], path[PF_M, d], tab)
+    else:
+        strike, price = _layer_quote(ls, k, known, path[PF_V, d], path[PF_M, d], vix_d, tab,
+                                     listed)
     if not price > 1e-8:
         return 0.0
     capital = ss[S.SS_CAPITAL]
-    unit_cost = vix_option_cost(ss, price, vix_d)
+    unit_cost = put_layer_cost(ss, price, short_price, low, vix_d) if put \
+        else vix_option_cost(ss, price, vix_d)
     q = size if size > 0.0 else -size / (price + unit_cost)
     q = _whole(q, capital, ss[S.SS_WHOLE_HEDGE])
     if q <= 0.0:
         return 0.0
     flow = -q * price
     cost = q * unit_cost
-    pnl[BK_LAYER0 + k] += flow
-    pnl[BK_VIX_COST0 + k] -= cost
+    book[k, LB_KIND] = S.INSTRUMENT_SPX_PUT if put else S.INSTRUMENT_VIX_CALL
+    book[k, LB_LOW_STRIKE] = low
+    book[k, LB_LOW_PRICE] = short_price
+    col, cost_col = layer_columns(book, k)
+    pnl[col] += flow
+    pnl[cost_col] -= cost
     pnl[BK_PREMIUM] += q * price
     book[k, LB_QTY] = q
     book[k, LB_STRIKE] = strike
@@ -764,8 +900,8 @@ def buy_layer(ss, ls, k, d, tenor, known, size, path, tab, book, pnl, counts, lo
     book[k, LB_PRICE] = price
     counts[CT_HEDGE_BUY] += 1
     if log.shape[0] > 0:
-        _log(log, log_n, EV_HEDGE_BUY, 0, k, d, strike, np.nan, np.nan, np.nan,
-             q / (100.0 / capital), price, flow, cost, path[PF_SPX, d], vix_d)
+        _log(log, log_n, EV_HEDGE_BUY, 0, k, d, strike, low if low > 0.0 else np.nan, np.nan,
+             np.nan, q / (100.0 / capital), price, flow, cost, path[PF_SPX, d], vix_d)
     return q * price + cost
 
 
@@ -793,7 +929,7 @@ def book_close(acct, qty, book, track, d, spot, pnl, counts):
             flow = book[k, LB_QTY] * book[k, LB_PRICE]
             acct[AC_CASH] += flow
             acct[AC_HEDGE_CASH] += flow
-            pnl[BK_LAYER0 + k] += flow
+            pnl[layer_columns(book, k)[0]] += flow
             book[k, LB_QTY] = 0.0
     units = acct[AC_INDEX_UNITS]
     if units > 0.0:
@@ -885,7 +1021,7 @@ def run_strategy(ss, ls, path, track, layer_days, layer_col, listed, spx_settle,
     for s in range(qty.size):
         pnl[BK_CONDOR] -= qty[s] * track[TF_MARK, n_days, s]
     for k in range(3):
-        pnl[BK_LAYER0 + k] += book[k, LB_QTY] * book[k, LB_PRICE]
+        pnl[layer_columns(book, k)[0]] += book[k, LB_QTY] * book[k, LB_PRICE]
     if acct[AC_INDEX_UNITS] > 0.0:
         pnl[BK_INDEX] += acct[AC_INDEX_UNITS] * path[PF_SPX, n_days] - acct[AC_INDEX_PAID]
 
@@ -928,8 +1064,10 @@ def count_future_reads(ss, gs, path, counts):
 def evaluate_chunk(spx, v, m, vix, group_specs, strat_specs, layer_specs, n_slots, tab, growth,
                    front_days, second_days, log_rows, equity, trading, hedge, pnl, counts, log,
                    log_n, condor_days, layer_days, layer_col, listed, listed_day0, spx_settle,
-                   vix_expiring, listed_cm, adhoc, adhoc_day0):
+                   vix_expiring, listed_cm, adhoc, adhoc_day0, vvix):
     """All strategies on all paths of a chunk (parallel over paths).
+
+    ``vvix`` (paths, days + 1): each path's VVIX (the RSI-of-VVIX split reads it).
 
     Outputs: ``equity``, ``trading``, ``hedge`` (strategies, paths, days + 1), ``pnl``
     (strategies, paths, N_BK), ``counts`` (strategies, paths, N_CT), ``log`` (strategies,
@@ -964,6 +1102,7 @@ def evaluate_chunk(spx, v, m, vix, group_specs, strat_specs, layer_specs, n_slot
         path[PF_V] = v[i]
         path[PF_M] = m[i]
         path[PF_VIX] = vix[i]
+        path[PF_VVIX] = vvix[i]
         path[PF_MACD] = np.nan
         path[PF_RSI] = np.nan
         for d in range(n_days + 1):
@@ -990,6 +1129,9 @@ def evaluate_chunk(spx, v, m, vix, group_specs, strat_specs, layer_specs, n_slot
                                int(ss[S.SS_MACD_SIGNAL]), path[PF_MACD])
             if ss[S.SS_RSI_ON] > 0.0:
                 rsi(vix[i], int(ss[S.SS_RSI_PERIOD]), path[PF_RSI])
+            path[PF_VVIX_RSI] = np.nan
+            if ss[S.SS_SPLIT_ON] > 0.0:
+                rsi(vvix[i], int(ss[S.SS_SPLIT_PERIOD]), path[PF_VVIX_RSI])
             term_structure_signal(ss, path)
             if path_settle.size > 0:
                 count_future_reads(ss, group_specs[int(ss[S.SS_GROUP])], path, counts[k, i])

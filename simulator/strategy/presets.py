@@ -40,6 +40,12 @@ CONDOR_PRESETS["conservative_070"] = CONDOR_PRESETS["prob_70_between"]
 _FRONT = {"dte": 30, "roll_dte": 7, "strike": {"rule": "pct_above_future", "value": 0.10}}
 _MIDDLE = {"dte": 90, "roll_dte": 30, "strike": {"rule": "pct_above_future", "value": 0.25}}
 _TAIL = {"dte": 150, "roll_dte": 60, "strike": {"rule": "spot_multiple", "value": 2.0}}
+_FRONT_PUT = {"instrument": "spx_put", "dte": 30, "roll_dte": 7,
+              "strike": {"rule": "delta", "value": 0.10, "step": 5.0}}
+_MIDDLE_PUT = {"instrument": "spx_put", "dte": 90, "roll_dte": 30,
+               "strike": {"rule": "delta", "value": 0.10, "step": 5.0}}
+_TAIL_PUT = {"instrument": "spx_put", "dte": 150, "roll_dte": 60,
+             "strike": {"rule": "delta", "value": 0.05, "step": 5.0}}
 
 HEDGE_PRESETS: dict[str, dict] = {
     "alvh_40_40_20": {
@@ -56,6 +62,46 @@ HEDGE_PRESETS: dict[str, dict] = {
     "single_front": {
         "sizing": "budget", "budget_annual": 0.02,
         "layers": {"front": {**_FRONT, "weight": 1.0}},
+    },
+    # SPX puts in the ALVH's place (issue 35): the same budget, split, maturities, roll,
+    # monetisation, regime and term-structure rules, each layer an out-of-the-money SPX put.
+    # |delta| 0.10 front and middle sits beyond a 16-delta condor's short put, where the
+    # condor's loss starts; the tail's 0.05 is the far tail, as the 2x-spot VIX call is.
+    "spx_puts_40_40_20": {
+        "sizing": "budget", "budget_annual": 0.02,
+        "layers": {"front": {**_FRONT_PUT, "weight": 0.4},
+                   "middle": {**_MIDDLE_PUT, "weight": 0.4},
+                   "tail": {**_TAIL_PUT, "weight": 0.2}},
+    },
+    # VIX calls and SPX puts side by side at the ALVH budget: the front and tail VIX call
+    # layers of alvh_40_40_20, the middle layer an SPX put
+    "alvh_calls_puts": {
+        "sizing": "budget", "budget_annual": 0.02,
+        "layers": {"front": {**_FRONT, "weight": 0.4}, "middle": {**_MIDDLE_PUT, "weight": 0.4},
+                   "tail": {**_TAIL, "weight": 0.2}},
+    },
+    # the same layers with the seeds' RSI-of-VVIX rule: each purchase splits the budget
+    # between the VIX call layers and the SPX put layer by the RSI(14) of VVIX (config.VvixSplit:
+    # 70/30 below 30, 50/50 between, 30/70 at or above 70)
+    "alvh_vvix_split": {
+        "sizing": "budget", "budget_annual": 0.02,
+        "layers": {"front": {**_FRONT, "weight": 0.4}, "middle": {**_MIDDLE_PUT, "weight": 0.4},
+                   "tail": {**_TAIL, "weight": 0.2}},
+        "vvix_split": {"enabled": True},
+    },
+    # Cboe PPUT (S&P 500 5% Put Protection Index): the S&P 500 plus one one-month put struck
+    # about 5 % out of the money per unit of the index, bought at each monthly roll and held
+    # to expiry (Cboe PPUT methodology; Israelov 2019, "Pathetic Protection", J. Alternative
+    # Investments, studies its cost). Needs the index core (index: sp500); the put is paid
+    # from cash, as VXTH's calls are.
+    "pput_like": {
+        "sizing": "contracts_per_index_unit",
+        "layers": {"front": {"instrument": "spx_put", "dte": 30, "roll_dte": 0,
+                             "contracts_per_index_unit": 1.0,
+                             "strike": {"rule": "pct_below_spot", "value": 0.05, "step": 5.0}}},
+        "regime": {"enabled": False},
+        "term_structure": {"enabled": False},
+        "monetize": {"enabled": False},
     },
     # Cboe VXTH (docs/model.md §6): one-month 30-delta VIX calls held to expiry and rolled; the
     # spend at each roll is set by the front future: <=15: 0, 15-30: 1 %, 30-50: 0.5 %, >50: 0.

@@ -31,6 +31,7 @@ from simulator.common.conventions import FRONT_FUTURE_DTE, SECOND_FUTURE_DTE, TR
 from simulator.pricing.lookups import (
     condor_in_cell,
     condor_payoff,
+    spx_option,
     state_cell,
     vix_call_in_cell,
     vix_future,
@@ -39,7 +40,7 @@ from simulator.strategy import kernels as K
 from simulator.strategy import specs as S
 from simulator.strategy.config import trading_days
 from simulator.strategy.indicators import macd_histogram, rsi
-from simulator.strategy.strikes import condor_strikes, vix_call_strike
+from simulator.strategy.strikes import MODE_DELTA, condor_strikes, spx_grid_strike, vix_call_strike
 
 
 @dataclass
@@ -92,6 +93,36 @@ def _vix_cost(ss, price, vix):
                         ss[S.SS_VIX_CAP], ss[S.SS_WIDEN_BASE], ss[S.SS_WIDEN_EXP],
                         ss[S.SS_VIX_MAX]) \
         + ss[S.SS_VIX_COMMISSION] / 100
+
+
+def _spx_put(tab, spot, var, mvar, days, strike):
+    return spx_option(spot, var, mvar, float(days), strike, False, tab.spx_iv, tab.qp, tab.qp2,
+                      tab.grid, tab.vol_nodes, tab.m_nodes)
+
+
+def _put_value(tab, spot, var, mvar, days, strike, low):
+    """(mark, short leg) of a put (``low`` 0) or put spread; at days <= 0 the payoff."""
+    if days <= 0:
+        short = max(low - spot, 0.0) if low > 0 else 0.0
+        return max(strike - spot, 0.0) - short, short
+    short = _spx_put(tab, spot, var, mvar, days, low) if low > 0 else 0.0
+    return _spx_put(tab, spot, var, mvar, days, strike) - short, short
+
+
+def _put_cost(ss, price, short, low, vix):
+    """Each leg of an SPX put position pays the SPX half-spread and fee."""
+    def leg(p):
+        return _half_spread(p, vix, ss[S.SS_SPX_HALF_SPREAD], ss[S.SS_SPX_FRACTION],
+                            ss[S.SS_SPX_CAP], ss[S.SS_WIDEN_BASE], ss[S.SS_WIDEN_EXP],
+                            ss[S.SS_SPX_MAX]) + ss[S.SS_SPX_COMMISSION] / 100
+    return leg(price + short) + (leg(short) if low > 0 else 0.0)
+
+
+def _columns(L, j):
+    """(P&L bucket, cost bucket) of held layer ``L`` in slot ``j``."""
+    if L.get("kind") == "spx_put":
+        return K.BK_PUTS, K.BK_PUT_COST
+    return K.BK_LAYER0 + j, K.BK_VIX_COST0 + j
 
 
 def _whole(qty, capital, whole):
@@ -185,7 +216,7 @@ def condor_track(gs, spx, v, m, front, second, tab):
 
 
 def reference_strategy(engine, name: str, spx, v, m, vix, trades: list | None = None,
-                       exposures: dict | None = None) -> ReferenceResult:
+                       exposures: dict | None = None, vvix=None) -> ReferenceResult:
     """Strategy ``name`` of ``engine`` (a :class:`~simulator.strategy.engine.StrategyEngine`)
     on one simulated path (arrays (days + 1,)): what ``engine.evaluate`` computes for it.
 
@@ -199,8 +230,11 @@ def reference_strategy(engine, name: str, spx, v, m, vix, trades: list | None = 
     ``exposures``: a dict filled with the book's sensitivities at each day's close
     (:func:`position_exposures`, arrays (days + 1,), fractions of starting equity): ``delta``
     (a 1 % S&P 500 rise), ``vega`` (a 1 vol-point rise of the whole variance curve, spot and
-    central tendency) and ``vix_delta`` (a 1-point VIX rise through the spot variance)."""
-    return ReferenceBook(engine, name, spx, v, m, vix, trades).run(exposures)
+    central tendency) and ``vix_delta`` (a 1-point VIX rise through the spot variance).
+
+    ``vvix``: the path's VVIX (default: the model's, ``engine.vvix_of``), read by the
+    RSI-of-VVIX split."""
+    return ReferenceBook(engine, name, spx, v, m, vix, trades, vvix).run(exposures)
 
 
 class ReferenceBook:
@@ -210,7 +244,8 @@ class ReferenceBook:
     the kernel step of the same name (:mod:`simulator.strategy.kernels`), written the obvious
     way: a dict per open position, one strategy."""
 
-    def __init__(self, engine, name: str, spx, v, m, vix, trades: list | None = None):
+    def __init__(self, engine, name: str, spx, v, m, vix, trades: list | None = None,
+                 vvix=None):
         self.log = trades.append if trades is not None else (lambda row: None)
         self.engine = engine
         k_strat = engine.names.index(name)
@@ -240,6 +275,11 @@ class ReferenceBook:
                            int(ss[S.SS_MACD_SIGNAL]), self.macd)
         if ss[S.SS_RSI_ON]:
             rsi(vix, int(ss[S.SS_RSI_PERIOD]), self.rsi)
+        self.vvix_rsi = np.full(n_days + 1, np.nan)
+        if ss[S.SS_SPLIT_ON]:
+            vvix = engine.vvix_of(v[None], m[None])[0] if vvix is None \
+                else np.asarray(vvix, dtype=float)
+            rsi(vvix, int(ss[S.SS_SPLIT_PERIOD]), self.vvix_rsi)
         self.by_day: dict[int, list] = {}
         self.tranches: dict[int, dict] = {}
         for d, kind, t in events:
@@ -290,10 +330,38 @@ class ReferenceBook:
                                  self.vix[d], self.tab)
         return strike, _vix_call(self.tab, self.v[d], self.m[d], tenor, strike)
 
+    def split_factor(self, j, d):
+        """The RSI-of-VVIX split's multiplier of layer ``j``'s budget share today: its
+        kind's share in today's RSI bucket over the kind's total weight, times the total."""
+        ss, value = self.ss, self.vvix_rsi[d]
+        if not ss[S.SS_SPLIT_ON] or math.isnan(value):
+            return 1.0
+        bucket = 0 if value < ss[S.SS_SPLIT_LOW] else 2 if value >= ss[S.SS_SPLIT_HIGH] else 1
+        calls = ss[S.SS_SPLIT_CALL + bucket]
+        total = ss[S.SS_CALL_WEIGHT] + ss[S.SS_PUT_WEIGHT]
+        if self.ls[j, S.LS_INSTRUMENT] == S.INSTRUMENT_SPX_PUT:
+            return (1 - calls) * total / ss[S.SS_PUT_WEIGHT]
+        return calls * total / ss[S.SS_CALL_WEIGHT]
+
+    def put_quote(self, j, tenor, d):
+        """(long strike, short strike or 0, mark, short leg) of SPX put layer ``j``."""
+        ls, spot = self.ls, self.spx[d]
+        step = ls[j, S.LS_STRIKE_STEP]
+        if ls[j, S.LS_STRIKE_RULE] == 0:
+            strike = spx_grid_strike(MODE_DELTA, ls[j, S.LS_STRIKE_VALUE], spot, self.v[d],
+                                     self.m[d], float(tenor), False, step, self.tab)
+        else:
+            strike = max(round(spot * (1 - ls[j, S.LS_STRIKE_VALUE]) / step), 1.0) * step
+        low = strike - ls[j, S.LS_SPREAD_WIDTH] if ls[j, S.LS_SPREAD_WIDTH] > 0 else 0.0
+        low = low if low >= step else 0.0
+        price, short = _put_value(self.tab, spot, self.v[d], self.m[d], tenor, strike, low)
+        return strike, low, price, short
+
     def held_positions(self):
         return ([(q, self.tranches[t]["strikes"], self.tranches[t]["expiry"])
                  for t, q in self.condors.items()],
-                [(L["qty"], L["strike"], L["expiry"]) for L in self.layers if L is not None])
+                [(L["qty"], L["strike"], L["expiry"], L.get("kind", "vix_call"),
+                  L.get("low", 0.0)) for L in self.layers if L is not None])
 
     # ---- the day's steps ----------------------------------------------------------------------
 
@@ -352,9 +420,15 @@ class ReferenceBook:
         """(today's price, the reason to sell it today or 0) of held layer ``j``."""
         ss, vix = self.ss, self.vix
         left = L["expiry"] - d
-        if left <= 0:
+        if L.get("kind") == "spx_put":  # settles on the S&P 500
+            price, L["short"] = _put_value(self.tab, self.spx[d], self.v[d], self.m[d], left,
+                                           L["strike"], L["low"])
+            if left <= 0:
+                return price, K.SELL_EXPIRY
+        elif left <= 0:
             return max(vix[d] - L["strike"], 0.0), K.SELL_EXPIRY
-        price = _vix_call(self.tab, self.v[d], self.m[d], left, L["strike"])
+        else:
+            price = _vix_call(self.tab, self.v[d], self.m[d], left, L["strike"])
         reason = 0
         if ss[S.SS_MON_ON]:
             if ss[S.SS_MON_MULTIPLE] > 0 and price >= ss[S.SS_MON_MULTIPLE] * L["cost"]:
@@ -375,11 +449,14 @@ class ReferenceBook:
         sold = L["qty"] * (ss[S.SS_MON_FRACTION] if monetised
                            and ss[S.SS_MON_FRACTION] < 1 else 1.0)
         flow = sold * price
-        cost = 0.0 if reason == K.SELL_EXPIRY else sold * _vix_cost(ss, price, self.vix[d])
+        unit_cost = _put_cost(ss, price, L["short"], L["low"], self.vix[d]) \
+            if L.get("kind") == "spx_put" else _vix_cost(ss, price, self.vix[d])
+        cost = 0.0 if reason == K.SELL_EXPIRY else sold * unit_cost
         self.cash += flow - cost
         self.hedge_cash += flow - cost
-        self.pnl[K.BK_LAYER0 + j] += flow
-        self.pnl[K.BK_VIX_COST0 + j] -= cost
+        col, cost_col = _columns(L, j)
+        self.pnl[col] += flow
+        self.pnl[cost_col] -= cost
         self.log({"day": d, "kind": "hedge_sell", "slot": j, "reason": reason,
                   "strike": L["strike"], "contracts": sold * self.capital / 100,
                   "price": price, "cash": flow, "cost": cost})
@@ -456,6 +533,8 @@ class ReferenceBook:
                 continue
             if mode == S.HEDGE_PER_CONDOR and self.unit_qty <= 0:
                 continue
+            if mode == S.HEDGE_PER_INDEX_UNIT and self.index_units <= 0:
+                continue
             blocked = False
             if ss[S.SS_MACD_ON] and not math.isnan(self.macd[d]):
                 blocked = ss[S.SS_MACD_SIGN] * self.macd[d] <= 0
@@ -474,6 +553,9 @@ class ReferenceBook:
             if mode == S.HEDGE_BUDGET:
                 size = -(ss[S.SS_BUDGET] * ls[j, S.LS_WEIGHT] * factor * holding
                          / TRADING_DAYS_PER_YEAR * self.account(d))
+                size *= self.split_factor(j, d)
+            elif mode == S.HEDGE_PER_INDEX_UNIT:
+                size = ls[j, S.LS_PER_CONDOR] * factor * self.index_units
             else:
                 size = ls[j, S.LS_PER_CONDOR] * factor * self.unit_qty
             used = self.buy_layer(j, d, tenor, size)
@@ -486,19 +568,27 @@ class ReferenceBook:
         """Buy layer ``j``: ``size`` > 0 a quantity, < 0 the cash to spend. Returns the cash
         used (the caller takes it from the account)."""
         ss = self.ss
-        strike, price = self.quote(j, tenor, d)
+        put = self.ls[j, S.LS_INSTRUMENT] == S.INSTRUMENT_SPX_PUT
+        if put:
+            strike, low, price, short = self.put_quote(j, tenor, d)
+        else:
+            (strike, price), low, short = self.quote(j, tenor, d), 0.0, 0.0
         if not price > 1e-8:
             return 0.0
-        unit_cost = _vix_cost(ss, price, self.vix[d])
+        unit_cost = _put_cost(ss, price, short, low, self.vix[d]) if put \
+            else _vix_cost(ss, price, self.vix[d])
         q = _whole(size if size > 0 else -size / (price + unit_cost), self.capital,
                    ss[S.SS_WHOLE_HEDGE])
         if q <= 0:
             return 0.0
-        self.pnl[K.BK_LAYER0 + j] -= q * price
-        self.pnl[K.BK_VIX_COST0 + j] -= q * unit_cost
+        L = {"qty": q, "strike": strike, "expiry": d + tenor, "cost": price,
+             "entry": price + unit_cost, "price": price,
+             "kind": "spx_put" if put else "vix_call", "low": low, "short": short}
+        col, cost_col = _columns(L, j)
+        self.pnl[col] -= q * price
+        self.pnl[cost_col] -= q * unit_cost
         self.pnl[K.BK_PREMIUM] += q * price
-        self.layers[j] = {"qty": q, "strike": strike, "expiry": d + tenor, "cost": price,
-                          "entry": price + unit_cost, "price": price}
+        self.layers[j] = L
         self.counts[K.CT_HEDGE_BUY] += 1
         self.log({"day": d, "kind": "hedge_buy", "slot": j, "reason": 0, "strike": strike,
                   "contracts": q * self.capital / 100, "price": price, "cash": -q * price,
@@ -526,7 +616,7 @@ class ReferenceBook:
                           "price": L["price"], "cash": L["qty"] * L["price"], "cost": 0.0})
                 self.cash += L["qty"] * L["price"]
                 self.hedge_cash += L["qty"] * L["price"]
-                self.pnl[K.BK_LAYER0 + j] += L["qty"] * L["price"]
+                self.pnl[_columns(L, j)[0]] += L["qty"] * L["price"]
                 self.layers[j] = None
         if self.index_units > 0:
             self.cash += self.index_units * self.spx[d]
@@ -546,7 +636,7 @@ class ReferenceBook:
                       "cash": -q * self.marks[n_days][t], "cost": 0.0})
         for j, L in enumerate(self.layers):
             if L is not None:
-                self.pnl[K.BK_LAYER0 + j] += L["qty"] * L["price"]
+                self.pnl[_columns(L, j)[0]] += L["qty"] * L["price"]
                 self.log({"day": n_days, "kind": "mark", "slot": j, "reason": 0,
                           "book": "layer", "contracts": L["qty"] * capital / 100,
                           "price": L["price"], "cash": L["qty"] * L["price"], "cost": 0.0})
@@ -598,14 +688,18 @@ VOL_BUMP = 0.005  # +-0.5 vol point of sqrt(variance)
 def position_value(engine, condors, layers, index_units, d, spot, var, mvar) -> float:
     """Mark of a book (fraction of starting equity) at the close of day ``d`` in state
     (``spot``, ``var``, ``mvar``): short condors ``(qty, strikes, expiry day)``, long VIX
-    calls ``(qty, strike, expiry day)``, ``index_units`` of the S&P 500 (cash left out: it
-    moves with none of these)."""
+    calls ``(qty, strike, expiry day)`` or hedge layers ``(qty, strike, expiry day, kind, low
+    strike)`` (kind ``vix_call`` or ``spx_put``, low strike the short put of a spread, 0:
+    none), ``index_units`` of the S&P 500 (cash left out: it moves with none of these)."""
     tab = engine.kernel_tables
     value = index_units * spot
     for q, k, expiry in condors:
         value -= q * _condor_price(tab, spot, var, mvar, expiry - d, k)[0]
-    for q, strike, expiry in layers:
-        value += q * _vix_call(tab, var, mvar, expiry - d, strike)
+    for q, strike, expiry, *kind_low in layers:
+        if kind_low and kind_low[0] == "spx_put":
+            value += q * _put_value(tab, spot, var, mvar, expiry - d, strike, kind_low[1])[0]
+        else:
+            value += q * _vix_call(tab, var, mvar, expiry - d, strike)
     return value
 
 

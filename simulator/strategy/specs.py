@@ -56,7 +56,9 @@ STRATEGY_FIELDS = (
     "MON_VIX", "REARM_VIX",
     "SPX_FRACTION", "SPX_CAP", "COMBO", "COMBO_SHARE", "COMBO_MIN", "VIX_FRACTION", "VIX_CAP",
     "WIDEN_BASE", "WIDEN_EXP", "MON_FRACTION", "REARM_DAYS", "SIZING", "HEDGE_PER_TRANCHE",
-    "REARM_ROLL", "INDEX_WEIGHT", "INDEX_YIELD", "SPX_MAX", "VIX_MAX")
+    "REARM_ROLL", "INDEX_WEIGHT", "INDEX_YIELD", "SPX_MAX", "VIX_MAX",
+    "SPLIT_ON", "SPLIT_PERIOD", "SPLIT_LOW", "SPLIT_HIGH", ("SPLIT_CALL", 3), "CALL_WEIGHT",
+    "PUT_WEIGHT")
 ((SS_GROUP, SS_RISK, SS_WHOLE_CONDOR, SS_CAPITAL, SS_SPX_COMMISSION, SS_SPX_HALF_SPREAD,
   SS_VIX_COMMISSION, SS_VIX_HALF_SPREAD, SS_HEDGE_MODE, SS_BUDGET, SS_WHOLE_HEDGE, SS_REGIME_ON,
   SS_N_EDGES, SS_EDGES, SS_FACTORS,
@@ -66,19 +68,26 @@ STRATEGY_FIELDS = (
   SS_SPX_FRACTION, SS_SPX_CAP, SS_COMBO, SS_COMBO_SHARE, SS_COMBO_MIN, SS_VIX_FRACTION,
   SS_VIX_CAP, SS_WIDEN_BASE, SS_WIDEN_EXP, SS_MON_FRACTION, SS_REARM_DAYS, SS_SIZING,
   SS_HEDGE_PER_TRANCHE, SS_REARM_ROLL, SS_INDEX_WEIGHT, SS_INDEX_YIELD, SS_SPX_MAX,
-  SS_VIX_MAX), N_SS) = \
+  SS_VIX_MAX, SS_SPLIT_ON, SS_SPLIT_PERIOD, SS_SPLIT_LOW, SS_SPLIT_HIGH, SS_SPLIT_CALL,
+  SS_CALL_WEIGHT, SS_PUT_WEIGHT), N_SS) = \
     columns(STRATEGY_FIELDS)
 SIZING_MAX_LOSS, SIZING_HEDGE_COSTS = 0, 1
 
-HEDGE_NONE, HEDGE_BUDGET, HEDGE_PER_CONDOR = 0, 1, 2
+HEDGE_NONE, HEDGE_BUDGET, HEDGE_PER_CONDOR, HEDGE_PER_INDEX_UNIT = 0, 1, 2, 3
 REGIME_OFF, REGIME_VIX, REGIME_FRONT = 0, 1, 2
 
 # layer columns
 LAYER_FIELDS = ("ACTIVE", "WEIGHT", "PER_CONDOR", "TENOR", "ROLL", "STRIKE_RULE",
-                "STRIKE_VALUE", "STRIKE_STEP")
+                "STRIKE_VALUE", "STRIKE_STEP", "INSTRUMENT", "SPREAD_WIDTH")
 ((LS_ACTIVE, LS_WEIGHT, LS_PER_CONDOR, LS_TENOR, LS_ROLL, LS_STRIKE_RULE, LS_STRIKE_VALUE,
-  LS_STRIKE_STEP), N_LS) = columns(LAYER_FIELDS)
+  LS_STRIKE_STEP, LS_INSTRUMENT, LS_SPREAD_WIDTH), N_LS) = columns(LAYER_FIELDS)
 STRIKE_RULES = {"delta": 0, "pct_above_future": 1, "spot_multiple": 2}
+# PER_CONDOR: contracts per condor contract, or (HEDGE_PER_INDEX_UNIT) per unit of the S&P 500
+# core. INSTRUMENT: a VIX call or an SPX put (SPREAD_WIDTH > 0: a put spread, short a put that
+# many index points below the long one); an SPX put's STRIKE_RULE is one of PUT_STRIKE_RULES
+INSTRUMENT_VIX_CALL, INSTRUMENT_SPX_PUT = 0, 1
+INSTRUMENTS = {"vix_call": INSTRUMENT_VIX_CALL, "spx_put": INSTRUMENT_SPX_PUT}
+PUT_STRIKE_RULES = {"delta": 0, "pct_below_spot": 1}
 
 
 
@@ -163,7 +172,8 @@ def strategy_row(strategy: StrategyConfig, group: int, costs: CostsConfig,
         return row
     if c is not None and h.sizing == "budget":
         row[SS_HEDGE_PER_TRANCHE] = hedge_spend_per_tranche(h.budget_annual, c)
-    row[SS_HEDGE_MODE] = HEDGE_BUDGET if h.sizing == "budget" else HEDGE_PER_CONDOR
+    row[SS_HEDGE_MODE] = {"budget": HEDGE_BUDGET, "contracts_per_condor": HEDGE_PER_CONDOR,
+                          "contracts_per_index_unit": HEDGE_PER_INDEX_UNIT}[h.sizing]
     row[SS_BUDGET] = h.budget_annual
     row[SS_WHOLE_HEDGE] = float(h.whole_contracts)
     if h.regime.enabled:
@@ -186,6 +196,17 @@ def strategy_row(strategy: StrategyConfig, group: int, costs: CostsConfig,
         row[SS_RSI_ON] = 1.0
         row[SS_RSI_PERIOD] = h.rsi.period
         row[SS_RSI_BELOW] = h.rsi.below
+    split = h.vvix_split
+    if split.enabled:  # the VIX calls' share of the budget by RSI(VVIX) bucket
+        row[SS_SPLIT_ON] = 1.0
+        row[SS_SPLIT_PERIOD] = split.period
+        row[SS_SPLIT_LOW], row[SS_SPLIT_HIGH] = split.low, split.high
+        row[SS_SPLIT_CALL:SS_SPLIT_CALL + 3] = [split.weights[b].vix_calls
+                                                for b in ("low", "middle", "high")]
+        row[SS_CALL_WEIGHT] = sum(layer.weight for layer in h.layers.values()
+                                  if layer.instrument == "vix_call")
+        row[SS_PUT_WEIGHT] = sum(layer.weight for layer in h.layers.values()
+                                 if layer.instrument == "spx_put")
     m = h.monetize
     if m.enabled:
         row[SS_MON_ON] = 1.0
@@ -207,17 +228,22 @@ def layer_rows(strategy: StrategyConfig) -> np.ndarray:
         layer = h.layers.get(name)
         if layer is None:
             continue
-        size = layer.weight if h.sizing == "budget" else layer.contracts_per_condor
+        per_unit = layer.contracts_per_index_unit if h.sizing == "contracts_per_index_unit" \
+            else layer.contracts_per_condor
+        size = layer.weight if h.sizing == "budget" else per_unit
         if size <= 0:
             continue
+        put = layer.instrument == "spx_put"
         rows[i, LS_ACTIVE] = 1.0
         rows[i, LS_WEIGHT] = layer.weight
-        rows[i, LS_PER_CONDOR] = layer.contracts_per_condor
+        rows[i, LS_PER_CONDOR] = per_unit
         rows[i, LS_TENOR] = layer.dte_trading_days
         rows[i, LS_ROLL] = layer.roll_trading_days
-        rows[i, LS_STRIKE_RULE] = STRIKE_RULES[layer.strike.rule]
+        rows[i, LS_STRIKE_RULE] = (PUT_STRIKE_RULES if put else STRIKE_RULES)[layer.strike.rule]
         rows[i, LS_STRIKE_VALUE] = layer.strike.value
         rows[i, LS_STRIKE_STEP] = layer.strike.step
+        rows[i, LS_INSTRUMENT] = INSTRUMENTS[layer.instrument]
+        rows[i, LS_SPREAD_WIDTH] = layer.spread_width
     return rows
 
 

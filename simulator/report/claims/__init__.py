@@ -1,4 +1,4 @@
-"""The claims of docs/design.md §1 (C1-C12) put to the model: findings with 95 % CIs and verdicts.
+"""The claims of docs/design.md §1 (C1-C13) put to the model: findings with 95 % CIs and verdicts.
 
 ``alvh claims`` runs ``scenarios/claims.yaml`` (six scenarios, the same paths for every strategy
 of a scenario); :func:`evaluate_claims` turns its cube into :class:`ClaimResult` rows and
@@ -8,6 +8,7 @@ of a scenario); :func:`evaluate_claims` turns its cube into :class:`ClaimResult`
 * :mod:`.evidence`: per-path arrays of the cube and the statistics the claims share;
 * :mod:`.drawdowns` (C1-C3, C7, C9, C10), :mod:`.recovery` (C5, C6), :mod:`.returns` (C8,
   C12): evaluators over the cube, every number in their text computed from it;
+* :mod:`.puts` (C13, issue 35): the RSI-of-VVIX split of VIX calls and SPX puts;
 * :mod:`.model_checks` (C4, C11, C10's futures spread): model calculations with a pricer;
 * :mod:`.writers`: Markdown, CSV and terminal output.
 """
@@ -31,6 +32,7 @@ from simulator.report.claims.catalogue import (
 from simulator.report.claims.drawdowns import c1_c2, c3, c7, c9, c10
 from simulator.report.claims.evidence import ClaimsCube
 from simulator.report.claims.model_checks import c4, c11, median_crossing
+from simulator.report.claims.puts import c13, has_c13
 from simulator.report.claims.recovery import c5, c6
 from simulator.report.claims.returns import c8, c12
 from simulator.report.claims.writers import claims_command, format_verdicts, write_claims
@@ -60,8 +62,9 @@ C11_BOOT = 200  # each resample re-bins the SPX moves: the slowest statistic of 
 
 def evaluate_claims(cube, *, n_boot: int = N_BOOT, seed: int = 0,
                     c11_paths: int | None = None, pricer=None) -> list[ClaimResult]:
-    """C1-C12 from a cube of ``scenarios/claims.yaml`` (any path count). ``pricer``: a
-    :class:`~simulator.pricing.pricer.Pricer` of the cube's base model (built if not given)."""
+    """C1-C13 from a cube of ``scenarios/claims.yaml`` (any path count; C13 only where the
+    cube has its strategies). ``pricer``: a :class:`~simulator.pricing.pricer.Pricer` of the
+    cube's base model (built if not given)."""
     from simulator.model.params import Model
     from simulator.pricing.pricer import Pricer
 
@@ -73,6 +76,8 @@ def evaluate_claims(cube, *, n_boot: int = N_BOOT, seed: int = 0,
     n = c11_paths or max(cube.sizes["path"], C11_MIN_PATHS)
     run_seed = str(cube.attrs.get("seed", 0))
     alvh = c.strategies[ALVH]
+    # C13 (issue 35) where the cube has its strategies: claims cubes made before it do not
+    c13_rows = [c13(c.for_claim("C13"))] if has_c13(c.strategies) else []
     return [
         c1_c2(c.for_claim("C1"), "C1", "bear_2022", (0.35, math.nan), (0.12, 0.18),
               "2022-shaped grind", REAL_EPISODES["C1"], pricer.model),
@@ -89,4 +94,5 @@ def evaluate_claims(cube, *, n_boot: int = N_BOOT, seed: int = 0,
         c11(pricer, alvh, n, int(run_seed) if run_seed.isdigit() else 0,
             n_boot=min(n_boot, C11_BOOT), boot_seed=c.for_claim("C11").next_seed()),
         c12(c.for_claim("C12")),
+        *c13_rows,
     ]

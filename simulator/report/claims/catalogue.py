@@ -1,4 +1,4 @@
-"""The claims (docs/design.md §1, C1-C12) as data: their texts, the names of the claims scenario
+"""The claims (docs/design.md §1, C1-C13) as data: their texts, the names of the claims scenario
 file (``scenarios/claims.yaml``) they read, and the :class:`Finding` / :class:`ClaimResult` records.
 
 Conventions (why they are what they are):
@@ -62,6 +62,8 @@ CLAIMS = {
     "C11": "Hedge layers should start paying at least 1.5 SD before the condor's break-even "
            "points.",
     "C12": "Each condor plus its hedge stack risks at most 2-3 % of capital.",
+    "C13": "When a layer is bought or rolled, splitting it between VIX calls and SPX puts by "
+           "the RSI of VVIX beats fixed splits.",
 }
 
 

@@ -1,4 +1,4 @@
-"""``alvh claims`` as a library call: run the claims scenario file, evaluate C1-C12, write the
+"""``alvh claims`` as a library call: run the claims scenario file, evaluate C1-C13, write the
 tables. The command line only parses its options and prints what this returns."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ def run_claims(out_dir, *, n_paths: int | None = None, seed: int | None = None,
                scenario_file=None, overwrite: bool = False, model: str | None = None,
                max_memory: int | None = None):
     """Run the claims scenario file into ``out_dir/claims.nc`` (checkpointed, resumable),
-    evaluate C1-C12 and write ``claims.md`` and ``claims.csv`` beside it; the results.
+    evaluate C1-C13 and write ``claims.md`` and ``claims.csv`` beside it; the results.
 
     ``model`` replaces the file's model preset (each scenario keeps its overrides), e.g.
     ``svcj_default`` to put the claims to the one-factor hand fit."""

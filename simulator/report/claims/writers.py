@@ -66,7 +66,7 @@ def verdict_table(results: list[ClaimResult]) -> str:
 def claims_markdown(results: list[ClaimResult], *, paths: int, seed, version: str,
                     command: str, model: str = "") -> str:
     lines = [
-        "# Claims C1-C12 put to the model",
+        "# Claims C1-C13 put to the model",
         "",
         f"{paths:,} paths per scenario, seed {seed}, "
         + (f"model {model}, " if model else "") + f"alvh-simulator {version}; "
