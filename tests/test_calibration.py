@@ -231,6 +231,31 @@ def test_bad_window_exits_2_and_writes_nothing(tmp_path, capsys, argv, words):
     assert not out.exists()
 
 
+def test_regime_with_conditional_targets_fits_the_facts_its_window_has():
+    """``--regime --conditional``: the window's facts given the VIX level join the objective
+    where the window has them (2017: VIX < 13 and 13-20 only, so the buckets above are left
+    out as NaN), less the counts of big days and the factors' correlation
+    (REGIME_CONDITIONAL_EXCLUDED); the market side is the one ``alvh facts`` computes. Without
+    --regime it is refused."""
+    from simulator.calibration.real_world import REGIME_CONDITIONAL_EXCLUDED, REGIME_EXCLUDED
+    from simulator.calibration.targets import CONDITIONAL_TARGETS, market_conditional_moments
+
+    base = sim.load_model("svcj_2f_conditional")
+    cal = sim.calibrate("svcj2", "2017-01-03", "2017-12-29", base=base, regime=True,
+                        conditional=True, p_evaluations=2,
+                        design=SimulationDesign(n_paths=8, years=3))
+    used = set(cal.p_fit.free_targets)
+    want = market_conditional_moments("2017-01-03", "2017-12-29", base)
+    assert {"rv_vix_below_13", "vix_minus_rv_below_13", "vix_minus_rv_13_20",
+            "long_future_slope"} <= used
+    assert not used & {*REGIME_CONDITIONAL_EXCLUDED, *REGIME_EXCLUDED}
+    assert not used & {"vix_minus_rv_20_30", "vix_minus_rv_30_45", "vix_minus_rv_above_45"}
+    assert all(cal.p_fit.market[k] == want[k] for k in CONDITIONAL_TARGETS if k in used)
+    assert "--regime --base svcj_2f_conditional --conditional" in cal.preset("x")["notes"]
+    with pytest.raises(CalibrationInputError, match="regime"):
+        sim.calibrate("svcj2", "2017-01-03", "2017-12-29", base=base, conditional=True)
+
+
 def test_unknown_family_is_refused():
     with pytest.raises(CalibrationInputError, match="family"):
         sim.calibrate("heston", "2017-01-03", "2017-12-29")
