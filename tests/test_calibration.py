@@ -309,9 +309,9 @@ def test_regime_presets_carry_their_window_and_fit(name, window, base, median_ga
     ``median_gap`` points of the market's on the fit's paths. Measured: calm 0.2, stressed 1.4
     (pulled down by the tight contango weight; the calm year's mean sits 2 points high: the
     default's Q cannot take VIX below 10.1); the conditional model's regimes (docs/calibration.md
-    §9, "Regimes"): calm 1.3 (below the market's now: its floor is 7.8), stressed 4.9 (its Q
-    puts 2022's VIX of 20-30 in backwardation on 40 % of days where the market had 25 %; a
-    regime refits P only), held near where they are so a change shows."""
+    §9, "Regimes"): calm 1.3 (below the market's now: its floor is 7.8), stressed 4.9 (its
+    paths reach 2022's VIX level only with less contango than 2022 had, 60 % against 75 %, and
+    a regime refits P only), held near where they are so a change shows."""
     doc = yaml.safe_load((Path(sim.__file__).parent / "model" / "presets"
                           / f"{name}.yaml").read_text())
     cal = doc["calibration"]
