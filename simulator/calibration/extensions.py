@@ -135,8 +135,8 @@ CONDITIONAL_P_STAGES = (
 
 
 # Iteration 2 (docs/calibration.md §9, "Iteration 2"): the stages behind each row of the
-# frontier table, each from the row it names (run_p_stages(model, conditional_market(base=
-# svcj_2f_calibrated), FRONTIER_STAGES[row])). The fitted points trace how the averages'
+# frontier table, each from the row it names (run_p_stages(model, conditional_market(
+# state_model=svcj_2f_calibrated), FRONTIER_STAGES[row])). The fitted points trace how the averages'
 # bands (median VIX, share above 30, contango) bind against each other in this family; none
 # is shipped.
 _PRICE_JUMPS = ("mu_x", "sigma_x")  # P's own price-jump law: realised vol without moving VIX
