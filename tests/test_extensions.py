@@ -6,6 +6,7 @@ facts``' own functions."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
 
@@ -238,3 +239,33 @@ def test_vix9d_and_skew_are_opt_in_q_targets():
     assert np.isfinite(res).sum() > 50
     rows = skew_target(plain, 0.05)(model, fit.v, fit.m)
     np.testing.assert_allclose(rows, 0.05 * res[np.isfinite(res)])
+
+
+def test_p_stages_apply_their_start_factors_and_scales_and_restore_the_targets():
+    """extensions.run_p_stages (the chain's P stages and the frontier rows of docs/calibration.md
+    §9): a stage's start factors move P's start values before its fit, its target scales are in
+    force during the fit only, and the stages chain (the second starts where the first ended).
+    One evaluation per stage (max_nfev 1: the start itself), on a market that is the base's own
+    moments, so the test is about the plumbing, not the fit."""
+    from simulator.calibration import targets as tg
+    from simulator.calibration.extensions import run_p_stages
+    from simulator.calibration.real_world import SimulationDesign, path_moments
+
+    base = sim.load_model("svcj_2f_conditional")
+    design = SimulationDesign(n_paths=8, years=2)
+    market = path_moments(base, design, conditional=True)
+    saved = dict(tg.ALL_TARGETS)
+    seen = []
+    stages = ((("kappa", "sigma_m"), {"share_contango": 0.123}, 1, {"sigma_m": 2.5}),
+              (("kappa",), {}, 1))
+    model, fits = run_p_stages(base, market, stages, design=design,
+                               progress=lambda n, obj: seen.append(
+                                   tg.ALL_TARGETS["share_contango"][1]))
+    assert tg.ALL_TARGETS == saved
+    assert seen[0] == 0.123 and seen[-1] == saved["share_contango"][1]
+    assert fits[0].model.P.sigma_m == pytest.approx(2.5 * base.P.sigma_m, rel=1e-12)
+    assert fits[1].model.P.sigma_m == fits[0].model.P.sigma_m  # the second starts from the first
+    assert model is fits[-1].model
+    # sigma_m is shared: Q carries the new one, and only it
+    assert model.Q.sigma_m == model.P.sigma_m
+    assert dataclasses.replace(model.Q, sigma_m=base.Q.sigma_m) == base.Q

@@ -61,6 +61,7 @@ class Calibration:
     seconds: float
     regime: bool = False
     data: dict = field(default_factory=data_ranges)
+    conditional: bool = False
 
     def target_table(self) -> list[dict]:
         return self.p_fit.table()
@@ -86,6 +87,12 @@ class Calibration:
         rows = [{k: (round(float(v), 5) if isinstance(v, float | np.floating) else v)
                  for k, v in r.items() if k != "meaning"} for r in self.target_table()]
         regime = (f" --regime --base {self.start_model.name}" if self.regime else "")
+        regime += " --conditional" if self.conditional else ""
+        # the equity premium's option, so that the command in the notes remakes the preset
+        if self.equity_premium_source.startswith("window"):
+            regime += " --equity-premium window"
+        elif self.equity_premium_source.startswith("given"):
+            regime += f" --equity-premium {self.equity_premium_source.split()[1].rstrip(';')}"
         d, default = self.p_fit.design, SimulationDesign()
         regime += "".join(f" --{k} {getattr(d, a)}" for k, a in (
             ("paths", "n_paths"), ("years", "years"), ("seed", "seed"))
@@ -107,8 +114,12 @@ class Calibration:
                                       for k, (lo, hi) in FACT_BANDS.items()) + "."]),
             *([f"A regime of {self.start_model.name}: its Q and shared diffusion (sigma_v, "
                "sigma_m, rho) unchanged, P's own drift and jumps fitted to the window's "
-               "moments less the VIX autocorrelations; the state (v0, m0) is the window's "
-               "median fitted state."] if self.regime else []),
+               "moments less the VIX autocorrelations"
+               + (", with the conditional facts the window has (realised vol and VIX minus "
+                  "it by VIX bucket, the 40-day future's slope; not the counts of big VIX "
+                  "days or the factors' correlation)" if self.conditional else "")
+               + "; the state (v0, m0) is the window's median fitted state."]
+              if self.regime else []),
             "Targets (market, model): " + "; ".join(
                 f"{r['target']} {r['market']:.3g}, {r['model']:.3g}" for r in rows
                 if np.isfinite(r["market"])) + ".",
@@ -167,8 +178,13 @@ def _start_model(family: str, base: Model | None) -> Model:
 
 
 def _regime(family, start, end, model, obs, market, ep, source, design, start_fit,
-            p_evaluations, stage, t0, has_base) -> Calibration:
-    from simulator.calibration.real_world import P_REGIME_FREE, REGIME_EXCLUDED
+            p_evaluations, stage, t0, has_base, conditional=False) -> Calibration:
+    from simulator.calibration.real_world import (
+        P_REGIME_FREE,
+        REGIME_CONDITIONAL_EXCLUDED,
+        REGIME_EXCLUDED,
+    )
+    from simulator.calibration.targets import market_conditional_moments
 
     if not has_base:
         raise CalibrationInputError("a regime calibration needs the model it is a regime of "
@@ -179,20 +195,27 @@ def _regime(family, start, end, model, obs, market, ep, source, design, start_fi
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FellerConditionWarning)
         p_start = model.merged({"P": {"equity_premium": ep}, **state})
+    excluded = REGIME_EXCLUDED
+    if conditional:
+        # the window's conditional facts, the states' correlation from the base model's own
+        # fitted states (the regime keeps its Q)
+        market = market | market_conditional_moments(start, end, model)
+        excluded = (*REGIME_EXCLUDED, *REGIME_CONDITIONAL_EXCLUDED)
     p = fit_p(p_start, market, P_REGIME_FREE[family], design=design,
-              max_evaluations=p_evaluations, excluded=REGIME_EXCLUDED, progress=stage("P"))
+              max_evaluations=p_evaluations, excluded=excluded, progress=stage("P"))
     q_fit = start_fit
     q_fit.free = ()
     return Calibration(family, start, end, p.model, q_fit, p, model, start_fit,
                        source + "; a regime of " + str(model.name),
-                       time.perf_counter() - t0, regime=True)
+                       time.perf_counter() - t0, regime=True, conditional=conditional)
 
 
 def calibrate(family: str = "svcj2", start: str = DEFAULT_START, end: str = DEFAULT_END, *,
               base: Model | None = None, equity_premium: float | str = "fixed",
               design: SimulationDesign | None = None, q_evaluations: int = 200,
               p_evaluations: int = 250, joint_evaluations: int = 300,
-              regime: bool = False, progress=None) -> Calibration:
+              regime: bool = False, conditional: bool = False,
+              progress=None) -> Calibration:
     """Calibrate ``family`` ("svcj" one factor, "svcj2" two factors) to the window
     [start, end], starting from ``base`` (default: the family's hand-fit preset).
 
@@ -201,10 +224,17 @@ def calibrate(family: str = "svcj2", start: str = DEFAULT_START, end: str = DEFA
     ``regime``: a regime of ``base`` (required): Q and the shared diffusion stay, each day's
     state is fitted to the window's curves, and P's own parameters are fitted to the
     window's moments less the autocorrelations (:data:`.real_world.REGIME_EXCLUDED`).
+    ``conditional`` (regimes only): the window's conditional facts join the targets
+    (:func:`~simulator.calibration.targets.market_conditional_moments`, less
+    :data:`.real_world.REGIME_CONDITIONAL_EXCLUDED`; docs/calibration.md §9).
     ``progress(stage, evaluations, objective)`` is called after each trial.
     Raises :class:`CalibrationInputError` for a window the data cannot serve.
     """
     t0 = time.perf_counter()
+    if conditional and not regime:
+        raise CalibrationInputError("conditional targets are for a regime fit (--regime); the "
+                                    "full window's conditional fit is "
+                                    "simulator.calibration.extensions.conditional_chain")
     design = design or SimulationDesign()
     model = _start_model(family, base)
     window = market_window(start, end)
@@ -228,7 +258,7 @@ def calibrate(family: str = "svcj2", start: str = DEFAULT_START, end: str = DEFA
 
     if regime:
         return _regime(family, start, end, model, obs, market, ep, source, design, start_fit,
-                       p_evaluations, stage, t0, base is not None)
+                       p_evaluations, stage, t0, base is not None, conditional)
     q1 = fit_q(model, obs, max_evaluations=q_evaluations, progress=stage("Q"))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FellerConditionWarning)

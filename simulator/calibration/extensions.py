@@ -134,6 +134,82 @@ CONDITIONAL_P_STAGES = (
 )
 
 
+# Iteration 2 (docs/calibration.md §9, "Iteration 2"): the stages behind each row of the
+# frontier table, each from the row it names (run_p_stages(model, conditional_market(
+# state_model=svcj_2f_calibrated), FRONTIER_STAGES[row])). The fitted points trace how the averages'
+# bands (median VIX, share above 30, contango) bind against each other in this family; none
+# is shipped.
+_PRICE_JUMPS = ("mu_x", "sigma_x")  # P's own price-jump law: realised vol without moving VIX
+_FREE_I = (*CONDITIONAL_SHARED_FREE, *_PRICE_JUMPS)
+_FREE_L = (*CONDITIONAL_P_FREE, "sigma_v", "rho", *_PRICE_JUMPS)  # sigma_m held: VVIX
+_SCALES_I = {"vix_median": 0.2, "vix_mean": 0.5, "realised_vol_mean": 0.3,
+             "share_contango": 0.004, "share_vix_above_30": 0.01,
+             "implied_minus_realised": 0.15}
+_SCALES_J = {**_SCALES_I, "share_contango": 0.006, "long_future_slope": 0.02,
+             "days_dvix_over_30pct": 0.15}
+_SCALES_K = {**_SCALES_J, "vix_median": 0.1, "share_vix_below_13": 0.015,
+             "days_abs_dvix_over_5": 0.5}
+_SCALES_L = {"vix_median": 0.15, "vix_mean": 0.5, "realised_vol_mean": 0.3,
+             "share_contango": 0.005, "share_vix_above_30": 0.006,
+             "share_vix_below_13": 0.015, "implied_minus_realised": 0.15,
+             "days_abs_dvix_over_5": 0.4}
+_SCALES_N = {**_SCALES_L, "vix_median": 0.08, "share_vix_above_30": 0.005}
+FRONTIER_STAGES = {
+    "I": ((_FREE_I, {**_SCALES_I, "vix_median": 0.25}, 20),  # from svcj_2f_conditional
+          (_FREE_I, _SCALES_I, 20)),
+    "J": ((_FREE_I, _SCALES_J, 20, {"sigma_m": 2.5}),),  # from svcj_2f_conditional
+    "K": ((_FREE_I, _SCALES_K, 12),),  # from J
+    "L": ((_FREE_L, _SCALES_L, 15),),  # from svcj_2f_conditional
+    "M": ((_FREE_L, _SCALES_L, 15, {"sigma_m": 0.6017}),),  # from K (sigma_m 0.233 -> 0.14)
+    "N": ((_FREE_L, _SCALES_N, 6),),  # from L
+}
+
+
+def conditional_market(start: str = "1990-01-02", end: str = "2025-12-31",
+                       state_model: Model | None = None) -> dict:
+    """The market moments the chain's P stages fit: the averages of
+    :data:`~simulator.calibration.targets.TARGETS` and the conditional ones over [start, end]
+    (the factors' correlation from ``state_model``'s fitted states)."""
+    from simulator.calibration.targets import market_conditional_moments, moments
+    from simulator.market.curves import market_window
+
+    window = market_window(start, end)
+    market = moments(window.spx, window.vix, window.vx1, window.vx2, window.vx2_roll)
+    return market | market_conditional_moments(start, end, state_model)
+
+
+def run_p_stages(model: Model, market: dict, stages, *, design=None, progress=None):
+    """The P stages of the chain from ``model``: each ``(free, scales, steps[, start])``
+    overrides the target scales for the stage (restored after) and, with ``start``
+    (parameter -> factor), first moves P's start values by those factors. Returns (model,
+    steps): the final model and each stage's fit (:class:`~.real_world.PFit`)."""
+    from simulator.calibration import targets as tg
+    from simulator.calibration.real_world import SimulationDesign
+
+    design = design or SimulationDesign(n_paths=128)
+    saved = dict(tg.ALL_TARGETS)
+    fits = []
+    for stage in stages:
+        free, scales, evaluations = stage[:3]
+        start = stage[3] if len(stage) > 3 else None
+        if start:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", FellerConditionWarning)
+                model = model.merged({"P": {k: float(f * getattr(model.P, k))
+                                            for k, f in start.items()}})
+        try:
+            for name, scale in scales.items():
+                tg.ALL_TARGETS[name] = (tg.ALL_TARGETS[name][0], float(scale))
+            fit = fit_conditional(model, market, design=design, max_evaluations=evaluations,
+                                  free=free, progress=progress)
+        finally:
+            tg.ALL_TARGETS.clear()
+            tg.ALL_TARGETS.update(saved)
+        fits.append(fit)
+        model = fit.model
+    return model, fits
+
+
 def conditional_chain(base: Model, start: str = "1990-01-02", end: str = "2025-12-31", *,
                       phi: float = 0.004, design=None, q_evaluations: int = 60,
                       stages=CONDITIONAL_P_STAGES, progress=None):
@@ -143,34 +219,20 @@ def conditional_chain(base: Model, start: str = "1990-01-02", end: str = "2025-1
     2. Q on every day's curve with VIX9D, and SKEW as a target (:func:`skew_target`),
        freeing :data:`CONDITIONAL_Q_FREE` (phi among them);
     3. P by simulated moments with the conditional targets beside the averages, in the
-       stages of :data:`CONDITIONAL_P_STAGES` (P's own parameters, then the shared diffusion
-       too; each stage's target scales as given, restored after).
+       stages of :data:`CONDITIONAL_P_STAGES` (:func:`run_p_stages`).
 
-    Returns (model, steps): the final model and each step's. About 10 minutes on 2 cores."""
-    from simulator.calibration import targets as tg
-    from simulator.calibration.real_world import SimulationDesign
+    Returns (model, steps): the final model and each step's. About 15 minutes on 2 cores
+    (stages 1-4 about 10)."""
     from simulator.calibration.risk_neutral import fit_q
-    from simulator.calibration.targets import market_conditional_moments, moments
-    from simulator.market.curves import curve_observations, market_window
+    from simulator.market.curves import curve_observations
 
-    design = design or SimulationDesign(n_paths=128)
     steps = {"swap": shift_swap(base, phi)}
     obs = curve_observations(start, end, indices=("VIX", "VIX3M", "VIX6M", "VIX9D"))
     q = fit_q(steps["swap"], obs, CONDITIONAL_Q_FREE, max_evaluations=q_evaluations,
               extra=skew_target(obs))
     steps["q"] = model = q.model
-    window = market_window(start, end)
-    market = moments(window.spx, window.vix, window.vx1, window.vx2, window.vx2_roll)
-    market |= market_conditional_moments(start, end, base)
-    saved = dict(tg.ALL_TARGETS)
-    for i, (free, scales, evaluations) in enumerate(stages):
-        try:
-            for name, scale in scales.items():
-                tg.ALL_TARGETS[name] = (tg.ALL_TARGETS[name][0], float(scale))
-            fit = fit_conditional(model, market, design=design, max_evaluations=evaluations,
-                                  free=free, progress=progress)
-        finally:
-            tg.ALL_TARGETS.clear()
-            tg.ALL_TARGETS.update(saved)
-        steps[f"p{i + 1}"] = model = fit.model
-    return model, steps
+    market = conditional_market(start, end, base)
+    _, fits = run_p_stages(model, market, stages, design=design, progress=progress)
+    for i, fit in enumerate(fits):
+        steps[f"p{i + 1}"] = fit.model
+    return fits[-1].model if fits else model, steps

@@ -40,6 +40,10 @@ P_REGIME_FREE = {
     "svcj2": ("kappa", "theta", "kappa_m", "jump_share", "mu_v"),
 }
 REGIME_EXCLUDED = ("vix_acf_1", "vix_acf_21", "vix_acf_63")
+# A regime fitted with the conditional targets (``calibrate(..., conditional=True)``) leaves
+# out the counts of big VIX days, which one year holds a handful of (their sampling error is
+# their size), and the factors' correlation, which only m_jump (not a regime parameter) moves.
+REGIME_CONDITIONAL_EXCLUDED = ("days_abs_dvix_over_5", "days_dvix_over_30pct", "corr_dv_dm")
 P_FREE = {
     "svcj": ("kappa", "theta", "sigma_v", "rho", "lam", "mu_v"),
     "svcj2": ("kappa", "theta", "kappa_m", "sigma_v", "sigma_m", "rho", "jump_share", "mu_v"),

@@ -35,6 +35,10 @@ def add(sub) -> None:
     cal.add_argument("--regime", action="store_true",
                      help="a regime of --base: keep its Q and shared diffusion, fit P's own "
                           "drift and jumps to the window (e.g. a calm or a stressed year)")
+    cal.add_argument("--conditional", action="store_true",
+                     help="with --regime: also fit the window's facts given the VIX level "
+                          "(realised vol and VIX minus it by VIX bucket, the 40-day future's "
+                          "slope; docs/calibration.md §9)")
     cal.add_argument("--paths", type=positive_int, default=64,
                      help="simulated paths per trial of the P fit (default 64)")
     cal.add_argument("--years", type=positive_int, default=6,
@@ -116,7 +120,7 @@ def execute(args) -> int:
     cal = calibrate(args.family, args.start, args.end, base=base, equity_premium=premium,
                     design=SimulationDesign(n_paths=args.paths, years=args.years,
                                             seed=args.seed), regime=args.regime,
-                    progress=progress)
+                    conditional=args.conditional, progress=progress)
     for bar in bars.values():
         bar.close()
     q_rmse, s_rmse = cal.q_fit.rmse_by(), cal.start_q_fit.rmse_by()
