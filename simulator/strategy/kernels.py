@@ -60,6 +60,7 @@ from simulator.pricing.lookups import (
 )
 from simulator.strategy import specs as S
 from simulator.strategy.indicators import macd_histogram, rsi
+from simulator.strategy.irr import irr as money_weighted_return
 from simulator.strategy.strikes import (
     MODE_DELTA,
     condor_strikes,
@@ -971,9 +972,13 @@ def _layers_due(ls, book, d):
 
 @njit(cache=True)
 def run_strategy(ss, ls, path, track, layer_days, layer_col, listed, spx_settle, vix_expiring,
-                 tab, growth, equity, trading, hedge, pnl, counts, log, log_n, adhoc):
+                 tab, growth, equity, trading, hedge, pnl, counts, log, log_n, adhoc, flows):
     """One strategy on one path: fills ``equity``, ``trading`` and ``hedge`` (days + 1),
-    ``pnl`` (N_BK), ``counts`` (N_CT) and the trade log.
+    ``pnl`` (N_BK), ``counts`` (N_CT), the trade log and ``flows`` (days + 1): the trading
+    book's cash flows with its owner (:mod:`simulator.strategy.irr`): the starting equity
+    in on day 0, each day's net premium, costs, settlements and dividends (not interest),
+    and on the last day the starting cash back with the marks of what is still open; they
+    add up to ``trading[-1] - 1``.
 
     Every day, at its closing prices: accrue -> settle_condors -> manage_layers ->
     open_condors -> buy_layers -> book_close. ``path`` (N_PF, days + 1); ``track`` the
@@ -994,6 +999,12 @@ def run_strategy(ss, ls, path, track, layer_days, layer_col, listed, spx_settle,
     equity[0] = 1.0
     trading[0] = 1.0
     hedge[0] = 0.0
+    # cash less interest before today's trades; what the index core left of the starting
+    # equity (the core is bought with the equity, not with an extra flow)
+    booked = acct[AC_CASH]
+    starting_cash = booked
+    flows[:] = 0.0
+    flows[0] = -1.0
     for d in range(n_days + 1):
         if acct[AC_RUINED] > 0.0:  # the account is gone: nothing trades, nothing accrues
             equity[d], trading[d], hedge[d] = equity[d - 1], trading[d - 1], hedge[d - 1]
@@ -1017,6 +1028,11 @@ def run_strategy(ss, ls, path, track, layer_days, layer_col, listed, spx_settle,
             equity[d] = eq
             trading[d] = eq - acct[AC_INTEREST_TOTAL]
             hedge[d] = acct[AC_HEDGE_CASH] + held
+        flows[d] += acct[AC_CASH] - acct[AC_INTEREST_TOTAL] - booked
+        booked = acct[AC_CASH] - acct[AC_INTEREST_TOTAL]
+    # the starting cash back, and what is open as if sold at mid (nothing once ruined)
+    flows[n_days] += starting_cash + account_equity(acct, qty, track, book, n_days,
+                                                    path[PF_SPX, n_days]) - acct[AC_CASH]
     # open positions at the horizon are marked, and their marks belong to their buckets
     for s in range(qty.size):
         pnl[BK_CONDOR] -= qty[s] * track[TF_MARK, n_days, s]
@@ -1064,10 +1080,12 @@ def count_future_reads(ss, gs, path, counts):
 def evaluate_chunk(spx, v, m, vix, group_specs, strat_specs, layer_specs, n_slots, tab, growth,
                    front_days, second_days, log_rows, equity, trading, hedge, pnl, counts, log,
                    log_n, condor_days, layer_days, layer_col, listed, listed_day0, spx_settle,
-                   vix_expiring, listed_cm, adhoc, adhoc_day0, vvix):
+                   vix_expiring, listed_cm, adhoc, adhoc_day0, vvix, irr):
     """All strategies on all paths of a chunk (parallel over paths).
 
     ``vvix`` (paths, days + 1): each path's VVIX (the RSI-of-VVIX split reads it).
+    ``irr`` (strategies, paths): the trading book's money-weighted return, annual
+    (:func:`simulator.strategy.irr.irr`; NaN where none or not unique).
 
     Outputs: ``equity``, ``trading``, ``hedge`` (strategies, paths, days + 1), ``pnl``
     (strategies, paths, N_BK), ``counts`` (strategies, paths, N_CT), ``log`` (strategies,
@@ -1121,6 +1139,7 @@ def evaluate_chunk(spx, v, m, vix, group_specs, strat_specs, layer_specs, n_slot
                 condor_track(group_specs[g], path, tab, tracks[g], condor_days[i, g],
                              path_settle, path_adhoc)
         row = log_rows[i]
+        flows = np.empty(n_days + 1)  # one strategy's daily book flows at a time
         path_listed = listed[:, listed_day0[i]:listed_day0[i] + n_days + 1]  # a view
         for k in range(n_strat):
             ss = strat_specs[k]
@@ -1140,4 +1159,5 @@ def evaluate_chunk(spx, v, m, vix, group_specs, strat_specs, layer_specs, n_slot
                          equity[k, i], trading[k, i], hedge[k, i], pnl[k, i], counts[k, i],
                          log[k, row] if row >= 0 else empty_log,
                          log_n[k, row:row + 1] if row >= 0 else np.zeros(1, dtype=np.int64),
-                         path_adhoc)
+                         path_adhoc, flows)
+            irr[k, i] = money_weighted_return(flows, 1.0 / TRADING_DAYS_PER_YEAR)
