@@ -150,3 +150,35 @@ def test_the_day_loop_irr_matches_brentq_on_its_trade_log():
     # a book with an index core and nothing else traded would be its compound growth; with
     # its calls bought on the way it is finite on every path
     assert np.isfinite(res.irr[engine.names.index("vxth")]).all()
+
+
+def test_the_summary_gives_the_median_and_mean_irr_with_bootstrap_bounds():
+    """On a synthetic cube: the median and mean over the paths with an IRR (NaN paths left
+    out, their share said), bounds from whole-path resamples that hold the estimate and
+    match a percentile bootstrap written out here with the summary's resamples; the text
+    table shows the median."""
+    import simulator as sim
+    from simulator.results.stats import resample_blocks
+    from simulator.results.summary import format_summary
+    from tests.test_pairing_and_units import _cube
+
+    cube = _cube()
+    rng = np.random.default_rng(5)
+    irr_values = rng.normal(0.03, 0.08, cube.trading_return.shape)
+    irr_values[0, 1, :40] = np.nan  # alvh: 40 of 400 paths without a unique IRR
+    cube["irr"] = (("scenario", "strategy", "path"), irr_values)
+    table = sim.summarize(cube, n_boot=200, seed=7)
+    alvh = table.loc[("s", "alvh")]
+    defined = irr_values[0, 1, 40:]
+    assert alvh["irr_share"] == pytest.approx(0.9)
+    assert alvh["irr_median"] == pytest.approx(np.median(defined), abs=1e-15)
+    assert alvh["irr_mean"] == pytest.approx(defined.mean(), abs=1e-15)
+    idx = np.concatenate(list(resample_blocks(400, 200, [7, 0])))
+    draws = np.array([np.nanmedian(irr_values[0, 1, row]) for row in idx])
+    lo, hi = np.quantile(draws, [0.025, 0.975])
+    assert (alvh["irr_median_lo"], alvh["irr_median_hi"]) == pytest.approx((lo, hi), abs=1e-15)
+    assert alvh["irr_median_lo"] < alvh["irr_median"] < alvh["irr_median_hi"]
+    # the CI is about the sampling error: half-width ~ 1.96 x 1.2533 sd / sqrt(n) (+-30 %)
+    half = (alvh["irr_median_hi"] - alvh["irr_median_lo"]) / 2
+    assert half == pytest.approx(1.96 * 1.2533 * 0.08 / np.sqrt(360), rel=0.3)
+    assert "IRR med %" in format_summary(table)
