@@ -264,6 +264,11 @@ class StrategyEngine:
         condor_dte: list[int | None] = [None] * self.groups.shape[0]
         open_on = ["cycle"] * self.groups.shape[0]
         layer_dte = []
+        # SPX put layers take monthly SPX expiries (the term-structure roll-out, slot 3, the
+        # VIX calls' calendar)
+        layer_spx = [[bool(self.layers[k, j, LS_INSTRUMENT] == INSTRUMENT_SPX_PUT)
+                      for j in range(len(LAYER_NAMES))] + [False]
+                     for k in range(len(self.configs))]
         for k, cfg in enumerate(self.configs):
             if cfg.condor is not None:
                 condor_dte[int(self.specs[k, SS_GROUP])] = cfg.condor.dte
@@ -278,7 +283,7 @@ class StrategyEngine:
                     dtes[3] = (h.term_structure.roll_out_dte, h.layers["front"].roll_dte
                                if "front" in h.layers else 0)
             layer_dte.append(dtes)
-        return expiry_schedule(dates, condor_dte, layer_dte, open_on)
+        return expiry_schedule(dates, condor_dte, layer_dte, open_on, layer_spx)
 
     def _instrument(self, k: int, slot: int) -> str:
         """What layer ``slot`` of strategy ``k`` trades, as the trade log names it."""

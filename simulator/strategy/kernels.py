@@ -102,16 +102,18 @@ TRADE_COUNTS = (("CONDOR_OPEN", "condor_opened"), ("TAKE_PROFIT", "condor_take_p
                 ("CONDOR_SET", "condor_settled_open"), ("CONDOR_SET_CLOSE", "condor_settled_close"),
                 ("HEDGE_SOQ", "hedge_settled_soq"), ("HEDGE_SOQ_CLOSE", "hedge_settled_close"),
                 ("FUTURES_LISTED", "rule_futures_listed"),
-                ("FUTURES_MODEL", "rule_futures_model"))
+                ("FUTURES_MODEL", "rule_futures_model"),
+                ("PUT_SET", "put_settled_open"), ("PUT_SET_CLOSE", "put_settled_close"))
 COUNT_FIELDS = tuple(field for field, _ in TRADE_COUNTS)
 ((CT_CONDOR_OPEN, CT_TAKE_PROFIT, CT_STOP, CT_EXIT_DTE, CT_CONDOR_EXPIRY, CT_ADJUST,
   CT_HEDGE_BUY, CT_HEDGE_ROLL, CT_HEDGE_EXPIRY, CT_MONETIZE, CT_TS_ROLL, CT_FILTER_BLOCKED,
   CT_REGIME_SKIP, CT_RUINED, CT_LISTED_MARKS, CT_MODEL_MARKS, CT_CONDOR_SET, CT_CONDOR_SET_CLOSE,
-  CT_HEDGE_SOQ, CT_HEDGE_SOQ_CLOSE, CT_FUTURES_LISTED, CT_FUTURES_MODEL),
- N_CT) = S.columns(COUNT_FIELDS)
+  CT_HEDGE_SOQ, CT_HEDGE_SOQ_CLOSE, CT_FUTURES_LISTED, CT_FUTURES_MODEL, CT_PUT_SET,
+  CT_PUT_SET_CLOSE), N_CT) = S.columns(COUNT_FIELDS)
 # History runs only (0 on simulated paths, which settle on the path's own level): expiries
-# settled at the exchange's settlement value (SPX: the day's open as the SET proxy; VIX: the
-# listed contract's final settlement, the SOQ) or, where the data has none, at the close; and
+# settled at the exchange's settlement value (SPX condors and put layers: the day's open as
+# the SET proxy; VIX: the listed contract's final settlement, the SOQ) or, where the data has
+# none, at the close; and
 # the path-days a strategy's rules read the constant-maturity futures interpolated between
 # listed contracts or, where none are listed, the model's (docs/history.md §4)
 
@@ -624,12 +626,14 @@ def _sale_reason(ss, ls, k, book, d, price, vix_d, ts_today, tenor):
 
 @njit(cache=True)
 def manage_layers(ss, ls, acct, book, path, d, layer_days, layer_col, listed, vix_expiring, tab,
-                  pnl, counts, log, log_n, adhoc):
+                  pnl, counts, log, log_n, adhoc, spx_settle):
     """Each held VIX call layer: settle at expiry on VIX (history runs: on its contract's
     final settlement, the SOQ, where the data has it), else mark it (off its listed
     contract's settlement where there is one, else off the model's future of its expiry) at
     the sessions to expiry as known today (:func:`known_days`) and apply the sale rules; then
-    re-arm layers whose wait is over."""
+    re-arm layers whose wait is over. An SPX put layer settles on the S&P 500, in history
+    runs (``spx_settle`` not empty) at its listed monthly expiry's settlement value (the
+    open, SET proxy; the close where the data has none), counted as the condor's."""
     n_days = path.shape[1] - 1
     vix_d, var, mvar = path[PF_VIX, d], path[PF_V, d], path[PF_M, d]
     calendar = layer_days.shape[1] > 0
@@ -644,13 +648,20 @@ def manage_layers(ss, ls, acct, book, path, d, layer_days, layer_col, listed, vi
         if ls[k, S.LS_ACTIVE] == 0.0:
             continue
         if book[k, LB_QTY] > 0.0 and book[k, LB_KIND] == S.INSTRUMENT_SPX_PUT:
-            # an SPX put layer: settles on the S&P 500 close (history runs too: the puts are
-            # the model's, on the layer's own count of days, not a listed series)
+            # an SPX put layer: the model's puts, expiring (history runs) on a listed monthly
+            # SPX expiry (calendar.expiry_schedule), settled there as the condor is
             left = book[k, LB_EXPIRY] - d
             if left > 0 and adhoc.size > 0:  # the calendar as known today
                 left += adhoc[int(book[k, LB_EXPIRY])] - adhoc[d]
+            level = path[PF_SPX, d]
+            if left <= 0 and spx_settle.size > 0:
+                if math.isnan(spx_settle[d]):
+                    counts[CT_PUT_SET_CLOSE] += 1
+                else:
+                    level = spx_settle[d]  # AM settlement (SET proxy: the open)
+                    counts[CT_PUT_SET] += 1
             price, short_price = put_layer_value(book[k, LB_STRIKE], book[k, LB_LOW_STRIKE],
-                                                 float(left), path[PF_SPX, d], var, mvar, tab)
+                                                 float(left), level, var, mvar, tab)
             reason = SELL_EXPIRY if book[k, LB_EXPIRY] - d <= 0 else _sale_reason(
                 ss, ls, k, book, d, price, vix_d, ts_today, left)
             book[k, LB_PRICE] = price
@@ -822,8 +833,9 @@ def buy_layers(ss, ls, acct, qty, book, track, path, d, layer_days, layer_col, l
             continue
         tenor = int(ls[k, S.LS_TENOR])
         col, settle = -1, np.nan
-        put = ls[k, S.LS_INSTRUMENT] == S.INSTRUMENT_SPX_PUT  # on its own count of days
-        if layer_days.shape[1] > 0 and not put:  # the listed expiry nearest the layer's DTE
+        # history runs: the listed expiry nearest the layer's DTE (a put layer's: monthly
+        # SPX, no VX row: col -1)
+        if layer_days.shape[1] > 0:
             tenor, col = int(layer_days[k, d]), int(layer_col[k, d])
             settle = listed[col, d] if col >= 0 else np.nan
         known = known_days(adhoc, d, d + tenor)  # the count as known today prices and sizes
@@ -1017,7 +1029,7 @@ def run_strategy(ss, ls, path, track, layer_days, layer_col, listed, spx_settle,
         # the steps below are called only when they have work: a call passes many arrays
         if _layers_to_manage(ls, book):
             manage_layers(ss, ls, acct, book, path, d, layer_days, layer_col, listed,
-                          vix_expiring, tab, pnl, counts, log, log_n, adhoc)
+                          vix_expiring, tab, pnl, counts, log, log_n, adhoc, spx_settle)
         if _opening(track, d):
             open_condors(ss, ls, acct, qty, book, track, path, d, tab, pnl, counts, log, log_n)
         if hedged and d < n_days and _layers_due(ls, book, d):
