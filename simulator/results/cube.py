@@ -28,8 +28,9 @@ trading_return         scenario, strategy, path           trading book P&L = tot
 trading_monthly_pnl    scenario, strategy, path, month    trading book P&L of each month
 irr                    scenario, strategy, path           trading book: money-weighted return
                                                           a year (IRR of its daily cash flows
-                                                          on the starting equity); NaN: none
-                                                          or not unique (strategy.irr)
+                                                          on the starting equity); NaN: none,
+                                                          or not certified unique
+                                                          (strategy.irr)
 equity_q           scenario, strategy, quantile, day      quantiles of equity over paths
 trading_q          scenario, strategy, quantile, day      trading book: its quantiles
 layer_pnl          scenario, strategy, layer, path        VIX layer P&L incl. its costs
@@ -121,9 +122,10 @@ _ATTRS = {
                             "fraction of starting equity"),
     "irr": (f"{_TRADING}; its money-weighted return, the internal rate of return of its daily "
             "cash flows (starting equity in on day 0; each day's premium, costs, settlements "
-            "and dividends; the equity and the open positions' marks back on the last day), "
-            "compounded over 252 trading days a year; NaN where no rate or more than one "
-            "could make them worth zero (simulator.strategy.irr)", "fraction a year"),
+            "and dividends; the starting cash and the open positions' marks, an index core's "
+            "included, back on the last day), compounded over 252 trading days a year; NaN "
+            "where no rate makes them worth zero or the one found is not certified the only "
+            "one (simulator.strategy.irr)", "fraction a year"),
     "vol_events": ("number of vol events on the path (rule: attrs['vol_event_rule'])", "count"),
     "vol_event_start": ("trading day of the VIX low before the event (the pre-event close)",
                         "trading days"),

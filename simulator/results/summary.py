@@ -24,8 +24,8 @@ Per (scenario, strategy) row:
   daily cash flows on the starting equity, :mod:`simulator.strategy.irr`), ``irr_median``
   and ``irr_mean`` over the paths that have one, each with ``_lo``/``_hi`` bootstrap bounds
   (the same resamples as the paired statistics), and ``irr_share``, the share of paths that
-  have one (NaN for a path whose flows have no rate, or more than one, that makes them worth
-  zero); absent for a cube made before the IRR;
+  have one (NaN for a path whose flows no rate makes worth zero, or whose rate is not
+  certified the only one); absent for a cube made before the IRR;
 * paired against the strategy's baseline (common random numbers,
   :mod:`simulator.results.stats`; each hedged strategy against the book without the hedge,
   same condor, index core and costs, as recorded in the cube's ``paired_with`` attribute,
