@@ -12,11 +12,13 @@ import numpy as np
 import pytest
 
 import simulator as sim
+from simulator.common.conventions import TRADING_DAYS_PER_YEAR
 from simulator.model.paths import iter_path_chunks
 from simulator.model.stress import Shock
 from simulator.strategy import StrategyEngine, strategy
 from simulator.strategy.config import StrategyConfig
 from simulator.strategy.engine import COUNT_NAMES, PNL_NAMES
+from simulator.strategy.irr import irr
 from simulator.strategy.reference import reference_strategy
 
 # The twin adds the same numbers in another order (a dict of positions instead of slots), so
@@ -97,6 +99,11 @@ def test_kernel_matches_the_python_twin_on_20_paths(preset):
                                        err_msg=where)
             np.testing.assert_allclose(res.pnl[k, i], ref.pnl, rtol=0, atol=TOL,
                                        err_msg=f"{where}: {PNL_NAMES}")
+            # the IRR's daily flows: they add up to the book's P&L, and the kernel's, solved,
+            # give the twin's rate
+            assert ref.flows.sum() == pytest.approx(ref.trading[-1] - 1.0, abs=TOL), where
+            np.testing.assert_allclose(res.irr[k, i], irr(ref.flows, 1.0 / TRADING_DAYS_PER_YEAR),
+                                       rtol=1e-8, atol=1e-10, err_msg=where)
             fired += ref.counts
             fired_by[name] += ref.counts
     # the comparison covered every rule: each of these happened on some path

@@ -282,6 +282,8 @@ def test_cube_matches_an_independent_evaluation_of_the_same_paths(small_cube):
     cube = small_cube.sel(scenario="crash")
     np.testing.assert_array_equal(cube.max_drawdown.values, metrics.max_drawdown(res.equity))
     np.testing.assert_array_equal(cube.total_return.values, metrics.total_return(res.equity))
+    np.testing.assert_array_equal(cube.irr.values, res.irr)  # the day loop's, chunked alike
+    assert np.isfinite(cube.irr.values).mean() > 0.9 and cube.irr.attrs["units"] == "1/year"
     q = np.quantile(res.equity.astype(np.float32).astype(float), cube["quantile"].values, axis=1)
     np.testing.assert_allclose(cube.equity_q.values, np.moveaxis(q, 0, 1), rtol=1e-6)
     # VIX at the start of month m is the VIX of day 21 m, from an independent path draw

@@ -2,8 +2,8 @@
 
 - VIX calls settle at their contract's final settlement value (the special opening quotation,
   SOQ), which the shipped VX data carries as the contract's settlement on its expiry date;
-- monthly SPX condors settle at the expiry day's open, the data's proxy of the AM settlement
-  value (SET);
+- monthly SPX condors, and SPX put layers (which take listed monthly SPX expiries), settle at
+  the expiry day's open, the data's proxy of the AM settlement value (SET);
 - the rules' constant-maturity 30- and 60-day futures are interpolated between the contracts
   listed that day;
 - where the data has none of these, the close (or the model's future) is used and counted.
@@ -121,6 +121,45 @@ def test_a_condor_settled_on_21_november_2008_pays_off_the_open():
     # the issue's condor by hand: short 800 put, 36.6 credit
     assert 36.6 - max(800 - 800.03, 0) == pytest.approx(36.6)
     assert 36.6 - max(800 - s, 0) == pytest.approx(-7.56)
+
+
+# one SPX put, 5 % out of the money, held to its expiry (no roll, no sale)
+PUT_TO_EXPIRY = {"sizing": "budget", "budget_annual": 0.02,
+                 "layers": {"front": {"instrument": "spx_put", "dte": 30, "roll_dte": 0,
+                                      "weight": 1.0,
+                                      "strike": {"rule": "pct_below_spot", "value": 0.05,
+                                                 "step": 5.0}}},
+                 "regime": {"enabled": False}, "term_structure": {"enabled": False},
+                 "monetize": {"enabled": False}}
+
+
+def test_a_put_layer_takes_the_march_2020_spx_expiry_and_settles_at_its_open():
+    """Bought at the close of 19 Feb 2020 (S&P 500 3386.15): strike 0.95 x 3386.15 =
+    3216.84 on the 5-point grid, 3215. Its 30-day DTE takes the monthly SPX expiry nearest
+    20 Feb + 30 days: Friday 20 March 2020, 22 sessions on. It settles there at the open,
+    2431.94 (the SET proxy), paying 3215 - 2431.94 = 783.06 a put, not at that day's close
+    2304.92 (910.08), nor, as before the puts took listed expiries, at the close of 19 March
+    (2409.39: 805.61), 21 sessions (30 calendar days) after the purchase."""
+    result, path = replay_history(sim.load_model(ONE_FACTOR),
+                                  {"s": strategy(HELD, PUT_TO_EXPIRY, costs="none")},
+                                  "2020-02-19", "2020-04-30")
+    (buy, *_) = [t for t in result.trades if t.action == "SPX put buy"]
+    assert path.dates[buy.day] == "2020-02-19" and path.spx[buy.day] == 3386.15
+    assert buy.strikes == (3215.0,)
+    (settled, *_) = [t for t in result.trades if t.action == "SPX put sell"]
+    assert path.dates[settled.day] == "2020-03-20" and "expiry" in settled.detail
+    assert settled.day - buy.day == 22
+    assert _close("spx_daily", "2020-03-20") == (2431.94, 2304.92)
+    assert settled.price == pytest.approx(3215.0 - 2431.94, abs=1e-9)  # 783.06
+    assert settled.spx == 2304.92  # the close stays the day's mark for everything else
+    counts = _counts(result)
+    # the next put (bought 20 Mar) takes the April expiry, 17 Apr: settled at its open too
+    sells = [t for t in result.trades if t.action == "SPX put sell"]
+    assert [path.dates[t.day] for t in sells] == ["2020-03-20", "2020-04-17"]
+    spx_open = _close("spx_daily", "2020-04-17")[0]
+    assert sells[1].price == pytest.approx(max(sells[1].strikes[0] - spx_open, 0.0), abs=1e-9)
+    assert counts["put_settled_open"] == 2 and counts["put_settled_close"] == 0
+    assert counts["hedge_expired"] == 2
 
 
 def test_without_a_settlement_in_the_data_the_close_is_used_and_counted():

@@ -261,12 +261,15 @@ def roll_days(d64: np.ndarray, expiries64: np.ndarray) -> np.ndarray:
 
 def expiry_schedule(dates: np.ndarray, condor_dte: list[int | None],
                     layer_dte: list[list[tuple[int, int] | None]],
-                    condor_open_on: list[str] | None = None) -> ExpirySchedule:
+                    condor_open_on: list[str] | None = None,
+                    layer_spx: list[list[bool]] | None = None) -> ExpirySchedule:
     """The calendar of paths on ``dates`` (paths, days + 1) ISO strings: ``condor_dte``
     (calendar days, per condor group; None: no condor) and ``layer_dte`` (per strategy, the
     (DTE, roll DTE) in calendar days of its three layers and of its term-structure roll-out;
     None: unused). ``condor_open_on`` (per condor group, default all ``"cycle"``): an
     ``"expiry"`` group's days are :func:`roll_days` (0 where it opens nothing).
+    ``layer_spx`` (per strategy, per layer slot; default none): an SPX put layer, which takes
+    the monthly SPX expiry nearest its DTE (as a condor does) and no VX contract (col -1).
 
     Each path picks its expiries among those listed from its first day to LOOK_AHEAD_DAYS
     after its last (as a lone path would), numbered in the chunk's list of expiries."""
@@ -299,7 +302,9 @@ def expiry_schedule(dates: np.ndarray, condor_dte: list[int | None],
                 condor[i, g] = _days_to(d64, spx[_nearest(spx, d64, dte)])
         for k, dtes in enumerate(layer_dte):
             for j, dte in enumerate(dtes):
-                if dte is not None:
+                if dte is not None and layer_spx and layer_spx[k][j]:
+                    days[i, k, j] = _days_to(d64, spx[_nearest(spx, d64, *dte)])
+                elif dte is not None:
                     idx = _nearest(vix64, d64, *dte)
                     days[i, k, j] = _days_to(d64, vix64[idx])
                     col[i, k, j] = lo + idx

@@ -138,7 +138,10 @@ def trade_rows(engine, trades, *, schedule=None, path_offset: int = 0) -> dict:
                     _last_reason(rows, before[0]) == "roll out (term structure)" and \
                     rows["day"][-1] == e.day
                 j = 3 if rolled_out else slot
-                if schedule is not None and schedule.layer_days.shape[-1] > 0 and not put:
+                # history runs: the calendar's expiry (a put rolled out by the term-structure
+                # rule keeps the roll-out's own count of days)
+                if schedule is not None and schedule.layer_days.shape[-1] > 0 and not (
+                        put and rolled_out):
                     expiry = e.day + int(schedule.layer_days[rowp, k, j, e.day])
                 elif rolled_out:
                     expiry = e.day + int(ss[S.SS_TS_ROLL_DAYS])

@@ -26,6 +26,11 @@ trading_recovery_days  scenario, strategy, path           trading book: days fro
 trading_return         scenario, strategy, path           trading book P&L = total_return -
                                                           interest
 trading_monthly_pnl    scenario, strategy, path, month    trading book P&L of each month
+irr                    scenario, strategy, path           trading book: money-weighted return
+                                                          a year (IRR of its daily cash flows
+                                                          on the starting equity); NaN: none,
+                                                          or not certified unique
+                                                          (strategy.irr)
 equity_q           scenario, strategy, quantile, day      quantiles of equity over paths
 trading_q          scenario, strategy, quantile, day      trading book: its quantiles
 layer_pnl          scenario, strategy, layer, path        VIX layer P&L incl. its costs
@@ -89,7 +94,7 @@ from simulator.results import metrics
 
 PER_PATH = ("max_drawdown", "recovery_days", "total_return", "trading_max_drawdown",
             "trading_recovery_days", "trading_return", "hedge_premium", "condor_pnl",
-            "spx_costs", "interest", "index_pnl", "put_pnl")
+            "spx_costs", "interest", "index_pnl", "put_pnl", "irr")
 PER_EVENT = ("event_drawdown", "event_regain_days", "event_hedge_pnl", "event_own_drawdown",
              "event_breakeven_days", "event_parent")
 EVENT_DAYS = ("vol_event_start", "vol_event_peak", "vol_event_end", "vol_event_rise")
@@ -115,6 +120,12 @@ _ATTRS = {
                        "fraction of starting equity"),
     "trading_monthly_pnl": (f"{_TRADING}; P&L of each 21-trading-day month",
                             "fraction of starting equity"),
+    "irr": (f"{_TRADING}; its money-weighted return, the internal rate of return of its daily "
+            "cash flows (starting equity in on day 0; each day's premium, costs, settlements "
+            "and dividends; the starting cash and the open positions' marks, an index core's "
+            "included, back on the last day), compounded over 252 trading days a year; NaN "
+            "where no rate makes them worth zero or the one found is not certified the only "
+            "one (simulator.strategy.irr)", "fraction a year"),
     "vol_events": ("number of vol events on the path (rule: attrs['vol_event_rule'])", "count"),
     "vol_event_start": ("trading day of the VIX low before the event (the pre-event close)",
                         "trading days"),
@@ -180,7 +191,7 @@ _ATTRS = {
 _UDUNITS = {"fraction of the running peak": "1", "trading days": "day", "fraction": "1",
             "fraction of starting equity": "1", "count": "1", "VIX index points": "1",
             "VVIX index points": "1",
-            "vol_event number": "1"}
+            "vol_event number": "1", "fraction a year": "1/year"}
 CF_CONVENTIONS = "CF-1.10"
 
 
@@ -236,6 +247,7 @@ def chunk_record(result, spx: np.ndarray, vix: np.ndarray,
 
         "trading_return": book[..., -1] - 1.0,
         "trading_monthly_pnl": np.diff(book[..., months], axis=-1),
+        "irr": result.irr,
         "layer_pnl": np.stack([bucket(f"layer_{k}") + bucket(f"vix_costs_{k}")
                                for k in LAYER_NAMES], axis=1),  # (strategy, layer, path)
         "hedge_premium": bucket("hedge_premium"),

@@ -20,6 +20,12 @@ Per (scenario, strategy) row:
   regime scaling and the filters move the spend off the budget); Sharpe, Sortino, Calmar and
   the median worst month of the trading book, each with
   ``_lo``/``_hi`` bootstrap bounds (:data:`simulator.results.stats.RISK_STATISTICS`);
+  the money-weighted return of the trading book (the cube's ``irr``: the IRR a year of its
+  daily cash flows on the starting equity, :mod:`simulator.strategy.irr`), ``irr_median``
+  and ``irr_mean`` over the paths that have one, each with ``_lo``/``_hi`` bootstrap bounds
+  (the same resamples as the paired statistics), and ``irr_share``, the share of paths that
+  have one (NaN for a path whose flows no rate makes worth zero, or whose rate is not
+  certified the only one); absent for a cube made before the IRR;
 * paired against the strategy's baseline (common random numbers,
   :mod:`simulator.results.stats`; each hedged strategy against the book without the hedge,
   same condor, index core and costs, as recorded in the cube's ``paired_with`` attribute,
@@ -192,6 +198,14 @@ def _summarize(cube, *, baseline: str, n_boot: int, level: float, seed: int):
                               int(cube.attrs.get("window_block", 1)))
         usable = {k: f for k, f in figures.items() if ":" not in k or "month_sum" in first}
         draws = figure_draws(usable, books, idx)
+        irr_rows = {}
+        if "irr" in cube.data_vars:
+            # the same resamples again (the generator is spent): the same seed and blocks
+            again = resample_blocks(first["total_return"].size, n_boot, [seed, si],
+                                    int(cube.attrs.get("window_block", 1)))
+            irr_rows = dict(zip([str(s) for s in cube.strategy.values],
+                                irr_fields(cube.irr.isel(scenario=si).values, again, level),
+                                strict=True))
         for strategy in cube.strategy.values:
             h = books[str(strategy)]
             sel = cube.sel(scenario=scenario, strategy=strategy)
@@ -208,6 +222,7 @@ def _summarize(cube, *, baseline: str, n_boot: int, level: float, seed: int):
                 "recovery_days_median": float(nan_last_median(h["recovery_days"])),
                 "recovered_share": float(np.mean(~np.isnan(h["recovery_days"]))),
             }
+            row |= irr_rows.get(str(strategy), {})
             rc = risk.get(str(strategy), np.nan)
             for stat in ("mean", "median", "p95"):
                 row[f"max_drawdown_risk_capital_{stat}"] = row[f"max_drawdown_{stat}"] / rc
@@ -234,6 +249,34 @@ def _summarize(cube, *, baseline: str, n_boot: int, level: float, seed: int):
     table.attrs["resampling"] = resampling(cube)
     table.attrs["paired_with"] = pairs
     return table
+
+
+def irr_fields(irr: np.ndarray, indices, level: float) -> list[dict]:
+    """Per strategy (row of ``irr`` (strategy, path)): ``irr_median``, ``irr_mean`` (over
+    the paths with an IRR) with ``_lo``/``_hi`` percentile-bootstrap bounds on the path
+    resamples ``indices`` (blocks of rows of path indices, :func:`resample_blocks`) and
+    ``irr_share`` (paths with an IRR)."""
+    import warnings
+
+    medians, means = [], []
+    with warnings.catch_warnings():  # a resample of paths without any IRR: NaN, said so
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for block in indices:
+            values = irr[:, block]  # (strategy, resample, path)
+            medians.append(np.nanmedian(values, axis=-1))
+            means.append(np.nanmean(values, axis=-1))
+        median = np.nanmedian(irr, axis=-1)
+        mean = np.nanmean(irr, axis=-1)
+    medians, means = np.concatenate(medians, axis=1), np.concatenate(means, axis=1)
+    out = []
+    for k in range(irr.shape[0]):
+        row = {"irr_share": float(np.mean(np.isfinite(irr[k])))}
+        for name, est, draws in (("irr_median", median[k], medians[k]),
+                                 ("irr_mean", mean[k], means[k])):
+            est, lo, hi = interval(float(est), draws, level)
+            row |= {name: est, f"{name}_lo": lo, f"{name}_hi": hi}
+        out.append(row)
+    return out
 
 
 def resampling(cube) -> str:
@@ -323,8 +366,12 @@ def _summary_rows(table, wide: bool):
 
 
 def _risk_rows(table) -> list[list[str]]:
-    rows = [["scenario", "strategy", "Sharpe", "Sortino", "Calmar", "worst month %"]]
-    if "sharpe" not in table.columns:
+    """Sharpe, Sortino, Calmar, worst month (two months or more) and the median IRR (a cube
+    made with it), with their CIs."""
+    has_irr = "irr_median" in table.columns
+    rows = [["scenario", "strategy", "Sharpe", "Sortino", "Calmar", "worst month %",
+             *(["IRR med %"] if has_irr else [])]]
+    if "sharpe" not in table.columns and not has_irr:
         return rows
 
     def ci(row, name, scale=1.0, d=2):
@@ -337,7 +384,8 @@ def _risk_rows(table) -> list[list[str]]:
     for (scenario, strategy), row in table.iterrows():
         row = row.to_dict()
         rows.append([scenario, strategy, ci(row, "sharpe"), ci(row, "sortino"),
-                     ci(row, "calmar"), ci(row, "worst_month", 100.0)])
+                     ci(row, "calmar"), ci(row, "worst_month", 100.0),
+                     *([ci(row, "irr_median", 100.0)] if has_irr else [])])
     return rows
 
 
@@ -355,7 +403,9 @@ def _summary_notes(level: float, width: int,
         "run); recov %: share of paths back at that peak within the run. "
         "Sharpe, Sortino: the trading book's monthly P&L over cash, path-months pooled, "
         "annualised; Calmar: mean annual P&L / mean max drawdown; worst month: median over "
-        "paths of each path's worst month, % of equity.",
+        "paths of each path's worst month, % of equity. IRR med: median over paths of the "
+        "trading book's money-weighted return a year (its cash flows on the starting equity; "
+        "paths without a unique one left out).",
         "Paired against the baseline (the same book without the hedge) on the same paths; "
         f"[lo, hi] = {100 * level:.0f} % bootstrap CI ({how}). drag > 0: trading-book P&L "
         "given up per year; "

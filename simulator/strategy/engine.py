@@ -87,6 +87,9 @@ class EngineResult:
     trading: np.ndarray | None = None
     hedge: np.ndarray | None = None
     vvix: np.ndarray | None = None  # (path, day): the paths' VVIX (StrategyEngine.vvix_of)
+    # (strategy, path): the trading book's money-weighted return a year (strategy.irr; NaN:
+    # none, or not unique)
+    irr: np.ndarray | None = None
 
     def index(self, strategy: str) -> int:
         try:
@@ -223,6 +226,7 @@ class StrategyEngine:
         hedge = np.empty((n_strat, n_paths, n_cols))
         pnl = np.zeros((n_strat, n_paths, K.N_BK))
         counts = np.zeros((n_strat, n_paths, K.N_CT), dtype=np.int64)
+        irr = np.empty((n_strat, n_paths))
         # room for two trades a day on average (a busy hedged book makes about one in two)
         log = np.zeros((n_strat, len(logged), max(MAX_LOG_EVENTS, 2 * n_cols), K.N_EF))
         log_n = np.zeros((n_strat, len(logged)), dtype=np.int64)
@@ -238,13 +242,13 @@ class StrategyEngine:
             layer_col=cal.layer_col, listed=cal.listed,
             listed_day0=cal.listed_day0, spx_settle=cal.spx_settle,
             vix_expiring=cal.vix_expiring, listed_cm=cal.listed_cm, adhoc=cal.adhoc,
-            adhoc_day0=cal.adhoc_day0)
+            adhoc_day0=cal.adhoc_day0, irr=irr)
         if logged and int(log_n.max()) >= log.shape[2]:  # the kernel stops logging when full
             raise RuntimeError(f"the trade log of a logged path is full ({log.shape[2]} "
                                "trades); log fewer or shorter paths")
         trades = self._events(log, log_n, logged)
         return EngineResult(list(self.names), equity, pnl, counts, trades, trading, hedge,
-                            vvix)
+                            vvix, irr)
 
     def schedule(self, dates, n_paths: int, n_cols: int):
         """The exchange calendar of paths on real ``dates`` (or an empty one)."""
@@ -260,6 +264,11 @@ class StrategyEngine:
         condor_dte: list[int | None] = [None] * self.groups.shape[0]
         open_on = ["cycle"] * self.groups.shape[0]
         layer_dte = []
+        # SPX put layers take monthly SPX expiries (the term-structure roll-out, slot 3, the
+        # VIX calls' calendar)
+        layer_spx = [[bool(self.layers[k, j, LS_INSTRUMENT] == INSTRUMENT_SPX_PUT)
+                      for j in range(len(LAYER_NAMES))] + [False]
+                     for k in range(len(self.configs))]
         for k, cfg in enumerate(self.configs):
             if cfg.condor is not None:
                 condor_dte[int(self.specs[k, SS_GROUP])] = cfg.condor.dte
@@ -274,7 +283,7 @@ class StrategyEngine:
                     dtes[3] = (h.term_structure.roll_out_dte, h.layers["front"].roll_dte
                                if "front" in h.layers else 0)
             layer_dte.append(dtes)
-        return expiry_schedule(dates, condor_dte, layer_dte, open_on)
+        return expiry_schedule(dates, condor_dte, layer_dte, open_on, layer_spx)
 
     def _instrument(self, k: int, slot: int) -> str:
         """What layer ``slot`` of strategy ``k`` trades, as the trade log names it."""
@@ -342,5 +351,6 @@ def evaluate_strategies(model: Model, strategies: Mapping[str, StrategyConfig | 
         np.concatenate([p.trading for p in parts], axis=1),
         np.concatenate([p.hedge for p in parts], axis=1),
         np.concatenate([p.vvix for p in parts], axis=0),
+        np.concatenate([p.irr for p in parts], axis=1),
     )
 

@@ -60,6 +60,7 @@ from simulator.pricing.lookups import (
 )
 from simulator.strategy import specs as S
 from simulator.strategy.indicators import macd_histogram, rsi
+from simulator.strategy.irr import irr as money_weighted_return
 from simulator.strategy.strikes import (
     MODE_DELTA,
     condor_strikes,
@@ -101,16 +102,18 @@ TRADE_COUNTS = (("CONDOR_OPEN", "condor_opened"), ("TAKE_PROFIT", "condor_take_p
                 ("CONDOR_SET", "condor_settled_open"), ("CONDOR_SET_CLOSE", "condor_settled_close"),
                 ("HEDGE_SOQ", "hedge_settled_soq"), ("HEDGE_SOQ_CLOSE", "hedge_settled_close"),
                 ("FUTURES_LISTED", "rule_futures_listed"),
-                ("FUTURES_MODEL", "rule_futures_model"))
+                ("FUTURES_MODEL", "rule_futures_model"),
+                ("PUT_SET", "put_settled_open"), ("PUT_SET_CLOSE", "put_settled_close"))
 COUNT_FIELDS = tuple(field for field, _ in TRADE_COUNTS)
 ((CT_CONDOR_OPEN, CT_TAKE_PROFIT, CT_STOP, CT_EXIT_DTE, CT_CONDOR_EXPIRY, CT_ADJUST,
   CT_HEDGE_BUY, CT_HEDGE_ROLL, CT_HEDGE_EXPIRY, CT_MONETIZE, CT_TS_ROLL, CT_FILTER_BLOCKED,
   CT_REGIME_SKIP, CT_RUINED, CT_LISTED_MARKS, CT_MODEL_MARKS, CT_CONDOR_SET, CT_CONDOR_SET_CLOSE,
-  CT_HEDGE_SOQ, CT_HEDGE_SOQ_CLOSE, CT_FUTURES_LISTED, CT_FUTURES_MODEL),
- N_CT) = S.columns(COUNT_FIELDS)
+  CT_HEDGE_SOQ, CT_HEDGE_SOQ_CLOSE, CT_FUTURES_LISTED, CT_FUTURES_MODEL, CT_PUT_SET,
+  CT_PUT_SET_CLOSE), N_CT) = S.columns(COUNT_FIELDS)
 # History runs only (0 on simulated paths, which settle on the path's own level): expiries
-# settled at the exchange's settlement value (SPX: the day's open as the SET proxy; VIX: the
-# listed contract's final settlement, the SOQ) or, where the data has none, at the close; and
+# settled at the exchange's settlement value (SPX condors and put layers: the day's open as
+# the SET proxy; VIX: the listed contract's final settlement, the SOQ) or, where the data has
+# none, at the close; and
 # the path-days a strategy's rules read the constant-maturity futures interpolated between
 # listed contracts or, where none are listed, the model's (docs/history.md §4)
 
@@ -623,12 +626,14 @@ def _sale_reason(ss, ls, k, book, d, price, vix_d, ts_today, tenor):
 
 @njit(cache=True)
 def manage_layers(ss, ls, acct, book, path, d, layer_days, layer_col, listed, vix_expiring, tab,
-                  pnl, counts, log, log_n, adhoc):
+                  pnl, counts, log, log_n, adhoc, spx_settle):
     """Each held VIX call layer: settle at expiry on VIX (history runs: on its contract's
     final settlement, the SOQ, where the data has it), else mark it (off its listed
     contract's settlement where there is one, else off the model's future of its expiry) at
     the sessions to expiry as known today (:func:`known_days`) and apply the sale rules; then
-    re-arm layers whose wait is over."""
+    re-arm layers whose wait is over. An SPX put layer settles on the S&P 500, in history
+    runs (``spx_settle`` not empty) at its listed monthly expiry's settlement value (the
+    open, SET proxy; the close where the data has none), counted as the condor's."""
     n_days = path.shape[1] - 1
     vix_d, var, mvar = path[PF_VIX, d], path[PF_V, d], path[PF_M, d]
     calendar = layer_days.shape[1] > 0
@@ -643,13 +648,20 @@ def manage_layers(ss, ls, acct, book, path, d, layer_days, layer_col, listed, vi
         if ls[k, S.LS_ACTIVE] == 0.0:
             continue
         if book[k, LB_QTY] > 0.0 and book[k, LB_KIND] == S.INSTRUMENT_SPX_PUT:
-            # an SPX put layer: settles on the S&P 500 close (history runs too: the puts are
-            # the model's, on the layer's own count of days, not a listed series)
+            # an SPX put layer: the model's puts, expiring (history runs) on a listed monthly
+            # SPX expiry (calendar.expiry_schedule), settled there as the condor is
             left = book[k, LB_EXPIRY] - d
             if left > 0 and adhoc.size > 0:  # the calendar as known today
                 left += adhoc[int(book[k, LB_EXPIRY])] - adhoc[d]
+            level = path[PF_SPX, d]
+            if left <= 0 and spx_settle.size > 0:
+                if math.isnan(spx_settle[d]):
+                    counts[CT_PUT_SET_CLOSE] += 1
+                else:
+                    level = spx_settle[d]  # AM settlement (SET proxy: the open)
+                    counts[CT_PUT_SET] += 1
             price, short_price = put_layer_value(book[k, LB_STRIKE], book[k, LB_LOW_STRIKE],
-                                                 float(left), path[PF_SPX, d], var, mvar, tab)
+                                                 float(left), level, var, mvar, tab)
             reason = SELL_EXPIRY if book[k, LB_EXPIRY] - d <= 0 else _sale_reason(
                 ss, ls, k, book, d, price, vix_d, ts_today, left)
             book[k, LB_PRICE] = price
@@ -821,8 +833,9 @@ def buy_layers(ss, ls, acct, qty, book, track, path, d, layer_days, layer_col, l
             continue
         tenor = int(ls[k, S.LS_TENOR])
         col, settle = -1, np.nan
-        put = ls[k, S.LS_INSTRUMENT] == S.INSTRUMENT_SPX_PUT  # on its own count of days
-        if layer_days.shape[1] > 0 and not put:  # the listed expiry nearest the layer's DTE
+        # history runs: the listed expiry nearest the layer's DTE (a put layer's: monthly
+        # SPX, no VX row: col -1)
+        if layer_days.shape[1] > 0:
             tenor, col = int(layer_days[k, d]), int(layer_col[k, d])
             settle = listed[col, d] if col >= 0 else np.nan
         known = known_days(adhoc, d, d + tenor)  # the count as known today prices and sizes
@@ -971,9 +984,13 @@ def _layers_due(ls, book, d):
 
 @njit(cache=True)
 def run_strategy(ss, ls, path, track, layer_days, layer_col, listed, spx_settle, vix_expiring,
-                 tab, growth, equity, trading, hedge, pnl, counts, log, log_n, adhoc):
+                 tab, growth, equity, trading, hedge, pnl, counts, log, log_n, adhoc, flows):
     """One strategy on one path: fills ``equity``, ``trading`` and ``hedge`` (days + 1),
-    ``pnl`` (N_BK), ``counts`` (N_CT) and the trade log.
+    ``pnl`` (N_BK), ``counts`` (N_CT), the trade log and ``flows`` (days + 1): the trading
+    book's cash flows with its owner (:mod:`simulator.strategy.irr`): the starting equity
+    in on day 0, each day's net premium, costs, settlements and dividends (not interest),
+    and on the last day the starting cash back with the marks of what is still open; they
+    add up to ``trading[-1] - 1``.
 
     Every day, at its closing prices: accrue -> settle_condors -> manage_layers ->
     open_condors -> buy_layers -> book_close. ``path`` (N_PF, days + 1); ``track`` the
@@ -994,6 +1011,12 @@ def run_strategy(ss, ls, path, track, layer_days, layer_col, listed, spx_settle,
     equity[0] = 1.0
     trading[0] = 1.0
     hedge[0] = 0.0
+    # cash less interest before today's trades; what the index core left of the starting
+    # equity (the core is bought with the equity, not with an extra flow)
+    booked = acct[AC_CASH]
+    starting_cash = booked
+    flows[:] = 0.0
+    flows[0] = -1.0
     for d in range(n_days + 1):
         if acct[AC_RUINED] > 0.0:  # the account is gone: nothing trades, nothing accrues
             equity[d], trading[d], hedge[d] = equity[d - 1], trading[d - 1], hedge[d - 1]
@@ -1006,7 +1029,7 @@ def run_strategy(ss, ls, path, track, layer_days, layer_col, listed, spx_settle,
         # the steps below are called only when they have work: a call passes many arrays
         if _layers_to_manage(ls, book):
             manage_layers(ss, ls, acct, book, path, d, layer_days, layer_col, listed,
-                          vix_expiring, tab, pnl, counts, log, log_n, adhoc)
+                          vix_expiring, tab, pnl, counts, log, log_n, adhoc, spx_settle)
         if _opening(track, d):
             open_condors(ss, ls, acct, qty, book, track, path, d, tab, pnl, counts, log, log_n)
         if hedged and d < n_days and _layers_due(ls, book, d):
@@ -1017,6 +1040,11 @@ def run_strategy(ss, ls, path, track, layer_days, layer_col, listed, spx_settle,
             equity[d] = eq
             trading[d] = eq - acct[AC_INTEREST_TOTAL]
             hedge[d] = acct[AC_HEDGE_CASH] + held
+        flows[d] += acct[AC_CASH] - acct[AC_INTEREST_TOTAL] - booked
+        booked = acct[AC_CASH] - acct[AC_INTEREST_TOTAL]
+    # the starting cash back, and what is open as if sold at mid (nothing once ruined)
+    flows[n_days] += starting_cash + account_equity(acct, qty, track, book, n_days,
+                                                    path[PF_SPX, n_days]) - acct[AC_CASH]
     # open positions at the horizon are marked, and their marks belong to their buckets
     for s in range(qty.size):
         pnl[BK_CONDOR] -= qty[s] * track[TF_MARK, n_days, s]
@@ -1064,10 +1092,12 @@ def count_future_reads(ss, gs, path, counts):
 def evaluate_chunk(spx, v, m, vix, group_specs, strat_specs, layer_specs, n_slots, tab, growth,
                    front_days, second_days, log_rows, equity, trading, hedge, pnl, counts, log,
                    log_n, condor_days, layer_days, layer_col, listed, listed_day0, spx_settle,
-                   vix_expiring, listed_cm, adhoc, adhoc_day0, vvix):
+                   vix_expiring, listed_cm, adhoc, adhoc_day0, vvix, irr):
     """All strategies on all paths of a chunk (parallel over paths).
 
     ``vvix`` (paths, days + 1): each path's VVIX (the RSI-of-VVIX split reads it).
+    ``irr`` (strategies, paths): the trading book's money-weighted return, annual
+    (:func:`simulator.strategy.irr.irr`; NaN where none or not unique).
 
     Outputs: ``equity``, ``trading``, ``hedge`` (strategies, paths, days + 1), ``pnl``
     (strategies, paths, N_BK), ``counts`` (strategies, paths, N_CT), ``log`` (strategies,
@@ -1121,6 +1151,7 @@ def evaluate_chunk(spx, v, m, vix, group_specs, strat_specs, layer_specs, n_slot
                 condor_track(group_specs[g], path, tab, tracks[g], condor_days[i, g],
                              path_settle, path_adhoc)
         row = log_rows[i]
+        flows = np.empty(n_days + 1)  # one strategy's daily book flows at a time
         path_listed = listed[:, listed_day0[i]:listed_day0[i] + n_days + 1]  # a view
         for k in range(n_strat):
             ss = strat_specs[k]
@@ -1140,4 +1171,5 @@ def evaluate_chunk(spx, v, m, vix, group_specs, strat_specs, layer_specs, n_slot
                          equity[k, i], trading[k, i], hedge[k, i], pnl[k, i], counts[k, i],
                          log[k, row] if row >= 0 else empty_log,
                          log_n[k, row:row + 1] if row >= 0 else np.zeros(1, dtype=np.int64),
-                         path_adhoc)
+                         path_adhoc, flows)
+            irr[k, i] = money_weighted_return(flows, 1.0 / TRADING_DAYS_PER_YEAR)

@@ -52,6 +52,9 @@ class ReferenceResult:
     hedge: np.ndarray    # (days + 1,) the layers' cumulative P&L
     pnl: np.ndarray      # (N_BK,)
     counts: np.ndarray   # (N_CT,)
+    # (days + 1,) the trading book's cash flows with its owner (kernels.run_strategy's
+    # ``flows``: the IRR's)
+    flows: np.ndarray | None = None
 
 
 def _condor_price(tab, spot, var, mvar, days, k):
@@ -650,6 +653,9 @@ class ReferenceBook:
         n_days = self.n_days
         equity, trading, hedge = (np.empty(n_days + 1) for _ in range(3))
         equity[0], trading[0], hedge[0] = 1.0, 1.0, 0.0
+        flows = np.zeros(n_days + 1)
+        flows[0] = -1.0  # the starting equity in
+        booked = starting_cash = self.cash  # the cash less interest swept out each day
         if exposures is not None:
             for key in EXPOSURES:
                 exposures[key] = np.zeros(n_days + 1)
@@ -670,14 +676,18 @@ class ReferenceBook:
                 equity[d] = eq
                 trading[d] = eq - self.interest_total
                 hedge[d] = self.hedge_cash + self.layer_marks()
+            flows[d] += self.cash - self.interest_total - booked
+            booked = self.cash - self.interest_total
             if exposures is not None and not self.ruined:
                 held_condors, held_layers = self.held_positions()
                 for key, value in position_exposures(
                         self.engine, held_condors, held_layers, self.index_units, d,
                         self.spx[d], self.v[d], self.m[d]).items():
                     exposures[key][d] = value
+        # the starting cash back, and what is open at mid
+        flows[n_days] += starting_cash + self.account(n_days) - self.cash
         self.mark_horizon()
-        return ReferenceResult(equity, trading, hedge, self.pnl, self.counts)
+        return ReferenceResult(equity, trading, hedge, self.pnl, self.counts, flows)
 
 
 EXPOSURES = ("delta", "vega", "vix_delta")
