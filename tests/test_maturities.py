@@ -14,7 +14,7 @@ from numba import njit
 import simulator as sim
 from simulator.common.conventions import TRADING_DAYS_PER_YEAR
 from simulator.pricing import maturities as M
-from simulator.pricing.black import black_price
+from simulator.pricing.black import black_price_x
 from simulator.pricing.interp import (
     G_N_Z,
     G_Z_MIN,
@@ -27,7 +27,7 @@ from simulator.pricing.interp import (
 )
 from simulator.pricing.interp2f import N_QP2, spx_scale_2f, vix_scale_2f
 from simulator.pricing.lookups import (
-    _smile_in_cell,
+    _smile_value_in_cell,
     condor_in_cell,
     kernel_tables,
     spx_implied_vol,
@@ -120,10 +120,11 @@ def _condor_by_formulas(cell, spot, v, m, days, strikes, spx_iv, qp, qp2, grid, 
     total = 0.0
     for leg in range(4):
         sign = -1.0 if leg == 0 or leg == 3 else 1.0
-        sigma, _ = _smile_in_cell(spx_iv, cell, j, wj, math.log(strikes[leg] / forward)
-                                  * inv_scale, grid[G_Z_MIN], grid[G_Z_STEP], grid[G_N_Z])
-        total += sign * black_price(forward, strikes[leg], sigma * math.sqrt(tau), disc,
-                                    leg >= 2)
+        x = math.log(strikes[leg] / forward)  # the smile's log-moneyness, reused by Black
+        sigma = _smile_value_in_cell(spx_iv, cell, j, wj, x * inv_scale, grid[G_Z_MIN],
+                                     grid[G_Z_STEP], grid[G_N_Z])
+        total += sign * black_price_x(forward, strikes[leg], x, sigma * math.sqrt(tau), disc,
+                                      leg >= 2)
     return total
 
 

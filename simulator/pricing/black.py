@@ -41,6 +41,22 @@ def black_price(forward, strike, total_sd, discount, is_call):
     return discount * (strike * norm_cdf(-d2) - forward * norm_cdf(-d1))
 
 
+@njit(cache=True, inline="always")
+def black_price_x(forward, strike, x, total_sd, discount, is_call):
+    """:func:`black_price` given ``x = ln(strike / forward)``, which a table lookup has computed
+    for its smile already: one log less per price. d1 is ``-x / s + s / 2`` for
+    ``ln(F / K) / s + s / 2``, the same number to a few ulps (tests/test_lookup_arithmetic.py)."""
+    if total_sd <= MIN_TOTAL_SD or strike <= 0.0:
+        if is_call:
+            return discount * max(forward - strike, 0.0)
+        return discount * max(strike - forward, 0.0)
+    d1 = -x / total_sd + 0.5 * total_sd
+    d2 = d1 - total_sd
+    if is_call:
+        return discount * (forward * norm_cdf(d1) - strike * norm_cdf(d2))
+    return discount * (strike * norm_cdf(-d2) - forward * norm_cdf(-d1))
+
+
 @njit(cache=True)
 def black_forward_delta(forward, strike, total_sd, discount, is_call):
     """d price / d forward (multiply by dF/dS = e^{(r-q) tau} for a spot delta)."""

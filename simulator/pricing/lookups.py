@@ -22,7 +22,11 @@ import numpy as np
 from numba import njit, prange
 
 from simulator.common.conventions import TRADING_DAYS_PER_YEAR
-from simulator.pricing.black import black_forward_delta, black_price, black_vega_total
+from simulator.pricing.black import (
+    black_forward_delta,
+    black_price_x,
+    black_vega_total,
+)
 from simulator.pricing.interp import (
     G_N_Z,
     G_N_ZV,
@@ -37,6 +41,7 @@ from simulator.pricing.interp import (
     _smile,
     locate_days,
     locate_state,
+    smile_value,
     spx_scale,
     vix_scale,
 )
@@ -122,8 +127,20 @@ def _smile_in_cell(table, cell, j, wj, z, z_min, z_step, n_z):
 
 
 @njit(cache=True, inline="always")
+def _smile_value_in_cell(table, cell, j, wj, z, z_min, z_step, n_z):
+    """The implied vol of :func:`_smile_in_cell`, without the slope (interp.smile_value: the
+    same bits with one factor, the same number to a few ulps with two)."""
+    i, wi, im, wm = cell
+    return smile_value(table, im, wm, i, wi, j, wj, z, z_min, z_step, n_z)
+
+
+@njit(cache=True, inline="always")
 def _bilinear(table, im, i, wi, j, wj):
-    """Bilinear in (vol, days) on slice ``im`` of an (m, vol, days) table (no view made)."""
+    """Bilinear in (vol, days) on slice ``im`` of an (m, vol, days) table (no view made); at a
+    whole day of the daily axis (wj == 0) from column j alone, the same number
+    (interp._nodes says why)."""
+    if wj == 0.0:
+        return (1 - wi) * table[im, i, j] + wi * table[im, i + 1, j]
     return ((1 - wi) * ((1 - wj) * table[im, i, j] + wj * table[im, i, j + 1])
             + wi * ((1 - wj) * table[im, i + 1, j] + wj * table[im, i + 1, j + 1]))
 
@@ -159,8 +176,8 @@ def vix_implied_vol(v, m, days, strike, future, vix_iv, qp, qp2, grid, vol_nodes
     tau = days / TRADING_DAYS_PER_YEAR
     z = math.log(strike / future) / vix_scale_of(v, m, tau, qp, qp2, m_nodes)
     j, wj = locate_days(days, grid)
-    sigma, _ = _smile_in_cell(vix_iv, state_cell(v, m, vol_nodes, m_nodes), j, wj, z,
-                              grid[G_ZV_MIN], grid[G_ZV_STEP], grid[G_N_ZV])
+    sigma = _smile_value_in_cell(vix_iv, state_cell(v, m, vol_nodes, m_nodes), j, wj, z,
+                                 grid[G_ZV_MIN], grid[G_ZV_STEP], grid[G_N_ZV])
     return sigma
 
 
@@ -198,10 +215,23 @@ def vix_call_on_future(cell, v, m, days, strike, future, vix_iv, qp, qp2, grid, 
 
 @njit(cache=True, inline="always")
 def _vix_call_in_row(cell, v, m, row, strike, future, vix_iv, qp, qp2, grid, m_nodes):
-    """:func:`vix_call_on_future` at the maturity constants ``row`` (maturities.maturity_row)."""
-    sigma = vix_implied_vol_in_row(cell, v, m, row, strike, future, vix_iv, qp, qp2, grid,
-                                   m_nodes)
-    return black_price(future, strike, sigma * row[MC_SQRT_TAU], row[MC_DISCOUNT], True)
+    """:func:`vix_call_on_future` at the maturity constants ``row`` (maturities.maturity_row):
+    :func:`vix_implied_vol_in_row`'s volatility, its log-moneyness reused by Black."""
+    x = math.log(strike / future)
+    z = x / vix_scale_in_row(v, m, row, qp, qp2, m_nodes)
+    sigma = _smile_value_in_cell(vix_iv, cell, int(row[MC_DAYS_CELL]), row[MC_DAYS_WEIGHT], z,
+                                 grid[G_ZV_MIN], grid[G_ZV_STEP], grid[G_N_ZV])
+    return black_price_x(future, strike, x, sigma * row[MC_SQRT_TAU], row[MC_DISCOUNT], True)
+
+
+@njit(cache=True, inline="always")
+def vix_call_in_row(cell, v, m, row, strike, future_table, vix_iv, qp, qp2, grid, m_nodes):
+    """:func:`vix_call_in_cell` at the maturity constants ``row`` (a row of the table:
+    maturities.table_row), inlined where it is called: the day loop marks its held calls with
+    it, since a call of :func:`vix_call_in_cell` (a dozen arrays passed) cost as much as the
+    price's arithmetic."""
+    future = _future_in_cell(cell, int(row[MC_DAYS_CELL]), row[MC_DAYS_WEIGHT], future_table)
+    return _vix_call_in_row(cell, v, m, row, strike, future, vix_iv, qp, qp2, grid, m_nodes)
 
 
 @njit(cache=True, inline="always")
@@ -209,8 +239,8 @@ def vix_implied_vol_in_row(cell, v, m, row, strike, future, vix_iv, qp, qp2, gri
     """:func:`vix_implied_vol` in the state cell of (v, m) at the maturity constants ``row``
     (maturities.maturity_row): the same number."""
     z = math.log(strike / future) / vix_scale_in_row(v, m, row, qp, qp2, m_nodes)
-    sigma, _ = _smile_in_cell(vix_iv, cell, int(row[MC_DAYS_CELL]), row[MC_DAYS_WEIGHT], z,
-                              grid[G_ZV_MIN], grid[G_ZV_STEP], grid[G_N_ZV])
+    sigma = _smile_value_in_cell(vix_iv, cell, int(row[MC_DAYS_CELL]), row[MC_DAYS_WEIGHT], z,
+                                 grid[G_ZV_MIN], grid[G_ZV_STEP], grid[G_N_ZV])
     return sigma
 
 
@@ -220,8 +250,8 @@ def spx_implied_vol_in_row(cell, spot, v, m, row, strike, spx_iv, qp, qp2, grid,
     (maturities.maturity_row): the same number."""
     forward = spot * row[MC_GROWTH]
     z = math.log(strike / forward) / spx_scale_in_row(v, m, row, qp, qp2, m_nodes)
-    sigma, _ = _smile_in_cell(spx_iv, cell, int(row[MC_DAYS_CELL]), row[MC_DAYS_WEIGHT], z,
-                              grid[G_Z_MIN], grid[G_Z_STEP], grid[G_N_Z])
+    sigma = _smile_value_in_cell(spx_iv, cell, int(row[MC_DAYS_CELL]), row[MC_DAYS_WEIGHT], z,
+                                 grid[G_Z_MIN], grid[G_Z_STEP], grid[G_N_Z])
     return sigma
 
 
@@ -233,10 +263,13 @@ def vix_option(v, m, days, strike, is_call, future_table, vix_iv, qp, qp2, grid,
     if days <= 0.0:
         return max(future - strike, 0.0) if is_call else max(strike - future, 0.0)
     tau = days / TRADING_DAYS_PER_YEAR
-    sigma = vix_implied_vol(v, m, days, strike, future, vix_iv, qp, qp2, grid, vol_nodes,
-                            m_nodes)
-    return black_price(future, strike, sigma * math.sqrt(tau), math.exp(-qp[QP_R] * tau),
-                       is_call)
+    x = math.log(strike / future)  # vix_implied_vol's, reused by Black (as the day loop does)
+    j, wj = locate_days(days, grid)
+    sigma = _smile_value_in_cell(vix_iv, state_cell(v, m, vol_nodes, m_nodes), j, wj,
+                                 x / vix_scale_of(v, m, tau, qp, qp2, m_nodes), grid[G_ZV_MIN],
+                                 grid[G_ZV_STEP], grid[G_N_ZV])
+    return black_price_x(future, strike, x, sigma * math.sqrt(tau), math.exp(-qp[QP_R] * tau),
+                         is_call)
 
 
 @njit(cache=True)
@@ -246,8 +279,8 @@ def spx_implied_vol(spot, v, m, days, strike, spx_iv, qp, qp2, grid, vol_nodes, 
     forward = spot * math.exp((qp[QP_R] - qp[QP_DIV]) * tau)
     z = math.log(strike / forward) / spx_scale_of(v, m, tau, qp, qp2, m_nodes)
     j, wj = locate_days(days, grid)
-    sigma, _ = _smile_in_cell(spx_iv, state_cell(v, m, vol_nodes, m_nodes), j, wj, z,
-                              grid[G_Z_MIN], grid[G_Z_STEP], grid[G_N_Z])
+    sigma = _smile_value_in_cell(spx_iv, state_cell(v, m, vol_nodes, m_nodes), j, wj, z,
+                                 grid[G_Z_MIN], grid[G_Z_STEP], grid[G_N_Z])
     return sigma
 
 
@@ -258,10 +291,13 @@ def spx_option(spot, v, m, days, strike, is_call, spx_iv, qp, qp2, grid, vol_nod
         return max(spot - strike, 0.0) if is_call else max(strike - spot, 0.0)
     tau = days / TRADING_DAYS_PER_YEAR
     forward = spot * math.exp((qp[QP_R] - qp[QP_DIV]) * tau)
-    sigma = spx_implied_vol(spot, v, m, days, strike, spx_iv, qp, qp2, grid, vol_nodes,
-                            m_nodes)
-    return black_price(forward, strike, sigma * math.sqrt(tau), math.exp(-qp[QP_R] * tau),
-                       is_call)
+    x = math.log(strike / forward)  # spx_implied_vol's, reused by Black (as the condor does)
+    j, wj = locate_days(days, grid)
+    sigma = _smile_value_in_cell(spx_iv, state_cell(v, m, vol_nodes, m_nodes), j, wj,
+                                 x / spx_scale_of(v, m, tau, qp, qp2, m_nodes), grid[G_Z_MIN],
+                                 grid[G_Z_STEP], grid[G_N_Z])
+    return black_price_x(forward, strike, x, sigma * math.sqrt(tau), math.exp(-qp[QP_R] * tau),
+                         is_call)
 
 
 @njit(cache=True)
@@ -299,18 +335,20 @@ def condor_in_cell(cell, spot, v, m, days, put_long, put_short, call_short, call
     ``legs[row]`` = (put_long, put_short, call_short, call_long), for the cost model."""
     n = table_day(days, mat)
     if n > 0:  # the body twice, on either tuple (maturities.maturity_row says why)
-        return _condor_in_row(cell, spot, v, m, table_row(mat, n), put_long, put_short,
-                              call_short, call_long, spx_iv, qp, qp2, grid, m_nodes, legs, row)
-    return _condor_in_row(cell, spot, v, m, maturity_constants(days, qp, qp2, grid,
-                                                               m_nodes.size > 1),
-                          put_long, put_short, call_short, call_long, spx_iv, qp, qp2, grid,
-                          m_nodes, legs, row)
+        return condor_in_row(cell, spot, v, m, table_row(mat, n), put_long, put_short,
+                             call_short, call_long, spx_iv, qp, qp2, grid, m_nodes, legs, row)
+    return condor_in_row(cell, spot, v, m, maturity_constants(days, qp, qp2, grid,
+                                                              m_nodes.size > 1),
+                         put_long, put_short, call_short, call_long, spx_iv, qp, qp2, grid,
+                         m_nodes, legs, row)
 
 
 @njit(cache=True, inline="always")
-def _condor_in_row(cell, spot, v, m, consts, put_long, put_short, call_short, call_long, spx_iv,
-                   qp, qp2, grid, m_nodes, legs, row):
-    """:func:`condor_in_cell` at the maturity constants ``consts``."""
+def condor_in_row(cell, spot, v, m, consts, put_long, put_short, call_short, call_long, spx_iv,
+                  qp, qp2, grid, m_nodes, legs, row):
+    """:func:`condor_in_cell` at the maturity constants ``consts``, inlined where it is called
+    (the day loop marks its tranches with it: a call of :func:`condor_in_cell` cost some
+    90 ns, docs/performance.md). Each leg's log-moneyness serves its smile and its Black."""
     forward = spot * consts[MC_GROWTH]
     inv_scale = 1.0 / spx_scale_in_row(v, m, consts, qp, qp2, m_nodes)
     disc = consts[MC_DISCOUNT]
@@ -327,9 +365,9 @@ def _condor_in_row(cell, spot, v, m, consts, put_long, put_short, call_short, ca
             strike, sign, is_call = call_short, 1.0, True
         else:
             strike, sign, is_call = call_long, -1.0, True
-        sigma, _ = _smile_in_cell(spx_iv, cell, j, wj, math.log(strike / forward) * inv_scale,
-                                  z_min, z_step, n_z)
-        price = black_price(forward, strike, sigma * sqrt_tau, disc, is_call)
+        x = math.log(strike / forward)
+        sigma = _smile_value_in_cell(spx_iv, cell, j, wj, x * inv_scale, z_min, z_step, n_z)
+        price = black_price_x(forward, strike, x, sigma * sqrt_tau, disc, is_call)
         legs[row, leg] = price
         total += sign * price
     return total
@@ -393,7 +431,8 @@ def kernel_tables(spx_iv, vix_future_table, vix_iv, qp, qp2, grid, vol_nodes,
                         maturity_table(qp, qp2, grid, m_nodes))
 
 
-__all__ = ["KernelTables", "condor_in_cell", "condor_payoff", "condor_value", "kernel_tables",
-           "spot_vix", "spx_implied_vol", "spx_implied_vol_in_row", "spx_option",
-           "spx_option_delta", "state_cell", "vix_call_in_cell", "vix_future",
-           "vix_future_in_cell", "vix_implied_vol", "vix_implied_vol_in_row", "vix_option"]
+__all__ = ["KernelTables", "condor_in_cell", "condor_in_row", "condor_payoff", "condor_value",
+           "kernel_tables", "spot_vix", "spx_implied_vol", "spx_implied_vol_in_row",
+           "spx_option", "spx_option_delta", "state_cell", "vix_call_in_cell", "vix_call_in_row",
+           "vix_future", "vix_future_in_cell", "vix_implied_vol", "vix_implied_vol_in_row",
+           "vix_option"]
