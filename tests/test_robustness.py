@@ -793,13 +793,15 @@ def test_a_full_disk_at_the_final_write_leaves_the_old_cube(small_cube, tmp_path
 
 
 def test_a_really_full_disk_exits_2(small_cube, tmp_path, capsys):
-    """The same on an 800 kB tmpfs (root only): the checkpoints (two float32 books a strategy,
-    about 650 kB estimated) fit, the cube does not, and HDF5 itself hits ENOSPC writing it."""
+    """The same on a 1000 kB tmpfs (root only): the checkpoints (two float32 books a strategy
+    and the per-path figures, about 850 kB since 0.9 added the IRR and VVIX; at 800 kB the
+    fourth chunk's checkpoint no longer fits, and the error names it) fit, the cube does not,
+    and HDF5 itself hits ENOSPC writing it."""
     import subprocess
 
     folder = tmp_path / "tiny"
     folder.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=800k", "tmpfs",
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1000k", "tmpfs",
                               str(folder)], capture_output=True)
     if mounted.returncode != 0:
         pytest.skip("needs a tmpfs mount (root)")
@@ -904,3 +906,22 @@ def test_the_forked_cube_writer_does_not_wait_on_a_dask_client(tmp_path):
     finally:
         client.close()
         cluster.close()
+
+
+def test_an_atomic_write_that_fails_without_a_file_name_names_its_target(tmp_path):
+    """ENOSPC from a stream write (numpy's savez on a full disk) carries no file name; the
+    atomic write adds its target's, so `alvh run` says which file did not fit, and removes
+    its temporary file."""
+    import errno
+
+    from simulator.common.files import atomic_path
+
+    target = tmp_path / "chunk.npz"
+    with pytest.raises(OSError) as caught, atomic_path(target, fsync=False) as tmp:
+        tmp.write_bytes(b"partial")
+        raise OSError(errno.ENOSPC, "No space left on device")
+    assert caught.value.errno == errno.ENOSPC and caught.value.filename == str(target)
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(OSError) as named, atomic_path(target) as tmp:  # a named error: as is
+        raise PermissionError(errno.EACCES, "Permission denied", "/elsewhere")
+    assert named.value.filename == "/elsewhere"

@@ -44,6 +44,11 @@ def atomic_path(path: str | Path, *, fsync: bool = True) -> Iterator[Path]:
             with open(tmp, "rb") as fh:
                 os.fsync(fh.fileno())
         os.replace(tmp, path)
+    except OSError as err:
+        tmp.unlink(missing_ok=True)
+        if getattr(err, "filename", None) is None:  # a full disk says ENOSPC, not where: name it
+            raise OSError(err.errno, err.strerror or str(err), str(path)) from err
+        raise
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
