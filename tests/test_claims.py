@@ -1,4 +1,4 @@
-"""The claims table (C1-C12): scenario copies, statistics, verdict logic, and every figure
+"""The claims table (C1-C13): scenario copies, statistics, verdict logic, and every figure
 re-computed from the cube by an independent route (summarize, numpy, direct pricing)."""
 
 from __future__ import annotations
