@@ -148,6 +148,18 @@ def _blend_vol(table, im, i, wi, j, k):
     return (1.0 - wi) * table[im, i, j, k] + wi * table[im, i + 1, j, k]
 
 
+@njit(cache=True, inline="always")
+def _hermite_value(t, fm, f0, f1, f2):
+    """Cubic Hermite value at t in [0, 1] between nodes f0 and f1, with Catmull-Rom slopes from
+    their neighbours fm and f2: the one formula of both smile reads."""
+    m0 = 0.5 * (f1 - fm)
+    m1 = 0.5 * (f2 - f0)
+    t2 = t * t
+    t3 = t2 * t
+    return ((2 * t3 - 3 * t2 + 1) * f0 + (t3 - 2 * t2 + t) * m0
+            + (-2 * t3 + 3 * t2) * f1 + (t3 - t2) * m1)
+
+
 @njit(cache=True)
 def _smile(table, im, i, wi, j, wj, z, z_min, z_step, n_z):
     """Value and d/dz of the smile in cell (i, wi), (j, wj) of (vol, days) at moneyness z.
@@ -165,9 +177,7 @@ def _smile(table, im, i, wi, j, wj, z, z_min, z_step, n_z):
     m0 = 0.5 * (f1 - fm)
     m1 = 0.5 * (f2 - f0)
     t2 = t * t
-    t3 = t2 * t
-    value = ((2 * t3 - 3 * t2 + 1) * f0 + (t3 - 2 * t2 + t) * m0
-             + (-2 * t3 + 3 * t2) * f1 + (t3 - t2) * m1)
+    value = _hermite_value(t, fm, f0, f1, f2)
     if z_in != z:  # beyond the axis: sigma_edge * sqrt(z / edge)
         ratio = math.sqrt(z / z_in)
         return value * ratio, value / (2.0 * z_in * ratio)
@@ -195,12 +205,7 @@ def smile_value(table, im, wm, i, wi, j, wj, z, z_min, z_step, n_z):
         f0 = (1.0 - wm) * f0 + wm * g0
         f1 = (1.0 - wm) * f1 + wm * g1
         f2 = (1.0 - wm) * f2 + wm * g2
-    m0 = 0.5 * (f1 - fm)
-    m1 = 0.5 * (f2 - f0)
-    t2 = t * t
-    t3 = t2 * t
-    value = ((2 * t3 - 3 * t2 + 1) * f0 + (t3 - 2 * t2 + t) * m0
-             + (-2 * t3 + 3 * t2) * f1 + (t3 - t2) * m1)
+    value = _hermite_value(t, fm, f0, f1, f2)
     if z_in != z:  # beyond the axis: sigma_edge * sqrt(z / edge)
         return value * math.sqrt(z / z_in)
     return value
