@@ -424,41 +424,49 @@ def main(argv=None) -> int:
     tmp = out.with_suffix(".tmp")
     tmp.write_text(json.dumps(results, indent=2) + "\n")
     tmp.replace(out)
-    p = results["paths"]
-    print(f"paths: project {p['project_path_steps_per_s'] / 1e6:.1f} M path-steps/s, numpy "
-          f"baseline {p['numpy_baseline_path_steps_per_s'] / 1e6:.1f} M path-steps/s -> "
-          f"{p['speedup_vs_numpy']}x (target >= {p['target_speedup']}x); peak memory "
-          f"{p['project_peak_mib']} MiB vs {p['numpy_baseline_peak_mib']} MiB "
-          f"(output {p['output_mib']} MiB)")
-    t = results["two_factor"]
-    print(f"two factors vs one: paths {t['paths_two_vs_one_factor']}x, evaluating unhedged + "
-          f"ALVH {t['evaluation_two_vs_one_factor']}x ({t['two_factor_evaluation_seconds']} s "
-          f"vs {t['one_factor_evaluation_seconds']} s); evaluation vs paths "
-          f"{t.get('one_factor_evaluation_vs_paths')}x one factor, "
-          f"{t.get('two_factor_evaluation_vs_paths')}x two (target <= 4x)")
-    b = results["pricing"]
-    print(f"pricing: table build {b['table_build_seconds']} s; per option SPX "
-          f"{b['spx_option_ns']} ns (delta {b['spx_delta_ns']} ns), VIX {b['vix_option_ns']} ns "
-          f"vs scipy Black-Scholes {b['scipy_black_scholes_ns']} ns -> "
-          f"{b['spx_option_vs_scipy_bs']}x / {b['vix_option_vs_scipy_bs']}x its cost")
-    e = results["strategies"]
-    print(f"strategies: evaluating unhedged + ALVH costs {e['evaluation_vs_paths']}x path "
-          f"generation (target <= {e['target_evaluation_vs_paths']}x); 8 strategies on shared "
-          f"paths cost {e['shared_vs_separate']}x 8 separate runs "
-          f"(target <= {e['target_shared_vs_separate']}x)")
-    r = results["runner"]
-    print(f"runner: alvh run's work costs {r['runner_vs_bare']}x the bare generate + evaluate "
-          f"loop (target <= {r['target_runner_vs_bare']}x); peak memory {r['runner_peak_mib']} "
-          f"MiB vs {r['bare_peak_mib']} MiB; cube file {r['cube_file_mib']} MiB")
-    c = results["cluster"]
-    print(f"cluster: {c['n_paths']} paths of the sweep take {c['local_seconds']} s here, "
-          f"{c['workers_1_seconds']} s on 1 worker and {c['workers_2_seconds']} s on 2 "
-          f"(speed-up {c['speedup_2_vs_1_workers']}x on {c['cores']} cores); "
-          f"{c['overhead_per_unit_ms']} ms scheduling overhead per unit")
-    m = results["summary"]
-    print(f"summary bootstrap: {m['n_books']} books x {m['n_paths']} paths take "
-          f"{m['kernel_seconds']} s (target <= {m['target_kernel_seconds']} s), "
-          f"{m['kernel_vs_numpy']}x numpy gathering each resample")
+    if "paths" in results:  # absent from a partial run (--only) into a new file
+        p = results["paths"]
+        print(f"paths: project {p['project_path_steps_per_s'] / 1e6:.1f} M path-steps/s, numpy "
+              f"baseline {p['numpy_baseline_path_steps_per_s'] / 1e6:.1f} M path-steps/s -> "
+              f"{p['speedup_vs_numpy']}x (target >= {p['target_speedup']}x); peak memory "
+              f"{p['project_peak_mib']} MiB vs {p['numpy_baseline_peak_mib']} MiB "
+              f"(output {p['output_mib']} MiB)")
+    if "two_factor" in results:  # absent from a partial run (--only) into a new file
+        t = results["two_factor"]
+        print(f"two factors vs one: paths {t['paths_two_vs_one_factor']}x, evaluating unhedged + "
+              f"ALVH {t['evaluation_two_vs_one_factor']}x ({t['two_factor_evaluation_seconds']} s "
+              f"vs {t['one_factor_evaluation_seconds']} s); evaluation vs paths "
+              f"{t.get('one_factor_evaluation_vs_paths')}x one factor, "
+              f"{t.get('two_factor_evaluation_vs_paths')}x two (target <= 4x)")
+    if "pricing" in results:  # absent from a partial run (--only) into a new file
+        b = results["pricing"]
+        print(f"pricing: table build {b['table_build_seconds']} s; per option SPX "
+              f"{b['spx_option_ns']} ns (delta {b['spx_delta_ns']} ns), "
+              f"VIX {b['vix_option_ns']} ns "
+              f"vs scipy Black-Scholes {b['scipy_black_scholes_ns']} ns -> "
+              f"{b['spx_option_vs_scipy_bs']}x / {b['vix_option_vs_scipy_bs']}x its cost")
+    if "strategies" in results:  # absent from a partial run (--only) into a new file
+        e = results["strategies"]
+        print(f"strategies: evaluating unhedged + ALVH costs {e['evaluation_vs_paths']}x path "
+              f"generation (target <= {e['target_evaluation_vs_paths']}x); 8 strategies on shared "
+              f"paths cost {e['shared_vs_separate']}x 8 separate runs "
+              f"(target <= {e['target_shared_vs_separate']}x)")
+    if "runner" in results:  # absent from a partial run (--only) into a new file
+        r = results["runner"]
+        print(f"runner: alvh run's work costs {r['runner_vs_bare']}x the bare generate + evaluate "
+              f"loop (target <= {r['target_runner_vs_bare']}x); peak memory {r['runner_peak_mib']} "
+              f"MiB vs {r['bare_peak_mib']} MiB; cube file {r['cube_file_mib']} MiB")
+    if "cluster" in results:  # absent from a partial run (--only) into a new file
+        c = results["cluster"]
+        print(f"cluster: {c['n_paths']} paths of the sweep take {c['local_seconds']} s here, "
+              f"{c['workers_1_seconds']} s on 1 worker and {c['workers_2_seconds']} s on 2 "
+              f"(speed-up {c['speedup_2_vs_1_workers']}x on {c['cores']} cores); "
+              f"{c['overhead_per_unit_ms']} ms scheduling overhead per unit")
+    if "summary" in results:  # absent from a partial run (--only) into a new file
+        m = results["summary"]
+        print(f"summary bootstrap: {m['n_books']} books x {m['n_paths']} paths take "
+              f"{m['kernel_seconds']} s (target <= {m['target_kernel_seconds']} s), "
+              f"{m['kernel_vs_numpy']}x numpy gathering each resample")
     if "claims" in results:
         print(f"claims: {results['claims']['seconds']} s at {results['claims']['n_paths']} "
               f"paths (target <= {results['claims']['target_seconds_at_20000_paths']} s at "

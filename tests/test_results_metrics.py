@@ -135,6 +135,28 @@ def test_equity_quantiles_in_day_blocks_equal_numpy_on_all_paths(tmp_path):
         files.append(tmp_path / f"part{i}.npy")
         np.save(files[-1], p)
     np.testing.assert_array_equal(equity_quantiles(files, q, memory_bytes=8 * 70 * 4), expected)
+    # the default budget: all 30 days in one block, its rows split among threads
+    np.testing.assert_array_equal(equity_quantiles(by_day, q), expected)
+    np.testing.assert_array_equal(equity_quantiles(files, q), expected)
+
+
+def test_quantiles_by_row_split_among_threads_equal_numpy(monkeypatch):
+    """The rows (days) of a block are split among threads; each row's quantiles must be
+    numpy's own whatever the split (forced to 2 and to 5 threads here)."""
+    import os
+
+    from simulator.results import cube as cube_module
+
+    rng = np.random.default_rng(9)
+    values = rng.standard_normal((83, 501))
+    q = [0.05, 0.25, 0.5, 0.75, 0.95]
+    expected = np.quantile(values, q, axis=1)
+    for cores in (2, 5):
+        monkeypatch.setattr(os, "sched_getaffinity", lambda _pid, c=cores: set(range(c)),
+                            raising=False)
+        out = np.empty((len(q), values.shape[0]))
+        cube_module._quantiles_by_row(values.copy(), q, out)
+        np.testing.assert_array_equal(out, expected)
 
 
 def test_drawdown_in_points_and_its_recovery_against_a_plain_loop():

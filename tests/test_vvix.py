@@ -5,10 +5,12 @@ table against the exact figure, and limits."""
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
 
+from simulator.model.params import FellerConditionWarning
 from simulator.model.presets import load_model
 from simulator.model.vix import vix_coefficients, vix_state_coefficients
 from simulator.pricing import vvix
@@ -97,3 +99,18 @@ def test_the_state_table_reads_the_exact_vvix(preset):
             table(v)
         else:
             raise ValueError("central tendency (one factor: nothing to check)")
+
+
+def test_the_table_is_built_once_per_model_and_reads_as_a_fresh_one():
+    """Issue 30: every engine (and every run) of one model shares one table; a changed model
+    gets its own."""
+    model = load_model("svcj_2f_calibrated")
+    table = vvix.vvix_table(model)
+    assert vvix.vvix_table(load_model("svcj_2f_calibrated")) is table
+    with warnings.catch_warnings():  # the preset's own P fails Feller (as it always did)
+        warnings.simplefilter("ignore", FellerConditionWarning)
+        other = model.merged({"Q": {"kappa_m": 1.5 * model.Q.kappa_m}})
+    assert vvix.vvix_table(other) is not table
+    v, m = np.array([0.01, 0.04, 0.3]), np.array([0.02, 0.05, 0.1])
+    np.testing.assert_array_equal(table(v, m), vvix.VvixTable(model)(v, m))
+    assert not np.array_equal(vvix.vvix_table(other)(v, m), table(v, m))

@@ -27,6 +27,7 @@ days directly.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -216,3 +217,11 @@ class VvixTable:
             m = np.broadcast_to(np.asarray(m, dtype=float), v.shape)
             points.append(np.clip(np.sqrt(np.maximum(m, 0.0)), 0.0, self.root_m[-1]))
         return self._cubic(np.stack([p.ravel() for p in points], axis=-1)).reshape(v.shape)
+
+
+@functools.lru_cache(maxsize=8)
+def vvix_table(model: Model) -> VvixTable:
+    """The :class:`VvixTable` of ``model`` (its default grid), built once per process: every
+    engine of a run, and every run of a session, on the same model shares it (0.3-0.4 s to
+    build for a two-factor model, a tenth of a 16,384-path run's day loop)."""
+    return VvixTable(model)

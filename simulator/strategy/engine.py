@@ -163,8 +163,8 @@ class StrategyEngine:
         where the shipped data has it (simulator/data/market/vvix_daily.csv), the model's
         elsewhere."""
         if self._vvix_table is None:
-            from simulator.pricing.vvix import VvixTable
-            self._vvix_table = VvixTable(self.model)
+            from simulator.pricing.vvix import vvix_table
+            self._vvix_table = vvix_table(self.model)
         out = self._vvix_table(v, m if self.model.two_factor else None)
         if dates is not None:
             from simulator.market.history import real_vvix
