@@ -203,7 +203,8 @@ def test_manage_layers_marks_and_monetises_a_put_as_the_kernel_does(low):
     K.manage_layers(ss, ls, acct, layers, path, d, np.zeros((4, 0)),
                     np.zeros((4, 0), dtype=np.int64), np.zeros((0, N_DAYS + 1)),
                     np.zeros(0, dtype=np.int64), engine.kernel_tables, pnl, counts, *_no_log(),
-                    np.zeros(0, dtype=np.int64), np.zeros(0))  # adhoc, spx_settle: simulated
+                    np.zeros(0, dtype=np.int64), np.zeros(0),  # adhoc, spx_settle: simulated
+                    *K.new_mark_cache(N_DAYS, 1, False))  # no shared marks
     assert counts[K.CT_MONETIZE] == book.counts[K.CT_MONETIZE] == 1
     assert layers[0, K.LB_QTY] == pytest.approx(book.layers[0]["qty"], rel=1e-14)
     assert layers[0, K.LB_QTY] == pytest.approx(qty / 2, rel=1e-14)

@@ -9,6 +9,7 @@ import pytest
 
 import simulator as sim
 from simulator.common.conventions import FRONT_FUTURE_DTE, SECOND_FUTURE_DTE
+from simulator.model.stress import Shock
 from simulator.pricing.lookups import condor_value, vix_implied_vol
 from simulator.pricing.pricer import Pricer
 from simulator.strategy import StrategyEngine, evaluate_strategies, strategy
@@ -250,6 +251,62 @@ def test_results_do_not_depend_on_neighbours_or_chunks(model):
     beside = evaluate_strategies(model, both, 200, 63, seed=3, chunk_size=37)
     assert np.array_equal(alone.equity[0], beside.equity[beside.index("b")])
     assert np.array_equal(alone.pnl[0], beside.pnl[beside.index("b")])
+
+
+def test_strategies_sharing_vix_call_marks_equal_each_alone():
+    """Issue 30: a path's strategies share the marks of the VIX calls they hold (the same
+    strike and expiry). Three hedged strategies (two with the same layers under different
+    condors and costs: the same calls; one whose front layer strikes 20 % above the future
+    instead of 10 %: other strikes on the same expiries) and an unhedged one must give, together, exactly what each gives alone (alone,
+    a single hedged strategy shares nothing). On the 2020 replay's paths the layers are
+    monetised, rolled and re-bought."""
+    model = sim.load_model("svcj_2f_calibrated")
+    cfg = {"alvh": strategy("monthly_16_delta", "alvh_40_40_20"),
+           "alvh_070_none": strategy("prob_70_between", "alvh_40_40_20", costs="none"),
+           "alvh_front_20": strategy("monthly_16_delta", {  # other strikes, same expiries
+               "preset": "alvh_40_40_20",
+               "layers": {"front": {"strike": {"rule": "pct_above_future", "value": 0.2}}}}),
+           "unhedged": strategy("monthly_16_delta", "none")}
+    ds = sim.simulate_paths(model, n_paths=96, n_days=252, seed=30,
+                            shocks=[Shock(day=40, spx_return=-0.12, vix=60.0)])
+    spx, v, vix, m = ds.spx.values, ds.v.values, ds.vix.values, ds.m.values
+    together = StrategyEngine(model, cfg).evaluate(spx, v, vix, m=m)
+    assert together.counts[:3, :, COUNT_NAMES.index("hedge_monetized")].sum() > 0
+    for k, name in enumerate(cfg):
+        alone = StrategyEngine(model, {name: cfg[name]}).evaluate(spx, v, vix, m=m)
+        for field in ("equity", "trading", "hedge", "pnl", "counts", "irr"):
+            np.testing.assert_array_equal(getattr(together, field)[k],
+                                          getattr(alone, field)[0], err_msg=f"{name} {field}")
+
+
+def test_shared_marks_keep_each_call_by_strike_and_expiry():
+    """The mark cache's own rules: a call is found by strike and expiry (calls of one expiry
+    chained), from its first day for the maturity table's length; a full or disabled cache
+    keeps nothing and is never wrong."""
+    from simulator.strategy import kernels as K
+
+    marks, index = K.new_mark_cache(30, 10, True)
+    assert K.shared_mark(marks, index, 25.0, 12, 3)[0] == -1  # none yet
+    K.share_mark(marks, index, -1, 25.0, 12, 3, 1.5)
+    e, price = K.shared_mark(marks, index, 27.0, 12, 3)  # another strike, same expiry
+    assert e == -1 and math.isnan(price)
+    K.share_mark(marks, index, e, 27.0, 12, 3, 0.9)
+    assert K.shared_mark(marks, index, 25.0, 12, 3) == (0, 1.5)
+    assert K.shared_mark(marks, index, 27.0, 12, 3) == (1, 0.9)
+    e, price = K.shared_mark(marks, index, 25.0, 12, 4)  # the next day: not computed yet
+    assert e == 0 and math.isnan(price)
+    K.share_mark(marks, index, e, 25.0, 12, 4, 1.6)
+    assert K.shared_mark(marks, index, 25.0, 12, 4) == (0, 1.6)
+    assert K.shared_mark(marks, index, 25.0, 13, 4)[0] == -1  # another expiry
+    assert K.shared_mark(marks, index, 25.0, 12, 2)[0] == -2  # before its first day
+    assert K.shared_mark(marks, index, 25.0, 12, 3 + 10)[0] == -2  # past the table's days
+    for j in range(K.MARK_ENTRIES):  # fill the cache; a full one keeps nothing more
+        K.share_mark(marks, index, -1, 100.0 + j, 20, 5, float(j))
+    assert index[0] == K.MARK_ENTRIES
+    assert K.shared_mark(marks, index, 25.0, 12, 4) == (0, 1.6)
+    off, off_index = K.new_mark_cache(30, 10, False)
+    K.share_mark(off, off_index, -2, 25.0, 12, 3, 1.5)
+    assert K.shared_mark(off, off_index, 25.0, 12, 3)[0] == -2
 
 
 def test_condor_held_to_expiry_without_costs_pays_credit_minus_intrinsic(model, paths):

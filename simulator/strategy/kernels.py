@@ -633,16 +633,83 @@ def _sale_reason(ss, ls, k, book, d, price, vix_d, ts_today, tenor):
     return 0
 
 
+# A path's VIX call marks, shared by its strategies (issue 30): a held call's daily mark off
+# the model's future depends only on the path's state that day, its strike and its expiry,
+# so strategies whose layers hold the same call (every ALVH variant of a sweep that differs in
+# its condor, costs or sizing) read the mark the first one computed: the same number, by the
+# same function on the same arguments. ``marks`` (entries, 1 + maturity days): the strike,
+# then the marks from the entry's first day on (NaN: not yet); ``mark_index`` (int64): the
+# number of entries, the newest entry of each expiry day (-1: none), each entry's next
+# older one of its expiry, and its first day. Both empty: no sharing (one hedged strategy).
+MARK_ENTRIES = 96
+
+
+@njit(cache=True)
+def new_mark_cache(n_days, n_maturities, enabled):
+    """Empty (``marks``, ``mark_index``) for one path; zero-size when not ``enabled``."""
+    if not enabled:
+        return np.zeros((0, 1)), np.zeros(1, dtype=np.int64)
+    marks = np.empty((MARK_ENTRIES, 1 + n_maturities))
+    mark_index = np.full(1 + n_days + 1 + n_maturities + 2 * MARK_ENTRIES, -1, dtype=np.int64)
+    mark_index[0] = 0
+    return marks, mark_index
+
+
+@njit(cache=True, inline="always")
+def shared_mark(marks, mark_index, strike, expiry, d):
+    """(entry, mark) of the call (``strike``, ``expiry``) on day ``d``: entry -1 when the
+    call has none (one may be made), -2 when it has one that cannot hold day ``d``; mark NaN
+    when not computed yet."""
+    n_entries = marks.shape[0]
+    if n_entries == 0:
+        return -2, np.nan
+    n_heads = mark_index.size - 1 - 2 * n_entries
+    if expiry < 0 or expiry >= n_heads:
+        return -2, np.nan
+    e = mark_index[1 + expiry]
+    while e >= 0:
+        if marks[e, 0] == strike:
+            offset = d - mark_index[1 + n_heads + n_entries + e]
+            if 0 <= offset < marks.shape[1] - 1:
+                return e, marks[e, 1 + offset]
+            return -2, np.nan
+        e = mark_index[1 + n_heads + e]
+    return -1, np.nan
+
+
+@njit(cache=True, inline="always")
+def share_mark(marks, mark_index, e, strike, expiry, d, price):
+    """Keep ``price``, the mark of (``strike``, ``expiry``) on day ``d``, for the path's
+    other strategies (``e`` from :func:`shared_mark`); a full cache keeps nothing more."""
+    if e == -2:
+        return
+    n_entries = marks.shape[0]
+    n_heads = mark_index.size - 1 - 2 * n_entries
+    if e == -1:
+        e = mark_index[0]
+        if e >= n_entries:
+            return
+        mark_index[0] = e + 1
+        marks[e, 0] = strike
+        marks[e, 1:] = np.nan
+        mark_index[1 + n_heads + e] = mark_index[1 + expiry]  # next older of this expiry
+        mark_index[1 + expiry] = e
+        mark_index[1 + n_heads + n_entries + e] = d  # first day
+    marks[e, 1 + d - mark_index[1 + n_heads + n_entries + e]] = price
+
+
 @njit(cache=True)
 def manage_layers(ss, ls, acct, book, path, d, layer_days, layer_col, listed, vix_expiring, tab,
-                  pnl, counts, log, log_n, adhoc, spx_settle):
+                  pnl, counts, log, log_n, adhoc, spx_settle, marks, mark_index):
     """Each held VIX call layer: settle at expiry on VIX (history runs: on its contract's
     final settlement, the SOQ, where the data has it), else mark it (off its listed
     contract's settlement where there is one, else off the model's future of its expiry) at
     the sessions to expiry as known today (:func:`known_days`) and apply the sale rules; then
     re-arm layers whose wait is over. An SPX put layer settles on the S&P 500, in history
     runs (``spx_settle`` not empty) at its listed monthly expiry's settlement value (the
-    open, SET proxy; the close where the data has none), counted as the condor's."""
+    open, SET proxy; the close where the data has none), counted as the condor's. A mark off
+    the model's future is shared with the path's other strategies (``marks``,
+    ``mark_index``: :func:`shared_mark`)."""
     n_days = path.shape[1] - 1
     vix_d, var, mvar = path[PF_VIX, d], path[PF_V, d], path[PF_M, d]
     calendar = layer_days.shape[1] > 0
@@ -699,9 +766,13 @@ def manage_layers(ss, ls, acct, book, path, d, layer_days, layer_col, listed, vi
                 settle = listed[col, d] if col >= 0 else np.nan
                 n = table_day(left, mat)
                 if math.isnan(settle) and n > 0:  # inlined, as condor_track's marks
-                    price = vix_call_in_row(cell, var, mvar, table_row(mat, n),
-                                            book[k, LB_STRIKE], vix_future_t, vix_iv, qp, qp2,
-                                            grid, m_nodes)
+                    expiry = int(book[k, LB_EXPIRY])
+                    e, price = shared_mark(marks, mark_index, book[k, LB_STRIKE], expiry, d)
+                    if math.isnan(price):
+                        price = vix_call_in_row(cell, var, mvar, table_row(mat, n),
+                                                book[k, LB_STRIKE], vix_future_t, vix_iv, qp,
+                                                qp2, grid, m_nodes)
+                        share_mark(marks, mark_index, e, book[k, LB_STRIKE], expiry, d, price)
                     if calendar:
                         counts[CT_MODEL_MARKS] += 1
                 elif math.isnan(settle):
@@ -1000,7 +1071,8 @@ def _layers_due(ls, book, d):
 
 @njit(cache=True)
 def run_strategy(ss, ls, path, track, layer_days, layer_col, listed, spx_settle, vix_expiring,
-                 tab, growth, equity, trading, hedge, pnl, counts, log, log_n, adhoc, flows):
+                 tab, growth, equity, trading, hedge, pnl, counts, log, log_n, adhoc, flows,
+                 marks, mark_index):
     """One strategy on one path: fills ``equity``, ``trading`` and ``hedge`` (days + 1),
     ``pnl`` (N_BK), ``counts`` (N_CT), the trade log and ``flows`` (days + 1): the trading
     book's cash flows with its owner (:mod:`simulator.strategy.irr`): the starting equity
@@ -1020,7 +1092,8 @@ def run_strategy(ss, ls, path, track, layer_days, layer_col, listed, spx_settle,
     :func:`manage_layers`; empty for simulated paths). ``adhoc`` (the path's run of
     ExpirySchedule.adhoc from its day 0; empty for simulated paths): positions settle on
     their expiry's path day and are priced on the count as known each day
-    (:func:`known_days`)."""
+    (:func:`known_days`). ``marks``, ``mark_index``: the path's VIX call marks shared by its
+    strategies (:func:`new_mark_cache`)."""
     n_days = path.shape[1] - 1
     acct, qty, book = open_book(ss, path[PF_SPX, 0], track.shape[2])
     hedged = ss[S.SS_HEDGE_MODE] != S.HEDGE_NONE
@@ -1045,7 +1118,8 @@ def run_strategy(ss, ls, path, track, layer_days, layer_col, listed, spx_settle,
         # the steps below are called only when they have work: a call passes many arrays
         if _layers_to_manage(ls, book):
             manage_layers(ss, ls, acct, book, path, d, layer_days, layer_col, listed,
-                          vix_expiring, tab, pnl, counts, log, log_n, adhoc, spx_settle)
+                          vix_expiring, tab, pnl, counts, log, log_n, adhoc, spx_settle, marks,
+                          mark_index)
         if _opening(track, d):
             open_condors(ss, ls, acct, qty, book, track, path, d, tab, pnl, counts, log, log_n)
         if hedged and d < n_days and _layers_due(ls, book, d):
@@ -1142,6 +1216,10 @@ def evaluate_chunk(spx, v, m, vix, group_specs, strat_specs, layer_specs, n_slot
     # arithmetic otherwise: the same numbers)
     front_j, front_w = locate_days(front_days, grid)
     second_j, second_w = locate_days(second_days, grid)
+    n_hedged = 0
+    for k in range(n_strat):
+        if strat_specs[k, S.SS_HEDGE_MODE] != S.HEDGE_NONE:
+            n_hedged += 1
     for i in prange(n_paths):
         path = np.empty((N_PF, n_days + 1))
         path[PF_SPX] = spx[i]
@@ -1168,6 +1246,7 @@ def evaluate_chunk(spx, v, m, vix, group_specs, strat_specs, layer_specs, n_slot
                              path_settle, path_adhoc)
         row = log_rows[i]
         flows = np.empty(n_days + 1)  # one strategy's daily book flows at a time
+        marks, mark_index = new_mark_cache(n_days, tab.maturity.shape[0], n_hedged > 1)
         path_listed = listed[:, listed_day0[i]:listed_day0[i] + n_days + 1]  # a view
         for k in range(n_strat):
             ss = strat_specs[k]
@@ -1187,5 +1266,5 @@ def evaluate_chunk(spx, v, m, vix, group_specs, strat_specs, layer_specs, n_slot
                          equity[k, i], trading[k, i], hedge[k, i], pnl[k, i], counts[k, i],
                          log[k, row] if row >= 0 else empty_log,
                          log_n[k, row:row + 1] if row >= 0 else np.zeros(1, dtype=np.int64),
-                         path_adhoc, flows)
+                         path_adhoc, flows, marks, mark_index)
             irr[k, i] = money_weighted_return(flows, 1.0 / TRADING_DAYS_PER_YEAR)
