@@ -257,9 +257,10 @@ def test_strategies_sharing_vix_call_marks_equal_each_alone():
     """Issue 30: a path's strategies share the marks of the VIX calls they hold (the same
     strike and expiry). Three hedged strategies (two with the same layers under different
     condors and costs: the same calls; one whose front layer strikes 20 % above the future
-    instead of 10 %: other strikes on the same expiries) and an unhedged one must give, together, exactly what each gives alone (alone,
-    a single hedged strategy shares nothing). On the 2020 replay's paths the layers are
-    monetised, rolled and re-bought."""
+    instead of 10 %: other strikes on the same expiries) and an unhedged one must give,
+    together, exactly what each gives alone (alone, a single hedged strategy shares
+    nothing). A shock to VIX 60 on day 40 makes the layers monetise, re-arm and buy again.
+    With a cache blind to the strike, 99.6 % of the third strategy's equity differs."""
     model = sim.load_model("svcj_2f_calibrated")
     cfg = {"alvh": strategy("monthly_16_delta", "alvh_40_40_20"),
            "alvh_070_none": strategy("prob_70_between", "alvh_40_40_20", costs="none"),
