@@ -13,6 +13,7 @@ import pytest
 
 import simulator as sim
 from simulator.model.params import FellerConditionWarning, Model, ParameterError
+from simulator.model.vix import vix_state_coefficients
 from tests.helpers import se_mean
 from tests.test_extensions import _with
 from tests.test_two_factor import TWO_FACTOR
@@ -104,3 +105,45 @@ def test_m_jumps_set_m_stationary_mean_with_the_co_jumps():
     v_avg = paths.v.values[:, DAYS_PER_YEAR:].mean(axis=1)
     assert abs(m_avg.mean() - e_m) < 4 * se_mean(m_avg) + 0.01 * e_m
     assert abs(v_avg.mean() - e_v) < 4 * se_mean(v_avg) + 0.01 * e_v
+
+
+# ---- svcj_2f_conditional_mjump (docs/calibration.md §9, "Iteration 3": row U) --------------
+
+def test_m_jump_preset_meets_all_eight_conditional_bands():
+    """svcj_2f_conditional_mjump on 4,000 P path-years of seed 7 (its fit: 20261202): all
+    eight bands (svcj_2f_conditional: six). Measured here: calm realised vol 10.26 (band
+    7-10.5), VIX minus it 1.69 (1.5-4), 7.64 (30-45) and 10.67 (> 45), |dVIX| > 5 on 4.64
+    days a year, +30 % on 1.06 (0.8-2), the long future's slope 0.311 (0.30-0.50, the closest
+    edge), VVIX rise 6.2. On 1,000 x 10 years of seeds 20261204, 7 and 9 alike: slope
+    0.314-0.315, +30 % days 1.04-1.05."""
+    from simulator.calibration import conditional
+
+    model = sim.load_model("svcj_2f_conditional_mjump")
+    assert model.P.lam_m > 0 and model.Q.lam_m == 0
+    # Q's drift and jumps are svcj_2f_conditional's (VIX of the state unchanged); the shared
+    # diffusion (sigma_v, rho) was refitted with P, as in rows L-N
+    base = sim.load_model("svcj_2f_conditional")
+    np.testing.assert_array_equal(vix_state_coefficients(model.Q),
+                                  vix_state_coefficients(base.Q))
+    facts = conditional.model_facts(model, n_paths=400, seed=7, options_per_bucket=8,
+                                    slope_paths=50)
+    for (fact, bucket), (lo, hi) in conditional.BANDS.items():
+        assert lo <= facts.value(fact, bucket) <= hi, (fact, bucket, facts.value(fact, bucket))
+
+
+def test_m_jump_preset_averages_sit_on_their_edges():
+    """The averages' fact table (tests/test_calibration.py's 1,280 path-years of seed 8):
+    every band met, on the edges (median VIX 16.43, VIX > 30 on 13.8 % of days, contango
+    72.6 %, VIX < 13 on 22.2 %). Seeds 7 and 9 miss: VIX > 30 on 14.6 / 14.5 % (band <= 14 %),
+    contango 71.7 % on seed 7, the median 16.23 on seed 9 (docs/calibration.md §9). The test
+    holds those three within their seed-to-seed spread so that a drift shows."""
+    from simulator.calibration.real_world import SimulationDesign, path_moments
+    from simulator.calibration.targets import FACT_BANDS
+
+    got = path_moments(sim.load_model("svcj_2f_conditional_mjump"),
+                       SimulationDesign(n_paths=128, years=11, seed=8))
+    bands = dict(FACT_BANDS, vix_median=(16.2, 19.3), share_vix_above_30=(0.06, 0.15),
+                 share_contango=(0.71, 0.88))  # the known edges, see above
+    outside = {k: (round(got[k], 4), band) for k, band in bands.items()
+               if not band[0] <= got[k] <= band[1]}
+    assert not outside, outside
