@@ -11,7 +11,7 @@ from simulator.model.stylized_facts import market_facts, simulated_facts
 from simulator.pricing.pricer import Pricer
 
 PRESETS = ["bates_dps2000", "heston_fo2008", "svcj_2f_calibrated", "svcj_2f_calm_2017",
-           "svcj_2f_conditional", "svcj_2f_conditional_calm_2017",
+           "svcj_2f_conditional", "svcj_2f_conditional_calm_2017", "svcj_2f_conditional_mjump",
            "svcj_2f_conditional_stressed_2022", "svcj_2f_default", "svcj_2f_stressed_2022",
            "svcj_default", "svcj_dps2000"]
 

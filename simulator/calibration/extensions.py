@@ -163,6 +163,37 @@ FRONTIER_STAGES = {
     "M": ((_FREE_L, _SCALES_L, 15, {"sigma_m": 0.6017}),),  # from K (sigma_m 0.233 -> 0.14)
     "N": ((_FREE_L, _SCALES_N, 6),),  # from L
 }
+# Iteration 3 (docs/calibration.md §9, "Iteration 3"): P-only jumps of m (lam_m, mu_m) freed
+# beside L's parameters (sigma_m held), the +30 % days and the long future's slope weighted
+# too. A start that sets m's jumps (or kappa_m) lowers theta so that E[m] (theta plus
+# lam_m mu_m / kappa_m plus the co-jumps' share) starts where it was. Row U is the preset
+# svcj_2f_conditional_mjump (O, P, Q, S, U in turn from svcj_2f_conditional).
+_FREE_O = (*_FREE_L, "lam_m", "mu_m")
+_SCALES_O = {**_SCALES_L, "long_future_slope": 0.02, "days_dvix_over_30pct": 0.15}
+_SCALES_P = {**_SCALES_O, "vix_median": 0.1, "long_future_slope": 0.01}
+_SCALES_Q = {**_SCALES_P, "days_dvix_over_30pct": 0.1}
+_SCALES_S = {**_SCALES_Q, "share_contango": 0.004, "share_vix_above_30": 0.005}
+_SCALES_T = {**_SCALES_S, "share_vix_above_30": 0.004, "share_vix_below_13": 0.01}
+_SCALES_W = {**_SCALES_T, "share_vix_above_30": 0.003, "share_contango": 0.003,
+             "vix_median": 0.08}
+FRONTIER_STAGES |= {
+    "O": ((_FREE_O, _SCALES_O, 15, None,  # from svcj_2f_conditional
+           {"lam_m": 1.5, "mu_m": 0.01, "theta": 0.0155}),),
+    "P": ((_FREE_O, _SCALES_P, 15),),  # from O
+    # from P with m's jumps' variance lam_m 2 mu_m^2 about 6 times P's, theta lowered
+    # to keep E[m]
+    "Q": ((_FREE_O, _SCALES_Q, 15, None, {"lam_m": 2.12, "mu_m": 0.0222, "theta": 0.0134}),),
+    # from svcj_2f_conditional: a slow m (kappa_m 1.5) with rare large jumps, elevated for
+    # months after each (E[m] as before)
+    "R": ((_FREE_O, _SCALES_Q, 15, None, {"lam_m": 0.75, "mu_m": 0.025, "kappa_m": 1.5,
+                                          "theta": 0.0081}),),
+    "S": ((_FREE_O, _SCALES_S, 15),),  # from Q
+    "U": (((*_FREE_O, "lam"), _SCALES_T, 15),),  # from S, P's constant jump intensity freed
+    # from S with a slower m (kappa_m 5.26 -> 3.15; theta lowered to keep E[m])
+    "V": (((*_FREE_O, "lam"), _SCALES_T, 15, None, {"kappa_m": 3.15, "theta": 0.0095}),),
+    "W": (((*_FREE_O, "lam"), _SCALES_W, 12),),  # from U
+    "X": (((*_FREE_O, "lam"), _SCALES_W, 12),),  # from V
+}
 
 
 def conditional_market(start: str = "1990-01-02", end: str = "2025-12-31",
@@ -179,10 +210,11 @@ def conditional_market(start: str = "1990-01-02", end: str = "2025-12-31",
 
 
 def run_p_stages(model: Model, market: dict, stages, *, design=None, progress=None):
-    """The P stages of the chain from ``model``: each ``(free, scales, steps[, start])``
-    overrides the target scales for the stage (restored after) and, with ``start``
-    (parameter -> factor), first moves P's start values by those factors. Returns (model,
-    steps): the final model and each stage's fit (:class:`~.real_world.PFit`)."""
+    """The P stages of the chain from ``model``: each ``(free, scales, steps[, start[,
+    values]])`` overrides the target scales for the stage (restored after); with ``values``
+    (parameter -> value) it first sets those P values, then with ``start`` (parameter ->
+    factor) moves P's start values by those factors. Returns (model, steps): the final model
+    and each stage's fit (:class:`~.real_world.PFit`)."""
     from simulator.calibration import targets as tg
     from simulator.calibration.real_world import SimulationDesign
 
@@ -192,6 +224,11 @@ def run_p_stages(model: Model, market: dict, stages, *, design=None, progress=No
     for stage in stages:
         free, scales, evaluations = stage[:3]
         start = stage[3] if len(stage) > 3 else None
+        values = stage[4] if len(stage) > 4 else None
+        if values:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", FellerConditionWarning)
+                model = model.merged({"P": {k: float(x) for k, x in values.items()}})
         if start:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", FellerConditionWarning)

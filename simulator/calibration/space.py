@@ -33,6 +33,8 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "sigma_x": (0.0, 0.3),
     "phi": (0.0, 0.02),
     "m_jump": (0.0, 2.0),
+    "lam_m": (0.0, 20.0),
+    "mu_m": (0.001, 0.2),
 }
 SHARED = ("sigma_v", "sigma_m", "rho", "phi")
 LAM1_MAX = 200.0  # the model's own bound on lam1 (simulator.model.params)

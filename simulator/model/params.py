@@ -71,11 +71,17 @@ _MEASURE_BOUNDS: dict[str, tuple[float, bool, float, bool, str]] = {
                                    "Pacati, Pompa & Reno 2018); shared by P and Q"),
     "m_jump": (0.0, True, 3.0, True, "jump of the central tendency m per unit of the variance "
                                      "jump (m += m_jump Z_v at each co-jump); P only"),
+    "lam_m": (0.0, True, 50.0, True, "intensity of the central tendency m's own jumps, per "
+                                     "year (independent of v's jumps); P only"),
+    "mu_m": (0.0, True, 0.5, True, "mean of m's own jump (exponential), decimal variance; "
+                                   "P only"),
 }
 TWO_FACTOR_FIELDS = ("kappa_m", "sigma_m", "lam1")
 # extensions whose 0 is the model without them: left out of to_dict at 0 (cache keys and
 # fingerprints of every existing model stay as they were)
-EXTENSION_FIELDS = ("phi", "m_jump")
+EXTENSION_FIELDS = ("phi", "m_jump", "lam_m", "mu_m")
+# extensions of P alone: Q (prices, VIX) has none of them
+P_ONLY_FIELDS = ("m_jump", "lam_m", "mu_m")
 
 _TOP_BOUNDS: dict[str, tuple[float, bool, float, bool, str]] = {
     "r": (-0.1, True, 0.5, True, "risk-free rate, continuously compounded, per year"),
@@ -133,6 +139,8 @@ class MeasureParams:
     lam1: float = 0.0
     phi: float = 0.0
     m_jump: float = 0.0
+    lam_m: float = 0.0
+    mu_m: float = 0.0
 
     NAMES: ClassVar[tuple[str, ...]] = tuple(_MEASURE_BOUNDS)
 
@@ -238,9 +246,10 @@ def _two_factor_problems(values: Mapping[str, Any], bad: set, prefix: str) -> li
     if kappa_m == 0.0 and (sigma_m > 0.0 or lam1 > 0.0):
         problems.append((f"{prefix}kappa_m", "sigma_m and lam1 belong to the two-factor model: "
                                              "give kappa_m > 0 as well"))
-    if kappa_m == 0.0 and values.get("m_jump", 0.0) > 0.0 and "m_jump" not in bad:
-        problems.append((f"{prefix}m_jump", "jumps of m belong to the two-factor model: give "
-                                            "kappa_m > 0 as well"))
+    for name in ("m_jump", "lam_m"):
+        if kappa_m == 0.0 and values.get(name, 0.0) > 0.0 and name not in bad:
+            problems.append((f"{prefix}{name}", "jumps of m belong to the two-factor model: "
+                                                "give kappa_m > 0 as well"))
     kappa, mu_v = values.get("kappa"), values.get("mu_v", 0.0)
     if lam1 > 0.0 and kappa is not None and kappa - lam1 * mu_v <= 0.05 * kappa:
         problems.append((f"{prefix}lam1", f"kappa - lam1 * mu_v = {kappa - lam1 * mu_v:g} "
@@ -273,10 +282,11 @@ def _pair_problems(p: Mapping[str, Any], q: Mapping[str, Any]) -> list[tuple[str
     problems = [(f"Q.{k}", f"{q[k]!r} differs from P.{k} = {p[k]!r}; {k} is shared by P and "
                            "Q (omit it under Q)")
                 for k in _SHARED if k in q and k in p and q[k] != p[k]]
-    if q.get("m_jump", 0.0) != 0.0:
-        problems.append(("Q.m_jump", f"{q['m_jump']!r} must be 0: jumps of m are a real-world "
-                                     "(P) feature; Q's VIX and option prices have none "
-                                     "(docs/calibration.md §9)"))
+    for k in P_ONLY_FIELDS:
+        if q.get(k, 0.0) != 0.0:
+            problems.append((f"Q.{k}", f"{q[k]!r} must be 0: jumps of m are a real-world (P) "
+                                       "feature; Q's VIX and option prices have none "
+                                       "(docs/calibration.md §9)"))
     if q.get("equity_premium", 0.0) != 0.0:
         problems.append(("Q.equity_premium", f"{q['equity_premium']!r} must be 0 under the "
                                              "risk-neutral measure (omit it under Q)"))

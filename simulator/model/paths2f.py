@@ -16,6 +16,10 @@ One (sub)step of length ``dt``, reusing the one-factor QE step of :mod:`simulato
    the step; the compensator ``(lam + lam1 v) mbar dt`` is in the drift, so the discounted
    price stays a martingale under Q. With ``m_jump > 0`` (P only) m jumps by ``m_jump`` times
    the variance jump at each co-jump.
+4. **m's own jumps** (P only; ``lam_m > 0``): after the co-jumps, ``N_m ~ Poisson(lam_m dt)``
+   jumps of m, each ``Exp(mean mu_m)``, independent of v's jumps, from Philox blocks of their
+   own (:func:`simulator.model.rng.m_jump_draws`); with ``lam_m = 0`` no draw is made and the
+   paths are those of the model without them, bit for bit.
 
 A variance shift ``phi`` (Heston++) adds an independent Brownian part of variance ``phi`` to
 the log price (the QE step's constants, :mod:`simulator.model.qe`).
@@ -48,7 +52,7 @@ from simulator.model.qe import (
     qe_step,
     step_constants,
 )
-from simulator.model.rng import step_draws_2f
+from simulator.model.rng import m_jump_draws, step_draws_2f
 from simulator.model.stress import (
     Regime,
     apply_shock,
@@ -57,9 +61,9 @@ from simulator.model.stress import (
 
 # extra constants of a two-factor step (after the one-factor row)
 (E_S2_CONST_PER_M, E_K0_PER_M, E_DRIFT0, E_LAM1_MBAR_DT, E_LAM0_DT, E_LAM1_DT, E_M_THETA,
- E_M_EXP, E_M_S2_M, E_M_S2_CONST, E_SIGMA_M, E_M_JUMP) = range(N_STEP_CONSTANTS,
-                                                             N_STEP_CONSTANTS + 12)
-N_2F_CONSTANTS = N_STEP_CONSTANTS + 12
+ E_M_EXP, E_M_S2_M, E_M_S2_CONST, E_SIGMA_M, E_M_JUMP, E_LAM_M_DT,
+ E_MU_M) = range(N_STEP_CONSTANTS, N_STEP_CONSTANTS + 14)
+N_2F_CONSTANTS = N_STEP_CONSTANTS + 14
 
 
 def step_constants_2f(p: MeasureParams, r: float, q: float, dt: float) -> np.ndarray:
@@ -87,6 +91,8 @@ def step_constants_2f(p: MeasureParams, r: float, q: float, dt: float) -> np.nda
     out[E_M_S2_CONST] = theta * p.sigma_m**2 * one_minus_e**2 / (2 * p.kappa_m)
     out[E_SIGMA_M] = p.sigma_m
     out[E_M_JUMP] = p.m_jump
+    out[E_LAM_M_DT] = p.lam_m * dt
+    out[E_MU_M] = p.mu_m
     return out
 
 
@@ -94,6 +100,23 @@ def day_constants_2f(model: Model, n_days: int, measure: str, substeps: int,
                      regimes: Sequence[Regime] = ()) -> np.ndarray:
     """(n_days, N_2F_CONSTANTS): row d holds the constants of the move from day d to d + 1."""
     return day_constant_table(model, n_days, measure, substeps, regimes, step_constants_2f)
+
+
+@njit(cache=True, inline="always")
+def add_m_jumps(lam_m_dt, mu_m, step, path, stream, k0, k1, m):
+    """m after its own jumps over one (sub)step: a Poisson(``lam_m_dt``) count, each jump
+    Exp(mean ``mu_m``) (:func:`simulator.model.rng.m_jump_draws`: the count's uniform from the
+    block of jump 0, each size from its own block)."""
+    u_n, u_size = m_jump_draws(step, path, 0, stream, k0, k1)
+    p_zero = math.exp(-lam_m_dt)
+    if u_n <= p_zero:
+        return m
+    n_jumps = poisson_count(lam_m_dt, p_zero, u_n)
+    m -= mu_m * math.log(u_size)
+    for j in range(1, n_jumps):
+        _, u_size = m_jump_draws(step, path, j, stream, k0, k1)
+        m -= mu_m * math.log(u_size)
+    return m
 
 
 @njit(cache=True, inline="always")
@@ -140,6 +163,8 @@ def path_2f(consts, shocks, substeps, x0, v0, m0, vix_a, vix_b, vix_c, path, str
                     x, v = add_jumps(n_jumps, row, step, path, stream, k0, k1, x, v)
                     if c[E_M_JUMP] > 0.0:  # P's co-jump of m (0: m does not jump)
                         m += c[E_M_JUMP] * (v - v_before)
+            if c[E_LAM_M_DT] > 0.0:  # P's own jumps of m (0: no draw at all)
+                m = add_m_jumps(c[E_LAM_M_DT], c[E_MU_M], step, path, stream, k0, k1, m)
         sh = shocks[day]
         x, v = apply_shock(sh, x, x_open, v)
         v, m = apply_state_shock(sh, v, m, vix_a, vix_b, vix_c)

@@ -16,6 +16,9 @@ Blocks used by the path kernel per (path, step); see ``simulator.model.paths``:
                   U_N (Poisson jump count); the fourth, U_m, drives the QE step of the
                   central tendency m in two-factor models (one-factor paths never read it)
     block 1+j     jump j: U for the exponential variance-jump size, U -> Z for the log-price jump
+    block 2^20+j  two-factor P paths with m's own jumps (lam_m > 0) only: jump j of m; the
+                  block of j = 0 also gives the uniform of their Poisson count (far above any
+                  count of variance jumps a step can draw, so no stream is shared)
 
 One block per step is the common case (jumps are rare). Uniforms with 32 random bits are what
 cuRAND's Philox generators use too; the inverse normal of (w + 0.5)/2^32 truncates |Z| at 6.23
@@ -121,6 +124,18 @@ def jump_draws(step, path, jump, stream, k0, k1):
     """The draws of jump number ``jump`` within a step: (U_size, Z) from Philox block 1 + jump."""
     w0, w1, _, _ = philox4x32_10(step, path, uint64(1) + uint64(jump), stream, k0, k1)
     return _u32(w0), inverse_normal(_u32(w1))
+
+
+M_JUMP_BLOCK = 1 << 20  # first Philox block of m's own jumps (see the module docstring)
+
+
+@njit(cache=True, inline="always")
+def m_jump_draws(step, path, jump, stream, k0, k1):
+    """The draws of m's own jump number ``jump`` within a step: (U_N, U_size) from Philox
+    block 2^20 + jump (U_N, the Poisson count's uniform, is read from jump 0's block only)."""
+    w0, w1, _, _ = philox4x32_10(step, path, uint64(M_JUMP_BLOCK) + uint64(jump), stream, k0,
+                                 k1)
+    return _u32(w0), _u32(w1)
 
 
 @njit(cache=True)
