@@ -757,6 +757,38 @@ def test_cube_arrays_are_compressed_only_where_it_pays(tmp_path):
         np.testing.assert_array_equal(back[name].values, data[name].values)
 
 
+def test_late_variables_are_written_while_the_rest_is_and_their_error_writes_nothing(
+        tmp_path):
+    """Issue 30: the runner's equity quantiles are computed while a child writes the rest of
+    the cube, then appended by it. The file and the cube get them; an error in computing them
+    is raised here and replaces nothing (an earlier cube at the path survives)."""
+    import numpy as np
+    import xarray as xr
+
+    from simulator.results.cube import write_cube
+
+    rng = np.random.default_rng(34)
+    cube = xr.Dataset({"a": (("s", "path"), rng.normal(size=(2, 300)))},
+                      coords={"s": ["x", "y"], "day": np.arange(5)})
+    late_values = rng.normal(size=(2, 5))
+    path = write_cube(cube, tmp_path / "c.nc",
+                      late=lambda: xr.Dataset({"q": (("s", "day"), late_values, {"units": "1"})}))
+    np.testing.assert_array_equal(cube["q"].values, late_values)
+    back = xr.open_dataset(path, engine="h5netcdf").load()
+    np.testing.assert_array_equal(back["q"].values, late_values)
+    np.testing.assert_array_equal(back["a"].values, cube["a"].values)
+    assert back["q"].attrs["units"] == "1" and list(back["s"].values) == ["x", "y"]
+    before = path.read_bytes()
+
+    def failing():
+        raise RuntimeError("quantiles failed")
+
+    with pytest.raises(RuntimeError, match="quantiles failed"):
+        write_cube(cube.drop_vars("q"), path, late=failing)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.nc"]
+
+
 def test_incomplete_foreign_and_empty_cubes_are_refused(small_cube, tmp_path, capsys):
     """A cube without a variable gave AttributeError, zero paths ZeroDivisionError, a foreign
     NetCDF a cryptic message, and a small file declaring a huge unwritten variable made

@@ -334,10 +334,27 @@ def _quantiles_by_row(values: np.ndarray, quantiles, out: np.ndarray) -> None:
         list(pool.map(part, slices))
 
 
-def assemble(plan, records, equity_q: list[np.ndarray], trading_q: list | None = None):
+def equity_quantile_variables(plan, quantiles: list[np.ndarray]):
+    """The cube's ``equity_q`` and ``trading_q`` (a Dataset without coordinates) from each
+    scenario's (2 x strategy, quantile, day) quantiles (:func:`equity_quantiles` of its
+    checkpoints: the accounts, then the trading books)."""
+    import xarray as xr
+
+    n_strat = len(plan.strategies)
+    dims = ("scenario", "strategy", "quantile", "day")
+    return xr.Dataset({
+        "equity_q": (dims, np.stack([q[:n_strat] for q in quantiles]),
+                     _variable_attrs("equity_q")),
+        "trading_q": (dims, np.stack([q[n_strat:] for q in quantiles]),
+                      _variable_attrs("trading_q"))})
+
+
+def assemble(plan, records, equity_q: list[np.ndarray] | None,
+             trading_q: list | None = None):
     """The cube from per-scenario iterables of chunk records (in path order, e.g. generators
     reading checkpoint files) and (strategy, quantile, day) arrays of the account's quantiles
-    (and of the trading book's, ``trading_q``)."""
+    (and of the trading book's, ``trading_q``); ``equity_q`` None: without either (the runner
+    adds them while the cube is written: :func:`equity_quantile_variables`)."""
     import xarray as xr
 
     from simulator.results.blotter import cube_variables
@@ -405,7 +422,8 @@ def _data_vars(plan, records, equity_q: list[np.ndarray], extras=None) -> dict:
     for name in EVENT_DAYS:
         data[name] = (("scenario", "path", "vol_event"), full[name])
     data["layer_pnl"] = (("scenario", "strategy", "layer", "path"), full["layer_pnl"])
-    data["equity_q"] = (("scenario", "strategy", "quantile", "day"), np.stack(equity_q))
+    if equity_q is not None:
+        data["equity_q"] = (("scenario", "strategy", "quantile", "day"), np.stack(equity_q))
     data["trades_per_path"] = (("scenario", "strategy", "event"), counts / plan.n_paths)
     for name in ("spx_return", "vix_max", "vix_spike_day", "vix_spike_points", "vvix_max"):
         data[name] = (("scenario", "path"), full[name])
@@ -603,47 +621,96 @@ def _encoding(cube) -> dict:
             if var.ndim >= 1 and var.size > 0 and var.dtype.kind in "biuf"}
 
 
-def write_cube(cube, path: str | Path) -> Path:
+def write_cube(cube, path: str | Path, late=None) -> Path:
     """Write atomically: a temporary file in the same folder, renamed over ``path``;
     each block with its checksum, compressed where that pays (:func:`_encoding`).
 
     The file is written by a forked child process: when HDF5 fails mid-write (a full disk),
     its half-closed objects die with the child instead of crashing this process when they
     are collected (a segfault, issue 34 item 9); the error comes back as an ``OSError`` and
-    the temporary file is removed, so an earlier cube at ``path`` survives untouched."""
+    the temporary file is removed, so an earlier cube at ``path`` survives untouched.
+
+    ``late``: a function returning more variables (a Dataset on the cube's coordinates),
+    called here while the child writes the rest, so the two overlap (the runner's equity
+    quantiles, issue 30); the child appends them to the file and they are added to ``cube``
+    in place. An error in ``late`` stops the child and is raised here, with nothing
+    written."""
     path = Path(path)
     with atomic_path(path) as tmp:
-        _write_isolated(cube, tmp, path)
+        _write_isolated(cube, tmp, path, late)
     remove_stale(path)  # left by earlier writes killed mid-way
     return path
 
 
-def _write_isolated(cube, tmp: Path, target: Path) -> None:
+def _send(fd: int, payload: bytes) -> None:
+    """``payload`` through the pipe ``fd``, length first; a child that has gone (its error
+    waits in the other pipe) is not an error here."""
+    import os
+    import struct
+
+    data = struct.pack("<Q", len(payload)) + payload
+    try:
+        while data:
+            data = data[os.write(fd, data):]
+    except BrokenPipeError:
+        pass
+
+
+def _receive(fd: int) -> bytes:
+    import os
+    import struct
+
+    def exactly(n):
+        out = b""
+        while len(out) < n:
+            block = os.read(fd, n - len(out))
+            if not block:
+                raise EOFError("the parent closed the pipe")
+            out += block
+        return out
+
+    return exactly(struct.unpack("<Q", exactly(8))[0])
+
+
+def _write_isolated(cube, tmp: Path, target: Path, late=None) -> None:
     import errno
     import os
+    import pickle
     import signal
     import warnings
 
     def write():
         cube.to_netcdf(tmp, engine=NETCDF_ENGINE, encoding=_encoding(cube))
 
+    def add(extra):
+        for name, var in extra.data_vars.items():
+            cube[name] = var
+
     if not hasattr(os, "fork"):  # pragma: no cover (Windows)
+        if late is not None:
+            add(late())
         write()
         return
     read_end, write_end = os.pipe()
+    late_read, late_write = os.pipe() if late is not None else (-1, -1)
     with warnings.catch_warnings():  # the child only writes a file: no lock of another thread
         warnings.simplefilter("ignore", DeprecationWarning)
         try:
             pid = os.fork()
         except OSError:  # no memory for a child: write here
-            os.close(read_end)
-            os.close(write_end)
+            for fd in (read_end, write_end, late_read, late_write):
+                if fd >= 0:
+                    os.close(fd)
+            if late is not None:
+                add(late())
             write()
             return
     if pid == 0:  # the child: write, report, and leave without running any cleanup
         code = 0
         try:
             os.close(read_end)
+            if late is not None:
+                os.close(late_write)
             # HDF5's objects that a failed write leaves behind complain (or crash) as they
             # die: not on the user's terminal; the error itself goes back through the pipe
             os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
@@ -652,6 +719,12 @@ def _write_isolated(cube, tmp: Path, target: Path) -> None:
             faulthandler.disable()  # its own copy of stderr (pytest enables it)
             _forget_parent_locks()
             write()
+            if late is not None:
+                extra = pickle.loads(_receive(late_read))
+                if extra is None:  # the parent failed: it raises its own error
+                    os._exit(3)
+                extra.to_netcdf(tmp, mode="a", engine=NETCDF_ENGINE,
+                                encoding=_encoding(extra))
         except BaseException as err:  # everything goes back to the parent
             code = 1
             report = {"type": type(err).__name__, "message": str(err)[:2000],
@@ -663,10 +736,24 @@ def _write_isolated(cube, tmp: Path, target: Path) -> None:
         finally:
             os._exit(code)
     os.close(write_end)
+    if late is not None:
+        os.close(late_read)
+        try:
+            extra = late()
+        except BaseException:
+            _send(late_write, pickle.dumps(None))
+            os.close(late_write)
+            os.close(read_end)
+            os.waitpid(pid, 0)
+            raise
+        _send(late_write, pickle.dumps(extra, protocol=pickle.HIGHEST_PROTOCOL))
+        os.close(late_write)
     with os.fdopen(read_end, "rb") as fh:
         reply = fh.read()
     _, status = os.waitpid(pid, 0)
     if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
+        if late is not None:
+            add(extra)
         return
     if os.WIFSIGNALED(status):
         import shutil

@@ -506,7 +506,12 @@ def _run_here(plan, units, finish, progress, *, workers):
 
 def _run_units(plan, execute, folder, starts, out, resume, progress, on_unit, overwrite,
                summary):
-    from simulator.results.cube import assemble, equity_quantiles, write_cube
+    from simulator.results.cube import (
+        assemble,
+        equity_quantile_variables,
+        equity_quantiles,
+        write_cube,
+    )
 
     sim_cfg = plan.simulation
     n_paths, chunk = plan.n_paths, sim_cfg.chunk_paths
@@ -529,16 +534,18 @@ def _run_units(plan, execute, folder, starts, out, resume, progress, on_unit, ov
             on_unit(si, ci)
 
     execute(plan, units, finish, progress)
-    quantiles, trading_q = [], []
-    n_strat = len(plan.strategies)
-    for si in range(len(plan.scenarios)):
-        files = [folder / f"{_unit_name(si, ci)}_equity.npy" for ci in range(len(starts))]
-        both = equity_quantiles(files, sim_cfg.quantiles)  # accounts, then trading books
-        quantiles.append(both[:n_strat])
-        trading_q.append(both[n_strat:])
+
+    def quantile_variables():
+        """The books' quantiles by day over all paths (read back a block of days at a time
+        from the checkpoints): computed while the cube's other variables are written."""
+        return equity_quantile_variables(plan, [
+            equity_quantiles([folder / f"{_unit_name(si, ci)}_equity.npy"
+                              for ci in range(len(starts))], sim_cfg.quantiles)
+            for si in range(len(plan.scenarios))])
+
     # records are read one chunk at a time while the cube is filled (memory: the cube once)
     records = [_records_of(folder, si, len(starts)) for si in range(len(plan.scenarios))]
-    cube = assemble(plan, records, quantiles, trading_q)
+    cube = assemble(plan, records, None)
     if summary and (BASELINE in cube.strategy.values or plan.paired_with):
         from simulator.results.summary import SUMMARY_VARIABLE, summarize, summary_variable
 
@@ -549,8 +556,10 @@ def _run_units(plan, execute, folder, starts, out, resume, progress, on_unit, ov
         cube = cube.assign_coords(summary_field=table.summary_field)
         cube[SUMMARY_VARIABLE] = (table.dims, table.values, table.attrs)
     if out is not None:
-        write_cube(cube, out)
+        write_cube(cube, out, late=quantile_variables)  # quantiles added to the cube too
         shutil.rmtree(folder, ignore_errors=True)
+    else:
+        cube = cube.merge(quantile_variables())
     return cube
 
 
