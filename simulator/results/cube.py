@@ -592,7 +592,7 @@ def _flat_settings(plan) -> dict:
 CHECKED_ENCODING = {"zlib": True, "complevel": 1, "shuffle": True, "fletcher32": True}
 CHECKSUM_ONLY = {"fletcher32": True}
 COMPRESS_BELOW = 0.7
-_SAMPLE_VALUES = 1 << 14
+_SAMPLE_VALUES = 1 << 12
 PACKAGE = "alvh-simulator"
 
 
