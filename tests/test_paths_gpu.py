@@ -29,11 +29,14 @@ _CHECK = textwrap.dedent("""
     # a stressed two-factor year (jumps every few days), a crash day with a VIX level set
     # (the two-factor kernel's own shock branch), a one-factor variance jump, and the
     # variance shift phi with P's co-jumps of m (svcj_2f_conditional: lam1 45, m_jump 0.25),
-    # and with m's own jumps (lam_m 40 a year: about one a path over the 30 days)
+    # and with m's own jumps (lam_m 40 a year: about one a path over the 30 days); v reverting
+    # to 0.8 m under P (svcj_2f_conditional_vlevel)
     for preset, shocks in (("svcj_2f_stressed_2022", (Shock(day=9, spx_return=-0.1, vix=60.0),)),
                            ("svcj_dps2000", (Shock(day=4, variance_jump=0.2),)),
                            ("svcj_2f_conditional", (Shock(day=9, spx_return=-0.1, vix=60.0),)),
-                           ("m_jumps", (Shock(day=9, spx_return=-0.1, vix=60.0),))):
+                           ("m_jumps", (Shock(day=9, spx_return=-0.1, vix=60.0),)),
+                           ("svcj_2f_conditional_vlevel",
+                            (Shock(day=9, spx_return=-0.1, vix=60.0),))):
         model = (sim.load_model("svcj_2f_conditional").merged(
                      {"P": {"lam_m": 40.0, "mu_m": 0.01}}) if preset == "m_jumps"
                  else sim.load_model(preset))
@@ -62,7 +65,8 @@ def simulated():
 
 
 @pytest.mark.parametrize("preset", ["svcj_2f_stressed_2022", "svcj_dps2000",
-                                    "svcj_2f_conditional", "m_jumps"])
+                                    "svcj_2f_conditional", "m_jumps",
+                                    "svcj_2f_conditional_vlevel"])
 def test_the_gpu_kernel_draws_the_cpu_kernels_paths(simulated, preset):
     result = simulated[preset]
     assert set(result["diffs"]) >= {"spx", "v", "vix"}

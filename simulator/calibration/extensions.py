@@ -194,6 +194,22 @@ FRONTIER_STAGES |= {
     "W": (((*_FREE_O, "lam"), _SCALES_W, 12),),  # from U
     "X": (((*_FREE_O, "lam"), _SCALES_W, 12),),  # from V
 }
+# Iteration 4 (docs/calibration.md §9, "Iteration 4"): v reverting below m under P
+# (v_level, P only) freed beside U's parameters (sigma_m held), from the preset
+# svcj_2f_conditional_mjump (row U). A stage that sets v_level raises theta so that
+# E[VIX^2] = A + B E[v] + C E[m] (Q's coefficients; moments.two_factor_stationary_means)
+# starts where it was. Row AC is the preset svcj_2f_conditional_vlevel (AB, AC from U).
+_FREE_AA = (*_FREE_O, "lam", "v_level")
+_SCALES_AC = {**_SCALES_W, "days_dvix_over_30pct": 0.05, "long_future_slope": 0.007}
+FRONTIER_STAGES |= {
+    "AA": ((_FREE_AA, _SCALES_W, 15, None, {"v_level": 0.7, "theta": 0.0221}),),  # from U
+    # from U with v_level set to 0.8 and held (theta raised to keep E[VIX^2])
+    "AB": (((*_FREE_O, "lam"), _SCALES_W, 15, None, {"v_level": 0.8, "theta": 0.0198}),),
+    # from AB (v_level held at 0.8): the +30 % days and the slope weighted harder
+    "AC": (((*_FREE_O, "lam"), _SCALES_AC, 12),),
+    # from AC with v_level set to 0.7 and held (theta raised to keep E[VIX^2])
+    "AD": (((*_FREE_O, "lam"), _SCALES_AC, 12, None, {"v_level": 0.7, "theta": 0.01924}),),
+}
 
 
 def conditional_market(start: str = "1990-01-02", end: str = "2025-12-31",

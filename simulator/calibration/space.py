@@ -35,6 +35,7 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "m_jump": (0.0, 2.0),
     "lam_m": (0.0, 20.0),
     "mu_m": (0.001, 0.2),
+    "v_level": (0.2, 1.0),
 }
 SHARED = ("sigma_v", "sigma_m", "rho", "phi")
 LAM1_MAX = 200.0  # the model's own bound on lam1 (simulator.model.params)

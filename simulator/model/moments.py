@@ -63,3 +63,22 @@ def variance_var(m: MeasureParams, v0: float, t_years: float) -> float:
     return float(cir_jump_variance(v0, t_years, m.kappa, m.theta_star, m.sigma_v, m.lam,
                                    m.mu_v))
 
+
+
+def two_factor_stationary_means(p: MeasureParams) -> tuple[float, float]:
+    """(E[m], E[v]) of a two-factor measure's stationary law: the expectations of its drifts
+    set to 0 (docs/two_factor.md "Dynamics"), a linear system::
+
+        0 = kappa_m (theta - E[m]) + m_jump mu_v (lam + lam1 E[v]) + lam_m mu_m
+        0 = kappa (v_level E[m] - E[v]) + mu_v (lam + lam1 E[v])
+
+    (m's co-jumps ``m_jump``, its own jumps ``lam_m``, ``mu_m`` and v's level ``v_level`` are
+    P's; under Q they are 0, 0 and 1)."""
+    if not p.two_factor:
+        raise ValueError("the stationary means of (m, v) are a two-factor model's")
+    a11, a12 = 1.0, -p.m_jump * p.mu_v * p.lam1 / p.kappa_m
+    a21, a22 = -p.kappa * p.v_level / p.kappa_tilde, 1.0
+    b1 = p.theta + (p.m_jump * p.mu_v * p.lam + p.lam_m * p.mu_m) / p.kappa_m
+    b2 = p.lam * p.mu_v / p.kappa_tilde
+    det = a11 * a22 - a12 * a21
+    return (b1 * a22 - a12 * b2) / det, (a11 * b2 - a21 * b1) / det

@@ -75,6 +75,8 @@ _MEASURE_BOUNDS: dict[str, tuple[float, bool, float, bool, str]] = {
                                      "year (independent of v's jumps); P only"),
     "mu_m": (0.0, True, 0.5, True, "mean of m's own jump (exponential), decimal variance; "
                                    "P only"),
+    "v_level": (0.0, False, 1.0, True, "level of v's mean reversion as a fraction of m: v "
+                                       "reverts to v_level m (1 = to m); P only"),
 }
 TWO_FACTOR_FIELDS = ("kappa_m", "sigma_m", "lam1")
 # extensions whose 0 is the model without them: left out of to_dict at 0 (cache keys and
@@ -82,6 +84,9 @@ TWO_FACTOR_FIELDS = ("kappa_m", "sigma_m", "lam1")
 EXTENSION_FIELDS = ("phi", "m_jump", "lam_m", "mu_m")
 # extensions of P alone: Q (prices, VIX) has none of them
 P_ONLY_FIELDS = ("m_jump", "lam_m", "mu_m")
+# extensions whose 1 is the model without them (left out of to_dict at 1, P only): v reverts
+# to v_level m instead of m (docs/two_factor.md "Dynamics")
+UNIT_EXTENSION_FIELDS = ("v_level",)
 
 _TOP_BOUNDS: dict[str, tuple[float, bool, float, bool, str]] = {
     "r": (-0.1, True, 0.5, True, "risk-free rate, continuously compounded, per year"),
@@ -141,6 +146,7 @@ class MeasureParams:
     m_jump: float = 0.0
     lam_m: float = 0.0
     mu_m: float = 0.0
+    v_level: float = 1.0
 
     NAMES: ClassVar[tuple[str, ...]] = tuple(_MEASURE_BOUNDS)
 
@@ -232,8 +238,9 @@ class MeasureParams:
         """The parameters; the second factor's only when used, so that a one-factor model's
         dictionary (and every cache key and fingerprint made from it) is as before."""
         return {f.name: getattr(self, f.name) for f in fields(self)
-                if f.name not in (*TWO_FACTOR_FIELDS, *EXTENSION_FIELDS)
-                or getattr(self, f.name) != 0.0}
+                if (f.name not in (*TWO_FACTOR_FIELDS, *EXTENSION_FIELDS, *UNIT_EXTENSION_FIELDS)
+                    or getattr(self, f.name) != (1.0 if f.name in UNIT_EXTENSION_FIELDS
+                                                  else 0.0))}
 
 
 def _two_factor_problems(values: Mapping[str, Any], bad: set, prefix: str) -> list:
@@ -250,6 +257,9 @@ def _two_factor_problems(values: Mapping[str, Any], bad: set, prefix: str) -> li
         if kappa_m == 0.0 and values.get(name, 0.0) > 0.0 and name not in bad:
             problems.append((f"{prefix}{name}", "jumps of m belong to the two-factor model: "
                                                 "give kappa_m > 0 as well"))
+    if kappa_m == 0.0 and values.get("v_level", 1.0) != 1.0 and "v_level" not in bad:
+        problems.append((f"{prefix}v_level", "v reverting to a fraction of m belongs to the "
+                                             "two-factor model: give kappa_m > 0 as well"))
     kappa, mu_v = values.get("kappa"), values.get("mu_v", 0.0)
     if lam1 > 0.0 and kappa is not None and kappa - lam1 * mu_v <= 0.05 * kappa:
         problems.append((f"{prefix}lam1", f"kappa - lam1 * mu_v = {kappa - lam1 * mu_v:g} "
@@ -287,6 +297,10 @@ def _pair_problems(p: Mapping[str, Any], q: Mapping[str, Any]) -> list[tuple[str
             problems.append((f"Q.{k}", f"{q[k]!r} must be 0: jumps of m are a real-world (P) "
                                        "feature; Q's VIX and option prices have none "
                                        "(docs/calibration.md §9)"))
+    if q.get("v_level", 1.0) != 1.0:
+        problems.append(("Q.v_level", f"{q['v_level']!r} must be 1: v reverting below m is a "
+                                      "real-world (P) feature; under Q v reverts to m "
+                                      "(docs/calibration.md §9)"))
     if q.get("equity_premium", 0.0) != 0.0:
         problems.append(("Q.equity_premium", f"{q['equity_premium']!r} must be 0 under the "
                                              "risk-neutral measure (omit it under Q)"))

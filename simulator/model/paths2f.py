@@ -6,7 +6,8 @@ One (sub)step of length ``dt``, reusing the one-factor QE step of :mod:`simulato
 1. **m** by QE (Andersen 2008) with its own uniform, the fourth word of the step's Philox block
    (unused by the one-factor kernel, so one-factor paths are unchanged); exactly deterministic
    when ``sigma_m = 0``.
-2. **v** by QE towards the step's average central tendency ``(m + m_next) / 2``: the exact
+2. **v** by QE towards the step's average central tendency ``(m + m_next) / 2`` (times
+   ``v_level``, P only, 1 by default: v reverts to ``v_level m``): the exact
    conditional mean and variance of a CIR step whose long-run level is that average, i.e. the
    QE constants with ``theta`` replaced by it (a trapezoid rule for ``int m ds``, second order
    in dt like the central log-price scheme). The log price as in the one-factor scheme, with
@@ -62,8 +63,8 @@ from simulator.model.stress import (
 # extra constants of a two-factor step (after the one-factor row)
 (E_S2_CONST_PER_M, E_K0_PER_M, E_DRIFT0, E_LAM1_MBAR_DT, E_LAM0_DT, E_LAM1_DT, E_M_THETA,
  E_M_EXP, E_M_S2_M, E_M_S2_CONST, E_SIGMA_M, E_M_JUMP, E_LAM_M_DT,
- E_MU_M) = range(N_STEP_CONSTANTS, N_STEP_CONSTANTS + 14)
-N_2F_CONSTANTS = N_STEP_CONSTANTS + 14
+ E_MU_M, E_V_LEVEL) = range(N_STEP_CONSTANTS, N_STEP_CONSTANTS + 15)
+N_2F_CONSTANTS = N_STEP_CONSTANTS + 15
 
 
 def step_constants_2f(p: MeasureParams, r: float, q: float, dt: float) -> np.ndarray:
@@ -93,6 +94,7 @@ def step_constants_2f(p: MeasureParams, r: float, q: float, dt: float) -> np.nda
     out[E_M_JUMP] = p.m_jump
     out[E_LAM_M_DT] = p.lam_m * dt
     out[E_MU_M] = p.mu_m
+    out[E_V_LEVEL] = p.v_level
     return out
 
 
@@ -146,7 +148,9 @@ def path_2f(consts, shocks, substeps, x0, v0, m0, vix_a, vix_b, vix_c, path, str
                 m_next, _ = qe_step(m_row, m, u_m, 0.0)
             else:
                 m_next = c[E_M_THETA] + (m - c[E_M_THETA]) * c[E_M_EXP]
-            m_avg = 0.5 * (m + m_next)
+            # v's long-run level over the step: v_level (P only; 1 under Q, an exact x 1.0)
+            # times the step's average m
+            m_avg = 0.5 * (m + m_next) * c[E_V_LEVEL]
             row[C_THETA] = m_avg
             row[C_S2_CONST] = m_avg * c[E_S2_CONST_PER_M]
             row[C_K0_PLAIN] = m_avg * c[E_K0_PER_M]
