@@ -217,3 +217,42 @@ def test_manage_layers_marks_and_monetises_a_put_as_the_kernel_does(low):
     mark = pricer.spx_option(spot, var, expiry - d, 5000.0, "put") - (
         pricer.spx_option(spot, var, expiry - d, low, "put") if low else 0.0)
     assert layers[0, K.LB_PRICE] == pytest.approx(mark, rel=1e-12)
+
+
+def test_manage_layers_writes_and_reads_the_paths_shared_vix_call_marks():
+    """Issue 30: the day's mark of a held VIX call goes into the path's shared marks, and a
+    strategy marking the same call (strike, expiry) that day reads it from there instead of
+    pricing it again. The cached number is replaced by a sentinel here, so a manage_layers
+    that ignored the cache (or never filled it) fails; with the cache off it prices afresh."""
+    engine = StrategyEngine(sim.load_model("svcj_default"),
+                            {"alvh": strategy("monthly_16_delta", "alvh_40_40_20")})
+    ss, ls, tab = engine.specs[0], engine.layers[0], engine.kernel_tables
+    d, strike, expiry = 2, 25.0, 30
+    path = np.zeros((K.N_PF, N_DAYS + 1))
+    path[K.PF_SPX], path[K.PF_V], path[K.PF_M], path[K.PF_VIX] = 5000.0, 0.04, 0.04, 20.0
+
+    def mark(marks, mark_index):
+        layers = np.zeros((3, K.N_LB))
+        layers[:, K.LB_ARMED] = 1.0
+        layers[:, K.LB_COL] = -1.0
+        layers[0, [K.LB_QTY, K.LB_STRIKE, K.LB_EXPIRY, K.LB_COST, K.LB_ENTRY, K.LB_PRICE,
+                   K.LB_KIND]] = (0.01, strike, expiry, 100.0, 100.0, 1.0,
+                                  S.INSTRUMENT_VIX_CALL)  # cost 100: no profit sale
+        acct = np.zeros(K.N_AC)
+        K.manage_layers(ss, ls, acct, layers, path, d, np.zeros((4, 0)),
+                        np.zeros((4, 0), dtype=np.int64), np.zeros((0, N_DAYS + 1)),
+                        np.zeros(0, dtype=np.int64), tab, np.zeros(K.N_BK),
+                        np.zeros(K.N_CT, dtype=np.int64), *_no_log(),
+                        np.zeros(0, dtype=np.int64), np.zeros(0), marks, mark_index)
+        assert layers[0, K.LB_QTY] == 0.01  # held: marked, not sold
+        return layers[0, K.LB_PRICE]
+
+    fresh = mark(*K.new_mark_cache(N_DAYS, tab.maturity.shape[0], False))
+    assert 0.0 < fresh < 20.0
+    marks, mark_index = K.new_mark_cache(N_DAYS, tab.maturity.shape[0], True)
+    assert mark(marks, mark_index) == fresh
+    e, cached = K.shared_mark(marks, mark_index, strike, expiry, d)
+    assert mark_index[0] == 1 and cached == fresh  # the first strategy filled it
+    marks[e, 1 + d - d] = 7.5  # the entry's first day is d
+    assert mark(marks, mark_index) == 7.5  # the second read it
+    assert mark(*K.new_mark_cache(N_DAYS, tab.maturity.shape[0], False)) == fresh
