@@ -13,6 +13,27 @@ def se_mean(x):
     return x.std(ddof=1) / math.sqrt(x.size)
 
 
+def assert_stationary_means(model, e_m, e_v, seed, n_paths=2000, years=4, substeps=2):
+    """P paths of ``model`` started at (``e_v``, ``e_m``): each path's time averages of m and
+    v after a year's burn-in must average to the stationary means within 4 standard errors of
+    the mean of the per-path averages, plus 1 % for the scheme's discretisation (``substeps``
+    a day)."""
+    import warnings
+
+    import simulator as sim
+    from simulator.common.conventions import TRADING_DAYS_PER_YEAR as DAYS
+    from simulator.model.params import FellerConditionWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FellerConditionWarning)
+        model = model.merged({"v0": float(e_v), "m0": float(e_m)})
+    paths = sim.simulate_paths(model, n_paths, DAYS * years, seed=seed, substeps=substeps)
+    m_avg = paths.m.values[:, DAYS:].mean(axis=1)
+    v_avg = paths.v.values[:, DAYS:].mean(axis=1)
+    assert abs(m_avg.mean() - e_m) < 4 * se_mean(m_avg) + 0.01 * e_m
+    assert abs(v_avg.mean() - e_v) < 4 * se_mean(v_avg) + 0.01 * e_v
+
+
 def se_var(x):
     """Standard error of the sample variance: sqrt((m4 - s^4) / n)."""
     c = x - x.mean()

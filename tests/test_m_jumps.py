@@ -14,7 +14,7 @@ import pytest
 import simulator as sim
 from simulator.model.params import FellerConditionWarning, Model, ParameterError
 from simulator.model.vix import vix_state_coefficients
-from tests.helpers import se_mean
+from tests.helpers import assert_stationary_means, se_mean
 from tests.test_extensions import _with
 from tests.test_two_factor import TWO_FACTOR
 
@@ -97,14 +97,7 @@ def test_m_jumps_set_m_stationary_mean_with_the_co_jumps():
                     p.lam * p.mu_v / p.kappa_tilde])
     e_m, e_v = np.linalg.solve(mat, rhs)
     assert e_m > p.theta + p.lam_m * p.mu_m / p.kappa_m  # the co-jumps add to it
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FellerConditionWarning)
-        model = model.merged({"v0": float(e_v), "m0": float(e_m)})
-    paths = sim.simulate_paths(model, 2000, DAYS_PER_YEAR * 4, seed=29, substeps=2)
-    m_avg = paths.m.values[:, DAYS_PER_YEAR:].mean(axis=1)
-    v_avg = paths.v.values[:, DAYS_PER_YEAR:].mean(axis=1)
-    assert abs(m_avg.mean() - e_m) < 4 * se_mean(m_avg) + 0.01 * e_m
-    assert abs(v_avg.mean() - e_v) < 4 * se_mean(v_avg) + 0.01 * e_v
+    assert_stationary_means(model, e_m, e_v, seed=29)
 
 
 # ---- svcj_2f_conditional_mjump (docs/calibration.md §9, "Iteration 3": row U) --------------

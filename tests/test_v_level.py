@@ -15,7 +15,7 @@ import simulator as sim
 from simulator.model.moments import two_factor_stationary_means
 from simulator.model.params import FellerConditionWarning, Model, ParameterError
 from simulator.model.vix import vix_state_coefficients
-from tests.helpers import se_mean
+from tests.helpers import assert_stationary_means
 from tests.test_extensions import _with
 from tests.test_two_factor import TWO_FACTOR
 
@@ -82,14 +82,7 @@ def test_v_level_sets_v_stationary_mean():
     p = model.P
     assert e_v == pytest.approx((p.kappa * 0.6 * e_m + p.lam * p.mu_v
                                  + p.lam1 * p.mu_v * e_v) / p.kappa)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FellerConditionWarning)
-        model = model.merged({"v0": float(e_v), "m0": float(e_m)})
-    paths = sim.simulate_paths(model, 2000, DAYS_PER_YEAR * 4, seed=31, substeps=2)
-    m_avg = paths.m.values[:, DAYS_PER_YEAR:].mean(axis=1)
-    v_avg = paths.v.values[:, DAYS_PER_YEAR:].mean(axis=1)
-    assert abs(m_avg.mean() - e_m) < 4 * se_mean(m_avg) + 0.01 * e_m
-    assert abs(v_avg.mean() - e_v) < 4 * se_mean(v_avg) + 0.01 * e_v
+    assert_stationary_means(model, e_m, e_v, seed=31)
 
 
 # ---- svcj_2f_conditional_vlevel (docs/calibration.md §9, "Iteration 4": row AC) ------------
