@@ -188,7 +188,7 @@ def _regime(family, start, end, model, obs, market, ep, source, design, start_fi
 
     if not has_base:
         raise CalibrationInputError("a regime calibration needs the model it is a regime of "
-                                    "(base, e.g. svcj_2f_calibrated)")
+                                    "(base, e.g. svcj_2f_conditional_vlevel)")
     state = {"v0": float(np.median(start_fit.v))}
     if model.two_factor:
         state["m0"] = float(np.median(start_fit.m))
@@ -201,7 +201,12 @@ def _regime(family, start, end, model, obs, market, ep, source, design, start_fi
         # fitted states (the regime keeps its Q)
         market = market | market_conditional_moments(start, end, model)
         excluded = (*REGIME_EXCLUDED, *REGIME_CONDITIONAL_EXCLUDED)
-    p = fit_p(p_start, market, P_REGIME_FREE[family], design=design,
+    free = P_REGIME_FREE[family]
+    if model.two_factor and model.P.lam_m > 0.0:
+        # a base with P-only jumps of m (docs/calibration.md §9, iteration 3): how often m jumps
+        # is the year's own (a calm year has none of the spikes that set it), their size the base's
+        free = (*free, "lam_m")
+    p = fit_p(p_start, market, free, design=design,
               max_evaluations=p_evaluations, excluded=excluded, progress=stage("P"))
     q_fit = start_fit
     q_fit.free = ()

@@ -55,7 +55,7 @@ examples:
   alvh presets                                   list the shipped models and their sources
   alvh curve                                     models' VIX term structure vs the market
   alvh export results/quickstart.nc              a tidy CSV, one row per scenario/strategy/path
-  alvh simulate --model svcj_2f_calibrated --paths 20000 --days 252 --seed 1
+  alvh simulate --model svcj_2f_conditional_vlevel --paths 20000 --days 252 --seed 1
   alvh simulate --model my_model.yaml --measure Q --paths 5000
   alvh optimize scenarios/optimize_hedge.yaml    search the hedge's design (docs/optimize.md)
 """

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from simulator.cli.options import EXIT_OK, command
+from simulator.common.conventions import DEFAULT_MODEL
 
 
 def add(sub) -> None:
@@ -16,7 +17,7 @@ def add(sub) -> None:
                     "P paths (lowest VIX, calm days, spread moves) next to the market's.")
     curve.add_argument("--model", action="append", default=None, metavar="NAME",
                        help="preset or model file; repeat to compare (default: svcj_default, "
-                            "svcj_2f_default and svcj_2f_calibrated)")
+                            f"svcj_2f_default and {DEFAULT_MODEL})")
     curve.add_argument("--paths", type=int, default=400,
                        help="P paths for the path facts, 0 to skip them (default: 400)")
 
@@ -25,7 +26,7 @@ def execute(args) -> int:
     from simulator.model.presets import load_model
     from simulator.pricing.term_structure import format_comparison
 
-    names = args.model or ["svcj_default", "svcj_2f_default", "svcj_2f_calibrated"]
+    names = args.model or ["svcj_default", "svcj_2f_default", DEFAULT_MODEL]
     if args.paths < 0:
         raise ValueError(f"--paths {args.paths}: give 0 (no path facts) or more")
     models = [load_model(n) for n in names]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from simulator.cli.options import EXIT_OK, command, positive_int, seed
+from simulator.common.conventions import DEFAULT_MODEL
 
 
 def add(sub) -> None:
@@ -13,8 +14,8 @@ def add(sub) -> None:
                     "and SKEW by VIX bucket; big VIX days, the long future's response to VIX "
                     "and the co-movement of the two factors: the shipped market data beside "
                     "the model's stationary P paths, each banded figure marked ok or MISS.")
-    facts.add_argument("preset", nargs="?", default="svcj_2f_calibrated",
-                       help="model preset or file (default: svcj_2f_calibrated)")
+    facts.add_argument("preset", nargs="?", default=DEFAULT_MODEL,
+                       help=f"model preset or file (default: {DEFAULT_MODEL})")
     facts.add_argument("--paths", type=positive_int, default=1000,
                        help="P paths (default: 1000)")
     facts.add_argument("--years", type=positive_int, default=11,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from simulator.cli.options import EXIT_OK, command
+from simulator.common.conventions import DEFAULT_MODEL
 
 
 def add(sub) -> None:
@@ -28,7 +29,7 @@ def add(sub) -> None:
     rep.add_argument("--end", help="last date, YYYY-MM-DD (default: the file's path.end)")
     rep.add_argument("--model", default=None,
                      help="model preset (default: the file's first scenario's model, else "
-                          "svcj_2f_calibrated; one-factor presets use spot VIX alone)")
+                          f"{DEFAULT_MODEL}; one-factor presets use spot VIX alone)")
     rep.add_argument("--figure", metavar="FILE.png",
                      help="also draw the S&P 500, VIX with the real and model futures, and each "
                           "book with its VIX call trades marked (png, svg or pdf)")
@@ -60,7 +61,7 @@ def execute(args) -> int:
             "png", "svg", "pdf"):
         raise ValueError(f"--figure {args.figure}: give a file ending in .png, .svg or .pdf")
     model = load_model(args.model) if args.model else (
-        plan.scenarios[0].model if own else load_model("svcj_2f_calibrated"))
+        plan.scenarios[0].model if own else load_model(DEFAULT_MODEL))
     args.model = model.name or "the file's model"
     result, path = replay_history(model, plan.strategies, args.start, args.end,
                                   costs=plan.costs, capital=plan.simulation.capital)

@@ -6,6 +6,7 @@ import sys
 import time
 
 from simulator.cli.options import EXIT_INVALID_INPUT, EXIT_OK, command, positive_int, seed
+from simulator.common.conventions import DEFAULT_MODEL
 
 
 def add(sub) -> None:
@@ -14,8 +15,8 @@ def add(sub) -> None:
         description="Simulate SPX, variance and VIX paths and print a summary with the "
                     "stylized facts of the paths next to the market's (Cboe/S&P data).",
     )
-    sim.add_argument("--model", default="svcj_2f_calibrated",
-                     help="preset name or model YAML file (default: svcj_2f_calibrated)")
+    sim.add_argument("--model", default=DEFAULT_MODEL,
+                     help=f"preset name or model YAML file (default: {DEFAULT_MODEL})")
     sim.add_argument("--paths", type=positive_int, default=20_000,
                      help="number of paths (default: 20000)")
     sim.add_argument("--days", type=positive_int, default=252,

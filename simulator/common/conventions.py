@@ -13,6 +13,9 @@ from __future__ import annotations
 TRADING_DAYS_PER_YEAR = 252
 CALENDAR_DAYS_PER_YEAR = 365
 MONTH_TRADING_DAYS = 21
+# The shipped default model (scenario files without a model, `alvh simulate`, `alvh facts`, the
+# history pricing of `alvh replay`): the conditional fit of docs/calibration.md §9, iteration 4.
+DEFAULT_MODEL = "svcj_2f_conditional_vlevel"
 VIX_WINDOW_YEARS = 30.0 / CALENDAR_DAYS_PER_YEAR
 # constant maturities (calendar days) of the "front" and "second" VIX futures that the
 # term-structure and regime rules read (model futures, or listed ones interpolated in history)

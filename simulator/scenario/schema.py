@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from simulator.common.conventions import DEFAULT_MODEL
 from simulator.common.records import StrictModel
 from simulator.model.stress import SPX_RETURN_LIMITS, VARIANCE_JUMP_MAX, VIX_MAX, VIX_STATE_MODES
 from simulator.results.events import VolEventConfig
@@ -111,7 +112,7 @@ class ModelSpec(StrictModel):
     """A shipped preset name (``alvh presets``) or a model YAML path relative to the scenario
     file, with parameter overrides merged in (``{v0: 0.02, P: {theta: 0.03}}``)."""
 
-    preset: str = "svcj_2f_calibrated"
+    preset: str = DEFAULT_MODEL
     overrides: dict[str, Any] = Field(default_factory=dict)
 
 
