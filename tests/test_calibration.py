@@ -303,6 +303,9 @@ def test_calibrated_default_prices_the_vx_curve_better_than_the_hand_fits():
     ("svcj_2f_conditional_calm_2017", ("2017-01-03", "2017-12-29"), "svcj_2f_conditional", 1.5),
     ("svcj_2f_conditional_stressed_2022", ("2022-01-03", "2022-12-30"), "svcj_2f_conditional",
      5.5),
+    ("svcj_2f_vlevel_calm_2017", ("2017-01-03", "2017-12-29"), "svcj_2f_conditional_vlevel", 1.0),
+    ("svcj_2f_vlevel_stressed_2022", ("2022-01-03", "2022-12-30"), "svcj_2f_conditional_vlevel",
+     1.5),
 ])
 def test_regime_presets_carry_their_window_and_fit(name, window, base, median_gap):
     """Each regime preset records its window and base, and its own VIX level: the median within
@@ -311,7 +314,8 @@ def test_regime_presets_carry_their_window_and_fit(name, window, base, median_ga
     default's Q cannot take VIX below 10.1); the conditional model's regimes (docs/calibration.md
     §9, "Regimes"): calm 1.3 (below the market's now: its floor is 7.8), stressed 4.9 (its
     paths reach 2022's VIX level only with less contango than 2022 had, 60 % against 75 %, and
-    a regime refits P only), held near where they are so a change shows."""
+    a regime refits P only), held near where they are so a change shows; the default's
+    (svcj_2f_conditional_vlevel's) regimes: calm 0.2, stressed 1.1."""
     doc = yaml.safe_load((Path(sim.__file__).parent / "model" / "presets"
                           / f"{name}.yaml").read_text())
     cal = doc["calibration"]
@@ -324,8 +328,10 @@ def test_regime_presets_carry_their_window_and_fit(name, window, base, median_ga
     # a regime keeps its base's Q and shared diffusion
     parent = sim.load_model(base)
     assert model.Q == parent.Q
-    for k in ("sigma_v", "sigma_m", "rho", "phi", "m_jump"):
+    for k in ("sigma_v", "sigma_m", "rho", "phi", "m_jump", "mu_m", "v_level"):
         assert getattr(model.P, k) == getattr(parent.P, k), k
+    # m's own jumps (a P-only term): their rate is the window's, refitted only where the base has them
+    assert (model.P.lam_m == parent.P.lam_m) == (parent.P.lam_m == 0.0)
 
 
 def test_a_scenario_may_run_on_its_own_preset(tmp_path):

@@ -204,7 +204,8 @@ def _regime(family, start, end, model, obs, market, ep, source, design, start_fi
     free = P_REGIME_FREE[family]
     if model.two_factor and model.P.lam_m > 0.0:
         # a base with P-only jumps of m (docs/calibration.md §9, iteration 3): how often m jumps
-        # is the year's own (a calm year has none of the spikes that set it), their size the base's
+        # is the year's own (a calm year has none of the spikes that set it), their size the
+        # base's (as for the price jumps: their rate is fitted, their law kept)
         free = (*free, "lam_m")
     p = fit_p(p_start, market, free, design=design,
               max_evaluations=p_evaluations, excluded=excluded, progress=stage("P"))

@@ -34,10 +34,12 @@ from simulator.pricing.affine2 import FutureCurve
 # decide the drawdowns the tool measures; the second Q fit then prices the curve given them.
 # A regime preset (``calibrate(..., regime=True)``) keeps its base model's Q and shared
 # diffusion and moves only P's own drift and jumps; a year's autocorrelations of the VIX level
-# measure that year, not the regime's persistence, so they are left out of its objective.
+# measure that year, not the regime's persistence, so they are left out of its objective. The
+# price jumps' rate (lam) is the year's own: a calm year has no crash (two-factor regimes free
+# it since 0.11; svcj_2f_calm_2017 and the other earlier regimes were fitted with it held).
 P_REGIME_FREE = {
     "svcj": ("kappa", "theta", "lam", "mu_v"),
-    "svcj2": ("kappa", "theta", "kappa_m", "jump_share", "mu_v"),
+    "svcj2": ("kappa", "theta", "kappa_m", "jump_share", "mu_v", "lam"),
 }
 REGIME_EXCLUDED = ("vix_acf_1", "vix_acf_21", "vix_acf_63")
 # A regime fitted with the conditional targets (``calibrate(..., conditional=True)``) leaves
