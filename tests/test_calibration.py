@@ -330,7 +330,7 @@ def test_regime_presets_carry_their_window_and_fit(name, window, base, median_ga
     assert model.Q == parent.Q
     for k in ("sigma_v", "sigma_m", "rho", "phi", "m_jump", "mu_m", "v_level"):
         assert getattr(model.P, k) == getattr(parent.P, k), k
-    # m's own jumps (a P-only term): their rate is the window's, refitted only where the base has them
+    # m's own jumps (P only): their rate is the window's, refitted only where the base has them
     assert (model.P.lam_m == parent.P.lam_m) == (parent.P.lam_m == 0.0)
 
 

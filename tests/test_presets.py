@@ -13,7 +13,8 @@ from simulator.pricing.pricer import Pricer
 PRESETS = ["bates_dps2000", "heston_fo2008", "svcj_2f_calibrated", "svcj_2f_calm_2017",
            "svcj_2f_conditional", "svcj_2f_conditional_calm_2017", "svcj_2f_conditional_mjump",
            "svcj_2f_conditional_stressed_2022", "svcj_2f_conditional_vlevel", "svcj_2f_default",
-           "svcj_2f_stressed_2022", "svcj_default", "svcj_dps2000"]
+           "svcj_2f_stressed_2022", "svcj_2f_vlevel_calm_2017", "svcj_2f_vlevel_stressed_2022",
+           "svcj_default", "svcj_dps2000"]
 
 
 def test_preset_list():

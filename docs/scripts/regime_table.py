@@ -6,7 +6,8 @@ in % of risk capital, with a 95 % bootstrap interval of the median over the path
 resamples); a real year is one path, so it has none.
 
     PYTHONPATH=. python docs/scripts/regime_table.py                       # the default's regimes
-    PYTHONPATH=. python docs/scripts/regime_table.py svcj_2f_conditional svcj_2f_conditional_calm_2017 svcj_2f_conditional_stressed_2022
+    PYTHONPATH=. python docs/scripts/regime_table.py svcj_2f_conditional \
+        svcj_2f_conditional_calm_2017 svcj_2f_conditional_stressed_2022
 """
 
 from __future__ import annotations
