@@ -89,11 +89,12 @@ def test_v_level_sets_v_stationary_mean():
 # ---- svcj_2f_conditional_vlevel (docs/calibration.md §9, "Iteration 4": row AC) ------------
 
 def test_shipped_default_meets_all_eight_conditional_bands():
-    """Issue 28's gate on the shipped default: svcj_2f_conditional_vlevel on 4,000 P
-    path-years of seed 7 (its fit: 20261202): all eight bands. Measured here: calm realised vol 10.20 (band 7-10.5), VIX minus it 1.85
-    (1.5-4), 8.42 (30-45) and 11.12 (> 45), |dVIX| > 5 on 4.08 days a year, +30 % on 1.10
-    (0.8-2), the long future's slope 0.314 (0.30-0.50), VVIX rise 1.03 (>= 0, the closest
-    edge). On 1,000 x 10 years of seeds 20261204, 7 and 9: 8/8 each, VVIX rise 1.0-1.7."""
+    """Issue 28's gate on the shipped default: svcj_2f_conditional_vlevel on 4,000 P path-years
+    of seed 7 (its fit: 20261202): all eight bands. Measured here: calm realised vol 10.20 (band
+    7-10.5), VIX minus it 1.85 (1.5-4), 8.42 (30-45) and 11.12 (> 45), |dVIX| > 5 on 4.08 days a
+    year, +30 % on 1.10 (0.8-2), the long future's slope 0.314 (0.30-0.50), VVIX rise 1.03 (>=
+    0, the closest edge). On 1,000 x 10 years of seeds 20261204, 7 and 9: 8/8 each, VVIX rise
+    1.0-1.7."""
     from simulator.calibration import conditional
 
     assert DEFAULT_MODEL == "svcj_2f_conditional_vlevel"
@@ -112,9 +113,10 @@ def test_shipped_default_meets_all_eight_conditional_bands():
 @pytest.mark.parametrize("seed", [8, 7, 9])
 def test_shipped_default_meets_every_average_band(seed):
     """The shipped default (svcj_2f_conditional_vlevel) on the averages' fact table
-    (tests/test_calibration.py's 1,280 path-years) on seeds 8, 7 and 9: every band met with no edge widened. Measured: median VIX 16.84 / 16.82 / 16.58
-    (band >= 16.3), VIX > 30 on 11.2 / 11.7 / 11.2 % of days (<= 14 %), contango 74.0 / 73.4
-    / 73.8 % (>= 72 %), VIX < 13 on 19.1 / 19.0 / 19.7 % (12-23 %)."""
+    (tests/test_calibration.py's 1,280 path-years) on seeds 8, 7 and 9: every band met with no
+    edge widened. Measured: median VIX 16.84 / 16.82 / 16.58 (band >= 16.3), VIX > 30 on 11.2 /
+    11.7 / 11.2 % of days (<= 14 %), contango 74.0 / 73.4 / 73.8 % (>= 72 %), VIX < 13 on 19.1 /
+    19.0 / 19.7 % (12-23 %)."""
     from simulator.calibration.real_world import SimulationDesign, path_moments
     from simulator.calibration.targets import FACT_BANDS
 
