@@ -13,6 +13,7 @@ import pytest
 import xarray as xr
 
 import simulator as sim
+from simulator.common.conventions import DEFAULT_MODEL
 from simulator.results import blotter
 from simulator.scenario.loader import parse_scenario
 from simulator.scenario.runner import run_plan
@@ -259,7 +260,7 @@ def test_kept_exposures_match_repricing_the_blotters_positions(cube):
     sim.Pricer: an independent route to the same book."""
     from simulator.strategy.reference import SPOT_BUMP, VOL_BUMP
 
-    model = sim.load_model("svcj_2f_calibrated")
+    model = sim.load_model(DEFAULT_MODEL)  # the scenario names no model: the default's
     pricer = sim.Pricer(model)
     frame = blotter.blotter_frame(cube)
     sel = cube.sel(scenario="crash")

@@ -5,6 +5,7 @@ import pytest
 
 import simulator as sim
 from simulator.cli import main
+from simulator.common.conventions import DEFAULT_MODEL
 from simulator.report import figures
 from simulator.results.cube import write_cube
 from simulator.results.summary import summarize
@@ -42,7 +43,7 @@ def test_every_figure_has_labelled_axes_and_names_its_scenario(cube):
         axes = [ax for ax in fig.axes if ax.get_visible()]
         assert all(ax.get_xlabel() for ax in axes) and any(ax.get_ylabel() for ax in axes)
         notes = [t.get_text() for t in fig.texts]
-        assert any("200 paths x 63 trading days; seed 3; model svcj_2f_calibrated" in t
+        assert any(f"200 paths x 63 trading days; seed 3; model {DEFAULT_MODEL}" in t
                    for t in notes), notes
     # the event study finds the shock: every path's largest VIX rise is the day-25 shock
     assert (cube.vix_spike_day.sel(scenario="crash") == 25).all()
