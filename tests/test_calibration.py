@@ -264,7 +264,7 @@ def test_unknown_family_is_refused():
 # ---- the shipped calibrated presets ----------------------------------------------------------
 
 def test_calibrated_default_meets_the_bands_of_the_fact_table():
-    """The default model (svcj_2f_calibrated) on 1,280 stationary P path-years, a seed the fit
+    """The default of 0.4-0.10 (svcj_2f_calibrated) on 1,280 stationary P path-years, a seed the fit
     never saw: every band of the fact table (docs/calibration.md §5; the preset's notes give
     the market values beside them) but one. Implied minus realised sits on its band's upper
     edge, 5: 4.93, 5.06 and 5.07 points with seeds 7, 8 and 9 (market 4.06). The fit trades it
