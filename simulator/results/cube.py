@@ -278,9 +278,12 @@ def chunk_record(result, spx: np.ndarray, vix: np.ndarray,
         + vol_events.own_metrics(book, found, rec["vol_events"])
     for name, values in zip(PER_EVENT, per_event, strict=True):
         rec[name] = values.astype(np.float32)
-    # account and trading book stacked (2 x strategy, day, path): the fans of both books
-    return rec, np.ascontiguousarray(np.concatenate([eq, book]).transpose(0, 2, 1),
-                                     dtype=np.float32)
+    # account and trading book stacked (2 x strategy, day, path): the fans of both books,
+    # each cast and transposed straight into its half (no float64 copy of both first)
+    books = np.empty((2 * eq.shape[0], eq.shape[2], eq.shape[1]), dtype=np.float32)
+    books[:eq.shape[0]] = eq.transpose(0, 2, 1)
+    books[eq.shape[0]:] = book.transpose(0, 2, 1)
+    return rec, books
 
 
 def equity_quantiles(equity_parts, quantiles, memory_bytes=128 * 2**20):
