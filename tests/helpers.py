@@ -9,6 +9,18 @@ import math
 from simulator.model.params import MeasureParams
 
 
+def acknowledged_model(data):
+    """A Model from a parameter dictionary, its Feller-condition warning acknowledged (the
+    fitted two-factor sets violate it, as their preset files say)."""
+    import warnings
+
+    from simulator.model.params import FellerConditionWarning, Model
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FellerConditionWarning)
+        return Model.from_dict(data, feller_acknowledged=True)
+
+
 def se_mean(x):
     return x.std(ddof=1) / math.sqrt(x.size)
 

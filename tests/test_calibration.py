@@ -252,6 +252,13 @@ def test_regime_with_conditional_targets_fits_the_facts_its_window_has():
     assert not used & {"vix_minus_rv_20_30", "vix_minus_rv_30_45", "vix_minus_rv_above_45"}
     assert all(cal.p_fit.market[k] == want[k] for k in CONDITIONAL_TARGETS if k in used)
     assert "--regime --base svcj_2f_conditional --conditional" in cal.preset("x")["notes"]
+    # a regime fits the year's price-jump rate; m's own jump rate only where the base has them
+    assert "lam" in cal.p_fit.free and "lam_m" not in cal.p_fit.free
+    with_m_jumps = sim.calibrate("svcj2", "2017-01-03", "2017-12-29",
+                                 base=sim.load_model("svcj_2f_conditional_vlevel"), regime=True,
+                                 conditional=True, p_evaluations=2,
+                                 design=SimulationDesign(n_paths=8, years=3))
+    assert {"lam", "lam_m"} <= set(with_m_jumps.p_fit.free)
     with pytest.raises(CalibrationInputError, match="regime"):
         sim.calibrate("svcj2", "2017-01-03", "2017-12-29", base=base, conditional=True)
 

@@ -6,25 +6,18 @@ and m's stationary mean (with the co-jumps too) against its linear system."""
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 import pytest
 
 import simulator as sim
-from simulator.model.params import FellerConditionWarning, Model, ParameterError
+from simulator.common.conventions import TRADING_DAYS_PER_YEAR as DAYS_PER_YEAR
+from simulator.model.params import Model, ParameterError
 from simulator.model.vix import vix_state_coefficients
+from tests.helpers import acknowledged_model as _model
 from tests.helpers import assert_stationary_means, se_mean
 from tests.test_extensions import _with
 from tests.test_two_factor import TWO_FACTOR
-
-DAYS_PER_YEAR = 252
-
-
-def _model(data):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FellerConditionWarning)
-        return Model.from_dict(data, feller_acknowledged=True)
 
 
 def test_m_jumps_are_p_only_and_two_factor_only_and_round_trip():

@@ -6,7 +6,6 @@ against the linear system of :func:`simulator.model.moments.two_factor_stationar
 from __future__ import annotations
 
 import dataclasses
-import warnings
 
 import numpy as np
 import pytest
@@ -14,19 +13,12 @@ import pytest
 import simulator as sim
 from simulator.common.conventions import DEFAULT_MODEL
 from simulator.model.moments import two_factor_stationary_means
-from simulator.model.params import FellerConditionWarning, Model, ParameterError
+from simulator.model.params import Model, ParameterError
 from simulator.model.vix import vix_state_coefficients
+from tests.helpers import acknowledged_model as _model
 from tests.helpers import assert_stationary_means
 from tests.test_extensions import _with
 from tests.test_two_factor import TWO_FACTOR
-
-DAYS_PER_YEAR = 252
-
-
-def _model(data):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FellerConditionWarning)
-        return Model.from_dict(data, feller_acknowledged=True)
 
 
 def test_v_level_is_p_only_two_factor_only_bounded_and_round_trips():
