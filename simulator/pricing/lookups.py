@@ -21,6 +21,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit, prange
 
+from simulator.common.borrowed import borrowed
 from simulator.common.conventions import TRADING_DAYS_PER_YEAR
 from simulator.pricing.black import (
     black_forward_delta,
@@ -424,6 +425,15 @@ def vix_option_many(tab, v, m, days, strike, is_call, out):
                             nodes, m_nodes)
 
 
+@njit(cache=True)
+def borrowed_tables(tab):
+    """``tab`` with each array borrowed (common.borrowed: no reference counts in the day
+    loop; the caller keeps ``tab`` alive)."""
+    return KernelTables(borrowed(tab.spx_iv), borrowed(tab.vix_future), borrowed(tab.vix_iv),
+                        borrowed(tab.qp), borrowed(tab.qp2), borrowed(tab.grid),
+                        borrowed(tab.vol_nodes), borrowed(tab.m_nodes), borrowed(tab.maturity))
+
+
 def kernel_tables(spx_iv, vix_future_table, vix_iv, qp, qp2, grid, vol_nodes,
                   m_nodes) -> KernelTables:
     """The named arrays of one model's tables, with their maturity constants tabulated."""
@@ -431,7 +441,7 @@ def kernel_tables(spx_iv, vix_future_table, vix_iv, qp, qp2, grid, vol_nodes,
                         maturity_table(qp, qp2, grid, m_nodes))
 
 
-__all__ = ["KernelTables", "condor_in_cell", "condor_in_row", "condor_payoff", "condor_value",
+__all__ = ["KernelTables", "borrowed_tables", "condor_in_cell", "condor_in_row", "condor_payoff", "condor_value",
            "kernel_tables", "spot_vix", "spx_implied_vol", "spx_implied_vol_in_row",
            "spx_option", "spx_option_delta", "state_cell", "vix_call_in_cell", "vix_call_in_row",
            "vix_future", "vix_future_in_cell", "vix_implied_vol", "vix_implied_vol_in_row",

@@ -47,9 +47,11 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from simulator.common.borrowed import borrowed, keep_alive
 from simulator.common.conventions import TRADING_DAYS_PER_YEAR
 from simulator.pricing.interp import locate_days
 from simulator.pricing.lookups import (
+    borrowed_tables,
     condor_in_cell,
     condor_in_row,
     condor_payoff,
@@ -225,12 +227,16 @@ def condor_track(gs, path, tab, track, expiry_days, settle, adhoc):
                                 path[PF_SECOND])
     n_days = spx.size - 1
     n_slots = track.shape[2]
-    expiry = np.full(n_slots, -1, dtype=np.int64)
-    credit = np.zeros(n_slots)
-    held = np.zeros((n_slots, 4))
-    active = np.zeros(n_slots, dtype=np.bool_)
-    buf = np.empty(4)
-    day_legs = np.empty((n_slots, 4))  # today's leg prices of each open tranche
+    expiry_owned = np.full(n_slots, -1, dtype=np.int64)
+    credit_owned = np.zeros(n_slots)
+    held_owned = np.zeros((n_slots, 4))
+    active_owned = np.zeros(n_slots, dtype=np.bool_)
+    buf_owned = np.empty(4)
+    day_legs_owned = np.empty((n_slots, 4))  # today's leg prices of each open tranche
+    # borrowed (common.borrowed): no reference counts in the day loop; owners kept to the end
+    expiry, credit, held = borrowed(expiry_owned), borrowed(credit_owned), borrowed(held_owned)
+    active, buf, day_legs = (borrowed(active_owned), borrowed(buf_owned),
+                             borrowed(day_legs_owned))
     every = int(gs[S.GS_EVERY])
     first = int(gs[S.GS_FIRST])
     dte = int(gs[S.GS_DTE])
@@ -309,6 +315,7 @@ def condor_track(gs, path, tab, track, expiry_days, settle, adhoc):
                     _open_tranche(gs, s, d, tenor, d + days_open, 0.0, spot, var, mvar, step,
                                   tab, buf, day_legs, track, held, credit, active, expiry)
                     break
+    keep_alive(expiry_owned, credit_owned, held_owned, active_owned, buf_owned, day_legs_owned)
 
 
 @njit(cache=True)
@@ -1095,7 +1102,9 @@ def run_strategy(ss, ls, path, track, layer_days, layer_col, listed, spx_settle,
     (:func:`known_days`). ``marks``, ``mark_index``: the path's VIX call marks shared by its
     strategies (:func:`new_mark_cache`)."""
     n_days = path.shape[1] - 1
-    acct, qty, book = open_book(ss, path[PF_SPX, 0], track.shape[2])
+    acct_owned, qty_owned, book_owned = open_book(ss, path[PF_SPX, 0], track.shape[2])
+    # borrowed (common.borrowed): the day loop's steps take them without reference counts
+    acct, qty, book = borrowed(acct_owned), borrowed(qty_owned), borrowed(book_owned)
     hedged = ss[S.SS_HEDGE_MODE] != S.HEDGE_NONE
     equity[0] = 1.0
     trading[0] = 1.0
@@ -1142,6 +1151,7 @@ def run_strategy(ss, ls, path, track, layer_days, layer_col, listed, spx_settle,
         pnl[layer_columns(book, k)[0]] += book[k, LB_QTY] * book[k, LB_PRICE]
     if acct[AC_INDEX_UNITS] > 0.0:
         pnl[BK_INDEX] += acct[AC_INDEX_UNITS] * path[PF_SPX, n_days] - acct[AC_INDEX_PAID]
+    keep_alive(acct_owned, qty_owned, book_owned)
 
 
 @njit(cache=True)
@@ -1178,8 +1188,26 @@ def count_future_reads(ss, gs, path, counts):
         counts[CT_FUTURES_LISTED if listed else CT_FUTURES_MODEL] += 1
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
 def evaluate_chunk(spx, v, m, vix, group_specs, strat_specs, layer_specs, n_slots, tab, growth,
+                   front_days, second_days, log_rows, equity, trading, hedge, pnl, counts, log,
+                   log_n, condor_days, layer_days, layer_col, listed, listed_day0, spx_settle,
+                   vix_expiring, listed_cm, adhoc, adhoc_day0, vvix, irr):
+    """All strategies on all paths of a chunk (:func:`_evaluate_paths`, parallel over paths),
+    every array borrowed (common.borrowed: no reference counts in the day loop; the caller
+    holds the arguments for the whole call). Same arguments and outputs as
+    :func:`_evaluate_paths`."""
+    b = borrowed
+    _evaluate_paths(b(spx), b(v), b(m), b(vix), b(group_specs), b(strat_specs), b(layer_specs),
+                    n_slots, borrowed_tables(tab), growth, front_days, second_days, b(log_rows),
+                    b(equity), b(trading), b(hedge), b(pnl), b(counts), b(log), b(log_n),
+                    b(condor_days), b(layer_days), b(layer_col), b(listed), b(listed_day0),
+                    b(spx_settle), b(vix_expiring), b(listed_cm), b(adhoc), b(adhoc_day0),
+                    b(vvix), b(irr))
+
+
+@njit(cache=True, parallel=True)
+def _evaluate_paths(spx, v, m, vix, group_specs, strat_specs, layer_specs, n_slots, tab, growth,
                    front_days, second_days, log_rows, equity, trading, hedge, pnl, counts, log,
                    log_n, condor_days, layer_days, layer_col, listed, listed_day0, spx_settle,
                    vix_expiring, listed_cm, adhoc, adhoc_day0, vvix, irr):
@@ -1210,7 +1238,8 @@ def evaluate_chunk(spx, v, m, vix, group_specs, strat_specs, layer_specs, n_slot
     n_days = spx.shape[1] - 1
     n_groups = group_specs.shape[0]
     n_strat = strat_specs.shape[0]
-    empty_log = np.zeros((0, N_EF))
+    empty_log_owned = np.zeros((0, N_EF))
+    empty_log = borrowed(empty_log_owned)
     future_table, grid, nodes, m_nodes = tab.vix_future, tab.grid, tab.vol_nodes, tab.m_nodes
     # the two constant maturities' cells on the days axis, once (lookups.vix_future's
     # arithmetic otherwise: the same numbers)
@@ -1221,7 +1250,15 @@ def evaluate_chunk(spx, v, m, vix, group_specs, strat_specs, layer_specs, n_slot
         if strat_specs[k, S.SS_HEDGE_MODE] != S.HEDGE_NONE:
             n_hedged += 1
     for i in prange(n_paths):
-        path = np.empty((N_PF, n_days + 1))
+        path_owned = np.empty((N_PF, n_days + 1))  # owners of the path's scratch, kept alive
+        tracks_owned = np.empty((n_groups, N_TF, n_days + 1, n_slots))  # to the end
+        flows_owned = np.empty(n_days + 1)  # one strategy's daily book flows at a time
+        marks_owned, mark_index_owned = new_mark_cache(n_days, tab.maturity.shape[0],
+                                                       n_hedged > 1)
+        none_logged_owned = np.zeros(1, dtype=np.int64)
+        path, tracks, flows = borrowed(path_owned), borrowed(tracks_owned), borrowed(flows_owned)
+        marks, mark_index = borrowed(marks_owned), borrowed(mark_index_owned)
+        none_logged = borrowed(none_logged_owned)
         path[PF_SPX] = spx[i]
         path[PF_V] = v[i]
         path[PF_M] = m[i]
@@ -1238,15 +1275,12 @@ def evaluate_chunk(spx, v, m, vix, group_specs, strat_specs, layer_specs, n_slot
         path_expiring = vix_expiring[day0:day0 + n_days + 1]
         listed_futures(path, listed_cm[:, day0:day0 + n_days + 1])
         path_adhoc = adhoc[adhoc_day0[i]:]  # a view from the path's day 0; empty if simulated
-        tracks = np.empty((n_groups, N_TF, n_days + 1, n_slots))
         for g in range(n_groups):
             clear_track(tracks[g])
             if group_specs[g, S.GS_ACTIVE] > 0.0:
                 condor_track(group_specs[g], path, tab, tracks[g], condor_days[i, g],
                              path_settle, path_adhoc)
         row = log_rows[i]
-        flows = np.empty(n_days + 1)  # one strategy's daily book flows at a time
-        marks, mark_index = new_mark_cache(n_days, tab.maturity.shape[0], n_hedged > 1)
         path_listed = listed[:, listed_day0[i]:listed_day0[i] + n_days + 1]  # a view
         for k in range(n_strat):
             ss = strat_specs[k]
@@ -1265,6 +1299,9 @@ def evaluate_chunk(spx, v, m, vix, group_specs, strat_specs, layer_specs, n_slot
                          layer_col[i, k], path_listed, path_settle, path_expiring, tab, growth,
                          equity[k, i], trading[k, i], hedge[k, i], pnl[k, i], counts[k, i],
                          log[k, row] if row >= 0 else empty_log,
-                         log_n[k, row:row + 1] if row >= 0 else np.zeros(1, dtype=np.int64),
+                         log_n[k, row:row + 1] if row >= 0 else none_logged,
                          path_adhoc, flows, marks, mark_index)
             irr[k, i] = money_weighted_return(flows, 1.0 / TRADING_DAYS_PER_YEAR)
+        keep_alive(path_owned, tracks_owned, flows_owned, marks_owned, mark_index_owned,
+                   none_logged_owned)
+    keep_alive(empty_log_owned)
