@@ -33,7 +33,7 @@ def test_borrowed_view_reads_and_writes_the_owner():
     total, rows, cols, s0, s1 = _write_through(owner)
     assert owner[0, 1] == 42.0 and owner[1, 0] == 7.0  # the owner's memory, not a copy
     assert total == owner.sum()
-    assert (rows, cols, s0, s1) == (2, 3) + owner.strides
+    assert (rows, cols, s0, s1) == (2, 3, *owner.strides)
 
 
 def test_borrowed_view_of_a_kernel_allocation():

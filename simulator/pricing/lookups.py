@@ -441,7 +441,8 @@ def kernel_tables(spx_iv, vix_future_table, vix_iv, qp, qp2, grid, vol_nodes,
                         maturity_table(qp, qp2, grid, m_nodes))
 
 
-__all__ = ["KernelTables", "borrowed_tables", "condor_in_cell", "condor_in_row", "condor_payoff", "condor_value",
+__all__ = ["KernelTables", "borrowed_tables", "condor_in_cell", "condor_in_row", "condor_payoff",
+           "condor_value",
            "kernel_tables", "spot_vix", "spx_implied_vol", "spx_implied_vol_in_row",
            "spx_option", "spx_option_delta", "state_cell", "vix_call_in_cell", "vix_call_in_row",
            "vix_future", "vix_future_in_cell", "vix_implied_vol", "vix_implied_vol_in_row",
