@@ -199,6 +199,7 @@ def test_manage_layers_marks_and_monetises_a_put_as_the_kernel_does(low):
                                                S.INSTRUMENT_SPX_PUT, low)
     path = np.zeros((K.N_PF, N_DAYS + 1))
     path[K.PF_SPX], path[K.PF_V], path[K.PF_M], path[K.PF_VIX] = (spot, var, var, vix)
+    K.fill_state_cells(path, engine.kernel_tables.vol_nodes, engine.kernel_tables.m_nodes)
     pnl, counts = np.zeros(K.N_BK), np.zeros(K.N_CT, dtype=np.int64)
     K.manage_layers(ss, ls, acct, layers, path, d, np.zeros((4, 0)),
                     np.zeros((4, 0), dtype=np.int64), np.zeros((0, N_DAYS + 1)),
@@ -230,6 +231,7 @@ def test_manage_layers_writes_and_reads_the_paths_shared_vix_call_marks():
     d, strike, expiry = 2, 25.0, 30
     path = np.zeros((K.N_PF, N_DAYS + 1))
     path[K.PF_SPX], path[K.PF_V], path[K.PF_M], path[K.PF_VIX] = 5000.0, 0.04, 0.04, 20.0
+    K.fill_state_cells(path, tab.vol_nodes, tab.m_nodes)  # the day's cells, as the engine does
 
     def mark(marks, mark_index):
         layers = np.zeros((3, K.N_LB))

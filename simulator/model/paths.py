@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange, uint64
 
+from simulator.common.borrowed import borrowed
 from simulator.common.conventions import TRADING_DAYS_PER_YEAR
 from simulator.model.params import Model
 from simulator.model.paths2f import day_constants_2f, simulate_chunk_2f
@@ -88,7 +89,7 @@ def path_1f(consts, shocks, substeps, x0, v0, vix_a, vix_b, path, stream, k0, k1
         out_vix[day + 1] = 100.0 * math.sqrt(vix_a[day + 1] + vix_b[day + 1] * v)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
 def simulate_chunk(consts, shocks, substeps, x0, v0, vix_a, vix_b, path_start, stream, k0, k1,
                    out_spx, out_v, out_vix):
     """Fill ``out_spx``, ``out_v``, ``out_vix`` (shape (paths, days + 1)) in place.
@@ -102,6 +103,17 @@ def simulate_chunk(consts, shocks, substeps, x0, v0, vix_a, vix_b, path_start, s
     global path ``path_start + i``; its draws do not depend on the chunk. Jit-compiled with
     numba, parallel over paths.
     """
+    # borrowed (common.borrowed): a row or view of an argument costs no atomic reference
+    # count, which both threads would otherwise contend for on every day of every path
+    b = borrowed
+    _simulate_paths(b(consts), b(shocks), substeps, x0, v0, b(vix_a), b(vix_b), path_start,
+                    stream, k0, k1, b(out_spx), b(out_v), b(out_vix))
+
+
+@njit(cache=True, parallel=True)
+def _simulate_paths(consts, shocks, substeps, x0, v0, vix_a, vix_b, path_start, stream, k0, k1,
+                    out_spx, out_v, out_vix):
+    """:func:`simulate_chunk`'s loop over paths, on borrowed arrays."""
     for i in prange(out_spx.shape[0]):
         path_1f(consts, shocks, substeps, x0, v0, vix_a, vix_b, uint64(path_start + i), stream,
                 k0, k1, out_spx[i], out_v[i], out_vix[i])

@@ -38,6 +38,7 @@ from collections.abc import Sequence
 import numpy as np
 from numba import njit, prange, uint64
 
+from simulator.common.borrowed import borrowed
 from simulator.model.params import MeasureParams, Model
 from simulator.model.qe import (
     C_DRIFT,
@@ -178,12 +179,21 @@ def path_2f(consts, shocks, substeps, x0, v0, m0, vix_a, vix_b, vix_c, path, str
         out_vix[day + 1] = 100.0 * math.sqrt(vix_a + vix_b * v + vix_c * m)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
 def simulate_chunk_2f(consts, shocks, substeps, x0, v0, m0, vix_a, vix_b, vix_c, path_start,
                       stream, k0, k1, out_spx, out_v, out_m, out_vix):
     """Fill (paths, days + 1) arrays in place. ``consts`` is (days, N_2F_CONSTANTS) from
     :func:`day_constants_2f`; ``shocks`` the table of :func:`simulator.model.stress.shock_table`
     (a VIX level moves (v, m): :func:`simulator.model.stress.apply_state_shock`)."""
+    b = borrowed  # no atomic reference counts in the loop (paths.simulate_chunk says why)
+    _simulate_paths_2f(b(consts), b(shocks), substeps, x0, v0, m0, vix_a, vix_b, vix_c,
+                       path_start, stream, k0, k1, b(out_spx), b(out_v), b(out_m), b(out_vix))
+
+
+@njit(cache=True, parallel=True)
+def _simulate_paths_2f(consts, shocks, substeps, x0, v0, m0, vix_a, vix_b, vix_c, path_start,
+                       stream, k0, k1, out_spx, out_v, out_m, out_vix):
+    """:func:`simulate_chunk_2f`'s loop over paths, on borrowed arrays."""
     for i in prange(out_spx.shape[0]):
         path_2f(consts, shocks, substeps, x0, v0, m0, vix_a, vix_b, vix_c,
                 uint64(path_start + i), stream, k0, k1, np.empty(N_STEP_CONSTANTS),

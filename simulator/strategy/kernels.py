@@ -155,9 +155,13 @@ def ts_fired(front, second, d, threshold, lookback):
 
 # one path, rows of ``path`` (N_PF, days + 1)
 PATH_FIELDS = ("SPX", "V", "M", "VIX", "FRONT", "SECOND", "MACD", "RSI", "TS_FIRED",
-               "FRONT_LISTED", "SECOND_LISTED", "VVIX", "VVIX_RSI")
+               "FRONT_LISTED", "SECOND_LISTED", "VVIX", "VVIX_RSI", "CELL_I", "CELL_WI",
+               "CELL_IM", "CELL_WM")
 ((PF_SPX, PF_V, PF_M, PF_VIX, PF_FRONT, PF_SECOND, PF_MACD, PF_RSI, PF_TS_FIRED, PF_FRONT_LISTED,
-  PF_SECOND_LISTED, PF_VVIX, PF_VVIX_RSI), N_PF) = S.columns(PATH_FIELDS)
+  PF_SECOND_LISTED, PF_VVIX, PF_VVIX_RSI, PF_CELL_I, PF_CELL_WI, PF_CELL_IM, PF_CELL_WM),
+ N_PF) = S.columns(PATH_FIELDS)
+# CELL_*: the day's state cell (lookups.state_cell of (v, m)), located once per path-day
+# (fill_state_cells) for every lookup of every strategy that day
 # VVIX: the path's VVIX (the model's from its state, or the real index in history runs);
 # VVIX_RSI: the strategy's RSI of it for the call/put split (NaN where off)
 # FRONT, SECOND: constant-maturity VIX futures (conventions.FRONT/SECOND_FUTURE_DTE); the strategy's
@@ -195,6 +199,25 @@ LAYER_BOOK_FIELDS = ("QTY", "STRIKE", "EXPIRY", "COST", "ENTRY", "PRICE", "ARMED
 
 
 @njit(cache=True)
+def fill_state_cells(path, vol_nodes, m_nodes):
+    """Rows CELL_* of ``path``: each day's state cell of (V, M) on the tables' axes."""
+    for d in range(path.shape[1]):
+        i, wi, im, wm = state_cell(path[PF_V, d], path[PF_M, d], vol_nodes, m_nodes)
+        path[PF_CELL_I, d] = i
+        path[PF_CELL_WI, d] = wi
+        path[PF_CELL_IM, d] = im
+        path[PF_CELL_WM, d] = wm
+
+
+@njit(cache=True, inline="always")
+def path_cell(path, d):
+    """Day ``d``'s state cell from rows CELL_* (:func:`fill_state_cells`): the same tuple
+    lookups.state_cell returns."""
+    return (int(path[PF_CELL_I, d]), path[PF_CELL_WI, d], int(path[PF_CELL_IM, d]),
+            path[PF_CELL_WM, d])
+
+
+@njit(cache=True)
 def clear_track(track):
     """Make ``track`` an empty condor track: no marks, no trades."""
     track[TF_MARK] = 0.0
@@ -222,7 +245,8 @@ def condor_track(gs, path, tab, track, expiry_days, settle, adhoc):
     the SPX settlement value of an expiry day (history runs; NaN: the close), or empty: a
     tranche settles at the path's level that day. A tranche settles on its expiry's path day
     (the realised count) and is struck, priced and closed by rule on the count as known that
-    day (:func:`known_days`; ``adhoc`` empty: the same count)."""
+    day (:func:`known_days`; ``adhoc`` empty: the same count). Lookups read the path's
+    state cells (rows CELL_*, :func:`fill_state_cells`)."""
     spx, v, m, front, second = (path[PF_SPX], path[PF_V], path[PF_M], path[PF_FRONT],
                                 path[PF_SECOND])
     n_days = spx.size - 1
@@ -246,13 +270,13 @@ def condor_track(gs, path, tab, track, expiry_days, settle, adhoc):
     step = gs[S.GS_STEP]
     shift = gs[S.GS_SHIFT_SD]
     # unpacked once: reading arrays out of the tuple inside the day loop costs a refcount each
-    spx_iv, qp, qp2, grid, nodes, m_nodes, mat = (tab.spx_iv, tab.qp, tab.qp2, tab.grid,
-                                                  tab.vol_nodes, tab.m_nodes, tab.maturity)
+    spx_iv, qp, qp2, grid, m_nodes, mat = (tab.spx_iv, tab.qp, tab.qp2, tab.grid, tab.m_nodes,
+                                           tab.maturity)
     for d in range(n_days + 1):
         spot = spx[d]
         var = v[d]
         mvar = m[d]
-        cell = state_cell(var, mvar, nodes, m_nodes)  # one lookup serves every tranche today
+        cell = path_cell(path, d)  # one lookup serves every tranche today
         for s in range(n_slots):
             if not active[s]:
                 continue
@@ -716,14 +740,15 @@ def manage_layers(ss, ls, acct, book, path, d, layer_days, layer_col, listed, vi
     runs (``spx_settle`` not empty) at its listed monthly expiry's settlement value (the
     open, SET proxy; the close where the data has none), counted as the condor's. A mark off
     the model's future is shared with the path's other strategies (``marks``,
-    ``mark_index``: :func:`shared_mark`)."""
+    ``mark_index``: :func:`shared_mark`). Lookups read the path's state cells (rows CELL_*,
+    :func:`fill_state_cells`)."""
     n_days = path.shape[1] - 1
     vix_d, var, mvar = path[PF_VIX, d], path[PF_V, d], path[PF_M, d]
     calendar = layer_days.shape[1] > 0
     vix_future_t, vix_iv, qp, qp2, grid, m_nodes, mat = (tab.vix_future, tab.vix_iv, tab.qp,
                                                          tab.qp2, tab.grid, tab.m_nodes,
                                                          tab.maturity)
-    cell = state_cell(var, mvar, tab.vol_nodes, m_nodes)
+    cell = path_cell(path, d)
     ts_today = path[PF_TS_FIRED, d] > 0.0
     rearm_vix = ss[S.SS_REARM_VIX]
     rearm_days = int(ss[S.SS_REARM_DAYS])
@@ -1266,8 +1291,9 @@ def _evaluate_paths(spx, v, m, vix, group_specs, strat_specs, layer_specs, n_slo
         path[PF_VVIX] = vvix[i]
         path[PF_MACD] = np.nan
         path[PF_RSI] = np.nan
+        fill_state_cells(path, nodes, m_nodes)
         for d in range(n_days + 1):
-            cell = state_cell(v[i, d], m[i, d], nodes, m_nodes)
+            cell = path_cell(path, d)
             path[PF_FRONT, d] = vix_future_in_cell(cell, front_j, front_w, future_table)
             path[PF_SECOND, d] = vix_future_in_cell(cell, second_j, second_w, future_table)
         day0 = listed_day0[i]
