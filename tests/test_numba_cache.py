@@ -67,3 +67,35 @@ def test_the_package_points_numba_at_its_digest_folder_and_children_share_it():
     user = subprocess.run([sys.executable, "-c", code], env=user_env, capture_output=True,
                           text=True, timeout=120, check=True).stdout.split()
     assert user[0] == f"/tmp/users-own/alvh-{user[2]}"
+
+
+def _package_kernels():
+    """Every numba dispatcher defined in the package's modules."""
+    import importlib
+    import pkgutil
+
+    from numba.core.registry import CPUDispatcher
+
+    import simulator
+
+    for info in pkgutil.walk_packages(simulator.__path__, "simulator."):
+        if ".cli" in info.name or info.name.endswith("paths_cuda_kernels"):
+            continue  # the CLI imports lazily; the CUDA kernels need numba.cuda
+        module = importlib.import_module(info.name)
+        for name, obj in vars(module).items():
+            if isinstance(obj, CPUDispatcher) and obj.py_func.__module__ == info.name:
+                yield f"{info.name}.{name}", obj
+
+
+def test_no_kernel_has_a_nan_default():
+    """A call that omits a NaN default is typed ``omitted(default=nan)``, which never equals
+    itself: numba's cache misses it, and it compiles again in every process (vix_call_strike
+    from the claims report: 3.5 s a call, issue 30). Kernels take such arguments explicitly."""
+    import inspect
+    import math
+
+    found = [name for name, kernel in _package_kernels()
+             for p in inspect.signature(kernel.py_func).parameters.values()
+             if isinstance(p.default, float) and math.isnan(p.default)]
+    assert not found, f"NaN defaults in numba kernels: {found}"
+    assert len(dict(_package_kernels())) > 100  # the walk found the kernels

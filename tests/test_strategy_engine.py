@@ -146,9 +146,9 @@ def test_condor_strikes_are_ordered_and_widths_kept(model, tab):
 def test_vix_call_strikes(model, tab):
     v = float(model.variance_from_vix(20.0))
     future = float(Pricer(model).vix_future(v, 21))
-    assert vix_call_strike(1, 0.10, 1.0, v, 0.0, 21.0, 20.0, tab) == round(future * 1.1)
-    assert vix_call_strike(2, 2.0, 1.0, v, 0.0, 21.0, 20.0, tab) == 40.0
-    k = vix_call_strike(0, 0.30, 1.0, v, 0.0, 21.0, 20.0, tab)
+    assert vix_call_strike(1, 0.10, 1.0, v, 0.0, 21.0, 20.0, tab, np.nan) == round(future * 1.1)
+    assert vix_call_strike(2, 2.0, 1.0, v, 0.0, 21.0, 20.0, tab, np.nan) == 40.0
+    k = vix_call_strike(0, 0.30, 1.0, v, 0.0, 21.0, 20.0, tab, np.nan)
     tables = Pricer(model).tables
 
     def delta(strike):  # central difference in the future, independent of the kernel's Black

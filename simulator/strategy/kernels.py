@@ -371,7 +371,7 @@ def _open_tranche(gs, s, d, days, expiry_day, shift, spot, var, mvar, step, tab,
 
 @njit(cache=True)
 def _log(log, log_n, kind, reason, slot, d, k1, k2, k3, k4, contracts, price, cash, cost, spot,
-         vix, equity=np.nan):
+         vix, equity):
     n = log_n[0]
     if n >= log.shape[0]:
         return
@@ -440,7 +440,7 @@ def vix_option_cost(ss, price, vix):
 
 
 @njit(cache=True)
-def _layer_quote(ls, k, tenor, var, mvar, vix_d, tab, listed=np.nan):
+def _layer_quote(ls, k, tenor, var, mvar, vix_d, tab, listed):
     """(strike, mid price) of layer ``k`` bought today at ``tenor`` trading days: off the
     model's future of that expiry, or off ``listed`` (the listed contract's settlement) with
     the model's smile around it."""
@@ -560,7 +560,8 @@ def tranche_qty(ss, ls, eq, max_loss, legs, var, mvar, vix_d, tab, factor):
         for k in range(3):
             if ls[k, S.LS_ACTIVE] == 0.0 or ls[k, S.LS_PER_CONDOR] <= 0.0:
                 continue
-            _, price = _layer_quote(ls, k, int(ls[k, S.LS_TENOR]), var, mvar, vix_d, tab)
+            _, price = _layer_quote(ls, k, int(ls[k, S.LS_TENOR]), var, mvar, vix_d, tab,
+                                    np.nan)
             per_unit += ls[k, S.LS_PER_CONDOR] * factor * (price
                                                            + vix_option_cost(ss, price, vix_d))
     return max(risk, 0.0) / per_unit
@@ -642,7 +643,8 @@ def settle_condors(ss, acct, qty, track, d, spot, vix_d, pnl, counts, log, log_n
                 counts[CT_CONDOR_SET_CLOSE if math.isnan(spx_settle[d]) else CT_CONDOR_SET] += 1
             if log.shape[0] > 0:
                 _log(log, log_n, EV_CONDOR_CLOSE, code, s, d, np.nan, np.nan, np.nan, np.nan,
-                     qty[s] / (100.0 / ss[S.SS_CAPITAL]), value, flow, cost, spot, vix_d)
+                     qty[s] / (100.0 / ss[S.SS_CAPITAL]), value, flow, cost, spot, vix_d,
+                     np.nan)
             qty[s] = 0.0
 
 
@@ -853,7 +855,7 @@ def sell_layer(ss, ls, k, reason, price, acct, book, path, d, n_days, layer_days
     if log.shape[0] > 0:
         _log(log, log_n, EV_HEDGE_SELL, reason, k, d, book[k, LB_STRIKE], np.nan, np.nan,
              np.nan, sold / (100.0 / ss[S.SS_CAPITAL]), price, flow, cost, path[PF_SPX, d],
-             vix_d)
+             vix_d, np.nan)
     if (reason == SELL_EXPIRY or reason == SELL_ROLL) and rearm_roll:
         book[k, LB_ARMED] = 1.0
     if reason == SELL_EXPIRY:
@@ -1033,7 +1035,8 @@ def buy_layer(ss, ls, k, d, tenor, known, size, path, tab, book, pnl, counts, lo
     counts[CT_HEDGE_BUY] += 1
     if log.shape[0] > 0:
         _log(log, log_n, EV_HEDGE_BUY, 0, k, d, strike, low if low > 0.0 else np.nan, np.nan,
-             np.nan, q / (100.0 / capital), price, flow, cost, path[PF_SPX, d], vix_d)
+             np.nan, q / (100.0 / capital), price, flow, cost, path[PF_SPX, d], vix_d,
+             np.nan)
     return q * price + cost
 
 

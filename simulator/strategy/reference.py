@@ -330,7 +330,7 @@ class ReferenceBook:
         ls = self.ls
         strike = vix_call_strike(int(ls[j, S.LS_STRIKE_RULE]), ls[j, S.LS_STRIKE_VALUE],
                                  ls[j, S.LS_STRIKE_STEP], self.v[d], self.m[d], float(tenor),
-                                 self.vix[d], self.tab)
+                                 self.vix[d], self.tab, math.nan)
         return strike, _vix_call(self.tab, self.v[d], self.m[d], tenor, strike)
 
     def split_factor(self, j, d):

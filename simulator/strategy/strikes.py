@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 from numba import njit
 
 from simulator.common.conventions import TRADING_DAYS_PER_YEAR
@@ -225,10 +224,13 @@ def condor_strikes(short_mode, short_target, wing_mode, wing_value, shift_sd, sp
 
 
 @njit(cache=True)
-def vix_call_strike(rule, value, step, v, m, days, spot_vix, tab, listed=np.nan):
+def vix_call_strike(rule, value, step, v, m, days, spot_vix, tab, listed):
     """VIX call strike: rule 0 = delta ``value`` on the future of its expiry, 1 = ``value``
     above the future (K = F (1 + value)), 2 = ``value`` x spot VIX; on the ``step`` grid. The
-    future is the model's, or ``listed`` (a listed contract's settlement) when given."""
+    future is the model's (``listed`` NaN), or ``listed`` (a listed contract's settlement).
+    No default for ``listed``: numba cannot cache a call that omits a NaN default (the
+    omitted type's NaN never equals itself), so such a call compiled again in every process
+    (3.5 s; measured)."""
     future = _vix_future(tab, v, m, days) if math.isnan(listed) else listed
     if rule == 1:
         return round_to_grid(future * (1.0 + value), step)

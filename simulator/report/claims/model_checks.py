@@ -167,7 +167,7 @@ def c11(pricer, strategy: dict, n_paths: int, seed: int, *, n_boot: int, boot_se
         layer = LayerConfig(**spec)
         t = layer.dte_trading_days
         k = vix_call_strike(STRIKE_RULES[layer.strike.rule], layer.strike.value,
-                            layer.strike.step, v0, m0, float(t), vix0, tab)
+                            layer.strike.step, v0, m0, float(t), vix0, tab, math.nan)
         cost = float(pricer.vix_option(v0, t, k, m=m0))
         value = pricer.vix_option(v_h, max(t - hold, 1), k, m=m_h)
         stack += layer.weight * (value / cost - 1.0)  # return on the premium, budget weights
