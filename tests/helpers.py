@@ -1,6 +1,6 @@
 """Shared test helpers: standard errors of sample moments (the tolerances of statistical
-tests), the exact moments of the discretised variance scheme, and a run interrupted after
-some units (resume tests)."""
+tests), the exact moments of the discretised variance scheme, a run interrupted after
+some units (resume tests), and a docs script imported as a module."""
 
 from __future__ import annotations
 
@@ -86,3 +86,16 @@ def interrupt_run(scenario, out, after):
 
     with pytest.raises(_Stop):
         run_plan(load_scenario(scenario), out=out, on_unit=on_unit)
+
+
+def load_docs_script(name: str):
+    """A script of docs/scripts (not a package) imported as a module, for its tests."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "docs" / "scripts" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+

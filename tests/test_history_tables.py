@@ -3,23 +3,16 @@ the layout of each table and the figures it reads off the cube."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 import simulator as sim
-
-SCRIPT = Path(__file__).resolve().parents[1] / "docs" / "scripts" / "history_tables.py"
+from tests.helpers import load_docs_script
 
 
 @pytest.fixture(scope="module")
 def tables():
-    spec = importlib.util.spec_from_file_location("history_tables", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_docs_script("history_tables")
 
 
 def _spec(tables, path, keep):

@@ -4,24 +4,17 @@ own figures; a real year (one path) has no interval."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 import simulator as sim
 from simulator.results.units import drawdown_unit
-
-SCRIPT = Path(__file__).resolve().parents[1] / "docs" / "scripts" / "regime_table.py"
+from tests.helpers import load_docs_script
 
 
 @pytest.fixture(scope="module")
 def table():
-    spec = importlib.util.spec_from_file_location("regime_table", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_docs_script("regime_table")
 
 
 def test_a_regime_row_is_the_cubes_median_with_a_bootstrap_interval(table):
