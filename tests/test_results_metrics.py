@@ -1,6 +1,7 @@
 """Path metrics against brute-force loops; bootstrap coverage on a case with a known answer."""
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -140,23 +141,31 @@ def test_equity_quantiles_in_day_blocks_equal_numpy_on_all_paths(tmp_path):
     np.testing.assert_array_equal(equity_quantiles(files, q), expected)
 
 
-def test_quantiles_by_row_split_among_threads_equal_numpy(monkeypatch):
-    """The rows (days) of a block are split among threads; each row's quantiles must be
-    numpy's own whatever the split (forced to 2 and to 5 threads here)."""
-    import os
-
-    from simulator.results import cube as cube_module
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_quantiles_by_row_equal_numpy_bit_for_bit(dtype):
+    """The bucket selection (simulator.results.quantiles) against np.quantile on the same rows:
+    widths from 1 to 3,001 values, ties, an outlier that squeezes the body into few buckets,
+    equal rows (day 0), levels at 0, 1 and between ranks, and rows with NaN or inf (left to
+    numpy). Equality, not closeness: the cube's fans must not move."""
+    from simulator.results.quantiles import quantiles_by_row
 
     rng = np.random.default_rng(9)
-    values = rng.standard_normal((83, 501))
-    q = [0.05, 0.25, 0.5, 0.75, 0.95]
-    expected = np.quantile(values, q, axis=1)
-    for cores in (2, 5):
-        monkeypatch.setattr(os, "sched_getaffinity", lambda _pid, c=cores: set(range(c)),
-                            raising=False)
-        out = np.empty((len(q), values.shape[0]))
-        cube_module._quantiles_by_row(values.copy(), q, out)
-        np.testing.assert_array_equal(out, expected)
+    levels = [np.array([0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99]),
+              np.array([0.0, 1.0, 1 / 3, 0.999999])]
+    for n in (1, 2, 3, 7, 10, 101, 1000, 3001):
+        ties = np.round(rng.standard_normal((9, n)), 1)
+        outlier = 1.0 + 0.01 * rng.standard_normal((9, n))
+        outlier[:, 0] = -50.0
+        special = rng.standard_normal((4, n))
+        special[0, 0], special[1, -1], special[2, 0] = np.nan, np.inf, -np.inf
+        rows = np.concatenate([rng.standard_normal((9, n)), ties, outlier, np.ones((2, n)),
+                               special]).astype(dtype)
+        for q in levels:
+            out = np.full((q.size, rows.shape[0]), -7.0)
+            with np.errstate(invalid="ignore"):
+                quantiles_by_row(rows, q, out)
+                expected = np.quantile(rows.astype(np.float64), q, axis=1)
+            np.testing.assert_array_equal(out, expected)
 
 
 def test_drawdown_in_points_and_its_recovery_against_a_plain_loop():
@@ -315,6 +324,42 @@ def test_figures_from_path_counts_equal_numpy_on_the_gathered_resample(n):
                                            err_msg=name)
             else:
                 np.testing.assert_array_equal(got, expected, err_msg=name)
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 50, 201])
+def test_pooled_figures_and_nanmedian_from_path_counts_equal_numpy(n):
+    """figure_columns with several values per path (a path's events, its months), pooled:
+    each resample gathers its paths' rows and numpy reads them flattened. np.nanmedian
+    (events never recovered = inf rank last, NaN = no event is left out, all NaN gives NaN),
+    pooled quantiles and medians exactly; per-path columns beside them; means to rounding."""
+    from simulator.results.stats import Figure, figure_columns
+
+    rng = np.random.default_rng(100 + n)
+    days = np.round(rng.exponential(8.0, size=(n, 3)))
+    days[rng.random((n, 3)) < 0.4] = np.nan  # no such event
+    days[rng.random((n, 3)) < 0.1] = np.inf  # never recovered
+    if n > 1:
+        days[0] = np.nan  # a path with no event at all
+    months = rng.normal(size=(n, 12))
+    per_path = rng.normal(size=n)
+    columns = [(days, Figure("d", "nanmedian")), (days[:, :1], Figure("d", "nanmedian")),
+               (months, Figure("m", "quantile", 0.001)), (months, Figure("m", "median")),
+               (per_path, Figure("x", "nanmedian")), (per_path, Figure("x", "mean")),
+               (per_path, Figure("x", "quantile", 0.3))]
+    idx = rng.integers(0, n, size=(40, n))
+    idx[0] = 0  # a resample of the path without events only
+    got = figure_columns(columns, [idx[:9], idx[9:]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # nanmedian of no value
+        for j, (x, f) in enumerate(columns):
+            expected = np.array([f({f.field: x[i].ravel()}) for i in idx], dtype=float)
+            if f.kind == "mean":
+                np.testing.assert_allclose(got[:, j], expected, rtol=1e-12, err_msg=str(f))
+            else:
+                np.testing.assert_array_equal(got[:, j], expected, err_msg=str(f))
+    assert np.isnan(got[0, 0]) or n == 1
+    with pytest.raises(ValueError, match="reduce it per path"):
+        figure_columns([(months, Figure("m", "mean"))], idx)
 
 
 def test_resample_blocks_are_the_rows_of_the_whole_draw():

@@ -291,16 +291,23 @@ def equity_quantiles(equity_parts, quantiles, memory_bytes=128 * 2**20):
     path): an array, or a ``.npy`` file (a checkpoint) memory-mapped only while one block of
     days is read from it, so that memory, the files' resident pages included, stays bounded
     (about twice ``memory_bytes``) whatever the number of paths. A block of days is contiguous
-    in every part, so each file is read once per strategy."""
+    in every part, so each file is read once per strategy. The figures are ``np.quantile``'s
+    bit for bit (:func:`simulator.results.quantiles.quantiles_by_row`), read from the parts'
+    own float32 (the checkpoints) without a float64 copy."""
+    from simulator.results.quantiles import quantiles_by_row
+
     def opened(part):
         return np.load(part, mmap_mode="r") if isinstance(part, str | Path) else part
 
-    shapes = [opened(p).shape for p in equity_parts]
+    shapes, dtypes = zip(*((a.shape, a.dtype) for a in map(opened, equity_parts)), strict=True)
+    dtype = np.result_type(*dtypes)
+    if dtype.kind != "f":
+        dtype = np.dtype(np.float64)
     n_strat, n_cols = shapes[0][:2]
     n_paths = sum(shape[2] for shape in shapes)
-    block = max(1, min(n_cols, memory_bytes // (8 * max(n_paths, 1))))
+    block = max(1, min(n_cols, memory_bytes // (dtype.itemsize * max(n_paths, 1))))
     out = np.empty((n_strat, len(quantiles), n_cols))
-    values = np.empty((block, n_paths))
+    values = np.empty((block, n_paths), dtype=dtype)
     for k in range(n_strat):
         for d0 in range(0, n_cols, block):
             d1 = min(n_cols, d0 + block)
@@ -308,33 +315,8 @@ def equity_quantiles(equity_parts, quantiles, memory_bytes=128 * 2**20):
             for part, shape in zip(equity_parts, shapes, strict=True):
                 values[:d1 - d0, start:start + shape[2]] = opened(part)[k, d0:d1]
                 start += shape[2]
-            _quantiles_by_row(values[:d1 - d0], quantiles, out[k, :, d0:d1])
+            quantiles_by_row(values[:d1 - d0], quantiles, out[k, :, d0:d1])
     return out
-
-
-def _quantiles_by_row(values: np.ndarray, quantiles, out: np.ndarray) -> None:
-    """``out[:, i] = np.quantile(values[i], quantiles)`` for every row (a day), the rows
-    split among threads: numpy's partition releases the GIL, so the cores share the work.
-    ``values`` is scratch (partitioned in place); each row's figure is numpy's own, so the
-    split does not change a bit."""
-    import itertools
-    import os
-    from concurrent.futures import ThreadPoolExecutor
-
-    n_rows = values.shape[0]
-    n_threads = max(1, min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-                           else (os.cpu_count() or 1), n_rows // 8 or 1))
-
-    def part(rows):
-        out[:, rows] = np.quantile(values[rows], quantiles, axis=1, overwrite_input=True)
-
-    bounds = np.linspace(0, n_rows, n_threads + 1).astype(int)
-    slices = [slice(a, b) for a, b in itertools.pairwise(bounds) if b > a]
-    if len(slices) == 1:
-        part(slices[0])
-        return
-    with ThreadPoolExecutor(len(slices)) as pool:
-        list(pool.map(part, slices))
 
 
 def equity_quantile_variables(plan, quantiles: list[np.ndarray]):
@@ -751,6 +733,7 @@ def _write_isolated(cube, tmp: Path, target: Path, late=None) -> None:
             raise
         _send(late_write, pickle.dumps(extra, protocol=pickle.HIGHEST_PROTOCOL))
         os.close(late_write)
+    _warm_writer()
     with os.fdopen(read_end, "rb") as fh:
         reply = fh.read()
     _, status = os.waitpid(pid, 0)
@@ -773,6 +756,20 @@ def _write_isolated(cube, tmp: Path, target: Path, late=None) -> None:
         raise OSError(code, os.strerror(code), str(target))
     raise OSError(errno.EIO, f"writing the cube failed: {report.get('type', 'error')}: "
                   f"{report.get('message', '')}", str(target))
+
+
+def _warm_writer() -> None:
+    """In the parent, while the child writes: xarray's netCDF writer asks which Dask scheduler
+    runs (``xarray.backends.locks.get_dask_scheduler``), which imports ``dask.distributed``
+    where it is installed: 0.22 s that a forked writer pays on every write unless its parent
+    already has it. Done here, overlapped with the child's write, so that the next write of
+    this process (a notebook's second run, a sweep) does not pay it again."""
+    try:
+        from xarray.backends.locks import get_dask_scheduler
+
+        get_dask_scheduler()
+    except Exception:  # an optional extra's import: never the write's error
+        pass
 
 
 def _forget_parent_locks() -> None:
