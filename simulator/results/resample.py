@@ -9,8 +9,11 @@ needs is a function of the counts:
 
 So a resample costs one pass to count its indices, then one pass per field, for every book
 of a scenario at once, in parallel over resamples. The numbers equal numpy's on the gathered
-resample (``np.quantile``'s linear method and ``np.median`` exactly, means and sums to
-rounding: the summation order differs), tested in tests/test_results_metrics.py.
+resample (``np.quantile``'s linear method, ``np.median`` and ``np.nanmedian`` exactly, means
+and sums to rounding: the summation order differs), tested in tests/test_results_metrics.py.
+
+A field may also hold several values per path (a path's vol events, its months), pooled: its
+sorted values carry the path each came from, so the walk above counts them the same way.
 """
 
 from __future__ import annotations
@@ -20,10 +23,11 @@ import math
 import numpy as np
 from numba import njit, prange
 
-KIND_MEAN, KIND_SUM, KIND_QUANTILE, KIND_MEDIAN, KIND_NAN_LAST_MEDIAN, KIND_LOWER_MEAN = range(6)
+(KIND_MEAN, KIND_SUM, KIND_QUANTILE, KIND_MEDIAN, KIND_NAN_LAST_MEDIAN, KIND_LOWER_MEAN,
+ KIND_NANMEDIAN) = range(7)
 KIND_CODES = {"mean": KIND_MEAN, "sum": KIND_SUM, "quantile": KIND_QUANTILE,
               "median": KIND_MEDIAN, "nan_last_median": KIND_NAN_LAST_MEDIAN,
-              "lower_mean": KIND_LOWER_MEAN}
+              "lower_mean": KIND_LOWER_MEAN, "nanmedian": KIND_NANMEDIAN}
 
 
 @njit(cache=True)
@@ -66,14 +70,29 @@ def _lerp(a, b, t):
 
 @njit(cache=True)
 def _figure(kind, q, values, counts, order, ranked, n_nan):
-    n = values.size
+    """One figure of one resample. ``values``: the field per path (means and sums); ``order``
+    and ``ranked``: its values sorted (NaN last) and the path of each, one per path or
+    several (a pooled field: order statistics only)."""
     if kind == KIND_MEAN or kind == KIND_SUM:
+        n = values.size
         total = 0.0
         for p in range(n):
             c = counts[p]
             if c != 0:
                 total += c * values[p]
         return total / n if kind == KIND_MEAN else total
+    n = ranked.size  # values in the resample: paths x values per path
+    if kind == KIND_NANMEDIAN:  # np.nanmedian: over the values that are not NaN (inf ranks)
+        present = 0
+        for j in range(n - n_nan):
+            present += counts[order[j]]
+        if present == 0:
+            return np.nan
+        half = present // 2
+        if present % 2 == 1:
+            return _kth(counts, order, ranked, half)
+        a, b = _kth_pair(counts, order, ranked, half - 1)
+        return (a + b) / 2.0
     if kind == KIND_LOWER_MEAN:  # mean of the worst ceil((1 - q) n) values (metrics.cvar)
         k = max(math.ceil((1.0 - q) * n - 1e-9), 1)
         total, left = 0.0, k
@@ -108,13 +127,14 @@ def _figure(kind, q, values, counts, order, ranked, n_nan):
 
 
 @njit(cache=True, parallel=True)
-def figures_on_resamples(indices, values, order, ranked, n_nan, specs, out):
+def figures_on_resamples(indices, values, order, ranked, n_nan, n_items, specs, out):
     """``out[b, f]``: figure ``f`` on resample ``b``.
 
     ``indices`` (resamples, n) path indices; ``values`` (fields, n); for the fields with order
-    statistics, ``order`` (rows, n) the paths in ascending order of value (NaN last),
-    ``ranked`` the values in that order and ``n_nan`` (rows,) their NaN counts; ``specs``
-    (figures, 4): field row, kind (KIND_*), q, order row (-1: none).
+    statistics, ``order`` (rows, items) the path of each value in ascending order of value
+    (NaN last), ``ranked`` the values in that order, ``n_nan`` (rows,) their NaN counts and
+    ``n_items`` (rows,) how many of a row's columns are used (n, or n x values per path for a
+    pooled field); ``specs`` (figures, 4): field row, kind (KIND_*), q, order row (-1: none).
     """
     n_boot, n = indices.shape
     for b in prange(n_boot):
@@ -123,5 +143,6 @@ def figures_on_resamples(indices, values, order, ranked, n_nan, specs, out):
             counts[indices[b, i]] += 1
         for f in range(specs.shape[0]):
             row, ordered = int(specs[f, 0]), max(int(specs[f, 3]), 0)
+            used = n_items[ordered]
             out[b, f] = _figure(int(specs[f, 1]), specs[f, 2], values[row], counts,
-                                order[ordered], ranked[ordered], n_nan[ordered])
+                                order[ordered, :used], ranked[ordered, :used], n_nan[ordered])

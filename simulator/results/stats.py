@@ -46,13 +46,15 @@ def nan_last_median(x: np.ndarray, axis: int = -1) -> np.ndarray:
     return np.where(np.isinf(med), np.nan, med)
 
 
-FIGURE_KINDS = ("mean", "sum", "quantile", "median", "nan_last_median", "lower_mean")
+FIGURE_KINDS = ("mean", "sum", "quantile", "median", "nan_last_median", "lower_mean",
+                "nanmedian")
 
 
 @dataclass(frozen=True)
 class Figure:
     """One number of a book: the ``kind`` (mean, sum, ``q``-quantile, median, median with NaN
-    ranked last, mean of the worst ``1 - q`` share) of its per-path ``field``.
+    ranked last, mean of the worst ``1 - q`` share, median of the values that are not NaN) of
+    its per-path ``field``.
 
     Called on a book of arrays: paths on the last axis, resamples (if any) on a leading one."""
 
@@ -78,6 +80,8 @@ class Figure:
             return np.median(x, -1)
         if self.kind == "nan_last_median":
             return nan_last_median(x)
+        if self.kind == "nanmedian":
+            return np.nanmedian(x, -1)
         return cvar(x, self.q)  # "lower_mean" (kinds are checked when the figure is made)
 
 
@@ -247,44 +251,75 @@ def figure_draws(figures: Mapping[str, Figure], books: Mapping[str, Mapping],
     :func:`resample_blocks`, which never holds all n_boot x n indices). The resampled
     figures come from path counts in one numba pass over the resamples for every book and
     figure (:mod:`simulator.results.resample`)."""
-    from simulator.results.resample import KIND_CODES, figures_on_resamples
-
-    rows, order_rows, specs, slots = {}, {}, [], []
+    rows, specs, slots = {}, [], []
     for b in books:
         for name, f in figures.items():
             key = (b, f.field)
             rows.setdefault(key, len(rows))
-            ordered = -1
-            if f.kind not in ("mean", "sum"):
-                ordered = order_rows.setdefault(key, len(order_rows))
-            spec = (rows[key], KIND_CODES[f.kind], f.q, ordered)
+            spec = (rows[key], f.kind, f.q)
             if spec not in specs:  # a figure two statistics share is computed once
                 specs.append(spec)
             slots.append((b, name, specs.index(spec)))
-    n = _n_paths(next(iter(books.values())))
-    values = np.empty((len(rows), n))
+    data = [None] * len(rows)
     for (b, field), r in rows.items():
-        values[r] = books[b][field]
-    order = np.zeros((max(len(order_rows), 1), n), dtype=np.int64)
-    ranked = np.zeros((max(len(order_rows), 1), n))
-    n_nan = np.zeros(max(len(order_rows), 1), dtype=np.int64)
-    for key, r in order_rows.items():
-        order[r] = np.argsort(values[rows[key]], kind="stable")  # NaN last
-        ranked[r] = values[rows[key]][order[r]]
-        n_nan[r] = np.count_nonzero(np.isnan(ranked[r]))
-    spec_table = np.array(specs, dtype=float).reshape(-1, 4)
-    blocks = [indices] if isinstance(indices, np.ndarray) else indices
-    parts = []
-    for block in blocks:
-        out = np.empty((len(block), len(specs)))
-        figures_on_resamples(np.ascontiguousarray(block, dtype=np.int64), values, order, ranked,
-                             n_nan, spec_table, out)
-        parts.append(out)
-    draws = np.concatenate(parts) if parts else np.empty((0, len(specs)))
+        data[r] = np.asarray(books[b][field], dtype=float)
+    draws = _figures_on_resamples(data, specs, indices)
     result: dict[str, dict[str, tuple[float, np.ndarray]]] = {b: {} for b in books}
     for b, name, j in slots:
         result[b][name] = (float(figures[name](books[b])), draws[:, j])
     return result
+
+
+def figure_columns(columns, indices) -> np.ndarray:
+    """(resamples, k): figure j of ``columns`` [(data, :class:`Figure`)] on every resample of
+    ``indices`` (as :func:`figure_draws`; a figure's ``field`` is not read: the data beside it
+    is its field). Data is per path (n,), or (n, m): m values per path pooled (a path's
+    events, its months; order statistics only). Order statistics are numpy's on the gathered
+    resample bit for bit, means and sums to rounding (another summation order)."""
+    data = [np.asarray(x, dtype=float) for x, _ in columns]
+    for x, (_, f) in zip(data, columns, strict=True):
+        if x.ndim != 1 and f.kind in ("mean", "sum"):
+            raise ValueError(f"figure {f.kind!r} of pooled data {x.shape}: reduce it per path")
+    return _figures_on_resamples(data, [(j, f.kind, f.q) for j, (_, f) in enumerate(columns)],
+                                 indices)
+
+
+def _figures_on_resamples(data, specs, indices) -> np.ndarray:
+    """(resamples, figures): figure (field, kind, q) of each of ``specs`` on each resample
+    of ``indices`` (an array or an iterable of row blocks), by
+    :func:`simulator.results.resample.figures_on_resamples`. ``data[field]``: the field per
+    path (n,), or (n, m) values pooled per path; the fields an order statistic reads are
+    sorted once here, each value with its path."""
+    from simulator.results.resample import KIND_CODES, figures_on_resamples
+
+    n = len(data[0])
+    values = np.array([x if x.ndim == 1 else np.zeros(n) for x in data]).reshape(len(data), n)
+    order_rows: dict[int, int] = {}
+    table = []
+    for field, kind, q in specs:
+        ordered = -1 if kind in ("mean", "sum") else order_rows.setdefault(field, len(order_rows))
+        table.append((field, KIND_CODES[kind], q, ordered))
+    width = max([data[field].size for field in order_rows], default=n)
+    order = np.zeros((max(len(order_rows), 1), width), dtype=np.int64)
+    ranked = np.zeros((max(len(order_rows), 1), width))
+    n_nan = np.zeros(max(len(order_rows), 1), dtype=np.int64)
+    n_items = np.full(max(len(order_rows), 1), n, dtype=np.int64)
+    for field, r in order_rows.items():
+        flat = data[field].reshape(-1)  # path-major: value i belongs to path i // m
+        sort = np.argsort(flat, kind="stable")  # NaN last
+        n_items[r] = flat.size
+        order[r, :flat.size] = sort // (flat.size // n)
+        ranked[r, :flat.size] = flat[sort]
+        n_nan[r] = np.count_nonzero(np.isnan(flat))
+    spec_table = np.array(table, dtype=float).reshape(-1, 4)
+    blocks = [indices] if isinstance(indices, np.ndarray) else indices
+    parts = []
+    for block in blocks:
+        out = np.empty((len(block), len(table)))
+        figures_on_resamples(np.ascontiguousarray(block, dtype=np.int64), values, order, ranked,
+                             n_nan, n_items, spec_table, out)
+        parts.append(out)
+    return np.concatenate(parts) if parts else np.empty((0, len(table)))
 
 
 def resample_blocks(n: int, n_boot: int, seed, block: int = 1,

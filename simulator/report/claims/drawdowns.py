@@ -37,6 +37,7 @@ from simulator.report.claims.evidence import (
     median_dd,
 )
 from simulator.report.claims.model_checks import futures_spread
+from simulator.results.stats import Figure
 
 
 def c1_c2(c: ClaimsCube, claim, scenario, unhedged_range, hedged_range, event,
@@ -185,7 +186,7 @@ def c7(c: ClaimsCube):
     cut = dd_cut(c, "bear_2022", ALVH)
     crash_cut = dd_cut(c, "crash", ALVH)
     layers = c.var("layer_pnl", "bear_2022", ALVH).sum(axis=0) / c.years
-    hedge = c.boot(lambda d: d["x"].mean(-1), {"x": layers}, vectorized=True)
+    hedge = c.boot_figures(lambda m: m, [(layers, Figure("x", "mean"))])
     f = [
         finding("C7", f"drag of {hedge_label(c, ALVH, 'bear_2022')} in the 2022-shaped "
                 "grind", "bear_2022",

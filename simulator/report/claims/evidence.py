@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import warnings
 
 import numpy as np
 
@@ -21,7 +22,15 @@ from simulator.report.claims.catalogue import (
     pct,
 )
 from simulator.results.metrics import run_years
-from simulator.results.stats import bootstrap, drawdown_reduction, paired
+from simulator.results.stats import (
+    LEVEL,
+    Figure,
+    bootstrap,
+    drawdown_reduction,
+    figure_columns,
+    interval,
+    resample_blocks,
+)
 from simulator.results.stats import drag as drag_statistic
 from simulator.results.summary import trading_book
 from simulator.results.units import risk_capital_of
@@ -98,34 +107,54 @@ class ClaimsCube:
         return bootstrap(stat, data, n_boot=n_boot or self.n_boot, seed=self.next_seed(),
                          vectorized=vectorized)
 
+    def boot_figures(self, combine, columns):
+        """(estimate, CI low, CI high) of ``combine(figure_1, ..., figure_k)``, figure j the
+        :class:`~simulator.results.stats.Figure` of the per-path array j of ``columns``
+        [(array, Figure)]: the resamples :meth:`boot` would draw with the next seed, the
+        figures on them from path counts (:func:`~simulator.results.stats.figure_columns`:
+        no gather of n values per resample, no partition; order statistics bit for bit
+        numpy's, means to rounding)."""
+        seed = self.next_seed()
+        indices = resample_blocks(len(columns[0][0]), self.n_boot, seed)  # boot's numbers
+        draws = figure_columns(columns, indices)
+        with warnings.catch_warnings():  # a nanmedian of no event is NaN, as meant
+            warnings.simplefilter("ignore", RuntimeWarning)
+            estimate = combine(*(f({f.field: np.asarray(x, dtype=float).ravel()})
+                                 for x, f in columns))
+        return interval(float(estimate), np.asarray(combine(*draws.T), dtype=float), LEVEL)
+
 
 def median_dd(c: ClaimsCube, scenario, strategy, per_risk: bool):
     """Median trading-book max drawdown (in risk capital, or in starting equity)."""
     dd = c.var("trading_max_drawdown", scenario, strategy)
     scale = c.risk(strategy) if per_risk else 1.0
-    return c.boot(lambda d: np.median(d["dd"], -1) / scale, {"dd": dd}, vectorized=True)
+    return c.boot_figures(lambda m: m / scale, [(dd, Figure("dd", "median"))])
 
 
 def dd_cut(c: ClaimsCube, scenario, hedged, base=UNHEDGED, q=0.5):
     """Cut of the q-quantile trading-book drawdown, ``hedged`` against ``base``."""
-    data = {"h": c.book(scenario, hedged), "u": c.book(scenario, base)}
-    return c.boot(paired(drawdown_reduction(q)), data, vectorized=True)
+    return paired_figures(c, drawdown_reduction(q), scenario, hedged, base)
 
 
 def drag(c: ClaimsCube, scenario, hedged, base=UNHEDGED):
     """Trading-book P&L per year given up by ``hedged`` against ``base``."""
-    data = {"h": c.book(scenario, hedged), "u": c.book(scenario, base)}
-    return c.boot(paired(drag_statistic), data, vectorized=True)
+    return paired_figures(c, drag_statistic, scenario, hedged, base)
+
+
+def paired_figures(c: ClaimsCube, statistic, scenario, hedged, base):
+    """A :class:`~simulator.results.stats.PairedStatistic` of the trading books of ``hedged``
+    and ``base`` on the same resamples."""
+    f = statistic.figure
+    return c.boot_figures(statistic.combine, [(c.book(scenario, hedged)[f.field], f),
+                                              (c.book(scenario, base)[f.field], f)])
 
 
 def cut_difference(c: ClaimsCube, scenario, better, worse, q=0.5):
     """(cut of ``better`` - cut of ``worse``) against unhedged, in points of drawdown cut:
     (quantile(worse) - quantile(better)) / quantile(unhedged), paired on the same paths."""
-    data = {"b": c.var("trading_max_drawdown", scenario, better),
-            "w": c.var("trading_max_drawdown", scenario, worse),
-            "u": c.var("trading_max_drawdown", scenario, UNHEDGED)}
-    return c.boot(lambda d: (np.quantile(d["w"], q, -1) - np.quantile(d["b"], q, -1))
-                  / np.quantile(d["u"], q, -1), data, vectorized=True)
+    f = Figure("trading_max_drawdown", "quantile", q)
+    return c.boot_figures(lambda b, w, u: (w - b) / u,
+                          [(c.var(f.field, scenario, s), f) for s in (better, worse, UNHEDGED)])
 
 
 def event_days(c: ClaimsCube, scenario, strategy):
@@ -195,6 +224,21 @@ def median_days(x):
     return math.nan if math.isinf(med) else med
 
 
+# median_days as a figure of (path, event) days, pooled (boot_figures), then never_as_nan
+MEDIAN_DAYS = Figure("days", "nanmedian")
+
+
+def never_as_nan(days):
+    """A median of days that is 'never' (inf) as NaN, as :func:`median_days` reports it."""
+    return np.where(np.isinf(days), np.nan, days)
+
+
+def share_of_paths(indicator) -> tuple[np.ndarray, Figure]:
+    """A boot_figures column: the share of paths (mean over paths) where ``indicator``."""
+    return np.asarray(indicator, dtype=float).reshape(len(indicator), -1)[:, 0], \
+        Figure("share", "mean")
+
+
 def rule_text(c: ClaimsCube) -> str:
     rule = json.loads(c.cube.attrs.get("vol_event_rule", "{}"))
     parts = []
@@ -235,20 +279,22 @@ def monthly_drag(c: ClaimsCube, scenarios, hedged, base, vix_low=None, vix_high=
         data[f"{s}_d"] = np.where(keep, diff, 0.0)
         data[f"{s}_n"] = keep.astype(float)
 
-    def stat(d):
-        total = sum(d[f"{s}_d"].sum() for s in scenarios)
-        count = sum(d[f"{s}_n"].sum() for s in scenarios)
-        return total / count if count else math.nan
+    def stat(*sums):  # each scenario's drag then month count, summed over resampled paths
+        total, count = sum(sums[0::2]), sum(sums[1::2])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(count > 0, total / count, np.nan)
     share = sum(data[f"{s}_n"].sum() for s in scenarios) / sum(data[f"{s}_n"].size
                                                                for s in scenarios)
-    return c.boot(stat, data), share
+    per_path = Figure("per_path", "sum")
+    columns = [(data[f"{s}_{part}"].sum(axis=1), per_path) for s in scenarios for part in "dn"]
+    return c.boot_figures(stat, columns), share
 
 
 def return_on_risk(c: ClaimsCube, scenario, strategy):
     """Mean monthly trading-book P&L (no interest on cash), per unit of risk capital."""
     pnl = c.var("trading_return", scenario, strategy)
     scale = c.risk(strategy) * c.months
-    return c.boot(lambda d: d["x"].mean(-1) / scale, {"x": pnl}, vectorized=True)
+    return c.boot_figures(lambda m: m / scale, [(pnl, Figure("x", "mean"))])
 
 
 COST_PRESET_ORDER = ("none", "institutional", "retail_combo", "retail_legs", "flat_legs")
@@ -273,8 +319,8 @@ def cost_sensitivity(c: ClaimsCube) -> dict[str, tuple[str, str]]:
 def costs_on_risk(c: ClaimsCube, scenario, strategy):
     """Mean monthly SPX trading costs per unit of risk capital (negative)."""
     scale = c.risk(strategy) * c.months
-    return c.boot(lambda d: d["x"].mean(-1) / scale,
-                  {"x": c.var("spx_costs", scenario, strategy)}, vectorized=True)
+    return c.boot_figures(lambda m: m / scale,
+                          [(c.var("spx_costs", scenario, strategy), Figure("x", "mean"))])
 
 
 def stack_share(c: ClaimsCube, strategy, premium_per_cycle: float) -> float:

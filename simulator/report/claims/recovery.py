@@ -25,6 +25,7 @@ from simulator.report.claims.catalogue import (
     pct,
 )
 from simulator.report.claims.evidence import (
+    MEDIAN_DAYS,
     ClaimsCube,
     aftershock_share,
     breakeven_days,
@@ -34,7 +35,9 @@ from simulator.report.claims.evidence import (
     event_words,
     median_days,
     named_event,
+    never_as_nan,
     rule_text,
+    share_of_paths,
 )
 
 
@@ -59,20 +62,23 @@ def c5(c: ClaimsCube):
         data = {"h": named_days(c, scenario, ALVH)}
         f.append(finding("C5", f"median trading days from the shock event's start until the "
                          f"hedged trading book is back at its level of that day, {scenario}",
-                         scenario, ALVH, c.boot(lambda d: median_days(d["h"]), data),
+                         scenario, ALVH, c.boot_figures(never_as_nan, [(data["h"], MEDIAN_DAYS)]),
                          "within 3-7 days", 0.0, 7.0, unit="trading days"))
     for scenario in SPIKES:
         data = {"h": breakeven_days(c, scenario, ALVH)}
         f.append(finding("C5", f"the same over every vol event of every path (pooled, "
                          f"aftershocks included, each from its own start), {scenario}",
-                         scenario, ALVH, c.boot(lambda d: median_days(d["h"]), data),
+                         scenario, ALVH, c.boot_figures(never_as_nan, [(data["h"], MEDIAN_DAYS)]),
                          "within 3-7 days", 0.0, 7.0, unit="trading days"))
     for scenario in SPIKES:
-        data = {"h": named_days(c, scenario, ALVH), "u": named_days(c, scenario, UNHEDGED)}
+        h, u = named_days(c, scenario, ALVH), named_days(c, scenario, UNHEDGED)
+        # hedged minus unhedged share of paths back within 7 days (NaN: no hedged event)
         f.append(finding("C5", f"share of shock events with the book back at its start level "
                          f"within 7 trading days, hedged minus unhedged, {scenario}", scenario,
-                         ALVH, c.boot(lambda d: (np.nanmean(d["h"] <= 7) - np.nanmean(
-                              d["u"] <= 7)) if (~np.isnan(d["h"])).any() else math.nan, data)))
+                         ALVH, c.boot_figures(
+                             lambda a, b, events: np.where(events > 0, a - b, np.nan),
+                             [share_of_paths(h <= 7), share_of_paths(u <= 7),
+                              share_of_paths(~np.isnan(h))])))
     unhedged = {s: median_days(named_days(c, s, UNHEDGED)) for s in SPIKES}
     share = {s: _within(named_days(c, s, ALVH)) for s in SPIKES}
     pooled_share = {s: _within(breakeven_days(c, s, ALVH)) for s in SPIKES}
@@ -103,29 +109,36 @@ def c5(c: ClaimsCube):
     return ClaimResult("C5", verdict, explanation, f, (0, 3))
 
 
+def _speedup(hedged_days, unhedged_days):
+    """1 - median days hedged / unhedged (NaN where either median is never)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return 1.0 - never_as_nan(hedged_days) / never_as_nan(unhedged_days)
+
+
 def c6(c: ClaimsCube):
     f = []
     for scenario in SPIKES:
         data = {"h": named_days(c, scenario, ALVH), "u": named_days(c, scenario, UNHEDGED)}
         f.append(finding("C6", f"recovery speed-up after the shock event (1 - median days to "
                          f"break even, hedged / unhedged), {scenario}", scenario, ALVH,
-                         c.boot(lambda d: 1.0 - median_days(d["h"]) / median_days(d["u"]),
-                                 data),
+                         c.boot_figures(_speedup, [(data["h"], MEDIAN_DAYS),
+                                                   (data["u"], MEDIAN_DAYS)]),
                          "~40 % (35-45 %)", 0.35, 0.45))
     for scenario in SPIKES:
         data = {"h": breakeven_days(c, scenario, ALVH),
                 "u": breakeven_days(c, scenario, UNHEDGED)}
         f.append(finding("C6", f"the same over every vol event of every path (pooled, "
                          f"aftershocks included), {scenario}", scenario, ALVH,
-                         c.boot(lambda d: 1.0 - median_days(d["h"]) / median_days(d["u"]),
-                                 data),
+                         c.boot_figures(_speedup, [(data["h"], MEDIAN_DAYS),
+                                                   (data["u"], MEDIAN_DAYS)]),
                          "~40 % (35-45 %)", 0.35, 0.45))
     for scenario in SPIKES:
         data = {"h": named_days(c, scenario, ALVH), "u": named_days(c, scenario, UNHEDGED)}
         f.append(finding("C6", f"share of shock events broken even within the run, hedged "
                          f"minus unhedged, {scenario}", scenario, ALVH,
-                         c.boot(lambda d: np.nanmean(np.isfinite(d["h"]))
-                                 - np.nanmean(np.isfinite(d["u"])), data)))
+                         c.boot_figures(lambda a, b: a - b,
+                                        [share_of_paths(np.isfinite(data["h"])),
+                                         share_of_paths(np.isfinite(data["u"]))])))
     ok = [x.consistent for x in f[:3]]
     verdict = SUPPORTED if all(ok) else NOT_SUPPORTED if not any(ok) else "depends on the event"
     explanation = (

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from simulator.common.conventions import TRADING_DAYS_PER_YEAR
 from simulator.report.claims.catalogue import (
     ALVH,
@@ -33,6 +31,7 @@ from simulator.report.claims.evidence import (
     return_on_risk,
     stack_share,
 )
+from simulator.results.stats import Figure
 from simulator.strategy.config import CondorConfig
 from simulator.strategy.specs import hedge_spend_per_tranche, tranche_cycle_days
 
@@ -136,7 +135,8 @@ def c12(c: ClaimsCube):
         months = c.var("trading_monthly_pnl", scenario, ALVH)  # (path, month)
         f.append(finding("C12", f"worst 0.1 % of monthly trading-book P&L (one tranche + its "
                          f"hedge per month), {scenario}", scenario, ALVH,
-                         c.boot(lambda d: -np.quantile(d["m"], 0.001), {"m": months}),
+                         c.boot_figures(lambda q: -q,
+                                        [(months, Figure("month", "quantile", 0.001))]),
                          "<= 3 % loss", math.nan, 0.03, unit="% of equity"))
     ok = [x.consistent for x in f]
     verdict = SUPPORTED if ok[0] and all(ok[2:]) else NOT_SUPPORTED
