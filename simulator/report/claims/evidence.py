@@ -25,7 +25,6 @@ from simulator.results.metrics import run_years
 from simulator.results.stats import (
     LEVEL,
     Figure,
-    bootstrap,
     drawdown_reduction,
     figure_columns,
     interval,
@@ -101,21 +100,18 @@ class ClaimsCube:
         """A seed of its own for the next finding (the next child of the claim's seed)."""
         return self._seeds.spawn(1)[0]
 
-    def boot(self, stat, data, *, n_boot=None, vectorized=False):
-        """(estimate, CI low, CI high) of ``stat`` with the next seed of the claim: findings
-        never share resamples by accident."""
-        return bootstrap(stat, data, n_boot=n_boot or self.n_boot, seed=self.next_seed(),
-                         vectorized=vectorized)
-
     def boot_figures(self, combine, columns):
         """(estimate, CI low, CI high) of ``combine(figure_1, ..., figure_k)``, figure j the
-        :class:`~simulator.results.stats.Figure` of the per-path array j of ``columns``
-        [(array, Figure)]: the resamples :meth:`boot` would draw with the next seed, the
-        figures on them from path counts (:func:`~simulator.results.stats.figure_columns`:
-        no gather of n values per resample, no partition; order statistics bit for bit
-        numpy's, means to rounding)."""
+        :class:`~simulator.results.stats.Figure` of the data j of ``columns`` [(array,
+        Figure)]: per path (n,), or (n, m) values pooled per path (events, months). The
+        resamples are the claim's next seed's (:meth:`next_seed`: findings never share
+        resamples by accident), ``n_boot`` rows of n path indices as
+        :func:`~simulator.results.stats.resample_indices` draws them; the figures on them
+        come from path counts (:func:`~simulator.results.stats.figure_columns`: no gather of
+        n values per resample, no partition; order statistics bit for bit numpy's on the
+        gathered resample, means to rounding)."""
         seed = self.next_seed()
-        indices = resample_blocks(len(columns[0][0]), self.n_boot, seed)  # boot's numbers
+        indices = resample_blocks(len(columns[0][0]), self.n_boot, seed)
         draws = figure_columns(columns, indices)
         with warnings.catch_warnings():  # a nanmedian of no event is NaN, as meant
             warnings.simplefilter("ignore", RuntimeWarning)
