@@ -133,4 +133,3 @@ def quantiles_by_row(values: np.ndarray, quantiles, out: np.ndarray) -> None:
     rows_quantiles(values, q, out, handled)
     for i in np.flatnonzero(~handled):
         out[:, i] = np.quantile(values[i].astype(np.float64), q)
-
