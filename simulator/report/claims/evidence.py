@@ -230,9 +230,9 @@ def never_as_nan(days):
 
 
 def share_of_paths(indicator) -> tuple[np.ndarray, Figure]:
-    """A boot_figures column: the share of paths (mean over paths) where ``indicator``."""
-    return np.asarray(indicator, dtype=float).reshape(len(indicator), -1)[:, 0], \
-        Figure("share", "mean")
+    """A boot_figures column: the share of paths (mean over paths) where ``indicator``, one
+    per path ((n,) or (n, 1): a path's named event)."""
+    return np.asarray(indicator, dtype=float).reshape(len(indicator)), Figure("share", "mean")
 
 
 def rule_text(c: ClaimsCube) -> str:
