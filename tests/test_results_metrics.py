@@ -139,6 +139,14 @@ def test_equity_quantiles_in_day_blocks_equal_numpy_on_all_paths(tmp_path):
     # the default budget: all 30 days in one block, its rows split among threads
     np.testing.assert_array_equal(equity_quantiles(by_day, q), expected)
     np.testing.assert_array_equal(equity_quantiles(files, q), expected)
+    # the runner's checkpoints are float32: read as such, numpy's figures on those values
+    singles = []
+    for i, p in enumerate(by_day):
+        singles.append(tmp_path / f"single{i}.npy")
+        np.save(singles[-1], p.astype(np.float32))
+    widened = np.concatenate([p.astype(np.float32).astype(np.float64) for p in parts], axis=1)
+    np.testing.assert_array_equal(equity_quantiles(singles, q, memory_bytes=4 * 70 * 3),
+                                  np.moveaxis(np.quantile(widened, q, axis=1), 0, 1))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -360,6 +368,47 @@ def test_pooled_figures_and_nanmedian_from_path_counts_equal_numpy(n):
     assert np.isnan(got[0, 0]) or n == 1
     with pytest.raises(ValueError, match="reduce it per path"):
         figure_columns([(months, Figure("m", "mean"))], idx)
+
+
+def test_claims_boot_figures_equal_the_generic_bootstrap_on_the_same_resamples():
+    """ClaimsCube.boot_figures (figures from path counts) against stats.bootstrap (gather
+    each resample, numpy on it) with the seed boot_figures draws: a paired quantile cut and
+    the pooled break-even median (never = inf, no event = NaN) exactly, a mean to rounding."""
+    from simulator.report.claims.evidence import (
+        MEDIAN_DAYS,
+        ClaimsCube,
+        median_days,
+        never_as_nan,
+    )
+    from simulator.results.stats import Figure, bootstrap
+
+    rng = np.random.default_rng(12)
+    n = 157
+    h, u = rng.exponential(0.1, n), rng.exponential(0.12, n)
+    days = np.round(rng.exponential(6.0, (n, 4)))
+    days[rng.random((n, 4)) < 0.5] = np.nan
+    days[rng.random((n, 4)) < 0.1] = np.inf
+    cube = ClaimsCube.__new__(ClaimsCube)  # only the bootstrap's settings are read
+    cube.n_boot = 300
+    cut = Figure("dd", "quantile", 0.9)
+    cases = [
+        (lambda a, b: 1.0 - a / b, [(h, cut), (u, cut)],
+         lambda d: 1.0 - np.quantile(d["h"], 0.9, -1) / np.quantile(d["u"], 0.9, -1),
+         {"h": h, "u": u}, True),
+        (never_as_nan, [(days, MEDIAN_DAYS)], lambda d: median_days(d["x"]), {"x": days},
+         False),
+        (lambda m: m * 2.0, [(h, Figure("x", "mean"))], lambda d: d["x"].mean(-1) * 2.0,
+         {"x": h}, True),
+    ]
+    for combine, columns, statistic, data, vectorized in cases:
+        cube._seeds = np.random.SeedSequence(5)
+        got = cube.boot_figures(combine, columns)
+        expected = bootstrap(statistic, data, n_boot=300, vectorized=vectorized,
+                             seed=np.random.SeedSequence(5).spawn(1)[0])
+        if columns[0][1].kind == "mean":
+            np.testing.assert_allclose(got, expected, rtol=1e-12)
+        else:
+            np.testing.assert_array_equal(got, expected)
 
 
 def test_resample_blocks_are_the_rows_of_the_whole_draw():

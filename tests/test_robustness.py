@@ -181,6 +181,25 @@ def test_stale_temporary_files_are_cleaned_by_the_next_write(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.nc"]
 
 
+def test_the_writers_parent_holds_xarrays_dask_probe_after_a_write(tmp_path):
+    """xarray's netCDF writer imports dask.distributed (0.22 s) to ask which scheduler runs;
+    the forked writer would pay it on every write of a process, so the parent makes the same
+    call while the child writes (cube._warm_writer). In a fresh process: not imported before
+    the first write, imported after it."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("distributed")
+    code = ("import sys, xarray as xr\n"
+            "from simulator.results.cube import write_cube\n"
+            "before = 'distributed' in sys.modules\n"
+            f"write_cube(xr.Dataset({{'x': ('a', [1.0, 2.0])}}), {str(tmp_path / 'r.nc')!r})\n"
+            "print(before, 'distributed' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=120)
+    assert out.stdout.split() == ["False", "True"]
+
+
 def test_damaged_and_swapped_checkpoints_are_recomputed_on_resume(tmp_path):
     """Stop after 4 of 6 units; truncate one chunk file and swap the records of two others;
     the resume recomputes exactly those and the cube equals an uninterrupted run."""

@@ -25,14 +25,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-
-@njit(cache=True)
-def _lerp(a, b, t):
-    """numpy's interpolation of quantiles (``_lerp``: from the nearer end)."""
-    diff = b - a
-    if t >= 0.5:
-        return b - diff * (1.0 - t)
-    return a + diff * t
+from simulator.results.resample import _lerp  # numpy's interpolation, one copy
 
 
 @njit(cache=True)
