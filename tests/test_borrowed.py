@@ -50,3 +50,37 @@ def test_borrowed_of_a_non_array_is_a_typing_error():
 
     with pytest.raises(TypingError):
         bad(1.0)
+
+
+def test_the_day_loop_is_compiled_without_reference_counts():
+    """The engine's per-path kernel and the steps it calls are compiled with ``_nrt=False``
+    (docs/performance.md §1, "No reference counts"): numba then emits no reference count,
+    and refuses to compile an allocation there (the scratch comes from _evaluate_paths). The
+    steps keep the flag for their own calls from Python (the twin's tests)."""
+    from simulator.strategy import kernels as K
+
+    for kernel in (K.evaluate_path, K.run_strategy, K.condor_track, K.manage_layers,
+                   K.reset_book):
+        assert kernel.targetoptions.get("_nrt") is False, kernel.py_func.__name__
+    assert K._evaluate_paths.targetoptions.get("_nrt", True) is not False  # it allocates
+
+
+def test_a_kernel_without_reference_counts_cannot_allocate():
+    """What makes ``_nrt=False`` safe to rely on: an allocation there is a compile error,
+    never a silent leak or a dangling array."""
+    import pytest
+    from numba.core.errors import NumbaError
+
+    @njit(_nrt=False)
+    def allocates(n):
+        return np.zeros(n).sum()
+
+    @njit(_nrt=False)
+    def copies_a_slice(a, b):
+        a[:2] = b[:2]  # numba's slice copy may need a temporary: why the kernels copy by element
+        return a[0]
+
+    with pytest.raises(NumbaError, match="returning of array"):  # np.zeros's own np.empty
+        allocates(3)
+    with pytest.raises(NumbaError, match="NRT required but not enabled"):
+        copies_a_slice(np.zeros(3), np.ones(3))

@@ -32,6 +32,7 @@ from simulator.pricing.lookups import (
     kernel_tables,
     spx_implied_vol,
     spx_implied_vol_in_row,
+    spx_option,
     spx_scale_of,
     state_cell,
     vix_call_in_cell,
@@ -178,3 +179,28 @@ def test_prices_through_the_table_equal_the_formula_route_bit_for_bit(tab):
                         tab.m_nodes) == vix_implied_vol(v, m, days, strike, 21.0, tab.vix_iv,
                                                         tab.qp, tab.qp2, tab.grid,
                                                         tab.vol_nodes, tab.m_nodes)
+
+
+def test_put_layer_marks_through_the_table_equal_spx_option_bit_for_bit(tab):
+    """The day loop's SPX put layers (kernels.put_layer_value) read a whole day's constants
+    from the table (lookups.spx_option_in_row): the same number as spx_option, which computes
+    them from the formulas, for a put and a put spread on every day of the table, in and past
+    the ends of the state axes (fractional and far days and expiry take the formula route)."""
+    from simulator.strategy.kernels import put_layer_value
+
+    no_table = tab._replace(maturity=tab.maturity[:0])
+    days_list = [*map(float, _days(tab)), 20.5, 600.0, 0.0]
+    spot = 4980.0
+    for v in (0.0, 0.004, 0.03, 0.2, 3.0):
+        for m in (0.0, 0.01, 0.06) if tab.m_nodes.size > 1 else (0.0,):
+            cell = state_cell(v, m, tab.vol_nodes, tab.m_nodes)
+            for days in days_list:
+                for strike, low in ((4700.0, 0.0), (4800.0, 4650.0), (5600.0, 3000.0)):
+                    got = put_layer_value(strike, low, days, spot, v, m, tab, cell)
+                    assert got == put_layer_value(strike, low, days, spot, v, m, no_table, cell)
+                    want = spx_option(spot, v, m, days, strike, False, tab.spx_iv, tab.qp,
+                                      tab.qp2, tab.grid, tab.vol_nodes, tab.m_nodes)
+                    short = 0.0 if low == 0.0 else spx_option(
+                        spot, v, m, days, low, False, tab.spx_iv, tab.qp, tab.qp2, tab.grid,
+                        tab.vol_nodes, tab.m_nodes)
+                    assert got == (want - short, short), (v, m, days, strike)

@@ -301,6 +301,19 @@ def spx_option(spot, v, m, days, strike, is_call, spx_iv, qp, qp2, grid, vol_nod
                          is_call)
 
 
+@njit(cache=True, inline="always")
+def spx_option_in_row(cell, spot, v, m, row, strike, is_call, spx_iv, qp, qp2, grid, m_nodes):
+    """:func:`spx_option` (days > 0) in the state cell of (v, m) at the maturity constants
+    ``row`` (maturities.table_row): the same number, by the same operations in the same
+    order, without its two ``exp`` and the days axis search (the day loop's SPX put layers)."""
+    forward = spot * row[MC_GROWTH]
+    x = math.log(strike / forward)
+    sigma = _smile_value_in_cell(spx_iv, cell, int(row[MC_DAYS_CELL]), row[MC_DAYS_WEIGHT],
+                                 x / spx_scale_in_row(v, m, row, qp, qp2, m_nodes),
+                                 grid[G_Z_MIN], grid[G_Z_STEP], grid[G_N_Z])
+    return black_price_x(forward, strike, x, sigma * row[MC_SQRT_TAU], row[MC_DISCOUNT], is_call)
+
+
 @njit(cache=True)
 def spx_option_delta(spot, v, m, days, strike, is_call, spx_iv, qp, qp2, grid, vol_nodes,
                      m_nodes):
@@ -442,8 +455,7 @@ def kernel_tables(spx_iv, vix_future_table, vix_iv, qp, qp2, grid, vol_nodes,
 
 
 __all__ = ["KernelTables", "borrowed_tables", "condor_in_cell", "condor_in_row", "condor_payoff",
-           "condor_value",
-           "kernel_tables", "spot_vix", "spx_implied_vol", "spx_implied_vol_in_row",
-           "spx_option", "spx_option_delta", "state_cell", "vix_call_in_cell", "vix_call_in_row",
-           "vix_future", "vix_future_in_cell", "vix_implied_vol", "vix_implied_vol_in_row",
-           "vix_option"]
+           "condor_value", "kernel_tables", "spot_vix", "spx_implied_vol",
+           "spx_implied_vol_in_row", "spx_option", "spx_option_delta", "spx_option_in_row",
+           "state_cell", "vix_call_in_cell", "vix_call_in_row", "vix_future",
+           "vix_future_in_cell", "vix_implied_vol", "vix_implied_vol_in_row", "vix_option"]

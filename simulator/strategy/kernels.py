@@ -56,6 +56,7 @@ from simulator.pricing.lookups import (
     condor_in_row,
     condor_payoff,
     spx_option,
+    spx_option_in_row,
     state_cell,
     vix_call_in_cell,
     vix_call_in_row,
@@ -235,8 +236,9 @@ def known_days(adhoc, day, expiry):
     return expiry - day + (adhoc[expiry] - adhoc[day])
 
 
-@njit(cache=True)
-def condor_track(gs, path, tab, track, expiry_days, settle, adhoc):
+@njit(cache=True, _nrt=False)
+def condor_track(gs, path, tab, track, expiry_days, settle, adhoc, expiry, credit, held, active,
+                 buf, day_legs):
     """Per-contract condor track of one group on one path (``path`` (N_PF, days + 1), fills
     ``track`` (N_TF, days + 1, slots), the four legs' prices at each open and close for the
     cost model). ``expiry_days`` (days + 1,): trading days to the listed SPX expiry a tranche
@@ -246,21 +248,22 @@ def condor_track(gs, path, tab, track, expiry_days, settle, adhoc):
     tranche settles at the path's level that day. A tranche settles on its expiry's path day
     (the realised count) and is struck, priced and closed by rule on the count as known that
     day (:func:`known_days`; ``adhoc`` empty: the same count). Lookups read the path's
-    state cells (rows CELL_*, :func:`fill_state_cells`)."""
+    state cells (rows CELL_*, :func:`fill_state_cells`).
+
+    Scratch, per slot (reset here): ``expiry`` (int64), ``credit``, ``held`` (slots, 4: the
+    strikes), ``active`` (bool), ``buf`` (4) and ``day_legs`` (slots, 4: today's leg prices
+    of each open tranche). Compiled without reference counts (``_nrt=False``, as every
+    kernel of the day loop: docs/performance.md §1), so it allocates nothing."""
     spx, v, m, front, second = (path[PF_SPX], path[PF_V], path[PF_M], path[PF_FRONT],
                                 path[PF_SECOND])
     n_days = spx.size - 1
     n_slots = track.shape[2]
-    expiry_owned = np.full(n_slots, -1, dtype=np.int64)
-    credit_owned = np.zeros(n_slots)
-    held_owned = np.zeros((n_slots, 4))
-    active_owned = np.zeros(n_slots, dtype=np.bool_)
-    buf_owned = np.empty(4)
-    day_legs_owned = np.empty((n_slots, 4))  # today's leg prices of each open tranche
-    # borrowed (common.borrowed): no reference counts in the day loop; owners kept to the end
-    expiry, credit, held = borrowed(expiry_owned), borrowed(credit_owned), borrowed(held_owned)
-    active, buf, day_legs = (borrowed(active_owned), borrowed(buf_owned),
-                             borrowed(day_legs_owned))
+    for s in range(n_slots):
+        expiry[s] = -1
+        credit[s] = 0.0
+        active[s] = False
+        for leg in range(4):
+            held[s, leg] = 0.0
     every = int(gs[S.GS_EVERY])
     first = int(gs[S.GS_FIRST])
     dte = int(gs[S.GS_DTE])
@@ -311,7 +314,8 @@ def condor_track(gs, path, tab, track, expiry_days, settle, adhoc):
                 track[TF_CLOSE_VALUE, d, s] = value
                 active[s] = False
                 if code != CLOSE_EXPIRY:  # settlement is free; a closing trade pays spreads
-                    track[TF_CLOSE_LEGS:TF_CLOSE_LEGS + 4, d, s] = day_legs[s]
+                    for leg in range(4):  # element by element: a slice copy allocates
+                        track[TF_CLOSE_LEGS + leg, d, s] = day_legs[s, leg]
             else:
                 track[TF_MARK, d, s] = value
         if shift > 0.0 and ts_fired(front, second, d, gs[S.GS_TS_THRESHOLD],
@@ -324,7 +328,8 @@ def condor_track(gs, path, tab, track, expiry_days, settle, adhoc):
                 track[TF_MARK, d, s] = 0.0
                 active[s] = False
                 tenor = known_days(adhoc, d, expiry[s])
-                track[TF_CLOSE_LEGS:TF_CLOSE_LEGS + 4, d, s] = day_legs[s]  # at today's mark
+                for leg in range(4):  # at today's mark
+                    track[TF_CLOSE_LEGS + leg, d, s] = day_legs[s, leg]
                 if tenor >= 2:  # re-strike further out at the same expiry
                     _open_tranche(gs, s, d, tenor, expiry[s], shift, spot, var, mvar, step,
                                   tab, buf, day_legs, track, held, credit, active, expiry)
@@ -339,7 +344,6 @@ def condor_track(gs, path, tab, track, expiry_days, settle, adhoc):
                     _open_tranche(gs, s, d, tenor, d + days_open, 0.0, spot, var, mvar, step,
                                   tab, buf, day_legs, track, held, credit, active, expiry)
                     break
-    keep_alive(expiry_owned, credit_owned, held_owned, active_owned, buf_owned, day_legs_owned)
 
 
 @njit(cache=True)
@@ -354,7 +358,8 @@ def _open_tranche(gs, s, d, days, expiry_day, shift, spot, var, mvar, step, tab,
     value = condor_in_cell(cell, spot, var, mvar, float(days), buf[0], buf[1], buf[2], buf[3],
                            tab.spx_iv, tab.qp, tab.qp2, tab.grid, tab.maturity, tab.m_nodes,
                            legs, s)
-    track[TF_OPEN_LEGS:TF_OPEN_LEGS + 4, d, s] = legs[s]
+    for leg in range(4):  # element by element: a slice copy allocates
+        track[TF_OPEN_LEGS + leg, d, s] = legs[s, leg]
     max_loss = max(buf[1] - buf[0], buf[3] - buf[2]) - value
     if not (value > 0.0 and max_loss > 0.0):
         return
@@ -489,9 +494,23 @@ def put_layer_strikes(ls, k, tenor, spot, var, mvar, tab):
 
 
 @njit(cache=True)
-def put_layer_value(strike, low, days, spot, var, mvar, tab):
+def put_layer_value(strike, low, days, spot, var, mvar, tab, cell):
     """(mark, short put's price) of one SPX put (``low`` 0) or put spread, index points, at
-    ``days`` trading days (<= 0: the payoff on ``spot``), by the condor's SPX pricer."""
+    ``days`` trading days (<= 0: the payoff on ``spot``), by the condor's SPX pricer;
+    ``cell``: the state cell of (``var``, ``mvar``) (:func:`path_cell`). A whole day of the
+    maturity table is priced from its row (:func:`~simulator.pricing.lookups.spx_option_in_row`,
+    the same number as ``spx_option``)."""
+    mat = tab.maturity
+    n = table_day(days, mat)
+    if n > 0:  # the body twice, on either route (maturities.maturity_row says why)
+        row = table_row(mat, n)
+        long_price = spx_option_in_row(cell, spot, var, mvar, row, strike, False, tab.spx_iv,
+                                       tab.qp, tab.qp2, tab.grid, tab.m_nodes)
+        short_price = 0.0
+        if low > 0.0:
+            short_price = spx_option_in_row(cell, spot, var, mvar, row, low, False, tab.spx_iv,
+                                            tab.qp, tab.qp2, tab.grid, tab.m_nodes)
+        return long_price - short_price, short_price
     long_price = spx_option(spot, var, mvar, days, strike, False, tab.spx_iv, tab.qp, tab.qp2,
                             tab.grid, tab.vol_nodes, tab.m_nodes)
     short_price = 0.0
@@ -584,19 +603,33 @@ def term_structure_signal(ss, path):
 @njit(cache=True)
 def open_book(ss, spx0, n_slots):
     """(acct, condor qty per slot, layer book) at the start: all cash, and an index core
-    (VXTH's portfolio) bought at the day-0 close."""
-    acct = np.zeros(N_AC)
-    qty = np.zeros(n_slots)
-    book = np.zeros((3, N_LB))
-    book[:, LB_ARMED] = 1.0
-    book[:, LB_COL] = -1.0
+    (VXTH's portfolio) bought at the day-0 close (:func:`reset_book`)."""
+    acct = np.empty(N_AC)
+    qty = np.empty(n_slots)
+    book = np.empty((3, N_LB))
+    reset_book(ss, spx0, acct, qty, book)
+    return acct, qty, book
+
+
+@njit(cache=True, _nrt=False)
+def reset_book(ss, spx0, acct, qty, book):
+    """:func:`open_book`'s start in place: ``acct`` (N_AC), ``qty`` (slots), ``book``
+    (3, N_LB)."""
+    for c in range(acct.size):
+        acct[c] = 0.0
+    for s in range(qty.size):
+        qty[s] = 0.0
+    for k in range(3):
+        for c in range(book.shape[1]):
+            book[k, c] = 0.0
+        book[k, LB_ARMED] = 1.0
+        book[k, LB_COL] = -1.0
     units = ss[S.SS_INDEX_WEIGHT] / spx0
     acct[AC_INDEX_UNITS] = units
     acct[AC_INDEX_PAID] = units * spx0
     acct[AC_CASH] = 1.0 - units * spx0
     if units > 0.0:
         acct[AC_DIVIDEND_FACTOR] = math.exp(ss[S.SS_INDEX_YIELD] / TRADING_DAYS_PER_YEAR) - 1.0
-    return acct, qty, book
 
 
 @njit(cache=True, inline="always")
@@ -731,7 +764,7 @@ def share_mark(marks, mark_index, e, strike, expiry, d, price):
     marks[e, 1 + d - mark_index[1 + n_heads + n_entries + e]] = price
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def manage_layers(ss, ls, acct, book, path, d, layer_days, layer_col, listed, vix_expiring, tab,
                   pnl, counts, log, log_n, adhoc, spx_settle, marks, mark_index):
     """Each held VIX call layer: settle at expiry on VIX (history runs: on its contract's
@@ -771,7 +804,7 @@ def manage_layers(ss, ls, acct, book, path, d, layer_days, layer_col, listed, vi
                     level = spx_settle[d]  # AM settlement (SET proxy: the open)
                     counts[CT_PUT_SET] += 1
             price, short_price = put_layer_value(book[k, LB_STRIKE], book[k, LB_LOW_STRIKE],
-                                                 float(left), level, var, mvar, tab)
+                                                 float(left), level, var, mvar, tab, cell)
             reason = SELL_EXPIRY if book[k, LB_EXPIRY] - d <= 0 else _sale_reason(
                 ss, ls, k, book, d, price, vix_d, ts_today, left)
             book[k, LB_PRICE] = price
@@ -1004,7 +1037,8 @@ def buy_layer(ss, ls, k, d, tenor, known, size, path, tab, book, pnl, counts, lo
         strike, low = put_layer_strikes(ls, k, known, path[PF_SPX, d], path[PF_V, d],
                                         path[PF_M, d], tab)
         price, short_price = put_layer_value(strike, low, float(known), path[PF_SPX, d],
-                                             path[PF_V, d], path[PF_M, d], tab)
+                                             path[PF_V, d], path[PF_M, d], tab,
+                                             path_cell(path, d))
     else:
         strike, price = _layer_quote(ls, k, known, path[PF_V, d], path[PF_M, d], vix_d, tab,
                                      listed)
@@ -1104,10 +1138,10 @@ def _layers_due(ls, book, d):
     return False
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def run_strategy(ss, ls, path, track, layer_days, layer_col, listed, spx_settle, vix_expiring,
                  tab, growth, equity, trading, hedge, pnl, counts, log, log_n, adhoc, flows,
-                 marks, mark_index):
+                 marks, mark_index, acct, qty, book):
     """One strategy on one path: fills ``equity``, ``trading`` and ``hedge`` (days + 1),
     ``pnl`` (N_BK), ``counts`` (N_CT), the trade log and ``flows`` (days + 1): the trading
     book's cash flows with its owner (:mod:`simulator.strategy.irr`): the starting equity
@@ -1128,11 +1162,10 @@ def run_strategy(ss, ls, path, track, layer_days, layer_col, listed, spx_settle,
     ExpirySchedule.adhoc from its day 0; empty for simulated paths): positions settle on
     their expiry's path day and are priced on the count as known each day
     (:func:`known_days`). ``marks``, ``mark_index``: the path's VIX call marks shared by its
-    strategies (:func:`new_mark_cache`)."""
+    strategies (:func:`new_mark_cache`). ``acct``, ``qty``, ``book``: the strategy's books,
+    set here as :func:`open_book` leaves them."""
     n_days = path.shape[1] - 1
-    acct_owned, qty_owned, book_owned = open_book(ss, path[PF_SPX, 0], track.shape[2])
-    # borrowed (common.borrowed): the day loop's steps take them without reference counts
-    acct, qty, book = borrowed(acct_owned), borrowed(qty_owned), borrowed(book_owned)
+    reset_book(ss, path[PF_SPX, 0], acct, qty, book)
     hedged = ss[S.SS_HEDGE_MODE] != S.HEDGE_NONE
     equity[0] = 1.0
     trading[0] = 1.0
@@ -1179,7 +1212,6 @@ def run_strategy(ss, ls, path, track, layer_days, layer_col, listed, spx_settle,
         pnl[layer_columns(book, k)[0]] += book[k, LB_QTY] * book[k, LB_PRICE]
     if acct[AC_INDEX_UNITS] > 0.0:
         pnl[BK_INDEX] += acct[AC_INDEX_UNITS] * path[PF_SPX, n_days] - acct[AC_INDEX_PAID]
-    keep_alive(acct_owned, qty_owned, book_owned)
 
 
 @njit(cache=True)
@@ -1268,69 +1300,106 @@ def _evaluate_paths(spx, v, m, vix, group_specs, strat_specs, layer_specs, n_slo
     n_strat = strat_specs.shape[0]
     empty_log_owned = np.zeros((0, N_EF))
     empty_log = borrowed(empty_log_owned)
-    future_table, grid, nodes, m_nodes = tab.vix_future, tab.grid, tab.vol_nodes, tab.m_nodes
     # the two constant maturities' cells on the days axis, once (lookups.vix_future's
     # arithmetic otherwise: the same numbers)
-    front_j, front_w = locate_days(front_days, grid)
-    second_j, second_w = locate_days(second_days, grid)
+    front_j, front_w = locate_days(front_days, tab.grid)
+    second_j, second_w = locate_days(second_days, tab.grid)
     n_hedged = 0
     for k in range(n_strat):
         if strat_specs[k, S.SS_HEDGE_MODE] != S.HEDGE_NONE:
             n_hedged += 1
     for i in prange(n_paths):
-        path_owned = np.empty((N_PF, n_days + 1))  # owners of the path's scratch, kept alive
-        tracks_owned = np.empty((n_groups, N_TF, n_days + 1, n_slots))  # to the end
+        # the path's scratch, allocated here: the kernels below take it and allocate nothing
+        path_owned = np.empty((N_PF, n_days + 1))
+        tracks_owned = np.empty((n_groups, N_TF, n_days + 1, n_slots))
         flows_owned = np.empty(n_days + 1)  # one strategy's daily book flows at a time
         marks_owned, mark_index_owned = new_mark_cache(n_days, tab.maturity.shape[0],
                                                        n_hedged > 1)
         none_logged_owned = np.zeros(1, dtype=np.int64)
-        path, tracks, flows = borrowed(path_owned), borrowed(tracks_owned), borrowed(flows_owned)
-        marks, mark_index = borrowed(marks_owned), borrowed(mark_index_owned)
-        none_logged = borrowed(none_logged_owned)
-        path[PF_SPX] = spx[i]
-        path[PF_V] = v[i]
-        path[PF_M] = m[i]
-        path[PF_VIX] = vix[i]
-        path[PF_VVIX] = vvix[i]
-        path[PF_MACD] = np.nan
-        path[PF_RSI] = np.nan
-        fill_state_cells(path, nodes, m_nodes)
-        for d in range(n_days + 1):
-            cell = path_cell(path, d)
-            path[PF_FRONT, d] = vix_future_in_cell(cell, front_j, front_w, future_table)
-            path[PF_SECOND, d] = vix_future_in_cell(cell, second_j, second_w, future_table)
-        day0 = listed_day0[i]
-        path_settle = spx_settle[day0:day0 + n_days + 1]  # views; empty for simulated paths
-        path_expiring = vix_expiring[day0:day0 + n_days + 1]
-        listed_futures(path, listed_cm[:, day0:day0 + n_days + 1])
-        path_adhoc = adhoc[adhoc_day0[i]:]  # a view from the path's day 0; empty if simulated
-        for g in range(n_groups):
-            clear_track(tracks[g])
-            if group_specs[g, S.GS_ACTIVE] > 0.0:
-                condor_track(group_specs[g], path, tab, tracks[g], condor_days[i, g],
-                             path_settle, path_adhoc)
-        row = log_rows[i]
-        path_listed = listed[:, listed_day0[i]:listed_day0[i] + n_days + 1]  # a view
-        for k in range(n_strat):
-            ss = strat_specs[k]
-            if ss[S.SS_MACD_ON] > 0.0:
-                macd_histogram(vix[i], int(ss[S.SS_MACD_FAST]), int(ss[S.SS_MACD_SLOW]),
-                               int(ss[S.SS_MACD_SIGNAL]), path[PF_MACD])
-            if ss[S.SS_RSI_ON] > 0.0:
-                rsi(vix[i], int(ss[S.SS_RSI_PERIOD]), path[PF_RSI])
-            path[PF_VVIX_RSI] = np.nan
-            if ss[S.SS_SPLIT_ON] > 0.0:
-                rsi(vvix[i], int(ss[S.SS_SPLIT_PERIOD]), path[PF_VVIX_RSI])
-            term_structure_signal(ss, path)
-            if path_settle.size > 0:
-                count_future_reads(ss, group_specs[int(ss[S.SS_GROUP])], path, counts[k, i])
-            run_strategy(ss, layer_specs[k], path, tracks[int(ss[S.SS_GROUP])], layer_days[i, k],
-                         layer_col[i, k], path_listed, path_settle, path_expiring, tab, growth,
-                         equity[k, i], trading[k, i], hedge[k, i], pnl[k, i], counts[k, i],
-                         log[k, row] if row >= 0 else empty_log,
-                         log_n[k, row:row + 1] if row >= 0 else none_logged,
-                         path_adhoc, flows, marks, mark_index)
-            irr[k, i] = money_weighted_return(flows, 1.0 / TRADING_DAYS_PER_YEAR)
+        expiry_owned = np.empty(n_slots, dtype=np.int64)  # condor_track's, per slot
+        credit_owned = np.empty(n_slots)
+        held_owned = np.empty((n_slots, 4))
+        active_owned = np.empty(n_slots, dtype=np.bool_)
+        buf_owned = np.empty(4)
+        day_legs_owned = np.empty((n_slots, 4))
+        acct_owned = np.empty(N_AC)  # one strategy's books at a time (run_strategy)
+        qty_owned = np.empty(n_slots)
+        book_owned = np.empty((3, N_LB))
+        b = borrowed
+        evaluate_path(i, spx, v, m, vix, vvix, group_specs, strat_specs, layer_specs, tab,
+                      growth, front_j, front_w, second_j, second_w, log_rows, equity, trading,
+                      hedge, pnl, counts, log, log_n, condor_days, layer_days, layer_col,
+                      listed, listed_day0, spx_settle, vix_expiring, listed_cm, adhoc,
+                      adhoc_day0, irr, empty_log, b(path_owned), b(tracks_owned),
+                      b(flows_owned), b(marks_owned), b(mark_index_owned),
+                      b(none_logged_owned), b(expiry_owned), b(credit_owned), b(held_owned),
+                      b(active_owned), b(buf_owned), b(day_legs_owned), b(acct_owned),
+                      b(qty_owned), b(book_owned))
         keep_alive(path_owned, tracks_owned, flows_owned, marks_owned, mark_index_owned,
-                   none_logged_owned)
+                   none_logged_owned, expiry_owned, credit_owned, held_owned, active_owned,
+                   buf_owned, day_legs_owned, acct_owned, qty_owned, book_owned)
     keep_alive(empty_log_owned)
+
+
+@njit(cache=True, _nrt=False)
+def evaluate_path(i, spx, v, m, vix, vvix, group_specs, strat_specs, layer_specs, tab, growth,
+                  front_j, front_w, second_j, second_w, log_rows, equity, trading, hedge, pnl,
+                  counts, log, log_n, condor_days, layer_days, layer_col, listed, listed_day0,
+                  spx_settle, vix_expiring, listed_cm, adhoc, adhoc_day0, irr, empty_log, path,
+                  tracks, flows, marks, mark_index, none_logged, expiry, credit, held, active,
+                  buf, day_legs, acct, qty, book):
+    """Path ``i`` of :func:`_evaluate_paths` (its arguments, then the path's scratch): the
+    path's rows, its condor tracks, then every strategy in turn. Compiled without reference
+    counts (``_nrt=False``, and so is everything it calls): numba's counting of every array
+    copy, and the calls and cleanup blocks it adds, cost the day loop 0.6x-0.8x of its time
+    (docs/performance.md §1, "No reference counts"). It allocates nothing."""
+    n_days = spx.shape[1] - 1
+    n_groups = group_specs.shape[0]
+    n_strat = strat_specs.shape[0]
+    future_table, nodes, m_nodes = tab.vix_future, tab.vol_nodes, tab.m_nodes
+    for d in range(n_days + 1):
+        path[PF_SPX, d] = spx[i, d]
+        path[PF_V, d] = v[i, d]
+        path[PF_M, d] = m[i, d]
+        path[PF_VIX, d] = vix[i, d]
+        path[PF_VVIX, d] = vvix[i, d]
+        path[PF_MACD, d] = np.nan
+        path[PF_RSI, d] = np.nan
+    fill_state_cells(path, nodes, m_nodes)
+    for d in range(n_days + 1):
+        cell = path_cell(path, d)
+        path[PF_FRONT, d] = vix_future_in_cell(cell, front_j, front_w, future_table)
+        path[PF_SECOND, d] = vix_future_in_cell(cell, second_j, second_w, future_table)
+    day0 = listed_day0[i]
+    path_settle = spx_settle[day0:day0 + n_days + 1]  # views; empty for simulated paths
+    path_expiring = vix_expiring[day0:day0 + n_days + 1]
+    listed_futures(path, listed_cm[:, day0:day0 + n_days + 1])
+    path_adhoc = adhoc[adhoc_day0[i]:]  # a view from the path's day 0; empty if simulated
+    for g in range(n_groups):
+        clear_track(tracks[g])
+        if group_specs[g, S.GS_ACTIVE] > 0.0:
+            condor_track(group_specs[g], path, tab, tracks[g], condor_days[i, g], path_settle,
+                         path_adhoc, expiry, credit, held, active, buf, day_legs)
+    row = log_rows[i]
+    path_listed = listed[:, listed_day0[i]:listed_day0[i] + n_days + 1]  # a view
+    for k in range(n_strat):
+        ss = strat_specs[k]
+        if ss[S.SS_MACD_ON] > 0.0:
+            macd_histogram(vix[i], int(ss[S.SS_MACD_FAST]), int(ss[S.SS_MACD_SLOW]),
+                           int(ss[S.SS_MACD_SIGNAL]), path[PF_MACD])
+        if ss[S.SS_RSI_ON] > 0.0:
+            rsi(vix[i], int(ss[S.SS_RSI_PERIOD]), path[PF_RSI])
+        for d in range(n_days + 1):
+            path[PF_VVIX_RSI, d] = np.nan
+        if ss[S.SS_SPLIT_ON] > 0.0:
+            rsi(vvix[i], int(ss[S.SS_SPLIT_PERIOD]), path[PF_VVIX_RSI])
+        term_structure_signal(ss, path)
+        if path_settle.size > 0:
+            count_future_reads(ss, group_specs[int(ss[S.SS_GROUP])], path, counts[k, i])
+        run_strategy(ss, layer_specs[k], path, tracks[int(ss[S.SS_GROUP])], layer_days[i, k],
+                     layer_col[i, k], path_listed, path_settle, path_expiring, tab, growth,
+                     equity[k, i], trading[k, i], hedge[k, i], pnl[k, i], counts[k, i],
+                     log[k, row] if row >= 0 else empty_log,
+                     log_n[k, row:row + 1] if row >= 0 else none_logged,
+                     path_adhoc, flows, marks, mark_index, acct, qty, book)
+        irr[k, i] = money_weighted_return(flows, 1.0 / TRADING_DAYS_PER_YEAR)
