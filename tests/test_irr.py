@@ -177,6 +177,10 @@ def test_the_summary_gives_the_median_and_mean_irr_with_bootstrap_bounds():
     draws = np.array([np.nanmedian(irr_values[0, 1, row]) for row in idx])
     lo, hi = np.quantile(draws, [0.025, 0.975])
     assert (alvh["irr_median_lo"], alvh["irr_median_hi"]) == pytest.approx((lo, hi), abs=1e-15)
+    means = np.array([np.nanmean(irr_values[0, 1, row]) for row in idx])
+    lo, hi = np.quantile(means, [0.025, 0.975])  # from path counts: to rounding
+    assert (alvh["irr_mean_lo"], alvh["irr_mean_hi"]) == pytest.approx((lo, hi), rel=1e-12)
+    assert alvh["irr_mean_lo"] < alvh["irr_mean"] < alvh["irr_mean_hi"]
     assert alvh["irr_median_lo"] < alvh["irr_median"] < alvh["irr_median_hi"]
     # the CI is about the sampling error: half-width ~ 1.96 x 1.2533 sd / sqrt(n) (+-30 %)
     half = (alvh["irr_median_hi"] - alvh["irr_median_lo"]) / 2

@@ -16,6 +16,12 @@ caller for the whole call) always are; an array allocated inside a kernel is kep
 :func:`keep_alive` call after its borrowed view's last use. A borrowed view is never returned
 to Python. Nothing else about the array changes (data, shape, strides, type), so results are
 the same bits.
+
+Since 0.11.3 the day loop itself goes further: ``strategy.kernels.evaluate_path`` and every
+kernel it calls are compiled with ``_nrt=False``, so numba emits no reference count there at
+all (not even the null test a borrowed view still pays) and refuses any allocation. Borrowed
+views remain where allocation is needed: the parallel loop that allocates each path's scratch
+(``_evaluate_paths``) and the path generators.
 """
 
 from __future__ import annotations

@@ -255,25 +255,38 @@ def irr_fields(irr: np.ndarray, indices, level: float) -> list[dict]:
     """Per strategy (row of ``irr`` (strategy, path)): ``irr_median``, ``irr_mean`` (over
     the paths with an IRR) with ``_lo``/``_hi`` percentile-bootstrap bounds on the path
     resamples ``indices`` (blocks of rows of path indices, :func:`resample_blocks`) and
-    ``irr_share`` (paths with an IRR)."""
+    ``irr_share`` (paths with an IRR).
+
+    The resampled figures come from path counts (:func:`~simulator.results.stats.
+    figure_columns`), as every other figure of the summary: a resample's median is
+    ``np.nanmedian`` of the gathered paths bit for bit; its mean over the paths with an IRR
+    is the mean of the IRRs (NaN as 0) over the share of paths that have one, equal to
+    ``np.nanmean`` to rounding; NaN where a resample has no path with an IRR."""
     import warnings
 
-    medians, means = [], []
-    with warnings.catch_warnings():  # a resample of paths without any IRR: NaN, said so
+    from simulator.results.stats import Figure, figure_columns
+
+    with warnings.catch_warnings():  # a strategy without any IRR: NaN
         warnings.simplefilter("ignore", RuntimeWarning)
-        for block in indices:
-            values = irr[:, block]  # (strategy, resample, path)
-            medians.append(np.nanmedian(values, axis=-1))
-            means.append(np.nanmean(values, axis=-1))
         median = np.nanmedian(irr, axis=-1)
         mean = np.nanmean(irr, axis=-1)
-    medians, means = np.concatenate(medians, axis=1), np.concatenate(means, axis=1)
+    defined = np.isfinite(irr)
+    columns = []
+    for k in range(irr.shape[0]):
+        columns += [(irr[k], Figure("irr", "nanmedian")),
+                    (np.where(defined[k], irr[k], 0.0), Figure("irr", "mean")),
+                    (defined[k].astype(float), Figure("irr", "mean"))]
+    draws = figure_columns(columns, indices)
     out = []
     for k in range(irr.shape[0]):
-        row = {"irr_share": float(np.mean(np.isfinite(irr[k])))}
-        for name, est, draws in (("irr_median", median[k], medians[k]),
-                                 ("irr_mean", mean[k], means[k])):
-            est, lo, hi = interval(float(est), draws, level)
+        medians = draws[:, 3 * k]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = np.where(draws[:, 3 * k + 2] > 0.0,
+                             draws[:, 3 * k + 1] / draws[:, 3 * k + 2], np.nan)
+        row = {"irr_share": float(np.mean(defined[k]))}
+        for name, est, values in (("irr_median", median[k], medians),
+                                  ("irr_mean", mean[k], means)):
+            est, lo, hi = interval(float(est), values, level)
             row |= {name: est, f"{name}_lo": lo, f"{name}_hi": hi}
         out.append(row)
     return out
