@@ -293,12 +293,20 @@ def _figures_on_resamples(data, specs, indices) -> np.ndarray:
     from simulator.results.resample import KIND_CODES, figures_on_resamples
 
     n = len(data[0])
-    values = np.array([x if x.ndim == 1 else np.zeros(n) for x in data]).reshape(len(data), n)
+    # rows of the fields means and sums read, and of those order statistics read: a field
+    # only ranked is not copied into ``values`` (memory: a million paths, docs/performance.md)
+    value_rows: dict[int, int] = {}
     order_rows: dict[int, int] = {}
     table = []
     for field, kind, q in specs:
-        ordered = -1 if kind in ("mean", "sum") else order_rows.setdefault(field, len(order_rows))
-        table.append((field, KIND_CODES[kind], q, ordered))
+        if kind in ("mean", "sum"):
+            table.append((value_rows.setdefault(field, len(value_rows)), KIND_CODES[kind], q,
+                          -1))
+        else:
+            table.append((0, KIND_CODES[kind], q, order_rows.setdefault(field, len(order_rows))))
+    values = np.zeros((max(len(value_rows), 1), n))
+    for field, r in value_rows.items():
+        values[r] = data[field]
     width = max([data[field].size for field in order_rows], default=n)
     order = np.zeros((max(len(order_rows), 1), width), dtype=np.int64)
     ranked = np.zeros((max(len(order_rows), 1), width))
