@@ -38,7 +38,7 @@ test-slow: $(STAMP_DEV)
 bench: $(STAMP_DEV)
 	$(BIN)/python -m benchmarks.run
 
-## bench-memory: peak memory of alvh run at 1,000,000 paths (about 15 min on 2 cores)
+## bench-memory: peak memory of alvh run at 1,000,000 paths (about 5 min on 2 cores)
 bench-memory: $(STAMP_DEV)
 	$(BIN)/python -m benchmarks.memory
 

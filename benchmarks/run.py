@@ -297,7 +297,8 @@ def bench_summary(n_paths: int, n_books: int, repeats: int, n_boot: int = 1000) 
 
 
 def bench_claims(n_paths: int) -> dict:
-    """``alvh claims --paths N`` end to end (6 scenarios x 9 strategies, bootstrap CIs)."""
+    """``alvh claims --paths N`` end to end (scenarios/claims.yaml: 6 scenarios x 20
+    strategies, bootstrap CIs)."""
     import subprocess
     import sys
     import tempfile
@@ -306,7 +307,7 @@ def bench_claims(n_paths: int) -> dict:
     t0 = time.perf_counter()
     subprocess.run([sys.executable, "-m", "simulator.cli", "claims", "--paths", str(n_paths),
                     "--out", out, "-q"], check=True, stdout=subprocess.DEVNULL)
-    return {"what": "alvh claims: 6 scenarios x 9 strategies, every claim's bootstrap CIs",
+    return {"what": "alvh claims: 6 scenarios x 20 strategies, every claim's bootstrap CIs",
             "n_paths": n_paths, "seconds": round(time.perf_counter() - t0, 1),
             "target_seconds_at_20000_paths": 60.0}
 

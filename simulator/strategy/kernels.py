@@ -1350,9 +1350,9 @@ def evaluate_path(i, spx, v, m, vix, vvix, group_specs, strat_specs, layer_specs
                   buf, day_legs, acct, qty, book):
     """Path ``i`` of :func:`_evaluate_paths` (its arguments, then the path's scratch): the
     path's rows, its condor tracks, then every strategy in turn. Compiled without reference
-    counts (``_nrt=False``, and so is everything it calls): numba's counting of every array
-    copy, and the calls and cleanup blocks it adds, cost the day loop 0.6x-0.8x of its time
-    (docs/performance.md §1, "No reference counts"). It allocates nothing."""
+    counts (``_nrt=False``, and so is everything it calls): without numba's counting of
+    every array copy, and the calls and cleanup blocks it adds, the day loop takes 0.56x-0.77x
+    of its time (docs/performance.md §1, "No reference counts"). It allocates nothing."""
     n_days = spx.shape[1] - 1
     n_groups = group_specs.shape[0]
     n_strat = strat_specs.shape[0]
