@@ -258,3 +258,44 @@ def test_manage_layers_writes_and_reads_the_paths_shared_vix_call_marks():
     marks[e, 1 + d - d] = 7.5  # the entry's first day is d
     assert mark(marks, mark_index) == 7.5  # the second read it
     assert mark(*K.new_mark_cache(N_DAYS, tab.maturity.shape[0], False)) == fresh
+
+
+def test_the_day_loops_scratch_is_reset_whatever_it_held(engine):
+    """The engine reuses one set of scratch arrays per path for every condor group and every
+    strategy (kernels.evaluate_path allocates nothing): condor_track and reset_book must leave
+    no trace of what the arrays held. A track built on scratch full of an earlier path's
+    tranches (open slots, strikes, credits, expiries) equals one built on fresh scratch, and
+    reset books equal open_book's."""
+    n_days, n_slots = 60, engine.n_slots
+    tab = engine.kernel_tables
+    days = np.arange(n_days + 1)
+    path = np.zeros((K.N_PF, n_days + 1))
+    path[K.PF_SPX] = 5000.0 * np.exp(0.0005 * days)
+    path[K.PF_V] = path[K.PF_M] = 0.03 + 0.0002 * days
+    path[K.PF_VIX] = engine.model.vix_index(path[K.PF_V])
+    path[K.PF_FRONT] = path[K.PF_SECOND] = path[K.PF_VIX]
+    K.fill_state_cells(path, tab.vol_nodes, tab.m_nodes)
+    gs = engine.groups[0]
+    empty_days, empty = np.zeros(0, dtype=np.int64), np.zeros(0)
+
+    def track_on(expiry, credit, held, active):
+        track = np.full((K.N_TF, n_days + 1, n_slots), np.nan)  # unset fields: NaN
+        K.clear_track(track)
+        K.condor_track(gs, path, tab, track, empty_days, empty, empty_days, expiry, credit,
+                       held, active, np.empty(4), np.empty((n_slots, 4)))
+        return track
+
+    fresh = track_on(np.full(n_slots, -1, dtype=np.int64), np.zeros(n_slots),
+                     np.zeros((n_slots, 4)), np.zeros(n_slots, dtype=np.bool_))
+    used = track_on(np.full(n_slots, 20, dtype=np.int64), np.full(n_slots, 7.5),
+                    np.tile([4600.0, 4700.0, 5300.0, 5400.0], (n_slots, 1)),
+                    np.ones(n_slots, dtype=np.bool_))
+    assert np.isfinite(fresh[K.TF_MARK]).any()  # tranches were opened and marked
+    np.testing.assert_array_equal(used, fresh)
+
+    ss = engine.specs[engine.names.index("vxth")]  # an index core: every field set
+    want = K.open_book(ss, 5000.0, n_slots)
+    got = (np.full(K.N_AC, 3.0), np.full(n_slots, 2.0), np.full((3, K.N_LB), 9.0))
+    K.reset_book(ss, 5000.0, *got)
+    for a, b in zip(got, want, strict=True):
+        np.testing.assert_array_equal(a, b)
