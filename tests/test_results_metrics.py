@@ -480,3 +480,26 @@ def test_recovery_matches_a_plain_python_reference_on_curves_with_plateaus():
         assert (math.isnan(days) and math.isnan(rec[0])) or rec[0] == days, (curve, rec[0], days)
 
     check()
+
+
+def test_books_turned_day_major_equal_numpys_transposed_cast():
+    """chunk_record's tiled kernel: float64 (strategy, path, day) into float32 (strategy, day,
+    path) equals numpy's ``out[...] = books.transpose(0, 2, 1)`` value for value (NaN, inf,
+    overflow to inf and subnormals included), on shapes that end mid-tile and on a view
+    (the lower half of a larger array, as the chunk's stacked books)."""
+    from simulator.results.quantiles import day_major_float32
+
+    rng = np.random.default_rng(30)
+    for shape in ((1, 1, 1), (2, 65, 253), (3, 130, 64), (20, 200, 129)):
+        books = rng.normal(1.0, 0.3, shape)
+        books.flat[::97] = np.nan
+        books.flat[5::101] = np.inf
+        books.flat[7::103] = 1e300  # beyond float32: inf, as numpy casts it
+        books.flat[9::107] = 1e-42  # a float32 subnormal
+        expected = np.empty((2 * shape[0], shape[2], shape[1]), dtype=np.float32)
+        with np.errstate(over="ignore"):
+            expected[:shape[0]] = books.transpose(0, 2, 1)
+        out = np.full_like(expected, -7.0)
+        day_major_float32(books, out[:shape[0]])
+        np.testing.assert_array_equal(out[:shape[0]], expected[:shape[0]])
+        assert np.all(out[shape[0]:] == -7.0)  # the other half untouched

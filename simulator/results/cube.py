@@ -230,6 +230,7 @@ def chunk_record(result, spx: np.ndarray, vix: np.ndarray,
     """Per-path metrics of one evaluated chunk, and its daily books as float32 (2 x strategy,
     day, path: every strategy's account, then every strategy's trading book) for the quantiles
     by day (:func:`equity_quantiles` reads a block of days at once)."""
+    from simulator.results.quantiles import day_major_float32
     from simulator.strategy.engine import PNL_NAMES
 
     eq = result.equity  # (strategy, path, day)
@@ -281,8 +282,8 @@ def chunk_record(result, spx: np.ndarray, vix: np.ndarray,
     # account and trading book stacked (2 x strategy, day, path): the fans of both books,
     # each cast and transposed straight into its half (no float64 copy of both first)
     books = np.empty((2 * eq.shape[0], eq.shape[2], eq.shape[1]), dtype=np.float32)
-    books[:eq.shape[0]] = eq.transpose(0, 2, 1)
-    books[eq.shape[0]:] = book.transpose(0, 2, 1)
+    day_major_float32(eq, books[:eq.shape[0]])
+    day_major_float32(book, books[eq.shape[0]:])
     return rec, books
 
 

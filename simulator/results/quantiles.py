@@ -126,3 +126,30 @@ def quantiles_by_row(values: np.ndarray, quantiles, out: np.ndarray) -> None:
     rows_quantiles(values, q, out, handled)
     for i in np.flatnonzero(~handled):
         out[:, i] = np.quantile(values[i].astype(np.float64), q)
+
+
+@njit(cache=True, parallel=True)
+def _day_major_float32(books, out):
+    """``out[s, d, p] = float32(books[s, p, d])`` in tiles of 64 paths x 64 days, tiles in
+    parallel: numpy's strided ``out[...] = books.transpose(0, 2, 1)`` read one cache line per
+    value (0.08 s a claims chunk of 20 strategies x 2,000 paths; issue 30)."""
+    n_strat, n_paths, n_days = books.shape
+    tile = 64
+    n_p = (n_paths + tile - 1) // tile
+    n_d = (n_days + tile - 1) // tile
+    for job in prange(n_strat * n_p * n_d):
+        s = job // (n_p * n_d)
+        rest = job - s * n_p * n_d
+        p0 = (rest // n_d) * tile
+        d0 = (rest % n_d) * tile
+        for d in range(d0, min(d0 + tile, n_days)):
+            for p in range(p0, min(p0 + tile, n_paths)):
+                out[s, d, p] = np.float32(books[s, p, d])
+
+
+def day_major_float32(books: np.ndarray, out: np.ndarray) -> None:
+    """``out[...] = books.transpose(0, 2, 1)`` (float64 (strategy, path, day) into float32
+    (strategy, day, path), the layout the fans read): the same values, each rounded once to
+    float32 as numpy's cast rounds it."""
+    if books.shape[0] and books.shape[1] and books.shape[2]:
+        _day_major_float32(np.ascontiguousarray(books, dtype=np.float64), out)

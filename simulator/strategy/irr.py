@@ -42,16 +42,30 @@ _MAX_STEPS = 200
 @njit(cache=True)
 def present_value(flows, dt, x):
     """(value, derivative in x) of ``flows`` (one per step of ``dt`` years, from t = 0)
-    discounted at the continuously compounded rate ``x``."""
-    value = 0.0
-    slope = 0.0
-    for d in range(flows.size):
-        if flows[d] != 0.0:
-            t = d * dt
-            term = flows[d] * math.exp(-x * t)
-            value += term
-            slope -= t * term
-    return value, slope
+    discounted at the continuously compounded rate ``x``.
+
+    A polynomial in ``g = e^{-x dt}`` (value ``sum f_d g^d``, derivative ``-dt sum d f_d
+    g^d``), summed by Horner's rule in ``g^2`` on four independent chains (even and odd days,
+    value and derivative), so one ``exp`` serves every day instead of one per day (the IRR
+    was a tenth of the claims' day loop, mostly in ``exp``; 10x faster, issue 30). Horner's
+    rounding is of the order of the sum's own: within 1e-14 of the sum of the terms' sizes
+    (tests/test_irr.py holds it to a numpy sum of the terms)."""
+    g = math.exp(-x * dt)
+    y = g * g
+    even = 0.0
+    odd = 0.0
+    even_slope = 0.0
+    odd_slope = 0.0
+    n = flows.size
+    for j in range((n - 1) // 2, -1, -1):
+        d = 2 * j
+        f_even = flows[d]
+        f_odd = flows[d + 1] if d + 1 < n else 0.0
+        even = even * y + f_even
+        odd = odd * y + f_odd
+        even_slope = even_slope * y + d * f_even
+        odd_slope = odd_slope * y + (d + 1) * f_odd
+    return even + g * odd, -dt * (even_slope + g * odd_slope)
 
 
 @njit(cache=True)
