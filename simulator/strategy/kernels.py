@@ -449,9 +449,40 @@ def _layer_quote(ls, k, tenor, var, mvar, vix_d, tab, listed):
     """(strike, mid price) of layer ``k`` bought today at ``tenor`` trading days: off the
     model's future of that expiry, or off ``listed`` (the listed contract's settlement) with
     the model's smile around it."""
-    strike = vix_call_strike(int(ls[k, S.LS_STRIKE_RULE]), ls[k, S.LS_STRIKE_VALUE],
-                             ls[k, S.LS_STRIKE_STEP], var, mvar, float(tenor), vix_d, tab,
-                             listed)
+    strike = _layer_strike(ls, k, tenor, var, mvar, vix_d, tab, listed)
+    return strike, _layer_price(strike, tenor, var, mvar, tab, listed)
+
+
+@njit(cache=True)
+def _shared_layer_quote(ls, k, tenor, var, mvar, vix_d, tab, listed, marks, mark_index,
+                        expiry, d):
+    """:func:`_layer_quote` of a layer bought on day ``d``, expiring on path day ``expiry``
+    at ``tenor`` sessions as known today. A quote off the model's future is the call's mark
+    today (the same function on the same arguments as :func:`manage_layers`' mark), so it
+    is shared with the path's other strategies, which buy the same call on the same day
+    (:func:`shared_mark`): the same number, computed once."""
+    strike = _layer_strike(ls, k, tenor, var, mvar, vix_d, tab, listed)
+    mat = tab.maturity
+    n = table_day(float(tenor), mat)
+    if not math.isnan(listed) or n <= 0 or marks.shape[0] == 0:
+        return strike, _layer_price(strike, tenor, var, mvar, tab, listed)
+    e, price = shared_mark(marks, mark_index, strike, expiry, d)
+    if math.isnan(price):
+        price = vix_call_in_row(state_cell(var, mvar, tab.vol_nodes, tab.m_nodes), var, mvar,
+                                table_row(mat, n), strike, tab.vix_future, tab.vix_iv, tab.qp,
+                                tab.qp2, tab.grid, tab.m_nodes)
+        share_mark(marks, mark_index, e, strike, expiry, d, price)
+    return strike, price
+
+
+@njit(cache=True, inline="always")
+def _layer_strike(ls, k, tenor, var, mvar, vix_d, tab, listed):
+    return vix_call_strike(int(ls[k, S.LS_STRIKE_RULE]), ls[k, S.LS_STRIKE_VALUE],
+                           ls[k, S.LS_STRIKE_STEP], var, mvar, float(tenor), vix_d, tab, listed)
+
+
+@njit(cache=True, inline="always")
+def _layer_price(strike, tenor, var, mvar, tab, listed):
     cell = state_cell(var, mvar, tab.vol_nodes, tab.m_nodes)
     if math.isnan(listed):
         price = vix_call_in_cell(cell, var, mvar, float(tenor), strike, tab.vix_future,
@@ -460,7 +491,7 @@ def _layer_quote(ls, k, tenor, var, mvar, vix_d, tab, listed):
     else:
         price = vix_call_on_future(cell, var, mvar, float(tenor), strike, listed, tab.vix_iv,
                                    tab.qp, tab.qp2, tab.grid, tab.maturity, tab.m_nodes)
-    return strike, price
+    return price
 
 
 @njit(cache=True)
@@ -703,8 +734,11 @@ def _sale_reason(ss, ls, k, book, d, price, vix_d, ts_today, tenor):
 # the model's future depends only on the path's state that day, its strike and its expiry,
 # so strategies whose layers hold the same call (every ALVH variant of a sweep that differs in
 # its condor, costs or sizing) read the mark the first one computed: the same number, by the
-# same function on the same arguments. ``marks`` (entries, 1 + maturity days): the strike,
-# then the marks from the entry's first day on (NaN: not yet); ``mark_index`` (int64): the
+# same function on the same arguments. A layer bought off the model's future on day d is
+# quoted at its mark of day d, so its quote is shared too (:func:`_shared_layer_quote`: the
+# ALVH variants of one path buy the same calls on the same roll days). ``marks`` (entries,
+# 1 + maturity days): the strike, then the marks from the entry's first day on (NaN: not
+# yet); ``mark_index`` (int64): the
 # number of entries, the newest entry of each expiry day (-1: none), each entry's next
 # older one of its expiry, and its first day. Both empty: no sharing (one hedged strategy).
 MARK_ENTRIES = 96
@@ -811,7 +845,8 @@ def manage_layers(ss, ls, acct, book, path, d, layer_days, layer_col, listed, vi
             book[k, LB_LOW_PRICE] = short_price
             if reason != 0:
                 sell_layer(ss, ls, k, reason, price, acct, book, path, d, n_days, layer_days,
-                           layer_col, listed, tab, pnl, counts, log, log_n, adhoc)
+                           layer_col, listed, tab, pnl, counts, log, log_n, adhoc, marks,
+                           mark_index)
         elif book[k, LB_QTY] > 0.0:
             left = book[k, LB_EXPIRY] - d
             if left <= 0:
@@ -856,7 +891,8 @@ def manage_layers(ss, ls, acct, book, path, d, layer_days, layer_col, listed, vi
             book[k, LB_PRICE] = price
             if reason != 0:
                 sell_layer(ss, ls, k, reason, price, acct, book, path, d, n_days, layer_days,
-                           layer_col, listed, tab, pnl, counts, log, log_n, adhoc)
+                           layer_col, listed, tab, pnl, counts, log, log_n, adhoc, marks,
+                           mark_index)
         if book[k, LB_ARMED] == 0.0 and (
                 (rearm_vix > 0.0 and vix_d < rearm_vix)
                 or (rearm_days > 0 and d - book[k, LB_SOLD_ON] >= rearm_days)):
@@ -866,7 +902,7 @@ def manage_layers(ss, ls, acct, book, path, d, layer_days, layer_col, listed, vi
 
 @njit(cache=True)
 def sell_layer(ss, ls, k, reason, price, acct, book, path, d, n_days, layer_days, layer_col,
-               listed, tab, pnl, counts, log, log_n, adhoc):
+               listed, tab, pnl, counts, log, log_n, adhoc, marks, mark_index):
     """Sell layer ``k`` (all, or the monetised fraction) at ``price``; a term-structure
     roll-out buys further out with the proceeds."""
     vix_d = path[PF_VIX, d]
@@ -917,7 +953,7 @@ def sell_layer(ss, ls, k, reason, price, acct, book, path, d, n_days, layer_days
             roll_days, col = int(layer_days[3, d]), int(layer_col[3, d])
             settle = listed[col, d] if col >= 0 else np.nan
         used = buy_layer(ss, ls, k, d, roll_days, known_days(adhoc, d, d + roll_days), -spend,
-                         path, tab, book, pnl, counts, log, log_n, settle)
+                         path, tab, book, pnl, counts, log, log_n, settle, marks, mark_index)
         if book[k, LB_QTY] > 0.0:
             book[k, LB_COL] = col
         acct[AC_CASH] -= used
@@ -961,7 +997,7 @@ def open_condors(ss, ls, acct, qty, book, track, path, d, tab, pnl, counts, log,
 
 @njit(cache=True)
 def buy_layers(ss, ls, acct, qty, book, track, path, d, layer_days, layer_col, listed, tab,
-               pnl, counts, log, log_n, adhoc):
+               pnl, counts, log, log_n, adhoc, marks, mark_index):
     """Buy each empty, armed layer whose wait is over: the budget's share of equity for the
     holding period, or contracts per condor; the filters and the regime scale decide first."""
     hedge_mode = int(ss[S.SS_HEDGE_MODE])
@@ -1013,7 +1049,7 @@ def buy_layers(ss, ls, acct, qty, book, track, path, d, layer_days, layer_col, l
         else:
             size = ls[k, S.LS_PER_CONDOR] * factor * acct[AC_UNIT_QTY]
         used = buy_layer(ss, ls, k, d, tenor, known, size, path, tab, book, pnl, counts, log,
-                         log_n, settle)
+                         log_n, settle, marks, mark_index)
         acct[AC_CASH] -= used
         acct[AC_HEDGE_CASH] -= used
         if book[k, LB_QTY] <= 0.0:
@@ -1024,7 +1060,7 @@ def buy_layers(ss, ls, acct, qty, book, track, path, d, layer_days, layer_col, l
 
 @njit(cache=True)
 def buy_layer(ss, ls, k, d, tenor, known, size, path, tab, book, pnl, counts, log, log_n,
-              listed):
+              listed, marks, mark_index):
     """Buy layer ``k`` expiring ``tenor`` trading days ahead (path days, the countdown to
     settlement), struck and priced at ``known`` (the count as known today); ``listed``: its
     contract's settlement, or NaN for the model's future. ``size`` > 0: quantity (equity per
@@ -1040,8 +1076,8 @@ def buy_layer(ss, ls, k, d, tenor, known, size, path, tab, book, pnl, counts, lo
                                              path[PF_V, d], path[PF_M, d], tab,
                                              path_cell(path, d))
     else:
-        strike, price = _layer_quote(ls, k, known, path[PF_V, d], path[PF_M, d], vix_d, tab,
-                                     listed)
+        strike, price = _shared_layer_quote(ls, k, known, path[PF_V, d], path[PF_M, d], vix_d,
+                                            tab, listed, marks, mark_index, d + tenor, d)
     if not price > 1e-8:
         return 0.0
     capital = ss[S.SS_CAPITAL]
@@ -1194,7 +1230,7 @@ def run_strategy(ss, ls, path, track, layer_days, layer_col, listed, spx_settle,
             open_condors(ss, ls, acct, qty, book, track, path, d, tab, pnl, counts, log, log_n)
         if hedged and d < n_days and _layers_due(ls, book, d):
             buy_layers(ss, ls, acct, qty, book, track, path, d, layer_days, layer_col, listed,
-                       tab, pnl, counts, log, log_n, adhoc)
+                       tab, pnl, counts, log, log_n, adhoc, marks, mark_index)
         if d > 0:
             eq, held = book_close(acct, qty, book, track, d, spot, pnl, counts)
             equity[d] = eq
