@@ -260,14 +260,23 @@ def test_strategies_sharing_vix_call_marks_equal_each_alone():
     instead of 10 %: other strikes on the same expiries) and an unhedged one must give,
     together, exactly what each gives alone (alone, a single hedged strategy shares
     nothing). A shock to VIX 60 on day 40 makes the layers monetise, re-arm and buy again.
-    With a cache blind to the strike, 99.6 % of the third strategy's equity differs."""
+    With a cache blind to the strike, 99.6 % of the third strategy's equity differs. The
+    same for SPX put layers (0.11.4): two strategies holding the same plain middle put and
+    one holding a spread on it; sharing the spread's mark as a plain put's fails this."""
     model = sim.load_model("svcj_2f_calibrated")
     cfg = {"alvh": strategy("monthly_16_delta", "alvh_40_40_20"),
            "alvh_070_none": strategy("prob_70_between", "alvh_40_40_20", costs="none"),
            "alvh_front_20": strategy("monthly_16_delta", {  # other strikes, same expiries
                "preset": "alvh_40_40_20",
                "layers": {"front": {"strike": {"rule": "pct_above_future", "value": 0.2}}}}),
-           "unhedged": strategy("monthly_16_delta", "none")}
+           "unhedged": strategy("monthly_16_delta", "none"),
+           # SPX put layers share marks and quotes too (plain puts, keyed by -strike): the
+           # middle put of these two is the same put; the spread's long leg is that put too,
+           # but a spread is not shared (its mark is the spread's)
+           "calls_puts": strategy("monthly_16_delta", "alvh_calls_puts"),
+           "spx_puts": strategy("monthly_16_delta", "spx_puts_40_40_20"),
+           "put_spread": strategy("monthly_16_delta", {
+               "preset": "alvh_calls_puts", "layers": {"middle": {"spread_width": 100.0}}})}
     ds = sim.simulate_paths(model, n_paths=96, n_days=252, seed=30,
                             shocks=[Shock(day=40, spx_return=-0.12, vix=60.0)])
     spx, v, vix, m = ds.spx.values, ds.v.values, ds.vix.values, ds.m.values

@@ -551,6 +551,23 @@ def put_layer_value(strike, low, days, spot, var, mvar, tab, cell):
     return long_price - short_price, short_price
 
 
+@njit(cache=True, inline="always")
+def shared_put_value(marks, mark_index, strike, low, expiry, d, days, spot, var, mvar, tab,
+                     cell):
+    """:func:`put_layer_value` of a put layer expiring on path day ``expiry``, marked on day
+    ``d`` at ``spot`` (the path's close). A plain put (``low`` 0) priced from the maturity
+    table is shared with the path's other strategies as the VIX calls are
+    (:func:`shared_mark`), under its strike negated (a VIX call's key is its positive
+    strike): the middle SPX put layer of the claims' put strategies is the same put."""
+    if low == 0.0 and table_day(days, tab.maturity) > 0 and marks.shape[0] > 0:
+        e, price = shared_mark(marks, mark_index, -strike, expiry, d)
+        if math.isnan(price):
+            price = put_layer_value(strike, 0.0, days, spot, var, mvar, tab, cell)[0]
+            share_mark(marks, mark_index, e, -strike, expiry, d, price)
+        return price, 0.0
+    return put_layer_value(strike, low, days, spot, var, mvar, tab, cell)
+
+
 @njit(cache=True)
 def put_layer_cost(ss, price, short_price, low, vix):
     """Cost of trading one SPX put (``low`` 0) or put spread of mark ``price`` whose short
@@ -736,7 +753,9 @@ def _sale_reason(ss, ls, k, book, d, price, vix_d, ts_today, tenor):
 # its condor, costs or sizing) read the mark the first one computed: the same number, by the
 # same function on the same arguments. A layer bought off the model's future on day d is
 # quoted at its mark of day d, so its quote is shared too (:func:`_shared_layer_quote`: the
-# ALVH variants of one path buy the same calls on the same roll days). ``marks`` (entries,
+# ALVH variants of one path buy the same calls on the same roll days), and so are the marks
+# and quotes of plain SPX put layers, keyed by their strike negated (:func:`shared_put_value`).
+# ``marks`` (entries,
 # 1 + maturity days): the strike, then the marks from the entry's first day on (NaN: not
 # yet); ``mark_index`` (int64): the
 # number of entries, the newest entry of each expiry day (-1: none), each entry's next
@@ -837,8 +856,14 @@ def manage_layers(ss, ls, acct, book, path, d, layer_days, layer_col, listed, vi
                 else:
                     level = spx_settle[d]  # AM settlement (SET proxy: the open)
                     counts[CT_PUT_SET] += 1
-            price, short_price = put_layer_value(book[k, LB_STRIKE], book[k, LB_LOW_STRIKE],
-                                                 float(left), level, var, mvar, tab, cell)
+            if left > 0:  # marked at the close (a mark the path's strategies share)
+                price, short_price = shared_put_value(
+                    marks, mark_index, book[k, LB_STRIKE], book[k, LB_LOW_STRIKE],
+                    int(book[k, LB_EXPIRY]), d, float(left), level, var, mvar, tab, cell)
+            else:
+                price, short_price = put_layer_value(book[k, LB_STRIKE],
+                                                     book[k, LB_LOW_STRIKE], float(left),
+                                                     level, var, mvar, tab, cell)
             reason = SELL_EXPIRY if book[k, LB_EXPIRY] - d <= 0 else _sale_reason(
                 ss, ls, k, book, d, price, vix_d, ts_today, left)
             book[k, LB_PRICE] = price
@@ -1072,9 +1097,9 @@ def buy_layer(ss, ls, k, d, tenor, known, size, path, tab, book, pnl, counts, lo
     if put:
         strike, low = put_layer_strikes(ls, k, known, path[PF_SPX, d], path[PF_V, d],
                                         path[PF_M, d], tab)
-        price, short_price = put_layer_value(strike, low, float(known), path[PF_SPX, d],
-                                             path[PF_V, d], path[PF_M, d], tab,
-                                             path_cell(path, d))
+        price, short_price = shared_put_value(marks, mark_index, strike, low, d + tenor, d,
+                                              float(known), path[PF_SPX, d], path[PF_V, d],
+                                              path[PF_M, d], tab, path_cell(path, d))
     else:
         strike, price = _shared_layer_quote(ls, k, known, path[PF_V, d], path[PF_M, d], vix_d,
                                             tab, listed, marks, mark_index, d + tenor, d)
