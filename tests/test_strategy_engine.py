@@ -319,6 +319,63 @@ def test_shared_marks_keep_each_call_by_strike_and_expiry():
     assert K.shared_mark(off, off_index, 25.0, 12, 3)[0] == -2
 
 
+def test_a_purchase_quote_is_the_days_mark_and_is_read_back_from_the_cache():
+    """0.11.4: a VIX call bought off the model's future is quoted at its mark of that day, so
+    the quote is shared: it equals the unshared quote and manage_layers' mark (vix_call_in_row
+    at the maturity table's row) bit for bit, is kept under (strike, expiry) on its day, and a
+    later buyer reads it from the cache (a value planted there comes back). A quote off a
+    listed settlement is neither read nor kept. A plain SPX put layer's value likewise equals
+    put_layer_value, is kept under its strike negated and read back; a put spread is not
+    kept."""
+    from simulator.pricing.lookups import state_cell, vix_call_in_row
+    from simulator.pricing.maturities import table_row
+    from simulator.strategy import kernels as K
+
+    model = sim.load_model("svcj_2f_calibrated")
+    engine = StrategyEngine(model, {"calls_puts": strategy("monthly_16_delta",
+                                                            "alvh_calls_puts")})
+    ls, tab = engine.layers[0], engine.kernel_tables  # layer 0 a VIX call, layer 1 an SPX put
+    var, mvar, vix_d, spot = 0.03, 0.035, 18.0, 5000.0
+    d, tenor = 5, 21
+    expiry = d + tenor
+    cell = state_cell(var, mvar, tab.vol_nodes, tab.m_nodes)
+
+    marks, index = K.new_mark_cache(252, tab.maturity.shape[0], True)
+    strike, quote = K._layer_quote(ls, 0, tenor, var, mvar, vix_d, tab, np.nan)
+    assert K._shared_layer_quote(ls, 0, tenor, var, mvar, vix_d, tab, np.nan, marks, index,
+                                 expiry, d) == (strike, quote)
+    mark = vix_call_in_row(cell, var, mvar, table_row(tab.maturity, tenor), strike,
+                           tab.vix_future, tab.vix_iv, tab.qp, tab.qp2, tab.grid, tab.m_nodes)
+    assert mark == quote
+    e, kept = K.shared_mark(marks, index, strike, expiry, d)
+    assert kept == quote
+    marks[e, 1] = 123.0  # the entry's first day is d: column 1
+    assert K._shared_layer_quote(ls, 0, tenor, var, mvar, vix_d, tab, np.nan, marks, index,
+                                 expiry, d) == (strike, 123.0)
+    listed_marks, listed_index = K.new_mark_cache(252, tab.maturity.shape[0], True)
+    assert K._shared_layer_quote(ls, 0, tenor, var, mvar, vix_d, tab, 25.0, listed_marks,
+                                 listed_index, expiry, d) == K._layer_quote(
+        ls, 0, tenor, var, mvar, vix_d, tab, 25.0)
+    assert listed_index[0] == 0  # nothing kept
+
+    put_strike, low = K.put_layer_strikes(ls, 1, tenor, spot, var, mvar, tab)
+    assert low == 0.0 and put_strike > 0.0
+    value = K.put_layer_value(put_strike, 0.0, float(tenor), spot, var, mvar, tab, cell)
+    assert K.shared_put_value(marks, index, put_strike, 0.0, expiry, d, float(tenor), spot, var,
+                              mvar, tab, cell) == value
+    e, kept = K.shared_mark(marks, index, -put_strike, expiry, d)
+    assert kept == value[0] and value[1] == 0.0
+    marks[e, 1] = 7.0
+    assert K.shared_put_value(marks, index, put_strike, 0.0, expiry, d, float(tenor), spot, var,
+                              mvar, tab, cell) == (7.0, 0.0)
+    entries = index[0]
+    spread = K.shared_put_value(marks, index, put_strike, put_strike - 100.0, expiry, d,
+                                float(tenor), spot, var, mvar, tab, cell)
+    assert spread == K.put_layer_value(put_strike, put_strike - 100.0, float(tenor), spot, var,
+                                       mvar, tab, cell)
+    assert index[0] == entries  # a spread is not kept
+
+
 def test_condor_held_to_expiry_without_costs_pays_credit_minus_intrinsic(model, paths):
     cfg = {"preset": "cndr_like", "every_trading_days": 500}  # one tranche, 21 trading days
     e = StrategyEngine(model, {"s": strategy(cfg, costs="none")})

@@ -755,11 +755,10 @@ def _sale_reason(ss, ls, k, book, d, price, vix_d, ts_today, tenor):
 # quoted at its mark of day d, so its quote is shared too (:func:`_shared_layer_quote`: the
 # ALVH variants of one path buy the same calls on the same roll days), and so are the marks
 # and quotes of plain SPX put layers, keyed by their strike negated (:func:`shared_put_value`).
-# ``marks`` (entries,
-# 1 + maturity days): the strike, then the marks from the entry's first day on (NaN: not
-# yet); ``mark_index`` (int64): the
-# number of entries, the newest entry of each expiry day (-1: none), each entry's next
-# older one of its expiry, and its first day. Both empty: no sharing (one hedged strategy).
+# ``marks`` (entries, 1 + maturity days): the strike, then the marks from the entry's first
+# day on (NaN: not yet); ``mark_index`` (int64): the number of entries, the newest entry of
+# each expiry day (-1: none), each entry's next older one of its expiry, and its first day.
+# Both empty: no sharing (one hedged strategy).
 MARK_ENTRIES = 96
 
 
