@@ -456,7 +456,7 @@ def test_out_of_memory_exits_2_without_traceback_or_partial(tmp_path, capsys, mo
 
     scenario = tmp_path / "windows.yaml"
     scenario.write_text(WINDOWS.replace("chunk_paths: 64", "chunk_paths: 16"))
-    real = runner.compute_unit
+    real = runner.evaluate_unit
     calls = []
 
     def starved(plan, workers, si, start, n):
@@ -465,7 +465,7 @@ def test_out_of_memory_exits_2_without_traceback_or_partial(tmp_path, capsys, mo
             raise MemoryError("Unable to allocate 12.7 GiB")
         return real(plan, workers, si, start, n)
 
-    monkeypatch.setattr(runner, "compute_unit", starved)
+    monkeypatch.setattr(runner, "evaluate_unit", starved)
     out = tmp_path / "out.nc"
     code = main(["run", str(scenario), "--out", str(out), "--quiet"])
     err = capsys.readouterr().err

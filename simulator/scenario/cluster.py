@@ -110,8 +110,9 @@ def prepare_tables(plan) -> None:
             tables_for_model(sc.model)
 
 
-def run_on_cluster(plan, units, finish, progress, *, client) -> None:
-    """Compute ``units`` on ``client``'s cluster, ``finish``-ing each as it arrives."""
+def run_on_cluster(plan, units, save, done, progress, *, client) -> None:
+    """Compute ``units`` on ``client``'s cluster; each is saved (``save``) and reported
+    (``done``) as it arrives."""
     from distributed import as_completed
 
     if not units:
@@ -134,7 +135,8 @@ def run_on_cluster(plan, units, finish, progress, *, client) -> None:
             record, equity = future.result()
             pending -= 1
             progress.in_flight(pending)
-            finish(si, ci, record, equity)
+            save(si, ci, record, equity)
+            done(si, ci)
             future.release()
     finally:
         if futures:  # interrupted: nothing left running for this client

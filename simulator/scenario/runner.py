@@ -29,7 +29,7 @@ from simulator.common.conventions import BASELINE
 from simulator.common.files import atomic_path
 from simulator.scenario.loader import load_scenario
 from simulator.scenario.plan import RunPlan
-from simulator.scenario.units import compute_unit, scenario_workers
+from simulator.scenario.units import evaluate_unit, record_unit, scenario_workers
 
 _log = logging.getLogger(__name__)
 
@@ -67,13 +67,14 @@ def chunk_memory(plan: RunPlan) -> int:
     return chunk * cols * per_path_day + extra
 
 
-def resource_estimate(plan: RunPlan) -> tuple[int, int]:
+def resource_estimate(plan: RunPlan, overlap: bool = True) -> tuple[int, int]:
     """(peak memory, disk) in bytes a run needs, roughly.
 
     Memory: the runtime (interpreter, numba, pricing tables: about 384 MiB), the blocks of
     the equity quantiles (256 MiB at most), and the larger of a chunk's work (the paths, the
     engine's three curves per strategy, their float32 copy; the history calendar:
-    :func:`chunk_memory`) and the end of the run: the cube,
+    :func:`chunk_memory`), twice with ``overlap`` (a unit's records are made while the next
+    unit's engine runs: :func:`_run_here`), and the end of the run: the cube,
     filled once from the checkpoints, plus the summary's per-field arrays (value, order and
     rank of about 8 fields per strategy). Measured (docs/performance.md): 1 scenario x 2
     strategies at 1,000,000 paths, summary included, peaks at 1.74 GiB resident; this gives
@@ -81,7 +82,7 @@ def resource_estimate(plan: RunPlan) -> tuple[int, int]:
     the cube is written."""
     cols = plan.n_days + 1
     n_strat = len(plan.strategies)
-    chunk_work = chunk_memory(plan)
+    chunk_work = (2 if overlap else 1) * chunk_memory(plan)
     records = plan.n_paths * (n_strat * (8 * 12 + 8 * (cols // 21) * 2 + 26 * 4)
                               + 8 * 5 + 8 * (cols // 21) + 4 * 4 * 5)  # + the path's own
     summary = n_strat * plan.n_paths * 8 * 24
@@ -111,12 +112,14 @@ def parse_memory(text: str) -> int:
     return int(float(match.group(1)) * scale)
 
 
-def check_resources(plan: RunPlan, out: Path | None, max_memory: int | None = None) -> None:
+def check_resources(plan: RunPlan, out: Path | None, max_memory: int | None = None) -> bool:
     """Refuse a run that cannot fit in memory (``max_memory`` bytes, default 80 % of this
-    machine's memory) or on disk, before any work; the message gives the estimate."""
-    memory, disk = resource_estimate(plan)
+    machine's memory) or on disk, before any work; the message gives the estimate. Returns
+    whether two units may be alive at once (:func:`_run_here`): only where that fits too."""
     physical = physical_memory()
     limit = max_memory if max_memory is not None else (0.8 * physical if physical else None)
+    overlap_memory, _ = resource_estimate(plan, overlap=True)
+    memory, disk = resource_estimate(plan, overlap=False)
     gib = 2**30
     chunk = min(plan.simulation.chunk_paths, plan.n_paths)
     shape = f"{plan.n_days + 1} days x {len(plan.strategies)} strategies"
@@ -139,6 +142,7 @@ def check_resources(plan: RunPlan, out: Path | None, max_memory: int | None = No
                 f"{plan.source}: simulation.paths: {plan.n_paths:,} paths x {shape} x "
                 f"{len(plan.scenarios)} scenario(s) need about {disk / gib:.1f} GiB of "
                 f"checkpoints on disk; {free / gib:.1f} GiB are free under {where}.")
+    return not limit or overlap_memory <= limit
 
 
 def check_output(out: Path, overwrite: bool, option: str = "--out") -> None:
@@ -441,11 +445,11 @@ def run_plan(plan: RunPlan, *, out: str | Path | None = None, resume: bool = Fal
         # everything that can reject the input happens before the checkpoint folder exists
         if out is not None:
             check_output(out, overwrite)  # before a table is built or a cluster used
-        check_resources(plan, out, max_memory)
+        overlap = check_resources(plan, out, max_memory)
         if client is None:
             _announce_first_run(plan, progress)
             workers = scenario_workers(plan)
-            execute = partial(_run_here, workers=workers)
+            execute = partial(_run_here, workers=workers, overlap=overlap)
         else:
             from simulator.scenario.cluster import run_on_cluster
 
@@ -498,10 +502,52 @@ def _announce_first_run(plan: RunPlan, progress: Progress) -> None:
                       "start in seconds")
 
 
-def _run_here(plan, units, finish, progress, *, workers):
-    """Compute ``units`` one after another in this process."""
-    for si, ci, start, n in units:
-        finish(si, ci, *compute_unit(plan, workers, si, start, n))
+def _run_here(plan, units, save, done, progress, *, workers, overlap=True):
+    """Compute ``units`` in this process, in order, two at a time in part: a unit's records
+    (per-path metrics, float32 books, checkpoint: :func:`record_unit`, ``save``) are made in a
+    second thread while this one computes the next unit's paths and engine, whose kernels
+    release the GIL; on two cores the records then cost about half their time
+    (docs/performance.md §4, "Records beside the engine"). Two chunks' work is then alive at
+    once (:func:`resource_estimate`): ``overlap=False`` (where that would not fit in memory)
+    runs the units one after another. Each unit is reported (``done``: the progress bar,
+    ``on_unit``) from this thread, in order, once its checkpoint is written; an error of its
+    records is raised here, and an interrupt waits for the records under way, so a unit whose
+    engine finished is not lost. Numba's workqueue threading layer cannot run two parallel
+    kernels at once: under it the units run one after another."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def finish(si, ci, engine, paths, result, start):
+        save(si, ci, *record_unit(plan, engine, paths, result, start))
+
+    pending = None  # (scenario, chunk, future) of the unit whose records are being made
+    with ThreadPoolExecutor(1, thread_name_prefix="alvh-records") as records:
+        for si, ci, start, n in units:
+            engine, paths, result = evaluate_unit(plan, workers, si, start, n)
+            if pending is not None:
+                pending[2].result()
+                done(pending[0], pending[1])
+                pending = None
+            if overlap and _threads_overlap():
+                pending = (si, ci, records.submit(finish, si, ci, engine, paths, result, start))
+            else:
+                finish(si, ci, engine, paths, result, start)
+                done(si, ci)
+            del paths, result  # the thread holds them until the unit is saved
+        if pending is not None:
+            pending[2].result()
+            done(pending[0], pending[1])
+
+
+def _threads_overlap() -> bool:
+    """Numba's threading layer runs parallel kernels from two threads at once (OpenMP, TBB;
+    not the workqueue, which aborts the process on a concurrent launch). Known once a parallel
+    kernel has run (the first unit's engine has)."""
+    import numba
+
+    try:
+        return numba.threading_layer() in ("omp", "tbb")
+    except ValueError:  # no parallel kernel has run yet
+        return False
 
 
 def _run_units(plan, execute, folder, starts, out, resume, progress, on_unit, overwrite,
@@ -526,14 +572,18 @@ def _run_units(plan, execute, folder, starts, out, resume, progress, on_unit, ov
             else:
                 units.append((si, ci, start, min(chunk, n_paths - start)))
 
-    def finish(si, ci, record, equity):
-        """A computed unit: checkpointed at once (a crash later loses nothing finished)."""
+    def save(si, ci, record, equity):
+        """A computed unit, checkpointed at once (a crash later loses nothing finished); may
+        run in a second thread (:func:`_run_here`)."""
         save_unit(folder, si, ci, record, equity)
+
+    def done(si, ci):
+        """A unit saved: reported in the caller's thread."""
         progress.update(plan.scenarios[si].name)
         if on_unit is not None:
             on_unit(si, ci)
 
-    execute(plan, units, finish, progress)
+    execute(plan, units, save, done, progress)
 
     def quantile_variables():
         """The books' quantiles by day over all paths (read back a block of days at a time

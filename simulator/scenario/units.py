@@ -58,23 +58,40 @@ def check_pilot_paths(plan: RunPlan, sc, gen) -> None:
             f"path scheme fails for these parameters; check {fields}, and please report it")
 
 
-def compute_unit(plan: RunPlan, workers, si: int, start: int, n: int):
-    """One unit: paths ``start .. start + n - 1`` of scenario ``si``, every strategy on them;
-    returns the chunk's (record, equity) as :func:`save_unit` stores them."""
-    from simulator.results.blotter import chunk_extras, log_paths_of
-    from simulator.results.cube import chunk_record
+def evaluate_unit(plan: RunPlan, workers, si: int, start: int, n: int):
+    """The engine's part of a unit: paths ``start .. start + n - 1`` of scenario ``si`` and
+    every strategy on them; returns (engine, paths, result) for :func:`record_unit`."""
+    from simulator.results.blotter import log_paths_of
 
     t0 = time.perf_counter()
     gen, engine = workers[si]
     paths = gen.chunk(start, n)
     result = engine.evaluate(paths.spx, paths.v, paths.vix, m=paths.m, path_offset=start,
                              dates=paths.dates, log_paths=log_paths_of(plan, start, n))
+    _log.debug("%s, paths %d-%d: %.2f s", plan.scenarios[si].name, start, start + n - 1,
+               time.perf_counter() - t0)
+    return engine, paths, result
+
+
+def record_unit(plan: RunPlan, engine, paths, result, start: int):
+    """The rest of a unit (:func:`evaluate_unit`'s outputs): its per-path metrics and float32
+    books (:func:`simulator.results.cube.chunk_record`), the trade blotter and sampled paths;
+    returns (record, equity) as :func:`simulator.scenario.runner.save_unit` stores them."""
+    from simulator.results.blotter import chunk_extras
+    from simulator.results.cube import chunk_record
+
     record, equity = chunk_record(result, paths.spx, paths.vix, plan.vol_events)
     # the trade blotter and the sampled paths (simulation.trade_log_paths, keep_paths)
     record |= chunk_extras(plan, engine, paths, result, start)
-    _log.debug("%s, paths %d-%d: %.2f s", plan.scenarios[si].name, start, start + n - 1,
-               time.perf_counter() - t0)
     return record, equity
 
 
-__all__ = ["check_pilot_paths", "compute_unit", "scenario_workers"]
+def compute_unit(plan: RunPlan, workers, si: int, start: int, n: int):
+    """One unit: paths ``start .. start + n - 1`` of scenario ``si``, every strategy on them;
+    returns the chunk's (record, equity) as :func:`save_unit` stores them."""
+    engine, paths, result = evaluate_unit(plan, workers, si, start, n)
+    return record_unit(plan, engine, paths, result, start)
+
+
+__all__ = ["check_pilot_paths", "compute_unit", "evaluate_unit", "record_unit",
+           "scenario_workers"]
