@@ -776,6 +776,48 @@ def test_cube_arrays_are_compressed_only_where_it_pays(tmp_path):
         np.testing.assert_array_equal(back[name].values, data[name].values)
 
 
+def test_the_cube_file_holds_its_coordinates_first_and_reads_back_the_same(tmp_path):
+    """Issue 30: write_cube writes the coordinate variables before the data variables, so
+    h5netcdf creates each dimension scale once (no placeholder replaced and attached again).
+    The file reads back identical to a file written in the cube's own order (data first):
+    values, attributes, coordinates, the order of the data variables, and each variable's
+    storage (checksum, compression, chunks)."""
+    import h5py
+    import numpy as np
+    import xarray as xr
+
+    from simulator.results.cube import NETCDF_ENGINE, _encoding, write_cube
+
+    rng = np.random.default_rng(35)
+    cube = xr.Dataset(
+        {"max_drawdown": (("strategy", "path"), rng.uniform(0, 0.5, (2, 400)),
+                          {"units": "1", "long_name": "max drawdown"}),
+         "event_days": (("strategy", "path", "lag"), rng.integers(0, 9, (2, 400, 3))
+                        .astype(np.float32)),
+         "vix_max": (("path",), rng.uniform(12, 80, 400))},
+        coords={"strategy": ("strategy", ["unhedged", "alvh"], {"long_name": "strategy"}),
+                "path": np.arange(400), "lag": [-1, 0, 1],
+                "risk_capital": ("strategy", [0.1, 0.12])},
+        attrs={"title": "t", "n_paths": 400})
+    assert list(cube.variables)[0] == "max_drawdown"  # data first in memory
+    path = write_cube(cube, tmp_path / "c.nc")
+    plain = tmp_path / "plain.nc"
+    cube.to_netcdf(plain, engine=NETCDF_ENGINE, encoding=_encoding(cube))
+    with h5py.File(path, "r") as fh:
+        order = list(fh.keys())  # creation order (netCDF-4 files track it)
+    first_data = min(order.index(name) for name in cube.data_vars)
+    assert all(order.index(name) < first_data for name in ("strategy", "path", "lag"))
+    back = xr.open_dataset(path, engine=NETCDF_ENGINE).load()
+    reference = xr.open_dataset(plain, engine=NETCDF_ENGINE).load()
+    xr.testing.assert_identical(back, reference)
+    xr.testing.assert_identical(back, cube)
+    assert list(back.data_vars) == list(cube.data_vars)
+    for name in cube.variables:
+        ours, theirs = back[name].encoding, reference[name].encoding
+        for key in ("fletcher32", "compression", "shuffle", "chunksizes", "dtype"):
+            assert ours.get(key) == theirs.get(key), (name, key)
+
+
 def test_late_variables_are_written_while_the_rest_is_and_their_error_writes_nothing(
         tmp_path):
     """Issue 30: the runner's equity quantiles are computed while a child writes the rest of

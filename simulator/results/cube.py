@@ -607,6 +607,16 @@ def _encoding(cube) -> dict:
             if var.ndim >= 1 and var.size > 0 and var.dtype.kind in "biuf"}
 
 
+def _coordinates_first(cube):
+    """``cube`` with its coordinate variables first (the same variables, values, attributes
+    and encodings). h5netcdf writes in this order: a data variable written before its
+    dimension's coordinate gets a placeholder dimension scale, which the coordinate later
+    replaces and attaches again to every variable on that dimension. Coordinates first skip
+    that: the benchmark's runner cube is written in 0.27 s instead of 0.31 s (issue 30).
+    Selecting the names in this order reorders without copying or merging (0.1 ms)."""
+    return cube[[*cube.coords, *cube.data_vars]]
+
+
 def write_cube(cube, path: str | Path, late=None) -> Path:
     """Write atomically: a temporary file in the same folder, renamed over ``path``;
     each block with its checksum, compressed where that pays (:func:`_encoding`).
@@ -666,7 +676,8 @@ def _write_isolated(cube, tmp: Path, target: Path, late=None) -> None:
     import warnings
 
     def write():
-        cube.to_netcdf(tmp, engine=NETCDF_ENGINE, encoding=_encoding(cube))
+        ordered = _coordinates_first(cube)
+        ordered.to_netcdf(tmp, engine=NETCDF_ENGINE, encoding=_encoding(ordered))
 
     def add(extra):
         for name, var in extra.data_vars.items():
