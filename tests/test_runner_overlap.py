@@ -147,3 +147,36 @@ def test_overlap_only_where_two_chunks_fit_in_memory(tmp_path):
     assert runner.check_resources(plan, None, max_memory=(one + two) // 2) is False
     with pytest.raises(ValueError, match="GiB of memory"):
         runner.check_resources(plan, None, max_memory=one - 1)
+
+
+def test_a_run_where_only_one_chunk_fits_makes_its_records_in_this_thread(tmp_path,
+                                                                           record_threads):
+    """run_plan passes check_resources' answer on: with a memory limit that fits one chunk's
+    work but not two, every unit's records are made in the caller's thread, and the run
+    still finishes with every unit reported in order."""
+    plan = parse_scenario(SMALL)
+    one, _ = runner.resource_estimate(plan, overlap=False)
+    two, _ = runner.resource_estimate(plan, overlap=True)
+    assert two > one  # two chunks' work is more than the end of this small run
+    order = []
+    run_plan(plan, out=tmp_path / "one.nc", max_memory=one,
+             on_unit=lambda si, ci: order.append((si, ci)))
+    assert order == UNITS
+    assert set(record_threads) == {threading.current_thread().name}
+
+
+@pytest.mark.parametrize("layer, overlaps", [("omp", True), ("tbb", True),
+                                             ("workqueue", False), (None, False)])
+def test_the_overlap_only_under_a_threading_layer_that_allows_it(monkeypatch, layer,
+                                                                   overlaps):
+    """OpenMP and TBB run two parallel kernels at once; the workqueue aborts the process on
+    that, and before any parallel kernel has run the layer is not known (numba raises)."""
+    import numba
+
+    def threading_layer():
+        if layer is None:
+            raise ValueError("Threading layer is not initialized.")
+        return layer
+
+    monkeypatch.setattr(numba, "threading_layer", threading_layer)
+    assert runner._threads_overlap() is overlaps

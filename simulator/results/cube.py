@@ -612,7 +612,8 @@ def _coordinates_first(cube):
     and encodings). h5netcdf writes in this order: a data variable written before its
     dimension's coordinate gets a placeholder dimension scale, which the coordinate later
     replaces and attaches again to every variable on that dimension. Coordinates first skip
-    that: the benchmark's runner cube is written in 0.27 s instead of 0.31 s (issue 30).
+    that: the benchmark's runner cube is written in 0.29-0.30 s instead of 0.33 s in-process
+    (issue 30; docs/performance.md §4).
     Selecting the names in this order reorders without copying or merging (0.1 ms)."""
     return cube[[*cube.coords, *cube.data_vars]]
 
