@@ -748,6 +748,13 @@ def test_a_damaged_block_of_a_cube_is_detected(small_cube, tmp_path, capsys):
     _report_and_export_exit_2(path, capsys, "variable max_drawdown is damaged")
 
 
+def _old_writer_encoding(encoding: dict) -> dict:
+    """The cube's encoding as written up to 0.11.5: filters only, the block shapes left to
+    h5py (which h5netcdf asks)."""
+    return {name: {k: v for k, v in var.items() if k != "chunksizes"}
+            for name, var in encoding.items()}
+
+
 def test_cube_arrays_are_compressed_only_where_it_pays(tmp_path):
     """Issue 30: dense float64 P&L compresses to ~80 % at twice the write time, so it is
     stored with its checksum only; day counts and NaN-padded arrays are compressed. Every
@@ -764,7 +771,7 @@ def test_cube_arrays_are_compressed_only_where_it_pays(tmp_path):
     data = xr.Dataset({"dense": (("s", "path"), rng.normal(0.01, 0.2, (4, 5000))),
                        "days": (("s", "path"), rng.integers(0, 30, (4, 5000))),
                        "events": (("s", "path"), sparse)})
-    encoding = _encoding(data)
+    encoding = _old_writer_encoding(_encoding(data))
     assert encoding["dense"] == CHECKSUM_ONLY
     assert encoding["days"] == CHECKED_ENCODING and encoding["events"] == CHECKED_ENCODING
     path = write_cube(data, tmp_path / "mixed.nc")
@@ -777,11 +784,12 @@ def test_cube_arrays_are_compressed_only_where_it_pays(tmp_path):
 
 
 def test_the_cube_file_holds_its_coordinates_first_and_reads_back_the_same(tmp_path):
-    """Issue 30: write_cube writes the coordinate variables before the data variables, so
-    h5netcdf creates each dimension scale once (no placeholder replaced and attached again).
-    The file reads back identical to a file written in the cube's own order (data first):
-    values, attributes, coordinates, the order of the data variables, and each variable's
-    storage (checksum, compression, chunks)."""
+    """Issue 30: write_cube writes the coordinate variables before the data variables (with
+    h5netcdf, the writer up to 0.11.5, each dimension scale is then created once, not a
+    placeholder replaced and attached again). The file reads back identical to one written
+    by h5netcdf in the cube's own order (data first): values, attributes, coordinates, the
+    order of the data variables, and each variable's storage (checksum, compression,
+    shuffle, block shape) and type."""
     import h5py
     import numpy as np
     import xarray as xr
@@ -802,7 +810,7 @@ def test_the_cube_file_holds_its_coordinates_first_and_reads_back_the_same(tmp_p
     assert list(cube.variables)[0] == "max_drawdown"  # data first in memory
     path = write_cube(cube, tmp_path / "c.nc")
     plain = tmp_path / "plain.nc"
-    cube.to_netcdf(plain, engine=NETCDF_ENGINE, encoding=_encoding(cube))
+    cube.to_netcdf(plain, engine="h5netcdf", encoding=_old_writer_encoding(_encoding(cube)))
     with h5py.File(path, "r") as fh:
         order = list(fh.keys())  # creation order (netCDF-4 files track it)
     first_data = min(order.index(name) for name in cube.data_vars)
@@ -816,6 +824,98 @@ def test_the_cube_file_holds_its_coordinates_first_and_reads_back_the_same(tmp_p
         ours, theirs = back[name].encoding, reference[name].encoding
         for key in ("fletcher32", "compression", "shuffle", "chunksizes", "dtype"):
             assert ours.get(key) == theirs.get(key), (name, key)
+
+
+def test_a_run_s_cube_written_by_netcdf_c_equals_the_h5netcdf_writer_s(small_cube, tmp_path):
+    """Issue 30: write_cube writes through netCDF4-python (netCDF-C), 2.3x faster than
+    h5netcdf's Python layer on the benchmark's cube. A run's whole cube (every variable,
+    the runner's late quantiles included) written by write_cube and by h5netcdf as up to
+    0.11.5 (blocks shaped by h5py) reads back identical, each variable with the same
+    checksum, compression, shuffle, block shape and type; every block of the
+    netCDF-C file is written (none would read as fill values), and the file really comes
+    from netCDF-C (its ``_NCProperties`` name it), so a writer quietly reverted to
+    h5netcdf fails here."""
+    import h5py
+    import xarray as xr
+
+    from simulator.results.cube import (
+        NETCDF_ENGINE,
+        _encoding,
+        _unwritten_arrays,
+        open_cube,
+        write_cube,
+    )
+
+    cube = open_cube(small_cube)
+    ours = write_cube(cube, tmp_path / "ours.nc")
+    theirs = tmp_path / "theirs.nc"
+    cube.to_netcdf(theirs, engine="h5netcdf", encoding=_old_writer_encoding(_encoding(cube)))
+    def made_by(path):  # "version=2,netcdf=4.10.1,hdf5=2.2.0": the writing library first
+        with h5py.File(path, "r") as fh:
+            return fh.attrs["_NCProperties"].decode().split(",")[1].split("=")[0]
+
+    assert made_by(ours) == "netcdf" and made_by(theirs) == "h5netcdf"
+    assert _unwritten_arrays(ours) == set()
+    back = xr.open_dataset(ours, engine=NETCDF_ENGINE).load()
+    reference = xr.open_dataset(theirs, engine=NETCDF_ENGINE).load()
+    xr.testing.assert_identical(back, reference)
+    xr.testing.assert_identical(open_cube(ours), cube)
+    assert len(cube.data_vars) > 30 and "equity_q" in cube  # the whole cube
+    for name in cube.variables:
+        a, b = back[name].encoding, reference[name].encoding
+        for key in ("fletcher32", "compression", "shuffle", "chunksizes", "dtype"):
+            assert a.get(key) == b.get(key), (name, key)
+
+
+def test_the_writer_s_block_cache_is_small_while_it_writes_and_restored_after(tmp_path,
+                                                                            monkeypatch):
+    """Issue 30: netCDF-C keeps each variable's block cache (64 MiB by default) until the
+    file closes, which put a million-path cube's write 570 MiB above h5netcdf's; the writer
+    sets WRITER_CHUNK_CACHE for both of its writes (the cube, then the late variables) in
+    the forked child, and where there is no fork it writes in this process and restores
+    the process's own setting after."""
+    import json
+    import os
+
+    import netCDF4
+    import numpy as np
+    import xarray as xr
+
+    from simulator.results import cube as cube_module
+
+    log = tmp_path / "caches.jsonl"  # the forked child's calls come back through a file
+    real = xr.Dataset.to_netcdf
+
+    def spy(self, *args, **kwargs):
+        with open(log, "a") as fh:
+            fh.write(json.dumps([os.getpid(), *netCDF4.get_chunk_cache()]) + "\n")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(xr.Dataset, "to_netcdf", spy)
+    before = netCDF4.get_chunk_cache()
+    assert before != cube_module.WRITER_CHUNK_CACHE
+    wanted = list(cube_module.WRITER_CHUNK_CACHE)
+
+    def written(name):
+        data = xr.Dataset({"a": (("s", "path"), np.arange(600.0).reshape(2, 300))})
+        path = cube_module.write_cube(data, tmp_path / name,
+                                      late=lambda: xr.Dataset({"q": ("s", [1.0, 2.0])}))
+        back = xr.open_dataset(path, engine="h5netcdf").load()
+        np.testing.assert_array_equal(back["a"].values, data["a"].values)
+        np.testing.assert_array_equal(back["q"].values, [1.0, 2.0])
+        calls = [json.loads(line) for line in log.read_text().splitlines()]
+        log.unlink()
+        return calls
+
+    forked = written("forked.nc")
+    assert len(forked) == 2 and all(pid != os.getpid() for pid, *_ in forked)
+    assert all(cache == pytest.approx(wanted) for _, *cache in forked)
+    assert netCDF4.get_chunk_cache() == before
+    monkeypatch.delattr(os, "fork")
+    here = written("here.nc")  # the late variables join the cube: one write
+    assert len(here) == 1 and here[0][0] == os.getpid()
+    assert here[0][1:] == pytest.approx(wanted)
+    assert netCDF4.get_chunk_cache() == before
 
 
 def test_late_variables_are_written_while_the_rest_is_and_their_error_writes_nothing(
@@ -937,6 +1037,8 @@ def test_a_really_full_disk_exits_2(small_cube, tmp_path, capsys):
         assert main(["run", str(scenario), "--out", str(out), "--quiet"]) == 2
         err = capsys.readouterr().err
         assert str(out) in err and "Traceback" not in err
+        # netCDF-C says only "HDF error": the room left against the cube's size says why
+        assert "No space left on device" in err and "MiB free there" in err, err
         assert sorted(p.name for p in folder.iterdir()) == [".o.nc.partial"]
     finally:
         subprocess.run(["umount", str(folder)], check=True)

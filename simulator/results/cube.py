@@ -82,6 +82,7 @@ but for strategies with SPX put layers).
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -98,7 +99,13 @@ PER_PATH = ("max_drawdown", "recovery_days", "total_return", "trading_max_drawdo
 PER_EVENT = ("event_drawdown", "event_regain_days", "event_hedge_pnl", "event_own_drawdown",
              "event_breakeven_days", "event_parent")
 EVENT_DAYS = ("vol_event_start", "vol_event_peak", "vol_event_end", "vol_event_rise")
+# Reads go through h5netcdf (h5py: lazy arrays, the checks of open_cube); writes through
+# netCDF4-python (Unidata's netCDF-C), whose C layer writes the benchmark's 49-variable cube in
+# 0.11-0.13 s against h5netcdf's 0.27-0.30 s (its Python layer looks up some 2,600 HDF5 objects
+# a write), to the same file on reading: same values, attributes, checksums and filters
+# (issue 30; docs/performance.md §4)
 NETCDF_ENGINE = "h5netcdf"
+NETCDF_WRITER = "netcdf4"
 EVENT_LAGS = np.arange(-5, 21)
 
 _TRADING = ("trading book: the account less the interest earned on cash, i.e. 1 + the options' "
@@ -601,10 +608,43 @@ def _compresses(values: np.ndarray) -> bool:
 def _encoding(cube) -> dict:
     """Every numeric array with its checksum, compressed (:data:`CHECKED_ENCODING`) where a
     sample of it compresses (:func:`_compresses`), else :data:`CHECKSUM_ONLY`; scalars and
-    text stay plain (HDF5 filters need chunked data of a fixed size)."""
-    return {name: dict(CHECKED_ENCODING if _compresses(var.values) else CHECKSUM_ONLY)
+    text stay plain (HDF5 filters need chunked data of a fixed size). Blocks of h5py's
+    shape (:func:`_block_shape`) whichever library writes."""
+    return {name: dict(CHECKED_ENCODING if _compresses(var.values) else CHECKSUM_ONLY,
+                       chunksizes=_block_shape(var.shape, var.dtype.itemsize))
             for name, var in cube.variables.items()
             if var.ndim >= 1 and var.size > 0 and var.dtype.kind in "biuf"}
+
+
+def _block_shape(shape: tuple[int, ...], itemsize: int) -> tuple[int, ...]:
+    """The HDF5 block (chunk) shape of an array: h5py's rule (``guess_chunk``, 8 KiB to
+    1 MiB a block), which the cube's files have had since they were written by h5netcdf.
+    netCDF-C's own default (blocks of up to 4 MiB) filters a large cube more slowly: the
+    claims' 1.1 GB cube took 5.8-7.6 s against 4.3-5.4 s."""
+    from h5py._hl.filters import guess_chunk
+
+    return tuple(int(n) for n in guess_chunk(shape, None, itemsize))
+
+
+# netCDF-C keeps each variable's block cache (64 MiB by default) until the file is closed,
+# h5py 1 MiB until the variable is: a writer's cache of 256 KiB a variable keeps a million-
+# path cube's write within 8 MiB of h5netcdf's peak memory (+62 against +54 MiB on 650 MB of
+# arrays; the default: +570 MiB), at the same speed
+WRITER_CHUNK_CACHE = (1 << 18, 521, 0.75)  # bytes, slots, preemption
+
+
+@contextlib.contextmanager
+def _writer_chunk_cache():
+    """netCDF-C's block cache for the files opened inside (:data:`WRITER_CHUNK_CACHE`); the
+    process's setting is restored after, so a user's own netCDF4 files keep theirs."""
+    import netCDF4
+
+    before = netCDF4.get_chunk_cache()
+    netCDF4.set_chunk_cache(*WRITER_CHUNK_CACHE)
+    try:
+        yield
+    finally:
+        netCDF4.set_chunk_cache(*before)
 
 
 def _coordinates_first(cube):
@@ -678,7 +718,8 @@ def _write_isolated(cube, tmp: Path, target: Path, late=None) -> None:
 
     def write():
         ordered = _coordinates_first(cube)
-        ordered.to_netcdf(tmp, engine=NETCDF_ENGINE, encoding=_encoding(ordered))
+        with _writer_chunk_cache():
+            ordered.to_netcdf(tmp, engine=NETCDF_WRITER, encoding=_encoding(ordered))
 
     def add(extra):
         for name, var in extra.data_vars.items():
@@ -721,8 +762,9 @@ def _write_isolated(cube, tmp: Path, target: Path, late=None) -> None:
                 extra = pickle.loads(_receive(late_read))
                 if extra is None:  # the parent failed: it raises its own error
                     os._exit(3)
-                extra.to_netcdf(tmp, mode="a", engine=NETCDF_ENGINE,
-                                encoding=_encoding(extra))
+                with _writer_chunk_cache():
+                    extra.to_netcdf(tmp, mode="a", engine=NETCDF_WRITER,
+                                    encoding=_encoding(extra))
         except BaseException as err:  # everything goes back to the parent
             code = 1
             report = {"type": type(err).__name__, "message": str(err)[:2000],
@@ -767,21 +809,37 @@ def _write_isolated(cube, tmp: Path, target: Path, late=None) -> None:
         raise KeyboardInterrupt
     if isinstance(code, int) and code > 0:
         raise OSError(code, os.strerror(code), str(target))
+    import shutil
+
+    # netCDF-C reports a full disk as "NetCDF: HDF error", without an errno: a disk with less
+    # room than the cube's arrays take uncompressed was full for this write
+    free = shutil.disk_usage(target.parent).free / 2**20
+    needed = cube.nbytes / 2**20
+    if free < needed:
+        raise OSError(errno.ENOSPC, f"{os.strerror(errno.ENOSPC)}: the cube takes up to "
+                      f"{needed:.1f} MiB, {free:.1f} MiB free there; nothing was replaced",
+                      str(target))
     raise OSError(errno.EIO, f"writing the cube failed: {report.get('type', 'error')}: "
-                  f"{report.get('message', '')}", str(target))
+                  f"{report.get('message', '')} ({free:.1f} MiB free there); nothing was "
+                  "replaced", str(target))
 
 
 def _warm_writer() -> None:
     """In the parent, while the child writes: xarray's netCDF writer asks which Dask scheduler
     runs (``xarray.backends.locks.get_dask_scheduler``), which imports ``dask.distributed``
     where it is installed: 0.22 s that a forked writer pays on every write unless its parent
-    already has it. Done here, overlapped with the child's write, so that the next write of
-    this process (a notebook's second run, a sweep) does not pay it again."""
+    already has it; and the import of netCDF4, the writer's library (about 0.1 s). Done here,
+    overlapped with the child's write, so that the next write of this process (a notebook's
+    second run, a sweep, the benchmark's repeats) does not pay them again."""
     try:
         from xarray.backends.locks import get_dask_scheduler
 
         get_dask_scheduler()
     except Exception:  # an optional extra's import: never the write's error
+        pass
+    try:  # the writer's library (about 0.1 s to import): the next child inherits it
+        import netCDF4  # noqa: F401
+    except Exception:  # the child reports its own import error
         pass
 
 
@@ -790,7 +848,7 @@ def _forget_parent_locks() -> None:
     one held at the fork would never be released here. xarray's write lock is a Dask
     ``distributed.Lock`` when a Dask client is active (served by the client's event loop, a
     thread the child does not have): Dask is told to run synchronously, and xarray's global
-    HDF5 lock is replaced by a fresh one."""
+    HDF5 and netCDF-C locks are replaced by fresh ones."""
     import sys
     import threading
 
@@ -799,9 +857,10 @@ def _forget_parent_locks() -> None:
 
         dask.config.set(scheduler="synchronous")
     locks = sys.modules.get("xarray.backends.locks")
-    hdf5 = getattr(locks, "HDF5_LOCK", None)
-    if hdf5 is not None and hasattr(hdf5, "lock"):
-        hdf5.lock = threading.Lock()
+    for name in ("HDF5_LOCK", "NETCDFC_LOCK"):  # h5py's and netCDF-C's (the writer's)
+        lock = getattr(locks, name, None)
+        if lock is not None and hasattr(lock, "lock"):
+            lock.lock = threading.Lock()
 
 
 # every command that reads a cube needs these (per path and per day)
