@@ -807,7 +807,7 @@ def test_the_cube_file_holds_its_coordinates_first_and_reads_back_the_same(tmp_p
                 "path": np.arange(400), "lag": [-1, 0, 1],
                 "risk_capital": ("strategy", [0.1, 0.12])},
         attrs={"title": "t", "n_paths": 400})
-    assert list(cube.variables)[0] == "max_drawdown"  # data first in memory
+    assert next(iter(cube.variables)) == "max_drawdown"  # data first in memory
     path = write_cube(cube, tmp_path / "c.nc")
     plain = tmp_path / "plain.nc"
     cube.to_netcdf(plain, engine="h5netcdf", encoding=_old_writer_encoding(_encoding(cube)))
