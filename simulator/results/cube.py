@@ -83,6 +83,7 @@ but for strategies with SPX put layers).
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 from pathlib import Path
 
@@ -616,6 +617,7 @@ def _encoding(cube) -> dict:
             if var.ndim >= 1 and var.size > 0 and var.dtype.kind in "biuf"}
 
 
+@functools.lru_cache(maxsize=4096)  # h5py's search takes up to a millisecond an array
 def _block_shape(shape: tuple[int, ...], itemsize: int) -> tuple[int, ...]:
     """The HDF5 block (chunk) shape of an array: h5py's rule (``guess_chunk``, 8 KiB to
     1 MiB a block), which the cube's files have had since they were written by h5netcdf.
@@ -716,10 +718,14 @@ def _write_isolated(cube, tmp: Path, target: Path, late=None) -> None:
     import signal
     import warnings
 
-    def write():
+    def prepared():
         ordered = _coordinates_first(cube)
+        return ordered, _encoding(ordered)
+
+    def write(prep):
+        ordered, encoding = prep
         with _writer_chunk_cache():
-            ordered.to_netcdf(tmp, engine=NETCDF_WRITER, encoding=_encoding(ordered))
+            ordered.to_netcdf(tmp, engine=NETCDF_WRITER, encoding=encoding)
 
     def add(extra):
         for name, var in extra.data_vars.items():
@@ -728,8 +734,11 @@ def _write_isolated(cube, tmp: Path, target: Path, late=None) -> None:
     if not hasattr(os, "fork"):  # pragma: no cover (Windows)
         if late is not None:
             add(late())
-        write()
+        write(prepared())
         return
+    # the encoding here, before the fork: in the child it competed with this process's
+    # quantiles (60-95 ms against 14), and the blocks' shapes stay cached for the next write
+    prep = prepared()
     read_end, write_end = os.pipe()
     late_read, late_write = os.pipe() if late is not None else (-1, -1)
     with warnings.catch_warnings():  # the child only writes a file: no lock of another thread
@@ -742,7 +751,7 @@ def _write_isolated(cube, tmp: Path, target: Path, late=None) -> None:
                     os.close(fd)
             if late is not None:
                 add(late())
-            write()
+            write(prepared())
             return
     if pid == 0:  # the child: write, report, and leave without running any cleanup
         code = 0
@@ -757,7 +766,7 @@ def _write_isolated(cube, tmp: Path, target: Path, late=None) -> None:
 
             faulthandler.disable()  # its own copy of stderr (pytest enables it)
             _forget_parent_locks()
-            write()
+            write(prep)
             if late is not None:
                 extra = pickle.loads(_receive(late_read))
                 if extra is None:  # the parent failed: it raises its own error
