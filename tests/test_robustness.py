@@ -1014,6 +1014,53 @@ def test_a_full_disk_at_the_final_write_leaves_the_old_cube(small_cube, tmp_path
         [".out.nc.partial", "out.nc"]  # finished chunks kept for --resume; no lock, no temp
 
 
+@pytest.mark.parametrize("free_mib", [0.2, 10_000.0])
+def test_a_writer_error_without_errno_is_full_disk_only_where_the_cube_does_not_fit(
+        tmp_path, monkeypatch, free_mib):
+    """netCDF-C reports a full disk only as "NetCDF: HDF error" (a RuntimeError, no errno).
+    With less room left than the cube's arrays take, write_cube raises ENOSPC naming both
+    sizes; with room enough, the writer's own error (EIO). Either way it keeps the writer's
+    words, and an earlier cube at the path survives."""
+    import collections
+    import errno
+    import os
+    import shutil
+
+    import numpy as np
+    import xarray as xr
+
+    from simulator.results.cube import write_cube
+
+    data = xr.Dataset({"a": (("s", "path"), np.arange(2e5).reshape(2, 100_000))})  # 1.5 MiB
+    path = tmp_path / "c.nc"
+    path.write_bytes(b"the earlier cube")
+    parent, real_usage = os.getpid(), shutil.disk_usage
+
+    def hdf_error(self, *args, **kwargs):
+        assert os.getpid() != parent  # only ever the forked writer
+        raise RuntimeError("NetCDF: HDF error")
+
+    def usage(where):
+        total, used, _ = real_usage(where)
+        return collections.namedtuple("usage", "total used free")(total, used,
+                                                                  int(free_mib * 2**20))
+
+    monkeypatch.setattr(xr.Dataset, "to_netcdf", hdf_error)
+    monkeypatch.setattr(shutil, "disk_usage", usage)
+    with pytest.raises(OSError) as caught:
+        write_cube(data, path)
+    message = str(caught.value)
+    assert "RuntimeError: NetCDF: HDF error" in message and f"{free_mib:.1f} MiB free" in message
+    assert caught.value.filename == str(path)
+    if free_mib < 1.5:
+        assert caught.value.errno == errno.ENOSPC
+        assert "No space left on device" in message and "takes up to 1.5 MiB" in message
+    else:
+        assert caught.value.errno == errno.EIO and "writing the cube failed" in message
+    assert path.read_bytes() == b"the earlier cube"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.nc"]
+
+
 def test_a_really_full_disk_exits_2(small_cube, tmp_path, capsys):
     """The same on a 1000 kB tmpfs (root only): the checkpoints (two float32 books a strategy
     and the per-path figures, about 850 kB since 0.9 added the IRR and VVIX; at 800 kB the

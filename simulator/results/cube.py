@@ -102,9 +102,9 @@ PER_EVENT = ("event_drawdown", "event_regain_days", "event_hedge_pnl", "event_ow
 EVENT_DAYS = ("vol_event_start", "vol_event_peak", "vol_event_end", "vol_event_rise")
 # Reads go through h5netcdf (h5py: lazy arrays, the checks of open_cube); writes through
 # netCDF4-python (Unidata's netCDF-C), whose C layer writes the benchmark's 49-variable cube in
-# 0.11-0.13 s against h5netcdf's 0.27-0.30 s (its Python layer looks up some 2,600 HDF5 objects
-# a write), to the same file on reading: same values, attributes, checksums and filters
-# (issue 30; docs/performance.md §4)
+# 0.12-0.14 s against h5netcdf's 0.29-0.31 s (its Python layer looks up some 2,600 HDF5 objects
+# a write) and a large cube as fast, to the same file on reading: same values, attributes,
+# checksums, filters and blocks (issue 30; docs/performance.md §4)
 NETCDF_ENGINE = "h5netcdf"
 NETCDF_WRITER = "netcdf4"
 EVENT_LAGS = np.arange(-5, 21)
@@ -651,11 +651,11 @@ def _writer_chunk_cache():
 
 def _coordinates_first(cube):
     """``cube`` with its coordinate variables first (the same variables, values, attributes
-    and encodings). h5netcdf writes in this order: a data variable written before its
-    dimension's coordinate gets a placeholder dimension scale, which the coordinate later
-    replaces and attaches again to every variable on that dimension. Coordinates first skip
-    that: the benchmark's runner cube is written in 0.29-0.30 s instead of 0.33 s in-process
-    (issue 30; docs/performance.md §4).
+    and encodings), the order in which the file then lists them. It made h5netcdf, the
+    writer up to 0.11.5, create each dimension scale once: a data variable written before
+    its dimension's coordinate got a placeholder scale, which the coordinate later replaced
+    and attached again to every variable on that dimension (0.33 -> 0.29 s in-process; issue
+    30, docs/performance.md §4). netCDF-C creates the dimensions first either way.
     Selecting the names in this order reorders without copying or merging (0.1 ms)."""
     return cube[[*cube.coords, *cube.data_vars]]
 
@@ -824,13 +824,13 @@ def _write_isolated(cube, tmp: Path, target: Path, late=None) -> None:
     # room than the cube's arrays take uncompressed was full for this write
     free = shutil.disk_usage(target.parent).free / 2**20
     needed = cube.nbytes / 2**20
+    said = f"{report.get('type', 'error')}: {report.get('message', '')}"
     if free < needed:
         raise OSError(errno.ENOSPC, f"{os.strerror(errno.ENOSPC)}: the cube takes up to "
-                      f"{needed:.1f} MiB, {free:.1f} MiB free there; nothing was replaced",
-                      str(target))
-    raise OSError(errno.EIO, f"writing the cube failed: {report.get('type', 'error')}: "
-                  f"{report.get('message', '')} ({free:.1f} MiB free there); nothing was "
-                  "replaced", str(target))
+                      f"{needed:.1f} MiB, {free:.1f} MiB free there (the writer said "
+                      f"{said}); nothing was replaced", str(target))
+    raise OSError(errno.EIO, f"writing the cube failed: {said} ({free:.1f} MiB free "
+                  "there); nothing was replaced", str(target))
 
 
 def _warm_writer() -> None:
