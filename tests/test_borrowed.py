@@ -65,6 +65,20 @@ def test_the_day_loop_is_compiled_without_reference_counts():
     assert K._evaluate_paths.targetoptions.get("_nrt", True) is not False  # it allocates
 
 
+def test_the_daily_steps_are_inlined_into_the_day_loop():
+    """The steps run_strategy takes on (nearly) every day are inlined into it: a call passing
+    a step's arrays field by field costs as much as the step's own work on most days
+    (docs/performance.md §1, "The layers' call inlined": manage_layers as a call made the
+    claims' day loop 1.17-1.2x slower). The steps made only on trading days stay calls."""
+    from simulator.strategy import kernels as K
+
+    for step in (K.accrue, K.settle_condors, K.manage_layers, K.book_close,
+                 K._layers_to_manage, K._opening, K._layers_due):
+        assert step.targetoptions.get("inline") == "always", step.py_func.__name__
+    for step in (K.open_condors, K.buy_layers, K.sell_layer):
+        assert step.targetoptions.get("inline", "never") == "never", step.py_func.__name__
+
+
 def test_a_kernel_without_reference_counts_cannot_allocate():
     """What makes ``_nrt=False`` safe to rely on: an allocation there is a compile error,
     never a silent leak or a dangling array."""

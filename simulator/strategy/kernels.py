@@ -816,7 +816,10 @@ def share_mark(marks, mark_index, e, strike, expiry, d, price):
     marks[e, 1 + d - mark_index[1 + n_heads + n_entries + e]] = price
 
 
-@njit(cache=True, _nrt=False)
+# Inlined into run_strategy's day loop (issue 30, 0.11.7): it runs on every day a layer is
+# held or waits, and a call passing its 19 arguments (the tables' arrays field by field) cost
+# a sixth of the claims' day loop (docs/performance.md §1, "The layers' call inlined").
+@njit(cache=True, _nrt=False, inline="always")
 def manage_layers(ss, ls, acct, book, path, d, layer_days, layer_col, listed, vix_expiring, tab,
                   pnl, counts, log, log_n, adhoc, spx_settle, marks, mark_index):
     """Each held VIX call layer: settle at expiry on VIX (history runs: on its contract's
