@@ -69,7 +69,7 @@ def test_the_daily_steps_are_inlined_into_the_day_loop():
     """The steps run_strategy takes on (nearly) every day are inlined into it: a call passing
     a step's arrays field by field costs as much as the step's own work on most days
     (docs/performance.md §1, "The layers' call inlined": manage_layers as a call made the
-    claims' day loop 1.17-1.2x slower). The steps made only on trading days stay calls."""
+    claims' day loop 1.16-1.19x slower). The steps made only on trading days stay calls."""
     from simulator.strategy import kernels as K
 
     for step in (K.accrue, K.settle_condors, K.manage_layers, K.book_close,

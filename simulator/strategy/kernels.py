@@ -817,8 +817,8 @@ def share_mark(marks, mark_index, e, strike, expiry, d, price):
 
 
 # Inlined into run_strategy's day loop (issue 30, 0.11.7): it runs on every day a layer is
-# held or waits, and a call passing its 19 arguments (the tables' arrays field by field) cost
-# a sixth of the claims' day loop (docs/performance.md §1, "The layers' call inlined").
+# held or waits, and a call passing its 19 arguments (the tables' arrays field by field) took
+# 14-16 % of the claims' day loop (docs/performance.md §1, "The layers' call inlined").
 @njit(cache=True, _nrt=False, inline="always")
 def manage_layers(ss, ls, acct, book, path, d, layer_days, layer_col, listed, vix_expiring, tab,
                   pnl, counts, log, log_n, adhoc, spx_settle, marks, mark_index):
