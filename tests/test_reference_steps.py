@@ -260,6 +260,50 @@ def test_manage_layers_writes_and_reads_the_paths_shared_vix_call_marks():
     assert mark(*K.new_mark_cache(N_DAYS, tab.maturity.shape[0], False)) == fresh
 
 
+def test_condor_track_reads_and_keeps_the_paths_shared_condor_marks():
+    """0.11.8: a group's tranche marks and openings are kept in the path's condor cache and
+    read back by a later group holding the same tranche (kernels.new_condor_cache): a mark
+    planted there is what the later group's track shows; its opening matches the first
+    group's bit for bit, and without the cache (no entries) the later group's track is the
+    one it builds alone."""
+    n_days = 30
+    eng = StrategyEngine(sim.load_model("svcj_default"), {
+        "a": strategy("monthly_16_delta", "none"),
+        "b": strategy({"preset": "monthly_16_delta", "take_profit": 0.9}, "none")})
+    tab, n_slots = eng.kernel_tables, eng.n_slots
+    days = np.arange(n_days + 1)
+    path = np.zeros((K.N_PF, n_days + 1))
+    path[K.PF_SPX] = 5000.0 * np.exp(0.0005 * days)
+    path[K.PF_V] = path[K.PF_M] = 0.03 + 0.0002 * days
+    path[K.PF_VIX] = eng.model.vix_index(path[K.PF_V])
+    path[K.PF_FRONT] = path[K.PF_SECOND] = path[K.PF_VIX]
+    K.fill_state_cells(path, tab.vol_nodes, tab.m_nodes)
+    empty_days, empty = np.zeros(0, dtype=np.int64), np.zeros(0)
+
+    def track_of(g, cache):
+        track = np.full((K.N_TF, n_days + 1, n_slots), np.nan)
+        K.clear_track(track)
+        K.condor_track(eng.groups[g], path, tab, track, empty_days, empty, empty_days,
+                       np.empty(n_slots, dtype=np.int64), np.empty(n_slots), np.empty((n_slots, 4)),
+                       np.empty(n_slots, dtype=np.bool_), np.empty(4), np.empty((n_slots, 4)),
+                       *cache)
+        return track
+
+    entries, life = K.condor_cache_size(eng.groups, np.zeros((0,), dtype=np.int64), n_days)
+    assert entries > 0 and life == n_days + 1  # two groups: 45 DTE tranches, cut at day 30
+    cache = K.new_condor_cache(entries, life, n_slots)
+    alone_b = track_of(1, K.new_condor_cache(0, 1, n_slots))
+    track_a = track_of(0, cache)
+    marks, opens, used, _ = cache
+    assert used[0] == 2 and used[1] == 2  # day 0's and day 21's tranches and openings
+    assert opens[0, K.CO_VALUE] == track_a[K.TF_OPEN_CREDIT, 0, 0]
+    assert marks[0, K.CM_DAYS + K.CM_WIDTH * 5] == track_a[K.TF_MARK, 5, 0]
+    np.testing.assert_array_equal(track_of(1, cache), alone_b)  # read back: the same
+    assert used[0] == 2 and used[1] == 2  # group b made nothing new
+    marks[0, K.CM_DAYS + K.CM_WIDTH * 5] = 7.5  # planted: group b reads it
+    assert track_of(1, cache)[K.TF_MARK, 5, 0] == 7.5
+
+
 def test_the_day_loops_scratch_is_reset_whatever_it_held(engine):
     """The engine reuses one set of scratch arrays per path for every condor group and every
     strategy (kernels.evaluate_path allocates nothing): condor_track and reset_book must leave
@@ -282,7 +326,8 @@ def test_the_day_loops_scratch_is_reset_whatever_it_held(engine):
         track = np.full((K.N_TF, n_days + 1, n_slots), np.nan)  # unset fields: NaN
         K.clear_track(track)
         K.condor_track(gs, path, tab, track, empty_days, empty, empty_days, expiry, credit,
-                       held, active, np.empty(4), np.empty((n_slots, 4)))
+                       held, active, np.empty(4), np.empty((n_slots, 4)),
+                       *K.new_condor_cache(0, 1, n_slots))
         return track
 
     fresh = track_on(np.full(n_slots, -1, dtype=np.int64), np.zeros(n_slots),

@@ -289,6 +289,45 @@ def test_strategies_sharing_vix_call_marks_equal_each_alone():
                                           getattr(alone, field)[0], err_msg=f"{name} {field}")
 
 
+def test_condor_groups_sharing_marks_equal_each_alone():
+    """0.11.8: a path's condor groups share the marks of the tranches they hold (the same
+    strikes and expiry) and their openings (the same search on the same day). Groups that
+    differ only in take-profit, stop or exit DTE hold the same tranches until one exits; the
+    term-structure re-strike's groups (shifts 0.75 and 0.5 SD) hold them until the trigger
+    fires, then each its own, re-struck on the same days at the same expiries; the
+    0.70-probability condor other strikes on the same expiries; a weekly group's other
+    expiries. Together they must give exactly what each gives alone (alone, a
+    single group shares nothing). A shock to VIX 60 on day 40 fires the stops and the
+    re-strike."""
+    model = sim.load_model("svcj_2f_calibrated")
+    cfg = {"base": strategy("monthly_16_delta", "none"),
+           "take_30": strategy({"preset": "monthly_16_delta", "take_profit": 0.3}, "none"),
+           "stop_1": strategy({"preset": "monthly_16_delta", "stop_multiple": 1.0,
+                               "exit_dte": 10}, "alvh_40_40_20"),
+           "tighten": strategy("monthly_16_delta", {
+               "preset": "alvh_40_40_20", "term_structure": {"tighten_condor_sd": 0.75}}),
+           "tighten_050": strategy("monthly_16_delta", {
+               "preset": "alvh_40_40_20", "term_structure": {"tighten_condor_sd": 0.5}}),
+           "prob_070": strategy("prob_70_between", "none", costs="none"),
+           "weekly": strategy({"preset": "monthly_16_delta", "every_trading_days": 5},
+                              "none")}
+    ds = sim.simulate_paths(model, n_paths=64, n_days=126, seed=31,
+                            shocks=[Shock(day=40, spx_return=-0.12, vix=60.0)])
+    spx, v, vix, m = ds.spx.values, ds.v.values, ds.vix.values, ds.m.values
+    engine = StrategyEngine(model, cfg)
+    assert engine.groups.shape[0] == len(cfg)  # seven condor groups
+    together = engine.evaluate(spx, v, vix, m=m)
+    closes = together.counts[:, :, [COUNT_NAMES.index(c) for c in
+                                    ("condor_take_profit", "condor_stop", "condor_exit_dte")]]
+    assert (closes.sum(axis=1) > 0).all()  # every group exits by rule on some path
+    assert together.counts[3:5, :, COUNT_NAMES.index("condor_restruck")].sum(axis=1).min() > 0
+    for k, name in enumerate(cfg):
+        alone = StrategyEngine(model, {name: cfg[name]}).evaluate(spx, v, vix, m=m)
+        for field in ("equity", "trading", "hedge", "pnl", "counts", "irr"):
+            np.testing.assert_array_equal(getattr(together, field)[k],
+                                          getattr(alone, field)[0], err_msg=f"{name} {field}")
+
+
 def test_shared_marks_keep_each_call_by_strike_and_expiry():
     """The mark cache's own rules: a call is found by strike and expiry (calls of one expiry
     chained), from its first day for the maturity table's length; a full or disabled cache

@@ -9,7 +9,8 @@ Per path, in this order:
 2. per condor group, the *per-contract* condor track (:func:`condor_track`): strikes at entry,
    daily marks, take-profit / stop / exit-DTE / expiry / re-strike decisions; these depend on
    the path only, never on a strategy's equity, so strategies with the same condor rules share
-   one track (and its pricing cost);
+   one track (and its pricing cost), and groups holding the same tranche share its marks
+   (:func:`new_condor_cache`);
 3. per strategy, the book (:func:`run_strategy`): contracts held per tranche (sized on the
    day's equity), cash earning ``r``, the three VIX call layers and their rules, costs, P&L
    buckets, trade counts, trade log.
@@ -178,6 +179,25 @@ TRACK_FIELDS = ("MARK", "OPEN_CREDIT", "OPEN_MAX_LOSS", "CLOSE_CODE", "CLOSE_VAL
 ((TF_MARK, TF_OPEN_CREDIT, TF_OPEN_MAX_LOSS, TF_CLOSE_CODE, TF_CLOSE_VALUE, TF_STRIKES,
   TF_OPEN_LEGS, TF_CLOSE_LEGS), N_TF) = S.columns(TRACK_FIELDS)
 
+# A path's condor marks, shared by its condor groups (issue 30, 0.11.8). Groups that differ
+# only in their exits (take-profit, stop, exit DTE) or in the term-structure re-strike open the
+# same tranche (strikes and expiry) on the same days, and a tranche's mark and legs on a day
+# depend only on the path's state that day: a later group reads what an earlier one computed,
+# and an opening's strike search and price likewise (the same numbers, by the same functions
+# on the same arguments). ``condor_marks`` (entries, CM_DAYS + CM_WIDTH x life): the tranche,
+# then per day from its first day the mark and the four legs (mark NaN: not computed yet);
+# ``condor_opens`` (entries, N_CO): an opening's arguments, then its strikes, value and legs;
+# ``condor_used`` (2,): the entries used in each; ``slot_entry`` (slots,): each open slot's
+# entry of ``condor_marks`` (-1: none). No entries: nothing shared (a single condor group).
+CONDOR_MARK_FIELDS = ("EXPIRY", ("STRIKES", 4), "FIRST")
+((CM_EXPIRY, CM_STRIKES, CM_FIRST), CM_DAYS) = S.columns(CONDOR_MARK_FIELDS)
+CM_WIDTH = 5  # a day's mark, then its four legs
+CONDOR_OPEN_FIELDS = ("DAY", "DAYS", "EXPIRY", "SHIFT", "SHORT_MODE", "SHORT_TARGET",
+                      "WING_MODE", "WING_VALUE", "STEP", ("STRIKES", 4), "VALUE", ("LEGS", 4))
+((CO_DAY, CO_DAYS, CO_EXPIRY, CO_SHIFT, CO_SHORT_MODE, CO_SHORT_TARGET, CO_WING_MODE,
+  CO_WING_VALUE, CO_STEP, CO_STRIKES, CO_VALUE, CO_LEGS), N_CO) = S.columns(CONDOR_OPEN_FIELDS)
+CONDOR_ENTRIES_MAX = 512
+
 # one strategy's account on one path, ``acct`` (N_AC,)
 ACCOUNT_FIELDS = ("CASH", "INTEREST_TOTAL", "HEDGE_CASH", "INDEX_UNITS", "INDEX_PAID",
                   "DIVIDEND_FACTOR", "UNIT_QTY", "RUINED")
@@ -238,7 +258,7 @@ def known_days(adhoc, day, expiry):
 
 @njit(cache=True, _nrt=False)
 def condor_track(gs, path, tab, track, expiry_days, settle, adhoc, expiry, credit, held, active,
-                 buf, day_legs):
+                 buf, day_legs, condor_marks, condor_opens, condor_used, slot_entry):
     """Per-contract condor track of one group on one path (``path`` (N_PF, days + 1), fills
     ``track`` (N_TF, days + 1, slots), the four legs' prices at each open and close for the
     cost model). ``expiry_days`` (days + 1,): trading days to the listed SPX expiry a tranche
@@ -251,14 +271,19 @@ def condor_track(gs, path, tab, track, expiry_days, settle, adhoc, expiry, credi
     state cells (rows CELL_*, :func:`fill_state_cells`).
 
     Scratch, per slot (reset here): ``expiry`` (int64), ``credit``, ``held`` (slots, 4: the
-    strikes), ``active`` (bool), ``buf`` (4) and ``day_legs`` (slots, 4: today's leg prices
-    of each open tranche). Compiled without reference counts (``_nrt=False``, as every
-    kernel of the day loop: docs/performance.md §1), so it allocates nothing."""
+    strikes), ``active`` (bool), ``buf`` (4), ``day_legs`` (slots, 4: today's leg prices
+    of each open tranche) and ``slot_entry``. ``condor_marks``, ``condor_opens``,
+    ``condor_used``: the path's condor marks and openings, shared with its other groups
+    (:func:`new_condor_cache`; no entries: none). Compiled without reference counts
+    (``_nrt=False``, as every kernel of the day loop: docs/performance.md §1), so it
+    allocates nothing."""
     spx, v, m, front, second = (path[PF_SPX], path[PF_V], path[PF_M], path[PF_FRONT],
                                 path[PF_SECOND])
     n_days = spx.size - 1
     n_slots = track.shape[2]
+    life = (condor_marks.shape[1] - CM_DAYS) // CM_WIDTH
     for s in range(n_slots):
+        slot_entry[s] = -1
         expiry[s] = -1
         credit[s] = 0.0
         active[s] = False
@@ -290,16 +315,30 @@ def condor_track(gs, path, tab, track, expiry_days, settle, adhoc, expiry, credi
                     level = settle[d]  # AM settlement (history runs)
                 value = condor_payoff(level, held[s, 0], held[s, 1], held[s, 2], held[s, 3])
             else:
-                tenor = known_days(adhoc, d, expiry[s])
-                n = table_day(float(tenor), mat)
-                if n > 0:  # inlined: the call of condor_in_cell cost a quarter of a mark
-                    value = condor_in_row(cell, spot, var, mvar, table_row(mat, n), held[s, 0],
-                                          held[s, 1], held[s, 2], held[s, 3], spx_iv, qp, qp2,
-                                          grid, m_nodes, day_legs, s)
+                e, at, value = slot_entry[s], 0, np.nan
+                if e >= 0:  # the tranche's entry among the shared marks: today's, if made
+                    offset = d - int(condor_marks[e, CM_FIRST])
+                    if 0 <= offset < life:
+                        at = CM_DAYS + CM_WIDTH * offset
+                        value = condor_marks[e, at]
+                if not math.isnan(value):
+                    for leg in range(4):
+                        day_legs[s, leg] = condor_marks[e, at + 1 + leg]
                 else:
-                    value = condor_in_cell(cell, spot, var, mvar, float(tenor), held[s, 0],
-                                           held[s, 1], held[s, 2], held[s, 3], spx_iv, qp, qp2,
-                                           grid, mat, m_nodes, day_legs, s)
+                    tenor = known_days(adhoc, d, expiry[s])
+                    n = table_day(float(tenor), mat)
+                    if n > 0:  # inlined: the call of condor_in_cell cost a quarter of a mark
+                        value = condor_in_row(cell, spot, var, mvar, table_row(mat, n),
+                                              held[s, 0], held[s, 1], held[s, 2], held[s, 3],
+                                              spx_iv, qp, qp2, grid, m_nodes, day_legs, s)
+                    else:
+                        value = condor_in_cell(cell, spot, var, mvar, float(tenor), held[s, 0],
+                                               held[s, 1], held[s, 2], held[s, 3], spx_iv, qp,
+                                               qp2, grid, mat, m_nodes, day_legs, s)
+                    if at > 0:  # kept for the path's other groups
+                        condor_marks[e, at] = value
+                        for leg in range(4):
+                            condor_marks[e, at + 1 + leg] = day_legs[s, leg]
             code = 0
             if left <= 0:
                 code = CLOSE_EXPIRY
@@ -332,7 +371,8 @@ def condor_track(gs, path, tab, track, expiry_days, settle, adhoc, expiry, credi
                     track[TF_CLOSE_LEGS + leg, d, s] = day_legs[s, leg]
                 if tenor >= 2:  # re-strike further out at the same expiry
                     _open_tranche(gs, s, d, tenor, expiry[s], shift, spot, var, mvar, step,
-                                  tab, buf, day_legs, track, held, credit, active, expiry)
+                                  tab, buf, day_legs, track, held, credit, active, expiry,
+                                  condor_marks, condor_opens, condor_used, slot_entry)
         opens = d >= first and (d - first) % every == 0
         if expiry_days.size > 0 and gs[S.GS_OPEN_ON] > 0.0:
             opens = expiry_days[d] > 0  # open_on expiry: the calendar marks the roll days
@@ -342,22 +382,37 @@ def condor_track(gs, path, tab, track, expiry_days, settle, adhoc, expiry, credi
             for s in range(n_slots):
                 if not active[s]:
                     _open_tranche(gs, s, d, tenor, d + days_open, 0.0, spot, var, mvar, step,
-                                  tab, buf, day_legs, track, held, credit, active, expiry)
+                                  tab, buf, day_legs, track, held, credit, active, expiry,
+                                  condor_marks, condor_opens, condor_used, slot_entry)
                     break
 
 
 @njit(cache=True)
 def _open_tranche(gs, s, d, days, expiry_day, shift, spot, var, mvar, step, tab, buf, legs,
-                  track, held, credit, active, expiry):
+                  track, held, credit, active, expiry, condor_marks, condor_opens, condor_used,
+                  slot_entry):
     """Strike and price a new tranche in slot ``s`` at ``days`` to expiry (the count as known
     today), settling on path day ``expiry_day`` (``legs``: scratch for its legs' prices);
-    nothing opens unless it takes a credit with a positive maximum loss."""
-    condor_strikes(int(gs[S.GS_SHORT_MODE]), gs[S.GS_SHORT_TARGET], int(gs[S.GS_WING_MODE]),
-                   gs[S.GS_WING_VALUE], shift, spot, var, mvar, float(days), step, tab, buf)
-    cell = state_cell(var, mvar, tab.vol_nodes, tab.m_nodes)
-    value = condor_in_cell(cell, spot, var, mvar, float(days), buf[0], buf[1], buf[2], buf[3],
-                           tab.spx_iv, tab.qp, tab.qp2, tab.grid, tab.maturity, tab.m_nodes,
-                           legs, s)
+    nothing opens unless it takes a credit with a positive maximum loss. An opening another
+    group of the path made on the same arguments is read from ``condor_opens``, and the
+    tranche's marks are kept in ``condor_marks`` (:func:`new_condor_cache`)."""
+    slot_entry[s] = -1
+    hit = _shared_open(condor_opens, condor_used[1], gs, d, days, expiry_day, shift, step)
+    if hit >= 0:
+        for k in range(4):
+            buf[k] = condor_opens[hit, CO_STRIKES + k]
+            legs[s, k] = condor_opens[hit, CO_LEGS + k]
+        value = condor_opens[hit, CO_VALUE]
+    else:
+        condor_strikes(int(gs[S.GS_SHORT_MODE]), gs[S.GS_SHORT_TARGET],
+                       int(gs[S.GS_WING_MODE]), gs[S.GS_WING_VALUE], shift, spot, var, mvar,
+                       float(days), step, tab, buf)
+        cell = state_cell(var, mvar, tab.vol_nodes, tab.m_nodes)
+        value = condor_in_cell(cell, spot, var, mvar, float(days), buf[0], buf[1], buf[2],
+                               buf[3], tab.spx_iv, tab.qp, tab.qp2, tab.grid, tab.maturity,
+                               tab.m_nodes, legs, s)
+        _share_open(condor_opens, condor_used, gs, d, days, expiry_day, shift, step, buf,
+                    value, legs, s)
     for leg in range(4):  # element by element: a slice copy allocates
         track[TF_OPEN_LEGS + leg, d, s] = legs[s, leg]
     max_loss = max(buf[1] - buf[0], buf[3] - buf[2]) - value
@@ -372,6 +427,102 @@ def _open_tranche(gs, s, d, days, expiry_day, shift, spot, var, mvar, step, tab,
     credit[s] = value
     active[s] = True
     expiry[s] = expiry_day
+    slot_entry[s] = _condor_entry(condor_marks, condor_used, expiry_day, d, buf,
+                                  track.shape[1] - 1)
+
+
+@njit(cache=True)
+def new_condor_cache(n_entries, life, n_slots):
+    """Empty (``condor_marks``, ``condor_opens``, ``condor_used``, ``slot_entry``) for one
+    path: ``n_entries`` tranches and openings (0: no sharing), each tranche's marks for
+    ``life`` days from its first."""
+    return (np.empty((n_entries, CM_DAYS + CM_WIDTH * life)), np.empty((n_entries, N_CO)),
+            np.zeros(2, dtype=np.int64), np.full(n_slots, -1, dtype=np.int64))
+
+
+@njit(cache=True)
+def condor_cache_size(group_specs, condor_days, n_days):
+    """(entries, life) of :func:`new_condor_cache` for a chunk: no entries unless two or more
+    condor groups are active; twice the openings their cycles make (re-strikes as many
+    again), at most CONDOR_ENTRIES_MAX, a full cache sharing nothing more; a life of the
+    longest tranche's path days (a calendar's from ``condor_days``)."""
+    n_active, opens, longest = 0, 0, 0
+    for g in range(group_specs.shape[0]):
+        if group_specs[g, S.GS_ACTIVE] > 0.0:
+            n_active += 1
+            opens += n_days // max(int(group_specs[g, S.GS_EVERY]), 1) + 2
+            longest = max(longest, int(group_specs[g, S.GS_DTE]))
+    if condor_days.size > 0:
+        longest = max(longest, int(condor_days.max()))
+    if n_active < 2:
+        return 0, 1
+    return min(2 * opens, CONDOR_ENTRIES_MAX), min(longest, n_days) + 1
+
+
+@njit(cache=True, inline="always")
+def _shared_open(condor_opens, n_used, gs, d, days, expiry_day, shift, step):
+    """The entry of ``condor_opens`` made on these arguments, or -1."""
+    for e in range(n_used):
+        if (condor_opens[e, CO_DAY] == d and condor_opens[e, CO_DAYS] == days
+                and condor_opens[e, CO_EXPIRY] == expiry_day
+                and condor_opens[e, CO_SHIFT] == shift and condor_opens[e, CO_STEP] == step
+                and condor_opens[e, CO_SHORT_MODE] == gs[S.GS_SHORT_MODE]
+                and condor_opens[e, CO_SHORT_TARGET] == gs[S.GS_SHORT_TARGET]
+                and condor_opens[e, CO_WING_MODE] == gs[S.GS_WING_MODE]
+                and condor_opens[e, CO_WING_VALUE] == gs[S.GS_WING_VALUE]):
+            return e
+    return -1
+
+
+@njit(cache=True, inline="always")
+def _share_open(condor_opens, condor_used, gs, d, days, expiry_day, shift, step, buf, value,
+                legs, s):
+    """Keep an opening for the path's other groups; a full cache keeps nothing more."""
+    e = condor_used[1]
+    if e >= condor_opens.shape[0]:
+        return
+    condor_used[1] = e + 1
+    condor_opens[e, CO_DAY] = d
+    condor_opens[e, CO_DAYS] = days
+    condor_opens[e, CO_EXPIRY] = expiry_day
+    condor_opens[e, CO_SHIFT] = shift
+    condor_opens[e, CO_STEP] = step
+    condor_opens[e, CO_SHORT_MODE] = gs[S.GS_SHORT_MODE]
+    condor_opens[e, CO_SHORT_TARGET] = gs[S.GS_SHORT_TARGET]
+    condor_opens[e, CO_WING_MODE] = gs[S.GS_WING_MODE]
+    condor_opens[e, CO_WING_VALUE] = gs[S.GS_WING_VALUE]
+    for k in range(4):
+        condor_opens[e, CO_STRIKES + k] = buf[k]
+        condor_opens[e, CO_LEGS + k] = legs[s, k]
+    condor_opens[e, CO_VALUE] = value
+
+
+@njit(cache=True, inline="always")
+def _condor_entry(condor_marks, condor_used, expiry_day, d, strikes, n_days):
+    """The entry of ``condor_marks`` holding the tranche (``strikes``, ``expiry_day``), made
+    with its marks unset from day ``d`` to its expiry or the path's last day ``n_days`` if
+    there is none and it fits; -1 if not."""
+    n_entries = condor_marks.shape[0]
+    for e in range(condor_used[0]):
+        if (condor_marks[e, CM_EXPIRY] == expiry_day
+                and condor_marks[e, CM_STRIKES] == strikes[0]
+                and condor_marks[e, CM_STRIKES + 1] == strikes[1]
+                and condor_marks[e, CM_STRIKES + 2] == strikes[2]
+                and condor_marks[e, CM_STRIKES + 3] == strikes[3]):
+            return e
+    life = (condor_marks.shape[1] - CM_DAYS) // CM_WIDTH
+    e = condor_used[0]
+    span = min(expiry_day, n_days) - d
+    if e >= n_entries or span >= life:
+        return -1
+    condor_used[0] = e + 1
+    condor_marks[e, CM_EXPIRY] = expiry_day
+    for k in range(4):
+        condor_marks[e, CM_STRIKES + k] = strikes[k]
+    condor_marks[e, CM_FIRST] = d
+    for offset in range(span + 1):
+        condor_marks[e, CM_DAYS + CM_WIDTH * offset] = np.nan
+    return e
 
 
 @njit(cache=True)
@@ -1367,6 +1518,7 @@ def _evaluate_paths(spx, v, m, vix, group_specs, strat_specs, layer_specs, n_slo
     # arithmetic otherwise: the same numbers)
     front_j, front_w = locate_days(front_days, tab.grid)
     second_j, second_w = locate_days(second_days, tab.grid)
+    condor_entries, condor_life = condor_cache_size(group_specs, condor_days, n_days)
     n_hedged = 0
     for k in range(n_strat):
         if strat_specs[k, S.SS_HEDGE_MODE] != S.HEDGE_NONE:
@@ -1388,6 +1540,8 @@ def _evaluate_paths(spx, v, m, vix, group_specs, strat_specs, layer_specs, n_slo
         acct_owned = np.empty(N_AC)  # one strategy's books at a time (run_strategy)
         qty_owned = np.empty(n_slots)
         book_owned = np.empty((3, N_LB))
+        cm_owned, co_owned, cu_owned, se_owned = new_condor_cache(condor_entries, condor_life,
+                                                                  n_slots)
         b = borrowed
         evaluate_path(i, spx, v, m, vix, vvix, group_specs, strat_specs, layer_specs, tab,
                       growth, front_j, front_w, second_j, second_w, log_rows, equity, trading,
@@ -1397,10 +1551,12 @@ def _evaluate_paths(spx, v, m, vix, group_specs, strat_specs, layer_specs, n_slo
                       b(flows_owned), b(marks_owned), b(mark_index_owned),
                       b(none_logged_owned), b(expiry_owned), b(credit_owned), b(held_owned),
                       b(active_owned), b(buf_owned), b(day_legs_owned), b(acct_owned),
-                      b(qty_owned), b(book_owned))
+                      b(qty_owned), b(book_owned), b(cm_owned), b(co_owned), b(cu_owned),
+                      b(se_owned))
         keep_alive(path_owned, tracks_owned, flows_owned, marks_owned, mark_index_owned,
                    none_logged_owned, expiry_owned, credit_owned, held_owned, active_owned,
-                   buf_owned, day_legs_owned, acct_owned, qty_owned, book_owned)
+                   buf_owned, day_legs_owned, acct_owned, qty_owned, book_owned, cm_owned,
+                   co_owned, cu_owned, se_owned)
     keep_alive(empty_log_owned)
 
 
@@ -1410,7 +1566,8 @@ def evaluate_path(i, spx, v, m, vix, vvix, group_specs, strat_specs, layer_specs
                   counts, log, log_n, condor_days, layer_days, layer_col, listed, listed_day0,
                   spx_settle, vix_expiring, listed_cm, adhoc, adhoc_day0, irr, empty_log, path,
                   tracks, flows, marks, mark_index, none_logged, expiry, credit, held, active,
-                  buf, day_legs, acct, qty, book):
+                  buf, day_legs, acct, qty, book, condor_marks, condor_opens, condor_used,
+                  slot_entry):
     """Path ``i`` of :func:`_evaluate_paths` (its arguments, then the path's scratch): the
     path's rows, its condor tracks, then every strategy in turn. Compiled without reference
     counts (``_nrt=False``, and so is everything it calls): without numba's counting of
@@ -1438,11 +1595,13 @@ def evaluate_path(i, spx, v, m, vix, vvix, group_specs, strat_specs, layer_specs
     path_expiring = vix_expiring[day0:day0 + n_days + 1]
     listed_futures(path, listed_cm[:, day0:day0 + n_days + 1])
     path_adhoc = adhoc[adhoc_day0[i]:]  # a view from the path's day 0; empty if simulated
+    condor_used[0] = condor_used[1] = 0  # the groups' shared marks: none yet on this path
     for g in range(n_groups):
         clear_track(tracks[g])
         if group_specs[g, S.GS_ACTIVE] > 0.0:
             condor_track(group_specs[g], path, tab, tracks[g], condor_days[i, g], path_settle,
-                         path_adhoc, expiry, credit, held, active, buf, day_legs)
+                         path_adhoc, expiry, credit, held, active, buf, day_legs,
+                         condor_marks, condor_opens, condor_used, slot_entry)
     row = log_rows[i]
     path_listed = listed[:, listed_day0[i]:listed_day0[i] + n_days + 1]  # a view
     for k in range(n_strat):
