@@ -260,6 +260,20 @@ def test_manage_layers_writes_and_reads_the_paths_shared_vix_call_marks():
     assert mark(*K.new_mark_cache(N_DAYS, tab.maturity.shape[0], False)) == fresh
 
 
+def _rising_path(engine, n_days):
+    """A path (kernels.PATH_FIELDS) of ``n_days`` days for condor_track: the S&P 500 rising
+    from 5000, v = m rising from 0.03, VIX the model's, both futures at VIX."""
+    tab = engine.kernel_tables
+    days = np.arange(n_days + 1)
+    path = np.zeros((K.N_PF, n_days + 1))
+    path[K.PF_SPX] = 5000.0 * np.exp(0.0005 * days)
+    path[K.PF_V] = path[K.PF_M] = 0.03 + 0.0002 * days
+    path[K.PF_VIX] = engine.model.vix_index(path[K.PF_V])
+    path[K.PF_FRONT] = path[K.PF_SECOND] = path[K.PF_VIX]
+    K.fill_state_cells(path, tab.vol_nodes, tab.m_nodes)
+    return path
+
+
 def test_condor_track_reads_and_keeps_the_paths_shared_condor_marks():
     """0.11.8: a group's tranche marks and openings are kept in the path's condor cache and
     read back by a later group holding the same tranche (kernels.new_condor_cache): a mark
@@ -271,13 +285,7 @@ def test_condor_track_reads_and_keeps_the_paths_shared_condor_marks():
         "a": strategy("monthly_16_delta", "none"),
         "b": strategy({"preset": "monthly_16_delta", "take_profit": 0.9}, "none")})
     tab, n_slots = eng.kernel_tables, eng.n_slots
-    days = np.arange(n_days + 1)
-    path = np.zeros((K.N_PF, n_days + 1))
-    path[K.PF_SPX] = 5000.0 * np.exp(0.0005 * days)
-    path[K.PF_V] = path[K.PF_M] = 0.03 + 0.0002 * days
-    path[K.PF_VIX] = eng.model.vix_index(path[K.PF_V])
-    path[K.PF_FRONT] = path[K.PF_SECOND] = path[K.PF_VIX]
-    K.fill_state_cells(path, tab.vol_nodes, tab.m_nodes)
+    path = _rising_path(eng, n_days)
     empty_days, empty = np.zeros(0, dtype=np.int64), np.zeros(0)
 
     def track_of(g, cache):
@@ -312,13 +320,7 @@ def test_the_day_loops_scratch_is_reset_whatever_it_held(engine):
     reset books equal open_book's."""
     n_days, n_slots = 60, engine.n_slots
     tab = engine.kernel_tables
-    days = np.arange(n_days + 1)
-    path = np.zeros((K.N_PF, n_days + 1))
-    path[K.PF_SPX] = 5000.0 * np.exp(0.0005 * days)
-    path[K.PF_V] = path[K.PF_M] = 0.03 + 0.0002 * days
-    path[K.PF_VIX] = engine.model.vix_index(path[K.PF_V])
-    path[K.PF_FRONT] = path[K.PF_SECOND] = path[K.PF_VIX]
-    K.fill_state_cells(path, tab.vol_nodes, tab.m_nodes)
+    path = _rising_path(engine, n_days)
     gs = engine.groups[0]
     empty_days, empty = np.zeros(0, dtype=np.int64), np.zeros(0)
 
