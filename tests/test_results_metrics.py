@@ -370,6 +370,63 @@ def test_pooled_figures_and_nanmedian_from_path_counts_equal_numpy(n):
         figure_columns([(months, Figure("m", "mean"))], idx)
 
 
+def test_figures_of_resamples_drawing_a_path_255_times_or_more_equal_numpy():
+    """Counts are bytes; a resample that draws one path 255 times or more is counted again in
+    int64 (resample._count_draws). Resamples of 600 paths that draw path 0 every time, path 5
+    300 times, path 7 exactly 255 times and 254 times, and ordinary ones, against numpy on
+    the gathered resample: order statistics exactly (high ranks walk down from the largest
+    value), means and sums to rounding."""
+    from simulator.results.stats import Figure, figure_draws
+
+    n = 600
+    rng = np.random.default_rng(255)
+    x = np.round(rng.normal(size=n), 2)  # ties
+    y = rng.exponential(size=n)
+    books = {"a": {"x": x, "y": y}}
+    figures = {"mean": Figure("x", "mean"), "sum": Figure("y", "sum"),
+               "median": Figure("x", "median"), "q90": Figure("x", "quantile", 0.9),
+               "q999": Figure("y", "quantile", 0.999), "q1": Figure("x", "quantile", 1.0),
+               "q03": Figure("y", "quantile", 0.03), "cvar": Figure("x", "lower_mean", 0.95)}
+    idx = rng.integers(0, n, size=(8, n))
+    idx[0] = 0
+    idx[1, :300] = 5
+    idx[2, :255] = 7
+    idx[3, :254] = 7
+    idx[3, 254:] = rng.integers(8, n, size=n - 254)
+    draws = figure_draws(figures, books, idx)
+    for name, f in figures.items():
+        expected = np.array([f({f.field: books["a"][f.field][i]}) for i in idx])
+        got = draws["a"][name][1]
+        if f.kind in ("mean", "sum", "lower_mean"):
+            np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15, err_msg=name)
+        else:
+            np.testing.assert_array_equal(got, expected, err_msg=name)
+
+
+def test_a_mean_without_a_branch_on_the_count_equals_the_mean_with_one():
+    """A resample's means and sums are summed without a branch on the path's count when every
+    summed value is finite (a path drawn zero times adds 0 x value, exactly zero), and with
+    one otherwise, skipping undrawn paths (0 x inf is NaN). The same figure of the same
+    finite field must come out bit for bit the same either way: here beside a field with an
+    infinity and a NaN (whose own means are numpy's: inf or NaN where one is drawn)."""
+    from simulator.results.stats import Figure, figure_columns
+
+    n = 400
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=n) * 10.0 ** rng.integers(-8, 8, size=n)  # sums that round
+    bad = rng.normal(size=n)
+    bad[3], bad[11] = np.inf, np.nan
+    idx = rng.integers(0, n, size=(30, n))
+    idx[0, :] = np.arange(n)  # draws both non-finite paths
+    finite = figure_columns([(x, Figure("x", "mean")), (x, Figure("x", "sum"))], idx)
+    mixed = figure_columns([(x, Figure("x", "mean")), (x, Figure("x", "sum")),
+                            (bad, Figure("b", "mean"))], idx)
+    np.testing.assert_array_equal(finite, mixed[:, :2])
+    expected = np.array([np.mean(bad[i]) for i in idx])
+    np.testing.assert_allclose(mixed[:, 2], expected, rtol=1e-12)
+    assert np.isnan(mixed[0, 2])
+
+
 def test_claims_boot_figures_equal_the_generic_bootstrap_on_the_same_resamples():
     """ClaimsCube.boot_figures (figures from path counts) against stats.bootstrap (gather
     each resample, numpy on it) with the seed boot_figures draws: a paired quantile cut and
