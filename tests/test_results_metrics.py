@@ -370,11 +370,12 @@ def test_pooled_figures_and_nanmedian_from_path_counts_equal_numpy(n):
         figure_columns([(months, Figure("m", "mean"))], idx)
 
 
-def test_figures_of_resamples_drawing_a_path_255_times_or_more_equal_numpy():
-    """Counts are bytes; a resample that draws one path 255 times or more is counted again in
-    int64 (resample._count_draws). Resamples of 600 paths that draw path 0 every time, path 5
-    300 times, path 7 exactly 255 times and 254 times, and ordinary ones, against numpy on
-    the gathered resample: order statistics exactly (high ranks walk down from the largest
+def test_figures_of_resamples_drawing_one_path_hundreds_of_times_equal_numpy():
+    """Counts are bytes; a resample that draws one path more than 255 times is counted again
+    in int64 (resample._count_draws). Resamples of 600 paths that draw path 0 every time,
+    path 5 at least 300 times, path 7 exactly 254 and 255 times (bytes hold it) and path 9
+    exactly 256 times (a byte would wrap to 0), and ordinary ones, against numpy on the
+    gathered resample: order statistics exactly (high ranks walk down from the largest
     value), means and sums to rounding."""
     from simulator.results.stats import Figure, figure_draws
 
@@ -387,12 +388,13 @@ def test_figures_of_resamples_drawing_a_path_255_times_or_more_equal_numpy():
                "median": Figure("x", "median"), "q90": Figure("x", "quantile", 0.9),
                "q999": Figure("y", "quantile", 0.999), "q1": Figure("x", "quantile", 1.0),
                "q03": Figure("y", "quantile", 0.03), "cvar": Figure("x", "lower_mean", 0.95)}
-    idx = rng.integers(0, n, size=(8, n))
+    idx = rng.integers(0, n, size=(9, n))
     idx[0] = 0
     idx[1, :300] = 5
-    idx[2, :255] = 7
-    idx[3, :254] = 7
-    idx[3, 254:] = rng.integers(8, n, size=n - 254)
+    for row, path, times in ((2, 7, 255), (3, 7, 254), (4, 9, 256)):
+        idx[row, :times] = path
+        idx[row, times:] = rng.integers(10, n, size=n - times)  # never the path again
+    assert (idx[4] == 9).sum() == 256 and (idx[2] == 7).sum() == 255
     draws = figure_draws(figures, books, idx)
     for name, f in figures.items():
         expected = np.array([f({f.field: books["a"][f.field][i]}) for i in idx])

@@ -17,7 +17,7 @@ Three things keep a resample cheap at a million paths (docs/performance.md §3, 
 at a million paths"), none of them changing a number:
 
 * counts are bytes (a million paths' counts fit the core's cache; int64 counts did not), and a
-  resample that draws one path 255 times or more is counted again in int64;
+  resample that draws one path more than 255 times is counted again in int64;
 * every mean and sum of a resample is summed in one pass over the paths, each in the paths'
   order as before; a path drawn zero times adds ``0 x value``, exactly zero for a finite
   value, so the pass has no branch on the count (whose outcome is random) unless a field holds
@@ -171,7 +171,8 @@ def _figure(kind, q, values, counts, order, ranked, n_nan):
 @njit(cache=True)
 def _count_draws(indices, counts):
     """``counts[p]``: how often the resample ``indices`` draws path p; False (counts
-    incomplete) when a byte count would pass 255."""
+    incomplete) when a path is drawn more often than the counts' dtype holds (255 for
+    bytes)."""
     limit = np.iinfo(counts.dtype).max
     for i in range(indices.size):
         p = indices[i]
@@ -216,14 +217,15 @@ def _resample_figures(counts, values, order, ranked, n_nan, n_items, specs, sum_
 
 
 @njit(cache=True, parallel=True)
-def figures_on_resamples(indices, values, order, ranked, n_nan, n_items, specs, out):
+def figures_on_resamples(indices, values, order, ranked, n_nan, n_items, specs, finite, out):
     """``out[b, f]``: figure ``f`` on resample ``b``.
 
     ``indices`` (resamples, n) path indices; ``values`` (fields, n); for the fields with order
     statistics, ``order`` (rows, items) the path of each value in ascending order of value
     (NaN last), ``ranked`` the values in that order, ``n_nan`` (rows,) their NaN counts and
     ``n_items`` (rows,) how many of a row's columns are used (n, or n x values per path for a
-    pooled field); ``specs`` (figures, 4): field row, kind (KIND_*), q, order row (-1: none).
+    pooled field); ``specs`` (figures, 4): field row, kind (KIND_*), q, order row (-1: none);
+    ``finite``: every value the means and sums read is finite (the caller checks it once).
     """
     n_boot, n = indices.shape
     n_sums = 0
@@ -238,17 +240,12 @@ def figures_on_resamples(indices, values, order, ranked, n_nan, n_items, specs, 
             sum_figures[i] = f
             sum_rows[i] = int(specs[f, 0])
             i += 1
-    finite = True
-    for i in range(n_sums):
-        for p in range(n):
-            if not math.isfinite(values[sum_rows[i], p]):
-                finite = False
     for b in prange(n_boot):
         counts = np.zeros(n, dtype=np.uint8)
         if _count_draws(indices[b], counts):
             _resample_figures(counts, values, order, ranked, n_nan, n_items, specs,
                               sum_figures, sum_rows, finite, out[b])
-        else:  # a path drawn 255 times or more: counted in int64
+        else:  # a path drawn more than 255 times: counted in int64
             wide = np.zeros(n, dtype=np.int64)
             _count_draws(indices[b], wide)
             _resample_figures(wide, values, order, ranked, n_nan, n_items, specs,

@@ -325,10 +325,12 @@ def _figures_on_resamples(data, specs, indices) -> np.ndarray:
     spec_table = np.array(table, dtype=float).reshape(-1, 4)
     blocks = [indices] if isinstance(indices, np.ndarray) else indices
     parts = []
+    # the means and sums need no branch on a path's count when all they read is finite
+    finite = bool(np.isfinite(values[sorted(value_rows.values())]).all())
     for block in blocks:
         out = np.empty((len(block), len(table)))
         figures_on_resamples(np.ascontiguousarray(block, dtype=np.int64), values, order, ranked,
-                             n_nan, n_items, spec_table, out)
+                             n_nan, n_items, spec_table, finite, out)
         parts.append(out)
     return np.concatenate(parts) if parts else np.empty((0, len(table)))
 
