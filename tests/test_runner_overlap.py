@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 import time
 
+import numpy as np
 import pytest
 import xarray as xr
 
@@ -36,9 +37,9 @@ def record_threads(monkeypatch):
     seen = []
     real = runner.record_unit
 
-    def spy(plan, engine, paths, result, start):
+    def spy(plan, engine, paths, result, start, memory=None):
         seen.append(threading.current_thread().name)
-        return real(plan, engine, paths, result, start)
+        return real(plan, engine, paths, result, start, memory)
 
     monkeypatch.setattr(runner, "record_unit", spy)
     return seen
@@ -76,6 +77,53 @@ def test_records_beside_the_engine_give_the_same_cube(tmp_path, monkeypatch, rec
                                 xr.open_dataset(tmp_path / "b.nc", engine="h5netcdf"))
 
 
+class FreshMemory(runner.UnitMemory):
+    """New arrays for every unit, filled with NaN (as a unit's memory would be if nothing
+    were reused, and something to see if a kernel left an element unwritten)."""
+
+    def engine_books(self, n_strat, n_paths, n_cols):
+        return tuple(np.full((n_strat, n_paths, n_cols), np.nan) for _ in range(3))
+
+    def record_books(self, n_strat, n_paths, n_cols):
+        return np.full((2 * n_strat, n_cols, n_paths), np.nan, dtype=np.float32)
+
+
+@pytest.mark.parametrize("two_fit", [True, False])
+def test_books_written_into_the_same_memory_give_the_cube_of_fresh_memory(
+        tmp_path, monkeypatch, two_fit):
+    """The runner's units reuse their books' memory (runner.UnitMemory): the cube equals,
+    bit for bit, a run that gives every unit new arrays. Each unit's records are slowed down,
+    so that the next unit's engine runs while they are made: a unit given the memory still
+    being read would change the cube. The last chunk of each scenario is shorter (new arrays
+    of its size). Where only one chunk's work fits (``two_fit`` False), one memory serves
+    every unit."""
+    plan = parse_scenario(SMALL)
+    one, _ = runner.resource_estimate(plan, overlap=False)
+    two, _ = runner.resource_estimate(plan, overlap=True)
+    real_record = runner.record_unit
+    memories = []
+
+    def slow(plan, engine, paths, result, start, memory=None):
+        memories.append(memory)
+        time.sleep(0.2)
+        return real_record(plan, engine, paths, result, start, memory)
+
+    def run(name):
+        return run_plan(parse_scenario(SMALL), out=tmp_path / name,
+                        max_memory=two if two_fit else one)
+
+    monkeypatch.setattr(runner, "record_unit", slow)
+    reused = run("reused.nc")
+    if two_fit:
+        _skip_unless_overlapping()
+    assert len(memories) == len(UNITS)
+    assert all(type(m) is runner.UnitMemory for m in memories)
+    assert len({id(m) for m in memories}) == (2 if two_fit else 1)  # one per unit alive
+    monkeypatch.setattr(runner, "UnitMemory", FreshMemory)
+    fresh = run("fresh.nc")
+    xr.testing.assert_identical(reused, fresh)
+
+
 def test_a_failing_checkpoint_in_the_second_thread_is_raised(tmp_path, monkeypatch):
     """The third unit's checkpoint fails (a full disk): the run raises that error, with the
     first two units saved and reported, and none after."""
@@ -108,16 +156,16 @@ def test_an_interrupt_waits_for_the_records_under_way(tmp_path, monkeypatch):
     real_evaluate, real_record = runner.evaluate_unit, runner.record_unit
     evaluated = []
 
-    def interrupted(plan, workers, si, start, n):
+    def interrupted(plan, workers, si, start, n, memory=None):
         evaluated.append(si)
         if len(evaluated) == 4:
             raise KeyboardInterrupt
-        return real_evaluate(plan, workers, si, start, n)
+        return real_evaluate(plan, workers, si, start, n, memory)
 
-    def slow(plan, engine, paths, result, start):
+    def slow(plan, engine, paths, result, start, memory=None):
         if len(evaluated) == 3:
             time.sleep(0.5)  # still under way when the interrupt comes
-        return real_record(plan, engine, paths, result, start)
+        return real_record(plan, engine, paths, result, start, memory)
 
     monkeypatch.setattr(runner, "evaluate_unit", interrupted)
     monkeypatch.setattr(runner, "record_unit", slow)

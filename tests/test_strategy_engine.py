@@ -253,6 +253,50 @@ def test_results_do_not_depend_on_neighbours_or_chunks(model):
     assert np.array_equal(alone.pnl[0], beside.pnl[beside.index("b")])
 
 
+def test_books_written_into_given_memory_equal_new_arrays(model, paths):
+    """evaluate(out=...) (the runner's memory reused from chunk to chunk): the result holds
+    the given arrays, every element written (they start as NaN and as a previous chunk's
+    books), and equal bit for bit to an evaluation into new arrays; so are the chunk's
+    records and float32 books (chunk_record into given memory), none of whose arrays is a
+    view of the reused memory. Memory of the wrong shape, type or layout, or three arrays
+    that overlap, is refused."""
+    from simulator.results.cube import chunk_record
+
+    spx, v, vix = paths[0][:40], paths[1][:40], paths[2][:40]
+    engine = StrategyEngine(model, {"u": strategy("monthly_16_delta", None),
+                                    "h": strategy("monthly_16_delta", "alvh_40_40_20")})
+    fresh = engine.evaluate(spx, v, vix)
+    record, books = chunk_record(fresh, spx, vix)
+    shape = fresh.equity.shape
+    for start in (np.nan, "previous"):
+        out = tuple(np.full(shape, np.nan) for _ in range(3))
+        given = np.full((2 * shape[0], shape[2], shape[1]), np.nan, dtype=np.float32)
+        if start == "previous":  # another chunk's books first (other paths)
+            chunk_record(engine.evaluate(paths[0][40:80], paths[1][40:80], paths[2][40:80],
+                                         out=out), spx, vix, books=given)
+        result = engine.evaluate(spx, v, vix, out=out)
+        assert result.equity is out[0] and result.trading is out[1] and result.hedge is out[2]
+        for name in ("equity", "trading", "hedge", "pnl", "counts", "irr"):
+            np.testing.assert_array_equal(getattr(result, name), getattr(fresh, name))
+        again, again_books = chunk_record(result, spx, vix, books=given)
+        assert again_books is given
+        np.testing.assert_array_equal(again_books, books)
+        assert again.keys() == record.keys()
+        for key, values in again.items():
+            np.testing.assert_array_equal(values, record[key], err_msg=key)
+            assert not any(np.shares_memory(values, a) for a in (*out, given)), key
+    bad = [tuple(np.empty(shape) for _ in range(2)),
+           (np.empty(shape), np.empty(shape), np.empty(shape, dtype=np.float32)),
+           (np.empty(shape), np.empty(shape), np.empty(shape[::-1]).T),  # not C order
+           (np.empty(shape), np.empty(shape), np.empty((1, *shape[1:]))),
+           (out[0], out[0], out[1])]
+    for arrays in bad:
+        with pytest.raises(ValueError, match="out"):
+            engine.evaluate(spx, v, vix, out=arrays)
+    with pytest.raises(ValueError, match="books must be"):
+        chunk_record(fresh, spx, vix, books=np.empty((2 * shape[0], shape[2], shape[1])))
+
+
 def test_strategies_sharing_vix_call_marks_equal_each_alone():
     """Issue 30: a path's strategies share the marks of the VIX calls they hold (the same
     strike and expiry). Three hedged strategies (two with the same layers under different

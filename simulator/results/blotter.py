@@ -221,9 +221,10 @@ def chunk_extras(plan, engine, paths, result, start: int) -> dict:
         m = paths.m if getattr(paths, "m", None) is not None else np.zeros_like(paths.v)
         for name, values in zip(KEPT_PATH_FIELDS, (paths.spx, paths.vix, result.vvix,
                                                    paths.v, m), strict=True):
-            out[f"kept_{name}"] = np.asarray(values[:kept], dtype=float)
+            out[f"kept_{name}"] = np.array(values[:kept], dtype=float)
         for name in KEPT_BOOK_FIELDS:
-            out[f"kept_{name}"] = np.asarray(getattr(result, name)[:, :kept], dtype=float)
+            # a copy: the runner writes the next chunk's books into the same memory
+            out[f"kept_{name}"] = np.array(getattr(result, name)[:, :kept], dtype=float)
         if getattr(paths, "dates", None) is None:  # the twin knows no exchange calendar
             out |= kept_exposures(engine, paths.spx[:kept], paths.v[:kept], m[:kept],
                                   paths.vix[:kept], result.trading[:, :kept],

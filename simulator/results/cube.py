@@ -233,11 +233,13 @@ def event_window(equity: np.ndarray, vix: np.ndarray):
 
 
 def chunk_record(result, spx: np.ndarray, vix: np.ndarray,
-                 event_rule: vol_events.VolEventConfig | None = None
-                 ) -> tuple[dict, np.ndarray]:
+                 event_rule: vol_events.VolEventConfig | None = None,
+                 books: np.ndarray | None = None) -> tuple[dict, np.ndarray]:
     """Per-path metrics of one evaluated chunk, and its daily books as float32 (2 x strategy,
     day, path: every strategy's account, then every strategy's trading book) for the quantiles
-    by day (:func:`equity_quantiles` reads a block of days at once)."""
+    by day (:func:`equity_quantiles` reads a block of days at once): written into ``books``
+    where given (that shape, float32, C-contiguous; the runner's memory reused from chunk to
+    chunk), else into a new array. No array of the record is a view of ``result``'s."""
     from simulator.results.quantiles import day_major_float32
     from simulator.strategy.engine import PNL_NAMES
 
@@ -289,7 +291,11 @@ def chunk_record(result, spx: np.ndarray, vix: np.ndarray,
         rec[name] = values.astype(np.float32)
     # account and trading book stacked (2 x strategy, day, path): the fans of both books,
     # each cast and transposed straight into its half (no float64 copy of both first)
-    books = np.empty((2 * eq.shape[0], eq.shape[2], eq.shape[1]), dtype=np.float32)
+    shape = (2 * eq.shape[0], eq.shape[2], eq.shape[1])
+    if books is None:
+        books = np.empty(shape, dtype=np.float32)
+    elif books.shape != shape or books.dtype != np.float32 or not books.flags.c_contiguous:
+        raise ValueError(f"books must be a float32 C-contiguous {shape} array")
     day_major_float32(eq, books[:eq.shape[0]])
     day_major_float32(book, books[eq.shape[0]:])
     return rec, books

@@ -29,7 +29,7 @@ from simulator.common.conventions import BASELINE
 from simulator.common.files import atomic_path
 from simulator.scenario.loader import load_scenario
 from simulator.scenario.plan import RunPlan
-from simulator.scenario.units import evaluate_unit, record_unit, scenario_workers
+from simulator.scenario.units import UnitMemory, evaluate_unit, record_unit, scenario_workers
 
 _log = logging.getLogger(__name__)
 
@@ -514,24 +514,32 @@ def _run_here(plan, units, save, done, progress, *, workers, overlap=True):
     ``on_unit``) from this thread, in order, once its checkpoint is written; an error of its
     records is raised here, and an interrupt waits for the records under way, so a unit whose
     engine finished is not lost. Numba's workqueue threading layer cannot run two parallel
-    kernels at once: under it the units run one after another."""
+    kernels at once: under it the units run one after another.
+
+    The units' books are written into the same memory from unit to unit (:class:`UnitMemory`:
+    one per unit alive at once, used in turn): unit j's memory was unit j - 2's, saved
+    before unit j - 1's records began."""
     from concurrent.futures import ThreadPoolExecutor
 
-    def finish(si, ci, engine, paths, result, start):
-        save(si, ci, *record_unit(plan, engine, paths, result, start))
+    memories = [UnitMemory() for _ in range(2 if overlap else 1)]
+
+    def finish(si, ci, engine, paths, result, start, memory):
+        save(si, ci, *record_unit(plan, engine, paths, result, start, memory))
 
     pending = None  # (scenario, chunk, future) of the unit whose records are being made
     with ThreadPoolExecutor(1, thread_name_prefix="alvh-records") as records:
-        for si, ci, start, n in units:
-            engine, paths, result = evaluate_unit(plan, workers, si, start, n)
+        for j, (si, ci, start, n) in enumerate(units):
+            memory = memories[j % len(memories)]
+            engine, paths, result = evaluate_unit(plan, workers, si, start, n, memory)
             if pending is not None:
                 pending[2].result()
                 done(pending[0], pending[1])
                 pending = None
             if overlap and _threads_overlap():
-                pending = (si, ci, records.submit(finish, si, ci, engine, paths, result, start))
+                pending = (si, ci, records.submit(finish, si, ci, engine, paths, result, start,
+                                                  memory))
             else:
-                finish(si, ci, engine, paths, result, start)
+                finish(si, ci, engine, paths, result, start, memory)
                 done(si, ci)
             del paths, result  # the thread holds them until the unit is saved
         if pending is not None:

@@ -73,6 +73,22 @@ class TradeEvent:
     strikes: tuple = ()
 
 
+def books_out(shape: tuple[int, int, int], out) -> tuple[np.ndarray, ...]:
+    """(equity, trading, hedge) for :meth:`StrategyEngine.evaluate`: ``out`` checked (three
+    distinct float64 C-contiguous arrays of ``shape``), or three new ones."""
+    if out is None:
+        return tuple(np.empty(shape) for _ in range(3))
+    arrays = tuple(out)
+    if len(arrays) != 3 or not all(
+            isinstance(a, np.ndarray) and a.shape == shape and a.dtype == np.float64
+            and a.flags.c_contiguous and a.flags.writeable for a in arrays):
+        raise ValueError(f"out must be three writeable float64 C-contiguous {shape} arrays "
+                         "(equity, trading, hedge)")
+    if any(np.shares_memory(a, b) for i, a in enumerate(arrays) for b in arrays[i + 1:]):
+        raise ValueError("out: the equity, trading and hedge arrays must not overlap")
+    return arrays
+
+
 @dataclass
 class EngineResult:
     """Per (strategy, path) outputs of one evaluation; arrays are (strategy, path, ...)."""
@@ -181,7 +197,9 @@ class StrategyEngine:
     def evaluate(self, spx: np.ndarray, v: np.ndarray, vix: np.ndarray | None = None, *,
                  m: np.ndarray | None = None, path_offset: int = 0,
                  log_paths: Iterable[int] = (), dates: np.ndarray | None = None,
-                 vvix: np.ndarray | None = None) -> EngineResult:
+                 vvix: np.ndarray | None = None,
+                 out: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+                 ) -> EngineResult:
         """Evaluate all strategies on paths ``spx``, ``v`` (arrays (paths, days + 1)) and,
         for a two-factor model, the central tendency ``m`` (same shape; ignored with one
         factor).
@@ -190,7 +208,11 @@ class StrategyEngine:
         i.e. row + ``path_offset``) get a trade log. ``dates`` (paths, days + 1; ISO strings,
         real history): trades take the exchange's expiries and the VIX layers the listed
         contracts' settlements (:mod:`simulator.market.calendar`). ``vvix`` defaults to
-        :meth:`vvix_of` the paths (the real VVIX on ``dates``).
+        :meth:`vvix_of` the paths (the real VVIX on ``dates``). ``out``: three float64
+        C-contiguous (strategy, path, day) arrays the account, the trading book and the
+        hedge are written into (every element; the result holds them), e.g. the same three
+        for every chunk of a run: fresh pages of that size cost the kernel's zeroing
+        (docs/performance.md §4, "Books written into the same memory").
         """
         spx = np.ascontiguousarray(spx, dtype=float)
         v = np.ascontiguousarray(v, dtype=float)
@@ -221,9 +243,7 @@ class StrategyEngine:
         logged = [p for p in sorted(set(log_paths)) if 0 <= p - path_offset < n_paths]
         for row, p in enumerate(logged):
             log_rows[p - path_offset] = row
-        equity = np.empty((n_strat, n_paths, n_cols))
-        trading = np.empty((n_strat, n_paths, n_cols))
-        hedge = np.empty((n_strat, n_paths, n_cols))
+        equity, trading, hedge = books_out((n_strat, n_paths, n_cols), out)
         pnl = np.zeros((n_strat, n_paths, K.N_BK))
         counts = np.zeros((n_strat, n_paths, K.N_CT), dtype=np.int64)
         irr = np.empty((n_strat, n_paths))
