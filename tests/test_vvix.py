@@ -114,3 +114,19 @@ def test_the_table_is_built_once_per_model_and_reads_as_a_fresh_one():
     v, m = np.array([0.01, 0.04, 0.3]), np.array([0.02, 0.05, 0.1])
     np.testing.assert_array_equal(table(v, m), vvix.VvixTable(model)(v, m))
     assert not np.array_equal(vvix.vvix_table(other)(v, m), table(v, m))
+
+
+def test_models_that_differ_under_p_only_share_one_table():
+    """The table is a function of the Q parameters alone: a model with another initial state
+    or other P parameters (as the claims' scenarios: v0, m0, P presets) gets the same table
+    object, and a table built afresh for it reads the same numbers bit for bit."""
+    model = load_model("svcj_2f_conditional_vlevel")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FellerConditionWarning)
+        other_p = model.merged({"v0": 0.0064, "m0": 0.0110,
+                                "P": {"kappa": 1.3 * model.P.kappa}})
+    assert other_p != model and other_p.P != model.P and other_p.Q == model.Q
+    table = vvix.vvix_table(model)
+    assert vvix.vvix_table(other_p) is table
+    v, m = np.array([0.004, 0.02, 0.09, 0.5]), np.array([0.01, 0.03, 0.06, 0.2])
+    np.testing.assert_array_equal(vvix.VvixTable(other_p)(v, m), table(v, m))

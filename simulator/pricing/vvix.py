@@ -219,9 +219,22 @@ class VvixTable:
         return self._cubic(np.stack([p.ravel() for p in points], axis=-1)).reshape(v.shape)
 
 
-@functools.lru_cache(maxsize=8)
 def vvix_table(model: Model) -> VvixTable:
-    """The :class:`VvixTable` of ``model`` (its default grid), built once per process: every
-    engine of a run, and every run of a session, on the same model shares it (0.3-0.4 s to
-    build for a two-factor model, a tenth of a 16,384-path run's day loop)."""
-    return VvixTable(model)
+    """The :class:`VvixTable` of ``model`` (its default grid), built once per process for its
+    Q parameters: every engine of a run, and every run of a session, on models with the same
+    Q shares it (0.3-0.4 s to build for a two-factor model, a tenth of a 16,384-path run's day
+    loop). A model's VVIX is a price under Q, and the table reads nothing else of the model
+    (``Q``, and ``two_factor``, which is Q's): the claims' six scenarios differ under P only
+    (initial states, P presets) and share one table, where keyed by the whole model they
+    built five."""
+    slot = _slot_for_q(model.Q)
+    if not slot:
+        slot.append(VvixTable(model))
+    return slot[0]
+
+
+@functools.lru_cache(maxsize=8)
+def _slot_for_q(q) -> list[VvixTable]:
+    """A holder per Q parameter set (the eight most recent), which :func:`vvix_table` fills
+    with the table of the first model it sees with them."""
+    return []
