@@ -459,11 +459,11 @@ def test_out_of_memory_exits_2_without_traceback_or_partial(tmp_path, capsys, mo
     real = runner.evaluate_unit
     calls = []
 
-    def starved(plan, workers, si, start, n):
+    def starved(plan, workers, si, start, n, memory=None):
         calls.append(start)
         if len(calls) == 2:
             raise MemoryError("Unable to allocate 12.7 GiB")
-        return real(plan, workers, si, start, n)
+        return real(plan, workers, si, start, n, memory)
 
     monkeypatch.setattr(runner, "evaluate_unit", starved)
     out = tmp_path / "out.nc"
