@@ -73,7 +73,7 @@ class TradeEvent:
     strikes: tuple = ()
 
 
-def books_out(shape: tuple[int, int, int], out) -> tuple[np.ndarray, ...]:
+def _books_out(shape: tuple[int, int, int], out) -> tuple[np.ndarray, ...]:
     """(equity, trading, hedge) for :meth:`StrategyEngine.evaluate`: ``out`` checked (three
     distinct float64 C-contiguous arrays of ``shape``), or three new ones."""
     if out is None:
@@ -243,7 +243,7 @@ class StrategyEngine:
         logged = [p for p in sorted(set(log_paths)) if 0 <= p - path_offset < n_paths]
         for row, p in enumerate(logged):
             log_rows[p - path_offset] = row
-        equity, trading, hedge = books_out((n_strat, n_paths, n_cols), out)
+        equity, trading, hedge = _books_out((n_strat, n_paths, n_cols), out)
         pnl = np.zeros((n_strat, n_paths, K.N_BK))
         counts = np.zeros((n_strat, n_paths, K.N_CT), dtype=np.int64)
         irr = np.empty((n_strat, n_paths))
