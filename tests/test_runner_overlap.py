@@ -101,10 +101,15 @@ def test_books_written_into_the_same_memory_give_the_cube_of_fresh_memory(
     one, _ = runner.resource_estimate(plan, overlap=False)
     two, _ = runner.resource_estimate(plan, overlap=True)
     real_record = runner.record_unit
+    reusing = runner.UnitMemory  # (FreshMemory replaces it for the second run)
     memories = []
 
     def slow(plan, engine, paths, result, start, memory=None):
         memories.append(memory)
+        if type(memory) is reusing:  # the engine wrote into the unit's memory
+            held = memory.engine_books(*result.equity.shape)
+            assert all(a is b for a, b in zip(held, (result.equity, result.trading,
+                                                      result.hedge), strict=True))
         time.sleep(0.2)
         return real_record(plan, engine, paths, result, start, memory)
 
@@ -117,7 +122,7 @@ def test_books_written_into_the_same_memory_give_the_cube_of_fresh_memory(
     if two_fit:
         _skip_unless_overlapping()
     assert len(memories) == len(UNITS)
-    assert all(type(m) is runner.UnitMemory for m in memories)
+    assert all(type(m) is reusing for m in memories)
     assert len({id(m) for m in memories}) == (2 if two_fit else 1)  # one per unit alive
     monkeypatch.setattr(runner, "UnitMemory", FreshMemory)
     fresh = run("fresh.nc")

@@ -294,8 +294,9 @@ def chunk_record(result, spx: np.ndarray, vix: np.ndarray,
     shape = (2 * eq.shape[0], eq.shape[2], eq.shape[1])
     if books is None:
         books = np.empty(shape, dtype=np.float32)
-    elif books.shape != shape or books.dtype != np.float32 or not books.flags.c_contiguous:
-        raise ValueError(f"books must be a float32 C-contiguous {shape} array")
+    elif (books.shape != shape or books.dtype != np.float32 or not books.flags.c_contiguous
+          or not books.flags.writeable):
+        raise ValueError(f"books must be a writeable float32 C-contiguous {shape} array")
     day_major_float32(eq, books[:eq.shape[0]])
     day_major_float32(book, books[eq.shape[0]:])
     return rec, books
