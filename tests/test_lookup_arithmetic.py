@@ -123,3 +123,35 @@ def test_black_price_x_is_black_to_rounding(forward):
                 forward, strike, 0.0, 0.99, call)
     assert worst < 1e-12 * forward, worst
 
+
+
+def test_the_state_cell_found_by_a_walk_is_the_binary_searchs_bit_for_bit():
+    """interp.locate_state_near (a walk from the day before's cell, fill_state_cells) against
+    interp.locate_state (a binary search) on both axes of the real tables: every node, points
+    next to them, both ends and beyond, zero, negative and NaN variances, from every hint
+    (including hints off the axis), and along random paths as the day loop meets them."""
+    from simulator.pricing.interp import locate_state, locate_state_near
+    from simulator.pricing.tables import TableGrid
+    from simulator.pricing.tables2f import M_NODES
+
+    rng = np.random.default_rng(11)
+    for nodes in (np.asarray(TableGrid().vol_nodes, dtype=float), np.asarray(M_NODES)):
+        assert np.all(np.diff(nodes) > 0.0)  # strictly increasing: the cell is unique
+        x = np.concatenate([nodes, np.nextafter(nodes, -1.0), np.nextafter(nodes, 9.0),
+                            rng.uniform(0.0, nodes[-1] * 1.1, 300)])
+        variances = np.concatenate([x * x, [0.0, -1e-3, np.nan, 1e9]])
+        n_checked = 0
+        for v in variances:
+            want = locate_state(v, nodes)
+            for hint in (-3, 0, 1, nodes.size // 2, nodes.size - 2, nodes.size + 4):
+                got = locate_state_near(v, nodes, hint)
+                assert got[0] == want[0], (v, hint)
+                assert got[1] == want[1] or (math.isnan(got[1]) and math.isnan(want[1]))
+                n_checked += 1
+        assert n_checked > 2000
+        walk = np.abs(np.cumsum(rng.normal(0.0, nodes[-1] / 40.0, 2000))) % nodes[-1]
+        hint = 0
+        for v in walk * walk:
+            got = locate_state_near(v, nodes, hint)
+            assert got == locate_state(v, nodes)
+            hint = got[0]

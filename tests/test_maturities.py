@@ -29,6 +29,7 @@ from simulator.pricing.interp2f import N_QP2, spx_scale_2f, vix_scale_2f
 from simulator.pricing.lookups import (
     _smile_value_in_cell,
     condor_in_cell,
+    held_condor_in_row,
     kernel_tables,
     spx_implied_vol,
     spx_implied_vol_in_row,
@@ -90,6 +91,7 @@ def test_each_constant_equals_its_formula_on_every_day(tab):
         assert row[M.MC_SQRT_TAU] == math.sqrt(tau)
         assert row[M.MC_DISCOUNT] == math.exp(-qp[QP_R] * tau)
         assert row[M.MC_GROWTH] == math.exp((qp[QP_R] - qp[QP_DIV]) * tau)
+        assert row[M.MC_LOG_GROWTH] == (qp[QP_R] - qp[QP_DIV]) * tau
         assert (row[M.MC_DAYS_CELL], row[M.MC_DAYS_WEIGHT]) == locate_days(float(n), tab.grid)
 
 
@@ -179,6 +181,41 @@ def test_prices_through_the_table_equal_the_formula_route_bit_for_bit(tab):
                         tab.m_nodes) == vix_implied_vol(v, m, days, strike, 21.0, tab.vix_iv,
                                                         tab.qp, tab.qp2, tab.grid,
                                                         tab.vol_nodes, tab.m_nodes)
+
+
+@njit(cache=True)
+def _held_condor(cell, spot, v, m, row, held, spx_iv, qp, qp2, grid, m_nodes, legs):
+    return held_condor_in_row(cell, spot, math.log(spot), v, m, row, held, 0, spx_iv, qp, qp2,
+                              grid, m_nodes, legs)
+
+
+def test_a_held_tranches_mark_from_its_log_strikes_is_the_condor_to_rounding(tab):
+    """The day loop marks a held tranche with ln K - (ln S + (r - q) tau) for each leg's
+    log-moneyness (lookups.held_condor_in_row) where condor_in_cell takes ln(K / F): the same
+    mark and legs to 1e-13 of the spot (rounding of x, about 1e-16, moves a leg by its
+    delta-like sensitivity, F x 1e-16), on every day of the table, from deep in the money
+    to far out, at three states. It is not the same bits: x differs in its last ulps."""
+    two = tab.m_nodes.size > 1
+    spot = 4980.0
+    worst = 0.0
+    legs_want = np.empty((1, 4))
+    legs_got = np.empty((1, 4))
+    for strikes in ([4400.0, 4700.0, 5150.0, 5300.0], [2500.0, 4975.0, 4985.0, 7500.0],
+                    [5100.0, 5200.0, 4800.0, 4900.0]):
+        held = np.array([[*strikes, *np.log(strikes)]])
+        for v in (0.004, 0.03, 0.2):
+            for m in (0.01, 0.06) if two else (0.0,):
+                cell = state_cell(v, m, tab.vol_nodes, tab.m_nodes)
+                for n in _days(tab):
+                    want = condor_in_cell(cell, spot, v, m, float(n), *strikes, tab.spx_iv,
+                                          tab.qp, tab.qp2, tab.grid, tab.maturity, tab.m_nodes,
+                                          legs_want, 0)
+                    got = _held_condor(cell, spot, v, m, tab.maturity[n], held, tab.spx_iv,
+                                       tab.qp, tab.qp2, tab.grid, tab.m_nodes, legs_got)
+                    worst = max(worst, abs(got - want),
+                                np.max(np.abs(legs_got[0] - legs_want[0])))
+    assert worst < 1e-13 * spot, worst
+    assert worst > 0.0  # rounding differs somewhere: the test would see the old route back
 
 
 def test_put_layer_marks_through_the_table_equal_spx_option_bit_for_bit(tab):

@@ -292,7 +292,7 @@ def test_condor_track_reads_and_keeps_the_paths_shared_condor_marks():
         track = np.full((K.N_TF, n_days + 1, n_slots), np.nan)
         K.clear_track(track)
         K.condor_track(eng.groups[g], path, tab, track, empty_days, empty, empty_days,
-                       np.empty(n_slots, dtype=np.int64), np.empty(n_slots), np.empty((n_slots, 4)),
+                       np.empty(n_slots, dtype=np.int64), np.empty(n_slots), np.empty((n_slots, 8)),
                        np.empty(n_slots, dtype=np.bool_), np.empty(4), np.empty((n_slots, 4)),
                        *cache)
         return track
@@ -333,9 +333,10 @@ def test_the_day_loops_scratch_is_reset_whatever_it_held(engine):
         return track
 
     fresh = track_on(np.full(n_slots, -1, dtype=np.int64), np.zeros(n_slots),
-                     np.zeros((n_slots, 4)), np.zeros(n_slots, dtype=np.bool_))
+                     np.zeros((n_slots, 8)), np.zeros(n_slots, dtype=np.bool_))
     used = track_on(np.full(n_slots, 20, dtype=np.int64), np.full(n_slots, 7.5),
-                    np.tile([4600.0, 4700.0, 5300.0, 5400.0], (n_slots, 1)),
+                    np.tile([4600.0, 4700.0, 5300.0, 5400.0, 1.0, 2.0, 3.0, 4.0],
+                            (n_slots, 1)),  # strikes, and logs that are not theirs
                     np.ones(n_slots, dtype=np.bool_))
     assert np.isfinite(fresh[K.TF_MARK]).any()  # tranches were opened and marked
     np.testing.assert_array_equal(used, fresh)

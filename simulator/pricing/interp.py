@@ -64,8 +64,11 @@ def vix_scale(v, tau, qp):
 
 @njit(cache=True, inline="always")
 def _locate(x, x0, step, n):
-    """Cell index and weight of x on a uniform axis; flat beyond the ends."""
-    t = (x - x0) / step
+    """Cell index and weight of x on a uniform axis; flat beyond the ends. ``1 / step`` is
+    independent of x, so it is off the dependency chain of a price, where the division was on
+    it (docs/performance.md §1, "One exp per erfc"); for the tables' steps (0.25, powers of
+    two) the product is the quotient, bit for bit."""
+    t = (x - x0) * (1.0 / step)
     if t <= 0.0:
         return 0, 0.0
     if t >= n - 1:
@@ -93,6 +96,28 @@ def locate_state(v, vol_nodes):
             lo = mid
         else:
             hi = mid
+    return lo, (x - vol_nodes[lo]) / (vol_nodes[lo + 1] - vol_nodes[lo])
+
+
+@njit(cache=True, inline="always")
+def locate_state_near(v, vol_nodes, hint):
+    """:func:`locate_state` by a walk from cell ``hint`` (a path's cell the day before, which
+    a day's move rarely leaves) instead of a binary search: the same cell and weight, bit for
+    bit, for strictly increasing nodes (the cell is the one ``lo`` with ``nodes[lo] <= x <
+    nodes[lo + 1]``, however it is found; tests/test_lookup_arithmetic.py)."""
+    x = math.sqrt(max(v, 0.0))
+    n = vol_nodes.size
+    if x <= vol_nodes[0]:
+        return 0, 0.0
+    if x >= vol_nodes[n - 1]:
+        return n - 2, 1.0
+    if math.isnan(x):  # the binary search's cell: every comparison false
+        return 0, (x - vol_nodes[0]) / (vol_nodes[1] - vol_nodes[0])
+    lo = min(max(hint, 0), n - 2)
+    while vol_nodes[lo] > x:
+        lo -= 1
+    while vol_nodes[lo + 1] <= x:
+        lo += 1
     return lo, (x - vol_nodes[lo]) / (vol_nodes[lo + 1] - vol_nodes[lo])
 
 

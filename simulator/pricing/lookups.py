@@ -42,6 +42,7 @@ from simulator.pricing.interp import (
     _smile,
     locate_days,
     locate_state,
+    locate_state_near,
     smile_value,
     spx_scale,
     vix_scale,
@@ -52,6 +53,7 @@ from simulator.pricing.maturities import (
     MC_DAYS_WEIGHT,
     MC_DISCOUNT,
     MC_GROWTH,
+    MC_LOG_GROWTH,
     MC_SQRT_TAU,
     N_MC,
     maturity_constants,
@@ -88,6 +90,17 @@ def state_cell(v, m, vol_nodes, m_nodes):
     i, wi = locate_state(v, vol_nodes)
     if m_nodes.size > 1:
         im, wm = locate_state(m, m_nodes)
+        return i, wi, im, wm
+    return i, wi, 0, 0.0
+
+
+@njit(cache=True, inline="always")
+def state_cell_near(v, m, vol_nodes, m_nodes, i_hint, im_hint):
+    """:func:`state_cell` found by walks from the cell (``i_hint``, ``im_hint``) of the day
+    before (interp.locate_state_near): the same tuple."""
+    i, wi = locate_state_near(v, vol_nodes, i_hint)
+    if m_nodes.size > 1:
+        im, wm = locate_state_near(m, m_nodes, im_hint)
         return i, wi, im, wm
     return i, wi, 0, 0.0
 
@@ -383,6 +396,34 @@ def condor_in_row(cell, spot, v, m, consts, put_long, put_short, call_short, cal
         sigma = _smile_value_in_cell(spx_iv, cell, j, wj, x * inv_scale, z_min, z_step, n_z)
         price = black_price_x(forward, strike, x, sigma * sqrt_tau, disc, is_call)
         legs[row, leg] = price
+        total += sign * price
+    return total
+
+
+@njit(cache=True, inline="always")
+def held_condor_in_row(cell, spot, log_spot, v, m, consts, held, s, spx_iv, qp, qp2, grid,
+                       m_nodes, legs):
+    """:func:`condor_in_row` for a held tranche, whose strikes ``held[s, 0:4]`` (put_long,
+    put_short, call_short, call_long) come with their logs ``held[s, 4:8]``: each leg's
+    log-moneyness is ``ln K - (ln S + (r - q) tau)`` (``log_spot`` = ln S, once a path-day)
+    instead of ``ln(K / F)``, a subtraction for a division and a log. The same number to
+    rounding (tests/test_lookup_arithmetic.py; docs/performance.md §1, "One exp per erfc,
+    no log per leg")."""
+    forward = spot * consts[MC_GROWTH]
+    log_forward = log_spot + consts[MC_LOG_GROWTH]
+    inv_scale = 1.0 / spx_scale_in_row(v, m, consts, qp, qp2, m_nodes)
+    disc = consts[MC_DISCOUNT]
+    sqrt_tau = consts[MC_SQRT_TAU]
+    j, wj = int(consts[MC_DAYS_CELL]), consts[MC_DAYS_WEIGHT]
+    z_min, z_step, n_z = grid[G_Z_MIN], grid[G_Z_STEP], grid[G_N_Z]
+    total = 0.0
+    for leg in range(4):
+        sign = 1.0 if leg == 1 or leg == 2 else -1.0
+        strike = held[s, leg]
+        x = held[s, 4 + leg] - log_forward
+        sigma = _smile_value_in_cell(spx_iv, cell, j, wj, x * inv_scale, z_min, z_step, n_z)
+        price = black_price_x(forward, strike, x, sigma * sqrt_tau, disc, leg >= 2)
+        legs[s, leg] = price
         total += sign * price
     return total
 

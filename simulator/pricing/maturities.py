@@ -2,10 +2,10 @@
 
 Every maturity the day loop prices at is a whole number of trading days (a condor's or a VIX
 call's days left), so everything a price needs that depends on the maturity alone (``tau``,
-its square root, the discount ``e^{-r tau}``, the forward factor ``e^{(r-q) tau}``, the cell of
-the days axis and the terms of the moneyness scales that do not involve the state) is one row
-of a table indexed by the day (docs/performance.md §1). A lookup reads the row instead of
-calling ``exp``, ``expm1`` and ``sqrt`` again on every path-day.
+its square root, the discount ``e^{-r tau}``, the forward factor ``e^{(r-q) tau}`` and its
+log, the cell of the days axis and the terms of the moneyness scales that do not involve the
+state) is one row of a table indexed by the day (docs/performance.md §1). A lookup reads the
+row instead of calling ``exp``, ``expm1`` and ``sqrt`` again on every path-day.
 
 The rows hold *the same numbers* as the formulas, bit for bit: :func:`maturity_constants`
 evaluates every constant with the expressions (and the order of operations) of
@@ -71,9 +71,9 @@ from simulator.pricing.interp2f import (
 )
 
 MATURITY_FIELDS = ("TAU", "SQRT_TAU", "DISCOUNT", "GROWTH", "DAYS_CELL", "DAYS_WEIGHT", "S1",
-                   "S2", "S3", "X1", "X2", "X3")
+                   "S2", "S3", "X1", "X2", "X3", "LOG_GROWTH")
 (MC_TAU, MC_SQRT_TAU, MC_DISCOUNT, MC_GROWTH, MC_DAYS_CELL, MC_DAYS_WEIGHT, MC_S1, MC_S2, MC_S3,
- MC_X1, MC_X2, MC_X3) = range(len(MATURITY_FIELDS))
+ MC_X1, MC_X2, MC_X3, MC_LOG_GROWTH) = range(len(MATURITY_FIELDS))
 N_MC = len(MATURITY_FIELDS)
 
 
@@ -84,7 +84,8 @@ def maturity_constants(days, qp, qp2, grid, two_factor):
     tau = days / TRADING_DAYS_PER_YEAR
     sqrt_tau = math.sqrt(tau)
     discount = math.exp(-qp[QP_R] * tau)
-    growth = math.exp((qp[QP_R] - qp[QP_DIV]) * tau)
+    log_growth = (qp[QP_R] - qp[QP_DIV]) * tau  # ln F - ln S (a held condor's marks)
+    growth = math.exp(log_growth)
     j, wj = locate_days(days, grid)
     if two_factor:
         s1, s2, s3 = mean_variance_coefficients(tau, qp2)
@@ -98,7 +99,8 @@ def maturity_constants(days, qp, qp2, grid, two_factor):
         e = math.exp(-kappa * tau)  # moments.cir_jump_mean / cir_jump_variance
         stationary_source = qp[QP_SIGMA_V]**2 * theta_star + 2.0 * qp[QP_LAM] * qp[QP_MU_V]**2
         x2 = stationary_source * (1.0 - e * e) / (2.0 * kappa)
-    return tau, sqrt_tau, discount, growth, float(j), wj, s1, s2, s3, e, x2, e - e * e
+    return (tau, sqrt_tau, discount, growth, float(j), wj, s1, s2, s3, e, x2, e - e * e,
+            log_growth)
 
 
 def last_table_day(grid: np.ndarray) -> int:
@@ -142,7 +144,7 @@ def table_row(mat, n):
     view would reference-count ``mat``, which every thread shares."""
     return (mat[n, MC_TAU], mat[n, MC_SQRT_TAU], mat[n, MC_DISCOUNT], mat[n, MC_GROWTH],
             mat[n, MC_DAYS_CELL], mat[n, MC_DAYS_WEIGHT], mat[n, MC_S1], mat[n, MC_S2],
-            mat[n, MC_S3], mat[n, MC_X1], mat[n, MC_X2], mat[n, MC_X3])
+            mat[n, MC_S3], mat[n, MC_X1], mat[n, MC_X2], mat[n, MC_X3], mat[n, MC_LOG_GROWTH])
 
 
 @njit(cache=True, inline="always")

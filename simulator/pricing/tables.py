@@ -44,7 +44,8 @@ from simulator.pricing.lookups import KernelTables, kernel_tables
 from simulator.pricing.spx_cos import cos_put_grid
 from simulator.pricing.vix_direct import vix_future, vix_option_prices
 
-TABLE_VERSION = 6
+# 7: implied vols inverted with black.erfc (one exp), which moves them by rounding (0.11.11)
+TABLE_VERSION = 7
 # the layout of a cache file (the tables plus CHECKSUM_NAME); not in run fingerprints: a new
 # format changes how tables are stored, never their values
 CACHE_FORMAT = 2

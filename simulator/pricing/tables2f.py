@@ -38,7 +38,7 @@ from simulator.pricing.tables import (
     table_shapes,
 )
 
-TABLE_VERSION_2F = 1
+TABLE_VERSION_2F = 2  # 2: black.erfc, as tables.TABLE_VERSION 7
 # sqrt(m) nodes: m from 0 to 0.49 (VIX about 70 as a long-run level), 0.02 apart where m
 # lives. Linear interpolation between them costs at most 0.04 SPX vol points, 0.06 VIX-future
 # points and 0.03 VIX-call points against direct pricing (11 nodes: 0.12, 0.11, 0.09).

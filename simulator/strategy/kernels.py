@@ -54,11 +54,12 @@ from simulator.pricing.interp import locate_days
 from simulator.pricing.lookups import (
     borrowed_tables,
     condor_in_cell,
-    condor_in_row,
     condor_payoff,
+    held_condor_in_row,
     spx_option,
     spx_option_in_row,
     state_cell,
+    state_cell_near,
     vix_call_in_cell,
     vix_call_in_row,
     vix_call_on_future,
@@ -221,9 +222,13 @@ LAYER_BOOK_FIELDS = ("QTY", "STRIKE", "EXPIRY", "COST", "ENTRY", "PRICE", "ARMED
 
 @njit(cache=True)
 def fill_state_cells(path, vol_nodes, m_nodes):
-    """Rows CELL_* of ``path``: each day's state cell of (V, M) on the tables' axes."""
+    """Rows CELL_* of ``path``: each day's state cell of (V, M) on the tables' axes, found
+    from the day before's (lookups.state_cell_near: lookups.state_cell's cells, by walks of
+    a step or none where a binary search took six)."""
+    i, im = 0, 0
     for d in range(path.shape[1]):
-        i, wi, im, wm = state_cell(path[PF_V, d], path[PF_M, d], vol_nodes, m_nodes)
+        i, wi, im, wm = state_cell_near(path[PF_V, d], path[PF_M, d], vol_nodes, m_nodes, i,
+                                        im)
         path[PF_CELL_I, d] = i
         path[PF_CELL_WI, d] = wi
         path[PF_CELL_IM, d] = im
@@ -270,9 +275,9 @@ def condor_track(gs, path, tab, track, expiry_days, settle, adhoc, expiry, credi
     day (:func:`known_days`; ``adhoc`` empty: the same count). Lookups read the path's
     state cells (rows CELL_*, :func:`fill_state_cells`).
 
-    Scratch, per slot (reset here): ``expiry`` (int64), ``credit``, ``held`` (slots, 4: the
-    strikes), ``active`` (bool), ``buf`` (4), ``day_legs`` (slots, 4: today's leg prices
-    of each open tranche) and ``slot_entry``. ``condor_marks``, ``condor_opens``,
+    Scratch, per slot (reset here): ``expiry`` (int64), ``credit``, ``held`` (slots, 8: the
+    strikes, then their logs), ``active`` (bool), ``buf`` (4), ``day_legs`` (slots, 4:
+    today's leg prices of each open tranche) and ``slot_entry``. ``condor_marks``, ``condor_opens``,
     ``condor_used``: the path's condor marks and openings, shared with its other groups
     (:func:`new_condor_cache`; no entries: none). Compiled without reference counts
     (``_nrt=False``, as every kernel of the day loop: docs/performance.md §1), so it
@@ -305,6 +310,7 @@ def condor_track(gs, path, tab, track, expiry_days, settle, adhoc, expiry, credi
         var = v[d]
         mvar = m[d]
         cell = path_cell(path, d)  # one lookup serves every tranche today
+        log_spot = np.nan  # ln S, once a day where a tranche is marked
         for s in range(n_slots):
             if not active[s]:
                 continue
@@ -328,9 +334,11 @@ def condor_track(gs, path, tab, track, expiry_days, settle, adhoc, expiry, credi
                     tenor = known_days(adhoc, d, expiry[s])
                     n = table_day(float(tenor), mat)
                     if n > 0:  # inlined: the call of condor_in_cell cost a quarter of a mark
-                        value = condor_in_row(cell, spot, var, mvar, table_row(mat, n),
-                                              held[s, 0], held[s, 1], held[s, 2], held[s, 3],
-                                              spx_iv, qp, qp2, grid, m_nodes, day_legs, s)
+                        if math.isnan(log_spot):
+                            log_spot = math.log(spot)
+                        value = held_condor_in_row(cell, spot, log_spot, var, mvar,
+                                                   table_row(mat, n), held, s, spx_iv, qp, qp2,
+                                                   grid, m_nodes, day_legs)
                     else:
                         value = condor_in_cell(cell, spot, var, mvar, float(tenor), held[s, 0],
                                                held[s, 1], held[s, 2], held[s, 3], spx_iv, qp,
@@ -423,6 +431,7 @@ def _open_tranche(gs, s, d, days, expiry_day, shift, spot, var, mvar, step, tab,
     for k in range(4):
         track[TF_STRIKES + k, d, s] = buf[k]
         held[s, k] = buf[k]
+        held[s, 4 + k] = math.log(buf[k])  # for the marks (lookups.held_condor_in_row)
     track[TF_MARK, d, s] = value
     credit[s] = value
     active[s] = True
@@ -1533,7 +1542,7 @@ def _evaluate_paths(spx, v, m, vix, group_specs, strat_specs, layer_specs, n_slo
         none_logged_owned = np.zeros(1, dtype=np.int64)
         expiry_owned = np.empty(n_slots, dtype=np.int64)  # condor_track's, per slot
         credit_owned = np.empty(n_slots)
-        held_owned = np.empty((n_slots, 4))
+        held_owned = np.empty((n_slots, 8))
         active_owned = np.empty(n_slots, dtype=np.bool_)
         buf_owned = np.empty(4)
         day_legs_owned = np.empty((n_slots, 4))
