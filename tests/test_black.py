@@ -93,7 +93,8 @@ def test_the_decimal_reference_is_libm_to_an_ulp():
 
 
 def test_erfc_invariants():
-    """erfc(0) = 1 exactly; erfc(-x) = 2 - erfc(x); values in [0, 2], non-increasing."""
+    """erfc(0) = 1 exactly; erfc(-x) = 2 - erfc(x); values in [0, 2], non-increasing; the
+    infinities and NaN as libm has them; 0 past 27, where libm's value is below 1e-318."""
     assert erfc(0.0) == 1.0
     xs = np.linspace(-30.0, 30.0, 600_001)
     got = _erfc_many(xs)
@@ -102,6 +103,8 @@ def test_erfc_invariants():
     mirrored = _erfc_many(-xs)
     assert np.max(np.abs(got + mirrored - 2.0)) <= 4.5e-16
     assert erfc(40.0) == 0.0 and erfc(-40.0) == 2.0
+    assert erfc(math.inf) == 0.0 and erfc(-math.inf) == 2.0 and math.isnan(erfc(math.nan))
+    assert 0.0 < erfc(26.9) < 1e-312 and erfc(27.0) == 0.0  # libm's value there: 5e-319
 
 
 def test_norm_cdf_symmetry_and_a_table_value():

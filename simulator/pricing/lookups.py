@@ -407,8 +407,8 @@ def held_condor_in_row(cell, spot, log_spot, v, m, consts, held, s, spx_iv, qp, 
     put_short, call_short, call_long) come with their logs ``held[s, 4:8]``: each leg's
     log-moneyness is ``ln K - (ln S + (r - q) tau)`` (``log_spot`` = ln S, once a path-day)
     instead of ``ln(K / F)``, a subtraction for a division and a log. The same number to
-    rounding (tests/test_lookup_arithmetic.py; docs/performance.md §1, "One exp per erfc,
-    no log per leg")."""
+    rounding (tests/test_maturities.py; docs/performance.md §1, "One exp per erfc, no log
+    per held leg")."""
     forward = spot * consts[MC_GROWTH]
     log_forward = log_spot + consts[MC_LOG_GROWTH]
     inv_scale = 1.0 / spx_scale_in_row(v, m, consts, qp, qp2, m_nodes)
