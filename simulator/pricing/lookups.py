@@ -371,17 +371,22 @@ def condor_in_cell(cell, spot, v, m, days, put_long, put_short, call_short, call
 
 
 @njit(cache=True, inline="always")
+def _condor_terms(spot, v, m, consts, qp, qp2, grid, m_nodes):
+    """What a condor's four legs share at the maturity constants ``consts``: the forward, one
+    over the moneyness scale, the discount, sqrt(tau), the days cell and the z axis."""
+    return (spot * consts[MC_GROWTH], 1.0 / spx_scale_in_row(v, m, consts, qp, qp2, m_nodes),
+            consts[MC_DISCOUNT], consts[MC_SQRT_TAU], int(consts[MC_DAYS_CELL]),
+            consts[MC_DAYS_WEIGHT], grid[G_Z_MIN], grid[G_Z_STEP], grid[G_N_Z])
+
+
+@njit(cache=True, inline="always")
 def condor_in_row(cell, spot, v, m, consts, put_long, put_short, call_short, call_long, spx_iv,
                   qp, qp2, grid, m_nodes, legs, row):
     """:func:`condor_in_cell` at the maturity constants ``consts``, inlined where it is called
     (the day loop marks its tranches with it: a call of :func:`condor_in_cell` cost some
     90 ns, docs/performance.md). Each leg's log-moneyness serves its smile and its Black."""
-    forward = spot * consts[MC_GROWTH]
-    inv_scale = 1.0 / spx_scale_in_row(v, m, consts, qp, qp2, m_nodes)
-    disc = consts[MC_DISCOUNT]
-    sqrt_tau = consts[MC_SQRT_TAU]
-    j, wj = int(consts[MC_DAYS_CELL]), consts[MC_DAYS_WEIGHT]
-    z_min, z_step, n_z = grid[G_Z_MIN], grid[G_Z_STEP], grid[G_N_Z]
+    forward, inv_scale, disc, sqrt_tau, j, wj, z_min, z_step, n_z = _condor_terms(
+        spot, v, m, consts, qp, qp2, grid, m_nodes)
     total = 0.0
     for leg in range(4):
         if leg == 0:
@@ -409,13 +414,9 @@ def held_condor_in_row(cell, spot, log_spot, v, m, consts, held, s, spx_iv, qp, 
     instead of ``ln(K / F)``, a subtraction for a division and a log. The same number to
     rounding (tests/test_maturities.py; docs/performance.md §1, "One exp per erfc, no log
     per held leg")."""
-    forward = spot * consts[MC_GROWTH]
+    forward, inv_scale, disc, sqrt_tau, j, wj, z_min, z_step, n_z = _condor_terms(
+        spot, v, m, consts, qp, qp2, grid, m_nodes)
     log_forward = log_spot + consts[MC_LOG_GROWTH]
-    inv_scale = 1.0 / spx_scale_in_row(v, m, consts, qp, qp2, m_nodes)
-    disc = consts[MC_DISCOUNT]
-    sqrt_tau = consts[MC_SQRT_TAU]
-    j, wj = int(consts[MC_DAYS_CELL]), consts[MC_DAYS_WEIGHT]
-    z_min, z_step, n_z = grid[G_Z_MIN], grid[G_Z_STEP], grid[G_N_Z]
     total = 0.0
     for leg in range(4):
         sign = 1.0 if leg == 1 or leg == 2 else -1.0
