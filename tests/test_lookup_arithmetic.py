@@ -124,7 +124,6 @@ def test_black_price_x_is_black_to_rounding(forward):
     assert worst < 1e-12 * forward, worst
 
 
-
 def test_the_state_cell_found_by_a_walk_is_the_binary_searchs_bit_for_bit():
     """interp.locate_state_near (a walk from the day before's cell, fill_state_cells) against
     interp.locate_state (a binary search) on both axes of the real tables: every node, points
