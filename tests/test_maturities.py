@@ -192,9 +192,13 @@ def _held_condor(cell, spot, v, m, row, held, spx_iv, qp, qp2, grid, m_nodes, le
 def test_a_held_tranches_mark_from_its_log_strikes_is_the_condor_to_rounding(tab):
     """The day loop marks a held tranche with ln K - (ln S + (r - q) tau) for each leg's
     log-moneyness (lookups.held_condor_in_row) where condor_in_cell takes ln(K / F): the same
-    mark and legs to 1e-13 of the spot (rounding of x, about 1e-16, moves a leg by its
-    delta-like sensitivity, F x 1e-16), on every day of the table, from deep in the money
-    to far out, at three states. It is not the same bits: x differs in its last ulps."""
+    mark and legs to 1e-13 of the spot, on every day of the table, from deep in the money to
+    far out, at three states. The bound: x is a difference of two logs near 8.5, so it errs
+    by a few ulps of 8.5 (about 4e-15 absolute, not relative to x); a leg moves by dP/dx
+    times that, and dP/dx (Black's and the smile's, through z = x / scale) is a few strikes
+    at most, so some 1e-10 index points at strikes up to 7,500; 1e-13 x 4,980 = 5e-10. The
+    worst seen is 1.35e-10 (two factors). It is not the same bits: x differs in its last
+    ulps."""
     two = tab.m_nodes.size > 1
     spot = 4980.0
     worst = 0.0
