@@ -22,8 +22,10 @@ from typing import TYPE_CHECKING, Any
 
 from simulator._version import __version__ as __version__
 from simulator.common.numba_cache import use_versioned_cache
+from simulator.common.openmp import prefer_passive_waits
 
 use_versioned_cache()  # compiled kernels are kept per version of the source (stale inlining)
+prefer_passive_waits()  # idle kernel threads sleep, leaving the cores to the records thread
 
 _LAZY = {
     "Model": "simulator.model.params",
