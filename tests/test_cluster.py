@@ -72,6 +72,37 @@ def test_one_worker_gives_the_local_cube_too(local_cube):
         cluster.close()
 
 
+def test_a_local_cluster_leaves_this_process_environment_and_no_trim_threshold(monkeypatch):
+    """Dask's nanny writes its pre-spawn environment (MALLOC_TRIM_THRESHOLD_=65536,
+    OMP_NUM_THREADS=1, ...) into the client's process, where every later subprocess would
+    inherit it: an ``alvh claims`` run under that threshold took 4x the system time. connect
+    puts the client's variables back and starts the workers without the threshold; the
+    variables it does set (numba's threads, the table cache) still reach the workers."""
+    import dask
+
+    from simulator.scenario.cluster import PRE_SPAWN, connect
+
+    leaked = [*dask.config.get(PRE_SPAWN), "PYTHONHASHSEED"]
+    assert "MALLOC_TRIM_THRESHOLD_" in leaked  # else this Dask no longer sets it
+    for key in leaked:
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "3")  # a user's own value is kept too
+    before = {key: os.environ.get(key) for key in leaked}
+    client, cluster = connect(workers=1)
+    try:
+        assert {key: os.environ.get(key) for key in leaked} == before
+        seen = client.run(lambda: {key: os.environ.get(key) for key in
+                                   ("MALLOC_TRIM_THRESHOLD_", "NUMBA_NUM_THREADS",
+                                    "ALVH_CACHE_DIR")})
+        (worker,) = seen.values()
+        assert worker["MALLOC_TRIM_THRESHOLD_"] is None
+        assert int(worker["NUMBA_NUM_THREADS"]) == max(1, os.cpu_count() or 1)
+        assert worker["ALVH_CACHE_DIR"]
+    finally:
+        client.close()
+        cluster.close()
+
+
 def test_a_worker_killed_mid_run_changes_nothing(client, local_cube, tmp_path):
     """SIGKILL to one worker process after the first unit: its tasks run again elsewhere."""
     killed = []

@@ -146,7 +146,13 @@ def run_on_cluster(plan, units, save, done, progress, *, client) -> None:
 def connect(*, scheduler: str | None = None, workers: int | None = None):
     """A Dask client: to the scheduler at ``scheduler``, or to a new local cluster of
     ``workers`` processes (each with an equal share of the cores for numba's threads).
-    Returns (client, cluster or None); close both when done."""
+    Returns (client, cluster or None); close both when done.
+
+    A local cluster's workers start without Dask's default ``MALLOC_TRIM_THRESHOLD_=65536``.
+    Setting that variable turns off glibc's adaptive mmap threshold, so every large array
+    the engine allocates becomes fresh pages that the kernel zeroes: the claims run took 4x
+    the system time and 1.4x the wall time under it (docs/performance.md §4, "A trim
+    threshold inherited from Dask"). The workers then allocate as a local run does."""
     try:
         from distributed import Client, LocalCluster
     except ImportError:
@@ -155,14 +161,37 @@ def connect(*, scheduler: str | None = None, workers: int | None = None):
         return _connect_scheduler(str(scheduler)), None
     if not (isinstance(workers, int) and workers >= 1):
         raise ValueError(f"--workers {workers!r}: give a positive number of processes")
+    import dask
+
     from simulator.pricing.tables import cache_dir
 
     threads = max(1, (os.cpu_count() or 1) // workers)
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                           dashboard_address=":0", silence_logs=logging.ERROR,
-                           env={"NUMBA_NUM_THREADS": str(threads),
-                                "ALVH_CACHE_DIR": str(cache_dir())})
+    leaked = [*dask.config.get(PRE_SPAWN, {}), "PYTHONHASHSEED"]
+    saved = {key: os.environ.get(key) for key in leaked}
+    try:
+        with dask.config.set({f"{PRE_SPAWN}.MALLOC_TRIM_THRESHOLD_": None}):
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                   dashboard_address=":0", silence_logs=logging.ERROR,
+                                   env={"NUMBA_NUM_THREADS": str(threads),
+                                        "ALVH_CACHE_DIR": str(cache_dir())})
+    finally:
+        _restore_environ(saved)
     return Client(cluster), cluster
+
+
+PRE_SPAWN = "distributed.nanny.pre-spawn-environ"
+
+
+def _restore_environ(saved: dict[str, str | None]) -> None:
+    """Put back the variables a Dask nanny set in this process before spawning its worker
+    (its ``pre-spawn-environ``, which Dask documents as leaking into the nanny's process, here
+    the client's): they would reach every later subprocess, ``MALLOC_TRIM_THRESHOLD_``
+    included (docs/performance.md §4, "A trim threshold inherited from Dask")."""
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
 
 
 def _address_problem(address: str) -> str | None:
