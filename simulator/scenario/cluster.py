@@ -26,6 +26,7 @@ import uuid
 _log = logging.getLogger(__name__)
 
 INSTALL_HINT = "install Dask for cluster runs: pip install 'alvh-simulator[dask]'"
+PRE_SPAWN = "distributed.nanny.pre-spawn-environ"  # Dask's variables set before a worker spawns
 _STATE: dict[str, list] = {}  # on a worker: plan digest -> its scenario workers
 
 
@@ -177,9 +178,6 @@ def connect(*, scheduler: str | None = None, workers: int | None = None):
     finally:
         _restore_environ(saved)
     return Client(cluster), cluster
-
-
-PRE_SPAWN = "distributed.nanny.pre-spawn-environ"
 
 
 def _restore_environ(saved: dict[str, str | None]) -> None:
