@@ -103,6 +103,39 @@ def test_a_local_cluster_leaves_this_process_environment_and_no_trim_threshold(m
         cluster.close()
 
 
+def test_the_readmes_dask_configuration_removes_the_trim_threshold(tmp_path):
+    """The README's configuration file for ``dask worker`` does what it says: read by Dask
+    from a configuration folder (``DASK_CONFIG``) in a fresh process, it leaves
+    MALLOC_TRIM_THRESHOLD_ out of the nanny's pre-spawn variables (Dask's own function) and
+    keeps the rest. Dask's environment-variable form lower-cases the key and cannot."""
+    import json
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    blocks = [b for b in re.findall(r"```yaml\n(.*?)```", readme, flags=re.S)
+              if "pre-spawn-environ" in b]
+    assert len(blocks) == 1
+    probe = ("import json; from distributed.nanny import _get_env_variables; "
+             "print(json.dumps(_get_env_variables('distributed.nanny.pre-spawn-environ')))")
+
+    def pre_spawn(config_dir):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DASK_")}
+        env.pop("MALLOC_TRIM_THRESHOLD_", None)
+        env["DASK_CONFIG"] = str(config_dir)
+        run = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True,
+                             text=True, timeout=120, check=True)
+        return json.loads(run.stdout)
+
+    (tmp_path / "none").mkdir()
+    assert pre_spawn(tmp_path / "none")["MALLOC_TRIM_THRESHOLD_"] == "65536"  # Dask's default
+    (tmp_path / "alvh").mkdir()
+    (tmp_path / "alvh" / "alvh.yaml").write_text(blocks[0])
+    configured = pre_spawn(tmp_path / "alvh")
+    assert "MALLOC_TRIM_THRESHOLD_" not in configured
+    assert configured.get("OMP_NUM_THREADS") == "1"  # Dask's other entries are kept
+
+
 def test_a_worker_killed_mid_run_changes_nothing(client, local_cube, tmp_path):
     """SIGKILL to one worker process after the first unit: its tasks run again elsewhere."""
     killed = []
