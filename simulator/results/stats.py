@@ -342,17 +342,22 @@ def resample_blocks(n: int, n_boot: int, seed, block: int = 1,
     """The rows of :func:`block_resample_indices` ``(n, n_boot, seed, block)`` in blocks of
     at most ``elements`` indices (the same numbers whatever the blocks: numpy's generator
     draws rows in sequence, tested), so that a bootstrap over a million paths never holds
-    n_boot x n indices. ``block`` 1: :func:`resample_indices`'s draws."""
+    n_boot x n indices. ``block`` 1: :func:`resample_indices`'s draws.
+
+    The integers are numpy's bit for bit, drawn on every core
+    (:class:`simulator.results.draws.BoundedIntegers`)."""
+    from simulator.results.draws import BoundedIntegers
+
     block = int(min(max(block, 1), n))
     rows = max(1, min(n_boot, elements // max(n, 1)))
-    rng = np.random.default_rng(seed)
+    rng = BoundedIntegers(seed)
     n_blocks = -(-n // block)
     for r0 in range(0, n_boot, rows):
         r1 = min(n_boot, r0 + rows)
         if block == 1:
-            yield rng.integers(0, n, size=(r1 - r0, n))
+            yield rng.integers(n, (r1 - r0, n))
         else:
-            starts = rng.integers(0, n - block + 1, size=(r1 - r0, n_blocks))
+            starts = rng.integers(n - block + 1, (r1 - r0, n_blocks))
             idx = (starts[:, :, None] + np.arange(block)[None, None, :]).reshape(r1 - r0, -1)
             yield idx[:, :n]
 
