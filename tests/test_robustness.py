@@ -950,6 +950,59 @@ def test_late_variables_are_written_while_the_rest_is_and_their_error_writes_not
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.nc"]
 
 
+def test_work_meanwhile_overlaps_the_write_and_its_error_writes_nothing(tmp_path, monkeypatch):
+    """``alvh claims`` evaluates the cube while a child writes it (``meanwhile``): the
+    function sees the cube with the late variables, runs before the child is waited for, and
+    the file is the same; an error in it kills the child and replaces nothing."""
+    import os
+
+    import numpy as np
+    import xarray as xr
+
+    from simulator.results.cube import write_cube
+
+    children = []
+    fork = os.fork
+
+    def recorded_fork():
+        pid = fork()
+        if pid:
+            children.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", recorded_fork)
+    rng = np.random.default_rng(35)
+    cube = xr.Dataset({"a": (("s", "path"), rng.normal(size=(2, 300)))},
+                      coords={"s": ["x", "y"], "day": np.arange(5)})
+    late_values = rng.normal(size=(2, 5))
+    seen = {}
+
+    def meanwhile(c):
+        seen["q"] = c["q"].values.copy()
+        os.kill(children[-1], 0)  # the writer not yet waited for (running, or a zombie)
+        seen["before the wait"] = True
+
+    path = write_cube(cube, tmp_path / "c.nc", meanwhile=meanwhile,
+                      late=lambda: xr.Dataset({"q": (("s", "day"), late_values)}))
+    assert seen["before the wait"]
+    np.testing.assert_array_equal(seen["q"], late_values)
+    back = xr.open_dataset(path, engine="h5netcdf").load()
+    np.testing.assert_array_equal(back["q"].values, late_values)
+    np.testing.assert_array_equal(back["a"].values, cube["a"].values)
+    before = path.read_bytes()
+
+    def failing(c):
+        raise RuntimeError("claims failed")
+
+    with pytest.raises(RuntimeError, match="claims failed"):
+        write_cube(cube.drop_vars("q"), path, meanwhile=failing,
+                   late=lambda: xr.Dataset({"q": (("s", "day"), late_values + 1)}))
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.nc"]
+    with pytest.raises(ProcessLookupError):  # the killed writer was waited for: no zombie
+        os.kill(children[-1], 0)
+
+
 def test_incomplete_foreign_and_empty_cubes_are_refused(small_cube, tmp_path, capsys):
     """A cube without a variable gave AttributeError, zero paths ZeroDivisionError, a foreign
     NetCDF a cryptic message, and a small file declaring a huge unwritten variable made

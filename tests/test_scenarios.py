@@ -486,6 +486,93 @@ def test_resume_after_an_interruption_gives_the_identical_cube(tmp_path):
     xr.testing.assert_identical(open_cube(out), open_cube(tmp_path / "whole.nc"))
 
 
+def _stop_after(n, seen):
+    def on_unit(si, ci):
+        seen.append((si, ci))
+        if len(seen) == n:
+            raise KeyboardInterrupt
+    return on_unit
+
+
+def test_a_finished_scenario_keeps_its_quantiles_not_its_books(tmp_path, monkeypatch):
+    """Once a scenario's last unit is saved, its fans are written to its quantiles file and
+    its equity files deleted; the cube equals a run that reads every scenario's books back at
+    the end (finish_scenario disabled), and a resume from there equals both."""
+    from simulator.scenario import runner
+
+    plan = parse_scenario(SMALL, source="small.yaml")  # 2 scenarios x 5 chunks
+    whole = run_plan(plan, out=tmp_path / "whole.nc")
+    with monkeypatch.context() as m:  # the quantiles from all the books at the end, as before
+        m.setattr(runner, "finish_scenario", lambda *args: None)
+        at_the_end = run_plan(plan, out=tmp_path / "end.nc")
+    xr.testing.assert_identical(whole, at_the_end)
+
+    out = tmp_path / "part.nc"
+    seen = []
+    with pytest.raises(KeyboardInterrupt):
+        run_plan(plan, out=out, on_unit=_stop_after(7, seen))
+    folder = checkpoint_dir(out)
+    assert sorted(p.name for p in folder.glob("*_equity.npy")) == [
+        "s001_c000000_equity.npy", "s001_c000001_equity.npy"]
+    assert sorted(p.name for p in folder.glob("*_quantiles.npz")) == ["s000_quantiles.npz"]
+    with np.load(folder / "s000_quantiles.npz") as data:
+        fans = data["quantiles"]
+    base = whole.isel(scenario=0)
+    np.testing.assert_array_equal(fans, np.concatenate([base.equity_q.values,
+                                                        base.trading_q.values]))
+    resumed = []
+    cube = run_plan(plan, out=out, resume=True, on_unit=lambda si, ci: resumed.append((si, ci)))
+    assert resumed == [(1, 2), (1, 3), (1, 4)]
+    xr.testing.assert_identical(cube, whole)
+    assert not folder.exists()
+
+
+def test_a_damaged_quantiles_file_recomputes_its_scenario_on_resume(tmp_path):
+    import io
+
+    from simulator.scenario.runner import Progress
+
+    plan = parse_scenario(SMALL, source="small.yaml")
+    whole = run_plan(plan)
+    out = tmp_path / "part.nc"
+    with pytest.raises(KeyboardInterrupt):
+        run_plan(plan, out=out, on_unit=_stop_after(6, []))
+    fans = checkpoint_dir(out) / "s000_quantiles.npz"
+    fans.write_bytes(fans.read_bytes()[:-100])
+    log = io.StringIO()
+    resumed = []
+    cube = run_plan(plan, out=out, resume=True, progress=Progress(10, stream=log),
+                    on_unit=lambda si, ci: resumed.append((si, ci)))
+    assert sorted(resumed) == [(0, c) for c in range(5)] + [(1, c) for c in range(1, 5)]
+    assert "s000_quantiles.npz is damaged" in log.getvalue()
+    xr.testing.assert_identical(cube, whole)
+
+
+def test_a_crash_before_a_scenarios_quantiles_are_saved(tmp_path, monkeypatch):
+    """Every unit of the scenario saved, the run killed before its quantiles file: the
+    resume computes no unit again and takes the fans from the equity files at the end."""
+    from simulator.scenario import runner
+
+    plan = parse_scenario(SMALL, source="small.yaml")
+    whole = run_plan(plan)
+    out = tmp_path / "part.nc"
+
+    def crash(*args):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as m:
+        m.setattr(runner, "finish_scenario", crash)
+        with pytest.raises(KeyboardInterrupt):
+            run_plan(plan, out=out)
+    folder = checkpoint_dir(out)
+    assert len(list(folder.glob("s000_c*_equity.npy"))) == 5
+    assert not list(folder.glob("*_quantiles.npz"))
+    resumed = []
+    cube = run_plan(plan, out=out, resume=True, on_unit=lambda si, ci: resumed.append((si, ci)))
+    assert all(si == 1 for si, _ in resumed)
+    xr.testing.assert_identical(cube, whole)
+
+
 def test_resume_refuses_checkpoints_of_another_run(tmp_path):
     from simulator.scenario.runner import ResumeError
 

@@ -667,7 +667,7 @@ def _coordinates_first(cube):
     return cube[[*cube.coords, *cube.data_vars]]
 
 
-def write_cube(cube, path: str | Path, late=None) -> Path:
+def write_cube(cube, path: str | Path, late=None, meanwhile=None) -> Path:
     """Write atomically: a temporary file in the same folder, renamed over ``path``;
     each block with its checksum, compressed where that pays (:func:`_encoding`).
 
@@ -680,10 +680,14 @@ def write_cube(cube, path: str | Path, late=None) -> Path:
     called here while the child writes the rest, so the two overlap (the runner's equity
     quantiles, issue 30); the child appends them to the file and they are added to ``cube``
     in place. An error in ``late`` stops the child and is raised here, with nothing
-    written."""
+    written.
+
+    ``meanwhile``: a function of the cube (``late``'s variables added) called here while the
+    child writes, e.g. ``alvh claims``' evaluation of the cube it has just run, so the two
+    overlap; an error in it stops the child and is raised, with nothing written."""
     path = Path(path)
     with atomic_path(path) as tmp:
-        _write_isolated(cube, tmp, path, late)
+        _write_isolated(cube, tmp, path, late, meanwhile)
     remove_stale(path)  # left by earlier writes killed mid-way
     return path
 
@@ -694,7 +698,7 @@ def _send(fd: int, payload: bytes) -> None:
     import os
     import struct
 
-    data = struct.pack("<Q", len(payload)) + payload
+    data = memoryview(struct.pack("<Q", len(payload)) + payload)
     try:
         while data:
             data = data[os.write(fd, data):]
@@ -718,11 +722,12 @@ def _receive(fd: int) -> bytes:
     return exactly(struct.unpack("<Q", exactly(8))[0])
 
 
-def _write_isolated(cube, tmp: Path, target: Path, late=None) -> None:
+def _write_isolated(cube, tmp: Path, target: Path, late=None, meanwhile=None) -> None:
     import errno
     import os
     import pickle
     import signal
+    import threading
     import warnings
 
     def prepared():
@@ -741,6 +746,8 @@ def _write_isolated(cube, tmp: Path, target: Path, late=None) -> None:
     if not hasattr(os, "fork"):  # pragma: no cover (Windows)
         if late is not None:
             add(late())
+        if meanwhile is not None:
+            meanwhile(cube)
         write(prepared())
         return
     # the encoding here, before the fork: in the child it competed with this process's
@@ -758,6 +765,8 @@ def _write_isolated(cube, tmp: Path, target: Path, late=None) -> None:
                     os.close(fd)
             if late is not None:
                 add(late())
+            if meanwhile is not None:
+                meanwhile(cube)
             write(prepared())
             return
     if pid == 0:  # the child: write, report, and leave without running any cleanup
@@ -802,15 +811,34 @@ def _write_isolated(cube, tmp: Path, target: Path, late=None) -> None:
             os.close(read_end)
             os.waitpid(pid, 0)
             raise
-        _send(late_write, pickle.dumps(extra, protocol=pickle.HIGHEST_PROTOCOL))
-        os.close(late_write)
+        payload = pickle.dumps(extra, protocol=pickle.HIGHEST_PROTOCOL)
+        add(extra)
+
+        def send():
+            _send(late_write, payload)
+            os.close(late_write)
+
+        # the child reads them only once the rest is written, and they are larger than a
+        # pipe holds: sent from a thread, so that ``meanwhile`` need not wait for the write
+        sender = threading.Thread(target=send, name="alvh-late-variables")
+        sender.start()
+    if meanwhile is not None:
+        try:
+            meanwhile(cube)
+        except BaseException:  # the file is not wanted: the child goes, its file is removed
+            os.kill(pid, signal.SIGKILL)
+            if late is not None:
+                sender.join()  # the child's end is closed: the write fails, and is ignored
+            os.close(read_end)
+            os.waitpid(pid, 0)
+            raise
+    if late is not None:
+        sender.join()
     _warm_writer()
     with os.fdopen(read_end, "rb") as fh:
         reply = fh.read()
     _, status = os.waitpid(pid, 0)
     if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
-        if late is not None:
-            add(extra)
         return
     if os.WIFSIGNALED(status):
         import shutil

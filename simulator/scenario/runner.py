@@ -79,7 +79,8 @@ def resource_estimate(plan: RunPlan, overlap: bool = True) -> tuple[int, int]:
     rank of about 8 fields per strategy). Measured (docs/performance.md): 1 scenario x 2
     strategies at 1,000,000 paths, summary included, peaks at 1.74 GiB resident; this gives
     1.91 GiB. Disk: every chunk's float32 books (account and trading) and records until
-    the cube is written."""
+    the cube is written, an upper bound: a finished scenario's books are deleted once its
+    quantiles are saved (:func:`finish_scenario`)."""
     cols = plan.n_days + 1
     n_strat = len(plan.strategies)
     chunk_work = (2 if overlap else 1) * chunk_memory(plan)
@@ -332,14 +333,23 @@ def _records_of(folder: Path, si: int, n_chunks: int):
         yield _load_record(folder, si, ci)
 
 
+def _quantiles_path(folder: Path, si: int) -> Path:
+    return folder / f"s{si:03d}_quantiles.npz"
+
+
 def _unit_done(folder: Path, si: int, ci: int) -> bool:
+    """The unit's record is saved, and its books are on disk or already in its finished
+    scenario's quantiles (:func:`finish_scenario`)."""
     stem = _unit_name(si, ci)
-    return (folder / f"{stem}.npz").is_file() and (folder / f"{stem}_equity.npy").is_file()
+    return (folder / f"{stem}.npz").is_file() and (
+        (folder / f"{stem}_equity.npy").is_file() or _quantiles_path(folder, si).is_file())
 
 
 def _unit_intact(folder: Path, si: int, ci: int) -> bool:
     """The unit's record opens, names this unit, its equity file has the recorded checksum
-    and this version's layout (checkpoints of an older version are computed again)."""
+    and this version's layout (checkpoints of an older version are computed again); once
+    the scenario's books are in its quantiles file (the equity files deleted), that file is
+    checked instead (:func:`_quantiles_intact`)."""
     stem = _unit_name(si, ci)
     try:
         with open(folder / f"{stem}.npz", "rb") as fh, np.load(fh) as data:
@@ -349,9 +359,50 @@ def _unit_intact(folder: Path, si: int, ci: int) -> bool:
                 return False
             for key in data.files:  # every array decompresses (a truncated file fails here)
                 data[key]
-        return unit == (si, ci) and checksum == _sha256(folder / f"{stem}_equity.npy")
+        equity = folder / f"{stem}_equity.npy"
+        if not equity.is_file():
+            return unit == (si, ci) and _quantiles_intact(folder, si)
+        return unit == (si, ci) and checksum == _sha256(equity)
     except Exception:  # any damage at all: the unit is computed again
         return False
+
+
+def _quantiles_intact(folder: Path, si: int) -> bool:
+    """The scenario's quantiles file opens (its members' CRC-32 checked), names this
+    scenario and holds finite quantiles."""
+    try:
+        with open(_quantiles_path(folder, si), "rb") as fh, np.load(fh) as data:
+            return (int(data["_scenario"]) == si
+                    and bool(np.isfinite(data["quantiles"]).all()))
+    except Exception:  # any damage at all: the scenario's units are computed again
+        return False
+
+
+def finish_scenario(folder: Path, si: int, n_chunks: int, quantiles) -> None:
+    """Once every unit of scenario ``si`` is saved: the quantiles by day of its books
+    (:func:`simulator.results.cube.equity_quantiles`, read back from its equity files while
+    they are still in the page cache) written to its quantiles file, then its equity files
+    deleted. The books are read only for these quantiles, so a finished scenario needs
+    none of its float32 books on disk: the checkpoints hold one scenario's books at a time,
+    not the run's, and the page cache they freed is written again by the next scenario's
+    (fresh pages cost this machine's kernel about 2 ns a byte: docs/performance.md §4,
+    "Each scenario's fans when it ends"). A crash between the two steps leaves both, and a
+    resume reads the quantiles file."""
+    from simulator.results.cube import equity_quantiles
+
+    parts = [folder / f"{_unit_name(si, ci)}_equity.npy" for ci in range(n_chunks)]
+    fans = equity_quantiles(parts, quantiles)
+    with atomic_path(_quantiles_path(folder, si), fsync=False) as tmp, open(tmp, "wb") as fh:
+        np.savez(fh, quantiles=fans, _scenario=np.array(si))
+    for part in parts:
+        part.unlink()
+
+
+def _scenario_saved(folder: Path, si: int, n_chunks: int) -> bool:
+    """Every unit of scenario ``si`` has its record and its equity file on disk."""
+    return all((folder / f"{_unit_name(si, ci)}.npz").is_file()
+               and (folder / f"{_unit_name(si, ci)}_equity.npy").is_file()
+               for ci in range(n_chunks))
 
 
 def _verify_checkpoints(folder: Path, n_scenarios: int, n_chunks: int,
@@ -359,6 +410,11 @@ def _verify_checkpoints(folder: Path, n_scenarios: int, n_chunks: int,
     """Before a resume computes anything: drop every finished unit that is not intact."""
     bad = []
     for si in range(n_scenarios):
+        if _quantiles_path(folder, si).is_file() and not _quantiles_intact(folder, si):
+            # the units whose equity files it replaced are no longer done: computed again
+            _quantiles_path(folder, si).unlink()
+            progress.note(f"resuming: {_quantiles_path(folder, si).name} is damaged; the "
+                          "scenario's chunks whose books it held will be computed again")
         for ci in range(n_chunks):
             if _unit_done(folder, si, ci) and not _unit_intact(folder, si, ci):
                 bad.append(_unit_name(si, ci))
@@ -407,7 +463,8 @@ def _prepare_checkpoints(folder: Path, plan: RunPlan, resume: bool, progress: Pr
 def run_plan(plan: RunPlan, *, out: str | Path | None = None, resume: bool = False,
              progress: bool | Progress = False,
              on_unit: Callable[[int, int], None] | None = None, overwrite: bool = False,
-             summary: bool = False, client=None, max_memory: int | None = None):
+             summary: bool = False, client=None, max_memory: int | None = None,
+             meanwhile: Callable | None = None):
     """Run a validated plan; returns the cube and writes it to ``out`` when given.
 
     ``max_memory`` (bytes): refuse, before any work, a plan whose estimated peak memory is
@@ -420,6 +477,9 @@ def run_plan(plan: RunPlan, *, out: str | Path | None = None, resume: bool = Fal
     it in the cube (``cube.summary``), so ``summarize`` and ``alvh report`` reuse it.
 
     ``on_unit(scenario_index, chunk_index)`` is called after each unit is checkpointed.
+    ``meanwhile(cube)`` is called with the finished cube while it is written to ``out``
+    (:func:`simulator.results.cube.write_cube`), so that work on the results overlaps the
+    write (``alvh claims`` evaluates the claims there); an error in it leaves no output.
     Finished chunks of an earlier, interrupted run at ``out`` are continued with ``resume``
     or discarded with ``overwrite``; with neither the run is refused (nothing is lost by
     accident). A finished cube at ``out`` is replaced only with ``overwrite``.
@@ -458,7 +518,7 @@ def run_plan(plan: RunPlan, *, out: str | Path | None = None, resume: bool = Fal
             if out is not None:
                 check_output(out, overwrite)  # again under the lock: another run may have ended
             return _run_units(plan, execute, folder, starts, out, resume, progress, on_unit,
-                              overwrite, summary)
+                              overwrite, summary, meanwhile)
     except MemoryError:
         out_of_memory = True  # raised below, after this frame lets go of the chunk's arrays
     finally:
@@ -560,7 +620,7 @@ def _threads_overlap() -> bool:
 
 
 def _run_units(plan, execute, folder, starts, out, resume, progress, on_unit, overwrite,
-               summary):
+               summary, meanwhile=None):
     from simulator.results.cube import (
         assemble,
         equity_quantile_variables,
@@ -582,9 +642,12 @@ def _run_units(plan, execute, folder, starts, out, resume, progress, on_unit, ov
                 units.append((si, ci, start, min(chunk, n_paths - start)))
 
     def save(si, ci, record, equity):
-        """A computed unit, checkpointed at once (a crash later loses nothing finished); may
+        """A computed unit, checkpointed at once (a crash later loses nothing finished), and
+        its scenario's quantiles once its last unit is saved (:func:`finish_scenario`); may
         run in a second thread (:func:`_run_here`)."""
         save_unit(folder, si, ci, record, equity)
+        if _scenario_saved(folder, si, len(starts)):
+            finish_scenario(folder, si, len(starts), sim_cfg.quantiles)
 
     def done(si, ci):
         """A unit saved: reported in the caller's thread."""
@@ -594,13 +657,20 @@ def _run_units(plan, execute, folder, starts, out, resume, progress, on_unit, ov
 
     execute(plan, units, save, done, progress)
 
+    def scenario_quantiles(si):
+        """Scenario ``si``'s quantiles by day: from its quantiles file, or (a run resumed
+        after a crash that left every unit saved and no quantiles) from its equity files."""
+        if _quantiles_path(folder, si).is_file():
+            with np.load(_quantiles_path(folder, si)) as data:
+                return data["quantiles"]
+        return equity_quantiles([folder / f"{_unit_name(si, ci)}_equity.npy"
+                                 for ci in range(len(starts))], sim_cfg.quantiles)
+
     def quantile_variables():
-        """The books' quantiles by day over all paths (read back a block of days at a time
-        from the checkpoints): computed while the cube's other variables are written."""
-        return equity_quantile_variables(plan, [
-            equity_quantiles([folder / f"{_unit_name(si, ci)}_equity.npy"
-                              for ci in range(len(starts))], sim_cfg.quantiles)
-            for si in range(len(plan.scenarios))])
+        """The books' quantiles by day over all paths: read while the cube's other
+        variables are written."""
+        return equity_quantile_variables(plan, [scenario_quantiles(si)
+                                                for si in range(len(plan.scenarios))])
 
     # records are read one chunk at a time while the cube is filled (memory: the cube once)
     records = [_records_of(folder, si, len(starts)) for si in range(len(plan.scenarios))]
@@ -615,10 +685,13 @@ def _run_units(plan, execute, folder, starts, out, resume, progress, on_unit, ov
         cube = cube.assign_coords(summary_field=table.summary_field)
         cube[SUMMARY_VARIABLE] = (table.dims, table.values, table.attrs)
     if out is not None:
-        write_cube(cube, out, late=quantile_variables)  # quantiles added to the cube too
+        # quantiles added to the cube too
+        write_cube(cube, out, late=quantile_variables, meanwhile=meanwhile)
         shutil.rmtree(folder, ignore_errors=True)
     else:
         cube = cube.merge(quantile_variables())
+        if meanwhile is not None:
+            meanwhile(cube)
     return cube
 
 

@@ -33,9 +33,12 @@ def run_claims(out_dir, *, n_paths: int | None = None, seed: int | None = None,
         raise ValueError(f"--out {out}: exists and is not a folder")
     for name in OUTPUTS:  # the finished results of a run
         check_output(out / name, overwrite)
-    cube = run_plan(plan, out=out / "claims.nc", resume=resume, progress=progress,
-                    max_memory=max_memory, overwrite=overwrite)
-    results = evaluate_claims(cube, n_boot=n_boot or N_BOOT)
+    evaluated = []  # the claims are evaluated while the cube is written (they overlap)
+    run_plan(plan, out=out / "claims.nc", resume=resume, progress=progress,
+             max_memory=max_memory, overwrite=overwrite,
+             meanwhile=lambda cube: evaluated.append(evaluate_claims(cube,
+                                                                     n_boot=n_boot or N_BOOT)))
+    results = evaluated[0]
     write_claims(results, out, paths=plan.n_paths, seed=plan.seed, version=__version__,
                  command=claims_command(paths=plan.n_paths, seed=plan.seed, out_dir=out,
                                         scenario_file=scenario_file, model=model),
