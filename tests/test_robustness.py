@@ -1115,22 +1115,22 @@ def test_a_writer_error_without_errno_is_full_disk_only_where_the_cube_does_not_
 
 
 def test_a_really_full_disk_exits_2(small_cube, tmp_path, capsys):
-    """The same on a 1000 kB tmpfs (root only): the checkpoints (two float32 books a strategy
-    and the per-path figures, about 850 kB since 0.9 added the IRR and VVIX; at 800 kB the
-    fourth chunk's checkpoint no longer fits, and the error names it) fit, the cube does not,
-    and HDF5 itself hits ENOSPC writing it."""
+    """The same on a 600 kB tmpfs (root only): the checkpoints fit (the records and two
+    float32 books a strategy, 485 kB at most; 0.11.13 deletes a finished scenario's books,
+    leaving 350 kB), the cube (365 kB more) does not, and HDF5 itself hits ENOSPC writing
+    it."""
     import subprocess
 
     folder = tmp_path / "tiny"
     folder.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1000k", "tmpfs",
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=600k", "tmpfs",
                               str(folder)], capture_output=True)
     if mounted.returncode != 0:
         pytest.skip("needs a tmpfs mount (root)")
     try:
         scenario = tmp_path / "s.yaml"
         scenario.write_text(BASE.replace("paths: 16, days: 21, chunk_paths: 16",
-                                         "paths: 400, days: 63, chunk_paths: 100")
+                                         "paths: 400, days: 21, chunk_paths: 100")
                             + "  alvh: {condor: {preset: monthly_16_delta}, "
                               "hedge: {preset: alvh_40_40_20}}\n")  # checkpoints fit, not the cube
         out = folder / "o.nc"
