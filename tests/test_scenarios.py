@@ -501,7 +501,11 @@ def test_a_finished_scenario_keeps_its_quantiles_not_its_books(tmp_path, monkeyp
     from simulator.scenario import runner
 
     plan = parse_scenario(SMALL, source="small.yaml")  # 2 scenarios x 5 chunks
-    whole = run_plan(plan, out=tmp_path / "whole.nc")
+    seen = []  # run_plan's ``meanwhile``: the finished cube, fans included, while it is written
+    whole = run_plan(plan, out=tmp_path / "whole.nc",
+                     meanwhile=lambda c: seen.append((c, (tmp_path / "whole.nc").exists())))
+    assert len(seen) == 1 and seen[0][0] is whole and "equity_q" in whole
+    assert not seen[0][1]  # before the file is in place
     with monkeypatch.context() as m:  # the quantiles from all the books at the end, as before
         m.setattr(runner, "finish_scenario", lambda *args: None)
         at_the_end = run_plan(plan, out=tmp_path / "end.nc")
@@ -554,7 +558,9 @@ def test_a_crash_before_a_scenarios_quantiles_are_saved(tmp_path, monkeypatch):
     from simulator.scenario import runner
 
     plan = parse_scenario(SMALL, source="small.yaml")
-    whole = run_plan(plan)
+    seen = []
+    whole = run_plan(plan, meanwhile=seen.append)  # no output: called with the cube at the end
+    assert len(seen) == 1 and seen[0] is whole and "trading_q" in whole
     out = tmp_path / "part.nc"
 
     def crash(*args):
