@@ -507,7 +507,7 @@ def test_a_finished_scenario_keeps_its_quantiles_not_its_books(tmp_path, monkeyp
     assert len(seen) == 1 and seen[0][0] is whole and "equity_q" in whole
     assert not seen[0][1]  # before the file is in place
     with monkeypatch.context() as m:  # the quantiles from all the books at the end, as before
-        m.setattr(runner, "finish_scenario", lambda *args: None)
+        m.setattr(runner, "finish_scenario", lambda *args, **kwargs: None)
         at_the_end = run_plan(plan, out=tmp_path / "end.nc")
     xr.testing.assert_identical(whole, at_the_end)
 
@@ -529,6 +529,69 @@ def test_a_finished_scenario_keeps_its_quantiles_not_its_books(tmp_path, monkeyp
     assert resumed == [(1, 2), (1, 3), (1, 4)]
     xr.testing.assert_identical(cube, whole)
     assert not folder.exists()
+
+
+def test_a_finished_scenarios_files_take_the_next_scenarios_books(tmp_path):
+    """A finished scenario's equity files move to the spare folder (not the last
+    scenario's: deleted), and the next scenario's books are written into them: the same
+    files (inodes), renamed onto the new units. The cube is the one of a run without
+    checkpoints."""
+    from simulator.scenario.runner import SPARE_DIR
+
+    plan = parse_scenario(SMALL, source="small.yaml")  # 2 scenarios x 5 chunks
+    out = tmp_path / "spare.nc"
+    folder = checkpoint_dir(out)
+    seen = {}
+
+    def inodes(si, ci):
+        books = {p.name: os.stat(p).st_ino for p in folder.glob("*_equity.npy")}
+        spare = {p.name: os.stat(p).st_ino for p in (folder / SPARE_DIR).glob("*.npy")}
+        seen[(si, ci)] = books, spare
+
+    cube = run_plan(plan, out=out, on_unit=inodes)
+    xr.testing.assert_identical(cube, run_plan(plan))
+    assert not folder.exists()
+    books, spare = seen[(0, 3)]
+    assert sorted(books) == [f"s000_c{c:06d}_equity.npy" for c in range(4)] and not spare
+    first = seen[(0, 4)][1]  # scenario 0 finished: its five books are the spares
+    assert sorted(first) == [f"s000_c{c:06d}_equity.npy" for c in range(5)]
+    assert not seen[(0, 4)][0]
+    assert {v for k, v in first.items() if k != "s000_c000004_equity.npy"} == set(
+        books.values())
+    for c in range(4):  # each new unit takes a spare's file; the spares shrink one by one
+        books, spare = seen[(1, c)]
+        assert sorted(books) == [f"s001_c{j:06d}_equity.npy" for j in range(c + 1)]
+        assert set(books.values()) | set(spare.values()) == set(first.values())
+        assert len(spare) == 4 - c
+    assert seen[(1, 4)] == ({}, {})  # the last scenario's books deleted, not kept
+
+
+def test_a_spare_file_is_overwritten_whole_or_removed(tmp_path, monkeypatch):
+    """A spare longer than the new books is cut to them (the file is byte for byte a new
+    file's); a write that fails there removes the spare and names the unit's file."""
+    from simulator.scenario import runner
+
+    (tmp_path / runner.SPARE_DIR).mkdir()
+    spare = tmp_path / runner.SPARE_DIR / "s000_c000000_equity.npy"
+    np.save(spare, np.ones((2, 3, 50), dtype=np.float32))
+    inode = os.stat(spare).st_ino
+    books = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
+    target = tmp_path / "s001_c000000_equity.npy"
+    runner._save_equity(tmp_path, target, books)
+    np.save(tmp_path / "fresh.npy", books)
+    assert target.read_bytes() == (tmp_path / "fresh.npy").read_bytes()
+    assert os.stat(target).st_ino == inode and not spare.exists()
+
+    np.save(spare, books)
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(np, "save", full_disk)
+    with pytest.raises(OSError, match="No space") as err:
+        runner._save_equity(tmp_path, tmp_path / "s001_c000001_equity.npy", books)
+    assert err.value.filename == str(tmp_path / "s001_c000001_equity.npy")
+    assert not spare.exists() and not (tmp_path / "s001_c000001_equity.npy").exists()
 
 
 def test_a_damaged_quantiles_file_recomputes_its_scenario_on_resume(tmp_path):
@@ -563,7 +626,7 @@ def test_a_crash_before_a_scenarios_quantiles_are_saved(tmp_path, monkeypatch):
     assert len(seen) == 1 and seen[0] is whole and "trading_q" in whole
     out = tmp_path / "part.nc"
 
-    def crash(*args):
+    def crash(*args, **kwargs):
         raise KeyboardInterrupt
 
     with monkeypatch.context() as m:
