@@ -10,6 +10,9 @@ beside the listed contracts' settlement change (``vix_futures_contracts_cboe.csv
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -181,3 +184,55 @@ def test_analogue_outside_the_data_exits_2_naming_field_and_date(tmp_path, capsy
     err = capsys.readouterr().err
     assert "scenarios.spike.shocks.0.analogue" in err and "2001-09-17" in err
     assert not out.exists()
+
+
+def test_the_stationary_curve_is_kept_on_disk(tmp_path, monkeypatch, caplog):
+    """The curve is saved in the cache folder and read back by a process that has not
+    simulated it (the simulation replaced by an error): the same bits as the simulation. A
+    damaged file, or one of the wrong length, is simulated again with a warning."""
+    import simulator.model.paths as paths
+
+    model = load_model("svcj_2f_conditional_vlevel")
+    monkeypatch.setenv("ALVH_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(paths, "_M_CURVES", {})
+    simulated = paths._simulate_m_curve(model)
+    first = stationary_m_curve(model)
+    assert np.array_equal(first, simulated)
+    (saved,) = (tmp_path / "m_curves").glob("*.npy")
+    assert np.array_equal(np.load(saved), simulated)
+
+    def no_simulation(model):
+        raise AssertionError("simulated, not read from the disk")
+
+    monkeypatch.setattr(paths, "_M_CURVES", {})
+    with monkeypatch.context() as m:
+        m.setattr(paths, "_simulate_m_curve", no_simulation)
+        assert np.array_equal(stationary_m_curve(model), simulated)
+    for damage in (saved.read_bytes()[:-40], None):
+        if damage is None:
+            np.save(saved, simulated[:-1])  # a readable file of the wrong length
+        else:
+            saved.write_bytes(damage)
+        monkeypatch.setattr(paths, "_M_CURVES", {})
+        caplog.clear()
+        assert np.array_equal(stationary_m_curve(model), simulated)
+        assert "cannot be used" in caplog.text
+        assert np.array_equal(np.load(saved), simulated)  # written again
+
+
+def test_the_stationary_curves_disk_key(monkeypatch):
+    """The key changes with the model's parameters and with the path code: a curve of an
+    older simulation is never read for a newer one."""
+    import simulator.model.paths as paths
+
+    model = load_model("svcj_2f_conditional_vlevel")
+    key = paths._m_curve_key(model)
+    assert key == paths._m_curve_key(load_model("svcj_2f_conditional_vlevel"))
+    other = dataclasses.replace(model, v0=model.v0 * 1.01)
+    assert paths._m_curve_key(other) != key
+    sources = {p.name for pattern in paths._M_CURVE_SOURCES
+               for p in (Path(paths.__file__).parent.parent).glob(pattern)}
+    assert {"paths.py", "paths2f.py", "qe.py", "rng.py", "stress.py",
+            "conventions.py"} <= sources
+    monkeypatch.setattr(paths, "_M_CURVE_SOURCES", ("model/paths.py",))
+    assert paths._m_curve_key(model) != key

@@ -289,6 +289,29 @@ STATIONARY_PATHS, STATIONARY_YEARS, STATIONARY_BURN_IN_YEARS = 1000, 12, 2
 STATIONARY_SEED, STATIONARY_STREAM, STATIONARY_EVERY = 20260228, 9999, 5
 STATIONARY_BINS = 60
 _M_CURVES: dict[str, np.ndarray] = {}
+# the files whose code makes the stationary paths and the curve: a change to any of them
+# keys a new disk-cache entry (:func:`_m_curve_key`)
+_M_CURVE_SOURCES = ("model/*.py", "common/conventions.py")
+
+
+def _m_curve_key(model: Model) -> str:
+    """The disk-cache key of ``model``'s curve: its parameters, the simulation's constants
+    and grid, the path code's bytes and the numeric libraries' versions."""
+    import hashlib
+    import json
+    from pathlib import Path
+
+    import numba
+
+    package = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256(json.dumps({
+        "model": model.to_dict(), "numpy": np.__version__, "numba": numba.__version__,
+        "constants": [STATIONARY_PATHS, STATIONARY_YEARS, STATIONARY_BURN_IN_YEARS,
+                      STATIONARY_SEED, STATIONARY_STREAM, STATIONARY_EVERY, STATIONARY_BINS,
+                      CURVE_LN_VIX0, CURVE_STEP, CURVE_POINTS]}, sort_keys=True).encode())
+    for source in sorted(p for pattern in _M_CURVE_SOURCES for p in package.glob(pattern)):
+        digest.update(source.name.encode() + source.read_bytes())
+    return digest.hexdigest()[:20]
 
 
 def stationary_m_curve(model: Model) -> np.ndarray:
@@ -306,22 +329,60 @@ def stationary_m_curve(model: Model) -> np.ndarray:
     given VIX is steep at low VIX and flat at high VIX (svcj_2f_calibrated: 0.014 at VIX
     10-13, 0.039 at 17-20, 0.049 at 35-40, 0.057 at 60-75), where the line (slope 0.196 per
     unit of VIX^2/100^2, the same from the moments and from these states) puts m at 0.16 at
-    VIX 83 (docs/two_factor.md, "Shocks"; tests/test_shock_state.py). Cached per model."""
+    VIX 83 (docs/two_factor.md, "Shocks"; tests/test_shock_state.py).
+
+    Cached per model in the process, and on disk beside the pricing tables
+    (``$ALVH_CACHE_DIR/m_curves``, :func:`_m_curve_key`): the simulation takes about 1.2 s
+    on two cores, paid by every process that runs a shocked two-factor scenario
+    (docs/performance.md §4, "The stationary curve from the disk")."""
     if not model.two_factor:
         raise ValueError("the conditional mean of m given VIX is a two-factor model's")
-    import json
-
-    key = json.dumps(model.to_dict(), sort_keys=True)
+    key = _m_curve_key(model)
     if key not in _M_CURVES:
-        n_days = STATIONARY_YEARS * TRADING_DAYS_PER_YEAR
-        gen = PathGenerator(model, STATIONARY_PATHS, n_days, STATIONARY_SEED, "P", 1,
-                            DEFAULT_CHUNK_PATHS, STATIONARY_STREAM)
-        shape = (STATIONARY_PATHS, n_days + 1)
-        spx, v, vix, m = (np.empty(shape) for _ in range(4))
-        gen.fill(0, spx, v, vix, m)
-        keep = slice(STATIONARY_BURN_IN_YEARS * TRADING_DAYS_PER_YEAR, None, STATIONARY_EVERY)
-        _M_CURVES[key] = m_curve_from_states(vix[:, keep].ravel(), m[:, keep].ravel())
+        _M_CURVES[key] = _cached_m_curve(key, lambda: _simulate_m_curve(model))
     return _M_CURVES[key].copy()
+
+
+def _simulate_m_curve(model: Model) -> np.ndarray:
+    n_days = STATIONARY_YEARS * TRADING_DAYS_PER_YEAR
+    gen = PathGenerator(model, STATIONARY_PATHS, n_days, STATIONARY_SEED, "P", 1,
+                        DEFAULT_CHUNK_PATHS, STATIONARY_STREAM)
+    shape = (STATIONARY_PATHS, n_days + 1)
+    spx, v, vix, m = (np.empty(shape) for _ in range(4))
+    gen.fill(0, spx, v, vix, m)
+    keep = slice(STATIONARY_BURN_IN_YEARS * TRADING_DAYS_PER_YEAR, None, STATIONARY_EVERY)
+    return m_curve_from_states(vix[:, keep].ravel(), m[:, keep].ravel())
+
+
+def _cached_m_curve(key: str, build) -> np.ndarray:
+    """The curve under ``key`` from the disk cache, or ``build()`` and saved there
+    (atomically). A file that cannot be read, or holds anything but a finite non-negative
+    curve of the grid's length, is built again; a read-only cache is no reason to fail."""
+    import logging
+
+    from simulator.common.files import atomic_path
+    from simulator.pricing.tables import cache_dir
+
+    path = cache_dir() / "m_curves" / f"{key}.npy"
+    if path.is_file():
+        try:
+            curve = np.load(path, allow_pickle=False)
+            if (curve.dtype == np.float64 and curve.shape == (CURVE_POINTS,)
+                    and bool(np.isfinite(curve).all()) and bool((curve >= 0.0).all())):
+                return curve
+            why = f"{curve.dtype} {curve.shape}, not a finite non-negative curve"
+        except Exception as err:  # any reader error: built again
+            why = f"unreadable: {type(err).__name__}: {err}"
+        logging.getLogger(__name__).warning(
+            "the cached stationary m curve %s cannot be used (%s); simulating it again",
+            path, why)
+    curve = build()
+    try:
+        with atomic_path(path, fsync=False) as tmp, open(tmp, "wb") as fh:
+            np.save(fh, curve)
+    except OSError:
+        pass
+    return curve
 
 
 def m_curve_from_states(vix: np.ndarray, m: np.ndarray, bins: int = STATIONARY_BINS
