@@ -20,7 +20,7 @@ def add(sub) -> None:
         sub, "claims", execute,
         help="put the claims C1-C13 to the model: verdict table (Markdown, CSV)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Run scenarios/claims.yaml (six scenarios, twelve strategies, the same paths "
+        description="Run scenarios/claims.yaml (six scenarios, twenty strategies, the same paths "
                     "for every strategy)\nand write DIR/claims.md and DIR/claims.csv: for each "
                     "claim C1-C13 what was\nsimulated, the figure with its 95 % "
                     "bootstrap CI, the claimed value and a verdict.\nThe cube is kept as "
