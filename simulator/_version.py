@@ -1,3 +1,3 @@
 """The package version (one place; ``pyproject.toml`` reads the same number)."""
 
-__version__ = "0.11.13"
+__version__ = "0.11.14"

@@ -332,9 +332,10 @@ def stationary_m_curve(model: Model) -> np.ndarray:
     VIX 83 (docs/two_factor.md, "Shocks"; tests/test_shock_state.py).
 
     Cached per model in the process, and on disk beside the pricing tables
-    (``$ALVH_CACHE_DIR/m_curves``, :func:`_m_curve_key`): the simulation takes about 1.2 s
+    (``$ALVH_CACHE_DIR/m_curves``, :func:`_m_curve_key`): the simulation takes 0.5-1.2 s
     on two cores, paid by every process that runs a shocked two-factor scenario
-    (docs/performance.md §4, "The stationary curve from the disk")."""
+    (docs/performance.md §4, "A finished scenario's files written again, the stationary
+    curve from the disk")."""
     if not model.two_factor:
         raise ValueError("the conditional mean of m given VIX is a two-factor model's")
     key = _m_curve_key(model)
