@@ -17,6 +17,12 @@ from pathlib import Path
 TMP_SUFFIX = ".tmp"
 
 
+def cache_dir() -> Path:
+    """The folder of the package's caches (pricing tables, stationary curves):
+    ``$ALVH_CACHE_DIR``, default ``~/.cache/alvh``."""
+    return Path(os.environ.get("ALVH_CACHE_DIR", Path.home() / ".cache" / "alvh"))
+
+
 def _default_mode() -> int:
     umask = os.umask(0)
     os.umask(umask)

@@ -361,8 +361,7 @@ def _cached_m_curve(key: str, build) -> np.ndarray:
     curve of the grid's length, is built again; a read-only cache is no reason to fail."""
     import logging
 
-    from simulator.common.files import atomic_path
-    from simulator.pricing.tables import cache_dir
+    from simulator.common.files import atomic_path, cache_dir
 
     path = cache_dir() / "m_curves" / f"{key}.npy"
     if path.is_file():

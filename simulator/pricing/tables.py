@@ -25,7 +25,6 @@ import hashlib
 import json
 import logging
 import math
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +33,7 @@ import numpy as np
 from numba import njit, prange
 
 from simulator.common.conventions import TRADING_DAYS_PER_YEAR
-from simulator.common.files import atomic_path
+from simulator.common.files import atomic_path, cache_dir
 from simulator.model.params import MeasureParams
 from simulator.model.vix import vix_coefficients
 from simulator.pricing import interp, lookups
@@ -210,10 +209,6 @@ def build_vix_tables(q: MeasureParams, grid: TableGrid) -> tuple[np.ndarray, np.
             taus[i, j] = tau
     is_call = np.broadcast_to(zv >= 0, shape)
     return futures, implied_vol_table(prices, strikes, forwards, is_call, taus)
-
-
-def cache_dir() -> Path:
-    return Path(os.environ.get("ALVH_CACHE_DIR", Path.home() / ".cache" / "alvh"))
 
 
 def _cache_key(q: MeasureParams, grid: TableGrid) -> str:
