@@ -80,8 +80,10 @@ def resource_estimate(plan: RunPlan, overlap: bool = True) -> tuple[int, int]:
     rank of about 8 fields per strategy). Measured (docs/performance.md): 1 scenario x 2
     strategies at 1,000,000 paths, summary included, peaks at 1.74 GiB resident; this gives
     1.91 GiB. Disk: every chunk's float32 books (account and trading) and records until
-    the cube is written, an upper bound: a finished scenario's books are deleted once its
-    quantiles are saved (:func:`finish_scenario`)."""
+    the cube is written, an upper bound: once a finished scenario's quantiles are saved,
+    its books' files are set aside for the next scenario's books to be written over, the
+    last scenario's deleted (:func:`finish_scenario`), so the folder holds about one
+    scenario's books at a time."""
     cols = plan.n_days + 1
     n_strat = len(plan.strategies)
     chunk_work = (2 if overlap else 1) * chunk_memory(plan)
